@@ -1,0 +1,69 @@
+# endure: plain Makefile. Sources are found by wildcard so that each module
+# only adds files; `make test` builds everything and runs tests/run.sh.
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -DENDURE_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
+BUILD   ?= build
+
+MODULES := common supervisor launcher diagnose checkpoint
+LIB_SRC := $(filter-out supervisor/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPERS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/endure $(BUILD)/unit-tests $(HELPERS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libendure.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/endure: $(BUILD)/supervisor/main.o $(BUILD)/libendure.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libendure.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+test: all
+	BUILD=$(BUILD) tests/run.sh
+
+# ASan+UBSan build in its own directory, then the same test run.
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+valgrind: all
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/unit-tests --no-fork
+
+fuzz:
+	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh; else echo "no fuzz targets"; fi
+
+bench: all
+	@for b in bench/*.sh; do [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
+
+install: $(BUILD)/endure
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/endure/rules $(DESTDIR)$(PREFIX)/share/endure/python
+	install -m 0755 $(BUILD)/endure $(DESTDIR)$(PREFIX)/bin/endure
+	-cp -r rules/. $(DESTDIR)$(PREFIX)/share/endure/rules/
+	-cp -r python/. $(DESTDIR)$(PREFIX)/share/endure/python/
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all test asan valgrind fuzz bench install clean
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/supervisor/main.d

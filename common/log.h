@@ -1,0 +1,22 @@
+/* log: diagnostics of endure itself on stderr, "endure[<who>]: message".
+ * Never used for rank output (that goes through the console path). Callers
+ * must never pass secrets. */
+#ifndef ENDURE_LOG_H
+#define ENDURE_LOG_H
+
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* Sets the name shown after "endure" (e.g. "agent n1"); copied. */
+void log_set_who(const char *who);
+/* Sets the most verbose level printed (default LOG_INFO, ENDURE_LOG_LEVEL). */
+void log_set_level(int level);
+int log_get_level(void);
+/* Prints one message, with a trailing newline added. */
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

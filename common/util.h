@@ -1,0 +1,48 @@
+/* util: small shared helpers: clocks, file descriptors, durable file writes,
+ * directory creation, number parsing. All return 0 on success and -1 with
+ * errno set on failure, unless stated otherwise. */
+#ifndef ENDURE_UTIL_H
+#define ENDURE_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Milliseconds on the monotonic clock (for deadlines). */
+int64_t now_ms(void);
+/* Wall-clock time in seconds since the epoch, with sub-second precision. */
+double wall_time(void);
+/* Formats the wall time t as RFC 3339 UTC with milliseconds into out. */
+void format_time(double t, char *out, size_t outlen);
+/* Milliseconds until deadline (>= 0), or -1 when deadline is -1 (none);
+ * convenient as a poll() timeout. */
+int ms_until(int64_t deadline);
+/* Picks the earlier of two deadlines, where -1 means none. */
+int64_t deadline_min(int64_t a, int64_t b);
+
+int fd_set_nonblock(int fd);
+int fd_set_cloexec(int fd);
+/* Writes all of data, retrying on EINTR; blocking fds only. */
+int write_all(int fd, const void *data, size_t len);
+
+/* mkdir -p with the given mode for the directories it creates. */
+int mkdir_p(const char *path, mode_t mode);
+/* fsync of a directory (after a rename or create inside it). */
+int fsync_dir(const char *dir);
+/* Writes a whole file durably: temp file in the same directory, fsync,
+ * rename over path, fsync of the directory. */
+int write_file_durable(const char *path, const void *data, size_t len);
+/* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
+ * string owned by the caller. */
+char *read_file_capped(const char *path, size_t max, size_t *len_out);
+
+/* Strict parsers for flag values: the whole string must be a number in
+ * range. Return 0 or -1. */
+int parse_long(const char *s, long min, long max, long *out);
+/* Durations: "30", "30s", "500ms", "5m", "2h", "1.5s"; result in ms. */
+int parse_duration_ms(const char *s, int64_t *out);
+
+/* Returns 1 if name is a safe single path component (no '/', not '.' or
+ * '..', not empty, printable, at most 128 bytes), else 0. */
+int safe_component(const char *name);
+
+#endif

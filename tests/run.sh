@@ -1,0 +1,61 @@
+#!/bin/bash
+# The test runner of `make test`: unit tests (each forked), then every
+# end-to-end script under tests/e2e/ (one test each, with a time limit), then
+# every suite under tests/suites/ (scripts that print "PASS name" / "FAIL name"
+# lines of their own). Ends with "N passed, N failed"; non-zero on failure.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export ENDURE_TEST_BUILD="$PWD/$BUILD"
+export ENDURE="$PWD/$BUILD/endure"
+export ENDURE_SRC="$PWD"
+passed=0
+failed=0
+failures=()
+only=${TEST_ONLY:-}
+
+count_lines() { # reads PASS/FAIL lines from stdin, echoing them
+    while IFS= read -r line; do
+        echo "$line"
+        case "$line" in
+            "PASS "*) passed=$((passed + 1)) ;;
+            "FAIL "*) failed=$((failed + 1)); failures+=("${line#FAIL }") ;;
+        esac
+    done
+}
+
+if [ -z "$only" ] || [ "$only" = unit ]; then
+    count_lines < <("$BUILD/unit-tests" 2>&1 | grep -v ' passed, .* failed$')
+fi
+
+for t in tests/e2e/*.sh; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .sh)
+    if [ -n "$only" ] && [ "$only" != unit ] && [[ "$name" != *"$only"* ]]; then continue; fi
+    [ "$only" = unit ] && continue
+    log="$BUILD/test-logs/$name.log"
+    mkdir -p "$BUILD/test-logs"
+    start=$(date +%s)
+    if timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$t" >"$log" 2>&1; then
+        echo "PASS $name ($(( $(date +%s) - start ))s)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name (see $log)"
+        tail -n 20 "$log" | sed 's/^/    /'
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+done
+
+for s in tests/suites/*.sh; do
+    [ -e "$s" ] || continue
+    name=$(basename "$s" .sh)
+    if [ -n "$only" ] && [[ "$name" != *"$only"* ]]; then continue; fi
+    count_lines < <(timeout -k 10 "${SUITE_TIMEOUT:-600}" bash "$s" 2>&1 || echo "FAIL $name (suite exited non-zero)")
+done
+
+if [ "$failed" -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
