@@ -6,7 +6,7 @@ DESTDIR ?=
 VERSION := 0.1.0
 PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -DENDURE_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -I. -DENDURE_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 BUILD   ?= build
 

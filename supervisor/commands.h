@@ -6,7 +6,7 @@
 #define ENDURE_COMMANDS_H
 
 int cmd_run(int argc, char **argv) __attribute__((weak));
-int cmd_agent(int argc, char **argv) __attribute__((weak));
+int cmd_agent(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv) __attribute__((weak));
 int cmd_rules(int argc, char **argv) __attribute__((weak));
 int cmd_ckpt(int argc, char **argv) __attribute__((weak));

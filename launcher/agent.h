@@ -1,0 +1,19 @@
+/* agent: the per-node launcher (`endure agent`). It connects to the
+ * controller, proves it knows the run's secret, and then, per attempt,
+ * spawns the node's ranks, captures their output (log files, console,
+ * progress), reaps them and stops them on command. It stops its ranks and
+ * exits when the controller goes away. */
+#ifndef ENDURE_AGENT_H
+#define ENDURE_AGENT_H
+
+struct agent_opts {
+    const char *connect;   /* controller "host:port" */
+    const char *node;      /* this node's name */
+    const char *secret;    /* the run's secret (from the environment) */
+};
+
+/* Runs the agent until the controller says shutdown or is lost.
+ * Returns 0 after a clean shutdown, -1 otherwise. */
+int agent_main(const struct agent_opts *o);
+
+#endif

@@ -1,0 +1,82 @@
+/* agent_int: the agent's internal state, shared by agent.c (connection and
+ * loop) and agent_ranks.c (the ranks of one attempt). Not a public header. */
+#ifndef ENDURE_AGENT_INT_H
+#define ENDURE_AGENT_INT_H
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include <jansson.h>
+#include "common/lines.h"
+#include "common/proto.h"
+#include "launcher/console.h"
+#include "launcher/progress.h"
+
+#define AGENT_MAX_RANKS 1024
+
+struct agent;
+
+/* One output stream (stdout or stderr) of one rank. */
+struct stream {
+    struct agent *a;
+    struct rank *r;
+    int fd;                 /* pipe read end, -1 once closed */
+    int on_console;
+    struct linesplit split;
+};
+
+struct rank {
+    int local_rank, global_rank;
+    pid_t pid;              /* 0 before start; also the process group */
+    int alive;
+    struct stream out, err;
+    int log_fd;
+    char prefix[80];        /* "[node:rank] " */
+    char log_rel[PATH_MAX]; /* log path relative to the run dir */
+    long lineno;
+    char hb_path[PATH_MAX];
+    struct timespec hb_mtime;
+};
+
+struct agent {
+    const char *node;
+    const char *secret;
+    struct msgconn conn;
+    int sfd;                     /* signalfd */
+    int64_t hb_interval_ms, hb_timeout_ms;
+    int64_t next_hb, last_heard;
+    /* the current attempt */
+    int attempt;                 /* -1 when none */
+    json_t *start;               /* the start message (owned) */
+    struct rank *ranks;
+    int nranks, nalive;
+    int64_t monitor_ms, next_monitor;
+    struct progress *progress;
+    int progress_pending;
+    int64_t progress_sent_at;
+    /* stopping */
+    int stopping;                /* 0 no, 1 TERM sent, 2 KILL sent */
+    int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;
+    int shutdown_after_stop;
+    /* output */
+    struct console console;
+    int log_failed;              /* the disk refused a write; said once */
+    uint64_t log_bytes_lost;
+    int quit;                    /* leave the loop */
+    int exit_rc;
+};
+
+/* agent_ranks.c */
+int ranks_start(struct agent *a, json_t *start);
+void ranks_read(struct agent *a, struct stream *s);
+void ranks_reap(struct agent *a);
+void ranks_begin_stop(struct agent *a, int sig);
+void ranks_stop_tick(struct agent *a);
+void ranks_monitor(struct agent *a);
+void ranks_free(struct agent *a);
+void ranks_signal(struct agent *a, int sig);
+
+/* agent.c */
+void agent_send(struct agent *a, json_t *msg); /* steals msg */
+
+#endif

@@ -1,0 +1,222 @@
+/* agent_ranks: the ranks of one attempt on this node: start them with
+ * torchrun's environment, move their output to the log files, the console
+ * and the progress matcher, reap them, and stop them (TERM, grace, KILL,
+ * bounded wait for the unkillable). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "common/util.h"
+#include "launcher/agent_int.h"
+#include "launcher/env.h"
+#include "launcher/spawn.h"
+
+#define READ_CHUNK 65536
+#define READ_BUDGET (1u << 20) /* bytes per stream per loop turn, for fairness */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static long jint(const json_t *o, const char *k)
+{
+    return (long)json_integer_value(json_object_get(o, k));
+}
+
+/* torchrun's -r spec: "N" for every local rank or "lr:N,lr:N". */
+static int stream_bits(const char *spec, int local_rank)
+{
+    if (!spec || !*spec)
+        return 0;
+    if (!strchr(spec, ':'))
+        return atoi(spec);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", spec);
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *c = strchr(t, ':');
+        if (c && atoi(t) == local_rank)
+            return atoi(c + 1);
+    }
+    return 0;
+}
+
+static int in_filter(const char *filter, int local_rank)
+{
+    if (!filter || !*filter)
+        return 1;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", filter);
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (atoi(t) == local_rank)
+            return 1;
+    return 0;
+}
+
+static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
+{
+    struct stream *s = ctx;
+    struct agent *a = s->a;
+    (void)flags;
+    s->r->lineno++;
+    if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
+        a->progress_pending = 1;
+    if (s->on_console)
+        console_line(&a->console, s->r->prefix, line, len);
+}
+
+static void log_write(struct agent *a, struct rank *r, const char *data, size_t n)
+{
+    if (r->log_fd < 0 || write_all(r->log_fd, data, n) == 0)
+        return;
+    a->log_bytes_lost += n;
+    if (!a->log_failed) {
+        a->log_failed = 1;
+        char msg[256];
+        snprintf(msg, sizeof msg, "cannot write %s: %s", r->log_rel, strerror(errno));
+        log_warn("%s (bytes are dropped until the disk accepts writes again; supervising on)", msg);
+        agent_send(a, json_pack("{s:s,s:i,s:s}", "type", "log_error", "attempt", a->attempt, "error", msg));
+    }
+}
+
+void ranks_read(struct agent *a, struct stream *s)
+{
+    char chunk[READ_CHUNK];
+    size_t budget = READ_BUDGET;
+    while (s->fd >= 0 && budget) {
+        ssize_t n = read(s->fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return;
+        }
+        if (n <= 0) {
+            linesplit_finish(&s->split, on_line, s);
+            close(s->fd);
+            s->fd = -1;
+            return;
+        }
+        log_write(a, s->r, chunk, (size_t)n);
+        linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
+        budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+    }
+}
+
+static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
+{
+    json_t *v = json_deep_copy(base);
+    json_object_set_new(v, "LOCAL_RANK", json_integer(r->local_rank));
+    json_object_set_new(v, "RANK", json_integer(r->global_rank));
+    json_object_set_new(v, "ROLE_RANK", json_integer(r->global_rank));
+    json_object_set_new(v, "ENDURE_HEARTBEAT_FILE", json_string(r->hb_path));
+    const char *dir = jstr(a->start, "node_dir");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/error-%d.json", dir, r->global_rank);
+    json_object_set_new(v, "TORCHELASTIC_ERROR_FILE", json_string(path));
+    if (!getenv("TORCH_NCCL_ASYNC_ERROR_HANDLING"))
+        json_object_set_new(v, "TORCH_NCCL_ASYNC_ERROR_HANDLING", json_string("1"));
+    if (!getenv("OMP_NUM_THREADS") && a->nranks > 1)
+        json_object_set_new(v, "OMP_NUM_THREADS", json_string("1"));
+    return v;
+}
+
+static int rank_init(struct agent *a, struct rank *r, int lr, const json_t *start)
+{
+    const char *dir = jstr(start, "node_dir");
+    r->local_rank = lr;
+    r->global_rank = (int)jint(start, "group_rank") * a->nranks + lr;
+    r->log_fd = r->out.fd = r->err.fd = -1;
+    snprintf(r->prefix, sizeof r->prefix, "[%s:%d] ", a->node, r->global_rank);
+    snprintf(r->log_rel, sizeof r->log_rel, "attempt-%d/%s/rank-%d.log", a->attempt, a->node, r->global_rank);
+    snprintf(r->hb_path, sizeof r->hb_path, "%s/heartbeat-%d", dir, r->global_rank);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/rank-%d.log", dir, r->global_rank);
+    r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (r->log_fd < 0)
+        return -1;
+    int bits = stream_bits(jstr(start, "redirects"), lr);
+    int shown = in_filter(jstr(start, "local_ranks_filter"), lr);
+    struct stream *ss[2] = {&r->out, &r->err};
+    for (int i = 0; i < 2; i++) {
+        ss[i]->a = a;
+        ss[i]->r = r;
+        ss[i]->on_console = shown && !(bits & (1 << i));
+        linesplit_init(&ss[i]->split, LINE_CAP_DEFAULT);
+    }
+    return 0;
+}
+
+/* Starts every local rank of the attempt described by start (owned by a). */
+int ranks_start(struct agent *a, json_t *start)
+{
+    struct buf err;
+    buf_init(&err, 1024);
+    a->start = start;
+    a->attempt = (int)jint(start, "attempt");
+    a->nranks = (int)jint(start, "nproc");
+    a->monitor_ms = jint(start, "monitor_ms");
+    a->stop_timeout_ms = jint(start, "stop_timeout_ms");
+    a->kill_timeout_ms = jint(start, "kill_timeout_ms");
+    a->next_monitor = now_ms() + a->monitor_ms;
+    a->progress_pending = 0;
+    a->nalive = 0;
+    const char *dir = jstr(start, "node_dir");
+    json_t *cmd = json_object_get(start, "cmd"), *pids = json_array();
+    size_t ncmd = json_array_size(cmd);
+    char **argv = calloc(ncmd + 1, sizeof *argv);
+    int rc = -1;
+    if (a->nranks < 1 || a->nranks > AGENT_MAX_RANKS || !dir || !ncmd || !argv)
+        goto out;
+    for (size_t i = 0; i < ncmd; i++)
+        argv[i] = (char *)json_string_value(json_array_get(cmd, i));
+    a->ranks = calloc((size_t)a->nranks, sizeof *a->ranks);
+    if (!a->ranks || mkdir_p(dir, 0755) < 0) {
+        buf_printf(&err, "cannot create %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (progress_new(&a->progress, jstr(start, "progress_regex"), &err) < 0)
+        goto out;
+    for (int lr = 0; lr < a->nranks; lr++) {
+        struct rank *r = &a->ranks[lr];
+        if (rank_init(a, r, lr, start) < 0) {
+            buf_printf(&err, "cannot open the log of rank %d: %s", r->global_rank, strerror(errno));
+            goto out;
+        }
+        json_t *vars = rank_env(a, r, json_object_get(start, "env"));
+        char **envp = env_build(vars);
+        json_decref(vars);
+        struct spawned sp;
+        int s = envp ? spawn_rank(&sp, argv, envp, jstr(start, "cwd"), &err) : -1;
+        env_free(envp);
+        if (s < 0)
+            goto out;
+        r->pid = sp.pid;
+        r->alive = 1;
+        r->out.fd = sp.out_fd;
+        r->err.fd = sp.err_fd;
+        a->nalive++;
+        json_array_append_new(pids, json_integer(sp.pid));
+    }
+    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "started", "attempt", a->attempt, "pids", pids));
+    rc = 0;
+out:
+    if (rc < 0) {
+        log_error("attempt %d: %s", a->attempt, err.p ? err.p : "cannot start the ranks");
+        agent_send(a, json_pack("{s:s,s:i,s:s}", "type", "spawn_error", "attempt", a->attempt, "error",
+                                err.p ? err.p : "cannot start the ranks"));
+        ranks_begin_stop(a, SIGKILL);
+    }
+    json_decref(pids);
+    free(argv);
+    buf_free(&err);
+    return rc;
+}

@@ -1,0 +1,181 @@
+/* agent_stop: reaping and stopping the ranks of an attempt. A stop sends the
+ * stop signal to every rank's process group (and to any reparented
+ * grandchild), waits up to the grace period, then KILLs, and is complete only
+ * when no child of the agent is left; processes that survive KILL for the
+ * kill timeout are reported as unkillable instead of hanging the agent. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "common/util.h"
+#include "launcher/agent_int.h"
+#include "launcher/spawn.h"
+
+static struct rank *rank_by_pid(struct agent *a, pid_t pid)
+{
+    for (int i = 0; a->ranks && i < a->nranks; i++)
+        if (a->ranks[i].pid == pid)
+            return &a->ranks[i];
+    return NULL;
+}
+
+static void report_exit(struct agent *a, struct rank *r, int st)
+{
+    /* drain what the rank wrote before it died, so its last lines are
+     * classified before the controller decides */
+    ranks_read(a, &r->out);
+    ranks_read(a, &r->err);
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:f}", "type", "exit", "attempt", a->attempt, "rank",
+                          r->global_rank, "local_rank", r->local_rank, "ts", wall_time());
+    if (WIFEXITED(st))
+        json_object_set_new(m, "code", json_integer(WEXITSTATUS(st)));
+    else
+        json_object_set_new(m, "signal", json_integer(WTERMSIG(st)));
+    agent_send(a, m);
+}
+
+static void finish_stop(struct agent *a, json_t *unreaped)
+{
+    int64_t ms = now_ms() - a->stop_started;
+    for (int i = 0; a->ranks && i < a->nranks; i++) {
+        ranks_read(a, &a->ranks[i].out);
+        ranks_read(a, &a->ranks[i].err);
+    }
+    if (a->attempt >= 0)
+        agent_send(a, json_pack("{s:s,s:i,s:I,s:o}", "type", "stopped", "attempt", a->attempt, "ms",
+                                (json_int_t)ms, "unreaped", unreaped));
+    else
+        json_decref(unreaped);
+    ranks_free(a);
+    a->stopping = 0;
+    if (a->shutdown_after_stop)
+        a->quit = 1;
+}
+
+/* Reaps every exited child; reports rank exits; completes a stop when no
+ * child is left. */
+void ranks_reap(struct agent *a)
+{
+    int st, none_left = 0;
+    for (;;) {
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0) {
+            none_left = 1;
+            break;
+        }
+        if (pid == 0)
+            break;
+        struct rank *r = rank_by_pid(a, pid);
+        if (r && r->alive) {
+            r->alive = 0;
+            a->nalive--;
+            report_exit(a, r, st);
+        }
+    }
+    if (a->stopping && a->nalive == 0 && none_left)
+        finish_stop(a, json_array());
+}
+
+void ranks_signal(struct agent *a, int sig)
+{
+    for (int i = 0; a->ranks && i < a->nranks; i++)
+        if (a->ranks[i].alive)
+            spawn_signal_group(a->ranks[i].pid, sig);
+}
+
+void ranks_begin_stop(struct agent *a, int sig)
+{
+    if (a->stopping)
+        return;
+    a->stopping = 1;
+    a->stop_started = now_ms();
+    a->stop_deadline = a->stop_started + (sig == SIGKILL ? 0 : a->stop_timeout_ms);
+    ranks_signal(a, sig);
+    spawn_signal_children(sig);
+    ranks_reap(a);
+}
+
+/* Called every loop turn while stopping: escalates to KILL at the grace
+ * deadline and gives up waiting at the kill deadline. */
+void ranks_stop_tick(struct agent *a)
+{
+    if (!a->stopping)
+        return;
+    int64_t now = now_ms();
+    if (a->stopping == 1 && now >= a->stop_deadline) {
+        a->stopping = 2;
+        a->kill_deadline = now + a->kill_timeout_ms;
+        ranks_signal(a, SIGKILL);
+        spawn_signal_children(SIGKILL);
+        ranks_reap(a);
+        return;
+    }
+    if (a->stopping == 2 && now >= a->kill_deadline) {
+        json_t *left = json_array();
+        pid_t kids[1024];
+        int n = spawn_list_children(kids, 1024);
+        for (int i = 0; i < n; i++)
+            json_array_append_new(left, json_integer(kids[i]));
+        log_error("attempt %d: %d process(es) survived SIGKILL for %lld ms (unkillable, e.g. stuck in the "
+                  "kernel); going on without them", a->attempt, n, (long long)a->kill_timeout_ms);
+        for (int i = 0; a->ranks && i < a->nranks; i++)
+            a->ranks[i].alive = 0;
+        a->nalive = 0;
+        finish_stop(a, left);
+    }
+}
+
+
+/* Heartbeat files and progress reports, every monitor interval. */
+void ranks_monitor(struct agent *a)
+{
+    for (int i = 0; a->ranks && i < a->nranks; i++) {
+        struct rank *r = &a->ranks[i];
+        struct stat st;
+        if (stat(r->hb_path, &st) == 0 &&
+            (st.st_mtim.tv_sec != r->hb_mtime.tv_sec || st.st_mtim.tv_nsec != r->hb_mtime.tv_nsec)) {
+            r->hb_mtime = st.st_mtim;
+            a->progress_pending = 1;
+        }
+    }
+    if (a->progress_pending && !a->stopping) {
+        agent_send(a, json_pack("{s:s,s:i}", "type", "progress", "attempt", a->attempt));
+        a->progress_pending = 0;
+    }
+    if (a->console.dropped > a->console.reported) {
+        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "dropped", "attempt", a->attempt, "lines",
+                                (json_int_t)(a->console.dropped - a->console.reported)));
+        a->console.reported = a->console.dropped;
+    }
+}
+
+void ranks_free(struct agent *a)
+{
+    for (int i = 0; a->ranks && i < a->nranks; i++) {
+        struct rank *r = &a->ranks[i];
+        struct stream *ss[2] = {&r->out, &r->err};
+        for (int k = 0; k < 2; k++) {
+            if (ss[k]->fd >= 0)
+                close(ss[k]->fd);
+            linesplit_free(&ss[k]->split);
+        }
+        if (r->log_fd >= 0) {
+            fsync(r->log_fd);
+            close(r->log_fd);
+        }
+    }
+    free(a->ranks);
+    a->ranks = NULL;
+    a->nranks = a->nalive = 0;
+    progress_free(a->progress);
+    a->progress = NULL;
+    json_decref(a->start);
+    a->start = NULL;
+    a->attempt = -1;
+}

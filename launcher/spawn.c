@@ -1,0 +1,133 @@
+/* spawn: fork+exec of ranks with a new session, pipes and a parent-death
+ * signal. posix_spawn cannot set PR_SET_PDEATHSIG, so this uses fork() and
+ * only async-signal-safe calls in the child before execve (safe even when
+ * the agent has persister threads). See spawn.h. */
+#include "launcher/spawn.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common/util.h"
+
+static void child_fail(int fd, int stage)
+{
+    int e[2] = {stage, errno};
+    ssize_t w = write(fd, e, sizeof e);
+    (void)w;
+    _exit(127);
+}
+
+/* Runs in the child: only async-signal-safe calls. */
+static void child_exec(int out, int errfd, int report, pid_t parent, char *const argv[], char *const envp[],
+                       const char *cwd)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < 32; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+    if (setsid() < 0)
+        child_fail(report, 1);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_fail(report, 2);
+    if (getppid() != parent) /* the agent died before prctl */
+        _exit(127);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+        child_fail(report, 3);
+    if (cwd && chdir(cwd) < 0)
+        child_fail(report, 4);
+    execvpe(argv[0], argv, envp);
+    child_fail(report, 5);
+}
+
+int spawn_rank(struct spawned *s, char *const argv[], char *const envp[], const char *cwd, struct buf *err)
+{
+    int po[2] = {-1, -1}, pe[2] = {-1, -1}, pr[2] = {-1, -1}, rc = -1;
+    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 || pipe2(pr, O_CLOEXEC) < 0) {
+        buf_printf(err, "pipe: %s", strerror(errno));
+        goto out;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        buf_printf(err, "fork: %s", strerror(errno));
+        goto out;
+    }
+    if (pid == 0)
+        child_exec(po[1], pe[1], pr[1], parent, argv, envp, cwd);
+    close(pr[1]);
+    pr[1] = -1;
+    int e[2];
+    ssize_t n;
+    do
+        n = read(pr[0], e, sizeof e);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof e) {
+        static const char *what[] = {"", "setsid", "prctl", "redirect", "chdir", "exec"};
+        buf_printf(err, "cannot %s '%s': %s", what[e[0] > 0 && e[0] < 6 ? e[0] : 0], argv[0], strerror(e[1]));
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
+    s->pid = pid;
+    s->out_fd = po[0];
+    s->err_fd = pe[0];
+    po[0] = pe[0] = -1;
+    fd_set_nonblock(s->out_fd);
+    fd_set_nonblock(s->err_fd);
+    rc = 0;
+out:
+    for (int i = 0; i < 2; i++) {
+        if (po[i] >= 0)
+            close(po[i]);
+        if (pe[i] >= 0)
+            close(pe[i]);
+        if (pr[i] >= 0)
+            close(pr[i]);
+    }
+    return rc;
+}
+
+int spawn_become_subreaper(void)
+{
+    return prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int spawn_list_children(pid_t *pids, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int n = 0;
+    long v;
+    while (n < max && fscanf(f, "%ld", &v) == 1)
+        pids[n++] = (pid_t)v;
+    fclose(f);
+    return n;
+}
+
+void spawn_signal_group(pid_t pgid, int sig)
+{
+    if (pgid > 1)
+        kill(-pgid, sig);
+}
+
+void spawn_signal_children(int sig)
+{
+    pid_t kids[1024];
+    int n = spawn_list_children(kids, 1024);
+    for (int i = 0; i < n; i++) {
+        pid_t pg = getpgid(kids[i]);
+        if (pg > 1 && pg != getpgrp())
+            kill(-pg, sig);
+        kill(kids[i], sig);
+    }
+}

@@ -1,0 +1,59 @@
+/* config: the configuration of one `endure run`, parsed from torchrun's flags
+ * (dash and underscore spellings, PET_<NAME> environment equivalents) and
+ * endure's own flags. The struct owns its strings (config_free). */
+#ifndef ENDURE_CONFIG_H
+#define ENDURE_CONFIG_H
+#include <stdint.h>
+#include <jansson.h>
+#include "common/buf.h"
+
+#define MAX_NODES 256
+#define MAX_SIGNALS 16
+
+struct run_config {
+    /* torchrun-compatible */
+    int nnodes_min, nnodes_max;
+    int nproc;                 /* ranks per node */
+    int max_restarts;
+    int64_t monitor_interval_ms;
+    char *log_dir;             /* parent of the run directory */
+    char *redirects;           /* torchrun -r spec, "0" default */
+    char *tee;                 /* torchrun -t spec */
+    char *local_ranks_filter;  /* comma list or NULL for all */
+    char *master_addr;
+    int master_port;           /* 0: a free port per attempt */
+    int node_rank;             /* -1 unless set (per-node torchrun-style mode) */
+    char *role;
+    int module;                /* -m: script is a module */
+    int no_python;
+    int run_path;
+    char *run_id;              /* --rdzv-id, else generated */
+    int standalone;
+    char *rdzv_backend, *rdzv_endpoint, *rdzv_conf; /* accepted; see --help */
+    /* endure's own */
+    char *nodes[MAX_NODES];
+    int nnodes_list;
+    char *transport;
+    int64_t stop_timeout_ms, kill_timeout_ms, hang_timeout_ms, startup_timeout_ms;
+    int64_t heartbeat_timeout_ms, agent_timeout_ms;
+    int64_t backoff_ms, backoff_max_ms, healthy_after_ms;
+    char *progress_regex;
+    int signals[MAX_SIGNALS];
+    int nsignals;
+    char *python;              /* $PYTHON_EXEC, default python3 */
+    /* the training command */
+    char **cmd;                /* argv of the program the ranks run, NULL-terminated */
+    int ncmd;
+};
+
+/* Fills cfg from the environment (PET_*) and argv (argv[0] is "run").
+ * Returns 0; 1 when help was printed; -1 on a usage error with a one-line
+ * message in err naming the flag. */
+int config_parse(struct run_config *cfg, int argc, char **argv, struct buf *err);
+void config_free(struct run_config *cfg);
+/* The configuration as a JSON object for the journal (caller owns). */
+json_t *config_to_json(const struct run_config *cfg);
+/* Prints `endure run --help`. */
+void config_usage(void);
+
+#endif

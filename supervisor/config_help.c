@@ -1,0 +1,102 @@
+/* config_help: `endure run --help` and the configuration as journal JSON.
+ * Kept beside config.c so that every flag's help sits in one place. */
+#include "supervisor/config.h"
+#include <stdio.h>
+
+void config_usage(void)
+{
+    printf(
+"usage: endure run [torchrun flags] [endure flags] script.py [args...]\n"
+"       endure run [flags] -- command [args...]\n"
+"\n"
+"Runs a torchrun-style job under endure's supervision: one agent per node starts\n"
+"the ranks with torchrun's environment, every rank's output goes to its log file,\n"
+"and a failed rank, a lost node or a hang stops the job and restarts it.\n"
+"Flags accept --dash-names and --underscore_names, --flag=value and --flag value;\n"
+"every torchrun flag can also come from PET_<NAME> (e.g. PET_NPROC_PER_NODE=4).\n"
+"\n"
+"torchrun flags:\n"
+"  --nnodes N|MIN:MAX        nodes in the job (default 1); with MIN:MAX endure runs on\n"
+"                            as many healthy nodes as it has, up to MAX, at least MIN\n"
+"  --nproc-per-node N|cpu|gpu|auto  ranks per node (default 1)\n"
+"  --max-restarts N          restarts before giving up (default 3)\n"
+"  --monitor-interval DUR    how often agents check heartbeat files and report\n"
+"                            (default 100ms; failures are seen at once regardless)\n"
+"  --log-dir DIR             parent of the run directory (default ./endure-runs);\n"
+"                            logs go to DIR/<run-id>/attempt-<N>/<node>/rank-<R>.log\n"
+"  -r, --redirects SPEC      keep these streams off the console (0 none, 1 stdout,\n"
+"                            2 stderr, 3 both; or LOCAL_RANK:N,...); logs get all bytes\n"
+"  -t, --tee SPEC            accepted: endure always writes every byte to the log\n"
+"                            files and shows non-redirected streams on the console\n"
+"  --local-ranks-filter L    show only these local ranks on the console (e.g. 0,1)\n"
+"  --master-addr ADDR        MASTER_ADDR for the ranks (default 127.0.0.1)\n"
+"  --master-port PORT        fixed MASTER_PORT (default: a free port each attempt)\n"
+"  --node-rank N             without --nodes: run only node N of an --nnodes job,\n"
+"                            torchrun-style (each node runs its own endure; needs\n"
+"                            --master-port); with one controller, leave it out\n"
+"  --role NAME               ROLE_NAME for the ranks (default 'default')\n"
+"  -m, --module              run the script as a Python module (python -u -m)\n"
+"  --no-python               run the script directly, not through Python\n"
+"  --run-path                accepted: the script runs with python -u either way\n"
+"  --rdzv-id ID              the run id (default: time and random); names the run dir\n"
+"  --standalone              accepted: endure's controller is always its own rendezvous\n"
+"  --rdzv-backend, --rdzv-endpoint, --rdzv-conf, --rdzv-timeout, --max-nodes,\n"
+"  --start-method, --local-addr\n"
+"                            accepted for compatibility and ignored: the controller\n"
+"                            assigns ranks itself and agents reach it over TCP\n"
+"\n"
+"endure flags:\n"
+"  --nodes N1,N2,...         node names (default: node0..node<nnodes-1>); nodes beyond\n"
+"                            --nnodes are warm spares that replace excluded nodes\n"
+"  --transport local         how agents start (only 'local': child processes here)\n"
+"  --stop-timeout DUR        grace between TERM and KILL on a stop (default 30s)\n"
+"  --kill-timeout DUR        how long to wait for KILLed processes before reporting\n"
+"                            them as unkillable and going on (default 10s)\n"
+"  --hang-timeout DUR        no progress for this long is a hang (default 30m)\n"
+"  --startup-timeout DUR     the same before the first progress (default 30m)\n"
+"  --heartbeat-timeout DUR   an agent silent this long is lost (default 10s)\n"
+"  --agent-timeout DUR       how long an agent may take to connect (default 60s)\n"
+"  --restart-backoff DUR     first back-off before a restart, doubling (default 1s)\n"
+"  --restart-backoff-max DUR cap of the back-off (default 5m)\n"
+"  --healthy-after DUR       an attempt that ran this long resets the back-off\n"
+"                            (default 10m)\n"
+"  --progress-regex RE       PCRE2 pattern that marks a progress line (default: the\n"
+"                            'step N', 'iteration N', 'iter N' forms)\n"
+"  --forward-signals LIST    signals forwarded to the ranks before a stop (default\n"
+"                            INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at once\n"
+"\n"
+"Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
+"(default python3). Exit codes: 0 success, 1 failed with the restart budget spent,\n"
+"2 usage, 3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
+}
+
+json_t *config_to_json(const struct run_config *c)
+{
+    json_t *nodes = json_array(), *cmd = json_array(), *sigs = json_array();
+    for (int i = 0; i < c->nnodes_list; i++)
+        json_array_append_new(nodes, json_string(c->nodes[i]));
+    for (int i = 0; i < c->ncmd; i++)
+        json_array_append_new(cmd, json_string(c->cmd[i]));
+    for (int i = 0; i < c->nsignals; i++)
+        json_array_append_new(sigs, json_integer(c->signals[i]));
+    return json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:b,"
+                     "s:o,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:o,s:s,s:o}",
+                     "nnodes_min", c->nnodes_min, "nnodes_max", c->nnodes_max, "nproc_per_node", c->nproc,
+                     "max_restarts", c->max_restarts, "monitor_interval_ms", (json_int_t)c->monitor_interval_ms,
+                     "log_dir", c->log_dir, "redirects", c->redirects, "tee", c->tee,
+                     "local_ranks_filter", c->local_ranks_filter, "master_addr", c->master_addr,
+                     "master_port", c->master_port, "node_rank", c->node_rank, "role", c->role,
+                     "module", c->module, "no_python", c->no_python, "run_path", c->run_path,
+                     "run_id", c->run_id, "standalone", c->standalone, "nodes", nodes,
+                     "transport", c->transport, "stop_timeout_ms", (json_int_t)c->stop_timeout_ms,
+                     "kill_timeout_ms", (json_int_t)c->kill_timeout_ms,
+                     "hang_timeout_ms", (json_int_t)c->hang_timeout_ms,
+                     "startup_timeout_ms", (json_int_t)c->startup_timeout_ms,
+                     "heartbeat_timeout_ms", (json_int_t)c->heartbeat_timeout_ms,
+                     "agent_timeout_ms", (json_int_t)c->agent_timeout_ms,
+                     "restart_backoff_ms", (json_int_t)c->backoff_ms,
+                     "restart_backoff_max_ms", (json_int_t)c->backoff_max_ms,
+                     "healthy_after_ms", (json_int_t)c->healthy_after_ms,
+                     "progress_regex", c->progress_regex, "forward_signals", sigs,
+                     "python", c->python, "cmd", cmd);
+}
