@@ -146,6 +146,8 @@ static void on_message(struct agent *a, json_t *m)
                 a->quit = 1;
             return;
         }
+        if (a->stopping == 1 && sig == SIGKILL)
+            a->stop_deadline = now_ms(); /* escalate a stop in progress */
         ranks_begin_stop(a, sig > 0 && sig < 65 ? sig : SIGTERM);
     } else if (!strcmp(type, "signal")) {
         int sig = (int)json_integer_value(json_object_get(m, "signal"));
@@ -156,6 +158,21 @@ static void on_message(struct agent *a, json_t *m)
     }
 }
 
+/* Handles every complete message already buffered. */
+static void dispatch(struct agent *a)
+{
+    char err[256];
+    json_t *m;
+    int k;
+    while (a->conn.fd >= 0 && (k = msgconn_next(&a->conn, &m, err, sizeof err)) > 0) {
+        a->last_heard = now_ms();
+        on_message(a, m);
+        json_decref(m);
+    }
+    if (a->conn.fd >= 0 && k < 0)
+        controller_lost(a, err);
+}
+
 static void handle_conn(struct agent *a, short revents)
 {
     if (revents & POLLOUT && msgconn_flush(&a->conn) < 0)
@@ -163,20 +180,9 @@ static void handle_conn(struct agent *a, short revents)
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
         return;
     int r = msgconn_read(&a->conn);
-    char err[256];
-    json_t *m;
-    int k;
-    while ((k = msgconn_next(&a->conn, &m, err, sizeof err)) > 0) {
-        a->last_heard = now_ms();
-        on_message(a, m);
-        json_decref(m);
-        if (a->conn.fd < 0)
-            return;
-    }
-    if (k < 0)
-        return controller_lost(a, err);
-    if (r <= 0)
-        return controller_lost(a, r == 0 ? "connection closed" : strerror(errno));
+    dispatch(a);
+    if (a->conn.fd >= 0 && r <= 0)
+        controller_lost(a, r == 0 ? "connection closed" : strerror(errno));
 }
 
 static void handle_signals(struct agent *a)
@@ -305,6 +311,7 @@ int agent_main(const struct agent_opts *o)
     a.last_heard = now_ms();
     a.next_hb = a.last_heard + a.hb_interval_ms;
     a.exit_rc = 0;
+    dispatch(&a); /* messages that came with the welcome */
     loop(&a);
     if (a.conn.fd >= 0)
         msgconn_flush_wait(&a.conn, 1000);

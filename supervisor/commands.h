@@ -5,7 +5,7 @@
 #ifndef ENDURE_COMMANDS_H
 #define ENDURE_COMMANDS_H
 
-int cmd_run(int argc, char **argv) __attribute__((weak));
+int cmd_run(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv) __attribute__((weak));
 int cmd_rules(int argc, char **argv) __attribute__((weak));

@@ -1,0 +1,204 @@
+/* controller: set-up of a run (run id, run directory, journal, secret,
+ * listening socket, signals) and the controller's one poll() loop; the
+ * summary at the end (see controller.h). */
+#include "supervisor/controller.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "launcher/spawn.h"
+#include "supervisor/ctl_int.h"
+
+void ctl_finish(struct ctl *c, int code, const char *why)
+{
+    if (c->state == C_DONE)
+        return;
+    c->state = C_DONE;
+    c->exit_code = code;
+    snprintf(c->end_reason, sizeof c->end_reason, "%s", why);
+}
+
+static int make_run_dir(struct ctl *c, struct buf *err)
+{
+    struct run_config *cfg = c->cfg;
+    if (!cfg->run_id) {
+        char rnd[9], stamp[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        if (proto_random_hex(rnd, 4) < 0)
+            return -1;
+        if (asprintf(&cfg->run_id, "run-%s-%s", stamp, rnd) < 0)
+            return -1;
+    }
+    snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", cfg->log_dir, cfg->run_id);
+    if (mkdir_p(cfg->log_dir, 0755) < 0 || mkdir(c->run_dir, 0755) < 0) {
+        buf_printf(err, "cannot create the run directory %s: %s%s", c->run_dir, strerror(errno),
+                   errno == EEXIST ? " (choose another --rdzv-id or --log-dir)" : "");
+        return -1;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/events.jsonl", c->run_dir);
+    if (journal_open(&c->j, path) < 0) {
+        buf_printf(err, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_socket(struct ctl *c)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(c->lfd, 64) < 0 ||
+        getsockname(c->lfd, (struct sockaddr *)&sa, &sl) < 0)
+        return -1;
+    snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", ntohs(sa.sin_port));
+    return 0;
+}
+
+static int setup_signals(struct ctl *c)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (int i = 0; i < c->cfg->nsignals; i++)
+        sigaddset(&set, c->cfg->signals[i]);
+    signal(SIGPIPE, SIG_IGN);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    c->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return c->sfd < 0 ? -1 : 0;
+}
+
+static void on_signals(struct ctl *c)
+{
+    struct signalfd_siginfo si;
+    while (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGCHLD)
+            agents_reap(c);
+        else
+            attempt_on_signal(c, (int)si.ssi_signo);
+    }
+}
+
+static void loop(struct ctl *c)
+{
+    struct pollfd pf[2 + MAX_PENDING + MAX_NODES];
+    int who[2 + MAX_PENDING + MAX_NODES];
+    while (c->state != C_DONE) {
+        int n = 0;
+        pf[n++] = (struct pollfd){.fd = c->sfd, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = c->lfd, .events = POLLIN};
+        for (int i = 0; i < c->npend; i++) {
+            who[n] = i;
+            pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
+        }
+        int first_node = n;
+        int64_t deadline = attempt_deadline(c);
+        for (int i = 0; i < c->npend; i++)
+            deadline = deadline_min(deadline, c->pend[i].deadline);
+        for (int i = 0; i < c->nnodes; i++) {
+            struct node *nd = &c->nodes[i];
+            who[n] = i;
+            pf[n++] = (struct pollfd){.fd = nd->conn.fd,
+                                      .events = (short)(POLLIN | (msgconn_want_write(&nd->conn) ? POLLOUT : 0))};
+            if (nd->state == NODE_READY) {
+                deadline = deadline_min(deadline, nd->next_hb);
+                deadline = deadline_min(deadline, nd->last_heard + c->cfg->heartbeat_timeout_ms);
+            }
+        }
+        int r = poll(pf, (nfds_t)n, ms_until(deadline));
+        if (r < 0 && errno != EINTR) {
+            log_error("poll: %s", strerror(errno));
+            ctl_finish(c, EXIT_FAILED, "internal error in the poll loop");
+            break;
+        }
+        if (r > 0) {
+            for (int i = first_node; i < n; i++)
+                if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
+                    agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
+            for (int i = first_node - 1; i >= 2; i--)
+                if (pf[i].revents && who[i] < c->npend && c->pend[who[i]].conn.fd == pf[i].fd)
+                    agents_pending_io(c, who[i], pf[i].revents);
+            if (pf[1].revents)
+                agents_accept(c);
+            if (pf[0].revents)
+                on_signals(c);
+        }
+        agents_timers(c);
+        attempt_timers(c);
+        for (int i = 0; i < c->nnodes; i++)
+            if (c->nodes[i].conn.fd >= 0 && msgconn_flush(&c->nodes[i].conn) < 0)
+                node_lost(c, &c->nodes[i], "its connection broke");
+    }
+}
+
+int controller_run(struct run_config *cfg)
+{
+    static struct ctl ctl;
+    struct ctl *c = &ctl;
+    struct buf err;
+    buf_init(&err, 1024);
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->lfd = c->sfd = c->j.fd = -1;
+    c->attempt = -1;
+    c->state = C_WAIT_AGENTS;
+    c->run_start = now_ms();
+    c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
+    int rc = EXIT_FAILED;
+    if (make_run_dir(c, &err) < 0) {
+        log_error("%s", err.p ? err.p : "cannot create the run directory");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (proto_random_hex(c->secret, 32) < 0 || listen_socket(c) < 0 || setup_signals(c) < 0) {
+        log_error("cannot set up the controller: %s", strerror(errno));
+        goto out;
+    }
+    spawn_become_subreaper();
+    for (int i = 0; i < cfg->nnodes_list; i++) {
+        struct node *n = &c->nodes[c->nnodes++];
+        n->name = cfg->nodes[i];
+        n->group_rank = -1;
+        msgconn_init(&n->conn, -1);
+    }
+    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:o}", "run_id", cfg->run_id, "run_dir", c->run_dir,
+                                                   "version", ENDURE_VERSION, "config", config_to_json(cfg)));
+    log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
+    agents_start(c);
+    loop(c);
+    agents_shutdown(c);
+    rc = c->exit_code;
+    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i}", "exit_code", rc, "reason", c->end_reason,
+                                                 "attempts", c->attempt + 1));
+    ctl_summary(c);
+out:
+    for (int i = 0; i < c->npend; i++)
+        msgconn_close(&c->pend[i].conn);
+    for (int i = 0; i < c->nnodes; i++)
+        msgconn_close(&c->nodes[i].conn);
+    journal_close(&c->j);
+    if (c->lfd >= 0)
+        close(c->lfd);
+    if (c->sfd >= 0)
+        close(c->sfd);
+    free(c->hist);
+    buf_free(&err);
+    return rc;
+}

@@ -1,0 +1,143 @@
+/* ctl_attempt: one attempt of the job: choose the nodes, start the ranks,
+ * notice the first failure, stop every rank, and decide what comes next
+ * (restart after a back-off, or an exit code). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/ctl_int.h"
+
+int ctl_healthy_nodes(struct ctl *c)
+{
+    int k = 0;
+    for (int i = 0; i < c->nnodes; i++)
+        k += c->nodes[i].state == NODE_READY;
+    return k;
+}
+
+/* A free TCP port on addr for MASTER_PORT (a new one per attempt, so that a
+ * restart never trips over the last attempt's port in TIME_WAIT). */
+static int free_port(const char *addr)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+        sa.sin_addr.s_addr = htonl(INADDR_ANY);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socklen_t sl = sizeof sa;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        port = ntohs(sa.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static json_t *command_json(const struct run_config *cfg)
+{
+    json_t *cmd = json_array();
+    if (!cfg->no_python) {
+        json_array_append_new(cmd, json_string(cfg->python));
+        json_array_append_new(cmd, json_string("-u"));
+        if (cfg->module)
+            json_array_append_new(cmd, json_string("-m"));
+    }
+    for (int i = 0; i < cfg->ncmd; i++)
+        json_array_append_new(cmd, json_string(cfg->cmd[i]));
+    return cmd;
+}
+
+static json_t *base_env(struct ctl *c, int group_rank, int nnodes, const char *node)
+{
+    const struct run_config *cfg = c->cfg;
+    int world = nnodes * cfg->nproc;
+    return json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:i,s:s,s:s,s:s,s:i,s:s}",
+                     "GROUP_RANK", group_rank, "ROLE_NAME", cfg->role, "LOCAL_WORLD_SIZE", cfg->nproc,
+                     "WORLD_SIZE", world, "GROUP_WORLD_SIZE", nnodes, "ROLE_WORLD_SIZE", world,
+                     "MASTER_ADDR", cfg->master_addr, "MASTER_PORT", c->master_port,
+                     "TORCHELASTIC_RESTART_COUNT", c->restarts, "TORCHELASTIC_MAX_RESTARTS",
+                     cfg->max_restarts, "TORCHELASTIC_RUN_ID", cfg->run_id, "ENDURE_RUN_DIR", c->run_dir,
+                     "ENDURE_RUN_ID", cfg->run_id, "ENDURE_ATTEMPT", c->attempt, "ENDURE_NODE", node);
+}
+
+static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_j)
+{
+    const struct run_config *cfg = c->cfg;
+    char dir[PATH_MAX], cwd[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, "/");
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o}", "type", "start",
+                          "attempt", c->attempt, "nproc", cfg->nproc, "group_rank", n->group_rank, "node_dir",
+                          dir, "cwd", cwd, "cmd", command_json(cfg), "redirects", cfg->redirects,
+                          "local_ranks_filter", cfg->local_ranks_filter, "progress_regex", cfg->progress_regex,
+                          "monitor_ms", (json_int_t)cfg->monitor_interval_ms, "stop_timeout_ms",
+                          (json_int_t)cfg->stop_timeout_ms, "kill_timeout_ms", (json_int_t)cfg->kill_timeout_ms,
+                          "env", base_env(c, n->group_rank, nnodes, n->name));
+    json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
+    agents_send(c, n, m);
+}
+
+/* Starts the next attempt once the agents are in and any back-off is over. */
+void attempt_maybe_start(struct ctl *c)
+{
+    const struct run_config *cfg = c->cfg;
+    int64_t now = now_ms();
+    if (c->state != C_WAIT_AGENTS && c->state != C_BACKOFF)
+        return;
+    if (c->state == C_BACKOFF && now < c->backoff_until)
+        return;
+    int starting = 0, healthy = ctl_healthy_nodes(c);
+    for (int i = 0; i < c->nnodes; i++)
+        starting += c->nodes[i].state == NODE_STARTING;
+    if (starting && c->attempt < 0 && healthy < cfg->nnodes_max)
+        return; /* first attempt: wait for every agent or the agent timeout */
+    int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
+    if (healthy < need) {
+        if (starting)
+            return;
+        char why[160];
+        snprintf(why, sizeof why, "not enough healthy nodes: %d left, at least %d needed", healthy, need);
+        return ctl_finish(c, EXIT_NO_NODES, why);
+    }
+    int nnodes = cfg->node_rank >= 0 ? cfg->nnodes_max : (healthy < cfg->nnodes_max ? healthy : cfg->nnodes_max);
+    int active = cfg->node_rank >= 0 ? 1 : nnodes;
+    c->attempt++;
+    c->master_port = cfg->master_port ? cfg->master_port : free_port(cfg->master_addr);
+    c->nactive = 0;
+    json_t *nodes_j = json_array();
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        n->stopped = n->ranks_ok = 0;
+        n->group_rank = -1;
+        if (n->state != NODE_READY || c->nactive == active)
+            continue;
+        n->group_rank = cfg->node_rank >= 0 ? cfg->node_rank : c->nactive;
+        c->nactive++;
+        send_start(c, n, nnodes, nodes_j);
+    }
+    c->state = C_RUNNING;
+    c->attempt_start = c->last_progress = now_ms();
+    c->progressed = 0;
+    memset(&c->fail, 0, sizeof c->fail);
+    struct attempt_log *h = realloc(c->hist, sizeof *h * (size_t)(c->nhist + 1));
+    if (h) {
+        c->hist = h;
+        memset(&h[c->nhist], 0, sizeof *h);
+        h[c->nhist++].started_ms = c->attempt_start;
+    }
+    journal_event(&c->j, "attempt_start",
+                  json_pack("{s:i,s:i,s:o,s:i,s:i,s:i}", "attempt", c->attempt, "restart_count", c->restarts,
+                            "nodes", nodes_j, "world_size", nnodes * cfg->nproc, "master_port", c->master_port,
+                            "spares", healthy - c->nactive));
+    log_info("attempt %d: %d node(s) x %d rank(s), MASTER_PORT %d", c->attempt, nnodes, cfg->nproc,
+             c->master_port);
+}

@@ -1,0 +1,212 @@
+/* ctl_decide: failures, stops and decisions of an attempt: the first
+ * failure starts a stop of every rank on every node; when every node has
+ * reported its stop, the policy decides between a restart after a back-off
+ * and an exit code. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "supervisor/ctl_int.h"
+
+static const char *kind_name(enum fail_kind k)
+{
+    static const char *names[] = {"none", "rank_exit", "node_lost", "hang", "signal", "spawn_error"};
+    return names[k];
+}
+
+static void send_stop(struct ctl *c, int sig, int64_t grace_ms)
+{
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        if (n->group_rank >= 0 && n->state == NODE_READY && !n->stopped)
+            agents_send(c, n, json_pack("{s:s,s:i,s:I}", "type", "stop", "signal", sig, "grace_ms",
+                                        (json_int_t)grace_ms));
+    }
+}
+
+static void begin_stop(struct ctl *c, int sig, const char *reason)
+{
+    c->state = C_STOPPING;
+    c->stop_started = now_ms();
+    c->stop_deadline = now_ms() + c->cfg->stop_timeout_ms + c->cfg->kill_timeout_ms + 5000;
+    journal_event(&c->j, "stop_begin", json_pack("{s:i,s:s,s:i}", "attempt", c->attempt, "reason", reason,
+                                                    "signal", sig));
+    send_stop(c, sig, c->cfg->stop_timeout_ms);
+    attempt_on_stopped(c, NULL);
+}
+
+void attempt_fail(struct ctl *c, const struct failure *f)
+{
+    if (c->state != C_RUNNING)
+        return;
+    c->fail = *f;
+    c->fail.at = (double)(now_ms() - c->attempt_start) / 1000.0;
+    json_t *ev = json_pack("{s:i,s:s,s:s,s:s}", "attempt", c->attempt, "kind", kind_name(f->kind), "node",
+                           f->node, "what", f->what);
+    if (f->rank >= 0)
+        json_object_set_new(ev, "rank", json_integer(f->rank));
+    journal_event(&c->j, "failure", ev);
+    log_error("attempt %d: %s", c->attempt, f->what);
+    begin_stop(c, f->kind == F_SIGNAL ? f->sig : SIGTERM, kind_name(f->kind));
+}
+
+void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
+{
+    int rank = (int)json_integer_value(json_object_get(m, "rank"));
+    json_t *code = json_object_get(m, "code"), *sig = json_object_get(m, "signal");
+    json_t *ev = json_pack("{s:i,s:s,s:i}", "attempt", c->attempt, "node", n->name, "rank", rank);
+    json_object_set(ev, code ? "code" : "signal", code ? code : sig);
+    journal_event(&c->j, "rank_exit", ev);
+    if (c->state != C_RUNNING)
+        return;
+    if (code && json_integer_value(code) == 0) {
+        n->ranks_ok++;
+        int done = 0;
+        for (int i = 0; i < c->nnodes; i++)
+            done += c->nodes[i].group_rank >= 0 ? c->nodes[i].ranks_ok : 0;
+        if (done == c->nactive * c->cfg->nproc)
+            begin_stop(c, SIGTERM, "success"); /* reaps any leftover grandchildren */
+        return;
+    }
+    struct failure f = {.kind = F_RANK, .rank = rank, .code = -1, .sig = -1};
+    snprintf(f.node, sizeof f.node, "%s", n->name);
+    if (code) {
+        f.code = (int)json_integer_value(code);
+        snprintf(f.what, sizeof f.what, "rank %d on %s exited with code %d", rank, n->name, f.code);
+    } else {
+        f.sig = (int)json_integer_value(sig);
+        snprintf(f.what, sizeof f.what, "rank %d on %s was killed by signal %d (%s)", rank, n->name, f.sig,
+                 strsignal(f.sig));
+    }
+    attempt_fail(c, &f);
+}
+
+static void decide(struct ctl *c)
+{
+    const struct run_config *cfg = c->cfg;
+    int64_t now = now_ms(), ran = now - c->attempt_start;
+    if (c->nhist) {
+        c->hist[c->nhist - 1].ended_ms = now;
+        c->hist[c->nhist - 1].f = c->fail;
+    }
+    journal_event(&c->j, "attempt_end", json_pack("{s:i,s:b,s:I}", "attempt", c->attempt, "ok",
+                                                     c->fail.kind == F_NONE, "ms", (json_int_t)ran));
+    journal_sync(&c->j);
+    if (c->fail.kind == F_NONE)
+        return ctl_finish(c, EXIT_OK, "every rank finished successfully");
+    if (c->fail.kind == F_SIGNAL) {
+        char why[64];
+        snprintf(why, sizeof why, "stopped by signal %d (%s)", c->fail.sig, strsignal(c->fail.sig));
+        return ctl_finish(c, EXIT_SIGNAL_BASE + c->fail.sig, why);
+    }
+    if (c->fail.not_retryable)
+        return ctl_finish(c, EXIT_NOT_RETRYABLE, c->fail.what);
+    int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
+    if (ctl_healthy_nodes(c) < need) {
+        char why[160];
+        snprintf(why, sizeof why, "not enough healthy nodes: %d left, at least %d needed", ctl_healthy_nodes(c),
+                 need);
+        return ctl_finish(c, EXIT_NO_NODES, why);
+    }
+    if (c->restarts >= cfg->max_restarts) {
+        char why[700];
+        snprintf(why, sizeof why, "restart budget spent (%d of %d): %s", c->restarts, cfg->max_restarts,
+                 c->fail.what);
+        return ctl_finish(c, EXIT_FAILED, why);
+    }
+    if (ran >= cfg->healthy_after_ms)
+        c->backoff_level = 0;
+    int64_t delay = cfg->backoff_ms;
+    for (int i = 0; i < c->backoff_level && delay < cfg->backoff_max_ms; i++)
+        delay *= 2;
+    if (delay > cfg->backoff_max_ms)
+        delay = cfg->backoff_max_ms;
+    c->backoff_level++;
+    c->restarts++;
+    journal_event(&c->j, "restart", json_pack("{s:i,s:I,s:i}", "next_attempt", c->attempt + 1, "backoff_ms",
+                                                 (json_int_t)delay, "restart_count", c->restarts));
+    log_info("restarting in %lld ms (restart %d of %d)", (long long)delay, c->restarts, cfg->max_restarts);
+    c->state = C_BACKOFF;
+    c->backoff_until = now + delay;
+    attempt_maybe_start(c);
+}
+
+/* A node finished its stop (n), or a check after the stop began (n NULL). */
+void attempt_on_stopped(struct ctl *c, struct node *n)
+{
+    if (n)
+        n->stopped = 1;
+    if (c->state != C_STOPPING)
+        return;
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *m = &c->nodes[i];
+        if (m->group_rank >= 0 && m->state == NODE_READY && !m->stopped)
+            return;
+    }
+    journal_event(&c->j, "stop_end", json_pack("{s:i,s:I}", "attempt", c->attempt, "ms",
+                                                  (json_int_t)(now_ms() - c->stop_started)));
+    decide(c);
+}
+
+void attempt_timers(struct ctl *c)
+{
+    int64_t now = now_ms();
+    if (c->state == C_RUNNING) {
+        int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
+        if (now - c->last_progress >= limit) {
+            struct failure f = {.kind = F_HANG, .rank = -1, .code = -1, .sig = -1};
+            snprintf(f.what, sizeof f.what, "hang: no progress for %lld ms (%s)", (long long)(now - c->last_progress),
+                     c->progressed ? "--hang-timeout" : "--startup-timeout, before any progress");
+            journal_event(&c->j, "hang", json_pack("{s:i,s:I}", "attempt", c->attempt, "idle_ms",
+                                                      (json_int_t)(now - c->last_progress)));
+            attempt_fail(c, &f);
+        }
+    } else if (c->state == C_STOPPING && now >= c->stop_deadline) {
+        for (int i = 0; i < c->nnodes; i++) {
+            struct node *n = &c->nodes[i];
+            if (n->group_rank >= 0 && n->state == NODE_READY && !n->stopped)
+                node_lost(c, n, "it did not finish the stop in time");
+        }
+    } else if (c->state == C_BACKOFF && now >= c->backoff_until) {
+        attempt_maybe_start(c);
+    }
+}
+
+int64_t attempt_deadline(struct ctl *c)
+{
+    if (c->state == C_RUNNING)
+        return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);
+    if (c->state == C_STOPPING)
+        return c->stop_deadline;
+    if (c->state == C_BACKOFF)
+        return c->backoff_until;
+    if (c->state == C_WAIT_AGENTS)
+        return c->wait_deadline;
+    return -1;
+}
+
+void attempt_on_signal(struct ctl *c, int sig)
+{
+    journal_event(&c->j, "signal", json_pack("{s:i,s:s}", "signal", sig, "name", strsignal(sig)));
+    if (c->state == C_RUNNING) {
+        struct failure f = {.kind = F_SIGNAL, .rank = -1, .code = -1, .sig = sig};
+        snprintf(f.what, sizeof f.what, "received signal %d (%s); forwarded to every rank", sig, strsignal(sig));
+        return attempt_fail(c, &f);
+    }
+    if (c->state == C_STOPPING) {
+        if (c->fail.kind == F_SIGNAL && sig == SIGINT) {
+            log_warn("second SIGINT: killing every rank now");
+            send_stop(c, SIGKILL, 0);
+        }
+        if (c->fail.kind != F_SIGNAL) {
+            c->fail.kind = F_SIGNAL;
+            c->fail.sig = sig;
+        }
+        return;
+    }
+    char why[64];
+    snprintf(why, sizeof why, "stopped by signal %d (%s)", sig, strsignal(sig));
+    ctl_finish(c, EXIT_SIGNAL_BASE + sig, why);
+}

@@ -1,0 +1,13 @@
+/* transport: how the controller starts an agent on a node. Only `local`
+ * exists (a child process on this machine); ssh and Slurm would differ only
+ * in the command line. The secret travels in the agent's environment. */
+#ifndef ENDURE_TRANSPORT_H
+#define ENDURE_TRANSPORT_H
+#include <sys/types.h>
+
+/* Starts `endure agent --connect addr --node node` with secret in its
+ * environment, in its own process group (terminal signals reach only the
+ * controller) and with PR_SET_PDEATHSIG(SIGTERM). Returns the pid or -1. */
+pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret);
+
+#endif
