@@ -1,0 +1,87 @@
+# lib.sh: shared helpers of the end-to-end tests (sourced, not a test).
+# Every test gets a scratch dir, a unique tag in the environment of every
+# process it starts (so that leftovers can be found), and checks at exit that
+# none of its processes is left (no orphans, no zombies).
+set -u
+: "${ENDURE:?run through tests/run.sh}"
+BUILD_DIR=${ENDURE_TEST_BUILD:-$(dirname "$ENDURE")}
+FAKE="$BUILD_DIR/tests/fake_trainer"
+EVENTS_PY="$ENDURE_SRC/tests/e2e/events.py"
+T=$(mktemp -d /tmp/endure-e2e.XXXXXX)
+export ENDURE_TEST_TAG="e2e-$$-$RANDOM"
+export PYTHON_EXEC=/usr/bin/python3
+export FAKE_MARKERS="$T/markers"
+mkdir -p "$FAKE_MARKERS"
+LOGS="$T/logs"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Processes (other than this shell and its helpers) carrying our tag.
+tagged_pids() {
+    local p
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [ "$p" = "$$" ] && continue
+        [ "$p" = "$BASHPID" ] && continue
+        if tr '\0' '\n' 2>/dev/null < "/proc/$p/environ" | grep -qx "ENDURE_TEST_TAG=$ENDURE_TEST_TAG"; then
+            # ignore the subshells of this test script itself
+            case "$(cat /proc/$p/comm 2>/dev/null)" in bash|tr|grep|cat|sleep|timeout) continue ;; esac
+            echo "$p"
+        fi
+    done
+}
+
+zombies_of_us() {
+    ps -o pid=,ppid=,stat= -e | awk -v me=$$ '$2 == me && $3 ~ /^Z/ {print $1}'
+}
+
+# Waits up to $1 seconds (default 5) for every tagged process to be gone.
+check_no_leftovers() {
+    local limit=${1:-5} i left
+    for ((i = 0; i < limit * 10; i++)); do
+        left=$(tagged_pids)
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    if [ -n "$left" ]; then
+        ps -o pid,ppid,stat,cmd -p $(echo $left | tr ' ' ',') >&2 || true
+        kill -9 $left 2>/dev/null
+        fail "processes left behind: $left"
+    fi
+    [ -z "$(zombies_of_us)" ] || fail "zombies left: $(zombies_of_us)"
+}
+
+cleanup() {
+    local left
+    left=$(tagged_pids)
+    [ -n "$left" ] && kill -9 $left 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# run_endure ARGS...: runs endure run with a log dir in the scratch space and
+# a fixed run id; sets RC, and OUT/ERR files; RUN is the run directory.
+run_endure() {
+    RUN_ID=${RUN_ID:-r$RANDOM}
+    RUN="$LOGS/$RUN_ID"
+    OUT="$T/out.$RUN_ID"
+    ERR="$T/err.$RUN_ID"
+    set +e
+    "$ENDURE" run --log-dir "$LOGS" --rdzv-id "$RUN_ID" "$@" >"$OUT" 2>"$ERR"
+    RC=$?
+    set -e
+    unset RUN_ID
+}
+
+expect_rc() {
+    [ "$RC" -eq "$1" ] || { echo "--- stderr:" >&2; tail -n 30 "$ERR" >&2; fail "exit code $RC, expected $1"; }
+}
+
+# count EVENT [key=value ...]: how many events match, in this run's journal
+count() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count "$@"; }
+expect_count() { # expect_count N EVENT [key=value ...]
+    local want=$1; shift
+    local got; got=$(count "$@")
+    [ "$got" = "$want" ] || fail "expected $want event(s) $*, got $got"
+}
+field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
