@@ -107,21 +107,32 @@ out:
     return rc;
 }
 
-/* The controller is gone: stop the ranks within the heartbeat timeout. */
-static void controller_lost(struct agent *a, const char *why)
+/* Leaving without a controller: stop the ranks within the heartbeat
+ * timeout (half for the grace, half for the KILL), then exit. */
+static void leave(struct agent *a)
 {
-    log_error("controller lost (%s); stopping the ranks", why);
-    msgconn_close(&a->conn);
+    int64_t half = a->hb_timeout_ms > 0 ? a->hb_timeout_ms / 2 : 1000;
     a->exit_rc = -1;
     a->shutdown_after_stop = 1;
-    if (a->stop_timeout_ms > a->hb_timeout_ms / 2)
-        a->stop_timeout_ms = a->hb_timeout_ms / 2;
-    if (a->kill_timeout_ms > a->hb_timeout_ms / 2)
-        a->kill_timeout_ms = a->hb_timeout_ms / 2;
+    if (a->stop_timeout_ms > half)
+        a->stop_timeout_ms = half;
+    if (a->kill_timeout_ms > half)
+        a->kill_timeout_ms = half;
+    if (a->stopping == 1 && a->stop_deadline > a->stop_started + half)
+        a->stop_deadline = a->stop_started + half;
+    if (a->stopping == 2 && a->kill_deadline > now_ms() + half)
+        a->kill_deadline = now_ms() + half;
     if (a->attempt >= 0 || a->stopping)
         ranks_begin_stop(a, SIGTERM);
     else
         a->quit = 1;
+}
+
+static void controller_lost(struct agent *a, const char *why)
+{
+    log_error("controller lost (%s); stopping the ranks", why);
+    msgconn_close(&a->conn);
+    leave(a);
 }
 
 static void on_message(struct agent *a, json_t *m)
@@ -193,12 +204,7 @@ static void handle_signals(struct agent *a)
             ranks_reap(a);
         } else if (si.ssi_signo != SIGPIPE) {
             log_warn("signal %u: stopping the ranks and exiting", si.ssi_signo);
-            a->shutdown_after_stop = 1;
-            a->exit_rc = -1;
-            if (a->attempt >= 0 || a->stopping)
-                ranks_begin_stop(a, SIGTERM);
-            else
-                a->quit = 1;
+            leave(a);
         }
     }
 }

@@ -85,3 +85,34 @@ expect_count() { # expect_count N EVENT [key=value ...]
     [ "$got" = "$want" ] || fail "expected $want event(s) $*, got $got"
 }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
+
+# agent_pid NODE: the pid of this test's agent for NODE (empty if none)
+agent_pid() {
+    local p
+    for p in $(pgrep -f "endure agent --connect [^ ]* --node $1\$"); do
+        if tr '\0' '\n' 2>/dev/null < "/proc/$p/environ" | grep -qx "ENDURE_TEST_TAG=$ENDURE_TEST_TAG"; then
+            echo "$p"; return
+        fi
+    done
+}
+
+# start_endure ARGS...: like run_endure, in the background (PID); wait_endure
+# then sets RC.
+start_endure() {
+    RUN_ID=${RUN_ID:-r$RANDOM}
+    RUN="$LOGS/$RUN_ID"
+    OUT="$T/out.$RUN_ID"
+    ERR="$T/err.$RUN_ID"
+    "$ENDURE" run --log-dir "$LOGS" --rdzv-id "$RUN_ID" "$@" >"$OUT" 2>"$ERR" &
+    PID=$!
+    unset RUN_ID
+}
+wait_endure() { set +e; wait "$PID"; RC=$?; set -e; }
+
+# wait_for CMD...: retries CMD for up to 20 s
+wait_for() {
+    local i
+    for i in $(seq 1 200); do "$@" && return 0; sleep 0.1; done
+    fail "timed out waiting for: $*"
+}
+has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }

@@ -20,7 +20,7 @@ expect_count 1 run_end exit_code=0
 # global rank = node index x 2 + local rank, each rank saw the full world
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    expect_rank_log 0 $node $r "^rank $r/4 attempt 0 node $node local_rank $((r % 2)) master 127\.0\.0\.1:[0-9]+$"
+    expect_rank_log 0 $node $r "^rank $r/4 attempt 0 node $node local_rank $((r % 2)) master 127\.0\.0\.1:[0-9]+ restart_count 0$"
     expect_rank_log 0 $node $r "^step $STEPS loss [0-9.]+$"
     expect_rank_log 0 $node $r "^rank $r done checksum "
 done

@@ -32,7 +32,7 @@ grep -q '^step 4 loss' "$f0" && fail "rank 3 went past its failure"
 # attempt 1 ran with the restart count and finished on every rank
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    expect_rank_log 1 $node $r "^rank $r/4 attempt 1 "
+    expect_rank_log 1 $node $r "^rank $r/4 attempt 1 node $node .* restart_count 1$"
     expect_rank_log 1 $node $r "^step $STEPS loss "
 done
 expect_checksum "$T/checksum" 4 $STEPS

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     const char *fail = NULL, *sig = NULL, *hang = NULL, *spawn = NULL;
     int fail_step = 2, sig_no = SIGSEGV, escape = 0, awkward = 0, print_env = 0, heartbeat = 0;
     long flood_bytes = 0;
-    int line_len = 100, quiet = 0;
+    int line_len = 100, quiet = 0, ignore_int = 0;
     rank = env_int("RANK", 0);
     attempt = env_int("ENDURE_ATTEMPT", 0);
     marker_dir = getenv("FAKE_MARKERS");
@@ -122,10 +122,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--print-env")) print_env = 1;
         else if (!strcmp(a, "--heartbeat")) heartbeat = 1;     /* touch the heartbeat file, no progress lines */
         else if (!strcmp(a, "--quiet")) quiet = 1;             /* nothing on stderr */
+        else if (!strcmp(a, "--ignore-int")) ignore_int = 1;
         else { fprintf(stderr, "fake_trainer: unknown flag %s\n", a); return 2; }
     }
     signal(SIGTERM, ignore_term ? SIG_IGN : on_term);
-    signal(SIGINT, on_term);
+    signal(SIGINT, ignore_int ? SIG_IGN : on_term);
     signal(SIGUSR1, on_term);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (print_env) {

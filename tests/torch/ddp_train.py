@@ -95,7 +95,8 @@ def main():
     rank, world = dist.get_rank(), dist.get_world_size()
     print(f"rank {rank}/{world} attempt {attempt} node {os.environ.get('ENDURE_NODE', '?')} "
           f"local_rank {os.environ.get('LOCAL_RANK')} master "
-          f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')}")
+          f"{os.environ.get('MASTER_ADDR')}:{os.environ.get('MASTER_PORT')} "
+          f"restart_count {os.environ.get('TORCHELASTIC_RESTART_COUNT')}")
 
     torch.manual_seed(0)  # same initial weights on every rank
     model = DDP(torch.nn.Linear(8, 1))

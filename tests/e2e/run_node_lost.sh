@@ -1,0 +1,27 @@
+# SIGKILL of one node's agent mid-run: its ranks die with it (PDEATHSIG), the
+# node is lost and excluded for the rest of the run, and the job restarts on
+# the spare. Without a spare, endure stops with exit code 4.
+source "$ENDURE_SRC/tests/e2e/lib.sh"
+set -e
+start_endure --nodes n1,n2,n3 --nnodes 2 --nproc-per-node 2 --heartbeat-timeout 2s --restart-backoff 0 -- \
+    "$FAKE" --steps 40 --step-ms 100
+wait_for has_event ranks_started node=n2
+victim=$(agent_pid n2)
+[ -n "$victim" ] || fail "no agent for n2"
+kill -9 "$victim"
+wait_endure
+expect_rc 0
+expect_count 1 node_lost node=n2
+expect_count 1 node_excluded node=n2
+expect_count 1 failure kind=node_lost node=n2
+[ -f "$RUN/attempt-1/n3/rank-2.log" ] || fail "the spare n3 did not take group rank 1"
+[ -e "$RUN/attempt-1/n2" ] && fail "the excluded node was used again"
+grep -q "step 40" "$RUN/attempt-1/n3/rank-3.log" || fail "spare did not finish"
+check_no_leftovers
+start_endure --nodes n1,n2 --nnodes 2 --heartbeat-timeout 2s --restart-backoff 0 -- "$FAKE" --steps 40 --step-ms 100
+wait_for has_event ranks_started node=n1
+kill -9 "$(agent_pid n1)"
+wait_endure
+expect_rc 4
+grep -q "not enough healthy nodes" "$ERR" || fail "reason for exit 4"
+check_no_leftovers
