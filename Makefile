@@ -6,7 +6,13 @@ DESTDIR ?=
 VERSION := 0.1.0
 PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -I. -DENDURE_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
+# Required flags live apart from CFLAGS so that `make CFLAGS=...` keeps them.
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
+	-DENDURE_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
+# snprintf truncation into bounded buffers is deliberate; gcc only.
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+ALL_CFLAGS += -Wno-format-truncation
+endif
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 BUILD   ?= build
 
@@ -22,21 +28,21 @@ all: $(BUILD)/endure $(BUILD)/unit-tests $(HELPERS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libendure.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/endure: $(BUILD)/supervisor/main.o $(BUILD)/libendure.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libendure.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 test: all
 	BUILD=$(BUILD) tests/run.sh

@@ -9,6 +9,11 @@ BUILD=${BUILD:-build}
 export ENDURE_TEST_BUILD="$PWD/$BUILD"
 export ENDURE="$PWD/$BUILD/endure"
 export ENDURE_SRC="$PWD"
+# sanitizer reports of any process (agents, helpers) land here and fail the run
+SAN_DIR="$PWD/$BUILD/sanitizer"
+rm -rf "$SAN_DIR"; mkdir -p "$SAN_DIR"
+export ASAN_OPTIONS="log_path=$SAN_DIR/asan:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="log_path=$SAN_DIR/ubsan:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 passed=0
 failed=0
 failures=()
@@ -31,6 +36,7 @@ fi
 for t in tests/e2e/*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
+    [ "$name" = lib ] && continue
     if [ -n "$only" ] && [ "$only" != unit ] && [[ "$name" != *"$only"* ]]; then continue; fi
     [ "$only" = unit ] && continue
     log="$BUILD/test-logs/$name.log"
@@ -54,6 +60,12 @@ for s in tests/suites/*.sh; do
     count_lines < <(timeout -k 10 "${SUITE_TIMEOUT:-600}" bash "$s" 2>&1 || echo "FAIL $name (suite exited non-zero)")
 done
 
+if [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ]; then
+    echo "FAIL sanitizer reports in $SAN_DIR:"
+    head -n 40 "$SAN_DIR"/* | sed 's/^/    /'
+    failed=$((failed + 1))
+    failures+=("sanitizer")
+fi
 if [ "$failed" -gt 0 ]; then
     echo "failed: ${failures[*]}"
 fi

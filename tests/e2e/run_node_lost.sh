@@ -25,3 +25,15 @@ wait_endure
 expect_rc 4
 grep -q "not enough healthy nodes" "$ERR" || fail "reason for exit 4"
 check_no_leftovers
+# an agent that stops answering (SIGSTOP) is lost after --heartbeat-timeout;
+# with --nnodes 1:2 the job goes on with the one node left
+start_endure --nodes n1,n2 --nnodes 1:2 --nproc-per-node 2 --heartbeat-timeout 1s --restart-backoff 0 -- \
+    "$FAKE" --steps 30 --step-ms 100 --print-env
+wait_for has_event ranks_started node=n2
+kill -STOP "$(agent_pid n2)"
+wait_endure
+expect_rc 0
+expect_count 1 node_lost node=n2 "reason=no heartbeat within --heartbeat-timeout"
+grep -qx "env WORLD_SIZE=2" "$RUN/attempt-1/n1/rank-0.log" || fail "elastic attempt should have world size 2"
+grep -qx "env WORLD_SIZE=4" "$RUN/attempt-0/n1/rank-0.log" || fail "first attempt should have world size 4"
+check_no_leftovers
