@@ -44,8 +44,14 @@ static int make_run_dir(struct ctl *c, struct buf *err)
         if (asprintf(&cfg->run_id, "run-%s-%s", stamp, rnd) < 0)
             return -1;
     }
-    snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", cfg->log_dir, cfg->run_id);
-    if (mkdir_p(cfg->log_dir, 0755) < 0 || mkdir(c->run_dir, 0755) < 0) {
+    char parent[PATH_MAX];
+    /* absolute, so that ranks that change directory still find their files */
+    if (mkdir_p(cfg->log_dir, 0755) < 0 || !realpath(cfg->log_dir, parent)) {
+        buf_printf(err, "cannot create the run directory under %s: %s", cfg->log_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", parent, cfg->run_id);
+    if (mkdir(c->run_dir, 0755) < 0) {
         buf_printf(err, "cannot create the run directory %s: %s%s", c->run_dir, strerror(errno),
                    errno == EEXIST ? " (choose another --rdzv-id or --log-dir)" : "");
         return -1;
