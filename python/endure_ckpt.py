@@ -151,7 +151,7 @@ def _commit(rdir, k, sdir, before, tag, step):
     tmp = os.path.join(rdir, "slot-%d.commit.tmp" % k)
     with builtins.open(tmp, "w") as f:
         json.dump(rec, f)
-    os.replace(tmp, os.path.join(rdir, "slot-%d.commit" % k))
+    return tmp, os.path.join(rdir, "slot-%d.commit" % k)
 
 
 @contextlib.contextmanager
@@ -175,10 +175,13 @@ def _save_stage(stage, step, tag):
         before = {rel: (st.st_ino, st.st_ctime_ns, st.st_size) for rel, st in _walk(sdir).items()}
         _written.clear()
         yield sdir
-        _commit(rdir, k, sdir, before, tag, step)
+        tmp, final = _commit(rdir, k, sdir, before, tag, step)
     finally:
         _written.clear()
         os.close(lfd)
+    # the lock is released BEFORE the commit appears: a locked slot then
+    # always means "being rewritten", never "just committed"
+    os.replace(tmp, final)
 
 
 def _fsync_tree(top):

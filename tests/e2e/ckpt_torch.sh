@@ -15,16 +15,18 @@ trap 'rm -rf "$T"' EXIT
 PY=/usr/bin/python3
 TRAIN=$ENDURE_SRC/tests/e2e/ckpt_trainer.py
 fail() { echo "FAIL: $*"; exit 1; }
+export MASTER_ADDR=127.0.0.1
+P=$((20000 + RANDOM % 20000))  # one port per phase: no TIME_WAIT clashes
 OPTS=(--stage "$T/stage" --ckpt "$T/ckpt" --node n1 --world 2 --ranks 0,1)
 
 # reference: no endure at all (the helper's plain-directory fallback)
-( cd "$T" && for r in 0 1; do RANK=$r WORLD_SIZE=2 $PY "$TRAIN" --out "$T/ref-$r" & done; wait )
+( cd "$T" && export MASTER_PORT=$P && for r in 0 1; do RANK=$r WORLD_SIZE=2 $PY "$TRAIN" --out "$T/ref-$r" & done; wait )
 [ -s "$T/ref-0" ] && [ -s "$T/ref-1" ] || fail "reference run"
 ls "$T/checkpoints/step-000000030/rank-1/state.pt" >/dev/null || fail "fallback directories"
 
 # attempt 0: rank 1 crashes at step 25
 set +e
-"$DRV" agent "${OPTS[@]}" -- bash -c "for r in 0 1; do RANK=\$r WORLD_SIZE=2 $PY $TRAIN --fail-at 25 --out $T/a0-\$r & done; wait -n; a=\$?; wait -n; b=\$?; exit \$((a|b))" >"$T/ev0" 2>"$T/err0"
+"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 1)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 $PY $TRAIN --fail-at 25 --out $T/a0-\$r & done; wait -n; a=\$?; wait -n; b=\$?; exit \$((a|b))" >"$T/ev0" 2>"$T/err0"
 rc=$?
 set -e
 cat "$T/ev0"
@@ -46,7 +48,7 @@ for r in 0 1; do
   [ "$kind" = staged ] || fail "rank $r should resume from the stage, got $kind $dir"
   echo "$dir" >"$T/dir-$r"
 done
-"$DRV" agent "${OPTS[@]}" -- bash -c "for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait" >"$T/ev1" 2>"$T/err1" || { cat "$T/err1"; fail "attempt 1"; }
+"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 2)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait" >"$T/ev1" 2>"$T/err1" || { cat "$T/err1"; fail "attempt 1"; }
 for r in 0 1; do
   grep -q "rank $r resumed from step 20 ($(cat "$T/dir-$r"))" "$T/ev1" || fail "rank $r did not resume from step 20"
 done
