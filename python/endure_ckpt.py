@@ -59,15 +59,25 @@ class _ReuseFile(io.FileIO):
         super().__init__(fd, "r+", closefd=True)
         self._end = 0
 
-    def write(self, b):
-        n = super().write(b)
+    def _mark(self):
         pos = self.tell()
         if pos > self._end:
             self._end = pos
+
+    # torch's legacy format writes storages through fileno() directly, so
+    # the end is also taken from the fd offset before every seek and close
+    def write(self, b):
+        n = super().write(b)
+        self._mark()
         return n
+
+    def seek(self, pos, whence=0):
+        self._mark()
+        return super().seek(pos, whence)
 
     def close(self):
         if not self.closed:
+            self._mark()
             self.truncate(self._end)
         super().close()
 
