@@ -95,6 +95,9 @@ static int copy_chunk(struct ckpt_persister *p, struct task *t, char *b, char *m
         }
         off += (uint64_t)n;
     }
+    /* start write-back of this chunk now, so that the disk works while the
+     * next chunks are copied and the final fsync has little left to do */
+    sync_file_range(f->dst, (off64_t)t->off, (off64_t)t->len, SYNC_FILE_RANGE_WRITE);
     t->crc = (uint32_t)crc;
     return 0;
 }
@@ -111,11 +114,12 @@ static void *worker_main(void *arg)
         if (!p->tasks || p->next >= p->ntasks)
             break; /* stopping and nothing left */
         struct task *t = &p->tasks[p->next++];
-        int skip = p->failed || !b;
+        int skip = p->failed, rc = -1;
         pthread_mutex_unlock(&p->mu);
-        int rc = skip ? -1 : copy_chunk(p, t, b, msg, sizeof msg);
         if (!skip && !b)
-            snprintf(msg, sizeof msg, "out of memory");
+            snprintf(msg, sizeof msg, "out of memory for a copy buffer");
+        else if (!skip)
+            rc = copy_chunk(p, t, b, msg, sizeof msg);
         pthread_mutex_lock(&p->mu);
         struct ckpt_pcopy *f = &p->files[t->file];
         if (rc < 0 && !skip && !p->failed) {
