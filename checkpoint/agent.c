@@ -169,13 +169,14 @@ int ckpt_agent_open(struct ckpt_agent **out, const struct ckpt_agent_cfg *cfg, s
     a->nranks = cfg->nranks;
     a->ranks = malloc((size_t)cfg->nranks * sizeof *a->ranks);
     a->pinned = malloc((size_t)cfg->nranks * sizeof *a->pinned);
+    a->pinned_at = calloc((size_t)cfg->nranks, sizeof *a->pinned_at);
     a->bad = calloc((size_t)cfg->nranks, sizeof *a->bad);
     a->out = json_array();
     a->stage_limit = cfg->stage_limit;
     a->scan_ms = cfg->scan_interval_ms > 0 ? cfg->scan_interval_ms : 1000;
     a->on_event = cfg->on_event;
     a->event_ctx = cfg->event_ctx;
-    if (!a->ckpt_dir || !a->node || !a->ranks || !a->pinned || !a->bad || !a->out) {
+    if (!a->ckpt_dir || !a->node || !a->ranks || !a->pinned || !a->pinned_at || !a->bad || !a->out) {
         buf_printf(err, "checkpoint: out of memory");
         goto fail;
     }
@@ -297,6 +298,7 @@ void ckpt_agent_close(struct ckpt_agent *a)
     free(a->node);
     free(a->ranks);
     free(a->pinned);
+    free(a->pinned_at);
     free(a->bad);
     free(a);
 }

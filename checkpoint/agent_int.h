@@ -23,6 +23,7 @@ struct ckpt_agent {
     char *ckpt_dir, *node;
     int world_size, nranks, *ranks;
     int *pinned; /* per local rank: slot handed out by resume_dir, or -1 */
+    double *pinned_at; /* wall time of the pin: a later commit releases it */
     char (*bad)[2][128]; /* per local rank and slot: last reported problem */
     uint64_t stage_limit;
     int scan_ms;

@@ -69,6 +69,7 @@ int ckpt_agent_resume_dir(struct ckpt_agent *a, const char *tag, int global_rank
             ckpt_stage_path(slot, sizeof slot, a->stage, global_rank, name) == 0 &&
             slot_matches(slot, m, global_rank, c) && snprintf(out, outlen, "%s", slot) < (int)outlen) {
             a->pinned[li] = k;
+            a->pinned_at[li] = wall_time();
             rc = 1;
         }
         json_decref(c);

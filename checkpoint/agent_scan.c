@@ -86,6 +86,8 @@ static json_t *read_commits(struct ckpt_agent *a)
             buf_free(&why);
             if (!c)
                 continue;
+            if (a->pinned[i] >= 0 && json_number_value(json_object_get(c, "time")) > a->pinned_at[i])
+                a->pinned[i] = -1; /* the rank saved since it resumed: it has loaded */
             const char *tag = json_string_value(json_object_get(c, "tag"));
             json_t *g = json_object_get(by_tag, tag);
             if (!g)
