@@ -42,8 +42,8 @@ static struct ckpt_tagst *new_tag(struct ckpt_agent *a)
 void ckpt_agent_apply_result(struct ckpt_agent *a, const json_t *ev)
 {
     struct ckpt_tagst *t = find_tag(a, json_string_value(json_object_get(ev, "tag")));
-    if (!t || t->state != T_QUEUED)
-        return;
+    if (!t || t->state != T_QUEUED || !json_equal(t->ids, json_object_get(ev, "commits")))
+        return; /* a result about older commits of a TAG that was committed again */
     const char *type = json_string_value(json_object_get(ev, "event"));
     t->state = !strcmp(type, "persisted") ? T_DONE : !strcmp(type, "dropped") ? T_DROPPED : T_FAILED;
 }

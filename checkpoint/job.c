@@ -277,6 +277,7 @@ out:
     }
     if (!json_object_get(ev, "ranks"))
         json_object_set(ev, "ranks", ranks);
+    json_object_set(ev, "commits", ids); /* which commits this result is about */
     json_decref(ranks);
     json_decref(ids);
     json_decref(c.files);

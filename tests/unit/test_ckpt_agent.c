@@ -234,3 +234,40 @@ TEST(ckpt_agent_restart_cleans_partial_and_skips_durable)
     ckpt_agent_close(a);
     json_decref(ev);
 }
+
+TEST(ckpt_agent_recommitted_tag_replaces_incomplete_part)
+{
+    char stage[512], ckpt[512], p[1200];
+    paths(stage, ckpt, sizeof stage);
+    int r = 0;
+    json_t *ev = json_array();
+    struct ckpt_agent *a = open_agent(stage, ckpt, &r, 1, ev, 0);
+    CHECK(a);
+    CHECK(tu_stage_part(stage, 0, 0, "step-1", 1, "m.pt", 100, 1) == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "persisted") == 1);
+    /* a restart redoes step 1 with other content (other commit id) */
+    CHECK(ckpt_agent_discard_after(a, 0) == 1);
+    CHECK(tu_stage_part(stage, 0, 1, "step-1", 1, "m.pt", 300, 2) == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "persisted") == 2);
+    json_t *last = json_array_get(ev, json_array_size(ev) - 1);
+    CHECK(!json_object_get(last, "already"));
+    snprintf(p, sizeof p, "%s/step-1/n1/rank-0/m.pt", ckpt);
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && st.st_size == 300);
+    /* once complete, a TAG is never rewritten */
+    json_t *nodes = json_pack("{s:[i]}", "n1", 0);
+    struct buf err;
+    buf_init(&err, 512);
+    CHECK(ckpt_mark_complete(ckpt, "step-1", 1, nodes, 1, &err) == 0);
+    json_decref(nodes);
+    buf_free(&err);
+    CHECK(ckpt_agent_discard_after(a, 0) == 1);
+    CHECK(tu_stage_part(stage, 0, 0, "step-1", 1, "m.pt", 500, 3) == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "dropped") == 1 && tu_count(ev, "persisted") == 2);
+    CHECK(stat(p, &st) == 0 && st.st_size == 300);
+    ckpt_agent_close(a);
+    json_decref(ev);
+}
