@@ -130,7 +130,7 @@ static void take_ready(struct ckpt_agent *a, const char *tag, json_t *g, json_t 
     const char *key;
     json_int_t bytes = 0;
     json_object_foreach(g, key, c) {
-        json_array_append(commits, c);
+        json_array_append_new(commits, json_deep_copy(c)); /* the job owns its copy: no sharing across threads */
         json_array_append(ranks, json_object_get(c, "rank"));
         size_t i;
         json_t *f;
