@@ -148,6 +148,7 @@ static void take_ready(struct ckpt_agent *a, const char *tag, json_t *g, json_t 
             json_object_set(ev, "ranks", ranks);
             json_object_set_new(ev, "bytes", json_integer(bytes));
             json_object_set_new(ev, "already", json_true());
+            json_object_set(ev, "commits", ids);
             ckpt_agent_emit(a, ev);
         }
         free(job);
