@@ -282,6 +282,11 @@ int ckpt_agent_drain(struct ckpt_agent *a, int64_t deadline_ms)
     }
 }
 
+int ckpt_agent_remove_stage(struct ckpt_agent *a)
+{
+    return ckpt_rmtree(a->stage);
+}
+
 void ckpt_agent_close(struct ckpt_agent *a)
 {
     if (!a)

@@ -77,6 +77,10 @@ int ckpt_agent_resume_dir(struct ckpt_agent *a, const char *tag, int global_rank
  * reuse. Returns the number removed, or -1/EBUSY when a slot was locked
  * (call it after ckpt_agent_drain, with the ranks stopped). */
 int ckpt_agent_discard_after(struct ckpt_agent *a, long step);
+/* At the very end of a job (after drain, with the ranks gone): removes the
+ * whole stage tree, which holds up to two checkpoints per rank in memory.
+ * Not for restarts: a restarted rank may resume from the stage. 0 or -1. */
+int ckpt_agent_remove_stage(struct ckpt_agent *a);
 /* Stops the threads (an unfinished persist is abandoned and its .partial
  * removed), closes the fds, frees a. Undelivered events are discarded. */
 void ckpt_agent_close(struct ckpt_agent *a);

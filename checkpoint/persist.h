@@ -40,6 +40,7 @@ void ckpt_persist_stop(struct ckpt_persister *p);
  * fills crcs[i]. 0, or -1 with err. */
 int ckpt_persist_copy(struct ckpt_persister *p, struct ckpt_pcopy *files, size_t n, uint32_t *crcs, char *err,
                       size_t errlen);
+/* 1 once ckpt_persist_stop has begun (the running job is being cancelled). */
 int ckpt_persist_cancelled(struct ckpt_persister *p);
 /* Persists one job (job.c, on the manager thread); returns its event. */
 json_t *ckpt_run_job(struct ckpt_persister *p, const char *ckpt_dir, const char *node, struct ckpt_pjob *job);

@@ -108,6 +108,7 @@ TEST(ckpt_agent_persists_and_resumes_by_rank)
     json_decref(c);
     CHECK(ckpt_agent_resume_dir(a, "step-5", 3, out, sizeof out) == 1);
     CHECK(strstr(out, "/stage/rank-3/slot-0") != NULL);
+    CHECK(access(out, F_OK) == 0);
     /* a staged file that no longer matches: durable copy */
     snprintf(p, sizeof p, "%s/rank-2/slot-0/m.pt", stage);
     CHECK(truncate(p, 10) == 0);
@@ -117,6 +118,10 @@ TEST(ckpt_agent_persists_and_resumes_by_rank)
     CHECK(ckpt_agent_resume_dir(a, "step-5", 0, out, sizeof out) == 0);
     CHECK(strstr(out, "/ckpt/step-5/n0/rank-0") != NULL);
     CHECK(ckpt_agent_resume_dir(a, "step-9", 0, out, sizeof out) < 0);
+    CHECK(ckpt_agent_remove_stage(a) == 0);
+    CHECK(access(stage, F_OK) < 0);
+    snprintf(p, sizeof p, "%s/step-5/n1/rank-3/m.pt", ckpt); /* the durable copy stays */
+    CHECK(access(p, F_OK) == 0);
     ckpt_agent_close(a);
     buf_free(&err);
     json_decref(ev);
