@@ -3,6 +3,7 @@
  * rewritten is never copied, unsafe commit records, the stage size limit,
  * discarding an abandoned timeline. */
 #include "tests/unit/harness.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -274,5 +275,27 @@ TEST(ckpt_agent_recommitted_tag_replaces_incomplete_part)
     CHECK(tu_count(ev, "dropped") == 1 && tu_count(ev, "persisted") == 2);
     CHECK(stat(p, &st) == 0 && st.st_size == 300);
     ckpt_agent_close(a);
+    json_decref(ev);
+}
+
+TEST(ckpt_agent_drain_deadline_and_cancel_on_close)
+{
+    char stage[512], ckpt[512], p[1200], q[1200];
+    paths(stage, ckpt, sizeof stage);
+    int r = 0;
+    json_t *ev = json_array();
+    struct ckpt_agent *a = open_agent(stage, ckpt, &r, 1, ev, 0);
+    CHECK(a);
+    CHECK(tu_stage_part(stage, 0, 0, "step-1", 1, "m.pt", 64u << 20, 1) == 0);
+    errno = 0;
+    CHECK(ckpt_agent_drain(a, now_ms()) < 0 && errno == ETIMEDOUT); /* queued, not done */
+    ckpt_agent_close(a); /* cancels the running persist */
+    snprintf(p, sizeof p, "%s/step-1/n1.partial", ckpt);
+    snprintf(q, sizeof q, "%s/step-1/n1/manifest.json", ckpt);
+    CHECK(access(p, F_OK) < 0); /* never a leftover partial */
+    if (access(q, F_OK) < 0) {   /* cancelled (the usual case): nothing in place */
+        snprintf(q, sizeof q, "%s/step-1/n1", ckpt);
+        CHECK(access(q, F_OK) < 0);
+    }
     json_decref(ev);
 }
