@@ -25,15 +25,47 @@ import io
 import json
 import os
 import shutil
+import signal
 import time
 import uuid
 
-__all__ = ["save", "resume", "open", "default_tag", "Resume"]
+__all__ = ["save", "resume", "open", "default_tag", "Resume", "save_requested"]
 
 Resume = collections.namedtuple("Resume", ["dir", "step"])
 
 _SLOTS = (0, 1)
 _written = set()  # files opened with endure_ckpt.open during the current save
+
+
+_save_flag = False
+
+
+def _on_save_signal(signum, frame):
+    global _save_flag
+    _save_flag = True
+
+
+def _install_save_signal():
+    """endure run --save-signal SIG sets ENDURE_SAVE_SIGNAL (a name such as
+    SIGUSR1, or a number) and forwards SIG to the ranks before a planned
+    stop; the helper catches it so that save_requested() turns true."""
+    name = os.environ.get("ENDURE_SAVE_SIGNAL")
+    if not name:
+        return
+    try:
+        num = int(name) if name.isdigit() else getattr(signal, name if name.startswith("SIG") else "SIG" + name)
+        signal.signal(num, _on_save_signal)
+    except (AttributeError, ValueError, OSError):
+        pass  # unknown signal, or not imported in the main thread
+
+
+def save_requested():
+    """True once endure has asked for a last checkpoint (the save signal
+    arrived): save now, within --save-grace. Reset by the next commit."""
+    return _save_flag
+
+
+_install_save_signal()
 
 
 def default_tag(step):
@@ -192,6 +224,8 @@ def _save_stage(stage, step, tag):
     # the lock is released BEFORE the commit appears: a locked slot then
     # always means "being rewritten", never "just committed"
     os.replace(tmp, final)
+    global _save_flag
+    _save_flag = False
 
 
 def _fsync_tree(top):
@@ -234,6 +268,8 @@ def _save_plain(root, step, tag):
             os.close(fd)
         if old:
             shutil.rmtree(old, ignore_errors=True)
+        global _save_flag
+        _save_flag = False
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -92,4 +92,17 @@ except KeyError:
 assert not os.path.exists("checkpoints/step-000000030/rank-3")
 print("python helper ok")
 PY
+# the save signal: ENDURE_SAVE_SIGNAL makes the helper catch it
+ENDURE_SAVE_SIGNAL=SIGUSR1 ENDURE_CKPT_STAGE=$T/stage2 RANK=0 /usr/bin/python3 - <<'PY'
+import os, signal, sys
+sys.path.insert(0, os.path.join(os.environ["ENDURE_SRC"], "python"))
+import endure_ckpt as e
+assert not e.save_requested()
+os.kill(os.getpid(), signal.SIGUSR1)
+assert e.save_requested()
+with e.save(1) as d:
+    open(os.path.join(d, "x"), "w").write("last")
+assert not e.save_requested()
+print("save signal ok")
+PY
 echo PASS
