@@ -1,0 +1,49 @@
+/* agent_int: the agent object's fields, shared by agent.c (life cycle, fds,
+ * dispatch) and agent_scan.c (reading commits, queueing, stage limit,
+ * resume). Internal to checkpoint/. */
+#ifndef ENDURE_CKPT_AGENT_INT_H
+#define ENDURE_CKPT_AGENT_INT_H
+#include "checkpoint/ckpt.h"
+#include "checkpoint/persist.h"
+
+#define CKPT_MAX_TAGS 64
+
+enum { T_QUEUED = 1, T_DONE, T_DROPPED, T_FAILED };
+
+/* What the agent knows about one TAG whose part is complete in the stage. */
+struct ckpt_tagst {
+    char tag[256];
+    long step;
+    json_t *ids; /* {"<rank>": commit id}: the exact commits of this part */
+    int state;
+};
+
+struct ckpt_agent {
+    char stage[PATH_MAX];
+    char *ckpt_dir, *node;
+    int world_size, nranks, *ranks;
+    int *pinned; /* per local rank: slot handed out by resume_dir, or -1 */
+    double *pinned_at; /* wall time of the pin: a later commit releases it */
+    char (*bad)[2][128]; /* per local rank and slot: last reported problem */
+    uint64_t stage_limit;
+    int scan_ms;
+    int64_t next_scan;
+    int epfd, infd;
+    struct ckpt_persister *per;
+    ckpt_event_fn on_event;
+    void *event_ctx;
+    struct ckpt_tagst tags[CKPT_MAX_TAGS];
+    int ntags;
+    json_t *out; /* events waiting for delivery */
+};
+
+/* Reads every local commit, emits staged events, queues ready parts. */
+void ckpt_agent_scan(struct ckpt_agent *a);
+/* Drops older staged commits when the stage is over its limit. */
+void ckpt_agent_enforce_limit(struct ckpt_agent *a);
+/* Applies a persister result to the TAG states. */
+void ckpt_agent_apply_result(struct ckpt_agent *a, const json_t *ev);
+/* Appends an event for delivery (steals ev). */
+void ckpt_agent_emit(struct ckpt_agent *a, json_t *ev);
+
+#endif

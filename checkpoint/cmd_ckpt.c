@@ -1,0 +1,210 @@
+/* cmd_ckpt: `endure ckpt ls|verify|prune DIR`, the operator's view of a
+ * checkpoint store. Thin: parses argv, calls the checkpoint library, prints
+ * text or --json. Exit 0 ok, 1 verification failed or I/O error, 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checkpoint/ckpt.h"
+#include "common/exitcodes.h"
+#include "common/util.h"
+#include "supervisor/commands.h"
+
+static const char usage_text[] =
+    "usage: endure ckpt ls DIR [--json]\n"
+    "       endure ckpt verify DIR [TAG] [--size] [--json]\n"
+    "       endure ckpt prune DIR --keep N [--keep-every STEPS] [--json]\n\n"
+    "  ls       list TAGs: step, complete or not, nodes, size, age\n"
+    "  verify   check complete TAGs (all, or TAG): manifests, sizes and every\n"
+    "           CRC32 (--size: sizes only); exit 1 naming each bad file\n"
+    "  prune    keep the newest N complete TAGs (and every STEPS-th step);\n"
+    "           never the newest complete TAG or one still being written\n";
+
+struct opts {
+    const char *sub, *dir, *tag;
+    int json, size_only;
+    long keep, keep_every;
+};
+
+static void human_bytes(double b, char *out, size_t n)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < 4) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(out, n, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void human_age(long s, char *out, size_t n)
+{
+    if (s < 120)
+        snprintf(out, n, "%lds", s);
+    else if (s < 7200)
+        snprintf(out, n, "%ldm", s / 60);
+    else if (s < 172800)
+        snprintf(out, n, "%ldh", s / 3600);
+    else
+        snprintf(out, n, "%ldd", s / 86400);
+}
+
+static void print_json(json_t *o)
+{
+    char *t = json_dumps(o, JSON_INDENT(2));
+    if (t)
+        printf("%s\n", t);
+    free(t);
+}
+
+static int do_ls(const struct opts *o)
+{
+    json_t *l = ckpt_list(o->dir);
+    if (!l) {
+        fprintf(stderr, "endure ckpt: cannot read %s\n", o->dir);
+        return EXIT_FAILED;
+    }
+    if (o->json) {
+        print_json(l);
+    } else {
+        printf("%-24s %10s  %-8s %5s %10s %6s\n", "TAG", "STEP", "COMPLETE", "NODES", "SIZE", "AGE");
+        size_t i;
+        json_t *t;
+        json_array_foreach(l, i, t) {
+            char size[32], age[32];
+            human_bytes((double)json_integer_value(json_object_get(t, "bytes")), size, sizeof size);
+            human_age((long)json_integer_value(json_object_get(t, "age_s")), age, sizeof age);
+            printf("%-24s %10lld  %-8s %5zu %10s %6s%s\n", json_string_value(json_object_get(t, "tag")),
+                   (long long)json_integer_value(json_object_get(t, "step")),
+                   json_is_true(json_object_get(t, "complete")) ? "yes" : "no",
+                   json_array_size(json_object_get(t, "nodes")), size, age,
+                   json_is_true(json_object_get(t, "partial")) ? "  (persist in progress or crashed)" : "");
+        }
+    }
+    json_decref(l);
+    return EXIT_OK;
+}
+
+static int do_verify(const struct opts *o)
+{
+    json_t *l = ckpt_list(o->dir), *report = json_array(), *t;
+    if (!l) {
+        fprintf(stderr, "endure ckpt: cannot read %s\n", o->dir);
+        json_decref(report);
+        return EXIT_FAILED;
+    }
+    int bad = 0, seen = 0;
+    size_t i;
+    json_array_foreach(l, i, t) {
+        const char *tag = json_string_value(json_object_get(t, "tag"));
+        if (o->tag && strcmp(o->tag, tag))
+            continue;
+        seen = 1;
+        json_t *probs = json_array();
+        int ok = json_is_true(json_object_get(t, "complete")) &&
+                 ckpt_verify_tag(o->dir, tag, o->size_only ? CKPT_VERIFY_SIZE : CKPT_VERIFY_FULL, probs) == 0;
+        const char *status = ok ? "ok" : json_is_true(json_object_get(t, "complete")) ? "corrupt" : "incomplete";
+        if (!ok && (o->tag || json_is_true(json_object_get(t, "complete"))))
+            bad = 1;
+        json_array_append_new(report, json_pack("{s:s s:s s:o}", "tag", tag, "status", status, "problems", probs));
+        if (!o->json) {
+            printf("%s: %s\n", tag, status);
+            size_t k;
+            json_t *p;
+            json_array_foreach(probs, k, p) printf("  %s%s%s: %s\n",
+                                                   json_string_value(json_object_get(p, "node")) ?: "",
+                                                   json_object_get(p, "node") ? "/" : "",
+                                                   json_string_value(json_object_get(p, "file")) ?: "",
+                                                   json_string_value(json_object_get(p, "problem")));
+        }
+    }
+    if (o->tag && !seen) {
+        fprintf(stderr, "endure ckpt: no TAG %s in %s\n", o->tag, o->dir);
+        bad = 1;
+    }
+    if (o->json)
+        print_json(report);
+    json_decref(report);
+    json_decref(l);
+    return bad ? EXIT_FAILED : EXIT_OK;
+}
+
+static int do_prune(const struct opts *o)
+{
+    json_t *pruned = json_array();
+    int n = ckpt_prune(o->dir, (int)o->keep, o->keep_every, pruned);
+    if (n < 0) {
+        fprintf(stderr, "endure ckpt: cannot read %s\n", o->dir);
+    } else if (o->json) {
+        print_json(pruned);
+    } else {
+        size_t i;
+        json_t *p;
+        json_array_foreach(pruned, i, p) printf("pruned %s (step %lld, %s)\n",
+                                                json_string_value(json_object_get(p, "tag")),
+                                                (long long)json_integer_value(json_object_get(p, "step")),
+                                                json_is_true(json_object_get(p, "complete")) ? "complete" : "incomplete");
+        printf("%d TAG(s) pruned\n", n);
+    }
+    json_decref(pruned);
+    return n < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* Parses argv into o; 0, 1 (help printed) or -1 (usage error). */
+static int parse(int argc, char **argv, struct opts *o)
+{
+    o->keep = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return 1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(a, "--size")) {
+            o->size_only = 1;
+        } else if (!strcmp(a, "--keep") || !strcmp(a, "--keep-every")) {
+            long *dst = !strcmp(a, "--keep") ? &o->keep : &o->keep_every;
+            if (i + 1 >= argc || parse_long(argv[++i], !strcmp(a, "--keep") ? 1 : 0, 1000000000L, dst) < 0) {
+                fprintf(stderr, "endure ckpt: %s needs a number%s\n", a, !strcmp(a, "--keep") ? " >= 1" : "");
+                return -1;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "endure ckpt: unknown option %s\n", a);
+            return -1;
+        } else if (!o->sub) {
+            o->sub = a;
+        } else if (!o->dir) {
+            o->dir = a;
+        } else if (!o->tag && !strcmp(o->sub, "verify")) {
+            o->tag = a;
+        } else {
+            fprintf(stderr, "endure ckpt: unexpected argument %s\n", a);
+            return -1;
+        }
+    }
+    if (!o->sub || !o->dir) {
+        fputs(usage_text, stderr);
+        return -1;
+    }
+    if (!strcmp(o->sub, "prune") && o->keep < 1) {
+        fprintf(stderr, "endure ckpt prune: --keep N is required\n");
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_ckpt(int argc, char **argv)
+{
+    struct opts o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!strcmp(o.sub, "ls"))
+        return do_ls(&o);
+    if (!strcmp(o.sub, "verify"))
+        return do_verify(&o);
+    if (!strcmp(o.sub, "prune"))
+        return do_prune(&o);
+    fprintf(stderr, "endure ckpt: unknown subcommand %s (ls, verify, prune)\n", o.sub);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,85 @@
+/* stage: the rank side of the contract, as the agent reads it. Each rank R
+ * owns <stage>/rank-<R>/ with two reusable slots slot-0/ and slot-1/; a part
+ * is committed when <stage>/rank-<R>/slot-<K>.commit (JSON) appears by
+ * atomic rename; slot-<K>.lock is flock()ed exclusively by the rank while it
+ * rewrites slot K and shared by the agent while it copies slot K. */
+#include "checkpoint/ckpt_internal.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/util.h"
+
+int ckpt_stage_path(char *out, size_t outlen, const char *stage, int rank, const char *what)
+{
+    int n = what ? snprintf(out, outlen, "%s/rank-%d/%s", stage, rank, what)
+                 : snprintf(out, outlen, "%s/rank-%d", stage, rank);
+    if (n < 0 || (size_t)n >= outlen) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Validates the fields of a commit record; 0 or -1 with why. */
+static int check_commit(const json_t *c, int rank, int slot, struct buf *why)
+{
+    const char *tag = json_string_value(json_object_get(c, "tag"));
+    const char *id = json_string_value(json_object_get(c, "id"));
+    json_t *files = json_object_get(c, "files");
+    if (!tag || !safe_component(tag) || tag[0] == '.') {
+        buf_printf(why, "bad or missing tag");
+        return -1;
+    }
+    if (ckpt_json_step(c) < 0 || !id || !*id || strlen(id) > 128) {
+        buf_printf(why, "bad or missing step or id");
+        return -1;
+    }
+    if (json_integer_value(json_object_get(c, "rank")) != rank ||
+        json_integer_value(json_object_get(c, "slot")) != slot) {
+        buf_printf(why, "rank or slot does not match the file name");
+        return -1;
+    }
+    if (!json_is_array(files) || json_array_size(files) > CKPT_MAX_FILES) {
+        buf_printf(why, "bad file list");
+        return -1;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) {
+        const char *p = json_string_value(json_object_get(f, "path"));
+        json_t *s = json_object_get(f, "size");
+        if (!p || !ckpt_relpath_ok(p) || !json_is_integer(s) || json_integer_value(s) < 0) {
+            buf_printf(why, "unsafe or malformed file entry %s", p ? p : "(no path)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+json_t *ckpt_stage_commit(const char *stage, int rank, int slot, struct buf *why)
+{
+    char path[PATH_MAX], name[32];
+    snprintf(name, sizeof name, "slot-%d.commit", slot);
+    if (ckpt_stage_path(path, sizeof path, stage, rank, name) < 0)
+        return NULL;
+    struct buf local;
+    buf_init(&local, 256);
+    json_t *c = ckpt_read_json(path, CKPT_COMMIT_MAX, &local);
+    int e = errno;
+    if (!c) {
+        if (e != ENOENT && why)
+            buf_printf(why, "%s: %s", name, local.p ? local.p : "unreadable");
+        buf_free(&local);
+        errno = e;
+        return NULL;
+    }
+    buf_free(&local);
+    if (check_commit(c, rank, slot, why ? why : &local) < 0) {
+        buf_free(&local);
+        json_decref(c);
+        errno = EINVAL;
+        return NULL;
+    }
+    return c;
+}

@@ -1,0 +1,302 @@
+/* verify: the durable side's trust checks. A node part is trusted only when
+ * its manifest parses, names the right tag/step/node, keeps every path inside
+ * the node directory and every file has the recorded size (and CRC32 in full
+ * mode); a TAG is restorable only with a COMPLETE marker whose nodes cover
+ * ranks 0..world_size-1 exactly once and all verify. Also: marking complete,
+ * choosing the restore TAG, locating a rank's durable directory. */
+#include "checkpoint/ckpt.h"
+#include "checkpoint/ckpt_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/util.h"
+
+/* 1 if rank appears in the JSON int array. */
+static int has_rank(const json_t *ranks, long r)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ranks, i, v) if (json_is_integer(v) && json_integer_value(v) == r) return 1;
+    return 0;
+}
+
+/* 1 if two JSON int arrays hold the same ranks, in any order. */
+static int same_ranks(const json_t *x, const json_t *y)
+{
+    if (!json_is_array(x) || !json_is_array(y) || json_array_size(x) != json_array_size(y))
+        return 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(x, i, v) if (!json_is_integer(v) || !has_rank(y, (long)json_integer_value(v))) return 0;
+    return 1;
+}
+
+/* Checks one manifest entry against the file under dirfd. */
+static int verify_file(int dirfd, const json_t *ranks, const json_t *f, int full, json_t *problems,
+                       const char *tag, const char *node)
+{
+    const char *path = json_string_value(json_object_get(f, "path"));
+    json_t *js = json_object_get(f, "size"), *jc = json_object_get(f, "crc32");
+    if (!path || !json_is_integer(js) || json_integer_value(js) < 0 || !json_is_integer(jc)) {
+        ckpt_problem(problems, tag, node, path, "malformed file entry");
+        return -1;
+    }
+    long r = -1;
+    char extra;
+    if (!ckpt_relpath_ok(path) || sscanf(path, "rank-%ld/%c", &r, &extra) != 2 || !has_rank(ranks, r)) {
+        ckpt_problem(problems, tag, node, path, "path escapes its directory or names no local rank");
+        return -1;
+    }
+    int fd = ckpt_open_under(dirfd, path, O_RDONLY);
+    if (fd < 0) {
+        ckpt_problem(problems, tag, node, path, "cannot open: %s",
+                     errno == ELOOP ? "symlink" : strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    int rc = -1;
+    uint64_t want = (uint64_t)json_integer_value(js);
+    uint32_t crc;
+    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != want)
+        ckpt_problem(problems, tag, node, path, "size %lld, manifest says %llu", (long long)st.st_size,
+                     (unsigned long long)want);
+    else if (full && ckpt_crc_fd(fd, want, &crc) < 0)
+        ckpt_problem(problems, tag, node, path, "read error: %s", strerror(errno));
+    else if (full && crc != (uint32_t)json_integer_value(jc))
+        ckpt_problem(problems, tag, node, path, "CRC32 %08x, manifest says %08x", crc,
+                     (uint32_t)json_integer_value(jc));
+    else
+        rc = 0;
+    close(fd);
+    return rc;
+}
+
+json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node, long step, int full,
+                         json_t *problems)
+{
+    char dir[PATH_MAX], mpath[PATH_MAX];
+    struct buf why;
+    buf_init(&why, 512);
+    json_t *m = NULL;
+    int dirfd = -1, bad = 0;
+    if (!safe_component(tag) || !safe_component(node) ||
+        snprintf(dir, sizeof dir, "%s/%s/%s", ckpt_dir, tag, node) >= (int)sizeof dir ||
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir) >= (int)sizeof mpath) {
+        ckpt_problem(problems, tag, node, NULL, "bad tag or node name");
+        goto fail;
+    }
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) {
+        ckpt_problem(problems, tag, node, NULL, "node directory: %s", strerror(errno));
+        goto fail;
+    }
+    m = ckpt_read_json(mpath, CKPT_JSON_MAX, &why);
+    if (!m) {
+        ckpt_problem(problems, tag, node, "manifest.json", "%s", why.p ? why.p : "unreadable");
+        goto fail;
+    }
+    json_t *ranks = json_object_get(m, "ranks"), *files = json_object_get(m, "files");
+    const char *mt = json_string_value(json_object_get(m, "tag"));
+    const char *mn = json_string_value(json_object_get(m, "node"));
+    if (!mt || strcmp(mt, tag) || !mn || strcmp(mn, node) || !json_is_array(ranks) ||
+        !json_is_array(files) || json_array_size(files) > CKPT_MAX_FILES ||
+        (step >= 0 && ckpt_json_step(m) != step)) {
+        ckpt_problem(problems, tag, node, "manifest.json", "manifest does not match tag/node/step");
+        goto fail;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) if (verify_file(dirfd, ranks, f, full, problems, tag, node) < 0) bad = 1;
+    if (bad)
+        goto fail;
+    close(dirfd);
+    buf_free(&why);
+    return m;
+fail:
+    if (dirfd >= 0)
+        close(dirfd);
+    json_decref(m);
+    buf_free(&why);
+    return NULL;
+}
+
+/* Checks that nodes ({"node":[ranks]}) cover 0..world-1 exactly once. */
+static int check_coverage(const json_t *nodes, int world, const char *tag, json_t *problems)
+{
+    if (!json_is_object(nodes) || world <= 0 || world > 1000000) {
+        ckpt_problem(problems, tag, NULL, "COMPLETE", "bad nodes or world size");
+        return -1;
+    }
+    char *seen = calloc((size_t)world, 1);
+    int rc = seen ? 0 : -1;
+    const char *node;
+    json_t *ranks, *r;
+    size_t i;
+    json_object_foreach((json_t *)nodes, node, ranks) {
+        if (!safe_component(node) || !json_is_array(ranks))
+            rc = -1;
+        json_array_foreach(ranks, i, r) {
+            long v = json_is_integer(r) ? (long)json_integer_value(r) : -1;
+            if (v < 0 || v >= world || !seen || seen[v]++)
+                rc = -1;
+        }
+    }
+    for (int k = 0; seen && k < world; k++)
+        if (!seen[k])
+            rc = -1;
+    free(seen);
+    if (rc < 0)
+        ckpt_problem(problems, tag, NULL, "COMPLETE", "nodes do not cover ranks 0..%d exactly once", world - 1);
+    return rc;
+}
+
+int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json_t *problems)
+{
+    char path[PATH_MAX];
+    struct buf why;
+    buf_init(&why, 512);
+    int rc = -1;
+    json_t *c = NULL;
+    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+        ckpt_problem(problems, tag, NULL, NULL, "bad tag name");
+        goto out;
+    }
+    c = ckpt_read_json(path, CKPT_JSON_MAX, &why);
+    if (!c) {
+        ckpt_problem(problems, tag, NULL, "COMPLETE", "%s", why.p ? why.p : "unreadable");
+        goto out;
+    }
+    const char *ct = json_string_value(json_object_get(c, "tag"));
+    json_t *nodes = json_object_get(c, "nodes");
+    json_t *jw = json_object_get(c, "world_size");
+    long step = ckpt_json_step(c);
+    if (!ct || strcmp(ct, tag) || step < 0 || !json_is_integer(jw)) {
+        ckpt_problem(problems, tag, NULL, "COMPLETE", "marker does not match its tag");
+        goto out;
+    }
+    if (check_coverage(nodes, (int)json_integer_value(jw), tag, problems) < 0)
+        goto out;
+    rc = 0;
+    const char *node;
+    json_t *ranks;
+    json_object_foreach(nodes, node, ranks) {
+        json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, verify_mode == CKPT_VERIFY_FULL, problems);
+        if (m && !same_ranks(json_object_get(m, "ranks"), ranks)) {
+            ckpt_problem(problems, tag, node, "manifest.json", "ranks differ from COMPLETE");
+            json_decref(m);
+            m = NULL;
+        }
+        if (!m)
+            rc = -1;
+        json_decref(m);
+    }
+out:
+    json_decref(c);
+    buf_free(&why);
+    return rc;
+}
+
+int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choice *out, json_t *problems)
+{
+    json_t *tags = ckpt_list(ckpt_dir);
+    if (!tags)
+        return -1;
+    int found = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t) {
+        if (!json_is_true(json_object_get(t, "complete")))
+            continue;
+        const char *tag = json_string_value(json_object_get(t, "tag"));
+        if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag);
+        json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
+        if (!c)
+            continue;
+        snprintf(out->tag, sizeof out->tag, "%s", tag);
+        out->step = ckpt_json_step(c);
+        out->world_size = (int)json_integer_value(json_object_get(c, "world_size"));
+        json_decref(c);
+        found = 1;
+        break;
+    }
+    json_decref(tags);
+    return found;
+}
+
+int ckpt_durable_rank_dir(const char *ckpt_dir, const char *tag, int global_rank, char *out, size_t outlen)
+{
+    char path[PATH_MAX], key[32];
+    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
+        return -1;
+    json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
+    snprintf(key, sizeof key, "%d", global_rank);
+    const char *node = json_string_value(json_object_get(json_object_get(c, "ranks"), key));
+    int rc = -1;
+    if (node && safe_component(node) &&
+        snprintf(out, outlen, "%s/%s/%s/rank-%d", ckpt_dir, tag, node, global_rank) < (int)outlen)
+        rc = 0;
+    json_decref(c);
+    return rc;
+}
+
+int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const json_t *nodes_to_ranks,
+                       int world_size, struct buf *err)
+{
+    char path[PATH_MAX], when[64];
+    json_t *problems = json_array(), *c = NULL, *ranks = json_object();
+    int rc = -1;
+    if (!safe_component(tag) || step < 0 ||
+        snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+        buf_printf(err, "bad tag or step");
+        goto out;
+    }
+    if (check_coverage(nodes_to_ranks, world_size, tag, problems) < 0) {
+        buf_printf(err, "%s: nodes do not cover ranks 0..%d exactly once", tag, world_size - 1);
+        goto out;
+    }
+    const char *node;
+    json_t *nr, *r;
+    size_t i;
+    json_object_foreach((json_t *)nodes_to_ranks, node, nr) {
+        json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, 0, problems);
+        int same = m && same_ranks(json_object_get(m, "ranks"), nr);
+        json_decref(m);
+        if (!same) {
+            json_t *p = json_array_get(problems, json_array_size(problems) - 1);
+            buf_printf(err, "%s/%s: %s", tag, node,
+                       p ? json_string_value(json_object_get(p, "problem")) : "ranks differ from manifest");
+            goto out;
+        }
+        json_array_foreach(nr, i, r) {
+            char key[32];
+            snprintf(key, sizeof key, "%lld", (long long)json_integer_value(r));
+            json_object_set_new(ranks, key, json_string(node));
+        }
+    }
+    if (access(path, F_OK) == 0) { /* already complete: never rewritten */
+        rc = 0;
+        goto out;
+    }
+    ckpt_now_str(when, sizeof when);
+    c = json_pack("{si s:s s:I s:i s:O s:O s:s s:s}", "format", CKPT_FORMAT, "tag", tag, "step",
+                  (json_int_t)step, "world_size", world_size, "nodes", nodes_to_ranks, "ranks", ranks,
+                  "created", when, "endure_version", ENDURE_VERSION);
+    if (!c || ckpt_write_json(path, c) < 0) {
+        buf_printf(err, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(c);
+    json_decref(ranks);
+    json_decref(problems);
+    return rc;
+}

@@ -1,0 +1,337 @@
+"""endure_ckpt: the trainer side of endure's asynchronous checkpoints.
+
+    import endure_ckpt
+    r = endure_ckpt.resume()                  # None, or (dir, step)
+    if r:
+        state = torch.load(os.path.join(r.dir, "model.pt"))
+    ...
+    with endure_ckpt.save(step) as d:         # d: this rank's directory
+        with endure_ckpt.open(os.path.join(d, "model.pt")) as f:
+            torch.save(state, f)              # committed when the block ends
+
+Under endure (ENDURE_CKPT_STAGE set) `save` writes into one of two reusable
+slots of this rank in the node-local stage (tmpfs) and commits with an
+atomic rename of a small commit record; endure's agent persists it in the
+background. Outside endure it writes ./checkpoints/<tag>/rank-<R> (or
+$ENDURE_CKPT_FALLBACK_DIR) and renames it into place, so the same script runs
+anywhere. The on-disk contract is documented in docs/checkpoint.md.
+Standard library only.
+"""
+import builtins
+import collections
+import contextlib
+import fcntl
+import io
+import json
+import os
+import shutil
+import signal
+import time
+import uuid
+
+__all__ = ["save", "resume", "open", "default_tag", "Resume", "save_requested"]
+
+Resume = collections.namedtuple("Resume", ["dir", "step"])
+
+_SLOTS = (0, 1)
+_written = set()  # files opened with endure_ckpt.open during the current save
+
+
+_save_flag = False
+
+
+def _on_save_signal(signum, frame):
+    global _save_flag
+    _save_flag = True
+
+
+def _install_save_signal():
+    """endure run --save-signal SIG sets ENDURE_SAVE_SIGNAL (a name such as
+    SIGUSR1, or a number) and forwards SIG to the ranks before a planned
+    stop; the helper catches it so that save_requested() turns true."""
+    name = os.environ.get("ENDURE_SAVE_SIGNAL")
+    if not name:
+        return
+    try:
+        num = int(name) if name.isdigit() else getattr(signal, name if name.startswith("SIG") else "SIG" + name)
+        signal.signal(num, _on_save_signal)
+    except (AttributeError, ValueError, OSError):
+        pass  # unknown signal, or not imported in the main thread
+
+
+def save_requested():
+    """True once endure has asked for a last checkpoint (the save signal
+    arrived): save now, within --save-grace. Reset by the next commit."""
+    return _save_flag
+
+
+_install_save_signal()
+
+
+def default_tag(step):
+    """The TAG used when save() is given none: step-<9 digits>."""
+    return "step-%09d" % int(step)
+
+
+def _rank():
+    return int(os.environ.get("RANK", "0"))
+
+
+def _world():
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+class _ReuseFile(io.FileIO):
+    """A file opened for writing WITHOUT truncation, truncated to the bytes
+    written when it is closed: rewriting a staged file in place reuses its
+    tmpfs pages (first touch of fresh pages is many times slower)."""
+
+    def __init__(self, path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        super().__init__(fd, "r+", closefd=True)
+        self._end = 0
+
+    def _mark(self):
+        pos = self.tell()
+        if pos > self._end:
+            self._end = pos
+
+    # torch's legacy format writes storages through fileno() directly, so
+    # the end is also taken from the fd offset before every seek and close
+    def write(self, b):
+        n = super().write(b)
+        self._mark()
+        return n
+
+    def seek(self, pos, whence=0):
+        self._mark()
+        return super().seek(pos, whence)
+
+    def close(self):
+        if not self.closed:
+            self._mark()
+            self.truncate(self._end)
+        super().close()
+
+
+def open(path, mode="wb"):
+    """Opens path for writing a checkpoint file. mode "wb" only. Inside a
+    stage slot it rewrites the existing file in place; pass the result to
+    torch.save (or write to it) and close it (use `with`)."""
+    if mode != "wb":
+        raise ValueError("endure_ckpt.open supports mode 'wb' only")
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    _written.add(os.path.abspath(path))
+    return _ReuseFile(path)
+
+
+def _read_commit(rdir, k):
+    try:
+        with builtins.open(os.path.join(rdir, "slot-%d.commit" % k)) as f:
+            c = json.load(f)
+        return c if isinstance(c, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _lock_slot(rdir, candidates, timeout):
+    """Takes the exclusive flock of the first free candidate slot; if all
+    are held (the agent is persisting them), waits for the first one."""
+    for k in candidates:
+        fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return k, fd
+        except BlockingIOError:
+            os.close(fd)
+    k = candidates[0]
+    fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return k, fd
+        except BlockingIOError:
+            if time.monotonic() > end:
+                os.close(fd)
+                raise TimeoutError("endure_ckpt: both stage slots stayed locked for %ss" % timeout)
+            time.sleep(0.01)
+
+
+def _walk(top):
+    """Relative paths and stat of the regular files under top; refuses
+    symlinks (the agent would refuse them too)."""
+    out = {}
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            if os.path.islink(p):
+                raise ValueError("endure_ckpt: symlink in a checkpoint: %s" % p)
+            if name in files:
+                out[os.path.relpath(p, top)] = st
+    return out
+
+
+def _commit(rdir, k, sdir, before, tag, step):
+    files = []
+    for rel, st in sorted(_walk(sdir).items()):
+        old = before.get(rel)
+        key = (st.st_ino, st.st_ctime_ns, st.st_size)
+        if old == key and os.path.abspath(os.path.join(sdir, rel)) not in _written:
+            os.unlink(os.path.join(sdir, rel))  # left over from an older save
+            continue
+        files.append({"path": rel.replace(os.sep, "/"), "size": st.st_size})
+    rec = {
+        "format": 1, "tag": tag, "step": int(step), "rank": _rank(), "slot": k,
+        "id": "%x-%d-%s" % (time.time_ns(), os.getpid(), uuid.uuid4().hex[:8]),
+        "time": time.time(), "files": files,
+        "attempt": int(os.environ.get("ENDURE_ATTEMPT", os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) or 0),
+    }
+    tmp = os.path.join(rdir, "slot-%d.commit.tmp" % k)
+    with builtins.open(tmp, "w") as f:
+        json.dump(rec, f)
+    return tmp, os.path.join(rdir, "slot-%d.commit" % k)
+
+
+@contextlib.contextmanager
+def _save_stage(stage, step, tag):
+    rdir = os.path.join(stage, "rank-%d" % _rank())
+    os.makedirs(rdir, mode=0o700, exist_ok=True)
+    c = [_read_commit(rdir, k) for k in _SLOTS]
+    if c[0] and c[1]:
+        newest = max(_SLOTS, key=lambda k: (c[k].get("step", -1), c[k].get("time", 0)))
+    else:
+        newest = 0 if c[0] else 1
+    candidates = [1 - newest, newest]
+    k, lfd = _lock_slot(rdir, candidates, float(os.environ.get("ENDURE_CKPT_LOCK_TIMEOUT", "600")))
+    try:
+        try:
+            os.unlink(os.path.join(rdir, "slot-%d.commit" % k))
+        except FileNotFoundError:
+            pass
+        sdir = os.path.join(rdir, "slot-%d" % k)
+        os.makedirs(sdir, exist_ok=True)
+        before = {rel: (st.st_ino, st.st_ctime_ns, st.st_size) for rel, st in _walk(sdir).items()}
+        _written.clear()
+        yield sdir
+        tmp, final = _commit(rdir, k, sdir, before, tag, step)
+    finally:
+        _written.clear()
+        os.close(lfd)
+    # the lock is released BEFORE the commit appears: a locked slot then
+    # always means "being rewritten", never "just committed"
+    os.replace(tmp, final)
+    global _save_flag
+    _save_flag = False
+
+
+def _fsync_tree(top):
+    for root, _dirs, files in os.walk(top):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _save_plain(root, step, tag):
+    tdir = os.path.join(root, tag)
+    os.makedirs(tdir, exist_ok=True)
+    final = os.path.join(tdir, "rank-%d" % _rank())
+    tmp = os.path.join(tdir, ".rank-%d.tmp-%d" % (_rank(), os.getpid()))
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        yield tmp
+        with builtins.open(os.path.join(tmp, ".endure-commit.json"), "w") as f:
+            json.dump({"tag": tag, "step": int(step), "rank": _rank(), "world_size": _world()}, f)
+        _fsync_tree(tmp)
+        old = None
+        if os.path.exists(final):
+            old = os.path.join(tdir, ".rank-%d.old-%d" % (_rank(), os.getpid()))
+            os.replace(final, old)
+        os.replace(tmp, final)
+        fd = os.open(tdir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+        global _save_flag
+        _save_flag = False
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def save(step, tag=None):
+    """Context manager: yields this rank's directory for checkpoint `step`
+    (TAG default_tag(step)); commits when the block ends normally, aborts
+    (no commit, the previous one stays valid) when it raises."""
+    tag = tag or default_tag(step)
+    if not tag or "/" in tag or tag.startswith("."):
+        raise ValueError("endure_ckpt: bad tag %r" % tag)
+    stage = os.environ.get("ENDURE_CKPT_STAGE")
+    ctx = _save_stage(stage, step, tag) if stage else \
+        _save_plain(os.environ.get("ENDURE_CKPT_FALLBACK_DIR", "checkpoints"), step, tag)
+    with ctx as d:
+        yield d
+
+
+def _resume_plain(root):
+    best = None
+    try:
+        tags = os.listdir(root)
+    except OSError:
+        return None
+    for tag in tags:
+        steps = set()
+        for r in range(_world()):
+            try:
+                with builtins.open(os.path.join(root, tag, "rank-%d" % r, ".endure-commit.json")) as f:
+                    steps.add(int(json.load(f)["step"]))
+            except (OSError, ValueError, KeyError):
+                steps.add(None)
+        if len(steps) == 1 and None not in steps:
+            step = steps.pop()
+            if best is None or step > best.step:
+                best = Resume(os.path.join(root, tag, "rank-%d" % _rank()), step)
+    return best
+
+
+def resume():
+    """Where this rank resumes from: Resume(dir, step), or None. Under endure
+    it is ENDURE_RESUME_DIR/ENDURE_RESUME_STEP (set only when there is a
+    complete, verified checkpoint); outside endure, the newest fallback
+    checkpoint that every rank of WORLD_SIZE committed."""
+    d = os.environ.get("ENDURE_RESUME_DIR")
+    if d:
+        return Resume(d, int(os.environ.get("ENDURE_RESUME_STEP", "0")))
+    if os.environ.get("ENDURE_CKPT_STAGE"):
+        return None
+    return _resume_plain(os.environ.get("ENDURE_CKPT_FALLBACK_DIR", "checkpoints"))
+
+
+if __name__ == "__main__":  # tiny self-check of the fallback path
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        os.environ.pop("ENDURE_CKPT_STAGE", None)
+        os.environ["ENDURE_CKPT_FALLBACK_DIR"] = t
+        with save(3) as d:
+            with open(os.path.join(d, "x.bin")) as f:
+                f.write(b"abc")
+        r = resume()
+        assert r and r.step == 3, r
+        print("ok", r)

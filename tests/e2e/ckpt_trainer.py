@@ -1,0 +1,64 @@
+"""A tiny deterministic PyTorch trainer for the checkpoint tests: a small
+model per rank trained with SGD+momentum on data derived from the step
+number, checkpointed every --every steps with endure_ckpt, resuming with
+endure_ckpt.resume(). The ranks form a real gloo process group and meet at a
+barrier after every checkpoint (as real data-parallel ranks meet in their
+all-reduces), then spend --pace seconds (the compute between checkpoints).
+Writes the final weights' sum of squares to --out. --fail-at S makes rank
+--fail-rank exit 1 at step S (a crash)."""
+import argparse
+import datetime
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.environ["ENDURE_SRC"], "python"))
+import endure_ckpt  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--steps", type=int, default=30)
+ap.add_argument("--every", type=int, default=10)
+ap.add_argument("--fail-at", type=int, default=-1)
+ap.add_argument("--fail-rank", type=int, default=1)
+ap.add_argument("--pace", type=float, default=0.2)
+ap.add_argument("--out", required=True)
+args = ap.parse_args()
+rank = int(os.environ.get("RANK", "0"))
+import torch.distributed as dist  # noqa: E402
+dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
+
+torch.manual_seed(1234 + rank)
+model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.Tanh(), torch.nn.Linear(64, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+start = 0
+r = endure_ckpt.resume()
+if r:
+    state = torch.load(os.path.join(r.dir, "state.pt"))
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    start = state["step"]
+    assert start == r.step, (start, r.step)
+    print("rank %d resumed from step %d (%s)" % (rank, start, r.dir), flush=True)
+
+for step in range(start + 1, args.steps + 1):
+    g = torch.Generator().manual_seed(step * 100 + rank)
+    x = torch.randn(16, 32, generator=g)
+    y = x.sum(dim=1, keepdim=True).sin()
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if step == args.fail_at and rank == args.fail_rank:
+        print("rank %d crashing at step %d" % (rank, step), flush=True)
+        sys.exit(1)
+    if step % args.every == 0:
+        with endure_ckpt.save(step) as d:
+            with endure_ckpt.open(os.path.join(d, "state.pt")) as f:
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step}, f)
+        dist.barrier()
+        time.sleep(args.pace)
+
+with open(args.out, "w") as f:
+    f.write(repr(sum(float((p.double() ** 2).sum()) for p in model.parameters())) + "\n")
