@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "launcher/agent_int.h"
+#include "checkpoint/ckpt.h"
 #include "launcher/spawn.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -122,6 +123,8 @@ static void leave(struct agent *a)
         a->stop_deadline = a->stop_started + half;
     if (a->stopping == 2 && a->kill_deadline > now_ms() + half)
         a->kill_deadline = now_ms() + half;
+    if (a->draining && a->drain_deadline > now_ms() + half)
+        a->drain_deadline = now_ms() + half;
     if (a->attempt >= 0 || a->stopping)
         ranks_begin_stop(a, SIGTERM);
     else
@@ -222,6 +225,10 @@ static int64_t loop_deadline(struct agent *a)
         d = deadline_min(d, a->stop_deadline);
     if (a->stopping == 2)
         d = deadline_min(d, a->kill_deadline);
+    if (a->draining)
+        d = now_ms(); /* each turn drains one slice */
+    if (a->ck)
+        d = deadline_min(d, ckpt_agent_deadline(a->ck));
     return d;
 }
 
@@ -239,17 +246,20 @@ static void on_timers(struct agent *a)
         a->next_monitor = now + a->monitor_ms;
     }
     ranks_stop_tick(a);
+    if (a->ck && !a->draining && now >= ckpt_agent_deadline(a->ck))
+        ckpt_agent_dispatch(a->ck);
 }
 
 static void loop(struct agent *a)
 {
-    struct pollfd *pf = calloc(3 + 2 * AGENT_MAX_RANKS, sizeof *pf);
-    struct stream **who = calloc(3 + 2 * AGENT_MAX_RANKS, sizeof *who);
+    struct pollfd *pf = calloc(4 + 2 * AGENT_MAX_RANKS, sizeof *pf);
+    struct stream **who = calloc(4 + 2 * AGENT_MAX_RANKS, sizeof *who);
     while (pf && who && !a->quit) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = a->conn.fd, .events = (short)(POLLIN | (msgconn_want_write(&a->conn) ? POLLOUT : 0))};
         pf[n++] = (struct pollfd){.fd = console_pending(&a->console) ? a->console.fd : -1, .events = POLLOUT};
+        pf[n++] = (struct pollfd){.fd = a->ck && !a->draining ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
         for (int i = 0; a->ranks && i < a->nranks; i++) {
             struct stream *ss[2] = {&a->ranks[i].out, &a->ranks[i].err};
             for (int k = 0; k < 2; k++) {
@@ -264,13 +274,15 @@ static void loop(struct agent *a)
             log_error("poll: %s", strerror(errno));
             break;
         }
-        for (int i = 3; r > 0 && i < n; i++)
+        for (int i = 4; r > 0 && i < n; i++)
             if (pf[i].revents && who[i]->fd == pf[i].fd)
                 ranks_read(a, who[i]);
         if (r > 0 && pf[0].revents)
             handle_signals(a);
         if (r > 0 && pf[1].revents && a->conn.fd >= 0)
             handle_conn(a, pf[1].revents);
+        if (r > 0 && pf[3].revents && a->ck)
+            ckpt_agent_dispatch(a->ck);
         console_flush(&a->console);
         on_timers(a);
         if (a->conn.fd >= 0 && msgconn_flush(&a->conn) < 0)
@@ -328,6 +340,8 @@ out:
         spawn_signal_children(SIGKILL);
         ranks_free(&a);
     }
+    agent_ckpt_close(&a, a.exit_rc == 0);
+    json_decref(a.unreaped);
     console_close(&a.console, 1000);
     msgconn_close(&a.conn);
     if (a.sfd >= 0)

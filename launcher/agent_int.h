@@ -62,6 +62,12 @@ struct agent {
     struct console console;
     int log_failed;              /* the disk refused a write; said once */
     uint64_t log_bytes_lost;
+    /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
+    struct ckpt_agent *ck;
+    int ck_group_rank;
+    int draining;                /* ranks reaped, persisting before "stopped" */
+    int64_t drain_deadline;
+    json_t *unreaped;            /* reported with "stopped" */
     int quit;                    /* leave the loop */
     int exit_rc;
 };
@@ -75,6 +81,16 @@ void ranks_stop_tick(struct agent *a);
 void ranks_monitor(struct agent *a);
 void ranks_free(struct agent *a);
 void ranks_signal(struct agent *a, int sig);
+
+/* agent_ckpt.c */
+int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err);
+void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars);
+void agent_ckpt_begin_drain(struct agent *a, int64_t deadline);
+int agent_ckpt_drain_step(struct agent *a);
+void agent_ckpt_close(struct agent *a, int remove_stage);
+
+/* agent_stop.c */
+void ranks_complete_stop(struct agent *a);
 
 /* agent.c */
 void agent_send(struct agent *a, json_t *msg); /* steals msg */

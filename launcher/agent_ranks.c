@@ -122,6 +122,7 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/error-%d.json", dir, r->global_rank);
     json_object_set_new(v, "TORCHELASTIC_ERROR_FILE", json_string(path));
+    agent_ckpt_env(a, r, v);
     if (!getenv("TORCH_NCCL_ASYNC_ERROR_HANDLING"))
         json_object_set_new(v, "TORCH_NCCL_ASYNC_ERROR_HANDLING", json_string("1"));
     if (!getenv("OMP_NUM_THREADS") && a->nranks > 1)
@@ -184,6 +185,8 @@ int ranks_start(struct agent *a, json_t *start)
         goto out;
     }
     if (progress_new(&a->progress, jstr(start, "progress_regex"), &err) < 0)
+        goto out;
+    if (agent_ckpt_start(a, start, &err) < 0)
         goto out;
     for (int lr = 0; lr < a->nranks; lr++) {
         struct rank *r = &a->ranks[lr];

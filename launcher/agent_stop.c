@@ -38,13 +38,28 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     agent_send(a, m);
 }
 
+/* Every process is gone: persist what was committed, then report. */
 static void finish_stop(struct agent *a, json_t *unreaped)
 {
-    int64_t ms = now_ms() - a->stop_started;
     for (int i = 0; a->ranks && i < a->nranks; i++) {
         ranks_read(a, &a->ranks[i].out);
         ranks_read(a, &a->ranks[i].err);
     }
+    json_decref(a->unreaped);
+    a->unreaped = unreaped;
+    int64_t persist_ms = json_integer_value(json_object_get(json_object_get(a->start, "ckpt"), "persist_timeout_ms"));
+    agent_ckpt_begin_drain(a, now_ms() + persist_ms);
+    if (agent_ckpt_drain_step(a))
+        ranks_complete_stop(a);
+}
+
+/* Reports the stop to the controller and forgets the attempt. */
+void ranks_complete_stop(struct agent *a)
+{
+    int64_t ms = now_ms() - a->stop_started;
+    json_t *unreaped = a->unreaped ? a->unreaped : json_array();
+    a->unreaped = NULL;
+    a->draining = 0;
     if (a->attempt >= 0)
         agent_send(a, json_pack("{s:s,s:i,s:I,s:o}", "type", "stopped", "attempt", a->attempt, "ms",
                                 (json_int_t)ms, "unreaped", unreaped));
@@ -78,7 +93,7 @@ void ranks_reap(struct agent *a)
             report_exit(a, r, st);
         }
     }
-    if (a->stopping && a->nalive == 0 && none_left)
+    if (a->stopping && !a->draining && a->nalive == 0 && none_left)
         finish_stop(a, json_array());
 }
 
@@ -107,6 +122,11 @@ void ranks_stop_tick(struct agent *a)
 {
     if (!a->stopping)
         return;
+    if (a->draining) {
+        if (agent_ckpt_drain_step(a))
+            ranks_complete_stop(a);
+        return;
+    }
     int64_t now = now_ms();
     if (a->stopping == 1 && now >= a->stop_deadline) {
         a->stopping = 2;

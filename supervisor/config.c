@@ -114,6 +114,10 @@ DUR_SETTER(set_agent_timeout, agent_timeout_ms, "agent-timeout")
 DUR_SETTER(set_backoff, backoff_ms, "restart-backoff")
 DUR_SETTER(set_backoff_max, backoff_max_ms, "restart-backoff-max")
 DUR_SETTER(set_healthy_after, healthy_after_ms, "healthy-after")
+DUR_SETTER(set_save_grace, save_grace_ms, "save-grace")
+DUR_SETTER(set_persist_timeout, persist_timeout_ms, "persist-timeout")
+INT_SETTER(set_keep, keep, "keep", 1, 1000000)
+INT_SETTER(set_persist_threads, persist_threads, "persist-threads", 1, 64)
 
 #define STR_SETTER(fn, field)                                                   \
     static int fn(struct run_config *c, const char *v, struct buf *err)         \
@@ -128,6 +132,23 @@ STR_SETTER(set_rdzv_backend, rdzv_backend)
 STR_SETTER(set_rdzv_endpoint, rdzv_endpoint)
 STR_SETTER(set_rdzv_conf, rdzv_conf)
 STR_SETTER(set_progress, progress_regex)
+STR_SETTER(set_ckpt_dir, ckpt_dir)
+STR_SETTER(set_stage_dir, stage_dir)
+
+static int set_keep_every(struct run_config *c, const char *v, struct buf *err)
+{
+    if (parse_long(v, 0, 1000000000L, &c->keep_every) < 0)
+        return bad(err, "keep-every", v, "expected a number of steps (0: none)");
+    return 0;
+}
+
+static int set_verify(struct run_config *c, const char *v, struct buf *err)
+{
+    if (strcmp(v, "size") && strcmp(v, "full"))
+        return bad(err, "verify", v, "expected size or full");
+    c->verify = !strcmp(v, "full");
+    return 0;
+}
 
 static int check_stream_spec(const char *flag, const char *v, struct buf *err)
 {
@@ -227,6 +248,15 @@ static int sig_from_name(const char *s)
     return -1;
 }
 
+static int set_save_signal(struct run_config *c, const char *v, struct buf *err)
+{
+    int s = sig_from_name(v);
+    if (s < 0)
+        return bad(err, "save-signal", v, "expected a signal name such as USR1");
+    c->save_signal = s;
+    return 0;
+}
+
 static int set_signals(struct run_config *c, const char *v, struct buf *err)
 {
     char tmp[256];
@@ -314,6 +344,15 @@ static const struct opt opts[] = {
     {"healthy-after", 0, 1, set_healthy_after},
     {"progress-regex", 0, 1, set_progress},
     {"forward-signals", 0, 1, set_signals},
+    {"ckpt-dir", 0, 1, set_ckpt_dir},
+    {"stage-dir", 0, 1, set_stage_dir},
+    {"keep", 0, 1, set_keep},
+    {"keep-every", 0, 1, set_keep_every},
+    {"verify", 0, 1, set_verify},
+    {"save-signal", 0, 1, set_save_signal},
+    {"save-grace", 0, 1, set_save_grace},
+    {"persist-timeout", 0, 1, set_persist_timeout},
+    {"persist-threads", 0, 1, set_persist_threads},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -335,6 +374,10 @@ static void defaults(struct run_config *c)
     c->backoff_ms = 1000;
     c->backoff_max_ms = 5 * 60000;
     c->healthy_after_ms = 10 * 60000;
+    c->keep = 3;
+    c->save_grace_ms = 60000;
+    c->persist_timeout_ms = 5 * 60000;
+    c->persist_threads = 2;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];
@@ -500,7 +543,7 @@ void config_free(struct run_config *c)
 {
     char **strs[] = {&c->log_dir, &c->redirects, &c->tee, &c->local_ranks_filter, &c->master_addr,
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
-                     &c->transport, &c->progress_regex, &c->python};
+                     &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

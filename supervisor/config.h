@@ -41,6 +41,15 @@ struct run_config {
     int signals[MAX_SIGNALS];
     int nsignals;
     char *python;              /* $PYTHON_EXEC, default python3 */
+    /* checkpoints (checkpoint/ckpt.h) */
+    char *ckpt_dir;            /* NULL: no checkpoint handling */
+    char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<node> */
+    int keep;
+    long keep_every;
+    int verify;                /* enum ckpt_verify */
+    int save_signal;           /* 0: none */
+    int64_t save_grace_ms, persist_timeout_ms;
+    int persist_threads;
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

@@ -65,6 +65,22 @@ void config_usage(void)
 "  --forward-signals LIST    signals forwarded to the ranks before a stop (default\n"
 "                            INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at once\n"
 "\n"
+"checkpoint flags (see README.md, \"Checkpoints\"):\n"
+"  --ckpt-dir DIR            durable checkpoint directory; enables asynchronous\n"
+"                            checkpoints: ranks get ENDURE_CKPT_STAGE and ENDURE_CKPT_DIR\n"
+"                            and, on a restart, ENDURE_RESUME_DIR/TAG/STEP\n"
+"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<node>)\n"
+"  --keep K                  complete checkpoints to keep (default 3)\n"
+"  --keep-every N            also keep every checkpoint whose step is a multiple of N\n"
+"  --verify size|full        check before restoring: sizes (default; CRCs were computed\n"
+"                            while persisting) or every CRC (reads the whole checkpoint)\n"
+"  --save-signal SIG         on a signal to endure, first send SIG to the ranks so that\n"
+"                            they can commit a last checkpoint (ENDURE_SAVE_SIGNAL)\n"
+"  --save-grace DUR          how long to wait for that last checkpoint (default 60s)\n"
+"  --persist-timeout DUR     how long a stop waits for committed checkpoints to be\n"
+"                            persisted (default 5m)\n"
+"  --persist-threads N       copy threads per node (default 2)\n"
+"\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
 "(default python3). Exit codes: 0 success, 1 failed with the restart budget spent,\n"
 "2 usage, 3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
@@ -79,7 +95,7 @@ json_t *config_to_json(const struct run_config *c)
         json_array_append_new(cmd, json_string(c->cmd[i]));
     for (int i = 0; i < c->nsignals; i++)
         json_array_append_new(sigs, json_integer(c->signals[i]));
-    return json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:b,"
+    json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:b,"
                      "s:o,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:o,s:s,s:o}",
                      "nnodes_min", c->nnodes_min, "nnodes_max", c->nnodes_max, "nproc_per_node", c->nproc,
                      "max_restarts", c->max_restarts, "monitor_interval_ms", (json_int_t)c->monitor_interval_ms,
@@ -99,4 +115,11 @@ json_t *config_to_json(const struct run_config *c)
                      "healthy_after_ms", (json_int_t)c->healthy_after_ms,
                      "progress_regex", c->progress_regex, "forward_signals", sigs,
                      "python", c->python, "cmd", cmd);
+    json_object_set_new(j, "checkpoint",
+                        json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i}", "ckpt_dir", c->ckpt_dir, "stage_dir",
+                                  c->stage_dir, "keep", c->keep, "keep_every", (json_int_t)c->keep_every,
+                                  "verify", c->verify ? "full" : "size", "save_signal", c->save_signal,
+                                  "save_grace_ms", (json_int_t)c->save_grace_ms, "persist_timeout_ms",
+                                  (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads));
+    return j;
 }

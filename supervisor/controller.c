@@ -187,6 +187,7 @@ int controller_run(struct run_config *cfg)
     journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:o}", "run_id", cfg->run_id, "run_dir", c->run_dir,
                                                    "version", ENDURE_VERSION, "config", config_to_json(cfg)));
     log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
+    ctl_ckpt_startup(c);
     agents_start(c);
     loop(c);
     agents_shutdown(c);
@@ -205,6 +206,8 @@ out:
     if (c->sfd >= 0)
         close(c->sfd);
     free(c->hist);
+    json_decref(c->resume);
+    json_decref(c->persisted);
     buf_free(&err);
     return rc;
 }

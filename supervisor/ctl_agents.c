@@ -175,6 +175,8 @@ static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
     } else if (!strcmp(type, "log_error")) {
         journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "error",
                                                        json_object_get(m, "error")));
+    } else if (!strcmp(type, "ckpt")) {
+        ctl_ckpt_event(c, n, json_object_get(m, "event"));
     } else if (!strcmp(type, "spawn_error")) {
         if (current) {
             struct failure f = {.kind = F_SPAWN, .rank = -1, .code = -1, .sig = -1, .not_retryable = 1};

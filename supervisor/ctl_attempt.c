@@ -75,13 +75,13 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o}", "type", "start",
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o?}", "type", "start",
                           "attempt", c->attempt, "nproc", cfg->nproc, "group_rank", n->group_rank, "node_dir",
                           dir, "cwd", cwd, "cmd", command_json(cfg), "redirects", cfg->redirects,
                           "local_ranks_filter", cfg->local_ranks_filter, "progress_regex", cfg->progress_regex,
                           "monitor_ms", (json_int_t)cfg->monitor_interval_ms, "stop_timeout_ms",
                           (json_int_t)cfg->stop_timeout_ms, "kill_timeout_ms", (json_int_t)cfg->kill_timeout_ms,
-                          "env", base_env(c, n->group_rank, nnodes, n->name));
+                          "env", base_env(c, n->group_rank, nnodes, n->name), "ckpt", ctl_ckpt_start_config(c));
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
     agents_send(c, n, m);
 }
@@ -110,6 +110,8 @@ void attempt_maybe_start(struct ctl *c)
     }
     int nnodes = cfg->node_rank >= 0 ? cfg->nnodes_max : (healthy < cfg->nnodes_max ? healthy : cfg->nnodes_max);
     int active = cfg->node_rank >= 0 ? 1 : nnodes;
+    c->world_size = nnodes * cfg->nproc;
+    ctl_ckpt_before_attempt(c);
     c->attempt++;
     c->master_port = cfg->master_port ? cfg->master_port : free_port(cfg->master_addr);
     c->nactive = 0;
@@ -125,6 +127,7 @@ void attempt_maybe_start(struct ctl *c)
         send_start(c, n, nnodes, nodes_j);
     }
     c->state = C_RUNNING;
+    c->saving = c->exited = 0;
     c->attempt_start = c->last_progress = now_ms();
     c->progressed = 0;
     memset(&c->fail, 0, sizeof c->fail);
@@ -135,9 +138,9 @@ void attempt_maybe_start(struct ctl *c)
         h[c->nhist++].started_ms = c->attempt_start;
     }
     journal_event(&c->j, "attempt_start",
-                  json_pack("{s:i,s:i,s:o,s:i,s:i,s:i}", "attempt", c->attempt, "restart_count", c->restarts,
+                  json_pack("{s:i,s:i,s:o,s:i,s:i,s:i,s:O?}", "attempt", c->attempt, "restart_count", c->restarts,
                             "nodes", nodes_j, "world_size", nnodes * cfg->nproc, "master_port", c->master_port,
-                            "spares", healthy - c->nactive));
+                            "spares", healthy - c->nactive, "resume", c->resume));
     log_info("attempt %d: %d node(s) x %d rank(s), MASTER_PORT %d", c->attempt, nnodes, cfg->nproc,
              c->master_port);
 }

@@ -37,10 +37,8 @@ static void begin_stop(struct ctl *c, int sig, const char *reason)
     attempt_on_stopped(c, NULL);
 }
 
-void attempt_fail(struct ctl *c, const struct failure *f)
+static void record_failure(struct ctl *c, const struct failure *f)
 {
-    if (c->state != C_RUNNING)
-        return;
     c->fail = *f;
     c->fail.at = (double)(now_ms() - c->attempt_start) / 1000.0;
     json_t *ev = json_pack("{s:i,s:s,s:s,s:s}", "attempt", c->attempt, "kind", kind_name(f->kind), "node",
@@ -49,7 +47,32 @@ void attempt_fail(struct ctl *c, const struct failure *f)
         json_object_set_new(ev, "rank", json_integer(f->rank));
     journal_event(&c->j, "failure", ev);
     log_error("attempt %d: %s", c->attempt, f->what);
+}
+
+void attempt_fail(struct ctl *c, const struct failure *f)
+{
+    if (c->state != C_RUNNING || c->saving)
+        return;
+    record_failure(c, f);
     begin_stop(c, f->kind == F_SIGNAL ? f->sig : SIGTERM, kind_name(f->kind));
+}
+
+/* --save-signal: ask the ranks to commit a last checkpoint, stop after
+ * --save-grace or once every rank has exited. */
+static void save_first(struct ctl *c, const struct failure *f)
+{
+    record_failure(c, f);
+    c->saving = 1;
+    c->save_sig = f->sig;
+    c->save_until = now_ms() + c->cfg->save_grace_ms;
+    journal_event(&c->j, "save_requested", json_pack("{s:i,s:i,s:I}", "attempt", c->attempt, "signal",
+                                                        c->cfg->save_signal, "grace_ms",
+                                                        (json_int_t)c->cfg->save_grace_ms));
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        if (n->group_rank >= 0 && n->state == NODE_READY)
+            agents_send(c, n, json_pack("{s:s,s:i}", "type", "signal", "signal", c->cfg->save_signal));
+    }
 }
 
 void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
@@ -61,6 +84,11 @@ void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
     journal_event(&c->j, "rank_exit", ev);
     if (c->state != C_RUNNING)
         return;
+    if (c->saving) { /* --save-signal: stop as soon as every rank is out */
+        if (++c->exited == c->nactive * c->cfg->nproc)
+            begin_stop(c, c->save_sig, "signal");
+        return;
+    }
     if (code && json_integer_value(code) == 0) {
         n->ranks_ok++;
         int done = 0;
@@ -153,7 +181,10 @@ void attempt_on_stopped(struct ctl *c, struct node *n)
 void attempt_timers(struct ctl *c)
 {
     int64_t now = now_ms();
-    if (c->state == C_RUNNING) {
+    if (c->state == C_RUNNING && c->saving) {
+        if (now >= c->save_until)
+            begin_stop(c, c->save_sig, "signal");
+    } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {
             struct failure f = {.kind = F_HANG, .rank = -1, .code = -1, .sig = -1};
@@ -176,6 +207,8 @@ void attempt_timers(struct ctl *c)
 
 int64_t attempt_deadline(struct ctl *c)
 {
+    if (c->state == C_RUNNING && c->saving)
+        return c->save_until;
     if (c->state == C_RUNNING)
         return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);
     if (c->state == C_STOPPING)
@@ -190,9 +223,13 @@ int64_t attempt_deadline(struct ctl *c)
 void attempt_on_signal(struct ctl *c, int sig)
 {
     journal_event(&c->j, "signal", json_pack("{s:i,s:s}", "signal", sig, "name", strsignal(sig)));
+    if (c->state == C_RUNNING && c->saving)
+        return begin_stop(c, c->save_sig, "signal"); /* a second signal: no more waiting */
     if (c->state == C_RUNNING) {
         struct failure f = {.kind = F_SIGNAL, .rank = -1, .code = -1, .sig = sig};
         snprintf(f.what, sizeof f.what, "received signal %d (%s); forwarded to every rank", sig, strsignal(sig));
+        if (c->cfg->save_signal && c->cfg->ckpt_dir)
+            return save_first(c, &f);
         return attempt_fail(c, &f);
     }
     if (c->state == C_STOPPING) {

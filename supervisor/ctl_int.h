@@ -81,6 +81,15 @@ struct ctl {
     struct attempt_log *hist;   /* one per attempt */
     int nhist;
     int64_t run_start;
+    /* checkpoints (ctl_ckpt.c) */
+    json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
+    json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
+    int world_size;             /* of the current attempt */
+    /* --save-signal: the ranks were asked to save; the stop follows */
+    int saving;
+    int save_sig;
+    int exited;                 /* ranks that exited while saving */
+    int64_t save_until;
 };
 
 /* ctl_agents.c */
@@ -93,6 +102,12 @@ void agents_reap(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_shutdown(struct ctl *c);
 void node_lost(struct ctl *c, struct node *n, const char *why);
+
+/* ctl_ckpt.c */
+void ctl_ckpt_startup(struct ctl *c);
+json_t *ctl_ckpt_start_config(struct ctl *c);  /* the "ckpt" part of a start message, or NULL */
+void ctl_ckpt_before_attempt(struct ctl *c);
+void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);

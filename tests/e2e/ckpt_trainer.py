@@ -22,6 +22,7 @@ ap.add_argument("--steps", type=int, default=30)
 ap.add_argument("--every", type=int, default=10)
 ap.add_argument("--fail-at", type=int, default=-1)
 ap.add_argument("--fail-rank", type=int, default=1)
+ap.add_argument("--fail-attempt", type=int, default=0, help="crash only in this ENDURE_ATTEMPT")
 ap.add_argument("--pace", type=float, default=0.2)
 ap.add_argument("--out", required=True)
 args = ap.parse_args()
@@ -50,7 +51,8 @@ for step in range(start + 1, args.steps + 1):
     opt.zero_grad()
     loss.backward()
     opt.step()
-    if step == args.fail_at and rank == args.fail_rank:
+    attempt = int(os.environ.get("ENDURE_ATTEMPT", "0"))
+    if step == args.fail_at and rank == args.fail_rank and attempt == args.fail_attempt:
         print("rank %d crashing at step %d" % (rank, step), flush=True)
         sys.exit(1)
     if step % args.every == 0:
@@ -60,5 +62,5 @@ for step in range(start + 1, args.steps + 1):
         dist.barrier()
         time.sleep(args.pace)
 
-with open(args.out, "w") as f:
+with open(args.out.replace("{rank}", str(rank)), "w") as f:
     f.write(repr(sum(float((p.double() ** 2).sum()) for p in model.parameters())) + "\n")

@@ -1,0 +1,126 @@
+/* agent_ckpt: the agent's side of asynchronous checkpoints. It opens the
+ * node's checkpoint agent (checkpoint/ckpt.h) for the ranks of the attempt,
+ * puts its fd in the agent's poll loop, forwards its events to the
+ * controller, gives each rank its stage and resume directory, and persists
+ * what was committed before a stop is reported. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checkpoint/ckpt.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "launcher/agent_int.h"
+
+#define DRAIN_SLICE_MS 200 /* drain in slices so that heartbeats go on */
+
+static void on_event(void *ctx, const json_t *ev)
+{
+    struct agent *a = ctx;
+    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "ckpt", "attempt", a->attempt, "event", ev));
+}
+
+static const json_t *ck_cfg(const json_t *start)
+{
+    return json_object_get(start, "ckpt");
+}
+
+/* (Re)opens the checkpoint agent when the run has one and this node's ranks
+ * changed; then drops staged commits newer than the step to resume from. */
+int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
+{
+    const json_t *ck = ck_cfg(start);
+    int group_rank = (int)json_integer_value(json_object_get(start, "group_rank"));
+    if (!ck)
+        return 0;
+    if (a->ck && a->ck_group_rank != group_rank)
+        agent_ckpt_close(a, 0);
+    if (!a->ck) {
+        int *ranks = calloc((size_t)a->nranks, sizeof *ranks);
+        if (!ranks)
+            return -1;
+        for (int i = 0; i < a->nranks; i++)
+            ranks[i] = group_rank * a->nranks + i;
+        struct ckpt_agent_cfg cfg = {
+            .stage_dir = json_string_value(json_object_get(ck, "stage_dir")),
+            .ckpt_dir = json_string_value(json_object_get(ck, "dir")),
+            .node = a->node,
+            .run_id = json_string_value(json_object_get(ck, "run_id")),
+            .world_size = (int)json_integer_value(json_object_get(ck, "world_size")),
+            .ranks = ranks,
+            .nranks = a->nranks,
+            .threads = (int)json_integer_value(json_object_get(ck, "threads")),
+            .on_event = on_event,
+            .event_ctx = a,
+        };
+        int rc = ckpt_agent_open(&a->ck, &cfg, err);
+        free(ranks);
+        if (rc < 0)
+            return -1;
+        a->ck_group_rank = group_rank;
+    }
+    json_t *resume = json_object_get(ck, "resume");
+    long step = resume ? (long)json_integer_value(json_object_get(resume, "step")) : -1;
+    if (ckpt_agent_discard_after(a->ck, step) < 0)
+        log_warn("could not drop staged checkpoints newer than step %ld: %s", step, strerror(errno));
+    return 0;
+}
+
+/* ENDURE_CKPT_* and, when there is something to resume from, ENDURE_RESUME_*. */
+void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars)
+{
+    const json_t *ck = ck_cfg(a->start);
+    if (!a->ck || !ck)
+        return;
+    json_object_set_new(vars, "ENDURE_CKPT_STAGE", json_string(ckpt_agent_stage(a->ck)));
+    json_object_set(vars, "ENDURE_CKPT_DIR", json_object_get(ck, "dir"));
+    json_t *sig = json_object_get(ck, "save_signal");
+    if (sig)
+        json_object_set(vars, "ENDURE_SAVE_SIGNAL", sig);
+    json_t *resume = json_object_get(ck, "resume");
+    const char *tag = json_string_value(json_object_get(resume, "tag"));
+    char dir[4096];
+    if (!tag)
+        return;
+    int where = ckpt_agent_resume_dir(a->ck, tag, r->global_rank, dir, sizeof dir);
+    if (where < 0) {
+        log_warn("rank %d: no part of checkpoint %s to resume from", r->global_rank, tag);
+        return;
+    }
+    json_object_set_new(vars, "ENDURE_RESUME_DIR", json_string(dir));
+    json_object_set_new(vars, "ENDURE_RESUME_TAG", json_string(tag));
+    json_object_set(vars, "ENDURE_RESUME_STEP", json_object_get(resume, "step"));
+    json_object_set_new(vars, "ENDURE_RESUME_FROM", json_string(where == 1 ? "stage" : "durable"));
+}
+
+void agent_ckpt_begin_drain(struct agent *a, int64_t deadline)
+{
+    a->draining = 1;
+    a->drain_deadline = deadline;
+}
+
+/* One slice of the drain; 1 when the stop can be reported. */
+int agent_ckpt_drain_step(struct agent *a)
+{
+    if (!a->ck)
+        return 1;
+    int64_t slice = deadline_min(now_ms() + DRAIN_SLICE_MS, a->drain_deadline);
+    if (ckpt_agent_drain(a->ck, slice) == 0)
+        return 1;
+    if (now_ms() < a->drain_deadline)
+        return 0;
+    log_error("checkpoints committed before the stop were not all persisted within --persist-timeout");
+    agent_send(a, json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "ckpt", "attempt", a->attempt, "event", "event",
+                            "persist_failed", "error", "persist timeout at stop"));
+    return 1;
+}
+
+void agent_ckpt_close(struct agent *a, int remove_stage)
+{
+    if (!a->ck)
+        return;
+    if (remove_stage && ckpt_agent_remove_stage(a->ck) < 0)
+        log_warn("could not remove the checkpoint stage: %s", strerror(errno));
+    ckpt_agent_close(a->ck);
+    a->ck = NULL;
+}
