@@ -89,9 +89,16 @@ static int copy_chunk(struct ckpt_persister *p, struct task *t, char *b, char *m
             return -1;
         }
         crc = crc32(crc, (const Bytef *)b, (uInt)n);
-        if (pwrite(f->dst, b, (size_t)n, (off_t)off) != n) {
-            snprintf(msg, msglen, "write %s: %s", f->dst_rel, strerror(errno ? errno : EIO));
-            return -1;
+        for (ssize_t w = 0, k; w < n; w += k) { /* a short write is retried: the retry names the error */
+            k = pwrite(f->dst, b + w, (size_t)(n - w), (off_t)off + w);
+            if (k < 0 && errno == EINTR) {
+                k = 0;
+                continue;
+            }
+            if (k <= 0) {
+                snprintf(msg, msglen, "write %s: %s", f->dst_rel, strerror(k < 0 ? errno : EIO));
+                return -1;
+            }
         }
         off += (uint64_t)n;
     }
