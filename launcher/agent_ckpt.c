@@ -22,7 +22,8 @@ static void on_event(void *ctx, const json_t *ev)
 
 static const json_t *ck_cfg(const json_t *start)
 {
-    return json_object_get(start, "ckpt");
+    const json_t *ck = json_object_get(start, "ckpt");
+    return json_is_object(ck) ? ck : NULL;
 }
 
 /* (Re)opens the checkpoint agent when the run has one and this node's ranks

@@ -16,6 +16,11 @@ int console_open(struct console *c)
     c->fd = -1;
     if (fstat(STDOUT_FILENO, &st) < 0)
         return -1;
+    struct stat devnull;
+    if (S_ISCHR(st.st_mode) && stat("/dev/null", &devnull) == 0 && st.st_rdev == devnull.st_rdev) {
+        c->discard = 1; /* nothing to show: do not even format the lines */
+        return 0;
+    }
     if (S_ISREG(st.st_mode)) {
         /* regular files never block for long; share the description so that
          * the offset stays consistent with the controller's writes */
@@ -33,6 +38,8 @@ int console_open(struct console *c)
 
 void console_line(struct console *c, const char *prefix, const char *line, size_t len)
 {
+    if (c->discard)
+        return;
     size_t plen = strlen(prefix);
     if (c->fd < 0 || c->q.max - c->q.len < plen + len + 2) {
         c->dropped++;

@@ -12,13 +12,15 @@
 
 struct console {
     int fd;
+    int discard;            /* the console is /dev/null */
     struct buf q;
     uint64_t dropped;       /* lines dropped since start */
     uint64_t reported;      /* dropped count already reported upstream */
 };
 
 /* Opens a non-blocking writer on stdout without changing stdout's own file
- * status flags (a new open file description where the file type allows). */
+ * status flags (a new open file description where the file type allows).
+ * When stdout is /dev/null, lines are discarded before they are formatted. */
 int console_open(struct console *c);
 /* Queues "[prefix] line\n", or drops it and counts. */
 void console_line(struct console *c, const char *prefix, const char *line, size_t len);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -56,6 +58,8 @@ void agents_accept(struct ctl *c)
         int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
+        int one = 1; /* small messages: no Nagle delay on stops and exits */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (c->npend == MAX_PENDING) {
             journal_event(&c->j, "agent_rejected", json_pack("{s:s}", "reason", "too many pending connections"));
             close(fd);
