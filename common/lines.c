@@ -39,6 +39,14 @@ void linesplit_feed(struct linesplit *ls, const char *data, size_t n, line_cb cb
         const char *cr = memchr(data + i, '\r', nl ? (size_t)(nl - (data + i)) : n - i);
         const char *end = cr ? cr : nl;
         size_t seg = end ? (size_t)(end - (data + i)) : n - i;
+        if (end && !ls->skipping && ls->cur.len == 0 && seg <= ls->cap) {
+            /* the whole line is in this chunk: no copy */
+            cb(ctx, data + i, seg, cr ? LINE_CR : 0);
+            i += seg + 1;
+            if (cr)
+                ls->after_cr = 1;
+            continue;
+        }
         if (!ls->skipping) {
             size_t took = buf_append_some(&ls->cur, data + i, seg);
             if (took < seg) {

@@ -18,7 +18,8 @@ enum line_flags {
     LINE_PARTIAL = 4,   /* stream ended without a line end */
 };
 
-/* Called once per line; line is NUL-terminated at len, valid during the call. */
+/* Called once per line with its bytes (not NUL-terminated: use len), valid
+ * during the call only. */
 typedef void (*line_cb)(void *ctx, const char *line, size_t len, unsigned flags);
 
 struct linesplit {

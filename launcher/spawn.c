@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include "common/util.h"
 
+#define SPAWN_PIPE_SIZE (1 << 20) /* /proc/sys/fs/pipe-max-size by default */
+
 static void child_fail(int fd, int stage)
 {
     int e[2] = {stage, errno};
@@ -54,6 +56,9 @@ int spawn_rank(struct spawned *s, char *const argv[], char *const envp[], const 
         buf_printf(err, "pipe: %s", strerror(errno));
         goto out;
     }
+    /* a bigger pipe means fewer wake-ups for a rank that writes a lot */
+    fcntl(po[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
+    fcntl(pe[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
