@@ -27,7 +27,7 @@ grep -q "not enough healthy nodes" "$ERR" || fail "reason for exit 4"
 check_no_leftovers
 # an agent that stops answering (SIGSTOP) is lost after --heartbeat-timeout;
 # with --nnodes 1:2 the job goes on with the one node left
-start_endure --nodes n1,n2 --nnodes 1:2 --nproc-per-node 2 --heartbeat-timeout 1s --restart-backoff 0 -- \
+start_endure --nodes n1,n2 --nnodes 1:2 --nproc-per-node 2 --heartbeat-timeout 3s --restart-backoff 0 -- \
     "$FAKE" --steps 30 --step-ms 100 --print-env
 wait_for has_event ranks_started node=n2
 kill -STOP "$(agent_pid n2)"
