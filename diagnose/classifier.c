@@ -23,7 +23,6 @@ struct classifier {
     const struct ruleset *rs;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
-    pcre2_jit_stack *jstack;
     uint32_t *gen, curgen, *cand;
     size_t ncand;
     struct classifier_stats st;
@@ -50,16 +49,14 @@ struct classifier *classifier_new(const struct ruleset *rs)
     c->ts = -1;
     c->md = pcre2_match_data_create(rs->max_captures + 1, NULL);
     c->mctx = pcre2_match_context_create(NULL);
-    c->jstack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
     c->gen = calloc(rs->n + 1, sizeof *c->gen);
     c->cand = malloc((rs->n + 1) * sizeof *c->cand);
-    if (!c->md || !c->mctx || !c->jstack || !c->gen || !c->cand) {
+    if (!c->md || !c->mctx || !c->gen || !c->cand) {
         classifier_free(c);
         return NULL;
     }
     pcre2_set_match_limit(c->mctx, RULE_MATCH_LIMIT);
     pcre2_set_depth_limit(c->mctx, RULE_DEPTH_LIMIT);
-    pcre2_jit_stack_assign(c->mctx, NULL, c->jstack);
     return c;
 }
 
@@ -69,8 +66,6 @@ void classifier_free(struct classifier *c)
         return;
     pcre2_match_data_free(c->md);
     pcre2_match_context_free(c->mctx);
-    if (c->jstack)
-        pcre2_jit_stack_free(c->jstack);
     free(c->gen);
     free(c->cand);
     free(c->node);
@@ -255,8 +250,12 @@ static int starts(const char *s, size_t n, const char *prefix)
 static json_t *classify(struct classifier *c, const char *line, size_t len, long lineno, int *flags)
 {
     const struct rule *r = run_rules(c, line, len);
-    if (!r || r->role == ROLE_NOISE)
+    if (!r)
         return NULL;
+    if (r->role == ROLE_NOISE) {
+        *flags |= CLS_NOISE;
+        return NULL;
+    }
     if (r->role == ROLE_PROGRESS) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
         int n = r->groups[GROUP_STEP];
@@ -269,6 +268,7 @@ static json_t *classify(struct classifier *c, const char *line, size_t len, long
         *flags |= CLS_PROGRESS;
         return NULL;
     }
+    *flags |= CLS_FAILURE;
     return make_event(c, r, line, len, lineno);
 }
 

@@ -1,0 +1,164 @@
+/* cmd_diagnose: `endure diagnose PATH...`: classifies saved logs and prints
+ * the verdict (human summary, or --json), every match (--all) or the
+ * condensed log (--compress). Thin: parsing and printing only; the work is
+ * in offline.c. Exit 0 when a verdict was produced, 1 when an input could
+ * not be read (the verdict of the rest is still printed), 2 on usage. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/exitcodes.h"
+#include "diagnose/cmd_util.h"
+#include "diagnose/offline.h"
+
+static const char usage_text[] =
+    "usage: endure diagnose [options] PATH...\n"
+    "Classifies saved logs and prints the root cause of the failure.\n"
+    "PATH: a log file (plain or .gz), a directory (an endure run directory: its\n"
+    "highest attempt-N; a directory of rank logs; a Slurm output directory), or -\n"
+    "for stdin. Interleaved logs are split by their rank prefixes.\n\n"
+    "  --json               print the verdict as one JSON object\n"
+    "  --all                also list every match in order (with --json: an\n"
+    "                       \"events\" array in the verdict object)\n"
+    "  --compress           print the condensed log instead (noise dropped, repeats\n"
+    "                       folded); the compression ratio goes to stderr\n"
+    "  --rules PATH         extra rule file or directory (repeatable; extends the\n"
+    "                       shipped set)\n"
+    "  --no-default-rules   use only the --rules given\n"
+    "  --help               this text\n\n"
+    "exit: 0 verdict printed, 1 an input could not be read, 2 usage error\n";
+
+struct dopts {
+    int json, all, compress, bench, no_default;
+    const char *rules[64];
+    size_t nrules;
+};
+
+static int parse(int argc, char **argv, struct dopts *o)
+{
+    static const struct option longs[] = {
+        {"json", no_argument, NULL, 'j'},     {"all", no_argument, NULL, 'a'},
+        {"compress", no_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
+        {"no-default-rules", no_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
+        {"bench", no_argument, NULL, 'B'},    {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'j': o->json = 1; break;
+        case 'a': o->all = 1; break;
+        case 'c': o->compress = 1; break;
+        case 'B': o->bench = 1; break;
+        case 'N': o->no_default = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case 'r':
+            if (o->nrules == sizeof o->rules / sizeof *o->rules)
+                return usage_error("diagnose", "too many --rules");
+            o->rules[o->nrules++] = optarg;
+            break;
+        default:
+            return usage_error("diagnose", "unknown option (see endure diagnose --help)");
+        }
+    }
+    if (optind >= argc)
+        return usage_error("diagnose", "no PATH given (see endure diagnose --help)");
+    if (o->compress && (o->json || o->all))
+        return usage_error("diagnose", "--compress cannot be combined with --json or --all");
+    if (o->no_default && !o->nrules)
+        return usage_error("diagnose", "--no-default-rules needs --rules");
+    return -1;
+}
+
+static void print_all_human(const json_t *events)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        printf("%s:%lld: %-8s %s/%s %s",
+               json_string_value(json_object_get(e, "file")),
+               (long long)json_integer_value(json_object_get(e, "line")),
+               json_string_value(json_object_get(e, "role")),
+               json_string_value(json_object_get(e, "category")),
+               json_string_value(json_object_get(e, "failure_type")),
+               json_string_value(json_object_get(e, "rule")));
+        if (json_is_integer(json_object_get(e, "rank")))
+            printf(" rank %lld", (long long)json_integer_value(json_object_get(e, "rank")));
+        printf("\n    %s\n", json_string_value(json_object_get(e, "text")));
+    }
+}
+
+static int run_bench(struct offline *o, const struct input_list *in, struct buf *err)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (size_t i = 0; i < in->n; i++)
+        offline_read(o, &in->v[i], err);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    printf("bench: bytes %zu lines %zu events %zu seconds %.3f MB/s %.1f lines/s %.0f\n",
+           o->bytes, o->lines, json_array_size(o->events), s, (double)o->bytes / 1e6 / s,
+           (double)o->lines / s);
+    return EXIT_OK;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+    struct dopts o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    struct buf err;
+    struct input_list inputs = {0};
+    struct ruleset *rs = NULL;
+    struct offline off;
+    int failed = 0;
+    buf_init(&err, 1 << 20);
+    if (load_rules(&rs, o.rules, o.nrules, !o.no_default, &err) < 0) {
+        fputs(err.p ? err.p : "endure diagnose: cannot load rules\n", stderr);
+        buf_free(&err);
+        return EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++)
+        failed |= input_expand(&inputs, argv[i], &err) < 0;
+    rc = EXIT_FAILED;
+    if (offline_init(&off, rs, o.compress) < 0)
+        goto out;
+    if (o.bench) {
+        rc = run_bench(&off, &inputs, &err);
+        fputs(err.len ? err.p : "", stderr);
+        goto out_off;
+    }
+    for (size_t i = 0; i < inputs.n; i++)
+        failed |= offline_read(&off, &inputs.v[i], &err) < 0;
+    if (err.len)
+        fprintf(stderr, "%s", err.p);
+    if (!inputs.n)
+        goto out_off;
+    if (o.compress) {
+        size_t in_bytes, out_bytes = compressor_print(off.z, stdout, &in_bytes);
+        fprintf(stderr, "endure diagnose: compressed %zu bytes to %zu (ratio %.1f), %zu noise "
+                        "lines dropped\n", in_bytes, out_bytes,
+                out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off.z));
+    } else {
+        json_t *v = offline_verdict(&off, &inputs);
+        if (o.all && o.json)
+            json_object_set(v, "events", off.events);
+        if (o.all && !o.json)
+            print_all_human(off.events);
+        if (o.json)
+            print_json(v);
+        else
+            print_verdict(v);
+        json_decref(v);
+    }
+    rc = failed ? EXIT_FAILED : EXIT_OK;
+out_off:
+    offline_free(&off);
+out:
+    input_list_free(&inputs);
+    ruleset_free(rs);
+    buf_free(&err);
+    return rc;
+}

@@ -1,0 +1,167 @@
+/* offline: a diagnose session over saved logs (see offline.h). */
+#include "diagnose/offline.h"
+#include <stdlib.h>
+#include <string.h>
+#include "common/lines.h"
+#include "diagnose/prefix.h"
+
+struct stream {
+    long rank, local_rank;
+    char host[64];
+    struct classifier *c;
+};
+
+struct reading {
+    struct offline *o;
+    const struct input *in;
+    struct stream *s;
+    size_t ns;
+    struct stream *last;
+    struct stream fallback;
+};
+
+int offline_init(struct offline *o, const struct ruleset *rs, int compress)
+{
+    memset(o, 0, sizeof *o);
+    o->rs = rs;
+    o->events = json_array();
+    o->z = compress ? compressor_new() : NULL;
+    return o->events && (!compress || o->z) ? 0 : -1;
+}
+
+void offline_free(struct offline *o)
+{
+    json_decref(o->events);
+    compressor_free(o->z);
+    memset(o, 0, sizeof *o);
+}
+
+static void on_event(void *ctx, json_t *ev)
+{
+    struct offline *o = ctx;
+    const char *role = json_string_value(json_object_get(ev, "role"));
+    size_t n = json_array_size(o->events);
+    /* Past the cap, keep roots only (up to twice the cap). */
+    if (n >= OFFLINE_MAX_EVENTS * 2 ||
+        (n >= OFFLINE_MAX_EVENTS && !(role && !strcmp(role, "root")))) {
+        o->events_dropped++;
+        return;
+    }
+    json_array_append(o->events, ev);
+}
+
+static struct classifier *new_cls(struct reading *r, long rank, const char *host)
+{
+    struct classifier *c = classifier_new(r->o->rs);
+    if (c)
+        classifier_set_source(c, r->in->node ? r->in->node : (host && *host ? host : NULL),
+                              rank, r->in->display);
+    return c;
+}
+
+/* The stream of a line: the last one when the prefix agrees, else a lookup,
+ * else a new one (or the fallback when there are too many). */
+static struct stream *find_stream(struct reading *r, const struct prefix_info *p)
+{
+    long rank = p->rank >= 0 ? p->rank : r->in->rank;
+    const char *host = rank < 0 && p->local_rank < 0 ? p->host : "";
+    const char *node = p->node[0] ? p->node : host;
+    struct stream *s = r->last;
+    if (s && s->rank == rank && s->local_rank == p->local_rank && !strcmp(s->host, node))
+        return s;
+    for (size_t i = 0; i < r->ns; i++) {
+        s = &r->s[i];
+        if (s->rank == rank && s->local_rank == p->local_rank && !strcmp(s->host, node))
+            return r->last = s;
+    }
+    if (r->ns >= OFFLINE_MAX_STREAMS)
+        return r->last = &r->fallback;
+    s = &r->s[r->ns];
+    s->rank = rank;
+    s->local_rank = p->local_rank;
+    snprintf(s->host, sizeof s->host, "%s", node);
+    s->c = new_cls(r, rank, node);
+    if (!s->c)
+        return r->last = &r->fallback;
+    r->ns++;
+    return r->last = s;
+}
+
+static void on_line(void *ctx, const char *line, size_t len, long lineno, unsigned flags)
+{
+    struct reading *r = ctx;
+    struct offline *o = r->o;
+    struct prefix_info p;
+    prefix_parse(line, len, &p);
+    struct stream *s = find_stream(r, &p);
+    o->lines++;
+    o->truncated += (flags & LINE_TRUNCATED) != 0;
+    classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
+    int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, o);
+    if (!o->z)
+        return;
+    if (f & CLS_NOISE)
+        compressor_drop(o->z, len);
+    else
+        compressor_line(o->z, line + p.skip, len - p.skip, s->rank, (f & CLS_FAILURE) != 0, len);
+}
+
+int offline_read(struct offline *o, const struct input *in, struct buf *err)
+{
+    struct reading r = {.o = o, .in = in};
+    size_t bytes = 0;
+    int rc = -1;
+    r.s = calloc(OFFLINE_MAX_STREAMS, sizeof *r.s);
+    r.fallback.rank = in->rank;
+    r.fallback.local_rank = -1;
+    r.fallback.c = new_cls(&r, in->rank, NULL);
+    if (!r.s || !r.fallback.c) {
+        buf_printf(err, "%s: out of memory\n", in->display);
+        goto done;
+    }
+    rc = input_read(in, on_line, &r, err, &bytes);
+    o->bytes += bytes;
+    for (size_t i = 0; i < r.ns; i++)
+        classifier_finish(r.s[i].c, on_event, o);
+    classifier_finish(r.fallback.c, on_event, o);
+done:
+    for (size_t i = 0; r.s && i < r.ns; i++)
+        classifier_free(r.s[i].c);
+    classifier_free(r.fallback.c);
+    free(r.s);
+    return rc;
+}
+
+/* Context lines around the key line, when the event brought no evidence. */
+static void add_context(json_t *v, const struct input_list *inputs)
+{
+    json_t *key = json_object_get(v, "key_line");
+    json_t *evid = json_object_get(v, "evidence");
+    const char *file = json_string_value(json_object_get(key, "file"));
+    json_int_t line = json_integer_value(json_object_get(key, "line"));
+    if (!file || line <= 0 || json_array_size(evid) > 0)
+        return;
+    for (size_t i = 0; i < inputs->n; i++)
+        if (!strcmp(inputs->v[i].display, file)) {
+            input_context(inputs->v[i].path, line > 3 ? (long)line - 3 : 1, (long)line + 2, evid);
+            return;
+        }
+}
+
+json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
+{
+    json_t *v;
+    if (o->lines == 0) {
+        json_t *ff = json_pack("{s:s?,s:[]}", "file", inputs->n ? inputs->v[0].display : NULL,
+                               "tail");
+        v = verdict_pick(o->events, ff, o->rs);
+        json_object_set_new(v, "explanation", json_string("The input is empty: nothing to "
+                                                          "diagnose."));
+        json_decref(ff);
+        return v;
+    }
+    v = verdict_pick(o->events, NULL, o->rs);
+    if (v)
+        add_context(v, inputs);
+    return v;
+}
