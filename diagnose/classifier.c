@@ -146,6 +146,24 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
     return NULL;
 }
 
+int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
+{
+    const struct rule *r = &c->rs->rules[rule];
+    if (++c->curgen == 0) {
+        memset(c->gen, 0, (c->rs->n + 1) * sizeof *c->gen);
+        c->curgen = 1;
+    }
+    c->ncand = 0;
+    ac_scan(c->rs->ac, line, len, mark, c);
+    if (r->nliterals && c->gen[r->order] != c->curgen)
+        return -1;
+    int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
+                    : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+        c->st.limit_hits++;
+    return rc >= 0;
+}
+
 const char *classifier_match(struct classifier *c, const char *line, size_t len)
 {
     const struct rule *r = run_rules(c, line, len);

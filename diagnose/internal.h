@@ -66,6 +66,11 @@ typedef void (*ac_mark_fn)(void *ctx, uint32_t rule);
 void ac_scan(const struct ac *a, const char *text, size_t len, ac_mark_fn mark, void *ctx);
 size_t ac_states(const struct ac *a);
 
+/* classifier.c: whether rule (index) is selected by the prefilter and
+ * matches line: 1 yes, 0 selected but no match, -1 not selected. */
+struct classifier;
+int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len);
+
 /* event.c: sanitised, capped UTF-8 copy of s (U+FFFD for invalid bytes and
  * NUL); out must hold EVENT_TEXT_MAX + 4 bytes; returns the length. */
 size_t utf8_sanitize(const char *s, size_t len, char *out, size_t max);

@@ -268,9 +268,12 @@ int ruleset_default_dir(char *out, size_t outlen)
         *slash = '\0';
     static const char *const rel[] = {"../share/endure/rules", "../rules", "../../rules"};
     for (size_t i = 0; i < 3; i++) {
-        snprintf(out, outlen, "%s/%s", exe, rel[i]);
-        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        char cand[PATH_MAX + 32], real[PATH_MAX];
+        snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, real)) {
+            snprintf(out, outlen, "%s", real);
             return 0;
+        }
     }
     return -1;
 }
