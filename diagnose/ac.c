@@ -18,6 +18,7 @@ struct ac {
     uint32_t *delta;     /* nstates * k: next state's row offset */
     uint32_t *out_off;   /* per output state: start in outs; +1 end */
     uint32_t *outs;      /* rule indexes */
+    size_t maxlen;       /* longest literal */
 };
 
 struct node {
@@ -177,6 +178,9 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n)
         return NULL;
     a->k = 1;
     for (size_t i = 0; i < n; i++)
+        if (strlen(lits[i]) > a->maxlen)
+            a->maxlen = strlen(lits[i]);
+    for (size_t i = 0; i < n; i++)
         for (const unsigned char *p = (const unsigned char *)lits[i]; *p; p++)
             if (!a->cls[*p]) {
                 a->cls[*p] = (uint8_t)a->k;
@@ -212,18 +216,57 @@ size_t ac_states(const struct ac *a)
     return a ? a->nstates : 0;
 }
 
-void ac_scan(const struct ac *a, const char *text, size_t len, ac_mark_fn mark, void *ctx)
+/* One transition; a state with outputs marks its rules (deduplicated by
+ * generation). */
+static inline uint32_t step(const struct ac *a, uint32_t s, unsigned char b, struct ac_hits *h)
 {
-    const uint32_t *d = a->delta;
-    const uint8_t *cls = a->cls;
-    const unsigned char *p = (const unsigned char *)text;
-    uint32_t s = 0, thr = a->thr, k = a->k;
-    for (size_t i = 0; i < len; i++) {
-        s = d[s + cls[p[i]]];
-        if (__builtin_expect(s >= thr, 0)) {
-            uint32_t slot = (s - thr) / k;
-            for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++)
-                mark(ctx, a->outs[j]);
+    s = a->delta[s + a->cls[b]];
+    if (__builtin_expect(s >= a->thr, 0)) {
+        uint32_t slot = (s - a->thr) / a->k;
+        for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++) {
+            uint32_t r = a->outs[j];
+            if (h->gen[r] != h->now) {
+                h->gen[r] = h->now;
+                h->cand[h->n++] = r;
+            }
         }
     }
+    return s;
+}
+
+/* The DFA walk is one dependent load per byte, so a long line is cut into
+ * two or four segments scanned in an interleaved loop (independent chains
+ * that the CPU overlaps). Each segment but the last runs maxlen-1 bytes into
+ * the next one, so a literal that straddles a cut is still found. */
+void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t ov = a->maxlen ? a->maxlen - 1 : 0, i = 0;
+    uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (len >= 256 && len / 4 > ov) {
+        size_t seg = len / 4, n = seg + ov; /* segment 3 is the longest */
+        const unsigned char *p1 = p + seg, *p2 = p + 2 * seg, *p3 = p + 3 * seg;
+        for (; i < n; i++) {
+            s0 = step(a, s0, p[i], h);
+            s1 = step(a, s1, p1[i], h);
+            s2 = step(a, s2, p2[i], h);
+            s3 = step(a, s3, p3[i], h);
+        }
+        for (i += 3 * seg; i < len; i++)
+            s3 = step(a, s3, p[i], h);
+        return;
+    }
+    if (len >= 48 && len / 2 > ov) {
+        size_t seg = len / 2, n = seg + ov;
+        const unsigned char *p1 = p + seg;
+        for (; i < n; i++) {
+            s0 = step(a, s0, p[i], h);
+            s1 = step(a, s1, p1[i], h);
+        }
+        for (i += seg; i < len; i++)
+            s1 = step(a, s1, p[i], h);
+        return;
+    }
+    for (; i < len; i++)
+        s0 = step(a, s0, p[i], h);
 }

@@ -35,6 +35,7 @@ struct classifier {
     char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
+    const struct rule *progress;       /* progress rule that matched the last line */
     int blanks;
 };
 
@@ -99,18 +100,45 @@ long classifier_progress_step(const struct classifier *c)
     return c->step;
 }
 
-static void mark(void *ctx, uint32_t o)
+/* Records the step captured by a progress rule that just matched. */
+static void note_step(struct classifier *c, const struct rule *r, const char *line)
 {
-    struct classifier *c = ctx;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+    int n = r->groups[GROUP_STEP];
+    if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 18)
+        return;
+    char tmp[20];
+    memcpy(tmp, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    tmp[ov[2 * n + 1] - ov[2 * n]] = '\0';
+    c->step = strtol(tmp, NULL, 10);
+}
+
+static void mark(struct classifier *c, uint32_t o)
+{
     if (c->gen[o] != c->curgen) {
         c->gen[o] = c->curgen;
         c->cand[c->ncand++] = o;
     }
 }
 
-/* Runs the prefilter and the candidates; returns the winning rule or NULL
- * (the match data then holds its captures). */
-static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
+/* Runs one rule: a pattern that is a plain literal is checked with memmem
+ * (it has no captures), others with PCRE2 under the match limits. */
+static int rule_exec(struct classifier *c, const struct rule *r, const char *line, size_t len)
+{
+    c->st.regex_runs++;
+    if (r->plain)
+        return memmem(line, len, r->plain, r->plain_len) != NULL;
+    int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
+                    : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
+    if (rc >= 0)
+        return 1;
+    if (rc != PCRE2_ERROR_NOMATCH)
+        c->st.limit_hits++; /* match/depth/heap/JIT stack limit: counts as no match */
+    return 0;
+}
+
+/* Prefilter: fills c->cand with the candidates (order positions), sorted. */
+static void prefilter(struct classifier *c, const char *line, size_t len)
 {
     const struct ruleset *rs = c->rs;
     if (++c->curgen == 0) {
@@ -118,12 +146,11 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
         c->curgen = 1;
     }
     c->ncand = 0;
-    c->st.lines++;
-    ac_scan(rs->ac, line, len, mark, c);
+    struct ac_hits h = {c->gen, c->curgen, c->cand, 0};
+    ac_scan(rs->ac, line, len, &h);
+    c->ncand = h.n;
     for (size_t i = 0; i < rs->nalways; i++)
         mark(c, rs->always[i]);
-    if (!c->ncand)
-        return NULL;
     for (size_t i = 1; i < c->ncand; i++) /* insertion sort: few candidates */
         for (size_t j = i; j > 0 && c->cand[j - 1] > c->cand[j]; j--) {
             uint32_t t = c->cand[j];
@@ -131,17 +158,30 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
             c->cand[j - 1] = t;
         }
     c->st.candidates += c->ncand;
+}
+
+/* Progress candidates first (the first match sets c->progress and the
+ * step), then the others in order; returns the first of those that
+ * matches (the match data then holds its captures), or NULL. */
+static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
+{
+    const struct ruleset *rs = c->rs;
+    c->st.lines++;
+    c->progress = NULL;
+    prefilter(c, line, len);
+    for (size_t i = 0; i < c->ncand && !c->progress; i++) {
+        const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
+        if (r->role == ROLE_PROGRESS && rule_exec(c, r, line, len)) {
+            c->progress = r;
+            note_step(c, r, line);
+        }
+    }
     for (size_t i = 0; i < c->ncand; i++) {
         const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
-        int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
-                        : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
-        c->st.regex_runs++;
-        if (rc >= 0) {
+        if (r->role != ROLE_PROGRESS && rule_exec(c, r, line, len)) {
             c->st.matches++;
             return r;
         }
-        if (rc != PCRE2_ERROR_NOMATCH)
-            c->st.limit_hits++; /* match/depth/heap/JIT stack limit: no match */
     }
     return NULL;
 }
@@ -149,25 +189,16 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
 int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
 {
     const struct rule *r = &c->rs->rules[rule];
-    if (++c->curgen == 0) {
-        memset(c->gen, 0, (c->rs->n + 1) * sizeof *c->gen);
-        c->curgen = 1;
-    }
-    c->ncand = 0;
-    ac_scan(c->rs->ac, line, len, mark, c);
+    prefilter(c, line, len);
     if (r->nliterals && c->gen[r->order] != c->curgen)
         return -1;
-    int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
-                    : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
-    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-        c->st.limit_hits++;
-    return rc >= 0;
+    return rule_exec(c, r, line, len);
 }
 
 const char *classifier_match(struct classifier *c, const char *line, size_t len)
 {
     const struct rule *r = run_rules(c, line, len);
-    return r ? r->id : NULL;
+    return r ? r->id : c->progress ? c->progress->id : NULL;
 }
 
 /* A string or null. */
@@ -264,26 +295,16 @@ static int starts(const char *s, size_t n, const char *prefix)
     return n >= k && !memcmp(s, prefix, k);
 }
 
-/* Classifies a line on its own: event (returned), progress flag, or nothing. */
+/* Classifies a line on its own: event (returned), flags, or nothing. */
 static json_t *classify(struct classifier *c, const char *line, size_t len, long lineno, int *flags)
 {
     const struct rule *r = run_rules(c, line, len);
+    if (c->progress)
+        *flags |= CLS_PROGRESS;
     if (!r)
         return NULL;
     if (r->role == ROLE_NOISE) {
         *flags |= CLS_NOISE;
-        return NULL;
-    }
-    if (r->role == ROLE_PROGRESS) {
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
-        int n = r->groups[GROUP_STEP];
-        if (n > 0 && ov[2 * n] != PCRE2_UNSET && ov[2 * n + 1] - ov[2 * n] < 19) {
-            char tmp[20];
-            memcpy(tmp, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
-            tmp[ov[2 * n + 1] - ov[2 * n]] = '\0';
-            c->step = strtol(tmp, NULL, 10);
-        }
-        *flags |= CLS_PROGRESS;
         return NULL;
     }
     *flags |= CLS_FAILURE;

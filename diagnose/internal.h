@@ -11,7 +11,7 @@
 #define RULE_MATCH_LIMIT 100000 /* pcre2 match limit per line and rule */
 #define RULE_DEPTH_LIMIT 2000   /* pcre2 depth limit (interpreter only) */
 #define RULE_MIN_LITERAL 3      /* shorter derived literals are not used */
-#define RULE_MAX_LITERAL 32     /* literals are cut to this many bytes */
+#define RULE_MAX_LITERAL 16     /* literals are cut to this many bytes */
 #define EVENT_TEXT_MAX 1024
 
 enum role { ROLE_ROOT, ROLE_SYMPTOM, ROLE_NOISE, ROLE_PROGRESS };
@@ -30,6 +30,8 @@ struct rule {
     char **literals;       /* folded (lower-case ASCII) */
     size_t nliterals;
     uint32_t order;        /* position in the candidate order (lower runs first) */
+    char *plain;           /* the pattern when it is a plain case-sensitive literal */
+    size_t plain_len;
 };
 
 struct ac; /* Aho-Corasick automaton over folded literals */
@@ -60,10 +62,14 @@ size_t literal_derive(const char *pattern, char *out, size_t outlen);
 /* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]. */
 struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n);
 void ac_free(struct ac *a);
-/* Scans text once; for every rule whose literal occurs calls mark(ctx, rule)
- * (possibly more than once per rule). */
-typedef void (*ac_mark_fn)(void *ctx, uint32_t rule);
-void ac_scan(const struct ac *a, const char *text, size_t len, ac_mark_fn mark, void *ctx);
+/* Candidate collection: a rule r is added to cand once per line (gen[r] is
+ * set to now when it is added). */
+struct ac_hits {
+    uint32_t *gen, now, *cand;
+    size_t n;
+};
+/* Scans text once, adding every rule whose literal occurs to h. */
+void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h);
 size_t ac_states(const struct ac *a);
 
 /* classifier.c: whether rule (index) is selected by the prefilter and

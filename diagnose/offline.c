@@ -7,7 +7,6 @@
 
 struct stream {
     long rank, local_rank;
-    char host[64];
     struct classifier *c;
 };
 
@@ -18,6 +17,7 @@ struct reading {
     size_t ns;
     struct stream *last;
     struct stream fallback;
+    const struct prefix_info *cur; /* prefixes of the line being classified */
 };
 
 int offline_init(struct offline *o, const struct ruleset *rs, int compress)
@@ -36,9 +36,14 @@ void offline_free(struct offline *o)
     memset(o, 0, sizeof *o);
 }
 
+/* Keeps an event; a node still unknown is taken from the line's host
+ * prefix (syslog, NCCL) when there is one. */
 static void on_event(void *ctx, json_t *ev)
 {
-    struct offline *o = ctx;
+    struct reading *r = ctx;
+    struct offline *o = r->o;
+    if (r->cur && r->cur->host[0] && json_is_null(json_object_get(ev, "node")))
+        json_object_set_new(ev, "node", json_string(r->cur->host));
     const char *role = json_string_value(json_object_get(ev, "role"));
     size_t n = json_array_size(o->events);
     /* Past the cap, keep roots only (up to twice the cap). */
@@ -50,28 +55,27 @@ static void on_event(void *ctx, json_t *ev)
     json_array_append(o->events, ev);
 }
 
-static struct classifier *new_cls(struct reading *r, long rank, const char *host)
+static struct classifier *new_cls(struct reading *r, long rank, const char *node)
 {
     struct classifier *c = classifier_new(r->o->rs);
     if (c)
-        classifier_set_source(c, r->in->node ? r->in->node : (host && *host ? host : NULL),
+        classifier_set_source(c, r->in->node ? r->in->node : (node && *node ? node : NULL),
                               rank, r->in->display);
     return c;
 }
 
-/* The stream of a line: the last one when the prefix agrees, else a lookup,
- * else a new one (or the fallback when there are too many). */
+/* The stream of a line (by rank and local rank): the last one when the
+ * prefix agrees, else a lookup, else a new one (or the fallback when there
+ * are too many). */
 static struct stream *find_stream(struct reading *r, const struct prefix_info *p)
 {
     long rank = p->rank >= 0 ? p->rank : r->in->rank;
-    const char *host = rank < 0 && p->local_rank < 0 ? p->host : "";
-    const char *node = p->node[0] ? p->node : host;
     struct stream *s = r->last;
-    if (s && s->rank == rank && s->local_rank == p->local_rank && !strcmp(s->host, node))
+    if (s && s->rank == rank && s->local_rank == p->local_rank)
         return s;
     for (size_t i = 0; i < r->ns; i++) {
         s = &r->s[i];
-        if (s->rank == rank && s->local_rank == p->local_rank && !strcmp(s->host, node))
+        if (s->rank == rank && s->local_rank == p->local_rank)
             return r->last = s;
     }
     if (r->ns >= OFFLINE_MAX_STREAMS)
@@ -79,8 +83,7 @@ static struct stream *find_stream(struct reading *r, const struct prefix_info *p
     s = &r->s[r->ns];
     s->rank = rank;
     s->local_rank = p->local_rank;
-    snprintf(s->host, sizeof s->host, "%s", node);
-    s->c = new_cls(r, rank, node);
+    s->c = new_cls(r, rank, p->node);
     if (!s->c)
         return r->last = &r->fallback;
     r->ns++;
@@ -94,10 +97,12 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     struct prefix_info p;
     prefix_parse(line, len, &p);
     struct stream *s = find_stream(r, &p);
+    r->cur = &p;
     o->lines++;
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
-    int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, o);
+    int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
+    r->cur = NULL;
     if (!o->z)
         return;
     if (f & CLS_NOISE)
@@ -122,8 +127,8 @@ int offline_read(struct offline *o, const struct input *in, struct buf *err)
     rc = input_read(in, on_line, &r, err, &bytes);
     o->bytes += bytes;
     for (size_t i = 0; i < r.ns; i++)
-        classifier_finish(r.s[i].c, on_event, o);
-    classifier_finish(r.fallback.c, on_event, o);
+        classifier_finish(r.s[i].c, on_event, &r);
+    classifier_finish(r.fallback.c, on_event, &r);
 done:
     for (size_t i = 0; r.s && i < r.ns; i++)
         classifier_free(r.s[i].c);

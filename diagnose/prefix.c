@@ -104,7 +104,7 @@ static size_t syslog_ts(const struct cur *c, double *ts, char *host, size_t host
         return 0;
     const char *m = NULL;
     for (int j = 0; j < 12 && !m; j++)
-        if (!memcmp(c->s + c->i, months + 3 * j, 3))
+        if (months[3 * j] == c->s[c->i] && !memcmp(c->s + c->i, months + 3 * j, 3))
             m = months + 3 * j;
     if (!m || at(c, 3) != ' ')
         return 0;
@@ -213,8 +213,12 @@ void prefix_parse(const char *line, size_t len, struct prefix_info *o)
     o->ts = -1;
     for (int round = 0; round < 6; round++) {
         double ts = -1;
-        size_t k = iso_ts(&c, &ts);
-        if (!k)
+        size_t k = 0;
+        int ch = at(&c, 0);
+        /* Dispatch on the first byte: most lines start with none of these. */
+        if ((ch >= '0' && ch <= '9') || ch == '[')
+            k = iso_ts(&c, &ts);
+        else if (ch && strchr("JFMASOND", ch))
             k = syslog_ts(&c, &ts, o->host, sizeof o->host);
         if (k && o->ts < 0)
             o->ts = ts;
@@ -224,11 +228,9 @@ void prefix_parse(const char *line, size_t len, struct prefix_info *o)
                 (at(&c, k + 1) == ' ' || at(&c, k + 1) == -1))
                 k = skip_spaces(&c, k + 1);
         }
-        if (!k)
-            k = bracket_rank(&c, o);
-        if (!k)
+        if (!k && ch == '[' && !(k = bracket_rank(&c, o)))
             k = endure_prefix(&c, o);
-        if (!k && round == 0)
+        if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
         if (!k)
             break;

@@ -42,7 +42,7 @@ void rule_clear(struct rule *r)
         free(r->counter[i]);
     for (size_t i = 0; i < r->nliterals; i++)
         free(r->literals[i]);
-    free(r->examples), free(r->counter), free(r->literals);
+    free(r->examples), free(r->counter), free(r->literals), free(r->plain);
     if (r->re)
         pcre2_code_free(r->re);
     memset(r, 0, sizeof *r);
@@ -68,6 +68,10 @@ static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct 
         return;
     }
     r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+    if (!strpbrk(r->pattern, "\\^$.|?*+()[]{}") && r->pattern[0]) {
+        r->plain = strdup(r->pattern);
+        r->plain_len = strlen(r->pattern);
+    }
     for (int g = 0; g < NGROUPS; g++) {
         int n = pcre2_substring_number_from_name(r->re, (PCRE2_SPTR)group_names[g]);
         r->groups[g] = n > 0 ? n : 0;

@@ -87,10 +87,10 @@ TEST(diag_classify_events_progress_noise)
     struct got g = {json_array()};
     classifier_set_source(c, "n1", 3, "attempt-0/n1/rank-3.log");
     classifier_set_ts(c, 100.5);
-    CHECK(feed(c, "node1:1:2 [0] NCCL INFO Channel 00", 1, &g) == 0);
+    CHECK(feed(c, "node1:1:2 [0] NCCL INFO Channel 00", 1, &g) == CLS_NOISE);
     CHECK(feed(c, "step 42 loss 1.25", 2, &g) == CLS_PROGRESS);
     CHECK(classifier_progress_step(c) == 42);
-    CHECK(feed(c, "uncorrectable ECC error on node7 gpu 3 \xff\xfe", 3, &g) == CLS_EVENT);
+    CHECK(feed(c, "uncorrectable ECC error on node7 gpu 3 \xff\xfe", 3, &g) == (CLS_EVENT | CLS_FAILURE));
     CHECK(json_array_size(g.events) == 1);
     json_t *ev = json_array_get(g.events, 0);
     CHECK_STR(ev_str(ev, "rule"), "test.ecc");
