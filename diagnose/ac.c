@@ -236,37 +236,35 @@ static inline uint32_t step(const struct ac *a, uint32_t s, unsigned char b, str
 
 /* The DFA walk is one dependent load per byte, so a long line is cut into
  * two or four segments scanned in an interleaved loop (independent chains
- * that the CPU overlaps). Each segment but the last runs maxlen-1 bytes into
- * the next one, so a literal that straddles a cut is still found. */
+ * that the CPU overlaps). Each segment but the last then runs maxlen-1
+ * bytes on into the next one, so a literal that straddles a cut is still
+ * found; the last runs to the end of the line. */
 void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h)
 {
     const unsigned char *p = (const unsigned char *)text;
-    size_t ov = a->maxlen ? a->maxlen - 1 : 0, i = 0;
-    uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    if (len >= 256 && len / 4 > ov) {
-        size_t seg = len / 4, n = seg + ov; /* segment 3 is the longest */
+    size_t ov = a->maxlen ? a->maxlen - 1 : 0;
+    uint32_t s[4] = {0, 0, 0, 0};
+    size_t nseg = len >= 256 && len / 4 > ov ? 4 : len >= 48 && len / 2 > ov ? 2 : 1;
+    size_t seg = len / nseg, i;
+    if (nseg == 4) {
         const unsigned char *p1 = p + seg, *p2 = p + 2 * seg, *p3 = p + 3 * seg;
-        for (; i < n; i++) {
-            s0 = step(a, s0, p[i], h);
-            s1 = step(a, s1, p1[i], h);
-            s2 = step(a, s2, p2[i], h);
-            s3 = step(a, s3, p3[i], h);
+        for (i = 0; i < seg; i++) {
+            s[0] = step(a, s[0], p[i], h);
+            s[1] = step(a, s[1], p1[i], h);
+            s[2] = step(a, s[2], p2[i], h);
+            s[3] = step(a, s[3], p3[i], h);
         }
-        for (i += 3 * seg; i < len; i++)
-            s3 = step(a, s3, p[i], h);
-        return;
-    }
-    if (len >= 48 && len / 2 > ov) {
-        size_t seg = len / 2, n = seg + ov;
+    } else if (nseg == 2) {
         const unsigned char *p1 = p + seg;
-        for (; i < n; i++) {
-            s0 = step(a, s0, p[i], h);
-            s1 = step(a, s1, p1[i], h);
+        for (i = 0; i < seg; i++) {
+            s[0] = step(a, s[0], p[i], h);
+            s[1] = step(a, s[1], p1[i], h);
         }
-        for (i += seg; i < len; i++)
-            s1 = step(a, s1, p[i], h);
-        return;
-    }
-    for (; i < len; i++)
-        s0 = step(a, s0, p[i], h);
+    } else
+        seg = 0;
+    for (size_t j = 0; j + 1 < nseg; j++) /* overlap into the next segment */
+        for (i = (j + 1) * seg; i < (j + 1) * seg + ov; i++)
+            s[j] = step(a, s[j], p[i], h);
+    for (i = (nseg - 1) * seg + seg; i < len; i++) /* rest of the last segment */
+        s[nseg - 1] = step(a, s[nseg - 1], p[i], h);
 }

@@ -257,6 +257,24 @@ static int read_doc(struct loader *L)
     return 0;
 }
 
+int rules_load_text(struct rules_acc *acc, const char *name, const char *text, size_t len)
+{
+    struct loader L = {.file = name, .acc = acc};
+    int rc = -1;
+    if (len > RULE_FILE_MAX) {
+        rules_error(acc, name, 0, 0, "file too large (over 4 MiB)");
+        return -1;
+    }
+    if (yaml_parser_initialize(&L.p)) {
+        yaml_parser_set_input_string(&L.p, (const unsigned char *)text, len);
+        rc = read_doc(&L);
+        if (L.have_ev)
+            yaml_event_delete(&L.ev);
+        yaml_parser_delete(&L.p);
+    }
+    return rc;
+}
+
 int rules_load_file(struct rules_acc *acc, const char *path)
 {
     size_t len = 0;
@@ -266,15 +284,7 @@ int rules_load_file(struct rules_acc *acc, const char *path)
                     errno == EFBIG ? "file too large (over 4 MiB)" : strerror(errno));
         return -1;
     }
-    struct loader L = {.file = path, .acc = acc};
-    int rc = -1;
-    if (yaml_parser_initialize(&L.p)) {
-        yaml_parser_set_input_string(&L.p, (const unsigned char *)text, len);
-        rc = read_doc(&L);
-        if (L.have_ev)
-            yaml_event_delete(&L.ev);
-        yaml_parser_delete(&L.p);
-    }
+    int rc = rules_load_text(acc, path, text, len);
     free(text);
     return rc;
 }

@@ -28,6 +28,11 @@ void rules_error(struct rules_acc *acc, const char *file, size_t line, size_t co
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Reads one file into acc; -1 when the file could not be parsed at all. */
 int rules_load_file(struct rules_acc *acc, const char *path);
+/* Reads rules from memory (name is used in messages). */
+int rules_load_text(struct rules_acc *acc, const char *name, const char *text, size_t len);
+/* A whole ruleset from one text in memory (for the fuzz target). */
+int ruleset_load_text(struct ruleset **out, const char *name, const char *text, size_t len,
+                      struct buf *err);
 /* A new zeroed rule at the end of acc (NULL on no memory); m is cleared. */
 struct rule *rules_acc_new(struct rules_acc *acc, struct rule_marks *m);
 /* Validates a rule just read and compiles its pattern; errors go to acc. */

@@ -282,10 +282,32 @@ int ruleset_default_dir(char *out, size_t outlen)
     return -1;
 }
 
+/* Turns what acc accumulated into a ruleset (or frees it on errors). */
+static int build(struct ruleset **out, struct rules_acc *acc, struct buf *err)
+{
+    struct ruleset *rs = NULL;
+    if (acc->nerrors || !(rs = calloc(1, sizeof *rs)))
+        goto fail;
+    rs->rules = acc->rules;
+    rs->n = acc->n;
+    acc->rules = NULL;
+    if (finalize(rs) < 0) {
+        buf_puts(err, "endure: out of memory building the rule index\n");
+        goto fail;
+    }
+    *out = rs;
+    return 0;
+fail:
+    for (size_t i = 0; i < acc->n && acc->rules; i++)
+        rule_clear(&acc->rules[i]);
+    free(acc->rules);
+    ruleset_free(rs);
+    return -1;
+}
+
 int ruleset_load(struct ruleset **out, const char *const *paths, size_t npaths, struct buf *err)
 {
     struct rules_acc acc = {.err = err};
-    struct ruleset *rs = NULL;
     char dir[PATH_MAX];
     *out = NULL;
     if (npaths == 0) {
@@ -297,23 +319,16 @@ int ruleset_load(struct ruleset **out, const char *const *paths, size_t npaths, 
     }
     for (size_t i = 0; i < npaths; i++)
         load_path(&acc, paths[i]);
-    if (acc.nerrors || !(rs = calloc(1, sizeof *rs)))
-        goto fail;
-    rs->rules = acc.rules;
-    rs->n = acc.n;
-    acc.rules = NULL;
-    if (finalize(rs) < 0) {
-        buf_puts(err, "endure: out of memory building the rule index\n");
-        goto fail;
-    }
-    *out = rs;
-    return 0;
-fail:
-    for (size_t i = 0; i < acc.n && acc.rules; i++)
-        rule_clear(&acc.rules[i]);
-    free(acc.rules);
-    ruleset_free(rs);
-    return -1;
+    return build(out, &acc, err);
+}
+
+int ruleset_load_text(struct ruleset **out, const char *name, const char *text, size_t len,
+                      struct buf *err)
+{
+    struct rules_acc acc = {.err = err};
+    *out = NULL;
+    rules_load_text(&acc, name, text, len);
+    return build(out, &acc, err);
 }
 
 void ruleset_free(struct ruleset *rs)

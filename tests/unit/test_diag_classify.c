@@ -199,3 +199,27 @@ TEST(diag_classify_unchained_exceptions_both_reported)
     ruleset_free(rs);
     buf_free(&err);
 }
+
+TEST(diag_classify_prefilter_finds_literals_at_every_cut)
+{
+    /* Long lines are scanned as interleaved segments: a literal must be found
+     * wherever it lies, across every segment boundary. */
+    struct buf err;
+    struct ruleset *rs = diag_load(UNIT_RULES, &err);
+    struct classifier *c = classifier_new(rs);
+    static const char lit[] = "SyntaxError: invalid syntax";
+    char line[800];
+    CHECK(rs && c);
+    for (size_t len = sizeof lit - 1; len < sizeof line; len += 3)
+        for (size_t pos = 0; pos + sizeof lit - 1 <= len; pos++) {
+            memset(line, 'x', len);
+            memcpy(line + pos, lit, sizeof lit - 1);
+            const char *id = classifier_match(c, line, len);
+            if (!id || strcmp(id, "test.syntax"))
+                fprintf(stderr, "  missed at len %zu pos %zu\n", len, pos);
+            CHECK(id && !strcmp(id, "test.syntax"));
+        }
+    classifier_free(c);
+    ruleset_free(rs);
+    buf_free(&err);
+}
