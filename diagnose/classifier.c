@@ -36,6 +36,8 @@ struct classifier {
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
     const struct rule *progress;       /* progress rule that matched the last line */
+    int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
+    int tb_ignored;                    /* the current traceback is one Python ignored */
     int blanks;
 };
 
@@ -344,6 +346,11 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
         c->tb = TB_AFTER_EXC;
         c->blanks = 0;
+        if (c->tb_ignored) { /* Python printed it and went on: not a failure */
+            c->tb = TB_NONE;
+            *flags |= CLS_NOISE;
+            return 1;
+        }
         json_t *ev = classify(c, line, len, lineno, flags);
         if (ev) {
             json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
@@ -354,6 +361,7 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         return 1;
     }
     if (starts(line, len, "Traceback (most recent call last)")) {
+        c->tb_ignored = c->ignored_hint;
         c->tb = TB_FRAMES;
         c->fhead = c->fcount = 0;
         push_frame(c, line, len);
@@ -365,8 +373,10 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
 int classifier_line(struct classifier *c, const char *line, size_t len, long lineno,
                     cls_event_cb cb, void *ctx)
 {
-    int flags = 0;
-    if (traceback_step(c, line, len, lineno, &flags, cb, ctx))
+    int flags = 0, hint = starts(line, len, "Exception ignored in");
+    int done = traceback_step(c, line, len, lineno, &flags, cb, ctx);
+    c->ignored_hint = hint;
+    if (done)
         return flags;
     json_t *ev = classify(c, line, len, lineno, &flags);
     if (ev) {

@@ -223,3 +223,28 @@ TEST(diag_classify_prefilter_finds_literals_at_every_cut)
     ruleset_free(rs);
     buf_free(&err);
 }
+
+TEST(diag_classify_exception_ignored_is_not_a_failure)
+{
+    /* Python prints "Exception ignored in: ..." and a traceback for errors
+     * in __del__ and the like, then carries on. */
+    struct buf err;
+    struct ruleset *rs = diag_load(UNIT_RULES, &err);
+    struct classifier *c = classifier_new(rs);
+    struct got g = {json_array()};
+    feed(c, "Exception ignored in: <function _MultiProcessingDataLoaderIter.__del__ at 0x7f>", 1, &g);
+    feed(c, "Traceback (most recent call last):", 2, &g);
+    feed(c, "  File \"dataloader.py\", line 1479, in __del__", 3, &g);
+    CHECK(feed(c, "KeyError: 'workers'", 4, &g) == CLS_NOISE);
+    feed(c, "done", 5, &g);
+    CHECK(json_array_size(g.events) == 0);
+    /* The next traceback counts again. */
+    feed(c, "Traceback (most recent call last):", 6, &g);
+    feed(c, "KeyError: 'lr'", 7, &g);
+    classifier_finish(c, keep, &g);
+    CHECK(json_array_size(g.events) == 1);
+    json_decref(g.events);
+    classifier_free(c);
+    ruleset_free(rs);
+    buf_free(&err);
+}
