@@ -64,6 +64,9 @@ for name in names:
     except subprocess.TimeoutExpired:
         print("FAIL diagnose:%s (timed out)" % name)
         continue
+    except OSError as e:
+        print("FAIL diagnose:%s (cannot run %s: %s)" % (name, endure, e))
+        continue
     try:
         v = json.loads(p.stdout.decode("utf-8", "replace"))
     except ValueError:
