@@ -186,7 +186,51 @@ def elastic_summary_2x(host, fails, script="train.py", when="2026-11-25_03:41:17
     return out
 
 
+NVSMI = """+-----------------------------------------------------------------------------------------+
+| NVIDIA-SMI 550.90.07              Driver Version: 550.90.07      CUDA Version: 12.4     |
+|-----------------------------------------+------------------------+----------------------+
+| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |
+| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |
+|                                         |                        |               MIG M. |
+|=========================================+========================+======================|"""
+
+
+def preamble(rng, name):
+    """Job-start furniture of a batch script: banner, modules, environment,
+    nvidia-smi, versions and a config dump (with error-ish config keys)."""
+    nodes = rng.choice([1, 2, 4])
+    out = ["=== %s: job %d on %d node(s), started 2026-11-25T0%d:%02d:%02d ===" % (name.split("_")[0], rng.randint(10000, 999999), nodes, rng.randint(0, 9), rng.randint(0, 59), rng.randint(0, 59)),
+           "Loading module cuda/12.4.1", "Loading module nccl/2.21.5-1+cuda12.4", "Loading module anaconda3/2024.06",
+           "Lmod has detected the following error:  These module(s) or extension(s) exist but cannot be loaded as requested: \"gcc/9\"" if rng.random() < 0.3 else "Lmod: loaded 3 modules",
+           "MASTER_ADDR=%s MASTER_PORT=%d WORLD_SIZE=%d" % (rng.choice(["node01", "10.0.0.1", "gpu-a-01"]), rng.choice([29500, 29400, 6000]), nodes * 8)]
+    env = ["NCCL_DEBUG=WARN", "NCCL_IB_HCA=mlx5_0,mlx5_1,mlx5_2,mlx5_3", "NCCL_SOCKET_IFNAME=ib0", "TORCH_NCCL_ASYNC_ERROR_HANDLING=1",
+           "CUDA_DEVICE_MAX_CONNECTIONS=1", "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True", "OMP_NUM_THREADS=8", "HF_HOME=/scratch/hf-cache",
+           "TORCH_DISTRIBUTED_DEBUG=OFF", "NCCL_ASYNC_ERROR_HANDLING=1", "TRITON_CACHE_DIR=/tmp/triton"]
+    rng.shuffle(env)
+    out += env[:rng.randint(4, len(env))]
+    out += NVSMI.split("\n")
+    for g in range(rng.choice([2, 4, 8])):
+        out += ["|   %d  NVIDIA H100 80GB HBM3          On  |   00000000:%02X:00.0 Off |                    0 |" % (g, 0x18 + g * 0x11),
+                "| N/A   3%dC    P0             7%dW /  700W |       1MiB /  81559MiB |      0%%      Default |" % (g, g),
+                "|                                         |                        |             Disabled |",
+                "+-----------------------------------------+------------------------+----------------------+"]
+    out += ["python 3.10.14", "torch 2.%d.%d+cu12%d" % (rng.randint(1, 5), rng.randint(0, 2), rng.randint(1, 4)),
+            "transformers 4.4%d.%d" % (rng.randint(0, 6), rng.randint(0, 2)), "config:"]
+    cfg = ["  model: llama-7b", "  seq_len: 4096", "  micro_batch_size: %d" % rng.choice([1, 2, 4]), "  grad_accum: 8",
+           "  lr: 3.0e-4", "  warmup_steps: 2000", "  max_grad_norm: 1.0", "  skip_nan_steps: true", "  detect_anomaly: false",
+           "  on_error: checkpoint_and_exit", "  nccl_timeout_min: 30", "  save_interval: 1000", "  resume: auto",
+           "  data_path: /data/tokenized/train", "  num_workers: 8", "  log_interval: 10"]
+    out += cfg[:rng.randint(8, len(cfg))]
+    return out
+
+
 def write(name, text, gz=False, ext=".log"):
+    if text.count("\n") < 50:
+        text = "\n".join(preamble(random.Random(zlib.crc32(name.encode()) + 1), name)) + "\n" + text
+    _write(name, text, gz, ext)
+
+
+def _write(name, text, gz=False, ext=".log"):
     path = os.path.join(OUT, name + ext + (".gz" if gz else ""))
     data = text.encode()
     if gz:
