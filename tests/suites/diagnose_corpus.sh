@@ -13,6 +13,8 @@ set -u
 ENDURE_SRC=${ENDURE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 ENDURE=${ENDURE:-$ENDURE_SRC/build/endure}
 CORPUS=$ENDURE_SRC/tests/data/diagnose
+# The rules under test are this tree's, wherever the binary lives.
+export ENDURE_RULES_DIR=$ENDURE_SRC/rules
 
 if [ ! -x "$ENDURE" ]; then
     echo "FAIL rules:shipped (no endure binary at $ENDURE)"

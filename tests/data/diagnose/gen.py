@@ -2105,6 +2105,159 @@ def gloo_cpu_killed():
     expect(n, category="infrastructure", type="oom_host", action="restart")
 
 
+# ------------------------------------------------------------ third batch
+
+@case
+def hang_pyspy_dump():
+    n = "hang_pyspy_dump"
+    L = Log(n)
+    for s in range(0, 900, 9):
+        L.add("[rank0]:" + prog_custom(s, loss_at(s)))
+    L.add("--- on-call: job stuck for 40 min, py-spy dump of rank 5 (node gpu-t-03) ---",
+          "Process 88125: /usr/bin/python3 -u train.py --config cfg/7b.yaml",
+          "Python v3.10.12 (/usr/bin/python3.10)",
+          "",
+          "Thread 88125 (idle): \"MainThread\"",
+          "    synchronize (torch/cuda/__init__.py:892)",
+          "    all_reduce (torch/distributed/distributed_c10d.py:2501)",
+          "    reduce_grads (train.py:211)",
+          "    main (train.py:402)",
+          "Thread 88301 (idle): \"pin_memory\"",
+          "    wait (threading.py:324)",
+          "    get (queue.py:180)")
+    write(n, L.text())
+    expect(n, category="hang", type="hang", action="restart")
+
+
+@case
+def hang_flight_recorder_dump():
+    n = "hang_flight_recorder_dump"
+    L = Log(n)
+    job_start(L, nranks=8, gpn=8, style="rank", hosts=["b200-07"], warn=2)
+    progress(L, lambda s: prog_titan(s, loss_at(s)), 1, 600, 6, style="rank")
+    for r in range(8):
+        L.add("[rank%d]:[E1125 07:01:%02d.%06d 5%03d ProcessGroupNCCL.cpp:1419] [PG ID 0 PG GUID 0(default_pg) Rank %d] Received a dump signal due to a collective timeout from rank 2 and we will try our best to dump the debug info. Last enqueued NCCL work: 4811, last completed NCCL work: 4810.This is most likely caused by incorrect usages of collectives, e.g., wrong sizes used across ranks, the order of collectives is not same for all ranks or the scheduled collective, for some reason, didn't run. Additionally, this can be caused by GIL deadlock or other reasons such as network errors or bugs in the communications library (e.g. NCCL), etc." % (r, r, r * 1117, r, r),
+              "[rank%d]:[E1125 07:01:%02d.%06d 5%03d ProcessGroupNCCL.cpp:1218] [PG ID 0 PG GUID 0(default_pg) Rank %d] ProcessGroupNCCL preparing to dump debug info. Include stack trace: 1" % (r, r, r * 1121, r, r))
+    L.add("[rank2]:[F1125 07:09:01.000112 5002 ProcessGroupNCCL.cpp:1537] [PG ID 0 PG GUID 0(default_pg) Rank 2] [PG ID 0 PG GUID 0(default_pg) Rank 2] Terminating the process after attempting to dump debug info, due to collective timeout or exception.")
+    write(n, L.text())
+    expect(n, category="infrastructure", type="nccl_timeout", action="restart")
+
+
+@case
+def hang_endure_declared():
+    n = "hang_endure_declared"
+    L = Log(n)
+    for s in range(0, 1500, 15):
+        L.add("[n1:0] " + prog_nanogpt(s, loss_at(s)))
+    L.add("endure: attempt 0: hang: no progress for 1800000 ms (--hang-timeout)",
+          "endure: attempt 0: stopping 8 ranks on 1 node (TERM, grace 30s)")
+    write(n, L.text())
+    expect(n, category="hang", type="hang", action="restart")
+
+
+@case
+def unknown_ds_return_code():
+    n = "unknown_ds_return_code"
+    L = Log(n)
+    for s in range(0, 2000, 20):
+        L.add("[2026-11-25 09:%02d:%02d,%03d] [INFO] [logging.py:96:log_dist] [Rank 0] step=%d, skipped=0, lr=[5e-05], mom=[(0.9, 0.999)]" % (s // 60 % 60, s % 60, s % 997, s))
+    L.add("[2026-11-25 09:34:01,002] [INFO] [launch.py:315:sigkill_handler] Killing subprocess 30211",
+          "[2026-11-25 09:34:01,003] [INFO] [launch.py:315:sigkill_handler] Killing subprocess 30212",
+          "[2026-11-25 09:34:02,118] [ERROR] [launch.py:321:sigkill_handler] ['/opt/conda/bin/python', '-u', 'finetune.py', '--local_rank=1', '--deepspeed', 'zero3.json'] exits with return code = 1")
+    write(n, L.text())
+    expect(n, category="unknown", type="unknown", action="restart")
+
+
+@case
+def bad_alloc_abort():
+    n = "bad_alloc_abort"
+    L = Log(n)
+    for s in range(0, 700, 7):
+        L.add("train | it %6d | loss %.4f | lr %.2e" % (s, loss_at(s), 1e-4))
+    L.add("building eval cache (materialising 512M tokens in RAM) ...",
+          "terminate called after throwing an instance of 'std::bad_alloc'",
+          "  what():  std::bad_alloc",
+          "Aborted (core dumped)")
+    write(n, L.text())
+    expect(n, category="infrastructure", type="oom_host", action="restart")
+
+
+@case
+def index_error_embedding_cpu():
+    n = "index_error_embedding_cpu"
+    L = Log(n)
+    L.add("tokenizer vocab: 32000, model vocab_size: 32000, added special tokens: 3")
+    L.add(*tb([("/srv/sft/train.py", 77, "<module>", "out = model(batch[\"input_ids\"])"),
+               ("/usr/local/lib/python3.11/site-packages/torch/nn/modules/sparse.py", 190, "forward", "return F.embedding("),
+               ("/usr/local/lib/python3.11/site-packages/torch/nn/functional.py", 2551, "embedding", "return torch.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)")],
+              ["           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^", "IndexError: index out of range in self"]))
+    write(n, L.text())
+    expect(n, category="script", type="index_error", action="stop")
+
+
+@case
+def dcgm_dbe_health():
+    n = "dcgm_dbe_health"
+    L = Log(n)
+    for s in range(0, 1200, 12):
+        L.add("0: global_step: %d train/loss: %.4f" % (s, loss_at(s)))
+    L.add("3: RuntimeError: CUDA error: an illegal instruction was encountered",
+          "srun: error: gpu-v-21: task 3: Exited with exit code 1",
+          "=== epilog: dcgmi health -c (gpu-v-21) ===",
+          "Health Monitor Report",
+          "+----------------------------------------------------------------------------+",
+          "| Overall Health: Failure                                                    |",
+          "| GPU ID: 3                                                                  |",
+          "| Memory system: Failure                                                     |",
+          "|   DCGM_FR_VOLATILE_DBE_DETECTED: Detected 2 volatile double-bit ECC error(s) in GPU 3. |",
+          "+----------------------------------------------------------------------------+")
+    write(n, L.text(), ext=".out")
+    expect(n, category="infrastructure", type="ecc_error", action="exclude_node")
+
+
+@case
+def device_mismatch_py311():
+    n = "device_mismatch_py311"
+    L = Log(n)
+    for r in range(4):
+        L.add("[rank%d]: Traceback (most recent call last):" % r,
+              '[rank%d]:   File "/app/eval.py", line 58, in <module>' % r,
+              "[rank%d]:     scores = head(feats) + bias_table[ids]" % r,
+              "[rank%d]:              ~~~~~~~~~~~~~~~~~^~~~~~~~~~~~~~~~" % r,
+              "[rank%d]: RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:%d and cpu!" % (r, r))
+    write(n, L.text())
+    expect(n, category="framework", type="runtime_error", action="stop")
+
+
+@case
+def nan_then_time_limit():
+    n = "nan_then_time_limit"
+    L = Log(n)
+    for s in range(0, 3000, 30):
+        loss = "%.4f" % loss_at(s) if s < 1800 else "nan"
+        L.add("[%s] step: %d  loss: %s  grad_norm: %s" % (ts(3600, s * 9)[:19], s, loss, "nan" if s >= 1800 else "0.71"))
+    L.add("slurmstepd: error: *** JOB 301220 ON gpu-w-02 CANCELLED AT 2026-11-26T09:00:01 DUE TO TIME LIMIT ***")
+    write(n, L.text(), ext=".out")
+    expect(n, category="framework", type="nan_loss", action="restart")
+
+
+@case
+def ecc_iso_ts_rank_prefix():
+    n = "ecc_iso_ts_rank_prefix"
+    L = Log(n)
+    for s in range(0, 800, 8):
+        L.add("2026-11-25T05:%02d:%02d.%03dZ [rank0]: step %d loss %.4f" % (s // 60 % 60, s % 60, s % 1000, s, loss_at(s)))
+    L.add("2026-11-25T05:13:20.118Z [rank7]: Traceback (most recent call last):",
+          '2026-11-25T05:13:20.118Z [rank7]:   File "/w/train.py", line 301, in step',
+          "2026-11-25T05:13:20.118Z [rank7]:     optimizer.step()",
+          "2026-11-25T05:13:20.119Z [rank7]: RuntimeError: CUDA error: uncorrectable ECC error encountered")
+    for r in range(8):
+        if r != 7:
+            L.add("2026-11-25T05:43:2%d.000Z [rank%d]: [E1125 05:43:2%d ProcessGroupNCCL.cpp:616] [Rank %d] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=802, OpType=ALLREDUCE, NumelIn=1, NumelOut=1, Timeout(ms)=1800000) ran for 1800121 milliseconds before timing out." % (r, r, r, r))
+    write(n, L.text())
+    expect(n, category="infrastructure", type="ecc_error", action="exclude_node", rank=7)
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
