@@ -1,9 +1,12 @@
 /* ac: the Aho-Corasick automaton of the prefilter. One automaton over the
  * literals of all rules, case-insensitive for ASCII (letters are folded into
- * one input class). It is compiled into a dense DFA over byte classes (only
- * bytes that occur in some literal get a class of their own), each entry
+ * one input class). To keep the table small enough for the L1/L2 caches,
+ * the automaton is built over each literal's first AC_ANCHOR bytes (its
+ * anchor); when an anchor is found the rest of its literals is compared in
+ * place (folded). It is compiled into a dense DFA over byte classes (only
+ * bytes that occur in some anchor get a class of their own), each entry
  * holding the next state's row offset, so the scan loop is one table load
- * per byte. States with outputs are numbered last, so "did a literal end
+ * per byte. States with outputs are numbered last, so "did an anchor end
  * here" is a single compare. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -16,10 +19,50 @@ struct ac {
     uint32_t nstates;
     uint32_t thr;        /* first state (row offset) that has outputs */
     uint32_t *delta;     /* nstates * k: next state's row offset */
+    uint16_t *delta16;   /* the same in 16 bits when it fits (half the cache) */
     uint32_t *out_off;   /* per output state: start in outs; +1 end */
-    uint32_t *outs;      /* rule indexes */
-    size_t maxlen;       /* longest literal */
+    uint32_t *outs;      /* literal indexes */
+    char **lit;          /* folded literals */
+    uint32_t *litlen, *lit_rule, *litoff; /* length, rule, anchor offset */
+    size_t nlit;
+    uint8_t fold[256];
 };
+
+#define AC_ANCHOR 6
+
+static size_t anchor_len(const char *lit)
+{
+    size_t n = strlen(lit);
+    return n < AC_ANCHOR ? n : AC_ANCHOR;
+}
+
+/* How common a byte is in log text (rough): anchors are chosen to avoid
+ * common bytes, so that they are found (and verified) less often. */
+static int commonness(unsigned char c)
+{
+    static const char *const tiers[] = {" ", "etaoinsr0123456789", "hldcum:./-_=", "pgfwyb,[]()",
+                                        "vk"};
+    static const int weight[] = {10, 8, 6, 4, 3};
+    for (int t = 0; t < 5; t++)
+        if (strchr(tiers[t], c) && c)
+            return weight[t];
+    return 1;
+}
+
+/* The offset of the least common AC_ANCHOR-byte window of a literal. */
+static size_t anchor_off(const char *lit)
+{
+    size_t n = strlen(lit), best = 0;
+    int best_score = 1 << 30;
+    for (size_t o = 0; o + AC_ANCHOR <= n; o++) {
+        int sc = 0;
+        for (size_t j = 0; j < AC_ANCHOR; j++)
+            sc += commonness((unsigned char)lit[o + j]);
+        if (sc < best_score)
+            best_score = sc, best = o;
+    }
+    return best;
+}
 
 struct node {
     int32_t *next;       /* k children (-1 none), while building */
@@ -69,8 +112,9 @@ static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *c
                       const uint32_t *rule_of, size_t n)
 {
     size_t total = 1;
+    (void)rule_of;
     for (size_t i = 0; i < n; i++)
-        total += strlen(lits[i]);
+        total += anchor_len(lits[i]);
     struct node *nodes = calloc(total, sizeof *nodes);
     *pnodes = nodes;
     *pused = 0;
@@ -78,8 +122,9 @@ static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *c
         return -1;
     *pused = 1;
     for (size_t i = 0; i < n; i++) {
-        size_t s = 0;
-        for (const unsigned char *p = (const unsigned char *)lits[i]; *p; p++) {
+        size_t s = 0, al = anchor_len(lits[i]);
+        const unsigned char *w = (const unsigned char *)lits[i] + a->litoff[i];
+        for (const unsigned char *p = w; p < w + al; p++) {
             uint8_t c = a->cls[*p];
             if (nodes[s].next[c] < 0) {
                 if (new_node(a, nodes, *pused) < 0)
@@ -88,7 +133,7 @@ static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *c
             }
             s = (size_t)nodes[s].next[c];
         }
-        if (add_out(&nodes[s], rule_of[i]) < 0)
+        if (add_out(&nodes[s], (uint32_t)i) < 0)
             return -1;
     }
     return 0;
@@ -130,6 +175,34 @@ static int link_trie(struct ac *a, struct node *nodes, size_t used)
     return 0;
 }
 
+/* Merges input classes whose columns are identical in every state (they
+ * lead everywhere to the same place), shrinking the table. */
+static void merge_classes(struct ac *a, struct node *nodes, size_t used)
+{
+    uint8_t map[256], nk = 0;
+    uint32_t rep[256];
+    for (uint32_t c = 0; c < a->k; c++) {
+        uint32_t m = 0;
+        while (m < nk) {
+            size_t i = 0;
+            while (i < used && nodes[i].next[c] == nodes[i].next[rep[m]])
+                i++;
+            if (i == used)
+                break;
+            m++;
+        }
+        if (m == nk)
+            rep[nk++] = c;
+        map[c] = (uint8_t)m;
+    }
+    for (size_t i = 0; i < used; i++)
+        for (uint32_t m = 0; m < nk; m++)
+            nodes[i].next[m] = nodes[i].next[rep[m]];
+    for (int b = 0; b < 256; b++)
+        a->cls[b] = map[a->cls[b]];
+    a->k = nk;
+}
+
 /* Renumbers states (outputs last) and writes the dense tables. */
 static int emit_tables(struct ac *a, struct node *nodes, size_t used)
 {
@@ -155,6 +228,9 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
     for (size_t i = 0; i < used; i++)
         for (uint32_t c = 0; c < a->k; c++)
             a->delta[newid[i] * a->k + c] = newid[nodes[i].next[c]] * a->k;
+    if (used * a->k <= 65535 && (a->delta16 = malloc(used * a->k * sizeof *a->delta16)))
+        for (size_t i = 0; i < used * a->k; i++)
+            a->delta16[i] = (uint16_t)a->delta[i];
     size_t pos = 0;
     for (size_t i = 0; i < used; i++) {
         if (!nodes[i].nout)
@@ -169,6 +245,28 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
     return 0;
 }
 
+/* Keeps folded copies of the literals for the in-place comparison. */
+static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_of, size_t n)
+{
+    a->lit = calloc(n + 1, sizeof *a->lit);
+    a->litlen = malloc((n + 1) * sizeof *a->litlen);
+    a->lit_rule = malloc((n + 1) * sizeof *a->lit_rule);
+    a->litoff = malloc((n + 1) * sizeof *a->litoff);
+    if (!a->lit || !a->litlen || !a->lit_rule || !a->litoff)
+        return -1;
+    a->nlit = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!(a->lit[i] = strdup(lits[i])))
+            return -1;
+        a->litlen[i] = (uint32_t)strlen(lits[i]);
+        a->lit_rule[i] = rule_of[i];
+        a->litoff[i] = (uint32_t)anchor_off(lits[i]);
+    }
+    for (int c = 0; c < 256; c++)
+        a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return 0;
+}
+
 struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n)
 {
     struct ac *a = calloc(1, sizeof *a);
@@ -178,19 +276,21 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n)
         return NULL;
     a->k = 1;
     for (size_t i = 0; i < n; i++)
-        if (strlen(lits[i]) > a->maxlen)
-            a->maxlen = strlen(lits[i]);
-    for (size_t i = 0; i < n; i++)
-        for (const unsigned char *p = (const unsigned char *)lits[i]; *p; p++)
-            if (!a->cls[*p]) {
-                a->cls[*p] = (uint8_t)a->k;
-                a->cls[toupper(*p)] = (uint8_t)a->k;
+        for (size_t j = 0; j < anchor_len(lits[i]); j++) {
+            unsigned char ch = (unsigned char)lits[i][anchor_off(lits[i]) + j];
+            if (!a->cls[ch]) {
+                a->cls[ch] = (uint8_t)a->k;
+                a->cls[toupper(ch)] = (uint8_t)a->k;
                 a->k++;
                 if (a->k > 255)
                     goto fail;
             }
-    if (build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0 ||
-        emit_tables(a, nodes, used) < 0)
+        }
+    if (keep_literals(a, lits, rule_of, n) < 0 ||
+        build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
+        goto fail;
+    merge_classes(a, nodes, used);
+    if (emit_tables(a, nodes, used) < 0)
         goto fail;
     free_nodes(nodes, used);
     return a;
@@ -206,8 +306,15 @@ void ac_free(struct ac *a)
     if (!a)
         return;
     free(a->delta);
+    free(a->delta16);
     free(a->out_off);
     free(a->outs);
+    for (size_t i = 0; a->lit && i < a->nlit; i++)
+        free(a->lit[i]);
+    free(a->lit);
+    free(a->litlen);
+    free(a->lit_rule);
+    free(a->litoff);
     free(a);
 }
 
@@ -216,55 +323,90 @@ size_t ac_states(const struct ac *a)
     return a ? a->nstates : 0;
 }
 
-/* One transition; a state with outputs marks its rules (deduplicated by
- * generation). */
-static inline uint32_t step(const struct ac *a, uint32_t s, unsigned char b, struct ac_hits *h)
+/* An anchor ended at text[pos]: compares the rest of each literal that has
+ * this anchor and marks the rules of those that are present. */
+static __attribute__((noinline)) void verify(const struct ac *a, uint32_t s,
+                                             const unsigned char *text, size_t pos, size_t len,
+                                             struct ac_hits *h)
 {
-    s = a->delta[s + a->cls[b]];
-    if (__builtin_expect(s >= a->thr, 0)) {
-        uint32_t slot = (s - a->thr) / a->k;
-        for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++) {
-            uint32_t r = a->outs[j];
-            if (h->gen[r] != h->now) {
-                h->gen[r] = h->now;
-                h->cand[h->n++] = r;
-            }
+    uint32_t slot = (s - a->thr) / a->k;
+    for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++) {
+        uint32_t li = a->outs[j], r = a->lit_rule[li], n = a->litlen[li];
+        size_t al = n < AC_ANCHOR ? n : AC_ANCHOR, back = a->litoff[li] + al;
+        if (h->gen[r] == h->now || pos + 1 < back || pos + 1 - back + n > len)
+            continue;
+        const unsigned char *l = (const unsigned char *)a->lit[li], *t = text + pos + 1 - back;
+        size_t k = 0;
+        while (k < n && a->fold[t[k]] == l[k])
+            k++;
+        if (k == n) {
+            h->gen[r] = h->now;
+            h->cand[h->n++] = r;
         }
     }
-    return s;
 }
+
+/* One step of one chain (T is the table's entry type). */
+#define STEP(st, off)                                                                     \
+    do {                                                                                  \
+        st = d[st + cls[p[(off)]]];                                                       \
+        if (__builtin_expect(st >= thr, 0))                                               \
+            verify(a, st, p, (off), len, h);                                              \
+    } while (0)
+
+/* The scan loop, for either table width (T is uint16_t or uint32_t). The
+ * chain states are scalars so that they stay in registers. */
+#define DEFINE_SCAN(name, T)                                                              \
+    static void name(const struct ac *a, const T *d, const unsigned char *p, size_t len,  \
+                     struct ac_hits *h)                                                   \
+    {                                                                                     \
+        const uint8_t *cls = a->cls;                                                      \
+        const uint32_t thr = a->thr;                                                      \
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                          \
+        size_t i, seg, ov = AC_ANCHOR - 1;                                                \
+        if (len >= 48) {                                                                  \
+            seg = len / 4;                                                                \
+            for (i = 0; i < seg; i++) {                                                   \
+                STEP(s0, i);                                                              \
+                STEP(s1, seg + i);                                                        \
+                STEP(s2, 2 * seg + i);                                                    \
+                STEP(s3, 3 * seg + i);                                                    \
+            }                                                                             \
+            for (i = 0; i < ov; i++) {                                                    \
+                STEP(s0, seg + i);                                                        \
+                STEP(s1, 2 * seg + i);                                                    \
+                STEP(s2, 3 * seg + i);                                                    \
+            }                                                                             \
+            for (i = 4 * seg; i < len; i++)                                               \
+                STEP(s3, i);                                                              \
+        } else if (len >= 16) {                                                           \
+            seg = len / 2;                                                                \
+            for (i = 0; i < seg; i++) {                                                   \
+                STEP(s0, i);                                                              \
+                STEP(s1, seg + i);                                                        \
+            }                                                                             \
+            for (i = 0; i < ov; i++)                                                      \
+                STEP(s0, seg + i);                                                        \
+            for (i = 2 * seg; i < len; i++)                                               \
+                STEP(s1, i);                                                              \
+        } else {                                                                          \
+            for (i = 0; i < len; i++)                                                     \
+                STEP(s0, i);                                                              \
+        }                                                                                 \
+    }
+
+DEFINE_SCAN(scan16, uint16_t)
+DEFINE_SCAN(scan32, uint32_t)
 
 /* The DFA walk is one dependent load per byte, so a long line is cut into
  * two or four segments scanned in an interleaved loop (independent chains
- * that the CPU overlaps). Each segment but the last then runs maxlen-1
- * bytes on into the next one, so a literal that straddles a cut is still
+ * that the CPU overlaps). Each segment but the last then runs AC_ANCHOR-1
+ * bytes on into the next one, so an anchor that straddles a cut is still
  * found; the last runs to the end of the line. */
 void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    size_t ov = a->maxlen ? a->maxlen - 1 : 0;
-    uint32_t s[4] = {0, 0, 0, 0};
-    size_t nseg = len >= 256 && len / 4 > ov ? 4 : len >= 48 && len / 2 > ov ? 2 : 1;
-    size_t seg = len / nseg, i;
-    if (nseg == 4) {
-        const unsigned char *p1 = p + seg, *p2 = p + 2 * seg, *p3 = p + 3 * seg;
-        for (i = 0; i < seg; i++) {
-            s[0] = step(a, s[0], p[i], h);
-            s[1] = step(a, s[1], p1[i], h);
-            s[2] = step(a, s[2], p2[i], h);
-            s[3] = step(a, s[3], p3[i], h);
-        }
-    } else if (nseg == 2) {
-        const unsigned char *p1 = p + seg;
-        for (i = 0; i < seg; i++) {
-            s[0] = step(a, s[0], p[i], h);
-            s[1] = step(a, s[1], p1[i], h);
-        }
-    } else
-        seg = 0;
-    for (size_t j = 0; j + 1 < nseg; j++) /* overlap into the next segment */
-        for (i = (j + 1) * seg; i < (j + 1) * seg + ov; i++)
-            s[j] = step(a, s[j], p[i], h);
-    for (i = (nseg - 1) * seg + seg; i < len; i++) /* rest of the last segment */
-        s[nseg - 1] = step(a, s[nseg - 1], p[i], h);
+    if (a->delta16)
+        scan16(a, a->delta16, (const unsigned char *)text, len, h);
+    else
+        scan32(a, a->delta, (const unsigned char *)text, len, h);
 }

@@ -36,6 +36,7 @@ struct classifier {
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
     const struct rule *progress;       /* progress rule that matched the last line */
+    int want_noise;                    /* report CLS_NOISE (run noise rules always) */
     int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
     int tb_ignored;                    /* the current traceback is one Python ignored */
     int blanks;
@@ -85,6 +86,11 @@ void classifier_set_source(struct classifier *c, const char *node, long rank, co
     c->node = node ? strdup(node) : NULL;
     c->file = file ? strdup(file) : NULL;
     c->rank = rank;
+}
+
+void classifier_report_noise(struct classifier *c, int on)
+{
+    c->want_noise = on;
 }
 
 void classifier_set_ts(struct classifier *c, double ts)
@@ -178,7 +184,14 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
             note_step(c, r, line);
         }
     }
-    for (size_t i = 0; i < c->ncand; i++) {
+    /* Noise rules only matter when a root or symptom rule could match too
+     * (or when the caller asked for CLS_NOISE): skip them otherwise. */
+    int failure_cand = c->want_noise;
+    for (size_t i = 0; i < c->ncand && !failure_cand; i++) {
+        int role = rs->rules[rs->by_order[c->cand[i]]].role;
+        failure_cand = role == ROLE_ROOT || role == ROLE_SYMPTOM;
+    }
+    for (size_t i = 0; failure_cand && i < c->ncand; i++) {
         const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
         if (r->role != ROLE_PROGRESS && rule_exec(c, r, line, len)) {
             c->st.matches++;
@@ -199,7 +212,10 @@ int classifier_rule_check(struct classifier *c, size_t rule, const char *line, s
 
 const char *classifier_match(struct classifier *c, const char *line, size_t len)
 {
+    int want = c->want_noise;
+    c->want_noise = 1; /* the winner in isolation, noise included */
     const struct rule *r = run_rules(c, line, len);
+    c->want_noise = want;
     return r ? r->id : c->progress ? c->progress->id : NULL;
 }
 

@@ -61,9 +61,12 @@ void classifier_set_source(struct classifier *c, const char *node, long rank, co
  * the line is seen" (the default), ts == -2 means null (no time known). */
 void classifier_set_ts(struct classifier *c, double ts);
 
-/* CLS_NOISE: the line matched a noise rule; CLS_FAILURE: the line matched a
- * root or symptom rule (its event may be delivered later, see below). */
+/* CLS_NOISE: the line matched a noise rule (reported only after
+ * classifier_report_noise(c, 1): otherwise noise rules run only on lines
+ * where a root or symptom rule is a candidate too); CLS_FAILURE: the line
+ * matched a root or symptom rule (its event may be delivered later). */
 enum { CLS_PROGRESS = 1, CLS_EVENT = 2, CLS_NOISE = 4, CLS_FAILURE = 8 };
+void classifier_report_noise(struct classifier *c, int on);
 /* Receives one event. The event is borrowed: json_incref to keep it. The
  * callback may add or replace fields before keeping it. */
 typedef void (*cls_event_cb)(void *ctx, json_t *event);

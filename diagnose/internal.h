@@ -11,7 +11,7 @@
 #define RULE_MATCH_LIMIT 100000 /* pcre2 match limit per line and rule */
 #define RULE_DEPTH_LIMIT 2000   /* pcre2 depth limit (interpreter only) */
 #define RULE_MIN_LITERAL 3      /* shorter derived literals are not used */
-#define RULE_MAX_LITERAL 16     /* literals are cut to this many bytes */
+#define RULE_MAX_LITERAL 32     /* literals are cut to this many bytes */
 #define EVENT_TEXT_MAX 1024
 
 enum role { ROLE_ROOT, ROLE_SYMPTOM, ROLE_NOISE, ROLE_PROGRESS };

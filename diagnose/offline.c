@@ -58,6 +58,8 @@ static void on_event(void *ctx, json_t *ev)
 static struct classifier *new_cls(struct reading *r, long rank, const char *node)
 {
     struct classifier *c = classifier_new(r->o->rs);
+    if (c && r->o->z)
+        classifier_report_noise(c, 1);
     if (c)
         classifier_set_source(c, r->in->node ? r->in->node : (node && *node ? node : NULL),
                               rank, r->in->display);

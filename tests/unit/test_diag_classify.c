@@ -87,6 +87,7 @@ TEST(diag_classify_events_progress_noise)
     struct got g = {json_array()};
     classifier_set_source(c, "n1", 3, "attempt-0/n1/rank-3.log");
     classifier_set_ts(c, 100.5);
+    classifier_report_noise(c, 1);
     CHECK(feed(c, "node1:1:2 [0] NCCL INFO Channel 00", 1, &g) == CLS_NOISE);
     CHECK(feed(c, "step 42 loss 1.25", 2, &g) == CLS_PROGRESS);
     CHECK(classifier_progress_step(c) == 42);

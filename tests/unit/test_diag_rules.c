@@ -30,7 +30,7 @@ TEST(diag_rules_load_shipped_unit_set)
     struct rule_info ri;
     ruleset_rule(rs, (size_t)ruleset_find(rs, "test.syntax"), &ri);
     CHECK(ri.nliterals == 1);
-    CHECK_STR(ri.literals[0], "syntaxerror: inv"); /* cut to RULE_MAX_LITERAL */
+    CHECK_STR(ri.literals[0], "syntaxerror: invalid syntax");
     ruleset_rule(rs, (size_t)ruleset_find(rs, "test.alt"), &ri);
     CHECK_STR(ri.literals[0], "net/ib");
     CHECK(ri.line == 60 && ri.column == 3);
