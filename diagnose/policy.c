@@ -10,6 +10,7 @@
 #include <yaml.h>
 #include "common/util.h"
 #include "diagnose/internal.h"
+#include "diagnose/yamlev.h"
 
 #define POLICY_MAX_BYTES (256 * 1024)
 #define POLICY_MAX_ENTRIES 256
@@ -25,74 +26,48 @@ struct policy {
 };
 
 struct pl {
-    const char *file;
-    yaml_parser_t p;
-    yaml_event_t ev;
-    int have;
-    struct buf *err;
+    struct yev y;
     int nerr;
 };
 
-static void perr(struct pl *L, yaml_mark_t m, const char *msg, const char *arg)
-{
-    L->nerr++;
-    buf_printf(L->err, "%s:%zu:%zu: ", L->file, m.line + 1, m.column + 1);
-    buf_printf(L->err, msg, arg);
-    buf_puts(L->err, "\n");
-}
-
-static int pnext(struct pl *L)
-{
-    if (L->have)
-        yaml_event_delete(&L->ev);
-    L->have = 0;
-    if (!yaml_parser_parse(&L->p, &L->ev)) {
-        perr(L, L->p.problem_mark, "YAML: %s", L->p.problem ? L->p.problem : "parse error");
-        return -1;
-    }
-    L->have = 1;
-    if (L->ev.type == YAML_ALIAS_EVENT) {
-        perr(L, L->ev.start_mark, "%s", "YAML aliases are not supported");
-        return -1;
-    }
-    return 0;
-}
+#define perr(L, m, ...) yev_error(&(L)->y, m, __VA_ARGS__)
+#define pnext(L) yev_next(&(L)->y)
 
 static const char *sval(struct pl *L)
 {
-    return (const char *)L->ev.data.scalar.value;
+    return (const char *)L->y.ev.data.scalar.value;
 }
 
 /* Reads one "key: action" mapping (current event: its start). */
 static int read_map(struct pl *L, struct policy *p, int is_cat)
 {
-    if (L->ev.type != YAML_MAPPING_START_EVENT) {
-        perr(L, L->ev.start_mark, "%s", is_cat ? "'categories' must be a mapping"
+    if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+        perr(L, L->y.ev.start_mark, "%s", is_cat ? "'categories' must be a mapping"
                                                : "'overrides' must be a mapping");
         return -1;
     }
     for (;;) {
         if (pnext(L) < 0)
             return -1;
-        if (L->ev.type == YAML_MAPPING_END_EVENT)
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
             return 0;
-        if (L->ev.type != YAML_SCALAR_EVENT) {
-            perr(L, L->ev.start_mark, "%s", "keys must be strings");
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            perr(L, L->y.ev.start_mark, "%s", "keys must be strings");
             return -1;
         }
         const char *k = sval(L);
         int ok = is_cat ? category_valid(k) && strcmp(k, "noise") && strcmp(k, "progress")
                         : type_known(k);
         if (!ok)
-            perr(L, L->ev.start_mark, is_cat ? "unknown category '%s'" : "unknown type '%s'", k);
+            perr(L, L->y.ev.start_mark, is_cat ? "unknown category '%s'" : "unknown type '%s'", k);
         char *key = strdup(k);
         if (pnext(L) < 0) {
             free(key);
             return -1;
         }
-        const char *a = L->ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
+        const char *a = L->y.ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
         if (!action_valid(a) || !strcmp(a, "ignore")) {
-            perr(L, L->ev.start_mark, "unknown action '%s' (restart, exclude_node, stop)", a);
+            perr(L, L->y.ev.start_mark, "unknown action '%s' (restart, exclude_node, stop)", a);
             ok = 0;
         }
         if (ok && p->n < POLICY_MAX_ENTRIES && key) {
@@ -100,7 +75,7 @@ static int read_map(struct pl *L, struct policy *p, int is_cat)
             key = NULL;
         }
         free(key);
-        if (L->ev.type != YAML_SCALAR_EVENT)
+        if (L->y.ev.type != YAML_SCALAR_EVENT)
             return -1;
     }
 }
@@ -109,23 +84,23 @@ static int read_policy(struct pl *L, struct policy *p)
 {
     if (pnext(L) < 0 || pnext(L) < 0)
         return -1;
-    if (L->ev.type == YAML_STREAM_END_EVENT || pnext(L) < 0)
-        return L->ev.type == YAML_STREAM_END_EVENT ? 0 : -1;
-    if (L->ev.type == YAML_SCALAR_EVENT && !L->ev.data.scalar.length)
+    if (L->y.ev.type == YAML_STREAM_END_EVENT || pnext(L) < 0)
+        return L->y.ev.type == YAML_STREAM_END_EVENT ? 0 : -1;
+    if (L->y.ev.type == YAML_SCALAR_EVENT && !L->y.ev.data.scalar.length)
         return 0;
-    if (L->ev.type != YAML_MAPPING_START_EVENT) {
-        perr(L, L->ev.start_mark, "%s", "a policy must be a mapping");
+    if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+        perr(L, L->y.ev.start_mark, "%s", "a policy must be a mapping");
         return -1;
     }
     for (;;) {
         if (pnext(L) < 0)
             return -1;
-        if (L->ev.type == YAML_MAPPING_END_EVENT)
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
             return 0;
-        const char *k = L->ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
+        const char *k = L->y.ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
         int which = !strcmp(k, "overrides") ? 0 : !strcmp(k, "categories") ? 1 : -1;
         if (which < 0) {
-            perr(L, L->ev.start_mark, "unknown key '%s' (overrides, categories)", k);
+            perr(L, L->y.ev.start_mark, "unknown key '%s' (overrides, categories)", k);
             return -1;
         }
         if (pnext(L) < 0 || read_map(L, p, which) < 0)
@@ -138,7 +113,7 @@ int policy_load(struct policy **out, const char *path, struct buf *err)
     size_t len;
     char *text = read_file_capped(path, POLICY_MAX_BYTES, &len);
     struct policy *p = calloc(1, sizeof *p);
-    struct pl L = {.file = path, .err = err};
+    struct pl L = {.nerr = 0};
     int rc = -1;
     *out = NULL;
     if (!text) {
@@ -146,13 +121,10 @@ int policy_load(struct policy **out, const char *path, struct buf *err)
                    errno == EFBIG ? "file too large" : strerror(errno));
         goto done;
     }
-    if (!p || !yaml_parser_initialize(&L.p))
+    if (!p || yev_open(&L.y, path, text, len, err, &L.nerr) < 0)
         goto done;
-    yaml_parser_set_input_string(&L.p, (const unsigned char *)text, len);
     rc = read_policy(&L, p) < 0 || L.nerr ? -1 : 0;
-    if (L.have)
-        yaml_event_delete(&L.ev);
-    yaml_parser_delete(&L.p);
+    yev_close(&L.y);
 done:
     free(text);
     if (rc == 0)

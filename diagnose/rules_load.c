@@ -11,106 +11,60 @@
 #include <yaml.h>
 #include "common/util.h"
 #include "diagnose/rules_load.h"
+#include "diagnose/yamlev.h"
 
 #define RULE_FILE_MAX (4u << 20)
 #define SCALAR_MAX 65536
 #define LIST_MAX 1000
-#define ERRORS_MAX 200
 
 struct loader {
+    struct yev y;
     const char *file;
-    yaml_parser_t p;
-    yaml_event_t ev;
-    int have_ev;
     struct rules_acc *acc;
 };
 
 void rules_error(struct rules_acc *acc, const char *file, size_t line, size_t col,
                  const char *fmt, ...)
 {
-    acc->nerrors++;
-    if (acc->nerrors > ERRORS_MAX)
-        return;
-    if (acc->nerrors == ERRORS_MAX) {
-        buf_printf(acc->err, "%s: too many errors, stopping the list here\n", file);
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    buf_printf(acc->err, "%s:%zu:%zu: ", file, line, col);
-    buf_vprintf(acc->err, fmt, ap);
-    buf_puts(acc->err, "\n");
+    errors_vadd(acc->err, &acc->nerrors, file, line, col, fmt, ap);
     va_end(ap);
 }
 
-static void lerr(struct loader *L, yaml_mark_t m, const char *fmt, const char *arg)
-{
-    rules_error(L->acc, L->file, m.line + 1, m.column + 1, fmt, arg);
-}
-
-/* Advances to the next event; -1 on a parse error (reported) or an alias. */
-static int next(struct loader *L)
-{
-    if (L->have_ev)
-        yaml_event_delete(&L->ev);
-    L->have_ev = 0;
-    if (!yaml_parser_parse(&L->p, &L->ev)) {
-        lerr(L, L->p.problem_mark, "YAML: %s", L->p.problem ? L->p.problem : "parse error");
-        return -1;
-    }
-    L->have_ev = 1;
-    if (L->ev.type == YAML_ALIAS_EVENT) {
-        lerr(L, L->ev.start_mark, "%s", "YAML aliases are not supported in rule files");
-        return -1;
-    }
-    return 0;
-}
-
-/* Skips the node that starts with the current event. */
-static int skip_node(struct loader *L)
-{
-    int depth = 0;
-    do {
-        yaml_event_type_t t = L->ev.type;
-        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT)
-            depth++;
-        else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
-            depth--;
-        if (depth == 0)
-            return 0;
-    } while (next(L) == 0);
-    return -1;
-}
+#define lerr(L, m, ...) yev_error(&(L)->y, m, __VA_ARGS__)
+#define next(L) yev_next(&(L)->y)
+#define skip_node(L) yev_skip(&(L)->y)
 
 static char *scalar_dup(struct loader *L)
 {
-    if (L->ev.data.scalar.length > SCALAR_MAX) {
-        lerr(L, L->ev.start_mark, "%s", "value too long (over 64 KiB)");
+    if (L->y.ev.data.scalar.length > SCALAR_MAX) {
+        lerr(L, L->y.ev.start_mark, "%s", "value too long (over 64 KiB)");
         return NULL;
     }
-    return strndup((const char *)L->ev.data.scalar.value, L->ev.data.scalar.length);
+    return strndup((const char *)L->y.ev.data.scalar.value, L->y.ev.data.scalar.length);
 }
 
 /* Reads a list of strings (the current event starts it). */
 static int read_list(struct loader *L, const char *key, char ***out, size_t *nout)
 {
-    if (L->ev.type != YAML_SEQUENCE_START_EVENT) {
-        lerr(L, L->ev.start_mark, "'%s' must be a list of strings", key);
+    if (L->y.ev.type != YAML_SEQUENCE_START_EVENT) {
+        lerr(L, L->y.ev.start_mark, "'%s' must be a list of strings", key);
         return skip_node(L);
     }
     for (;;) {
         if (next(L) < 0)
             return -1;
-        if (L->ev.type == YAML_SEQUENCE_END_EVENT)
+        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
             return 0;
-        if (L->ev.type != YAML_SCALAR_EVENT) {
-            lerr(L, L->ev.start_mark, "items of '%s' must be strings", key);
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "items of '%s' must be strings", key);
             if (skip_node(L) < 0)
                 return -1;
             continue;
         }
         if (*nout >= LIST_MAX) {
-            lerr(L, L->ev.start_mark, "too many items in '%s'", key);
+            lerr(L, L->y.ev.start_mark, "too many items in '%s'", key);
             continue;
         }
         char *s = scalar_dup(L);
@@ -136,7 +90,7 @@ static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, in
         long v;
         char *s = scalar_dup(L);
         if (!s || parse_long(s, -1000, 1000, &v) < 0)
-            lerr(L, L->ev.start_mark, "%s", "priority must be an integer in -1000..1000");
+            lerr(L, L->y.ev.start_mark, "%s", "priority must be an integer in -1000..1000");
         else
             r->priority = (int)v;
         free(s);
@@ -146,7 +100,7 @@ static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, in
         char *s = scalar_dup(L);
         r->role = s ? role_parse(s) : -1;
         if (r->role < 0)
-            lerr(L, L->ev.start_mark, "unknown role '%s' (root, symptom, noise, progress)",
+            lerr(L, L->y.ev.start_mark, "unknown role '%s' (root, symptom, noise, progress)",
                  s ? s : "");
         free(s);
         m->has_role = 1;
@@ -154,9 +108,9 @@ static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, in
     }
     free(*slot[k]);
     *slot[k] = scalar_dup(L);
-    m->marks[k] = L->ev.start_mark;
-    m->quoted[k] = L->ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                   L->ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    m->marks[k] = L->y.ev.start_mark;
+    m->quoted[k] = L->y.ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                   L->y.ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     return 0;
 }
 
@@ -165,22 +119,22 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
 {
     unsigned seen = 0;
     r->role = -1;
-    m->start = L->ev.start_mark;
-    r->line = (long)L->ev.start_mark.line + 1;
-    r->column = (long)L->ev.start_mark.column + 1;
+    m->start = L->y.ev.start_mark;
+    r->line = (long)L->y.ev.start_mark.line + 1;
+    r->column = (long)L->y.ev.start_mark.column + 1;
     for (;;) {
         if (next(L) < 0)
             return -1;
-        if (L->ev.type == YAML_MAPPING_END_EVENT)
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
             return 0;
-        if (L->ev.type != YAML_SCALAR_EVENT) {
-            lerr(L, L->ev.start_mark, "%s", "rule keys must be plain strings");
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "%s", "rule keys must be plain strings");
             if (skip_node(L) < 0 || next(L) < 0 || skip_node(L) < 0)
                 return -1;
             continue;
         }
-        const char *key = (const char *)L->ev.data.scalar.value;
-        yaml_mark_t km = L->ev.start_mark;
+        const char *key = (const char *)L->y.ev.data.scalar.value;
+        yaml_mark_t km = L->y.ev.start_mark;
         int k = 0;
         while (keys[k] && strcmp(keys[k], key))
             k++;
@@ -201,11 +155,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
         } else if (k >= 8) {
             char ***lists[] = {&r->examples, &r->counter, &r->literals};
             size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals};
-            m->marks[k] = L->ev.start_mark;
+            m->marks[k] = L->y.ev.start_mark;
             if (read_list(L, kcopy, lists[k - 8], counts[k - 8]) < 0)
                 return -1;
-        } else if (L->ev.type != YAML_SCALAR_EVENT) {
-            lerr(L, L->ev.start_mark, "'%s' must be a string", kcopy);
+        } else if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "'%s' must be a string", kcopy);
             if (skip_node(L) < 0)
                 return -1;
         } else
@@ -218,23 +172,23 @@ static int read_doc(struct loader *L)
 {
     if (next(L) < 0 || next(L) < 0) /* stream start, document start */
         return -1;
-    if (L->ev.type == YAML_STREAM_END_EVENT)
+    if (L->y.ev.type == YAML_STREAM_END_EVENT)
         return 0;
     if (next(L) < 0)
         return -1;
-    if (L->ev.type == YAML_SCALAR_EVENT && L->ev.data.scalar.length == 0)
+    if (L->y.ev.type == YAML_SCALAR_EVENT && L->y.ev.data.scalar.length == 0)
         return 0;
-    if (L->ev.type != YAML_SEQUENCE_START_EVENT) {
-        lerr(L, L->ev.start_mark, "%s", "a rule file must be a list of rules");
+    if (L->y.ev.type != YAML_SEQUENCE_START_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "a rule file must be a list of rules");
         return -1;
     }
     for (;;) {
         if (next(L) < 0)
             return -1;
-        if (L->ev.type == YAML_SEQUENCE_END_EVENT)
+        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
             break;
-        if (L->ev.type != YAML_MAPPING_START_EVENT) {
-            lerr(L, L->ev.start_mark, "%s", "each rule must be a mapping");
+        if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+            lerr(L, L->y.ev.start_mark, "%s", "each rule must be a mapping");
             if (skip_node(L) < 0)
                 return -1;
             continue;
@@ -250,8 +204,8 @@ static int read_doc(struct loader *L)
     }
     if (next(L) < 0 || next(L) < 0) /* document end, stream end */
         return -1;
-    if (L->ev.type != YAML_STREAM_END_EVENT) {
-        lerr(L, L->ev.start_mark, "%s", "only one YAML document per rule file");
+    if (L->y.ev.type != YAML_STREAM_END_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "only one YAML document per rule file");
         return -1;
     }
     return 0;
@@ -265,13 +219,9 @@ int rules_load_text(struct rules_acc *acc, const char *name, const char *text, s
         rules_error(acc, name, 0, 0, "file too large (over 4 MiB)");
         return -1;
     }
-    if (yaml_parser_initialize(&L.p)) {
-        yaml_parser_set_input_string(&L.p, (const unsigned char *)text, len);
+    if (yev_open(&L.y, name, text, len, acc->err, &acc->nerrors) == 0)
         rc = read_doc(&L);
-        if (L.have_ev)
-            yaml_event_delete(&L.ev);
-        yaml_parser_delete(&L.p);
-    }
+    yev_close(&L.y);
     return rc;
 }
 
