@@ -2258,6 +2258,87 @@ def ecc_iso_ts_rank_prefix():
     expect(n, category="infrastructure", type="ecc_error", action="exclude_node", rank=7)
 
 
+# ------------------------------------------------------------ fourth batch
+
+@case
+def clean_multinode_connect_retries():
+    n = "clean_multinode_connect_retries"
+    L = Log(n)
+    for r in range(8, 16):
+        for k in range(3):
+            L.add("[W socket.cpp:663] [c10d] The client socket has failed to connect to [gpu-node-01]:29500 (errno: 111 - Connection refused).")
+    L.add("gpu-node-02:7711:7711 [0] NCCL WARN Failed to open libibverbs.so[.1]",
+          "gpu-node-02:7711:7711 [0] NCCL INFO NET/Socket : Using [0]eth0:10.0.0.2<0>",
+          "gpu-node-02:7711:7711 [0] NCCL INFO Using network Socket")
+    for s in range(0, 2000, 20):
+        L.add("[rank0]:" + prog_custom(s, loss_at(s)))
+    L.add("[rank0]:training finished: 2000 steps, final loss %.4f" % loss_at(2000))
+    write(n, L.text())
+    expect(n, category="none", type="success", action="none")
+
+
+@case
+def xid92_with_type_error():
+    n = "xid92_with_type_error"
+    L = Log(n)
+    for s in range(0, 600, 6):
+        L.add("[rank0]:" + prog_custom(s, loss_at(s)))
+    L.add("[rank0]:running eval ...",
+          "[rank0]:Traceback (most recent call last):",
+          '[rank0]:  File "/x/eval.py", line 41, in evaluate',
+          "[rank0]:    acc = correct / len(loader.dataset) * 100 + None",
+          "[rank0]:TypeError: unsupported operand type(s) for +: 'float' and 'NoneType'",
+          "--- kernel log (node gpu-z-4) ---",
+          "[ 8812.000101] NVRM: Xid (PCI:0000:65:00): 92, pid='<unknown>', name=<unknown>, High single-bit ECC error rate")
+    write(n, L.text())
+    expect(n, category="script", type="type_error", action="stop")
+
+
+@case
+def xid64_remap_failure():
+    n = "xid64_remap_failure"
+    L = Log(n)
+    for s in range(0, 900, 9):
+        L.add("[default2]:iter %d loss %.4f" % (s, loss_at(s)))
+    L.add("[default2]:RuntimeError: CUDA error: unknown error",
+          "[default2]:CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be incorrect.",
+          "journalctl -k --since -1h | grep NVRM",
+          "Nov 25 10:12:01 sxm-14 kernel: NVRM: Xid (PCI:0000:ba:00): 63, pid='<unknown>', name=<unknown>, Row Remapper: New row (0x0000000003b41200) Marked for Remapping, reset gpu to activate.",
+          "Nov 25 10:12:01 sxm-14 kernel: NVRM: Xid (PCI:0000:ba:00): 64, pid='<unknown>', name=<unknown>, Row Remapper Error: (0x0000000003b41200) - All reserved rows for bank are remapped")
+    write(n, L.text())
+    expect(n, category="infrastructure", type="ecc_error", action="exclude_node", rule="xid.64_row_remap_failure", gpu="0000:ba:00")
+
+
+@case
+def slurm_preempted():
+    n = "slurm_preempted"
+    L = Log(n)
+    for s in range(0, 4000, 40):
+        L.add("%s | step %d | loss %.4f" % (ts(3600 * 8, s)[:19], s, loss_at(s)))
+    L.add("slurmstepd: error: *** JOB 661201 ON gpu-lo-33 CANCELLED AT 2026-11-25T09:07:41 DUE TO PREEMPTION ***")
+    write(n, L.text(), ext=".out")
+    expect(n, category="infrastructure", type="node_failure", action="restart")
+
+
+@case
+def hang_blocked_task_only():
+    n = "hang_blocked_task_only"
+    L = Log(n)
+    for s in range(0, 1000, 10):
+        L.add("[rank0]:" + prog_nanogpt(s, loss_at(s)))
+    L.add("=== on-call notes: job silent for 50 min; dmesg on node gpu-p-02 ===",
+          "[301221.118030] INFO: task python3:77101 blocked for more than 245 seconds.",
+          "[301221.118041]       Tainted: P           OE     5.15.0-105-generic #115-Ubuntu",
+          "[301221.118049] task:python3         state:D stack:    0 pid:77101 ppid:77010 flags:0x00004002",
+          "[301221.118061] Call Trace:",
+          "[301221.118063]  <TASK>",
+          "[301221.118070]  __schedule+0x2cd/0x890",
+          "[301221.118085]  rwsem_down_read_slowpath+0x34a/0x3a0",
+          "[301221.118102]  ll_file_read_iter+0x1b1/0x320 [lustre]")
+    write(n, L.text())
+    expect(n, category="hang", type="hang", action="restart")
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
