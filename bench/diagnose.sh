@@ -24,17 +24,17 @@ best=""
 for i in 1 2; do # the first run also warms the page cache
     out=$($pin "$ENDURE" diagnose --bench "$tmp/train.log")
     echo "endure run $i: $out"
-    mbs=$(echo "$out" | sed -n 's/.*MB\/s \([0-9.]*\).*/\1/p')
+    mbs=$(echo "$out" | sed -n 's/.* MB\/s \([0-9.]*\).*/\1/p')
     best=$(/usr/bin/python3 -c "print(max(float('$mbs'), float('${best:-0}')))")
 done
-line=$(echo "$out" | sed -n 's/.*lines\/s \([0-9.]*\).*/\1/p')
+line=$(echo "$out" | sed -n 's/.* lines\/s \([0-9.]*\).*/\1/p')
 py=$($pin /usr/bin/python3 bench/diagnose_re.py "$tmp/rules.json" "$tmp/train.log" "$PY_MB")
 echo "$py"
-pymbs=$(echo "$py" | sed -n 's/.*MB\/s \([0-9.]*\).*/\1/p')
+pymbs=$(echo "$py" | sed -n 's/.* MB\/s \([0-9.]*\).*/\1/p')
 /usr/bin/python3 - "$best" "$pymbs" "$line" <<'PY'
 import sys
 c, p, l = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-print("diagnose classifier: %.1f MB/s per core (%.0f lines/s); python re: %.2f MB/s; ratio %.0fx"
+print("diagnose classifier: %.1f MB/s per core (%.0f lines/s, per CPU second); python re: %.2f MB/s; ratio %.0fx"
       % (c, l, p, c / p))
 print("targets: >= 400 MB/s per core: %s; >= 50x python: %s"
       % ("met" if c >= 400 else "NOT met", "met" if c / p >= 50 else "NOT met"))

@@ -19,7 +19,7 @@ for r in json.load(open(rules_json)):
         skipped += 1
 limit = int(mb * (1 << 20))
 nbytes = nlines = nmatch = 0
-start = time.perf_counter()
+start = time.process_time()  # CPU time, like endure's figure
 with open(log, "rb") as f:
     for raw in f:
         nbytes += len(raw)
@@ -31,6 +31,6 @@ with open(log, "rb") as f:
                 break
         if nbytes >= limit:
             break
-secs = time.perf_counter() - start
+secs = time.process_time() - start
 print("python: bytes %d lines %d matches %d seconds %.3f MB/s %.3f lines/s %.0f rules %d skipped %d"
       % (nbytes, nlines, nmatch, secs, nbytes / 1e6 / secs, nlines / secs, len(rules), skipped))
