@@ -3,7 +3,6 @@
  * Every read is bounds-checked against the line length (fuzzed in
  * tests/fuzz/fuzz_prefix.c). */
 #include "diagnose/prefix.h"
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +10,13 @@ struct cur {
     const char *s;
     size_t n, i;
 };
+
+/* Bytes allowed in host and node names: [A-Za-z0-9._-]. */
+static int name_char(int ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
 
 static int at(const struct cur *c, size_t k)
 {
@@ -119,8 +125,7 @@ static size_t syslog_ts(const struct cur *c, double *ts, char *host, size_t host
         return 0;
     k += 9;
     size_t h = 0;
-    while (isalnum(at(c, k + h)) || at(c, k + h) == '-' || at(c, k + h) == '.' ||
-           at(c, k + h) == '_')
+    while (name_char(at(c, k + h)))
         h++;
     if (h == 0 || h >= hostlen || at(c, k + h) != ' ')
         return 0;
@@ -136,7 +141,7 @@ static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
     if (at(c, 0) != '[')
         return 0;
     size_t k = 1;
-    while (k < 40 && (isalpha(at(c, k)) || at(c, k) == '_'))
+    while (k < 40 && ((at(c, k) | 0x20) >= 'a' && (at(c, k) | 0x20) <= 'z' ? 1 : at(c, k) == '_'))
         k++;
     long v;
     size_t nd = number(c, k, 7, &v);
@@ -155,8 +160,7 @@ static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
     if (at(c, 0) != '[')
         return 0;
     size_t k = 1;
-    while (k < sizeof o->node && (isalnum(at(c, k)) || at(c, k) == '-' || at(c, k) == '_' ||
-                                  at(c, k) == '.'))
+    while (k < sizeof o->node && name_char(at(c, k)))
         k++;
     long v;
     size_t nd = at(c, k) == ':' ? number(c, k + 1, 7, &v) : 0;
@@ -185,8 +189,7 @@ static void nccl_line(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, k;
     long v;
-    while (h < sizeof o->host - 1 && (isalnum(at(c, h)) || at(c, h) == '-' || at(c, h) == '.' ||
-                                      at(c, h) == '_'))
+    while (h < sizeof o->host - 1 && name_char(at(c, h)))
         h++;
     if (h == 0 || at(c, h) != ':' || !(k = number(c, h + 1, 10, &v)) || at(c, h + 1 + k) != ':')
         return;
@@ -218,7 +221,8 @@ void prefix_parse(const char *line, size_t len, struct prefix_info *o)
         /* Dispatch on the first byte: most lines start with none of these. */
         if ((ch >= '0' && ch <= '9') || ch == '[')
             k = iso_ts(&c, &ts);
-        else if (ch && strchr("JFMASOND", ch))
+        else if (ch == 'J' || ch == 'F' || ch == 'M' || ch == 'A' || ch == 'S' || ch == 'O' ||
+                 ch == 'N' || ch == 'D')
             k = syslog_ts(&c, &ts, o->host, sizeof o->host);
         if (k && o->ts < 0)
             o->ts = ts;
