@@ -2339,6 +2339,114 @@ def hang_blocked_task_only():
     expect(n, category="hang", type="hang", action="restart")
 
 
+# ------------------------------------------------------------ fifth batch (blind)
+
+@case
+def nccl_system_error_then_killed():
+    n = "nccl_system_error_then_killed"
+    L = Log(n)
+    for s in range(0, 1500, 15):
+        L.add("%d: %s" % (0, prog_custom(s, loss_at(s))))
+    L.add("5: Killed")
+    for r in (0, 1, 2, 3, 4, 6, 7):
+        L.add("%d: RuntimeError: NCCL error in: /opt/conda/conda-bld/pytorch_1670525541990/work/torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1269, unhandled system error, NCCL version 2.14.3" % r,
+              "%d: ncclSystemError: System call (e.g. socket, malloc) or external library call failed or device error. It can be also caused by unexpected exit of a remote peer, you can check NCCL warnings for failure information on this rank." % r,
+              "%d: Last error:" % r,
+              "%d: socketProgressOpt: Call to recv from 10.0.0.4<50122> failed : Connection reset by peer" % r)
+    write(n, L.text(), ext=".out")
+    expect(n, category="infrastructure", type="oom_host", action="restart")
+
+
+@case
+def hf_eval_oom_torch20():
+    n = "hf_eval_oom_torch20"
+    L = Log(n)
+    for s in range(0, 1000, 10):
+        if s % 50 == 0 and s:
+            L.add(prog_hf(s, loss_at(s), s / 1000))
+    L.add("***** Running Evaluation *****", "  Num examples = 12000", "  Batch size = 64",
+          "Traceback (most recent call last):",
+          '  File "/opt/ft/run_clm.py", line 640, in <module>',
+          "    metrics = trainer.evaluate()",
+          '  File "/usr/local/lib/python3.10/dist-packages/transformers/trainer.py", line 3275, in evaluation_loop',
+          "    logits = self.preprocess_logits_for_metrics(logits, labels)",
+          "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 4.00 GiB (GPU 0; 23.65 GiB total capacity; 19.20 GiB already allocated; 3.11 GiB free; 19.91 GiB reserved in total by PyTorch) If reserved memory is >> allocated memory try setting max_split_size_mb to avoid fragmentation.  See documentation for Memory Management and PYTORCH_CUDA_ALLOC_CONF")
+    write(n, L.text())
+    expect(n, category="framework", type="cuda_oom", action="stop", gpu=0)
+
+
+@case
+def lustre_request_timeout():
+    n = "lustre_request_timeout"
+    L = Log(n)
+    for s in range(0, 2200, 20):
+        L.add(prog_megatron(s, 300000, loss_at(s)))
+    L.add("--- console of node c3-n112 ---",
+          "Nov 25 11:40:02 c3-n112 kernel: Lustre: 11273:0:(client.c:2132:ptlrpc_expire_one_request()) @@@ Request sent has timed out for slow reply: [sent 1764070802/real 1764070802]  req@ffff9c2a1c9f4800 x1785523115412352/t0(0) o4->scratch-OST0031-osc-ffff9c2a3b2f1000@10.40.1.31@o2ib:6/4 lens 488/448 e 0 to 1 dl 1764070809 ref 2 fl Rpc:X/0/ffffffff rc 0/-1",
+          "Nov 25 11:40:09 c3-n112 kernel: Lustre: scratch-OST0031-osc-ffff9c2a3b2f1000: Connection to scratch-OST0031 (at 10.40.1.31@o2ib) was lost; in progress operations using this service will wait for recovery to complete")
+    write(n, L.text())
+    expect(n, category="infrastructure", type="storage_error", action="restart")
+
+
+@case
+def slurm_exit_137():
+    n = "slurm_exit_137"
+    L = Log(n)
+    for s in range(0, 800, 8):
+        L.add("0: [step %d] loss=%.4f" % (s, loss_at(s)))
+    L.add("srun: error: gpu-x-01: task 7: Exited with exit code 137",
+          "srun: Job step aborted: Waiting up to 32 seconds for job step to finish.",
+          "srun: error: gpu-x-01: tasks 0-6: Terminated")
+    write(n, L.text(), ext=".out")
+    expect(n, category="infrastructure", type="oom_host", action="restart")
+
+
+@case
+def elastic_sigkill_summary():
+    n = "elastic_sigkill_summary"
+    L = Log(n)
+    L.add(*torchrun_banner_2x(3310))
+    for s in range(0, 1000, 10):
+        L.add("[rank0]:" + prog_custom(s, loss_at(s)))
+    L.add("W1125 06:00:01.000000 3310 torch/distributed/elastic/multiprocessing/api.py:897] Sending process 3321 closing signal SIGTERM",
+          "E1125 06:00:02.000000 3310 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: -9) local_rank: 1 (pid: 3322) of binary: /usr/bin/python3")
+    L.add(*elastic_summary_2x("trn-07", [(1, 1, -9, 3322, "Signal 9 (SIGKILL) received by PID 3322")]))
+    write(n, L.text())
+    expect(n, category="infrastructure", type="oom_host", action="restart")
+
+
+@case
+def k8s_pod_oomkilled():
+    n = "k8s_pod_oomkilled"
+    L = Log(n)
+    for s in range(0, 600, 6):
+        L.add("%s INFO step=%d loss=%.4f" % (ts(3600 * 9, s * 3)[:19], s, loss_at(s)))
+    L.add("$ kubectl describe pod llm-train-worker-3",
+          "    State:          Terminated",
+          "      Reason:       OOMKilled",
+          "      Exit Code:    137",
+          "    Last State:     Terminated",
+          "      Reason:       OOMKilled",
+          "Events:",
+          "  Warning  BackOff  2m (x4 over 9m)  kubelet  Back-off restarting failed container pytorch in pod llm-train-worker-3_ml(5c1e...)")
+    write(n, L.text())
+    expect(n, category="infrastructure", type="oom_host", action="restart")
+
+
+@case
+def rocm_hip_oom():
+    n = "rocm_hip_oom"
+    L = Log(n)
+    for s in range(0, 300, 5):
+        L.add("[rank0]:" + prog_titan(s, loss_at(s)))
+    L.add("[rank3]: Traceback (most recent call last):",
+          '[rank3]:   File "/opt/titan/torchtitan/train.py", line 318, in main',
+          "[rank3]:     loss.backward()",
+          "[rank3]: torch.OutOfMemoryError: HIP out of memory. Tried to allocate 2.00 GiB. GPU 3 has a total capacity of 191.98 GiB of which 1.21 GiB is free. Of the allocated memory 182.33 GiB is allocated by PyTorch, and 6.12 GiB is reserved by PyTorch but unallocated.")
+    write(n, L.text())
+    expect(n, category="framework", type="cuda_oom", action="stop")
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
