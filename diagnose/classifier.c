@@ -307,9 +307,11 @@ static int is_blank(const char *s, size_t n)
 
 static int starts(const char *s, size_t n, const char *prefix)
 {
-    size_t k = strlen(prefix);
     while (n && (*s == ' ' || *s == '\t'))
         s++, n--;
+    if (!n || *s != *prefix) /* most lines: one compare */
+        return 0;
+    size_t k = strlen(prefix);
     return n >= k && !memcmp(s, prefix, k);
 }
 
