@@ -150,10 +150,10 @@ static int set_literals(struct rule *r)
 
 /* Candidate order: priority (higher first), then noise before root before
  * symptom before progress, then file order. */
-static const struct rule *sort_base;
-static int order_cmp(const void *a, const void *b)
+static int order_cmp(const void *a, const void *b, void *base)
 {
-    const struct rule *x = &sort_base[*(const uint32_t *)a], *y = &sort_base[*(const uint32_t *)b];
+    const struct rule *rules = base;
+    const struct rule *x = &rules[*(const uint32_t *)a], *y = &rules[*(const uint32_t *)b];
     static const int role_rank[] = {1, 2, 0, 3};
     if (x->priority != y->priority)
         return y->priority - x->priority;
@@ -182,8 +182,7 @@ static int finalize(struct ruleset *rs)
             rs->max_captures = caps;
         rs->by_order[i] = (uint32_t)i;
     }
-    sort_base = rs->rules;
-    qsort(rs->by_order, rs->n, sizeof *rs->by_order, order_cmp);
+    qsort_r(rs->by_order, rs->n, sizeof *rs->by_order, order_cmp, rs->rules);
     for (size_t o = 0; o < rs->n; o++) {
         struct rule *r = &rs->rules[rs->by_order[o]];
         r->order = (uint32_t)o;
