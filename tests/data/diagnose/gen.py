@@ -2447,6 +2447,28 @@ def rocm_hip_oom():
     expect(n, category="framework", type="cuda_oom", action="stop")
 
 
+@case
+def nccl_internal_version_skew():
+    n = "nccl_internal_version_skew"
+    L = Log(n)
+    hosts = ["gpu-old-01", "gpu-new-02"]
+    job_start(L, nranks=16, gpn=8, style="rank", hosts=hosts, warn=1)
+    L.add("[rank8]:gpu-new-02:5120:5120 [0] NCCL INFO NCCL version 2.21.5+cuda12.4",
+          "[rank0]:gpu-old-01:4410:4410 [0] NCCL INFO NCCL version 2.18.1+cuda12.1",
+          "[rank8]:gpu-new-02:5120:5190 [0] NCCL WARN bootstrap.cc:150 -> 3 Message truncated : received 1024 bytes instead of 256",
+          "[rank8]:gpu-new-02:5120:5190 [0] NCCL INFO bootstrap.cc:180 -> 3")
+    for r in range(16):
+        L.add("[rank%d]: Traceback (most recent call last):" % r,
+              '[rank%d]:   File "/work/train.py", line 51, in <module>' % r,
+              "[rank%d]:     dist.barrier()" % r,
+              "[rank%d]: torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1970, internal error - please report this issue to the NCCL developers, NCCL version 2.%d" % (r, 21 if r >= 8 else 18),
+              "[rank%d]: ncclInternalError: Internal check failed." % r,
+              "[rank%d]: Last error:" % r,
+              "[rank%d]: Message truncated : received 1024 bytes instead of 256" % r)
+    write(n, L.text())
+    expect(n, category="infrastructure", type="nccl_error", action="restart")
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
