@@ -25,11 +25,13 @@ static const char usage_text[] =
     "  --rules PATH         extra rule file or directory (repeatable; extends the\n"
     "                       shipped set)\n"
     "  --no-default-rules   use only the --rules given\n"
+    "  --policy FILE        apply a policy file's action overrides to the verdict\n"
     "  --help               this text\n\n"
     "exit: 0 verdict printed, 1 an input could not be read, 2 usage error\n";
 
 struct dopts {
     int json, all, compress, bench, no_default;
+    const char *policy;
     const char *rules[64];
     size_t nrules;
 };
@@ -40,7 +42,8 @@ static int parse(int argc, char **argv, struct dopts *o)
         {"json", no_argument, NULL, 'j'},     {"all", no_argument, NULL, 'a'},
         {"compress", no_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
         {"no-default-rules", no_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
-        {"bench", no_argument, NULL, 'B'},    {NULL, 0, NULL, 0}};
+        {"bench", no_argument, NULL, 'B'},    {"policy", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
     opterr = 0;
@@ -51,6 +54,7 @@ static int parse(int argc, char **argv, struct dopts *o)
         case 'c': o->compress = 1; break;
         case 'B': o->bench = 1; break;
         case 'N': o->no_default = 1; break;
+        case 'P': o->policy = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case 'r':
             if (o->nrules == sizeof o->rules / sizeof *o->rules)
@@ -121,11 +125,14 @@ int cmd_diagnose(int argc, char **argv)
     struct buf err;
     struct input_list inputs = {0};
     struct ruleset *rs = NULL;
+    struct policy *pol = NULL;
     struct offline off;
     int failed = 0;
     buf_init(&err, 1 << 20);
-    if (load_rules(&rs, o.rules, o.nrules, !o.no_default, &err) < 0) {
+    if (load_rules(&rs, o.rules, o.nrules, !o.no_default, &err) < 0 ||
+        (o.policy && policy_load(&pol, o.policy, &err) < 0)) {
         fputs(err.p ? err.p : "endure diagnose: cannot load rules\n", stderr);
+        ruleset_free(rs);
         buf_free(&err);
         return EXIT_USAGE;
     }
@@ -152,6 +159,8 @@ int cmd_diagnose(int argc, char **argv)
                 out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off.z));
     } else {
         json_t *v = offline_verdict(&off, &inputs);
+        if (pol)
+            json_object_set_new(v, "action", json_string(policy_action(pol, v)));
         if (o.all && o.json)
             json_object_set(v, "events", off.events);
         if (o.all && !o.json)
@@ -167,6 +176,7 @@ out_off:
     offline_free(&off);
 out:
     input_list_free(&inputs);
+    policy_free(pol);
     ruleset_free(rs);
     buf_free(&err);
     return rc;

@@ -102,6 +102,10 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
  * memory. rs may be NULL (then explanations are taken from the events'
  * "explain" field when present). The ordering rules are in docs/diagnose.md. */
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs);
+/* The root-cause signature of a verdict for crash-loop detection:
+ * "type|rule|host|rank|gpu" (empty fields for nulls). Returns 0, or -1 when
+ * it does not fit in out. */
+int verdict_signature(const json_t *verdict, char *out, size_t outlen);
 /* The window (seconds) in which root events count as simultaneous. */
 #define VERDICT_WINDOW_S 2.0
 

@@ -8,6 +8,7 @@
  * without either are always in the window. See docs/diagnose.md. */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "diagnose/internal.h"
 
@@ -168,4 +169,26 @@ json_t *verdict_pick(const json_t *events, const json_t *first_failure, const st
                      json_object_get(e, "file"), "line", json_object_get(e, "line"), "text", json_object_get(e, "text"),
                      "evidence", json_is_array(ev) ? json_deep_copy(ev) : json_array(),
                      "explanation", explain ? explain : "");
+}
+
+/* A culprit field as text ("" for null). */
+static void field(const json_t *v, char *out, size_t n)
+{
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(out, n, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int verdict_signature(const json_t *verdict, char *out, size_t outlen)
+{
+    const json_t *c = json_object_get(verdict, "culprit");
+    char host[128], rank[32], gpu[64];
+    field(json_object_get(c, "host"), host, sizeof host);
+    field(json_object_get(c, "rank"), rank, sizeof rank);
+    field(json_object_get(c, "gpu"), gpu, sizeof gpu);
+    const char *type = sget(verdict, "type"), *rule = sget(verdict, "rule");
+    int n = snprintf(out, outlen, "%s|%s|%s|%s|%s", type ? type : "", rule ? rule : "", host, rank,
+                     gpu);
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }

@@ -34,6 +34,13 @@ has "compression ratio reported" "$T/cz.err" "ratio"
 cat "$T/mixed.log" | "$ENDURE" diagnose $RULES --json - > "$T/stdin" 2>&1; check "stdin" 0 $?
 has "stdin verdict" "$T/stdin" '"key_error"'
 
+printf 'overrides:\n  key_error: restart\n' > "$T/policy.yaml"
+"$ENDURE" diagnose $RULES --json --policy "$T/policy.yaml" "$T/mixed.log" > "$T/o" 2>&1; check "--policy" 0 $?
+has "policy overrides the action" "$T/o" '"action":"restart"'
+printf 'overrides:\n  key_error: reboot\n' > "$T/badpolicy.yaml"
+"$ENDURE" diagnose $RULES --policy "$T/badpolicy.yaml" "$T/mixed.log" > "$T/o" 2>&1; check "bad policy: usage" 2 $?
+has "bad policy position" "$T/o" "badpolicy.yaml:2:14: unknown action"
+
 # usage errors
 "$ENDURE" diagnose > "$T/u" 2>&1; check "no path: usage" 2 $?
 "$ENDURE" diagnose --frobnicate "$T/mixed.log" > "$T/u" 2>&1; check "bad flag: usage" 2 $?

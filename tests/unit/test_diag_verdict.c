@@ -130,3 +130,16 @@ TEST(diag_verdict_explanation_from_ruleset)
     ruleset_free(rs);
     buf_free(&err);
 }
+
+TEST(diag_verdict_signature)
+{
+    json_t *evs = json_array();
+    json_array_append_new(evs, ev("ecc", "infrastructure", "ecc_error", "root", 0, 1.0, "n3", 17));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    char sig[256], small[8];
+    CHECK(verdict_signature(v, sig, sizeof sig) == 0);
+    CHECK_STR(sig, "ecc_error|ecc|n3|17|");
+    CHECK(verdict_signature(v, small, sizeof small) == -1);
+    json_decref(v);
+    json_decref(evs);
+}
