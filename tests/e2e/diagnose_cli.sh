@@ -41,6 +41,9 @@ printf 'overrides:\n  key_error: reboot\n' > "$T/badpolicy.yaml"
 "$ENDURE" diagnose $RULES --policy "$T/badpolicy.yaml" "$T/mixed.log" > "$T/o" 2>&1; check "bad policy: usage" 2 $?
 has "bad policy position" "$T/o" "badpolicy.yaml:2:14: unknown action"
 
+# a stream that starts with an empty line (regression: crashed the line splitter)
+printf '\nKeyError: 1\n' | "$ENDURE" diagnose $RULES --json - > "$T/o" 2>&1; check "leading empty line" 0 $?
+
 # usage errors
 "$ENDURE" diagnose > "$T/u" 2>&1; check "no path: usage" 2 $?
 "$ENDURE" diagnose --frobnicate "$T/mixed.log" > "$T/u" 2>&1; check "bad flag: usage" 2 $?
