@@ -211,7 +211,8 @@ static void nccl_line(const struct cur *c, struct prefix_info *o)
 void prefix_parse(const char *line, size_t len, struct prefix_info *o)
 {
     struct cur c = {line, len, 0};
-    memset(o, 0, sizeof *o);
+    o->host[0] = o->node[0] = '\0'; /* (no memset: this runs on every line) */
+    o->skip = 0;
     o->rank = o->local_rank = o->gpu = -1;
     o->ts = -1;
     for (int round = 0; round < 6; round++) {
