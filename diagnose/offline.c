@@ -1,9 +1,12 @@
 /* offline: a diagnose session over saved logs (see offline.h). */
 #include "diagnose/offline.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/lines.h"
 #include "diagnose/prefix.h"
+
+#define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
 
 struct stream {
     long rank, local_rank;
@@ -17,6 +20,7 @@ struct reading {
     size_t ns;
     struct stream *last;
     struct stream fallback;
+    uint16_t slot[STREAM_SLOTS]; /* hash of (rank, local rank) -> index + 1 */
     const struct prefix_info *cur; /* prefixes of the line being classified */
 };
 
@@ -67,16 +71,17 @@ static struct classifier *new_cls(struct reading *r, long rank, const char *node
 }
 
 /* The stream of a line (by rank and local rank): the last one when the
- * prefix agrees, else a lookup, else a new one (or the fallback when there
- * are too many). */
+ * prefix agrees, else a hash lookup, else a new one (or the fallback when
+ * there are too many). */
 static struct stream *find_stream(struct reading *r, const struct prefix_info *p)
 {
     long rank = p->rank >= 0 ? p->rank : r->in->rank;
     struct stream *s = r->last;
     if (s && s->rank == rank && s->local_rank == p->local_rank)
         return s;
-    for (size_t i = 0; i < r->ns; i++) {
-        s = &r->s[i];
+    size_t h = ((size_t)rank * 2654435761u + (size_t)p->local_rank * 40503u) % STREAM_SLOTS;
+    for (; r->slot[h]; h = (h + 1) % STREAM_SLOTS) {
+        s = &r->s[r->slot[h] - 1];
         if (s->rank == rank && s->local_rank == p->local_rank)
             return r->last = s;
     }
@@ -88,7 +93,7 @@ static struct stream *find_stream(struct reading *r, const struct prefix_info *p
     s->c = new_cls(r, rank, p->node);
     if (!s->c)
         return r->last = &r->fallback;
-    r->ns++;
+    r->slot[h] = (uint16_t)++r->ns;
     return r->last = s;
 }
 
