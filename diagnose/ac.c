@@ -26,6 +26,7 @@ struct ac {
     uint32_t *litlen, *lit_rule, *litoff; /* length, rule, anchor offset */
     size_t nlit;
     uint8_t fold[256];
+    uint64_t **litw;     /* per literal: its 8-byte words, then their case masks */
 };
 
 #define AC_ANCHOR 6
@@ -271,6 +272,21 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
     }
     for (int c = 0; c < 256; c++)
         a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    a->litw = calloc(n + 1, sizeof *a->litw);
+    if (!a->litw)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t nw = a->litlen[i] / 8;
+        if (!(a->litw[i] = calloc(2 * nw + 1, sizeof **a->litw)))
+            return -1;
+        for (size_t k = 0; k < nw; k++) { /* memcpy: the same byte order as the loads */
+            unsigned char mask[8];
+            for (int b = 0; b < 8; b++)
+                mask[b] = lits[i][8 * k + b] >= 'a' && lits[i][8 * k + b] <= 'z' ? 0x20 : 0;
+            memcpy(&a->litw[i][k], lits[i] + 8 * k, 8);
+            memcpy(&a->litw[i][nw + k], mask, 8);
+        }
+    }
     return 0;
 }
 
@@ -319,6 +335,9 @@ void ac_free(struct ac *a)
     for (size_t i = 0; a->lit && i < a->nlit; i++)
         free(a->lit[i]);
     free(a->lit);
+    for (size_t i = 0; a->litw && i < a->nlit; i++)
+        free(a->litw[i]);
+    free(a->litw);
     free(a->litlen);
     free(a->lit_rule);
     free(a->litoff);
@@ -343,9 +362,18 @@ static __attribute__((noinline)) void verify(const struct ac *a, uint32_t s,
         if (h->gen[r] == h->now || pos + 1 < back || pos + 1 - back + n > len)
             continue;
         const unsigned char *l = (const unsigned char *)a->lit[li], *t = text + pos + 1 - back;
-        size_t k = 0;
-        while (k < n && a->fold[t[k]] == l[k])
-            k++;
+        const uint64_t *w = a->litw[li];
+        size_t k = 0, nw = n / 8;
+        for (; k < nw; k++) { /* 8 bytes at a time: OR 0x20 folds where the literal has a letter */
+            uint64_t x;
+            memcpy(&x, t + 8 * k, 8);
+            if ((x | w[nw + k]) != w[k])
+                break;
+        }
+        if (k < nw)
+            continue;
+        for (k = 8 * nw; k < n && a->fold[t[k]] == l[k]; k++)
+            ;
         if (k == n) {
             h->gen[r] = h->now;
             h->cand[h->n++] = r;
