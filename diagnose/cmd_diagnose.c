@@ -116,6 +116,33 @@ static int run_bench(struct offline *o, const struct input_list *in, struct buf 
     return EXIT_OK;
 }
 
+/* Prints what the flags ask for: the condensed log, or the verdict (with
+ * the events for --all). */
+static void print_results(const struct dopts *o, struct offline *off,
+                          const struct input_list *inputs, const struct policy *pol)
+{
+    if (o->compress) {
+        size_t in_bytes, out_bytes = compressor_print(off->z, stdout, &in_bytes);
+        fflush(stdout);
+        fprintf(stderr, "endure diagnose: compressed %zu bytes to %zu (ratio %.1f), %zu noise "
+                        "lines dropped\n", in_bytes, out_bytes,
+                out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off->z));
+        return;
+    }
+    json_t *v = offline_verdict(off, inputs);
+    if (pol)
+        json_object_set_new(v, "action", json_string(policy_action(pol, v)));
+    if (o->all && o->json)
+        json_object_set(v, "events", off->events);
+    if (o->all && !o->json)
+        print_all_human(off->events);
+    if (o->json)
+        print_json(v);
+    else
+        print_verdict(v);
+    json_decref(v);
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
     struct dopts o = {0};
@@ -141,38 +168,15 @@ int cmd_diagnose(int argc, char **argv)
     rc = EXIT_FAILED;
     if (offline_init(&off, rs, o.compress) < 0)
         goto out;
-    if (o.bench) {
+    if (o.bench)
         rc = run_bench(&off, &inputs, &err);
-        fputs(err.len ? err.p : "", stderr);
-        goto out_off;
-    }
-    for (size_t i = 0; i < inputs.n; i++)
+    for (size_t i = 0; !o.bench && i < inputs.n; i++)
         failed |= offline_read(&off, &inputs.v[i], &err) < 0;
-    if (err.len)
-        fprintf(stderr, "%s", err.p);
-    if (!inputs.n)
-        goto out_off;
-    if (o.compress) {
-        size_t in_bytes, out_bytes = compressor_print(off.z, stdout, &in_bytes);
-        fprintf(stderr, "endure diagnose: compressed %zu bytes to %zu (ratio %.1f), %zu noise "
-                        "lines dropped\n", in_bytes, out_bytes,
-                out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off.z));
-    } else {
-        json_t *v = offline_verdict(&off, &inputs);
-        if (pol)
-            json_object_set_new(v, "action", json_string(policy_action(pol, v)));
-        if (o.all && o.json)
-            json_object_set(v, "events", off.events);
-        if (o.all && !o.json)
-            print_all_human(off.events);
-        if (o.json)
-            print_json(v);
-        else
-            print_verdict(v);
-        json_decref(v);
+    fputs(err.len ? err.p : "", stderr);
+    if (!o.bench && inputs.n) {
+        print_results(&o, &off, &inputs, pol);
+        rc = failed ? EXIT_FAILED : EXIT_OK;
     }
-    rc = failed ? EXIT_FAILED : EXIT_OK;
-out_off:
     offline_free(&off);
 out:
     input_list_free(&inputs);

@@ -105,6 +105,30 @@ static size_t brace_quant(const char *p, size_t i, long *min)
     return p[j] == '}' ? j - i + 1 : 0;
 }
 
+/* Inside a group: skips one element, tracking the nesting depth. */
+static size_t group_step(const char *p, size_t i, int *depth)
+{
+    if (p[i] == '\\' && p[i + 1])
+        return skip_escape(p, i + 1);
+    if (p[i] == '[')
+        return skip_class(p, i);
+    *depth += p[i] == '(' ? 1 : p[i] == ')' ? -1 : 0;
+    return i + 1;
+}
+
+/* A top-level escape at p[i]: an escaped punctuation character is a
+ * literal character, anything else (\d, \b, \x41...) ends the run. */
+static size_t top_escape(struct run *r, const char *p, size_t i, int caseless)
+{
+    unsigned char e = (unsigned char)p[i + 1];
+    if (isalnum(e)) {
+        run_break(r);
+        return skip_escape(p, i + 1);
+    }
+    run_add(r, e, caseless);
+    return i + 2;
+}
+
 /* Scans inline option settings "(?flags)" for i and x. */
 static void scan_flags(const char *p, int *caseless, int *extended)
 {
@@ -132,25 +156,11 @@ size_t literal_derive(const char *p, char *out, size_t outlen)
         long min = 1;
         size_t q = 0;
         if (depth > 0) {
-            if (c == '\\' && p[i + 1])
-                i = skip_escape(p, i + 1);
-            else if (c == '[')
-                i = skip_class(p, i);
-            else {
-                depth += c == '(' ? 1 : c == ')' ? -1 : 0;
-                i++;
-            }
+            i = group_step(p, i, &depth);
             continue;
         }
         if (c == '\\' && p[i + 1]) {
-            unsigned char e = (unsigned char)p[i + 1];
-            if (isalnum(e)) {
-                run_break(&r);
-                i = skip_escape(p, i + 1);
-            } else {
-                run_add(&r, e, caseless);
-                i += 2;
-            }
+            i = top_escape(&r, p, i, caseless);
             continue;
         }
         if (c == '|' || c == ')')
