@@ -21,7 +21,10 @@ struct reading {
     struct stream *last;
     struct stream fallback;
     uint16_t slot[STREAM_SLOTS]; /* hash of (rank, local rank) -> index + 1 */
-    const struct prefix_info *cur; /* prefixes of the line being classified */
+    struct prefix_info *cur;       /* prefixes of the line being classified */
+    const char *line;              /* and the line, and its number */
+    size_t len;
+    long lineno;
 };
 
 int offline_init(struct offline *o, const struct ruleset *rs, int compress)
@@ -46,8 +49,12 @@ static void on_event(void *ctx, json_t *ev)
 {
     struct reading *r = ctx;
     struct offline *o = r->o;
-    if (r->cur && r->cur->host[0] && json_is_null(json_object_get(ev, "node")))
-        json_object_set_new(ev, "node", json_string(r->cur->host));
+    if (r->cur && json_is_null(json_object_get(ev, "node")) &&
+        json_integer_value(json_object_get(ev, "line")) == r->lineno) {
+        prefix_nccl(r->line, r->len, r->cur); /* only now: most lines have no event */
+        if (r->cur->host[0])
+            json_object_set_new(ev, "node", json_string(r->cur->host));
+    }
     const char *role = json_string_value(json_object_get(ev, "role"));
     size_t n = json_array_size(o->events);
     /* Past the cap, keep roots only (up to twice the cap). */
@@ -102,9 +109,12 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     struct reading *r = ctx;
     struct offline *o = r->o;
     struct prefix_info p;
-    prefix_parse(line, len, &p);
+    prefix_strip(line, len, &p);
     struct stream *s = find_stream(r, &p);
     r->cur = &p;
+    r->line = line;
+    r->len = len;
+    r->lineno = lineno;
     o->lines++;
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);

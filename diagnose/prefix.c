@@ -208,7 +208,7 @@ static void nccl_line(const struct cur *c, struct prefix_info *o)
     o->gpu = gpu;
 }
 
-void prefix_parse(const char *line, size_t len, struct prefix_info *o)
+void prefix_strip(const char *line, size_t len, struct prefix_info *o)
 {
     struct cur c = {line, len, 0};
     o->host[0] = o->node[0] = '\0'; /* (no memset: this runs on every line) */
@@ -245,5 +245,17 @@ void prefix_parse(const char *line, size_t len, struct prefix_info *o)
     if (c.i > len)
         c.i = len;
     o->skip = c.i;
-    nccl_line(&c, o);
+}
+
+void prefix_nccl(const char *line, size_t len, struct prefix_info *o)
+{
+    struct cur c = {line, len, o->skip};
+    if (!o->host[0])
+        nccl_line(&c, o);
+}
+
+void prefix_parse(const char *line, size_t len, struct prefix_info *o)
+{
+    prefix_strip(line, len, o);
+    prefix_nccl(line, len, o);
 }

@@ -23,5 +23,10 @@ struct prefix_info {
 
 /* Parses the prefixes of line[0..len). Always fills *out. */
 void prefix_parse(const char *line, size_t len, struct prefix_info *out);
+/* The two halves of prefix_parse, for callers that need the host of NCCL
+ * lines only sometimes: prefix_strip fills everything but the NCCL host and
+ * GPU; prefix_nccl (after it, on the same line) adds them. */
+void prefix_strip(const char *line, size_t len, struct prefix_info *out);
+void prefix_nccl(const char *line, size_t len, struct prefix_info *out);
 
 #endif
