@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -16,7 +15,7 @@
 #include "diagnose/mapsplit.h"
 
 #define WALK_DEPTH 4
-#define READ_CHUNK (256 * 1024)
+#define READ_CHUNK (1024 * 1024)
 
 static int push(struct input_list *l, const char *path, const char *display, const char *node,
                 long rank)
@@ -207,47 +206,9 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
     r->cb(r->ctx, line, len, ++r->lineno, flags);
 }
 
-/* Plain regular files are mapped and split in place (no copy per line);
- * returns 1 when it handled the file, 0 to fall back to gzread (gzip, pipes,
- * empty files, mmap failure). */
-static int read_mapped(const struct input *in, struct rd *r, struct buf *err, size_t *bytes_out,
-                       int *rc)
-{
-    struct stat st;
-    unsigned char magic[2] = {0, 0};
-    int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        pread(fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b)) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    size_t n = (size_t)st.st_size;
-    char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED)
-        return 0;
-    madvise(p, n, MADV_SEQUENTIAL);
-    if (looks_binary((const unsigned char *)p, n)) {
-        buf_printf(err, "%s: binary file, not a log (skipped)\n", in->display);
-        *rc = -1;
-    } else {
-        mapsplit(p, n, LINE_CAP_DEFAULT, on_line, r);
-        *bytes_out = n;
-        *rc = 0;
-    }
-    munmap(p, n);
-    return 1;
-}
-
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t *bytes_out)
 {
-    struct rd r0 = {cb, ctx, 0};
-    int mrc = 0;
-    *bytes_out = 0;
-    if (strcmp(in->path, "-") && read_mapped(in, &r0, err, bytes_out, &mrc))
-        return mrc;
     int fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC) : dup(0);
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     char *chunk = malloc(READ_CHUNK);
@@ -270,7 +231,7 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
         }
         first = 0;
         *bytes_out += (size_t)n;
-        linesplit_feed(&ls, chunk, (size_t)n, on_line, &r);
+        hybrid_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
     }
     linesplit_finish(&ls, on_line, &r);
     int zerr = Z_OK;

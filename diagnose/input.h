@@ -29,7 +29,7 @@ int input_expand(struct input_list *l, const char *arg, struct buf *err);
 void input_list_free(struct input_list *l);
 
 /* Called for every line: 1-based line number, flags from common/lines.h.
- * The line is NOT NUL-terminated (plain files are split in place). */
+ * The line is NOT NUL-terminated (complete lines are passed in place). */
 typedef void (*input_line_cb)(void *ctx, const char *line, size_t len, long lineno, unsigned flags);
 /* Reads one input, calling cb per line. Returns 0, or -1 with a message in
  * err ("binary file", "truncated gzip", I/O errors); lines before a

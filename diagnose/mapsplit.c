@@ -25,3 +25,24 @@ void mapsplit(const char *p, size_t n, size_t cap, line_cb cb, void *ctx)
             i++;
     }
 }
+
+void hybrid_feed(struct linesplit *ls, const char *p, size_t n, line_cb cb, void *ctx)
+{
+    const char *first = memchr(p, '\n', n);
+    if (!first) {
+        linesplit_feed(ls, p, n, cb, ctx);
+        return;
+    }
+    /* Up to the first '\n' through the splitter: it completes whatever
+     * line the previous chunk left open, and ends in a clean state. */
+    size_t head = (size_t)(first - p) + 1;
+    linesplit_feed(ls, p, head, cb, ctx);
+    const char *last = memrchr(p + head, '\n', n - head);
+    if (!last) {
+        linesplit_feed(ls, p + head, n - head, cb, ctx);
+        return;
+    }
+    size_t end = (size_t)(last - p) + 1; /* complete lines only: no copy */
+    mapsplit(p + head, end - head, ls->cap, cb, ctx);
+    linesplit_feed(ls, p + end, n - end, cb, ctx);
+}

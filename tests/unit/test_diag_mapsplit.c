@@ -40,7 +40,22 @@ TEST(diag_mapsplit_matches_linesplit)
         linesplit_finish(&ls, rec, &a);
         linesplit_free(&ls);
         mapsplit(data, n, cap, rec, &b);
-        int same = a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len));
+        struct buf c;
+        buf_init(&c, 1 << 20);
+        linesplit_init(&ls, cap);
+        for (size_t i = 0; i < n;) { /* the chunked in-place splitter */
+            size_t k = 1 + (size_t)(rand() % 200);
+            k = k > n - i ? n - i : k;
+            hybrid_feed(&ls, data + i, k, rec, &c);
+            i += k;
+        }
+        linesplit_finish(&ls, rec, &c);
+        linesplit_free(&ls);
+        int same = a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len)) && a.len == c.len &&
+                   (!a.len || !memcmp(a.p, c.p, a.len));
+        if (!same && c.p)
+            fprintf(stderr, "  hybrid: %s\n", c.p);
+        buf_free(&c);
         if (!same)
             fprintf(stderr, "  round %d cap %zu:\n  lines: %s\n  map:   %s\n", round, cap,
                     a.p ? a.p : "", b.p ? b.p : "");
