@@ -27,6 +27,7 @@ struct ac {
     size_t nlit;
     uint8_t fold[256];
     uint64_t **litw;     /* per literal: its 8-byte words, then their case masks */
+    uint8_t *litexact;   /* per literal: compare the rest on an anchor hit */
 };
 
 #define AC_ANCHOR 6
@@ -254,13 +255,15 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
 }
 
 /* Keeps folded copies of the literals for the in-place comparison. */
-static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_of, size_t n)
+static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_of,
+                         const uint8_t *exact, size_t n)
 {
     a->lit = calloc(n + 1, sizeof *a->lit);
     a->litlen = malloc((n + 1) * sizeof *a->litlen);
     a->lit_rule = malloc((n + 1) * sizeof *a->lit_rule);
     a->litoff = malloc((n + 1) * sizeof *a->litoff);
-    if (!a->lit || !a->litlen || !a->lit_rule || !a->litoff)
+    a->litexact = malloc(n + 1);
+    if (!a->lit || !a->litlen || !a->lit_rule || !a->litoff || !a->litexact)
         return -1;
     a->nlit = n;
     for (size_t i = 0; i < n; i++) {
@@ -268,6 +271,7 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
             return -1;
         a->litlen[i] = (uint32_t)strlen(lits[i]);
         a->lit_rule[i] = rule_of[i];
+        a->litexact[i] = exact[i];
         a->litoff[i] = (uint32_t)anchor_off(lits[i]);
     }
     for (int c = 0; c < 256; c++)
@@ -290,7 +294,7 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
     return 0;
 }
 
-struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n)
+struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n)
 {
     struct ac *a = calloc(1, sizeof *a);
     struct node *nodes = NULL;
@@ -309,7 +313,7 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n)
                     goto fail;
             }
         }
-    if (keep_literals(a, lits, rule_of, n) < 0 ||
+    if (keep_literals(a, lits, rule_of, exact, n) < 0 ||
         build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
         goto fail;
     merge_classes(a, nodes, used);
@@ -341,6 +345,7 @@ void ac_free(struct ac *a)
     free(a->litlen);
     free(a->lit_rule);
     free(a->litoff);
+    free(a->litexact);
     free(a);
 }
 
@@ -361,6 +366,11 @@ static __attribute__((noinline)) void verify(const struct ac *a, uint32_t s,
         size_t al = n < AC_ANCHOR ? n : AC_ANCHOR, back = a->litoff[li] + al;
         if (h->gen[r] == h->now || pos + 1 < back || pos + 1 - back + n > len)
             continue;
+        if (!a->litexact[li]) {
+            h->gen[r] = h->now;
+            h->cand[h->n++] = r;
+            continue;
+        }
         const unsigned char *l = (const unsigned char *)a->lit[li], *t = text + pos + 1 - back;
         const uint64_t *w = a->litw[li];
         size_t k = 0, nw = n / 8;

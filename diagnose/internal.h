@@ -59,8 +59,10 @@ int type_known(const char *type);               /* any taxonomy type (policy) */
  * (folded), or returns 0 when there is none of at least RULE_MIN_LITERAL. */
 size_t literal_derive(const char *pattern, char *out, size_t outlen);
 
-/* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]. */
-struct ac *ac_build(char *const *lits, const uint32_t *rule_of, size_t n);
+/* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]; when
+ * exact[i] is 0 a hit of its anchor marks the rule without comparing the
+ * rest of the literal (a superset: the rule's regex decides). */
+struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n);
 void ac_free(struct ac *a);
 /* Candidate collection: a rule r is added to cand once per line (gen[r] is
  * set to now when it is added). */

@@ -191,15 +191,20 @@ static int finalize(struct ruleset *rs)
     }
     char **lits = malloc((nlit + 1) * sizeof *lits);
     uint32_t *owner = malloc((nlit + 1) * sizeof *owner);
-    if (lits && owner)
+    uint8_t *exact = malloc(nlit + 1);
+    if (lits && owner && exact)
         for (size_t i = 0; i < rs->n; i++)
             for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
+                /* Noise rules only run beside a failure candidate, and then
+                 * their regex decides: their anchors need no verification. */
+                exact[k] = rs->rules[i].role != ROLE_NOISE;
                 lits[k] = rs->rules[i].literals[j];
                 owner[k++] = rs->rules[i].order;
             }
-    rs->ac = lits && owner ? ac_build(lits, owner, k) : NULL;
+    rs->ac = lits && owner && exact ? ac_build(lits, owner, exact, k) : NULL;
     free(lits);
     free(owner);
+    free(exact);
     return rs->ac ? 0 : -1;
 }
 
