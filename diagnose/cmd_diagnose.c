@@ -130,6 +130,10 @@ static void print_results(const struct dopts *o, struct offline *off,
         return;
     }
     json_t *v = offline_verdict(off, inputs);
+    if (off->events_dropped)
+        fprintf(stderr, "endure diagnose: %zu more matches were not kept (memory cap); the "
+                        "verdict uses the first %d and later roots\n", off->events_dropped,
+                OFFLINE_MAX_EVENTS);
     if (pol)
         json_object_set_new(v, "action", json_string(policy_action(pol, v)));
     if (o->all && o->json)

@@ -10,7 +10,7 @@
 #include "diagnose/diagnose.h"
 #include "diagnose/input.h"
 
-#define OFFLINE_MAX_EVENTS 100000 /* events kept; later ones are counted */
+#define OFFLINE_MAX_EVENTS 20000 /* events kept (then roots only, up to twice as many) */
 #define OFFLINE_MAX_STREAMS 1024  /* per input; more ranks share one stream */
 
 struct offline {
