@@ -34,10 +34,8 @@ $(BUILD)/libendure.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# --whole-archive: main.c refers to the commands only through weak symbols,
-# which alone would not pull their objects out of the archive.
 $(BUILD)/endure: $(BUILD)/supervisor/main.o $(BUILD)/libendure.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libendure.a -Wl,--no-whole-archive $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libendure.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

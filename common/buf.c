@@ -29,7 +29,7 @@ void buf_reset(struct buf *b)
 
 static int buf_reserve(struct buf *b, size_t need)
 {
-    if (need <= b->cap)
+    if (need <= b->cap && b->p) /* b->p: even an empty append needs storage for the NUL */
         return 0;
     size_t ncap = b->cap ? b->cap : 64;
     while (ncap < need)

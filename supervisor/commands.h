@@ -1,14 +1,13 @@
 /* commands: the entry points of endure's subcommands. Each takes the argv
  * that follows "endure" (argv[0] is the command name) and returns the exit
- * code. Modules still being built are weak, so the binary links without them
- * and main() leaves them out of the table. */
+ * code. */
 #ifndef ENDURE_COMMANDS_H
 #define ENDURE_COMMANDS_H
 
 int cmd_run(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
-int cmd_diagnose(int argc, char **argv) __attribute__((weak));
-int cmd_rules(int argc, char **argv) __attribute__((weak));
-int cmd_ckpt(int argc, char **argv) __attribute__((weak));
+int cmd_diagnose(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_ckpt(int argc, char **argv);
 
 #endif

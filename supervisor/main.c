@@ -26,8 +26,7 @@ static void usage(FILE *f)
                "ranks, watches their output, stops and restarts them on failure.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (commands[i].fn)
-            fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n  endure <command> --help   options of one command\n"
                "  endure --version          print the version\n");
 }
@@ -47,7 +46,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (commands[i].fn && !strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "endure: unknown command '%s' (see endure --help)\n", argv[1]);
     return EXIT_USAGE;

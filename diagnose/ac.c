@@ -1,0 +1,457 @@
+/* ac: the Aho-Corasick automaton of the prefilter. One automaton over the
+ * literals of all rules, case-insensitive for ASCII (letters are folded into
+ * one input class). To keep the table small enough for the L1/L2 caches,
+ * the automaton is built over each literal's first AC_ANCHOR bytes (its
+ * anchor); when an anchor is found the rest of its literals is compared in
+ * place (folded). It is compiled into a dense DFA over byte classes (only
+ * bytes that occur in some anchor get a class of their own), each entry
+ * holding the next state's row offset, so the scan loop is one table load
+ * per byte. States with outputs are numbered last, so "did an anchor end
+ * here" is a single compare. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/internal.h"
+
+struct ac {
+    uint8_t cls[256];
+    uint32_t k;          /* number of classes */
+    uint32_t nstates;
+    uint32_t thr;        /* first state (row offset) that has outputs */
+    uint32_t *delta;     /* nstates * k: next state's row offset */
+    uint16_t *delta16;   /* the same in 16 bits when it fits (half the cache) */
+    uint32_t *out_off;   /* per output state: start in outs; +1 end */
+    uint32_t *outs;      /* literal indexes */
+    char **lit;          /* folded literals */
+    uint32_t *litlen, *lit_rule, *litoff; /* length, rule, anchor offset */
+    size_t nlit;
+    uint8_t fold[256];
+    uint64_t **litw;     /* per literal: its 8-byte words, then their case masks */
+    uint8_t *litexact;   /* per literal: compare the rest on an anchor hit */
+};
+
+#define AC_ANCHOR 6
+
+static size_t anchor_len(const char *lit)
+{
+    size_t n = strlen(lit);
+    return n < AC_ANCHOR ? n : AC_ANCHOR;
+}
+
+/* How common a byte is in log text (rough): anchors are chosen to avoid
+ * common bytes, so that they are found (and verified) less often. */
+static int commonness(unsigned char c)
+{
+    static const char *const tiers[] = {" ", "etaoinsr0123456789", "hldcum:./-_=", "pgfwyb,[]()",
+                                        "vk"};
+    static const int weight[] = {10, 8, 6, 4, 3};
+    for (int t = 0; t < 5; t++)
+        if (strchr(tiers[t], c) && c)
+            return weight[t];
+    return 1;
+}
+
+/* The offset of the least common AC_ANCHOR-byte window of a literal. */
+static size_t anchor_off(const char *lit)
+{
+    size_t n = strlen(lit), best = 0;
+    int best_score = 1 << 30;
+    for (size_t o = 0; o + AC_ANCHOR <= n; o++) {
+        int sc = 0;
+        for (size_t j = 0; j < AC_ANCHOR; j++)
+            sc += commonness((unsigned char)lit[o + j]);
+        if (sc < best_score)
+            best_score = sc, best = o;
+    }
+    return best;
+}
+
+struct node {
+    int32_t *next;       /* k children (-1 none), while building */
+    uint32_t fail, depth;
+    uint32_t *out;
+    size_t nout, capout;
+};
+
+static int add_out(struct node *n, uint32_t rule)
+{
+    for (size_t i = 0; i < n->nout; i++)
+        if (n->out[i] == rule)
+            return 0;
+    if (n->nout == n->capout) {
+        size_t nc = n->capout ? n->capout * 2 : 4;
+        uint32_t *np = realloc(n->out, nc * sizeof *np);
+        if (!np)
+            return -1;
+        n->out = np;
+        n->capout = nc;
+    }
+    n->out[n->nout++] = rule;
+    return 0;
+}
+
+static void free_nodes(struct node *nodes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(nodes[i].next);
+        free(nodes[i].out);
+    }
+    free(nodes);
+}
+
+static int new_node(struct ac *a, struct node *nodes, size_t i)
+{
+    nodes[i].next = malloc(a->k * sizeof(int32_t));
+    if (!nodes[i].next)
+        return -1;
+    for (uint32_t c = 0; c < a->k; c++)
+        nodes[i].next[c] = -1;
+    return 0;
+}
+
+/* Builds the trie into *pnodes (*pused nodes); returns 0 or -1. */
+static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *const *lits,
+                      const uint32_t *rule_of, size_t n)
+{
+    size_t total = 1;
+    (void)rule_of;
+    for (size_t i = 0; i < n; i++)
+        total += anchor_len(lits[i]);
+    struct node *nodes = calloc(total, sizeof *nodes);
+    *pnodes = nodes;
+    *pused = 0;
+    if (!nodes || new_node(a, nodes, 0) < 0)
+        return -1;
+    *pused = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t s = 0, al = anchor_len(lits[i]);
+        const unsigned char *w = (const unsigned char *)lits[i] + a->litoff[i];
+        for (const unsigned char *p = w; p < w + al; p++) {
+            uint8_t c = a->cls[*p];
+            if (nodes[s].next[c] < 0) {
+                if (new_node(a, nodes, *pused) < 0)
+                    return -1;
+                nodes[*pused].depth = nodes[s].depth + 1;
+                nodes[s].next[c] = (int32_t)(*pused)++;
+            }
+            s = (size_t)nodes[s].next[c];
+        }
+        if (add_out(&nodes[s], (uint32_t)i) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* BFS from the root: fail links, full transitions, merged outputs (a
+ * state's fail target is shallower, so it is complete when the state is
+ * dequeued). */
+static int link_trie(struct ac *a, struct node *nodes, size_t used)
+{
+    uint32_t *q = malloc(used * sizeof *q);
+    size_t head = 0, tail = 0;
+    if (!q)
+        return -1;
+    for (uint32_t c = 0; c < a->k; c++) {
+        int32_t v = nodes[0].next[c];
+        if (v > 0) {
+            nodes[v].fail = 0;
+            q[tail++] = (uint32_t)v;
+        } else
+            nodes[0].next[c] = 0;
+    }
+    while (head < tail) {
+        uint32_t u = q[head++];
+        struct node *f = &nodes[nodes[u].fail];
+        for (size_t i = 0; i < f->nout; i++)
+            if (add_out(&nodes[u], f->out[i]) < 0)
+                return free(q), -1;
+        for (uint32_t c = 0; c < a->k; c++) {
+            int32_t v = nodes[u].next[c];
+            if (v >= 0) {
+                nodes[v].fail = (uint32_t)f->next[c];
+                q[tail++] = (uint32_t)v;
+            } else
+                nodes[u].next[c] = f->next[c];
+        }
+    }
+    free(q);
+    return 0;
+}
+
+/* Merges input classes whose columns are identical in every state (they
+ * lead everywhere to the same place), shrinking the table. */
+static void merge_classes(struct ac *a, struct node *nodes, size_t used)
+{
+    uint8_t map[256], nk = 0;
+    uint32_t rep[256];
+    for (uint32_t c = 0; c < a->k; c++) {
+        uint32_t m = 0;
+        while (m < nk) {
+            size_t i = 0;
+            while (i < used && nodes[i].next[c] == nodes[i].next[rep[m]])
+                i++;
+            if (i == used)
+                break;
+            m++;
+        }
+        if (m == nk)
+            rep[nk++] = c;
+        map[c] = (uint8_t)m;
+    }
+    for (size_t i = 0; i < used; i++)
+        for (uint32_t m = 0; m < nk; m++)
+            nodes[i].next[m] = nodes[i].next[rep[m]];
+    for (int b = 0; b < 256; b++)
+        a->cls[b] = map[a->cls[b]];
+    a->k = nk;
+}
+
+/* Renumbers states (outputs last) and writes the dense tables. */
+static int emit_tables(struct ac *a, struct node *nodes, size_t used)
+{
+    uint32_t *newid = malloc(used * sizeof *newid);
+    size_t nouts = 0, nplain = 0, nout_states = 0;
+    if (!newid)
+        return -1;
+    /* Shallow states first: the rows that most bytes visit stay together
+     * in few cache lines. */
+    uint32_t maxd = 0;
+    for (size_t i = 0; i < used; i++)
+        maxd = nodes[i].depth > maxd ? nodes[i].depth : maxd;
+    for (uint32_t d = 0; d <= maxd; d++)
+        for (size_t i = 0; i < used; i++)
+            if (!nodes[i].nout && nodes[i].depth == d)
+                newid[i] = (uint32_t)nplain++;
+    for (size_t i = 0; i < used; i++)
+        if (nodes[i].nout) {
+            newid[i] = (uint32_t)(nplain + nout_states++);
+            nouts += nodes[i].nout;
+        }
+    a->nstates = (uint32_t)used;
+    a->thr = (uint32_t)nplain * a->k;
+    a->delta = malloc(used * a->k * sizeof *a->delta);
+    a->out_off = malloc((nout_states + 1) * sizeof *a->out_off);
+    a->outs = malloc((nouts + 1) * sizeof *a->outs);
+    if (!a->delta || !a->out_off || !a->outs)
+        return free(newid), -1;
+    for (size_t i = 0; i < used; i++)
+        for (uint32_t c = 0; c < a->k; c++)
+            a->delta[newid[i] * a->k + c] = newid[nodes[i].next[c]] * a->k;
+    if (used * a->k <= 65535 && (a->delta16 = malloc(used * a->k * sizeof *a->delta16)))
+        for (size_t i = 0; i < used * a->k; i++)
+            a->delta16[i] = (uint16_t)a->delta[i];
+    size_t pos = 0;
+    for (size_t i = 0; i < used; i++) {
+        if (!nodes[i].nout)
+            continue;
+        size_t slot = newid[i] - nplain;
+        a->out_off[slot] = (uint32_t)pos;
+        memcpy(a->outs + pos, nodes[i].out, nodes[i].nout * sizeof *a->outs);
+        pos += nodes[i].nout;
+        a->out_off[slot + 1] = (uint32_t)pos;
+    }
+    free(newid);
+    return 0;
+}
+
+/* Keeps folded copies of the literals for the in-place comparison. */
+static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_of,
+                         const uint8_t *exact, size_t n)
+{
+    a->lit = calloc(n + 1, sizeof *a->lit);
+    a->litlen = malloc((n + 1) * sizeof *a->litlen);
+    a->lit_rule = malloc((n + 1) * sizeof *a->lit_rule);
+    a->litoff = malloc((n + 1) * sizeof *a->litoff);
+    a->litexact = malloc(n + 1);
+    if (!a->lit || !a->litlen || !a->lit_rule || !a->litoff || !a->litexact)
+        return -1;
+    a->nlit = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!(a->lit[i] = strdup(lits[i])))
+            return -1;
+        a->litlen[i] = (uint32_t)strlen(lits[i]);
+        a->lit_rule[i] = rule_of[i];
+        a->litexact[i] = exact[i];
+        a->litoff[i] = (uint32_t)anchor_off(lits[i]);
+    }
+    for (int c = 0; c < 256; c++)
+        a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    a->litw = calloc(n + 1, sizeof *a->litw);
+    if (!a->litw)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t nw = a->litlen[i] / 8;
+        if (!(a->litw[i] = calloc(2 * nw + 1, sizeof **a->litw)))
+            return -1;
+        for (size_t k = 0; k < nw; k++) { /* memcpy: the same byte order as the loads */
+            unsigned char mask[8];
+            for (int b = 0; b < 8; b++)
+                mask[b] = lits[i][8 * k + b] >= 'a' && lits[i][8 * k + b] <= 'z' ? 0x20 : 0;
+            memcpy(&a->litw[i][k], lits[i] + 8 * k, 8);
+            memcpy(&a->litw[i][nw + k], mask, 8);
+        }
+    }
+    return 0;
+}
+
+struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n)
+{
+    struct ac *a = calloc(1, sizeof *a);
+    struct node *nodes = NULL;
+    size_t used = 0;
+    if (!a)
+        return NULL;
+    a->k = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < anchor_len(lits[i]); j++) {
+            unsigned char ch = (unsigned char)lits[i][anchor_off(lits[i]) + j];
+            if (!a->cls[ch]) {
+                a->cls[ch] = (uint8_t)a->k;
+                a->cls[toupper(ch)] = (uint8_t)a->k;
+                a->k++;
+                if (a->k > 255)
+                    goto fail;
+            }
+        }
+    if (keep_literals(a, lits, rule_of, exact, n) < 0 ||
+        build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
+        goto fail;
+    merge_classes(a, nodes, used);
+    if (emit_tables(a, nodes, used) < 0)
+        goto fail;
+    free_nodes(nodes, used);
+    return a;
+fail:
+    if (nodes)
+        free_nodes(nodes, used);
+    ac_free(a);
+    return NULL;
+}
+
+void ac_free(struct ac *a)
+{
+    if (!a)
+        return;
+    free(a->delta);
+    free(a->delta16);
+    free(a->out_off);
+    free(a->outs);
+    for (size_t i = 0; a->lit && i < a->nlit; i++)
+        free(a->lit[i]);
+    free(a->lit);
+    for (size_t i = 0; a->litw && i < a->nlit; i++)
+        free(a->litw[i]);
+    free(a->litw);
+    free(a->litlen);
+    free(a->lit_rule);
+    free(a->litoff);
+    free(a->litexact);
+    free(a);
+}
+
+size_t ac_states(const struct ac *a)
+{
+    return a ? a->nstates : 0;
+}
+
+/* An anchor ended at text[pos]: compares the rest of each literal that has
+ * this anchor and marks the rules of those that are present. */
+static __attribute__((noinline)) void verify(const struct ac *a, uint32_t s,
+                                             const unsigned char *text, size_t pos, size_t len,
+                                             struct ac_hits *h)
+{
+    uint32_t slot = (s - a->thr) / a->k;
+    for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++) {
+        uint32_t li = a->outs[j], r = a->lit_rule[li], n = a->litlen[li];
+        size_t al = n < AC_ANCHOR ? n : AC_ANCHOR, back = a->litoff[li] + al;
+        if (h->gen[r] == h->now || pos + 1 < back || pos + 1 - back + n > len)
+            continue;
+        if (!a->litexact[li]) {
+            h->gen[r] = h->now;
+            h->cand[h->n++] = r;
+            continue;
+        }
+        const unsigned char *l = (const unsigned char *)a->lit[li], *t = text + pos + 1 - back;
+        const uint64_t *w = a->litw[li];
+        size_t k = 0, nw = n / 8;
+        for (; k < nw; k++) { /* 8 bytes at a time: OR 0x20 folds where the literal has a letter */
+            uint64_t x;
+            memcpy(&x, t + 8 * k, 8);
+            if ((x | w[nw + k]) != w[k])
+                break;
+        }
+        if (k < nw)
+            continue;
+        for (k = 8 * nw; k < n && a->fold[t[k]] == l[k]; k++)
+            ;
+        if (k == n) {
+            h->gen[r] = h->now;
+            h->cand[h->n++] = r;
+        }
+    }
+}
+
+/* One step of one chain (T is the table's entry type). */
+#define STEP(st, off)                                                                     \
+    do {                                                                                  \
+        st = d[st + cls[p[(off)]]];                                                       \
+        if (__builtin_expect(st >= thr, 0))                                               \
+            verify(a, st, p, (off), len, h);                                              \
+    } while (0)
+
+/* The scan loop, for either table width (T is uint16_t or uint32_t). The
+ * chain states are scalars so that they stay in registers. */
+#define DEFINE_SCAN(name, T)                                                              \
+    static void name(const struct ac *a, const T *d, const unsigned char *p, size_t len,  \
+                     struct ac_hits *h)                                                   \
+    {                                                                                     \
+        const uint8_t *cls = a->cls;                                                      \
+        const uint32_t thr = a->thr;                                                      \
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                          \
+        size_t i, seg, ov = AC_ANCHOR - 1;                                                \
+        if (len >= 48) {                                                                  \
+            seg = len / 4;                                                                \
+            for (i = 0; i < seg; i++) {                                                   \
+                STEP(s0, i);                                                              \
+                STEP(s1, seg + i);                                                        \
+                STEP(s2, 2 * seg + i);                                                    \
+                STEP(s3, 3 * seg + i);                                                    \
+            }                                                                             \
+            for (i = 0; i < ov; i++) {                                                    \
+                STEP(s0, seg + i);                                                        \
+                STEP(s1, 2 * seg + i);                                                    \
+                STEP(s2, 3 * seg + i);                                                    \
+            }                                                                             \
+            for (i = 4 * seg; i < len; i++)                                               \
+                STEP(s3, i);                                                              \
+        } else if (len >= 16) {                                                           \
+            seg = len / 2;                                                                \
+            for (i = 0; i < seg; i++) {                                                   \
+                STEP(s0, i);                                                              \
+                STEP(s1, seg + i);                                                        \
+            }                                                                             \
+            for (i = 0; i < ov; i++)                                                      \
+                STEP(s0, seg + i);                                                        \
+            for (i = 2 * seg; i < len; i++)                                               \
+                STEP(s1, i);                                                              \
+        } else {                                                                          \
+            for (i = 0; i < len; i++)                                                     \
+                STEP(s0, i);                                                              \
+        }                                                                                 \
+    }
+
+DEFINE_SCAN(scan16, uint16_t)
+DEFINE_SCAN(scan32, uint32_t)
+
+/* The DFA walk is one dependent load per byte, so a long line is cut into
+ * two or four segments scanned in an interleaved loop (independent chains
+ * that the CPU overlaps). Each segment but the last then runs AC_ANCHOR-1
+ * bytes on into the next one, so an anchor that straddles a cut is still
+ * found; the last runs to the end of the line. */
+void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h)
+{
+    if (a->delta16)
+        scan16(a, a->delta16, (const unsigned char *)text, len, h);
+    else
+        scan32(a, a->delta, (const unsigned char *)text, len, h);
+}

@@ -1,0 +1,412 @@
+/* classifier: the per-stream line classifier. For every line: one
+ * Aho-Corasick pass gives the candidate rules (plus the short always-run
+ * list); candidates run in the ruleset's order with pcre2_jit_match under a
+ * match limit, and the first that matches wins. Python tracebacks are
+ * followed: the frames are kept (bounded) and attached as evidence to the
+ * exception line that ends the traceback; a chained exception replaces the
+ * earlier one, whose lines become evidence of the later one. Nothing is
+ * allocated per line unless an event is produced. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/util.h"
+#include "diagnose/internal.h"
+
+#define TB_LINES 20      /* frames kept per traceback (the last ones) */
+#define TB_LINE_MAX 256  /* bytes kept per frame line */
+#define CHAIN_LINES 40   /* evidence lines kept from earlier exceptions */
+#define PENDING_BLANKS 3 /* blank lines allowed before a chain marker */
+
+enum tb_state { TB_NONE, TB_FRAMES, TB_AFTER_EXC, TB_CHAIN_WAIT };
+
+struct classifier {
+    const struct ruleset *rs;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    uint32_t *gen, curgen, *cand;
+    size_t ncand;
+    struct classifier_stats st;
+    char *node, *file;
+    long rank, seq, step;
+    double ts;
+    int tb;                            /* enum tb_state */
+    char frames[TB_LINES][TB_LINE_MAX];
+    size_t fhead, fcount;              /* ring of frame lines */
+    char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
+    json_t *chain;                     /* evidence from earlier chained exceptions */
+    json_t *pending;                   /* event of the exception, until no chain follows */
+    const struct rule *progress;       /* progress rule that matched the last line */
+    int want_noise;                    /* report CLS_NOISE (run noise rules always) */
+    int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
+    int tb_ignored;                    /* the current traceback is one Python ignored */
+    int blanks;
+};
+
+struct classifier *classifier_new(const struct ruleset *rs)
+{
+    struct classifier *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->rs = rs;
+    c->rank = -1;
+    c->step = -1;
+    c->ts = -1;
+    c->md = pcre2_match_data_create(rs->max_captures + 1, NULL);
+    c->mctx = pcre2_match_context_create(NULL);
+    c->gen = calloc(rs->n + 1, sizeof *c->gen);
+    c->cand = malloc((rs->n + 1) * sizeof *c->cand);
+    if (!c->md || !c->mctx || !c->gen || !c->cand) {
+        classifier_free(c);
+        return NULL;
+    }
+    pcre2_set_match_limit(c->mctx, RULE_MATCH_LIMIT);
+    pcre2_set_depth_limit(c->mctx, RULE_DEPTH_LIMIT);
+    return c;
+}
+
+void classifier_free(struct classifier *c)
+{
+    if (!c)
+        return;
+    pcre2_match_data_free(c->md);
+    pcre2_match_context_free(c->mctx);
+    free(c->gen);
+    free(c->cand);
+    free(c->node);
+    free(c->file);
+    json_decref(c->chain);
+    json_decref(c->pending);
+    free(c);
+}
+
+void classifier_set_source(struct classifier *c, const char *node, long rank, const char *file)
+{
+    free(c->node);
+    free(c->file);
+    c->node = node ? strdup(node) : NULL;
+    c->file = file ? strdup(file) : NULL;
+    c->rank = rank;
+}
+
+void classifier_report_noise(struct classifier *c, int on)
+{
+    c->want_noise = on;
+}
+
+void classifier_set_ts(struct classifier *c, double ts)
+{
+    c->ts = ts;
+}
+
+void classifier_stats(const struct classifier *c, struct classifier_stats *out)
+{
+    *out = c->st;
+}
+
+long classifier_progress_step(const struct classifier *c)
+{
+    return c->step;
+}
+
+/* Records the step captured by a progress rule that just matched. */
+static void note_step(struct classifier *c, const struct rule *r, const char *line)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+    int n = r->groups[GROUP_STEP];
+    if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 18)
+        return;
+    char tmp[20];
+    memcpy(tmp, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    tmp[ov[2 * n + 1] - ov[2 * n]] = '\0';
+    c->step = strtol(tmp, NULL, 10);
+}
+
+static void mark(struct classifier *c, uint32_t o)
+{
+    if (c->gen[o] != c->curgen) {
+        c->gen[o] = c->curgen;
+        c->cand[c->ncand++] = o;
+    }
+}
+
+/* Runs one rule: a pattern that is a plain literal is checked with memmem
+ * (it has no captures), others with PCRE2 under the match limits. */
+static int rule_exec(struct classifier *c, const struct rule *r, const char *line, size_t len)
+{
+    c->st.regex_runs++;
+    if (r->plain)
+        return memmem(line, len, r->plain, r->plain_len) != NULL;
+    int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
+                    : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
+    if (rc >= 0)
+        return 1;
+    if (rc != PCRE2_ERROR_NOMATCH)
+        c->st.limit_hits++; /* match/depth/heap/JIT stack limit: counts as no match */
+    return 0;
+}
+
+/* Prefilter: fills c->cand with the candidates (order positions), sorted. */
+static void prefilter(struct classifier *c, const char *line, size_t len)
+{
+    const struct ruleset *rs = c->rs;
+    if (++c->curgen == 0) {
+        memset(c->gen, 0, (rs->n + 1) * sizeof *c->gen);
+        c->curgen = 1;
+    }
+    c->ncand = 0;
+    struct ac_hits h = {c->gen, c->curgen, c->cand, 0};
+    ac_scan(rs->ac, line, len, &h);
+    c->ncand = h.n;
+    for (size_t i = 0; i < rs->nalways; i++)
+        mark(c, rs->always[i]);
+    for (size_t i = 1; i < c->ncand; i++) /* insertion sort: few candidates */
+        for (size_t j = i; j > 0 && c->cand[j - 1] > c->cand[j]; j--) {
+            uint32_t t = c->cand[j];
+            c->cand[j] = c->cand[j - 1];
+            c->cand[j - 1] = t;
+        }
+    c->st.candidates += c->ncand;
+}
+
+/* Progress candidates first (the first match sets c->progress and the
+ * step), then the others in order; returns the first of those that
+ * matches (the match data then holds its captures), or NULL. */
+static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
+{
+    const struct ruleset *rs = c->rs;
+    c->st.lines++;
+    c->progress = NULL;
+    prefilter(c, line, len);
+    for (size_t i = 0; i < c->ncand && !c->progress; i++) {
+        const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
+        if (r->role == ROLE_PROGRESS && rule_exec(c, r, line, len)) {
+            c->progress = r;
+            note_step(c, r, line);
+        }
+    }
+    /* Noise rules only matter when a root or symptom rule could match too
+     * (or when the caller asked for CLS_NOISE): skip them otherwise. */
+    int failure_cand = c->want_noise;
+    for (size_t i = 0; i < c->ncand && !failure_cand; i++) {
+        int role = rs->rules[rs->by_order[c->cand[i]]].role;
+        failure_cand = role == ROLE_ROOT || role == ROLE_SYMPTOM;
+    }
+    for (size_t i = 0; failure_cand && i < c->ncand; i++) {
+        const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
+        if (r->role != ROLE_PROGRESS && rule_exec(c, r, line, len)) {
+            c->st.matches++;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
+{
+    const struct rule *r = &c->rs->rules[rule];
+    prefilter(c, line, len);
+    if (r->nliterals && c->gen[r->order] != c->curgen)
+        return -1;
+    return rule_exec(c, r, line, len);
+}
+
+const char *classifier_match(struct classifier *c, const char *line, size_t len)
+{
+    int want = c->want_noise;
+    c->want_noise = 1; /* the winner in isolation, noise included */
+    const struct rule *r = run_rules(c, line, len);
+    c->want_noise = want;
+    return r ? r->id : c->progress ? c->progress->id : NULL;
+}
+
+/* A string or null. */
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* The event of rule r on a line (captures in c->md). */
+static json_t *make_event(struct classifier *c, const struct rule *r, const char *line, size_t len,
+                          long lineno)
+{
+    json_t *ev = json_object(), *groups = json_object();
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+    for (int g = 0; g < NGROUPS; g++) {
+        int n = r->groups[g];
+        if (n > 0 && ov[2 * n] != PCRE2_UNSET)
+            json_object_set_new(groups, group_names[g],
+                                json_text(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
+    }
+    double ts = c->ts >= 0 ? c->ts : c->ts == -2 ? NAN : wall_time();
+    json_object_set_new(ev, "rule", json_string(r->id));
+    json_object_set_new(ev, "category", json_string(r->category));
+    json_object_set_new(ev, "failure_type", json_string(r->type));
+    json_object_set_new(ev, "role", json_string(role_name(r->role)));
+    json_object_set_new(ev, "action", json_string(r->action));
+    json_object_set_new(ev, "priority", json_integer(r->priority));
+    json_object_set_new(ev, "groups", groups);
+    json_object_set_new(ev, "node", str_or_null(c->node));
+    json_object_set_new(ev, "rank", c->rank >= 0 ? json_integer(c->rank) : json_null());
+    json_object_set_new(ev, "file", str_or_null(c->file));
+    json_object_set_new(ev, "line", json_integer(lineno));
+    json_object_set_new(ev, "text", json_text(line, len));
+    json_object_set_new(ev, "seq", json_integer(c->seq++));
+    json_object_set_new(ev, "ts", isnan(ts) ? json_null() : json_real(ts));
+    return ev;
+}
+
+static void deliver(struct classifier *c, json_t *ev, cls_event_cb cb, void *ctx)
+{
+    c->st.events++;
+    if (cb)
+        cb(ctx, ev);
+    json_decref(ev);
+}
+
+static void push_frame(struct classifier *c, const char *line, size_t len)
+{
+    size_t slot = (c->fhead + c->fcount) % TB_LINES;
+    if (c->fcount == TB_LINES)
+        c->fhead = (c->fhead + 1) % TB_LINES;
+    else
+        c->fcount++;
+    utf8_sanitize(line, len, c->frames[slot], TB_LINE_MAX - 4);
+}
+
+/* Appends the frames (and the exception line when with_exc) to arr. */
+static void frames_to(struct classifier *c, json_t *arr, int with_exc)
+{
+    for (size_t i = 0; i < c->fcount; i++)
+        json_array_append_new(arr, json_string(c->frames[(c->fhead + i) % TB_LINES]));
+    if (with_exc)
+        json_array_append_new(arr, json_string(c->exc));
+    while (json_array_size(arr) > CHAIN_LINES)
+        json_array_remove(arr, 0);
+}
+
+static int flush_pending(struct classifier *c, cls_event_cb cb, void *ctx)
+{
+    json_t *ev = c->pending;
+    c->pending = NULL;
+    json_decref(c->chain);
+    c->chain = NULL;
+    c->tb = TB_NONE;
+    if (!ev)
+        return 0;
+    deliver(c, ev, cb, ctx);
+    return CLS_EVENT;
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+static int starts(const char *s, size_t n, const char *prefix)
+{
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    if (!n || *s != *prefix) /* most lines: one compare */
+        return 0;
+    size_t k = strlen(prefix);
+    return n >= k && !memcmp(s, prefix, k);
+}
+
+/* Classifies a line on its own: event (returned), flags, or nothing. */
+static json_t *classify(struct classifier *c, const char *line, size_t len, long lineno, int *flags)
+{
+    const struct rule *r = run_rules(c, line, len);
+    if (c->progress)
+        *flags |= CLS_PROGRESS;
+    if (!r)
+        return NULL;
+    if (r->role == ROLE_NOISE) {
+        *flags |= CLS_NOISE;
+        return NULL;
+    }
+    *flags |= CLS_FAILURE;
+    return make_event(c, r, line, len, lineno);
+}
+
+/* Traceback states before the exception: returns 1 when the line was
+ * consumed as part of a traceback. */
+static int traceback_step(struct classifier *c, const char *line, size_t len, long lineno,
+                          int *flags, cls_event_cb cb, void *ctx)
+{
+    if (c->tb == TB_AFTER_EXC || c->tb == TB_CHAIN_WAIT) {
+        if (is_blank(line, len) && ++c->blanks <= PENDING_BLANKS)
+            return 1;
+        if (c->tb == TB_AFTER_EXC &&
+            (starts(line, len, "During handling of the above exception") ||
+             starts(line, len, "The above exception was the direct cause"))) {
+            if (!c->chain)
+                c->chain = json_array();
+            frames_to(c, c->chain, 1);
+            json_decref(c->pending);
+            c->pending = NULL;
+            c->tb = TB_CHAIN_WAIT;
+            c->blanks = 0;
+            return 1;
+        }
+        int keep_chain = c->tb == TB_CHAIN_WAIT && starts(line, len, "Traceback (most recent");
+        json_t *chain = keep_chain ? json_incref(c->chain) : NULL;
+        *flags |= flush_pending(c, cb, ctx);
+        c->chain = chain;
+    }
+    if (c->tb == TB_FRAMES) {
+        if (len && (line[0] == ' ' || line[0] == '\t')) {
+            push_frame(c, line, len);
+            return 1;
+        }
+        utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
+        c->tb = TB_AFTER_EXC;
+        c->blanks = 0;
+        if (c->tb_ignored) { /* Python printed it and went on: not a failure */
+            c->tb = TB_NONE;
+            *flags |= CLS_NOISE;
+            return 1;
+        }
+        json_t *ev = classify(c, line, len, lineno, flags);
+        if (ev) {
+            json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
+            frames_to(c, evid, 0);
+            json_object_set_new(ev, "evidence", evid);
+            c->pending = ev;
+        }
+        return 1;
+    }
+    if (starts(line, len, "Traceback (most recent call last)")) {
+        c->tb_ignored = c->ignored_hint;
+        c->tb = TB_FRAMES;
+        c->fhead = c->fcount = 0;
+        push_frame(c, line, len);
+        return 1;
+    }
+    return 0;
+}
+
+int classifier_line(struct classifier *c, const char *line, size_t len, long lineno,
+                    cls_event_cb cb, void *ctx)
+{
+    int flags = 0, hint = starts(line, len, "Exception ignored in");
+    int done = traceback_step(c, line, len, lineno, &flags, cb, ctx);
+    c->ignored_hint = hint;
+    if (done)
+        return flags;
+    json_t *ev = classify(c, line, len, lineno, &flags);
+    if (ev) {
+        deliver(c, ev, cb, ctx);
+        flags |= CLS_EVENT;
+    }
+    return flags;
+}
+
+void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
+{
+    flush_pending(c, cb, ctx);
+    c->fhead = c->fcount = 0;
+    c->blanks = 0;
+}

@@ -1,0 +1,138 @@
+/* cmd_rules: `endure rules check|test|export [PATH...]` for rule authors.
+ * check: load and validate (errors as file:line:column), warn about rules
+ * without a prefilter literal; test: every example and counter-example
+ * through the full path (prefix stripping, Aho-Corasick prefilter, PCRE2),
+ * ending with "N passed, N failed"; export: the rules as JSON (for the
+ * Python baseline of the benchmark). Default PATH: the shipped set. */
+#include <stdio.h>
+#include <string.h>
+#include "common/exitcodes.h"
+#include "diagnose/cmd_util.h"
+#include "diagnose/internal.h"
+#include "diagnose/prefix.h"
+
+static const char usage_text[] =
+    "usage: endure rules check|test|export [PATH...]\n"
+    "  check    validate rule files (errors as file:line:column: message)\n"
+    "  test     run every example (must match) and counter_example (must not)\n"
+    "           through the full classifier; ends with \"N passed, N failed\"\n"
+    "  export   print the rules as a JSON array\n"
+    "PATH: rule files or directories; default: the shipped rules.\n"
+    "exit: 0 ok, 1 errors or failures, 2 usage error\n";
+
+static struct ruleset *load(int argc, char **argv, struct buf *err)
+{
+    struct ruleset *rs = NULL;
+    load_rules(&rs, (const char *const *)argv + 2, (size_t)(argc - 2), argc <= 2, err);
+    return rs;
+}
+
+static int check(struct ruleset *rs)
+{
+    size_t warned = 0;
+    for (size_t i = 0; i < ruleset_count(rs); i++) {
+        struct rule_info ri;
+        ruleset_rule(rs, i, &ri);
+        if (!ri.nliterals && warned++ < 50)
+            printf("%s:%ld:%ld: warning: rule %s has no literal of %d+ bytes; it runs on every "
+                   "line (add `literals:`)\n", ri.file, ri.line, ri.column, ri.id,
+                   RULE_MIN_LITERAL);
+    }
+    printf("%zu rules, %zu without a literal (always run)\n", ruleset_count(rs),
+           ruleset_always_count(rs));
+    return EXIT_OK;
+}
+
+/* One example through the full path; returns 1 when as expected. */
+static int one(struct classifier *c, size_t i, const struct rule_info *ri, const char *ex,
+               int want, size_t *shadowed)
+{
+    struct prefix_info p;
+    size_t len = strlen(ex);
+    prefix_parse(ex, len, &p);
+    int got = classifier_rule_check(c, i, ex + p.skip, len - p.skip);
+    if ((got == 1) == want) {
+        const char *win = want ? classifier_match(c, ex + p.skip, len - p.skip) : NULL;
+        if (win && strcmp(win, ri->id) && (*shadowed)++ < 20)
+            printf("%s:%ld:%ld: note: rule %s: example is claimed by higher-ranked rule %s: %s\n",
+                   ri->file, ri->line, ri->column, ri->id, win, ex);
+        return 1;
+    }
+    printf("%s:%ld:%ld: FAIL rule %s: %s %s: %s\n", ri->file, ri->line, ri->column, ri->id,
+           want ? "example" : "counter_example",
+           !want ? "matches" : got < 0 ? "is not selected by the prefilter (literals missing)"
+                                       : "does not match",
+           ex);
+    return 0;
+}
+
+static int test(struct ruleset *rs)
+{
+    struct classifier *c = classifier_new(rs);
+    size_t passed = 0, failed = 0, shadowed = 0;
+    if (!c)
+        return EXIT_FAILED;
+    for (size_t i = 0; i < ruleset_count(rs); i++) {
+        struct rule_info ri;
+        ruleset_rule(rs, i, &ri);
+        for (size_t k = 0; k < ri.nexamples; k++)
+            one(c, i, &ri, ri.examples[k], 1, &shadowed) ? passed++ : failed++;
+        for (size_t k = 0; k < ri.ncounter_examples; k++)
+            one(c, i, &ri, ri.counter_examples[k], 0, &shadowed) ? passed++ : failed++;
+    }
+    classifier_free(c);
+    if (shadowed)
+        printf("%zu examples are claimed by a higher-ranked rule (notes above, at most 20)\n",
+               shadowed);
+    printf("%zu passed, %zu failed\n", passed, failed);
+    return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+static int export(struct ruleset *rs)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ruleset_count(rs); i++) {
+        struct rule_info ri;
+        ruleset_rule(rs, i, &ri);
+        json_t *lits = json_array();
+        for (size_t k = 0; k < ri.nliterals; k++)
+            json_array_append_new(lits, json_string(ri.literals[k]));
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:o}", "id", ri.id,
+                                             "category", ri.category, "type", ri.type, "role",
+                                             ri.role, "action", ri.action, "priority",
+                                             ri.priority, "match", ri.pattern, "literals", lits));
+    }
+    print_json(arr);
+    json_decref(arr);
+    return EXIT_OK;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    int (*fn)(struct ruleset *) = !strcmp(argv[1], "check")    ? check
+                                  : !strcmp(argv[1], "test")   ? test
+                                  : !strcmp(argv[1], "export") ? export
+                                                               : NULL;
+    if (!fn)
+        return usage_error("rules", "unknown subcommand (check, test, export)");
+    for (int i = 2; i < argc; i++)
+        if (argv[i][0] == '-')
+            return usage_error("rules", "unknown option (see endure rules --help)");
+    struct buf err;
+    buf_init(&err, 1 << 20);
+    struct ruleset *rs = load(argc, argv, &err);
+    if (!rs) {
+        fputs(err.len ? err.p : "endure rules: cannot load rules\n", !strcmp(argv[1], "check")
+                                                                          ? stdout : stderr);
+        buf_free(&err);
+        return EXIT_FAILED;
+    }
+    int rc = fn(rs);
+    ruleset_free(rs);
+    buf_free(&err);
+    return rc;
+}

@@ -1,0 +1,276 @@
+/* input: path expansion and reading for `endure diagnose` (see input.h). */
+#include "diagnose/input.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "common/lines.h"
+#include "diagnose/internal.h"
+#include "diagnose/mapsplit.h"
+
+#define WALK_DEPTH 4
+#define READ_CHUNK (1024 * 1024)
+
+static int push(struct input_list *l, const char *path, const char *display, const char *node,
+                long rank)
+{
+    if (l->n >= INPUT_MAX_FILES)
+        return -1;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        struct input *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = (struct input){strdup(path), strdup(display), node ? strdup(node) : NULL, rank};
+    return 0;
+}
+
+void input_list_free(struct input_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].path);
+        free(l->v[i].display);
+        free(l->v[i].node);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int ends(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Log-looking names: *.log *.out *.err *.txt, optionally .gz. */
+static int is_log_name(const char *name)
+{
+    char base[256];
+    snprintf(base, sizeof base, "%s", name);
+    if (ends(base, ".gz"))
+        base[strlen(base) - 3] = '\0';
+    return name[0] != '.' && (ends(base, ".log") || ends(base, ".out") || ends(base, ".err") ||
+                              ends(base, ".txt"));
+}
+
+/* rank-<R>.log[.gz] -> R, else -1. */
+static long rank_of(const char *name)
+{
+    char *end;
+    if (strncmp(name, "rank-", 5))
+        return -1;
+    long r = strtol(name + 5, &end, 10);
+    return end != name + 5 && r >= 0 && (!strcmp(end, ".log") || !strcmp(end, ".log.gz")) ? r : -1;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of a directory (without . and ..); NULL-terminated. */
+static char **list_dir(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    char **v = NULL;
+    struct dirent *e;
+    *n = 0;
+    while (d && (e = readdir(d)) && *n < INPUT_MAX_FILES) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char **nv = realloc(v, (*n + 2) * sizeof *nv);
+        if (!nv)
+            break;
+        v = nv;
+        v[(*n)++] = strdup(e->d_name);
+        v[*n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    if (v)
+        qsort(v, *n, sizeof *v, cmp_name);
+    return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The highest attempt-<N> in dir, or -1. */
+static long highest_attempt(char **names, size_t n)
+{
+    long best = -1;
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        if (strncmp(names[i], "attempt-", 8))
+            continue;
+        long a = strtol(names[i] + 8, &end, 10);
+        if (end != names[i] + 8 && !*end && a > best)
+            best = a;
+    }
+    return best;
+}
+
+static void walk(struct input_list *l, const char *dir, const char *rel, const char *parent,
+                 int depth)
+{
+    size_t n;
+    char **names = list_dir(dir, &n);
+    long att = highest_attempt(names, n);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], r[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(r, sizeof r, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            char want[32];
+            snprintf(want, sizeof want, "attempt-%ld", att);
+            if (depth < WALK_DEPTH && (att < 0 || strncmp(names[i], "attempt-", 8) ||
+                                       !strcmp(names[i], want)))
+                walk(l, path, r, names[i], depth + 1);
+        } else if (S_ISREG(st.st_mode) && is_log_name(names[i])) {
+            long rank = rank_of(names[i]);
+            push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank);
+        }
+    }
+    free_names(names, n);
+}
+
+int input_expand(struct input_list *l, const char *arg, struct buf *err)
+{
+    struct stat st;
+    if (!strcmp(arg, "-"))
+        return push(l, "-", "(stdin)", NULL, -1);
+    if (stat(arg, &st) < 0) {
+        buf_printf(err, "%s: %s\n", arg, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        const char *base = strrchr(arg, '/');
+        return push(l, arg, arg, NULL, rank_of(base ? base + 1 : arg));
+    }
+    size_t before = l->n;
+    walk(l, arg, "", NULL, 0);
+    if (l->n == before) {
+        buf_printf(err, "%s: no log files in this directory (looked for *.log, *.out, *.err, "
+                        "*.txt, optionally .gz, %d levels deep)\n", arg, WALK_DEPTH);
+        return -1;
+    }
+    for (size_t i = before; i < l->n; i++) { /* show paths as given */
+        char *d;
+        if (asprintf(&d, "%s/%s", arg, l->v[i].display) >= 0) {
+            free(l->v[i].display);
+            l->v[i].display = d;
+        }
+    }
+    return 0;
+}
+
+/* Binary: NUL bytes, or mostly control bytes, in the first chunk. */
+static int looks_binary(const unsigned char *p, size_t n)
+{
+    size_t ctl = 0;
+    if (n > 8192)
+        n = 8192;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i])
+            return 1;
+        ctl += p[i] < 0x08 || (p[i] > 0x0d && p[i] < 0x20 && p[i] != 0x1b);
+    }
+    return n && ctl * 10 > n;
+}
+
+struct rd {
+    input_line_cb cb;
+    void *ctx;
+    long lineno;
+};
+
+static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
+{
+    struct rd *r = ctx;
+    r->cb(r->ctx, line, len, ++r->lineno, flags);
+}
+
+int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
+               size_t *bytes_out)
+{
+    int fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC) : dup(0);
+    gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    char *chunk = malloc(READ_CHUNK);
+    struct linesplit ls;
+    struct rd r = {cb, ctx, 0};
+    int rc = -1, n, first = 1;
+    *bytes_out = 0;
+    linesplit_init(&ls, LINE_CAP_DEFAULT);
+    if (!gz || !chunk) {
+        buf_printf(err, "%s: %s\n", in->display, strerror(errno ? errno : ENOMEM));
+        if (fd >= 0 && !gz)
+            close(fd);
+        goto done;
+    }
+    gzbuffer(gz, READ_CHUNK);
+    while ((n = gzread(gz, chunk, READ_CHUNK)) > 0) {
+        if (first && looks_binary((unsigned char *)chunk, (size_t)n)) {
+            buf_printf(err, "%s: binary file, not a log (skipped)\n", in->display);
+            goto done;
+        }
+        first = 0;
+        *bytes_out += (size_t)n;
+        hybrid_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
+    }
+    linesplit_finish(&ls, on_line, &r);
+    int zerr = Z_OK;
+    const char *msg = gzerror(gz, &zerr);
+    if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
+        buf_printf(err, "%s: %s%s (the %ld lines before it were read)\n", in->display,
+                   zerr == Z_BUF_ERROR ? "truncated gzip: " : "read error: ", msg, r.lineno);
+    else
+        rc = 0;
+done:
+    if (gz)
+        gzclose(gz);
+    linesplit_free(&ls);
+    free(chunk);
+    return rc;
+}
+
+struct ctxr {
+    long first, last;
+    json_t *arr;
+};
+
+static void ctx_line(void *ctx, const char *line, size_t len, long lineno, unsigned flags)
+{
+    struct ctxr *c = ctx;
+    (void)flags;
+    if (lineno >= c->first && lineno <= c->last)
+        json_array_append_new(c->arr, json_text(line, len));
+}
+
+void input_context(const char *path, long first, long last, void *json_arr)
+{
+    struct input in = {(char *)path, (char *)path, NULL, -1};
+    struct ctxr c = {first, last, json_arr};
+    struct buf err;
+    size_t bytes;
+    if (!strcmp(path, "-"))
+        return;
+    buf_init(&err, 4096);
+    input_read(&in, ctx_line, &c, &err, &bytes);
+    buf_free(&err);
+}

@@ -1,0 +1,43 @@
+/* input: the inputs of `endure diagnose`: expanding paths (files, run
+ * directories, directories of rank logs, Slurm output directories, gzip
+ * files, "-") into a list of log streams, and reading one stream as lines
+ * (zlib gzread reads plain and gzip files alike) with the bounded line
+ * splitter. */
+#ifndef ENDURE_DIAGNOSE_INPUT_H
+#define ENDURE_DIAGNOSE_INPUT_H
+#include <stddef.h>
+#include "common/buf.h"
+
+struct input {
+    char *path;    /* what to open ("-" for stdin) */
+    char *display; /* the name shown (relative to the directory given) */
+    char *node;    /* from a run directory layout, else NULL */
+    long rank;     /* from rank-<R>.log, else -1 */
+};
+
+struct input_list {
+    struct input *v;
+    size_t n, cap;
+};
+
+#define INPUT_MAX_FILES 20000
+
+/* Expands one argument into inputs (appended). A run directory (with
+ * attempt-<N> subdirectories) contributes only its highest attempt. Returns
+ * 0, or -1 with a message in err (missing path, directory without logs). */
+int input_expand(struct input_list *l, const char *arg, struct buf *err);
+void input_list_free(struct input_list *l);
+
+/* Called for every line: 1-based line number, flags from common/lines.h.
+ * The line is NOT NUL-terminated (complete lines are passed in place). */
+typedef void (*input_line_cb)(void *ctx, const char *line, size_t len, long lineno, unsigned flags);
+/* Reads one input, calling cb per line. Returns 0, or -1 with a message in
+ * err ("binary file", "truncated gzip", I/O errors); lines before a
+ * truncation are still delivered. *bytes_out gets the bytes read. */
+int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
+               size_t *bytes_out);
+/* Reads lines first..last (1-based, inclusive) of a file into arr (a JSON
+ * array of strings, sanitised); best effort, for context around a key line. */
+void input_context(const char *path, long first, long last, void *json_arr);
+
+#endif

@@ -1,0 +1,87 @@
+/* internal: the structures shared by the files of the diagnose module
+ * (ruleset layout, taxonomy tables, literal derivation, the Aho-Corasick
+ * index). Not for other modules: they use diagnose.h. */
+#ifndef ENDURE_DIAGNOSE_INTERNAL_H
+#define ENDURE_DIAGNOSE_INTERNAL_H
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdint.h>
+#include "diagnose/diagnose.h"
+
+#define RULE_MATCH_LIMIT 100000 /* pcre2 match limit per line and rule */
+#define RULE_DEPTH_LIMIT 2000   /* pcre2 depth limit (interpreter only) */
+#define RULE_MIN_LITERAL 3      /* shorter derived literals are not used */
+#define RULE_MAX_LITERAL 32     /* literals are cut to this many bytes */
+#define EVENT_TEXT_MAX 1024
+
+enum role { ROLE_ROOT, ROLE_SYMPTOM, ROLE_NOISE, ROLE_PROGRESS };
+enum { GROUP_HOST, GROUP_RANK, GROUP_GPU, GROUP_STEP, GROUP_LOSS, NGROUPS };
+extern const char *const group_names[NGROUPS];
+
+struct rule {
+    char *id, *category, *type, *action, *pattern, *explain, *file;
+    long line, column;
+    int role, priority, cat_rank;
+    pcre2_code *re;
+    int jit;               /* JIT compiled */
+    int groups[NGROUPS];   /* capture numbers of the named groups, 0 if absent */
+    char **examples, **counter;
+    size_t nexamples, ncounter;
+    char **literals;       /* folded (lower-case ASCII) */
+    size_t nliterals;
+    uint32_t order;        /* position in the candidate order (lower runs first) */
+    char *plain;           /* the pattern when it is a plain case-sensitive literal */
+    size_t plain_len;
+};
+
+struct ac; /* Aho-Corasick automaton over folded literals */
+
+struct ruleset {
+    struct rule *rules;
+    size_t n;
+    uint32_t *always;      /* rules without literals, by order */
+    size_t nalways;
+    uint32_t *by_order;    /* rule index for each order position */
+    uint32_t max_captures;
+    struct ac *ac;
+};
+
+/* taxonomy.c */
+const char *role_name(int role);
+int role_parse(const char *s);                 /* -1 if unknown */
+int action_valid(const char *s);
+int category_valid(const char *s);
+int type_in_category(const char *category, const char *type);
+int category_rank(const char *category);       /* infrastructure 0, framework 1, ... */
+int type_known(const char *type);               /* any taxonomy type (policy) */
+
+/* literal.c: derives the longest required literal of a pattern into out
+ * (folded), or returns 0 when there is none of at least RULE_MIN_LITERAL. */
+size_t literal_derive(const char *pattern, char *out, size_t outlen);
+
+/* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]; when
+ * exact[i] is 0 a hit of its anchor marks the rule without comparing the
+ * rest of the literal (a superset: the rule's regex decides). */
+struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n);
+void ac_free(struct ac *a);
+/* Candidate collection: a rule r is added to cand once per line (gen[r] is
+ * set to now when it is added). */
+struct ac_hits {
+    uint32_t *gen, now, *cand;
+    size_t n;
+};
+/* Scans text once, adding every rule whose literal occurs to h. */
+void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h);
+size_t ac_states(const struct ac *a);
+
+/* classifier.c: whether rule (index) is selected by the prefilter and
+ * matches line: 1 yes, 0 selected but no match, -1 not selected. */
+struct classifier;
+int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len);
+
+/* event.c: sanitised, capped UTF-8 copy of s (U+FFFD for invalid bytes and
+ * NUL); out must hold EVENT_TEXT_MAX + 4 bytes; returns the length. */
+size_t utf8_sanitize(const char *s, size_t len, char *out, size_t max);
+json_t *json_text(const char *s, size_t len);   /* json string of a sanitised copy */
+
+#endif

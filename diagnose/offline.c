@@ -1,0 +1,189 @@
+/* offline: a diagnose session over saved logs (see offline.h). */
+#include "diagnose/offline.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/lines.h"
+#include "diagnose/prefix.h"
+
+#define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
+
+struct stream {
+    long rank, local_rank;
+    struct classifier *c;
+};
+
+struct reading {
+    struct offline *o;
+    const struct input *in;
+    struct stream *s;
+    size_t ns;
+    struct stream *last;
+    struct stream fallback;
+    uint16_t slot[STREAM_SLOTS]; /* hash of (rank, local rank) -> index + 1 */
+    struct prefix_info *cur;       /* prefixes of the line being classified */
+    const char *line;              /* and the line, and its number */
+    size_t len;
+    long lineno;
+};
+
+int offline_init(struct offline *o, const struct ruleset *rs, int compress)
+{
+    memset(o, 0, sizeof *o);
+    o->rs = rs;
+    o->events = json_array();
+    o->z = compress ? compressor_new() : NULL;
+    return o->events && (!compress || o->z) ? 0 : -1;
+}
+
+void offline_free(struct offline *o)
+{
+    json_decref(o->events);
+    compressor_free(o->z);
+    memset(o, 0, sizeof *o);
+}
+
+/* Keeps an event; a node still unknown is taken from the line's host
+ * prefix (syslog, NCCL) when there is one. */
+static void on_event(void *ctx, json_t *ev)
+{
+    struct reading *r = ctx;
+    struct offline *o = r->o;
+    if (r->cur && json_is_null(json_object_get(ev, "node")) &&
+        json_integer_value(json_object_get(ev, "line")) == r->lineno) {
+        prefix_nccl(r->line, r->len, r->cur); /* only now: most lines have no event */
+        if (r->cur->host[0])
+            json_object_set_new(ev, "node", json_string(r->cur->host));
+    }
+    const char *role = json_string_value(json_object_get(ev, "role"));
+    size_t n = json_array_size(o->events);
+    /* Past the cap, keep roots only (up to twice the cap). */
+    if (n >= OFFLINE_MAX_EVENTS * 2 ||
+        (n >= OFFLINE_MAX_EVENTS && !(role && !strcmp(role, "root")))) {
+        o->events_dropped++;
+        return;
+    }
+    json_array_append(o->events, ev);
+}
+
+static struct classifier *new_cls(struct reading *r, long rank, const char *node)
+{
+    struct classifier *c = classifier_new(r->o->rs);
+    if (c && r->o->z)
+        classifier_report_noise(c, 1);
+    if (c)
+        classifier_set_source(c, r->in->node ? r->in->node : (node && *node ? node : NULL),
+                              rank, r->in->display);
+    return c;
+}
+
+/* The stream of a line (by rank and local rank): the last one when the
+ * prefix agrees, else a hash lookup, else a new one (or the fallback when
+ * there are too many). */
+static struct stream *find_stream(struct reading *r, const struct prefix_info *p)
+{
+    long rank = p->rank >= 0 ? p->rank : r->in->rank;
+    struct stream *s = r->last;
+    if (s && s->rank == rank && s->local_rank == p->local_rank)
+        return s;
+    size_t h = ((size_t)rank * 2654435761u + (size_t)p->local_rank * 40503u) % STREAM_SLOTS;
+    for (; r->slot[h]; h = (h + 1) % STREAM_SLOTS) {
+        s = &r->s[r->slot[h] - 1];
+        if (s->rank == rank && s->local_rank == p->local_rank)
+            return r->last = s;
+    }
+    if (r->ns >= OFFLINE_MAX_STREAMS)
+        return r->last = &r->fallback;
+    s = &r->s[r->ns];
+    s->rank = rank;
+    s->local_rank = p->local_rank;
+    s->c = new_cls(r, rank, p->node);
+    if (!s->c)
+        return r->last = &r->fallback;
+    r->slot[h] = (uint16_t)++r->ns;
+    return r->last = s;
+}
+
+static void on_line(void *ctx, const char *line, size_t len, long lineno, unsigned flags)
+{
+    struct reading *r = ctx;
+    struct offline *o = r->o;
+    struct prefix_info p;
+    prefix_strip(line, len, &p);
+    struct stream *s = find_stream(r, &p);
+    r->cur = &p;
+    r->line = line;
+    r->len = len;
+    r->lineno = lineno;
+    o->lines++;
+    o->truncated += (flags & LINE_TRUNCATED) != 0;
+    classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
+    int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
+    r->cur = NULL;
+    if (!o->z)
+        return;
+    if (f & CLS_NOISE)
+        compressor_drop(o->z, len);
+    else
+        compressor_line(o->z, line + p.skip, len - p.skip, s->rank, (f & CLS_FAILURE) != 0, len);
+}
+
+int offline_read(struct offline *o, const struct input *in, struct buf *err)
+{
+    struct reading r = {.o = o, .in = in};
+    size_t bytes = 0;
+    int rc = -1;
+    r.s = calloc(OFFLINE_MAX_STREAMS, sizeof *r.s);
+    r.fallback.rank = in->rank;
+    r.fallback.local_rank = -1;
+    r.fallback.c = new_cls(&r, in->rank, NULL);
+    if (!r.s || !r.fallback.c) {
+        buf_printf(err, "%s: out of memory\n", in->display);
+        goto done;
+    }
+    rc = input_read(in, on_line, &r, err, &bytes);
+    o->bytes += bytes;
+    for (size_t i = 0; i < r.ns; i++)
+        classifier_finish(r.s[i].c, on_event, &r);
+    classifier_finish(r.fallback.c, on_event, &r);
+done:
+    for (size_t i = 0; r.s && i < r.ns; i++)
+        classifier_free(r.s[i].c);
+    classifier_free(r.fallback.c);
+    free(r.s);
+    return rc;
+}
+
+/* Context lines around the key line, when the event brought no evidence. */
+static void add_context(json_t *v, const struct input_list *inputs)
+{
+    json_t *key = json_object_get(v, "key_line");
+    json_t *evid = json_object_get(v, "evidence");
+    const char *file = json_string_value(json_object_get(key, "file"));
+    json_int_t line = json_integer_value(json_object_get(key, "line"));
+    if (!file || line <= 0 || json_array_size(evid) > 0)
+        return;
+    for (size_t i = 0; i < inputs->n; i++)
+        if (!strcmp(inputs->v[i].display, file)) {
+            input_context(inputs->v[i].path, line > 3 ? (long)line - 3 : 1, (long)line + 2, evid);
+            return;
+        }
+}
+
+json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
+{
+    json_t *v;
+    if (o->lines == 0) {
+        json_t *ff = json_pack("{s:s?,s:[]}", "file", inputs->n ? inputs->v[0].display : NULL,
+                               "tail");
+        v = verdict_pick(o->events, ff, o->rs);
+        json_object_set_new(v, "explanation", json_string("The input is empty: nothing to "
+                                                          "diagnose."));
+        json_decref(ff);
+        return v;
+    }
+    v = verdict_pick(o->events, NULL, o->rs);
+    if (v)
+        add_context(v, inputs);
+    return v;
+}

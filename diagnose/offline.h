@@ -1,0 +1,34 @@
+/* offline: one `endure diagnose` session over saved logs: splits every
+ * input into per-rank streams (from the path layout or the line prefixes),
+ * runs one classifier per stream, collects events, feeds the compressor,
+ * and builds the verdict with context lines. Used by cmd_diagnose.c and the
+ * fuzz/bench helpers; no printing except through the caller's FILE. */
+#ifndef ENDURE_DIAGNOSE_OFFLINE_H
+#define ENDURE_DIAGNOSE_OFFLINE_H
+#include <jansson.h>
+#include "diagnose/compress.h"
+#include "diagnose/diagnose.h"
+#include "diagnose/input.h"
+
+#define OFFLINE_MAX_EVENTS 20000 /* events kept (then roots only, up to twice as many) */
+#define OFFLINE_MAX_STREAMS 1024  /* per input; more ranks share one stream */
+
+struct offline {
+    const struct ruleset *rs;
+    struct compressor *z;       /* NULL unless compressing */
+    json_t *events;             /* in input order */
+    size_t events_dropped;
+    size_t lines, bytes, truncated;
+};
+
+/* Starts a session; compress: also build the condensed log. */
+int offline_init(struct offline *o, const struct ruleset *rs, int compress);
+void offline_free(struct offline *o);
+/* Reads and classifies one input; -1 with a message in err on read errors
+ * (lines before the error are kept). */
+int offline_read(struct offline *o, const struct input *in, struct buf *err);
+/* The verdict over everything read so far (caller owns); context lines
+ * from the key line's file are added as evidence when the event has none. */
+json_t *offline_verdict(struct offline *o, const struct input_list *inputs);
+
+#endif

@@ -1,0 +1,162 @@
+/* policy: per-type and per-category overrides of the verdict's action,
+ * read from a small YAML mapping:
+ *   overrides:  {nccl_timeout: restart, syntax_error: stop}
+ *   categories: {infrastructure: exclude_node}
+ * Keys and values are validated against the taxonomy, with file:line:column
+ * errors (libyaml events, aliases rejected, file capped). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "common/util.h"
+#include "diagnose/internal.h"
+#include "diagnose/yamlev.h"
+
+#define POLICY_MAX_BYTES (256 * 1024)
+#define POLICY_MAX_ENTRIES 256
+
+struct entry {
+    char *key, *action;
+    int is_category;
+};
+
+struct policy {
+    struct entry e[POLICY_MAX_ENTRIES];
+    size_t n;
+};
+
+struct pl {
+    struct yev y;
+    int nerr;
+};
+
+#define perr(L, m, ...) yev_error(&(L)->y, m, __VA_ARGS__)
+#define pnext(L) yev_next(&(L)->y)
+
+static const char *sval(struct pl *L)
+{
+    return (const char *)L->y.ev.data.scalar.value;
+}
+
+/* Reads one "key: action" mapping (current event: its start). */
+static int read_map(struct pl *L, struct policy *p, int is_cat)
+{
+    if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+        perr(L, L->y.ev.start_mark, "%s", is_cat ? "'categories' must be a mapping"
+                                               : "'overrides' must be a mapping");
+        return -1;
+    }
+    for (;;) {
+        if (pnext(L) < 0)
+            return -1;
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
+            return 0;
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            perr(L, L->y.ev.start_mark, "%s", "keys must be strings");
+            return -1;
+        }
+        const char *k = sval(L);
+        int ok = is_cat ? category_valid(k) && strcmp(k, "noise") && strcmp(k, "progress")
+                        : type_known(k);
+        if (!ok)
+            perr(L, L->y.ev.start_mark, is_cat ? "unknown category '%s'" : "unknown type '%s'", k);
+        char *key = strdup(k);
+        if (pnext(L) < 0) {
+            free(key);
+            return -1;
+        }
+        const char *a = L->y.ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
+        if (!action_valid(a) || !strcmp(a, "ignore")) {
+            perr(L, L->y.ev.start_mark, "unknown action '%s' (restart, exclude_node, stop)", a);
+            ok = 0;
+        }
+        if (ok && p->n < POLICY_MAX_ENTRIES && key) {
+            p->e[p->n++] = (struct entry){key, strdup(a), is_cat};
+            key = NULL;
+        }
+        free(key);
+        if (L->y.ev.type != YAML_SCALAR_EVENT)
+            return -1;
+    }
+}
+
+static int read_policy(struct pl *L, struct policy *p)
+{
+    if (pnext(L) < 0 || pnext(L) < 0)
+        return -1;
+    if (L->y.ev.type == YAML_STREAM_END_EVENT || pnext(L) < 0)
+        return L->y.ev.type == YAML_STREAM_END_EVENT ? 0 : -1;
+    if (L->y.ev.type == YAML_SCALAR_EVENT && !L->y.ev.data.scalar.length)
+        return 0;
+    if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+        perr(L, L->y.ev.start_mark, "%s", "a policy must be a mapping");
+        return -1;
+    }
+    for (;;) {
+        if (pnext(L) < 0)
+            return -1;
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
+            return 0;
+        const char *k = L->y.ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
+        int which = !strcmp(k, "overrides") ? 0 : !strcmp(k, "categories") ? 1 : -1;
+        if (which < 0) {
+            perr(L, L->y.ev.start_mark, "unknown key '%s' (overrides, categories)", k);
+            return -1;
+        }
+        if (pnext(L) < 0 || read_map(L, p, which) < 0)
+            return -1;
+    }
+}
+
+int policy_load(struct policy **out, const char *path, struct buf *err)
+{
+    size_t len;
+    char *text = read_file_capped(path, POLICY_MAX_BYTES, &len);
+    struct policy *p = calloc(1, sizeof *p);
+    struct pl L = {.nerr = 0};
+    int rc = -1;
+    *out = NULL;
+    if (!text) {
+        buf_printf(err, "%s:0:0: cannot read: %s\n", path,
+                   errno == EFBIG ? "file too large" : strerror(errno));
+        goto done;
+    }
+    if (!p || yev_open(&L.y, path, text, len, err, &L.nerr) < 0)
+        goto done;
+    rc = read_policy(&L, p) < 0 || L.nerr ? -1 : 0;
+    yev_close(&L.y);
+done:
+    free(text);
+    if (rc == 0)
+        *out = p;
+    else
+        policy_free(p);
+    return rc;
+}
+
+const char *policy_action(const struct policy *p, const json_t *verdict)
+{
+    const char *type = json_string_value(json_object_get(verdict, "type"));
+    const char *cat = json_string_value(json_object_get(verdict, "category"));
+    const char *own = json_string_value(json_object_get(verdict, "action"));
+    if (!p || (cat && !strcmp(cat, "none")))
+        return own;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < p->n; i++) {
+            const char *want = pass == 0 ? type : cat;
+            if (p->e[i].is_category == pass && want && !strcmp(p->e[i].key, want))
+                return p->e[i].action;
+        }
+    return own;
+}
+
+void policy_free(struct policy *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->e[i].key);
+        free(p->e[i].action);
+    }
+    free(p);
+}

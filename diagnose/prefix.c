@@ -1,0 +1,261 @@
+/* prefix: the rank-prefix parser (see prefix.h). A few small scanners, each
+ * tried at the current position; each returns the bytes it consumed or 0.
+ * Every read is bounds-checked against the line length (fuzzed in
+ * tests/fuzz/fuzz_prefix.c). */
+#include "diagnose/prefix.h"
+#include <string.h>
+#include <time.h>
+
+struct cur {
+    const char *s;
+    size_t n, i;
+};
+
+/* Bytes allowed in host and node names: [A-Za-z0-9._-]. */
+static int name_char(int ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
+
+static int at(const struct cur *c, size_t k)
+{
+    return c->i + k < c->n ? (unsigned char)c->s[c->i + k] : -1;
+}
+
+/* Reads exactly w digits at offset k; -1 if not digits. */
+static long digits(const struct cur *c, size_t k, int w)
+{
+    long v = 0;
+    for (int j = 0; j < w; j++) {
+        int ch = at(c, k + (size_t)j);
+        if (ch < '0' || ch > '9')
+            return -1;
+        v = v * 10 + (ch - '0');
+    }
+    return v;
+}
+
+/* Reads 1..maxw digits at offset k into *v; returns the count (0: none). */
+static size_t number(const struct cur *c, size_t k, size_t maxw, long *v)
+{
+    size_t j = 0;
+    *v = 0;
+    while (j < maxw && at(c, k + j) >= '0' && at(c, k + j) <= '9')
+        *v = *v * 10 + (at(c, k + j++) - '0');
+    return j;
+}
+
+static size_t skip_spaces(const struct cur *c, size_t k)
+{
+    while (at(c, k) == ' ' || at(c, k) == '\t')
+        k++;
+    return k;
+}
+
+/* hh:mm:ss at offset k; returns seconds of the day or -1. */
+static long hms(const struct cur *c, size_t k)
+{
+    long h = digits(c, k, 2), m = digits(c, k + 3, 2), s = digits(c, k + 6, 2);
+    if (h < 0 || m < 0 || s < 0 || at(c, k + 2) != ':' || at(c, k + 5) != ':' || h > 23 ||
+        m > 59 || s > 60)
+        return -1;
+    return h * 3600 + m * 60 + s;
+}
+
+/* ISO 8601 date and time, optionally in brackets. */
+static size_t iso_ts(const struct cur *c, double *ts)
+{
+    size_t k = at(c, 0) == '[' ? 1 : 0;
+    long y = digits(c, k, 4), mo = digits(c, k + 5, 2), d = digits(c, k + 8, 2);
+    int sep = at(c, k + 10);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || at(c, k + 4) != '-' ||
+        at(c, k + 7) != '-' || (sep != 'T' && sep != ' '))
+        return 0;
+    long sec = hms(c, k + 11);
+    if (sec < 0)
+        return 0;
+    k += 19;
+    double frac = 0, scale = 0.1;
+    if (at(c, k) == '.' || at(c, k) == ',')
+        for (k++; at(c, k) >= '0' && at(c, k) <= '9'; k++, scale /= 10)
+            frac += (at(c, k) - '0') * scale;
+    long off = 0;
+    if (at(c, k) == 'Z')
+        k++;
+    else if ((at(c, k) == '+' || at(c, k) == '-') && digits(c, k + 1, 2) >= 0) {
+        size_t mk = at(c, k + 3) == ':' ? k + 4 : k + 3;
+        long oh = digits(c, k + 1, 2), om = digits(c, mk, 2);
+        if (om >= 0) {
+            off = (oh * 3600 + om * 60) * (at(c, k) == '-' ? -1 : 1);
+            k = mk + 2;
+        }
+    }
+    if (c->s[c->i] == '[') {
+        if (at(c, k) != ']')
+            return 0;
+        k++;
+    }
+    struct tm tm = {.tm_year = (int)y - 1900, .tm_mon = (int)mo - 1, .tm_mday = (int)d};
+    *ts = (double)timegm(&tm) + (double)sec + frac - (double)off;
+    return k;
+}
+
+/* syslog: "Jan  2 03:04:05 host " (the year is unknown: 1970 is assumed, so
+ * the times order lines within a log but not across logs). */
+static size_t syslog_ts(const struct cur *c, double *ts, char *host, size_t hostlen)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (c->n - c->i < 16)
+        return 0;
+    const char *m = NULL;
+    for (int j = 0; j < 12 && !m; j++)
+        if (months[3 * j] == c->s[c->i] && !memcmp(c->s + c->i, months + 3 * j, 3))
+            m = months + 3 * j;
+    if (!m || at(c, 3) != ' ')
+        return 0;
+    size_t k = at(c, 4) == ' ' ? 5 : 4;
+    long day;
+    size_t nd = number(c, k, 2, &day);
+    if (!nd || day < 1 || day > 31 || at(c, k + nd) != ' ')
+        return 0;
+    k += nd + 1;
+    long sec = hms(c, k);
+    if (sec < 0 || at(c, k + 8) != ' ')
+        return 0;
+    k += 9;
+    size_t h = 0;
+    while (name_char(at(c, k + h)))
+        h++;
+    if (h == 0 || h >= hostlen || at(c, k + h) != ' ')
+        return 0;
+    memcpy(host, c->s + c->i + k, h);
+    host[h] = '\0';
+    *ts = (double)((m - months) / 3 * 31 + day - 1) * 86400 + (double)sec;
+    return k + h + 1;
+}
+
+/* "[rank3]:" (global) or "[default0]:" (role + local rank). */
+static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
+{
+    if (at(c, 0) != '[')
+        return 0;
+    size_t k = 1;
+    while (k < 40 && ((at(c, k) | 0x20) >= 'a' && (at(c, k) | 0x20) <= 'z' ? 1 : at(c, k) == '_'))
+        k++;
+    long v;
+    size_t nd = number(c, k, 7, &v);
+    if (k == 1 || !nd || at(c, k + nd) != ']' || at(c, k + nd + 1) != ':')
+        return 0;
+    if (k - 1 == 4 && !memcmp(c->s + c->i + 1, "rank", 4))
+        o->rank = v;
+    else
+        o->local_rank = v;
+    return k + nd + 2;
+}
+
+/* endure's console prefix "[node:rank] ". */
+static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
+{
+    if (at(c, 0) != '[')
+        return 0;
+    size_t k = 1;
+    while (k < sizeof o->node && name_char(at(c, k)))
+        k++;
+    long v;
+    size_t nd = at(c, k) == ':' ? number(c, k + 1, 7, &v) : 0;
+    if (k == 1 || !nd || at(c, k + 1 + nd) != ']' || at(c, k + 2 + nd) != ' ')
+        return 0;
+    memcpy(o->node, c->s + c->i + 1, k - 1);
+    o->node[k - 1] = '\0';
+    o->rank = v;
+    return k + nd + 3;
+}
+
+/* srun -l task label "12: " (leading spaces allowed). */
+static size_t srun_label(const struct cur *c, struct prefix_info *o)
+{
+    size_t k = skip_spaces(c, 0);
+    long v;
+    size_t nd = k <= 4 ? number(c, k, 6, &v) : 0;
+    if (!nd || at(c, k + nd) != ':' || at(c, k + nd + 1) != ' ')
+        return 0;
+    o->rank = v;
+    return k + nd + 2;
+}
+
+/* NCCL "host:pid:tid [gpu] NCCL": fills host and gpu, consumes nothing. */
+static void nccl_line(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 0, k;
+    long v;
+    while (h < sizeof o->host - 1 && name_char(at(c, h)))
+        h++;
+    if (h == 0 || at(c, h) != ':' || !(k = number(c, h + 1, 10, &v)) || at(c, h + 1 + k) != ':')
+        return;
+    k = h + 2 + k;
+    size_t nt = number(c, k, 10, &v);
+    if (!nt || at(c, k + nt) != ' ' || at(c, k + nt + 1) != '[')
+        return;
+    k += nt + 2;
+    long gpu;
+    size_t ng = number(c, k, 4, &gpu);
+    if (!ng || at(c, k + ng) != ']' || at(c, k + ng + 1) != ' ' || c->n - c->i < k + ng + 6 ||
+        memcmp(c->s + c->i + k + ng + 2, "NCCL", 4))
+        return;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    o->gpu = gpu;
+}
+
+void prefix_strip(const char *line, size_t len, struct prefix_info *o)
+{
+    struct cur c = {line, len, 0};
+    o->host[0] = o->node[0] = '\0'; /* (no memset: this runs on every line) */
+    o->skip = 0;
+    o->rank = o->local_rank = o->gpu = -1;
+    o->ts = -1;
+    for (int round = 0; round < 6; round++) {
+        double ts = -1;
+        size_t k = 0;
+        int ch = at(&c, 0);
+        /* Dispatch on the first byte: most lines start with none of these. */
+        if ((ch >= '0' && ch <= '9') || ch == '[')
+            k = iso_ts(&c, &ts);
+        else if (ch == 'J' || ch == 'F' || ch == 'M' || ch == 'A' || ch == 'S' || ch == 'O' ||
+                 ch == 'N' || ch == 'D')
+            k = syslog_ts(&c, &ts, o->host, sizeof o->host);
+        if (k && o->ts < 0)
+            o->ts = ts;
+        if (k) { /* a separator after a timestamp: " ", " - ", ": ", " | " */
+            k = skip_spaces(&c, k);
+            if ((at(&c, k) == '-' || at(&c, k) == '|' || at(&c, k) == ':') &&
+                (at(&c, k + 1) == ' ' || at(&c, k + 1) == -1))
+                k = skip_spaces(&c, k + 1);
+        }
+        if (!k && ch == '[' && !(k = bracket_rank(&c, o)))
+            k = endure_prefix(&c, o);
+        if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
+            k = srun_label(&c, o);
+        if (!k)
+            break;
+        c.i += k;
+        c.i = c.i + (size_t)(at(&c, 0) == ' ');
+    }
+    if (c.i > len)
+        c.i = len;
+    o->skip = c.i;
+}
+
+void prefix_nccl(const char *line, size_t len, struct prefix_info *o)
+{
+    struct cur c = {line, len, o->skip};
+    if (!o->host[0])
+        nccl_line(&c, o);
+}
+
+void prefix_parse(const char *line, size_t len, struct prefix_info *o)
+{
+    prefix_strip(line, len, o);
+    prefix_nccl(line, len, o);
+}

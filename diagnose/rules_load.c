@@ -1,0 +1,240 @@
+/* rules_load: reads one rule file with libyaml's event parser (so every
+ * problem has a line and column) into struct rule entries, validating keys,
+ * vocabulary, examples and compiling the pattern (PCRE2, JIT). Aliases are
+ * rejected (no alias bombs); sizes are capped. Errors go to the caller's
+ * buffer as "file:line:column: message" lines. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "common/util.h"
+#include "diagnose/rules_load.h"
+#include "diagnose/yamlev.h"
+
+#define RULE_FILE_MAX (4u << 20)
+#define SCALAR_MAX 65536
+#define LIST_MAX 1000
+
+struct loader {
+    struct yev y;
+    const char *file;
+    struct rules_acc *acc;
+};
+
+void rules_error(struct rules_acc *acc, const char *file, size_t line, size_t col,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    errors_vadd(acc->err, &acc->nerrors, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+#define lerr(L, m, ...) yev_error(&(L)->y, m, __VA_ARGS__)
+#define next(L) yev_next(&(L)->y)
+#define skip_node(L) yev_skip(&(L)->y)
+
+static char *scalar_dup(struct loader *L)
+{
+    if (L->y.ev.data.scalar.length > SCALAR_MAX) {
+        lerr(L, L->y.ev.start_mark, "%s", "value too long (over 64 KiB)");
+        return NULL;
+    }
+    return strndup((const char *)L->y.ev.data.scalar.value, L->y.ev.data.scalar.length);
+}
+
+/* Reads a list of strings (the current event starts it). */
+static int read_list(struct loader *L, const char *key, char ***out, size_t *nout)
+{
+    if (L->y.ev.type != YAML_SEQUENCE_START_EVENT) {
+        lerr(L, L->y.ev.start_mark, "'%s' must be a list of strings", key);
+        return skip_node(L);
+    }
+    for (;;) {
+        if (next(L) < 0)
+            return -1;
+        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
+            return 0;
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "items of '%s' must be strings", key);
+            if (skip_node(L) < 0)
+                return -1;
+            continue;
+        }
+        if (*nout >= LIST_MAX) {
+            lerr(L, L->y.ev.start_mark, "too many items in '%s'", key);
+            continue;
+        }
+        char *s = scalar_dup(L);
+        char **np = s ? realloc(*out, (*nout + 1) * sizeof *np) : NULL;
+        if (!np) {
+            free(s);
+            continue;
+        }
+        *out = np;
+        np[(*nout)++] = s;
+    }
+}
+
+static const char *const keys[] = {"id", "category", "type", "role", "action", "match",
+                                   "explain", "priority", "examples", "counter_examples",
+                                   "literals", NULL};
+
+/* Stores one scalar field; returns -1 for an unknown key. */
+static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, int k)
+{
+    char **slot[] = {&r->id, &r->category, &r->type, NULL, &r->action, &r->pattern, &r->explain};
+    if (k == 7) { /* priority */
+        long v;
+        char *s = scalar_dup(L);
+        if (!s || parse_long(s, -1000, 1000, &v) < 0)
+            lerr(L, L->y.ev.start_mark, "%s", "priority must be an integer in -1000..1000");
+        else
+            r->priority = (int)v;
+        free(s);
+        return 0;
+    }
+    if (k == 3) {
+        char *s = scalar_dup(L);
+        r->role = s ? role_parse(s) : -1;
+        if (r->role < 0)
+            lerr(L, L->y.ev.start_mark, "unknown role '%s' (root, symptom, noise, progress)",
+                 s ? s : "");
+        free(s);
+        m->has_role = 1;
+        return 0;
+    }
+    free(*slot[k]);
+    *slot[k] = scalar_dup(L);
+    m->marks[k] = L->y.ev.start_mark;
+    m->quoted[k] = L->y.ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                   L->y.ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    return 0;
+}
+
+/* Reads one rule mapping (the current event is MAPPING_START). */
+static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
+{
+    unsigned seen = 0;
+    r->role = -1;
+    m->start = L->y.ev.start_mark;
+    r->line = (long)L->y.ev.start_mark.line + 1;
+    r->column = (long)L->y.ev.start_mark.column + 1;
+    for (;;) {
+        if (next(L) < 0)
+            return -1;
+        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
+            return 0;
+        if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "%s", "rule keys must be plain strings");
+            if (skip_node(L) < 0 || next(L) < 0 || skip_node(L) < 0)
+                return -1;
+            continue;
+        }
+        const char *key = (const char *)L->y.ev.data.scalar.value;
+        yaml_mark_t km = L->y.ev.start_mark;
+        int k = 0;
+        while (keys[k] && strcmp(keys[k], key))
+            k++;
+        if (!keys[k])
+            lerr(L, km, "unknown key '%s'", key);
+        else if (seen & (1u << k))
+            lerr(L, km, "duplicate key '%s'", key);
+        int known = keys[k] != NULL;
+        if (known)
+            seen |= 1u << k;
+        char kcopy[32];
+        snprintf(kcopy, sizeof kcopy, "%s", known ? keys[k] : "?");
+        if (next(L) < 0)
+            return -1;
+        if (!known) {
+            if (skip_node(L) < 0)
+                return -1;
+        } else if (k >= 8) {
+            char ***lists[] = {&r->examples, &r->counter, &r->literals};
+            size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals};
+            m->marks[k] = L->y.ev.start_mark;
+            if (read_list(L, kcopy, lists[k - 8], counts[k - 8]) < 0)
+                return -1;
+        } else if (L->y.ev.type != YAML_SCALAR_EVENT) {
+            lerr(L, L->y.ev.start_mark, "'%s' must be a string", kcopy);
+            if (skip_node(L) < 0)
+                return -1;
+        } else
+            set_scalar(L, r, m, k);
+    }
+}
+
+/* Parses the document: a sequence of rule mappings (or nothing). */
+static int read_doc(struct loader *L)
+{
+    if (next(L) < 0 || next(L) < 0) /* stream start, document start */
+        return -1;
+    if (L->y.ev.type == YAML_STREAM_END_EVENT)
+        return 0;
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type == YAML_SCALAR_EVENT && L->y.ev.data.scalar.length == 0)
+        return 0;
+    if (L->y.ev.type != YAML_SEQUENCE_START_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "a rule file must be a list of rules");
+        return -1;
+    }
+    for (;;) {
+        if (next(L) < 0)
+            return -1;
+        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
+            break;
+        if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
+            lerr(L, L->y.ev.start_mark, "%s", "each rule must be a mapping");
+            if (skip_node(L) < 0)
+                return -1;
+            continue;
+        }
+        struct rule_marks m;
+        struct rule *r = rules_acc_new(L->acc, &m);
+        if (!r)
+            return -1;
+        r->file = strdup(L->file);
+        if (read_rule(L, r, &m) < 0)
+            return -1;
+        rules_validate(L->acc, r, &m);
+    }
+    if (next(L) < 0 || next(L) < 0) /* document end, stream end */
+        return -1;
+    if (L->y.ev.type != YAML_STREAM_END_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "only one YAML document per rule file");
+        return -1;
+    }
+    return 0;
+}
+
+int rules_load_text(struct rules_acc *acc, const char *name, const char *text, size_t len)
+{
+    struct loader L = {.file = name, .acc = acc};
+    int rc = -1;
+    if (len > RULE_FILE_MAX) {
+        rules_error(acc, name, 0, 0, "file too large (over 4 MiB)");
+        return -1;
+    }
+    if (yev_open(&L.y, name, text, len, acc->err, &acc->nerrors) == 0)
+        rc = read_doc(&L);
+    yev_close(&L.y);
+    return rc;
+}
+
+int rules_load_file(struct rules_acc *acc, const char *path)
+{
+    size_t len = 0;
+    char *text = read_file_capped(path, RULE_FILE_MAX, &len);
+    if (!text) {
+        rules_error(acc, path, 0, 0, "cannot read: %s",
+                    errno == EFBIG ? "file too large (over 4 MiB)" : strerror(errno));
+        return -1;
+    }
+    int rc = rules_load_text(acc, path, text, len);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,379 @@
+/* ruleset: validates and compiles the rules read from YAML, derives their
+ * prefilter literals, fixes the order in which candidates are tried and
+ * builds the one Aho-Corasick index over all literals. Also finds the
+ * shipped rules directory and gives read-only views of rules. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "diagnose/rules_load.h"
+
+#define RULES_MAX 20000
+
+struct rule *rules_acc_new(struct rules_acc *acc, struct rule_marks *m)
+{
+    memset(m, 0, sizeof *m);
+    if (acc->n >= RULES_MAX)
+        return NULL;
+    if (acc->n == acc->cap) {
+        size_t nc = acc->cap ? acc->cap * 2 : 64;
+        struct rule *np = realloc(acc->rules, nc * sizeof *np);
+        if (!np)
+            return NULL;
+        acc->rules = np;
+        acc->cap = nc;
+    }
+    struct rule *r = &acc->rules[acc->n++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+void rule_clear(struct rule *r)
+{
+    free(r->id), free(r->category), free(r->type), free(r->action);
+    free(r->pattern), free(r->explain), free(r->file);
+    for (size_t i = 0; i < r->nexamples; i++)
+        free(r->examples[i]);
+    for (size_t i = 0; i < r->ncounter; i++)
+        free(r->counter[i]);
+    for (size_t i = 0; i < r->nliterals; i++)
+        free(r->literals[i]);
+    free(r->examples), free(r->counter), free(r->literals), free(r->plain);
+    if (r->re)
+        pcre2_code_free(r->re);
+    memset(r, 0, sizeof *r);
+}
+
+#define MERR(k, ...)                                                                    \
+    rules_error(acc, r->file, m->marks[k].line + 1, m->marks[k].column + 1, __VA_ARGS__)
+#define RERR(...) rules_error(acc, r->file, (size_t)r->line, (size_t)r->column, __VA_ARGS__)
+
+static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
+{
+    int code;
+    PCRE2_SIZE off;
+    r->re = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    if (!r->re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        size_t col = m->marks[5].column + 1 + (m->quoted[5] ? 1 : 0);
+        if (!strchr(r->pattern, '\n'))
+            col += off;
+        rules_error(acc, r->file, m->marks[5].line + 1, col,
+                    "invalid pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
+        return;
+    }
+    r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+    if (!strpbrk(r->pattern, "\\^$.|?*+()[]{}") && r->pattern[0]) {
+        r->plain = strdup(r->pattern);
+        r->plain_len = strlen(r->pattern);
+    }
+    for (int g = 0; g < NGROUPS; g++) {
+        int n = pcre2_substring_number_from_name(r->re, (PCRE2_SPTR)group_names[g]);
+        r->groups[g] = n > 0 ? n : 0;
+    }
+}
+
+static void check_vocabulary(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
+{
+    if (r->category && !category_valid(r->category))
+        MERR(1, "unknown category '%s'", r->category);
+    else if (r->category && r->type && !type_in_category(r->category, r->type))
+        MERR(2, "unknown type '%s' for category '%s'", r->type, r->category);
+    if (r->action && !action_valid(r->action))
+        MERR(4, "unknown action '%s' (restart, exclude_node, stop, ignore)", r->action);
+    if (r->role >= 0 && r->category) {
+        int quiet = r->role == ROLE_NOISE || r->role == ROLE_PROGRESS;
+        const char *want = quiet ? role_name(r->role) : NULL;
+        if (quiet && strcmp(r->category, want))
+            MERR(1, "a %s rule must have category '%s'", want, want);
+        else if (!quiet && (!strcmp(r->category, "noise") || !strcmp(r->category, "progress")))
+            MERR(1, "category '%s' needs role '%s'", r->category, r->category);
+        if (quiet && r->action && strcmp(r->action, "ignore"))
+            MERR(4, "a %s rule must have action 'ignore'", want);
+    }
+}
+
+void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
+{
+    static const char *const req[] = {"id", "category", "type", "role", "action", "match",
+                                      "explain"};
+    char *vals[] = {r->id, r->category, r->type, m->has_role ? "" : NULL, r->action,
+                    r->pattern, r->explain};
+    for (int k = 0; k < 7; k++)
+        if (!vals[k])
+            RERR("rule%s%s: missing '%s'", r->id ? " " : "", r->id ? r->id : "", req[k]);
+    if (r->nexamples == 0)
+        RERR("rule %s: needs at least one example", r->id ? r->id : "(no id)");
+    for (size_t i = 0; i < r->nliterals; i++)
+        if (!r->literals[i][0])
+            MERR(10, "%s", "literals must not be empty");
+    if (r->id && !r->id[0])
+        MERR(0, "%s", "empty id");
+    for (size_t i = 0; r->id && i + 1 < acc->n; i++) {
+        const struct rule *o = &acc->rules[i];
+        if (o->id && !strcmp(o->id, r->id))
+            MERR(0, "duplicate id '%s' (first at %s:%ld:%ld)", r->id, o->file, o->line,
+                 o->column);
+    }
+    check_vocabulary(acc, r, m);
+    if (r->pattern)
+        compile_pattern(acc, r, m);
+}
+
+/* Folds declared literals, or derives one from the pattern. */
+static int set_literals(struct rule *r)
+{
+    for (size_t i = 0; i < r->nliterals; i++) {
+        char *l = r->literals[i];
+        if (strlen(l) > RULE_MAX_LITERAL)
+            l[RULE_MAX_LITERAL] = '\0';
+        for (char *p = l; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    }
+    if (r->nliterals)
+        return 0;
+    char lit[RULE_MAX_LITERAL + 1];
+    if (!literal_derive(r->pattern, lit, sizeof lit))
+        return 0;
+    r->literals = malloc(sizeof *r->literals);
+    if (!r->literals || !(r->literals[0] = strdup(lit)))
+        return -1;
+    r->nliterals = 1;
+    return 0;
+}
+
+/* Candidate order: priority (higher first), then noise before root before
+ * symptom before progress, then file order. */
+static int order_cmp(const void *a, const void *b, void *base)
+{
+    const struct rule *rules = base;
+    const struct rule *x = &rules[*(const uint32_t *)a], *y = &rules[*(const uint32_t *)b];
+    static const int role_rank[] = {1, 2, 0, 3};
+    if (x->priority != y->priority)
+        return y->priority - x->priority;
+    if (x->role != y->role)
+        return role_rank[x->role] - role_rank[y->role];
+    return x < y ? -1 : x > y;
+}
+
+/* Builds the order, the always-run list and the automaton. */
+static int finalize(struct ruleset *rs)
+{
+    size_t nlit = 0, k = 0;
+    rs->by_order = malloc((rs->n + 1) * sizeof *rs->by_order);
+    rs->always = malloc((rs->n + 1) * sizeof *rs->always);
+    if (!rs->by_order || !rs->always)
+        return -1;
+    for (size_t i = 0; i < rs->n; i++) {
+        struct rule *r = &rs->rules[i];
+        uint32_t caps = 0;
+        if (set_literals(r) < 0)
+            return -1;
+        nlit += r->nliterals;
+        r->cat_rank = category_rank(r->category);
+        pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &caps);
+        if (caps > rs->max_captures)
+            rs->max_captures = caps;
+        rs->by_order[i] = (uint32_t)i;
+    }
+    qsort_r(rs->by_order, rs->n, sizeof *rs->by_order, order_cmp, rs->rules);
+    for (size_t o = 0; o < rs->n; o++) {
+        struct rule *r = &rs->rules[rs->by_order[o]];
+        r->order = (uint32_t)o;
+        if (!r->nliterals)
+            rs->always[rs->nalways++] = (uint32_t)o;
+    }
+    char **lits = malloc((nlit + 1) * sizeof *lits);
+    uint32_t *owner = malloc((nlit + 1) * sizeof *owner);
+    uint8_t *exact = malloc(nlit + 1);
+    if (lits && owner && exact)
+        for (size_t i = 0; i < rs->n; i++)
+            for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
+                /* Noise rules only run beside a failure candidate, and then
+                 * their regex decides: their anchors need no verification. */
+                exact[k] = rs->rules[i].role != ROLE_NOISE;
+                lits[k] = rs->rules[i].literals[j];
+                owner[k++] = rs->rules[i].order;
+            }
+    rs->ac = lits && owner && exact ? ac_build(lits, owner, exact, k) : NULL;
+    free(lits);
+    free(owner);
+    free(exact);
+    return rs->ac ? 0 : -1;
+}
+
+static int is_rule_file(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && ((n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+                              (n > 4 && !strcmp(name + n - 4, ".yml")));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads a file, or every rule file of a directory in name order. */
+static void load_path(struct rules_acc *acc, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        rules_error(acc, path, 0, 0, "cannot read: %s", strerror(errno));
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rules_load_file(acc, path);
+        return;
+    }
+    DIR *d = opendir(path);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < 10000) {
+        if (!is_rule_file(e->d_name))
+            continue;
+        char **np = realloc(names, (n + 1) * sizeof *np);
+        if (!np)
+            break;
+        names = np;
+        if (asprintf(&names[n], "%s/%s", path, e->d_name) >= 0)
+            n++;
+    }
+    if (!d)
+        rules_error(acc, path, 0, 0, "cannot read: %s", strerror(errno));
+    else
+        closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        rules_load_file(acc, names[i]);
+        free(names[i]);
+    }
+    free(names);
+}
+
+int ruleset_default_dir(char *out, size_t outlen)
+{
+    const char *env = getenv("ENDURE_RULES_DIR");
+    struct stat st;
+    if (env && *env) {
+        snprintf(out, outlen, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const rel[] = {"../share/endure/rules", "../rules", "../../rules"};
+    for (size_t i = 0; i < 3; i++) {
+        char cand[PATH_MAX + 32], real[PATH_MAX];
+        snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, real)) {
+            snprintf(out, outlen, "%s", real);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Turns what acc accumulated into a ruleset (or frees it on errors). */
+static int build(struct ruleset **out, struct rules_acc *acc, struct buf *err)
+{
+    struct ruleset *rs = NULL;
+    if (acc->nerrors || !(rs = calloc(1, sizeof *rs)))
+        goto fail;
+    rs->rules = acc->rules;
+    rs->n = acc->n;
+    acc->rules = NULL;
+    if (finalize(rs) < 0) {
+        buf_puts(err, "endure: out of memory building the rule index\n");
+        goto fail;
+    }
+    *out = rs;
+    return 0;
+fail:
+    for (size_t i = 0; i < acc->n && acc->rules; i++)
+        rule_clear(&acc->rules[i]);
+    free(acc->rules);
+    ruleset_free(rs);
+    return -1;
+}
+
+int ruleset_load(struct ruleset **out, const char *const *paths, size_t npaths, struct buf *err)
+{
+    struct rules_acc acc = {.err = err};
+    char dir[PATH_MAX];
+    *out = NULL;
+    if (npaths == 0) {
+        if (ruleset_default_dir(dir, sizeof dir) < 0) {
+            buf_puts(err, "endure: cannot find the shipped rules (set ENDURE_RULES_DIR)\n");
+            return -1;
+        }
+        load_path(&acc, dir);
+    }
+    for (size_t i = 0; i < npaths; i++)
+        load_path(&acc, paths[i]);
+    return build(out, &acc, err);
+}
+
+int ruleset_load_text(struct ruleset **out, const char *name, const char *text, size_t len,
+                      struct buf *err)
+{
+    struct rules_acc acc = {.err = err};
+    *out = NULL;
+    rules_load_text(&acc, name, text, len);
+    return build(out, &acc, err);
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        rule_clear(&rs->rules[i]);
+    free(rs->rules);
+    free(rs->always);
+    free(rs->by_order);
+    ac_free(rs->ac);
+    free(rs);
+}
+
+size_t ruleset_count(const struct ruleset *rs)
+{
+    return rs->n;
+}
+
+size_t ruleset_always_count(const struct ruleset *rs)
+{
+    return rs->nalways;
+}
+
+void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
+{
+    const struct rule *r = &rs->rules[i];
+    *o = (struct rule_info){
+        .id = r->id, .category = r->category, .type = r->type, .role = role_name(r->role),
+        .action = r->action, .pattern = r->pattern, .explain = r->explain, .file = r->file,
+        .line = r->line, .column = r->column, .priority = r->priority,
+        .examples = (const char *const *)r->examples, .nexamples = r->nexamples,
+        .counter_examples = (const char *const *)r->counter, .ncounter_examples = r->ncounter,
+        .literals = (const char *const *)r->literals, .nliterals = r->nliterals};
+}
+
+long ruleset_find(const struct ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (!strcmp(rs->rules[i].id, id))
+            return (long)i;
+    return -1;
+}

@@ -1,0 +1,194 @@
+/* verdict: picks the root cause from the events of all streams.
+ * Roots decide; symptoms only when there is no root. Among them, events
+ * whose time lies within VERDICT_WINDOW_S of the earliest count as
+ * simultaneous (clocks of nodes are not trusted to be closer than that) and
+ * are ranked by rule priority, then category (infrastructure, framework,
+ * script, hang, unknown), then time, then arrival order. The time of an
+ * event is the controller's "arrival" when present, else its "ts"; events
+ * without either are always in the window. See docs/diagnose.md. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "diagnose/internal.h"
+
+static double ev_time(const json_t *ev)
+{
+    json_t *a = json_object_get(ev, "arrival");
+    if (json_is_number(a))
+        return json_number_value(a);
+    json_t *t = json_object_get(ev, "ts");
+    return json_is_number(t) ? json_number_value(t) : NAN;
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static int role_is(const json_t *ev, const char *role)
+{
+    const char *r = sget(ev, "role");
+    return r && !strcmp(r, role);
+}
+
+/* Returns 1 when a ranks before b. */
+static int better(const json_t *a, size_t ia, const json_t *b, size_t ib)
+{
+    json_int_t pa = json_integer_value(json_object_get(a, "priority"));
+    json_int_t pb = json_integer_value(json_object_get(b, "priority"));
+    if (pa != pb)
+        return pa > pb;
+    const char *ca = sget(a, "category"), *cb = sget(b, "category");
+    int ra = ca ? category_rank(ca) : 99, rb = cb ? category_rank(cb) : 99;
+    if (ra != rb)
+        return (unsigned)ra < (unsigned)rb;
+    double ta = ev_time(a), tb = ev_time(b);
+    if (!isnan(ta) && !isnan(tb) && ta != tb)
+        return ta < tb;
+    if (isnan(ta) != isnan(tb))
+        return !isnan(ta);
+    return ia < ib;
+}
+
+/* A number-looking string as an integer, other strings as they are. */
+static json_t *fact(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (!s)
+        return json_is_integer(v) ? json_incref((json_t *)v) : json_null();
+    size_t n = strlen(s);
+    int num = n > 0 && n < 10;
+    for (size_t i = 0; i < n && num; i++)
+        num = isdigit((unsigned char)s[i]);
+    return num ? json_integer(strtol(s, NULL, 10)) : json_string(s);
+}
+
+static json_t *culprit(const json_t *ev)
+{
+    json_t *g = json_object_get(ev, "groups");
+    const char *cat = sget(ev, "category");
+    int infra = cat && !strcmp(cat, "infrastructure");
+    json_t *host = json_object_get(g, "host"), *rank = json_object_get(g, "rank");
+    if (!host && infra)
+        host = json_object_get(ev, "node");
+    if (!rank && infra)
+        rank = json_object_get(ev, "rank");
+    return json_pack("{s:o,s:o,s:o}", "host", fact(host), "rank", fact(rank), "gpu",
+                     fact(json_object_get(g, "gpu")));
+}
+
+static int has_culprit(const json_t *c)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)c, k, v) if (!json_is_null(v)) return 1;
+    return 0;
+}
+
+static json_t *base(const char *cat, const char *type, const char *action, double conf,
+                    const char *explain)
+{
+    return json_pack("{s:s,s:s,s:{s:n,s:n,s:n},s:s,s:n,s:f,s:n,s:[],s:s}", "category", cat,
+                     "type", type, "culprit", "host", "rank", "gpu", "action", action, "rule",
+                     "confidence", conf, "key_line", "evidence", "explanation", explain);
+}
+
+static json_t *unknown_verdict(const json_t *ff)
+{
+    json_t *v = base("unknown", "unknown", "restart", 0.0,
+                     "No rule matched the output of the failed job. The last lines of the "
+                     "first rank to fail are shown as evidence; read them, and consider "
+                     "adding a rule.");
+    json_t *tail = json_object_get(ff, "tail");
+    if (json_is_array(tail))
+        json_object_set_new(v, "evidence", json_deep_copy(tail));
+    json_t *file = json_object_get(ff, "file");
+    size_t n = json_array_size(tail);
+    if (file || n)
+        json_object_set_new(v, "key_line",
+                            json_pack("{s:O?,s:n,s:O?}", "file", file, "line", "text",
+                                      n ? json_array_get(tail, n - 1) : NULL));
+    return v;
+}
+
+/* Finds the deciding event: index into events, or -1. *competing is set
+ * when another candidate in the window has a different type. */
+static long pick(const json_t *events, const char *role, int *competing)
+{
+    size_t n = json_array_size(events);
+    double t0 = NAN;
+    long best = -1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(events, i);
+        double t = ev_time(e);
+        if (role_is(e, role) && !isnan(t) && (isnan(t0) || t < t0))
+            t0 = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(events, i);
+        double t = ev_time(e);
+        if (!role_is(e, role) || (!isnan(t) && !isnan(t0) && t > t0 + VERDICT_WINDOW_S))
+            continue;
+        if (best >= 0) {
+            const char *ta = sget(e, "failure_type"),
+                       *tb = sget(json_array_get(events, (size_t)best), "failure_type");
+            if (ta && tb && strcmp(ta, tb))
+                *competing = 1;
+        }
+        if (best < 0 || better(e, i, json_array_get(events, (size_t)best), (size_t)best))
+            best = (long)i;
+    }
+    return best;
+}
+
+json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs)
+{
+    int competing = 0, root = 1;
+    long i = pick(events, "root", &competing);
+    if (i < 0) {
+        root = 0;
+        i = pick(events, "symptom", &competing);
+    }
+    if (i < 0)
+        return first_failure ? unknown_verdict(first_failure)
+                             : base("none", "success", "none", 0.7,
+                                    "No failure was found in the logs.");
+    const json_t *e = json_array_get(events, (size_t)i);
+    const char *rule = sget(e, "rule");
+    long ri = rs && rule ? ruleset_find(rs, rule) : -1;
+    const char *explain = ri >= 0 ? rs->rules[ri].explain : sget(e, "explain");
+    json_t *c = culprit(e);
+    int pct = (root ? 80 : 40) + (has_culprit(c) ? 10 : 0) - (competing ? 20 : 0);
+    double conf = pct / 100.0;
+    json_t *ev = json_object_get(e, "evidence");
+    return json_pack("{s:O?,s:O?,s:o,s:O?,s:O?,s:f,s:{s:O?,s:O?,s:O?},s:o,s:s}", "category",
+                     json_object_get(e, "category"), "type", json_object_get(e, "failure_type"),
+                     "culprit", c, "action", json_object_get(e, "action"), "rule",
+                     json_object_get(e, "rule"), "confidence", conf, "key_line", "file",
+                     json_object_get(e, "file"), "line", json_object_get(e, "line"), "text", json_object_get(e, "text"),
+                     "evidence", json_is_array(ev) ? json_deep_copy(ev) : json_array(),
+                     "explanation", explain ? explain : "");
+}
+
+/* A culprit field as text ("" for null). */
+static void field(const json_t *v, char *out, size_t n)
+{
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(out, n, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+int verdict_signature(const json_t *verdict, char *out, size_t outlen)
+{
+    const json_t *c = json_object_get(verdict, "culprit");
+    char host[128], rank[32], gpu[64];
+    field(json_object_get(c, "host"), host, sizeof host);
+    field(json_object_get(c, "rank"), rank, sizeof rank);
+    field(json_object_get(c, "gpu"), gpu, sizeof gpu);
+    const char *type = sget(verdict, "type"), *rule = sget(verdict, "rule");
+    int n = snprintf(out, outlen, "%s|%s|%s|%s|%s", type ? type : "", rule ? rule : "", host, rank,
+                     gpu);
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}

@@ -1,0 +1,38 @@
+/* yamlev: the small layer over libyaml's event parser shared by the rule
+ * loader and the policy loader: positioned error messages
+ * ("file:line:column: message", capped in number), reading events with
+ * aliases rejected (no alias bombs), skipping whole nodes. */
+#ifndef ENDURE_DIAGNOSE_YAMLEV_H
+#define ENDURE_DIAGNOSE_YAMLEV_H
+#include <stdarg.h>
+#include <yaml.h>
+#include "common/buf.h"
+
+#define YEV_ERRORS_MAX 200
+
+struct yev {
+    const char *file;
+    yaml_parser_t p;
+    yaml_event_t ev;   /* the current event (valid after yev_next returned 0) */
+    int have, init;
+    struct buf *err;   /* messages go here */
+    int *nerrors;      /* and are counted here */
+};
+
+/* Appends "file:line:col: message\n" to err and counts it (line 0: the
+ * file as a whole); past YEV_ERRORS_MAX only counts. */
+void errors_vadd(struct buf *err, int *n, const char *file, size_t line, size_t col,
+                 const char *fmt, va_list ap);
+/* Starts parsing text (not copied: it must outlive y). */
+int yev_open(struct yev *y, const char *file, const char *text, size_t len, struct buf *err,
+             int *nerrors);
+void yev_close(struct yev *y);
+/* An error at a YAML position. */
+void yev_error(struct yev *y, yaml_mark_t m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Next event; -1 on a parse error or an alias (reported). */
+int yev_next(struct yev *y);
+/* Skips the node that starts with the current event. */
+int yev_skip(struct yev *y);
+
+#endif

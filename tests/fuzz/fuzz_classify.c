@@ -1,0 +1,50 @@
+/* libFuzzer target: the line classifier (prefix stripping, prefilter,
+ * PCRE2 under limits, traceback state, event building with UTF-8
+ * sanitising) on arbitrary bytes split into lines, with the shipped rules
+ * ($ENDURE_RULES_DIR, default rules/) or the unit-test rules. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/diagnose.h"
+#include "diagnose/prefix.h"
+
+static struct ruleset *rs;
+
+static void on_event(void *ctx, json_t *ev)
+{
+    char *s = json_dumps(ev, 0); /* must always be valid JSON */
+    if (!s)
+        abort();
+    free(s);
+    (void)ctx;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!rs) {
+        struct buf err;
+        const char *paths[] = {getenv("ENDURE_RULES_DIR") ? getenv("ENDURE_RULES_DIR") : "rules",
+                               "tests/data/rules-unit/basic.yaml"};
+        buf_init(&err, 1 << 20);
+        if (ruleset_load(&rs, paths, 1, &err) < 0 && ruleset_load(&rs, paths + 1, 1, &err) < 0)
+            abort();
+        buf_free(&err);
+    }
+    struct classifier *c = classifier_new(rs);
+    const char *p = (const char *)data, *end = p + size;
+    long n = 0;
+    while (p <= end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        struct prefix_info pi;
+        prefix_parse(p, len, &pi);
+        classifier_set_ts(c, pi.ts >= 0 ? pi.ts : -2);
+        classifier_line(c, p + pi.skip, len - pi.skip, ++n, on_event, NULL);
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    classifier_finish(c, on_event, NULL);
+    classifier_free(c);
+    return 0;
+}

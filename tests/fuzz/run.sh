@@ -1,0 +1,32 @@
+#!/bin/bash
+# Builds the libFuzzer targets of tests/fuzz (clang, -fsanitize=fuzzer,
+# address,undefined; the diagnose and common sources are compiled in
+# directly) and runs each for FUZZ_SECONDS (default 20) from its seed corpus.
+# Used by `make fuzz`; not part of `make test`. Exit non-zero on a crash.
+set -eu
+cd "$(dirname "$0")/../.."
+SECS=${FUZZ_SECONDS:-20}
+OUT=${FUZZ_BUILD:-build/fuzz}
+mkdir -p "$OUT"
+PKGS="libpcre2-8 zlib jansson yaml-0.1 libcrypto"
+CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
+SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c"
+status=0
+for t in rules classify prefix; do
+    echo "== fuzz_$t: build"
+    clang $CFLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRCS $LIBS
+    work="$OUT/corpus-$t"
+    mkdir -p "$work"
+    echo "== fuzz_$t: run ${SECS}s"
+    if ! "$OUT/fuzz_$t" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "$work" "tests/fuzz/corpus/$t" > "$OUT/fuzz_$t.log" 2>&1; then
+        echo "FAIL fuzz_$t (see $OUT/fuzz_$t.log)"
+        tail -n 30 "$OUT/fuzz_$t.log"
+        status=1
+    else
+        grep -E "stat::number_of_executed_units|Done" "$OUT/fuzz_$t.log" | tail -n 2
+        echo "PASS fuzz_$t"
+    fi
+done
+exit $status

@@ -1,0 +1,66 @@
+/* Unit test: the zero-copy splitter of mapped files gives exactly the lines
+ * and flags of the common line splitter, on random input with '\r', '\n'
+ * and over-long lines, whatever the chunking of the latter. */
+#include <stdlib.h>
+#include "tests/unit/harness.h"
+#include "common/buf.h"
+#include "diagnose/mapsplit.h"
+
+static void rec(void *ctx, const char *line, size_t len, unsigned flags)
+{
+    struct buf *b = ctx;
+    buf_printf(b, "%u:%zu:", flags, len);
+    buf_append(b, line, len);
+    buf_puts(b, "|");
+}
+
+TEST(diag_mapsplit_matches_linesplit)
+{
+    static const char alphabet[] = "ab\r\n\r\nxyz";
+    char data[3000];
+    srand(12345);
+    for (int round = 0; round < 300; round++) {
+        size_t n = (size_t)(rand() % (int)sizeof data);
+        for (size_t i = 0; i < n; i++)
+            data[i] = rand() % 7 == 0 ? alphabet[rand() % 9] : (char)('a' + rand() % 3);
+        if (round % 3 == 0)
+            memset(data, 'L', n / 2); /* a long line */
+        size_t cap = 1 + (size_t)(rand() % 40);
+        struct buf a, b;
+        buf_init(&a, 1 << 20);
+        buf_init(&b, 1 << 20);
+        struct linesplit ls;
+        linesplit_init(&ls, cap);
+        for (size_t i = 0; i < n;) {
+            size_t k = 1 + (size_t)(rand() % 50);
+            k = k > n - i ? n - i : k;
+            linesplit_feed(&ls, data + i, k, rec, &a);
+            i += k;
+        }
+        linesplit_finish(&ls, rec, &a);
+        linesplit_free(&ls);
+        mapsplit(data, n, cap, rec, &b);
+        struct buf c;
+        buf_init(&c, 1 << 20);
+        linesplit_init(&ls, cap);
+        for (size_t i = 0; i < n;) { /* the chunked in-place splitter */
+            size_t k = 1 + (size_t)(rand() % 200);
+            k = k > n - i ? n - i : k;
+            hybrid_feed(&ls, data + i, k, rec, &c);
+            i += k;
+        }
+        linesplit_finish(&ls, rec, &c);
+        linesplit_free(&ls);
+        int same = a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len)) && a.len == c.len &&
+                   (!a.len || !memcmp(a.p, c.p, a.len));
+        if (!same && c.p)
+            fprintf(stderr, "  hybrid: %s\n", c.p);
+        buf_free(&c);
+        if (!same)
+            fprintf(stderr, "  round %d cap %zu:\n  lines: %s\n  map:   %s\n", round, cap,
+                    a.p ? a.p : "", b.p ? b.p : "");
+        buf_free(&a);
+        buf_free(&b);
+        CHECK(same);
+    }
+}

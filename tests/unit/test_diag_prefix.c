@@ -1,0 +1,81 @@
+/* Unit tests of the rank-prefix parser: every prefix kind, stacking,
+ * and lines that only look like prefixes. */
+#include "tests/unit/harness.h"
+#include "diagnose/prefix.h"
+
+static struct prefix_info parse(const char *s)
+{
+    struct prefix_info p;
+    prefix_parse(s, strlen(s), &p);
+    return p;
+}
+
+static const char *rest(const char *s)
+{
+    struct prefix_info p;
+    prefix_parse(s, strlen(s), &p);
+    return s + p.skip;
+}
+
+TEST(diag_prefix_rank_labels)
+{
+    struct prefix_info p = parse("[rank3]: RuntimeError: boom");
+    CHECK(p.rank == 3 && p.local_rank == -1);
+    CHECK_STR(rest("[rank3]: RuntimeError: boom"), "RuntimeError: boom");
+    p = parse("[default5]:Traceback (most recent call last):");
+    CHECK(p.local_rank == 5 && p.rank == -1);
+    CHECK_STR(rest("[default5]:Traceback (most recent call last):"),
+              "Traceback (most recent call last):");
+    p = parse("12: KeyError: 'lr'");
+    CHECK(p.rank == 12);
+    CHECK_STR(rest("12: KeyError: 'lr'"), "KeyError: 'lr'");
+    p = parse("[n1:7] step 5");
+    CHECK(p.rank == 7);
+    CHECK_STR(p.node, "n1");
+    CHECK_STR(rest("[n1:7] step 5"), "step 5");
+}
+
+TEST(diag_prefix_timestamps)
+{
+    struct prefix_info p = parse("2024-01-01T00:00:10.5Z [rank1]: x");
+    CHECK(p.ts == 1704067210.5);
+    CHECK(p.rank == 1);
+    CHECK_STR(rest("2024-01-01T00:00:10.5Z [rank1]: x"), "x");
+    p = parse("[2024-01-01 00:00:00,250] torch.distributed.elastic: failed");
+    CHECK(p.ts == 1704067200.25);
+    CHECK_STR(rest("[2024-01-01 00:00:00,250] torch.distributed.elastic: failed"),
+              "torch.distributed.elastic: failed");
+    p = parse("2024-01-01 01:00:00+01:00 - INFO - hi");
+    CHECK(p.ts == 1704067200.0);
+    CHECK_STR(rest("2024-01-01 01:00:00+01:00 - INFO - hi"), "INFO - hi");
+    p = parse("Jan  2 03:04:05 gpu-node-17 kernel: NVRM: Xid (PCI:0000:3b:00): 79");
+    CHECK_STR(p.host, "gpu-node-17");
+    CHECK(p.ts == 86400 + 3 * 3600 + 4 * 60 + 5);
+    CHECK_STR(rest("Jan  2 03:04:05 gpu-node-17 kernel: NVRM: Xid"), "kernel: NVRM: Xid");
+}
+
+TEST(diag_prefix_nccl_host_gpu_not_stripped)
+{
+    const char *l = "gpu-node-3:12345:12399 [6] NCCL WARN NET/IB : Got completion with error 12";
+    struct prefix_info p = parse(l);
+    CHECK_STR(p.host, "gpu-node-3");
+    CHECK(p.gpu == 6);
+    CHECK(p.skip == 0);
+    p = parse("[rank2]: node1:1:2 [0] NCCL INFO Init");
+    CHECK(p.rank == 2 && p.gpu == 0);
+    CHECK_STR(p.host, "node1");
+}
+
+TEST(diag_prefix_lookalikes_untouched)
+{
+    static const char *const lines[] = {
+        "12:00:00 start", "[W socket.cpp:601] warning", "[rank]: x", "2024-13-01 00:00:00 x",
+        "step 12: loss 3", "", "[", "Jan", "[host: 1] x", "[n1:2]x", "123456789: x",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct prefix_info p = parse(lines[i]);
+        if (p.skip != 0 || p.rank != -1)
+            fprintf(stderr, "  '%s' parsed as skip %zu rank %ld\n", lines[i], p.skip, p.rank);
+        CHECK(p.skip == 0 && p.rank == -1 && p.ts < 0);
+    }
+}

@@ -1,0 +1,145 @@
+/* Unit tests of verdict_pick: a root beats louder symptoms, the earliest
+ * root wins outside the window, priority and category decide inside it,
+ * clock skew within the window, culprits, unknown with tail evidence, clean
+ * logs give success. */
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static json_t *ev(const char *rule, const char *cat, const char *type, const char *role,
+                  int prio, double ts, const char *node, int rank)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:{},s:s,s:i,s:s,s:i,s:s,s:i,s:f}", "rule", rule,
+                     "category", cat, "failure_type", type, "role", role, "action", "restart",
+                     "priority", prio, "groups", "node", node, "rank", rank, "file", "log",
+                     "line", 1, "text", rule, "seq", 0, "ts", ts);
+}
+
+static const char *vs(json_t *v, const char *k)
+{
+    return json_string_value(json_object_get(v, k));
+}
+
+TEST(diag_verdict_root_beats_louder_symptoms)
+{
+    json_t *evs = json_array();
+    for (int r = 0; r < 50; r++)
+        json_array_append_new(evs, ev("nccl.timeout", "infrastructure", "nccl_timeout",
+                                      "symptom", 5, 90.0 + r, "n1", r));
+    json_array_append_new(evs, ev("ecc", "infrastructure", "ecc_error", "root", 0, 100.0, "n3",
+                                  17));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "ecc_error");
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(json_string_value(json_object_get(c, "host")), "n3"); /* infra: node and rank */
+    CHECK(json_integer_value(json_object_get(c, "rank")) == 17);
+    CHECK(json_real_value(json_object_get(v, "confidence")) == 0.9);
+    json_decref(v);
+    json_decref(evs);
+}
+
+TEST(diag_verdict_earliest_root_wins_outside_window)
+{
+    json_t *evs = json_array();
+    json_array_append_new(evs, ev("late", "infrastructure", "ecc_error", "root", 50, 110.0, "n1", 0));
+    json_array_append_new(evs, ev("early", "script", "key_error", "root", 0, 100.0, "n2", 1));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "rule"), "early");
+    /* A script error does not blame the node. */
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    json_decref(evs);
+}
+
+TEST(diag_verdict_clock_skew_window_ranks_by_priority_then_category)
+{
+    json_t *evs = json_array();
+    /* The script error looks 1.5 s earlier (skewed clock): within the window
+     * the infrastructure root wins on category. */
+    json_array_append_new(evs, ev("script", "script", "key_error", "root", 0, 100.0, "n2", 1));
+    json_array_append_new(evs, ev("infra", "infrastructure", "ecc_error", "root", 0, 101.5, "n1", 0));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "rule"), "infra");
+    CHECK(json_real_value(json_object_get(v, "confidence")) < 0.9); /* competing types */
+    json_decref(v);
+    /* Priority beats category inside the window. */
+    json_array_append_new(evs, ev("prio", "framework", "cuda_oom", "root", 9, 101.0, "n1", 0));
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "rule"), "prio");
+    json_decref(v);
+    /* The controller's arrival order overrides node clocks. */
+    json_object_set_new(json_array_get(evs, 0), "arrival", json_real(5.0));
+    json_object_set_new(json_array_get(evs, 1), "arrival", json_real(9.0));
+    json_object_set_new(json_array_get(evs, 2), "arrival", json_real(9.5));
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "rule"), "script");
+    json_decref(v);
+    json_decref(evs);
+}
+
+TEST(diag_verdict_symptoms_only_and_group_culprit)
+{
+    json_t *evs = json_array();
+    json_t *e = ev("nccl", "infrastructure", "nccl_timeout", "symptom", 0, 1.0, "n1", 4);
+    json_object_set_new(json_object_get(e, "groups"), "host", json_string("gpu-9"));
+    json_object_set_new(json_object_get(e, "groups"), "gpu", json_string("0000:3b:00"));
+    json_array_append_new(evs, e);
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "nccl_timeout");
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(json_string_value(json_object_get(c, "host")), "gpu-9");
+    CHECK_STR(json_string_value(json_object_get(c, "gpu")), "0000:3b:00");
+    CHECK(json_real_value(json_object_get(v, "confidence")) == 0.5);
+    json_decref(v);
+    json_decref(evs);
+}
+
+TEST(diag_verdict_unknown_and_success)
+{
+    json_t *evs = json_array();
+    json_t *ff = json_pack("{s:s,s:i,s:s,s:[s,s]}", "node", "n1", "rank", 2, "file", "r2.log",
+                           "tail", "loading shard 7", "Segmentation fault (core dumped)");
+    json_t *v = verdict_pick(evs, ff, NULL);
+    CHECK_STR(vs(v, "category"), "unknown");
+    CHECK_STR(vs(v, "action"), "restart");
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 2);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "Segmentation fault (core dumped)");
+    CHECK(json_real_value(json_object_get(v, "confidence")) == 0.0);
+    json_decref(v);
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "category"), "none");
+    CHECK_STR(vs(v, "type"), "success");
+    CHECK_STR(vs(v, "action"), "none");
+    CHECK(json_is_null(json_object_get(v, "rule")));
+    json_decref(v);
+    json_decref(ff);
+    json_decref(evs);
+}
+
+TEST(diag_verdict_explanation_from_ruleset)
+{
+    struct buf err;
+    struct ruleset *rs = diag_load(UNIT_RULES, &err);
+    CHECK(rs != NULL);
+    json_t *evs = json_array();
+    json_array_append_new(evs, ev("test.ecc", "infrastructure", "ecc_error", "root", 10, 1.0, "n1", 0));
+    json_t *v = verdict_pick(evs, NULL, rs);
+    CHECK_STR(vs(v, "explanation"), "The GPU reported an uncorrectable ECC error.");
+    json_decref(v);
+    json_decref(evs);
+    ruleset_free(rs);
+    buf_free(&err);
+}
+
+TEST(diag_verdict_signature)
+{
+    json_t *evs = json_array();
+    json_array_append_new(evs, ev("ecc", "infrastructure", "ecc_error", "root", 0, 1.0, "n3", 17));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    char sig[256], small[8];
+    CHECK(verdict_signature(v, sig, sizeof sig) == 0);
+    CHECK_STR(sig, "ecc_error|ecc|n3|17|");
+    CHECK(verdict_signature(v, small, sizeof small) == -1);
+    json_decref(v);
+    json_decref(evs);
+}
