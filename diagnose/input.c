@@ -12,7 +12,6 @@
 #include <zlib.h>
 #include "common/lines.h"
 #include "diagnose/internal.h"
-#include "diagnose/mapsplit.h"
 
 #define WALK_DEPTH 4
 #define READ_CHUNK (1024 * 1024)
@@ -231,7 +230,7 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
         }
         first = 0;
         *bytes_out += (size_t)n;
-        hybrid_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
+        linesplit_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
     }
     linesplit_finish(&ls, on_line, &r);
     int zerr = Z_OK;

@@ -6,13 +6,14 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdint.h>
+#include "common/text.h"
 #include "diagnose/diagnose.h"
 
 #define RULE_MATCH_LIMIT 100000 /* pcre2 match limit per line and rule */
 #define RULE_DEPTH_LIMIT 2000   /* pcre2 depth limit (interpreter only) */
 #define RULE_MIN_LITERAL 3      /* shorter derived literals are not used */
 #define RULE_MAX_LITERAL 32     /* literals are cut to this many bytes */
-#define EVENT_TEXT_MAX 1024
+#define EVENT_TEXT_MAX TEXT_MAX
 
 enum role { ROLE_ROOT, ROLE_SYMPTOM, ROLE_NOISE, ROLE_PROGRESS };
 enum { GROUP_HOST, GROUP_RANK, GROUP_GPU, GROUP_STEP, GROUP_LOSS, NGROUPS };
@@ -79,9 +80,6 @@ size_t ac_states(const struct ac *a);
 struct classifier;
 int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len);
 
-/* event.c: sanitised, capped UTF-8 copy of s (U+FFFD for invalid bytes and
- * NUL); out must hold EVENT_TEXT_MAX + 4 bytes; returns the length. */
-size_t utf8_sanitize(const char *s, size_t len, char *out, size_t max);
-json_t *json_text(const char *s, size_t len);   /* json string of a sanitised copy */
+/* utf8_sanitize, json_text: common/text.h */
 
 #endif

@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "launcher/agent_int.h"
 #include "checkpoint/ckpt.h"
+#include "diagnose/diagnose.h"
 #include "launcher/spawn.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -345,6 +346,7 @@ out:
         ranks_free(&a);
     }
     agent_ckpt_close(&a, a.exit_rc == 0);
+    ruleset_free(a.rs);
     json_decref(a.unreaped);
     console_close(&a.console, 1000);
     msgconn_close(&a.conn);

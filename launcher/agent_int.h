@@ -23,6 +23,7 @@ struct stream {
     int fd;                 /* pipe read end, -1 once closed */
     int on_console;
     struct linesplit split;
+    struct classifier *cls;   /* NULL without a rule set */
 };
 
 struct rank {
@@ -51,7 +52,11 @@ struct agent {
     struct rank *ranks;
     int nranks, nalive;
     int64_t monitor_ms, next_monitor;
-    struct progress *progress;
+    struct progress *progress;   /* --progress-regex only; else the rules */
+    struct ruleset *rs;          /* loaded at the first start, kept */
+    long long seq;               /* this agent's order of its events */
+    int events_sent;             /* this attempt */
+    long long events_dropped;
     int progress_pending;
     int64_t progress_sent_at;
     /* stopping */
@@ -81,6 +86,13 @@ void ranks_stop_tick(struct agent *a);
 void ranks_monitor(struct agent *a);
 void ranks_free(struct agent *a);
 void ranks_signal(struct agent *a, int sig);
+
+/* agent_diag.c */
+int agent_diag_start(struct agent *a, const json_t *start, struct buf *err);
+void agent_diag_stream(struct agent *a, struct stream *s);
+int agent_diag_line(struct stream *s, const char *line, size_t len);
+void agent_diag_finish(struct stream *s);
+json_t *agent_log_tail(const char *path, int maxlines);
 
 /* agent_ckpt.c */
 int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err);

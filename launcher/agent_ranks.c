@@ -67,6 +67,8 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
     struct agent *a = s->a;
     (void)flags;
     s->r->lineno++;
+    if (agent_diag_line(s, line, len))
+        a->progress_pending = 1;
     if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
         a->progress_pending = 1;
     if (s->on_console)
@@ -152,6 +154,7 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const json_t *star
         ss[i]->r = r;
         ss[i]->on_console = shown && !(bits & (1 << i));
         linesplit_init(&ss[i]->split, LINE_CAP_DEFAULT);
+        agent_diag_stream(a, ss[i]);
     }
     return 0;
 }
@@ -184,7 +187,11 @@ int ranks_start(struct agent *a, json_t *start)
         buf_printf(&err, "cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
-    if (progress_new(&a->progress, jstr(start, "progress_regex"), &err) < 0)
+    if (agent_diag_start(a, start, &err) < 0)
+        goto out;
+    /* progress: the rules' progress lines, and a regex when one was given
+     * (or when there are no rules) */
+    if ((jstr(start, "progress_regex") || !a->rs) && progress_new(&a->progress, jstr(start, "progress_regex"), &err) < 0)
         goto out;
     if (agent_ckpt_start(a, start, &err) < 0)
         goto out;

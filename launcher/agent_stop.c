@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/util.h"
+#include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 #include "launcher/spawn.h"
 
@@ -29,12 +30,24 @@ static void report_exit(struct agent *a, struct rank *r, int st)
      * classified before the controller decides */
     ranks_read(a, &r->out);
     ranks_read(a, &r->err);
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:f}", "type", "exit", "attempt", a->attempt, "rank",
-                          r->global_rank, "local_rank", r->local_rank, "ts", wall_time());
+    agent_diag_finish(&r->out);
+    agent_diag_finish(&r->err);
+    if (a->progress_pending && !a->stopping) { /* the controller hears of progress before the exit */
+        agent_send(a, json_pack("{s:s,s:i}", "type", "progress", "attempt", a->attempt));
+        a->progress_pending = 0;
+    }
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:f,s:s}", "type", "exit", "attempt", a->attempt, "rank",
+                          r->global_rank, "local_rank", r->local_rank, "ts", wall_time(), "file", r->log_rel);
     if (WIFEXITED(st))
         json_object_set_new(m, "code", json_integer(WEXITSTATUS(st)));
     else
         json_object_set_new(m, "signal", json_integer(WTERMSIG(st)));
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/rank-%d.log", json_string_value(json_object_get(a->start, "node_dir")),
+                 r->global_rank);
+        json_object_set_new(m, "tail", agent_log_tail(path, 20));
+    }
     agent_send(a, m);
 }
 
@@ -184,6 +197,7 @@ void ranks_free(struct agent *a)
             if (ss[k]->fd >= 0)
                 close(ss[k]->fd);
             linesplit_free(&ss[k]->split);
+            classifier_free(ss[k]->cls);
         }
         if (r->log_fd >= 0) {
             fsync(r->log_fd);
@@ -195,6 +209,11 @@ void ranks_free(struct agent *a)
     a->nranks = a->nalive = 0;
     progress_free(a->progress);
     a->progress = NULL;
+    if (a->events_dropped) {
+        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "events_dropped", "attempt", a->attempt, "events",
+                                (json_int_t)a->events_dropped));
+        a->events_dropped = 0;
+    }
     json_decref(a->start);
     a->start = NULL;
     a->attempt = -1;

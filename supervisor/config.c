@@ -133,6 +133,22 @@ STR_SETTER(set_rdzv_endpoint, rdzv_endpoint)
 STR_SETTER(set_rdzv_conf, rdzv_conf)
 STR_SETTER(set_progress, progress_regex)
 STR_SETTER(set_ckpt_dir, ckpt_dir)
+STR_SETTER(set_policy, policy)
+
+static int set_rules(struct run_config *c, const char *v, struct buf *err)
+{
+    if (c->nrules == MAX_RULE_PATHS)
+        return bad(err, "rules", v, "too many --rules");
+    c->rules[c->nrules] = strdup(v);
+    return c->rules[c->nrules++] ? 0 : -1;
+}
+
+static int set_no_default_rules(struct run_config *c, const char *v, struct buf *err)
+{
+    (void)v, (void)err;
+    c->no_default_rules = 1;
+    return 0;
+}
 STR_SETTER(set_stage_dir, stage_dir)
 
 static int set_keep_every(struct run_config *c, const char *v, struct buf *err)
@@ -344,6 +360,9 @@ static const struct opt opts[] = {
     {"healthy-after", 0, 1, set_healthy_after},
     {"progress-regex", 0, 1, set_progress},
     {"forward-signals", 0, 1, set_signals},
+    {"rules", 0, 1, set_rules},
+    {"no-default-rules", 0, 0, set_no_default_rules},
+    {"policy", 0, 1, set_policy},
     {"ckpt-dir", 0, 1, set_ckpt_dir},
     {"stage-dir", 0, 1, set_stage_dir},
     {"keep", 0, 1, set_keep},
@@ -493,6 +512,10 @@ static int finish(struct run_config *c, struct buf *err)
         buf_printf(err, "--node-rank with --nnodes > 1 needs a fixed --master-port shared by every node");
         return -1;
     }
+    if (c->no_default_rules && !c->nrules) {
+        buf_printf(err, "--no-default-rules needs at least one --rules PATH");
+        return -1;
+    }
     if (!c->ncmd) {
         buf_printf(err, "no training script or command given (see endure run --help)");
         return -1;
@@ -543,7 +566,7 @@ void config_free(struct run_config *c)
 {
     char **strs[] = {&c->log_dir, &c->redirects, &c->tee, &c->local_ranks_filter, &c->master_addr,
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
-                     &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir};
+                     &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -551,6 +574,9 @@ void config_free(struct run_config *c)
     for (int i = 0; i < c->nnodes_list; i++)
         free(c->nodes[i]);
     c->nnodes_list = 0;
+    for (int i = 0; i < c->nrules; i++)
+        free(c->rules[i]);
+    c->nrules = 0;
     for (int i = 0; c->cmd && i < c->ncmd; i++)
         free(c->cmd[i]);
     free(c->cmd);

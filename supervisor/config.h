@@ -9,6 +9,7 @@
 
 #define MAX_NODES 256
 #define MAX_SIGNALS 16
+#define MAX_RULE_PATHS 32
 
 struct run_config {
     /* torchrun-compatible */
@@ -41,6 +42,11 @@ struct run_config {
     int signals[MAX_SIGNALS];
     int nsignals;
     char *python;              /* $PYTHON_EXEC, default python3 */
+    /* diagnosis (diagnose/diagnose.h) */
+    char *rules[MAX_RULE_PATHS];   /* --rules, repeatable: extend the shipped set */
+    int nrules;
+    int no_default_rules;
+    char *policy;                  /* --policy FILE */
     /* checkpoints (checkpoint/ckpt.h) */
     char *ckpt_dir;            /* NULL: no checkpoint handling */
     char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<node> */

@@ -65,6 +65,12 @@ void config_usage(void)
 "  --forward-signals LIST    signals forwarded to the ranks before a stop (default\n"
 "                            INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at once\n"
 "\n"
+"diagnosis flags (see README.md, \"Failure diagnosis\"):\n"
+"  --rules PATH              a rule file or directory added to the shipped rules\n"
+"                            (repeatable); checked at start, a bad rule exits 2\n"
+"  --no-default-rules        use only the --rules given\n"
+"  --policy FILE             per-type/per-category overrides of the rules' actions\n"
+"\n"
 "checkpoint flags (see README.md, \"Checkpoints\"):\n"
 "  --ckpt-dir DIR            durable checkpoint directory; enables asynchronous\n"
 "                            checkpoints: ranks get ENDURE_CKPT_STAGE and ENDURE_CKPT_DIR\n"
@@ -115,6 +121,11 @@ json_t *config_to_json(const struct run_config *c)
                      "healthy_after_ms", (json_int_t)c->healthy_after_ms,
                      "progress_regex", c->progress_regex, "forward_signals", sigs,
                      "python", c->python, "cmd", cmd);
+    json_t *rules = json_array();
+    for (int i = 0; i < c->nrules; i++)
+        json_array_append_new(rules, json_string(c->rules[i]));
+    json_object_set_new(j, "diagnosis", json_pack("{s:o,s:b,s:s?}", "rules", rules, "default_rules",
+                                                  !c->no_default_rules, "policy", c->policy));
     json_object_set_new(j, "checkpoint",
                         json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i}", "ckpt_dir", c->ckpt_dir, "stage_dir",
                                   c->stage_dir, "keep", c->keep, "keep_every", (json_int_t)c->keep_every,

@@ -168,6 +168,11 @@ int controller_run(struct run_config *cfg)
     c->run_start = now_ms();
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
     int rc = EXIT_FAILED;
+    if (ctl_diag_setup(c, &err) < 0) {
+        fprintf(stderr, "endure run: %s", err.p ? err.p : "cannot load the rules\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
     if (make_run_dir(c, &err) < 0) {
         log_error("%s", err.p ? err.p : "cannot create the run directory");
         rc = EXIT_USAGE;
@@ -208,6 +213,7 @@ out:
     free(c->hist);
     json_decref(c->resume);
     json_decref(c->persisted);
+    ctl_diag_free(c);
     buf_free(&err);
     return rc;
 }

@@ -79,7 +79,7 @@ void agents_accept(struct ctl *c)
     }
 }
 
-static struct node *node_by_name(struct ctl *c, const char *name)
+struct node *node_by_name(struct ctl *c, const char *name)
 {
     for (int i = 0; name && i < c->nnodes; i++)
         if (!strcmp(c->nodes[i].name, name))
@@ -179,6 +179,12 @@ static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
     } else if (!strcmp(type, "log_error")) {
         journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "error",
                                                        json_object_get(m, "error")));
+    } else if (!strcmp(type, "event")) {
+        if (current)
+            ctl_diag_event(c, json_object_get(m, "event"));
+    } else if (!strcmp(type, "events_dropped")) {
+        journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
+                                                            "events", json_object_get(m, "events")));
     } else if (!strcmp(type, "ckpt")) {
         ctl_ckpt_event(c, n, json_object_get(m, "event"));
     } else if (!strcmp(type, "spawn_error")) {
@@ -286,6 +292,23 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
         attempt_fail(c, &f);
     } else {
         attempt_on_stopped(c, n);
+    }
+}
+
+/* Excludes a healthy node that a diagnosis blames: never used again in this
+ * run; its agent is told to shut down. */
+void node_exclude(struct ctl *c, struct node *n, const char *why)
+{
+    if (n->state == NODE_LOST || n->state == NODE_EXCLUDED)
+        return;
+    n->state = NODE_EXCLUDED;
+    log_error("node %s excluded from this run: %s", n->name, why);
+    journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
+    if (n->conn.fd >= 0) {
+        json_t *m = json_pack("{s:s,s:b,s:i,s:i}", "type", "stop", "shutdown", 1, "signal", SIGKILL, "grace_ms", 0);
+        msgconn_send(&n->conn, m);
+        json_decref(m);
+        msgconn_flush(&n->conn);
     }
 }
 

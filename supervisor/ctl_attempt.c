@@ -75,13 +75,13 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o?}", "type", "start",
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o?,s:O?}", "type", "start",
                           "attempt", c->attempt, "nproc", cfg->nproc, "group_rank", n->group_rank, "node_dir",
                           dir, "cwd", cwd, "cmd", command_json(cfg), "redirects", cfg->redirects,
                           "local_ranks_filter", cfg->local_ranks_filter, "progress_regex", cfg->progress_regex,
                           "monitor_ms", (json_int_t)cfg->monitor_interval_ms, "stop_timeout_ms",
                           (json_int_t)cfg->stop_timeout_ms, "kill_timeout_ms", (json_int_t)cfg->kill_timeout_ms,
-                          "env", base_env(c, n->group_rank, nnodes, n->name), "ckpt", ctl_ckpt_start_config(c));
+                          "env", base_env(c, n->group_rank, nnodes, n->name), "ckpt", ctl_ckpt_start_config(c), "rules", c->rule_paths);
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
     agents_send(c, n, m);
 }
@@ -98,8 +98,9 @@ void attempt_maybe_start(struct ctl *c)
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)
         starting += c->nodes[i].state == NODE_STARTING;
-    if (starting && c->attempt < 0 && healthy < cfg->nnodes_max)
-        return; /* first attempt: wait for every agent or the agent timeout */
+    if (starting && c->attempt < 0)
+        return; /* first attempt: wait for every agent (spares too, so that the
+                 * active nodes follow the --nodes order) or the agent timeout */
     int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
     if (healthy < need) {
         if (starting)
@@ -128,6 +129,7 @@ void attempt_maybe_start(struct ctl *c)
     }
     c->state = C_RUNNING;
     c->saving = c->exited = 0;
+    ctl_diag_attempt_reset(c);
     c->attempt_start = c->last_progress = now_ms();
     c->progressed = 0;
     memset(&c->fail, 0, sizeof c->fail);

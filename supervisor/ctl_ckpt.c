@@ -87,6 +87,7 @@ static void maybe_complete(struct ctl *c, const char *tag, json_t *t)
     }
     buf_free(&err);
     json_object_set_new(t, "complete", json_true());
+    c->ckpt_completed = 1;
     journal_event(&c->j, "ckpt_complete", json_pack("{s:s,s:I,s:O,s:i}", "tag", tag, "step", (json_int_t)step,
                                                        "nodes", nodes, "world_size", c->world_size));
     json_t *pruned = json_array();

@@ -98,6 +98,7 @@ void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
             begin_stop(c, SIGTERM, "success"); /* reaps any leftover grandchildren */
         return;
     }
+    ctl_diag_note_exit(c, n, m);
     struct failure f = {.kind = F_RANK, .rank = rank, .code = -1, .sig = -1};
     snprintf(f.node, sizeof f.node, "%s", n->name);
     if (code) {
@@ -131,6 +132,17 @@ static void decide(struct ctl *c)
     }
     if (c->fail.not_retryable)
         return ctl_finish(c, EXIT_NOT_RETRYABLE, c->fail.what);
+    struct node *culprit = NULL;
+    char why[700];
+    const char *act = ctl_diag_decide(c, &culprit, why, sizeof why);
+    if (c->nhist)
+        c->hist[c->nhist - 1].f = c->fail; /* with its verdict */
+    if (!strcmp(act, "stop"))
+        return ctl_finish(c, EXIT_NOT_RETRYABLE, why);
+    if (culprit) {
+        snprintf(why, sizeof why, "diagnosed %s", c->fail.verdict);
+        node_exclude(c, culprit, why);
+    }
     int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
     if (ctl_healthy_nodes(c) < need) {
         char why[160];

@@ -43,6 +43,7 @@ struct failure {
     int code, sig;              /* exit code or signal, -1 when none */
     double at;                  /* seconds since the attempt started */
     char what[512];
+    char verdict[256];          /* "category/type (rule)" once diagnosed */
     int not_retryable;
     char exclude[MAX_NODES];    /* nodes to exclude (by index) */
 };
@@ -81,6 +82,14 @@ struct ctl {
     struct attempt_log *hist;   /* one per attempt */
     int nhist;
     int64_t run_start;
+    /* diagnosis (ctl_diag.c) */
+    struct ruleset *rs;         /* NULL: no rules found, diagnosis off */
+    struct policy *policy;
+    json_t *rule_paths;         /* absolute paths the agents load */
+    json_t *events;             /* this attempt's match events, arrival order */
+    json_t *first_failure;      /* {"node","rank","file","tail"} */
+    char last_signature[512];   /* root cause of the previous failed attempt */
+    int ckpt_completed;         /* a checkpoint completed in this attempt */
     /* checkpoints (ctl_ckpt.c) */
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
@@ -102,6 +111,16 @@ void agents_reap(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_shutdown(struct ctl *c);
 void node_lost(struct ctl *c, struct node *n, const char *why);
+void node_exclude(struct ctl *c, struct node *n, const char *why);
+struct node *node_by_name(struct ctl *c, const char *name);
+
+/* ctl_diag.c */
+int ctl_diag_setup(struct ctl *c, struct buf *err);
+void ctl_diag_attempt_reset(struct ctl *c);
+void ctl_diag_event(struct ctl *c, json_t *ev);
+void ctl_diag_note_exit(struct ctl *c, struct node *n, json_t *m);
+const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
+void ctl_diag_free(struct ctl *c);
 
 /* ctl_ckpt.c */
 void ctl_ckpt_startup(struct ctl *c);

@@ -16,7 +16,8 @@ void ctl_summary(struct ctl *c)
             continue;
         int64_t until = i + 1 < c->nhist ? c->hist[i + 1].started_ms : (h->ended_ms ? h->ended_ms : end);
         lost += until - h->started_ms;
-        fprintf(stderr, "  attempt %d: %s, %.1fs after it started\n", i, h->f.what, h->f.at);
+        fprintf(stderr, "  attempt %d: %s, %.1fs after it started%s%s\n", i, h->f.what, h->f.at,
+                h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict);
     }
     fprintf(stderr, "  time lost to failures: %.1fs (failed attempts, their stops and back-offs)\n",
             (double)lost / 1000.0);

@@ -3,9 +3,10 @@
 # full disk under the log directory, junk on the agent port.
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
-run_endure --max-restarts 0 "$T/missing.py"
-expect_rc 1
+run_endure "$T/missing.py"
+expect_rc 3
 grep -q "can't open file" "$RUN/attempt-0/node0/rank-0.log" || fail "python's error not in the log"
+grep -q "diagnosis: script/file_not_found" "$ERR" || fail "a missing script is not diagnosed as file_not_found"
 run_endure -- /etc/passwd
 expect_rc 3
 grep -q "cannot exec '/etc/passwd': Permission denied" "$ERR" || fail "exec error not named: $(cat "$ERR")"

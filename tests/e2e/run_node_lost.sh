@@ -14,6 +14,8 @@ expect_rc 0
 expect_count 1 node_lost node=n2
 expect_count 1 node_excluded node=n2
 expect_count 1 failure kind=node_lost node=n2
+[ "$(field attempt_start spares attempt=0)" = 1 ] || fail "n3 should be the spare of attempt 0"
+[ -d "$RUN/attempt-0/n3" ] && fail "the spare ran in attempt 0 (active nodes must follow --nodes)"
 [ -f "$RUN/attempt-1/n3/rank-2.log" ] || fail "the spare n3 did not take group rank 1"
 [ -e "$RUN/attempt-1/n2" ] && fail "the excluded node was used again"
 grep -q "step 40" "$RUN/attempt-1/n3/rank-3.log" || fail "spare did not finish"

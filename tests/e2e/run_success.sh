@@ -34,5 +34,6 @@ expect_count 1 run_start
 expect_count 1 attempt_start
 expect_count 4 rank_exit code=0
 expect_count 1 run_end exit_code=0
+[ "$(field attempt_start spares)" = 0 ] || fail "spares"
 grep -q "ended: every rank finished successfully (exit 0)" "$ERR" || fail "summary"
 check_no_leftovers

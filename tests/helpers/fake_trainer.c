@@ -96,7 +96,7 @@ static void flood(long bytes, int line_len)
 int main(int argc, char **argv)
 {
     int steps = 5, step_ms = 20, code = 3, ignore_term = 0;
-    const char *fail = NULL, *sig = NULL, *hang = NULL, *spawn = NULL;
+    const char *fail = NULL, *sig = NULL, *hang = NULL, *spawn = NULL, *say = NULL, *say_rank = "-1";
     int fail_step = 2, sig_no = SIGSEGV, escape = 0, awkward = 0, print_env = 0, heartbeat = 0;
     long flood_bytes = 0;
     int line_len = 100, quiet = 0, ignore_int = 0;
@@ -123,6 +123,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--heartbeat")) heartbeat = 1;     /* touch the heartbeat file, no progress lines */
         else if (!strcmp(a, "--quiet")) quiet = 1;             /* nothing on stderr */
         else if (!strcmp(a, "--ignore-int")) ignore_int = 1;
+        else if (!strcmp(a, "--say")) say = v, i++;            /* a line printed at --at-step */
+        else if (!strcmp(a, "--say-rank")) say_rank = v, i++;  /* R[@A] that prints it (default: all) */
         else { fprintf(stderr, "fake_trainer: unknown flag %s\n", a); return 2; }
     }
     signal(SIGTERM, ignore_term ? SIG_IGN : on_term);
@@ -148,6 +150,8 @@ int main(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "rank %d attempt %d starting\n", rank, attempt);
     for (int s = 1; s <= steps; s++) {
+        if (s == fail_step && say && matches(say_rank))
+            fprintf(stderr, "%s\n", say);
         if (s == fail_step && matches(hang)) {
             printf("rank %d hanging\n", rank);
             for (;;)

@@ -1,8 +1,8 @@
-/* event: text helpers for events: a capped copy of a log line that is valid
- * UTF-8 (jansson rejects anything else) with invalid bytes and NULs replaced
- * by U+FFFD. */
+/* text: log lines made fit for JSON: a capped copy that is valid UTF-8
+ * (jansson rejects anything else) with invalid bytes and NULs replaced by
+ * U+FFFD (see text.h). */
+#include "common/text.h"
 #include <string.h>
-#include "diagnose/internal.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -53,7 +53,7 @@ size_t utf8_sanitize(const char *in, size_t len, char *out, size_t max)
 
 json_t *json_text(const char *s, size_t len)
 {
-    char tmp[EVENT_TEXT_MAX + 4];
-    size_t n = utf8_sanitize(s, len, tmp, EVENT_TEXT_MAX);
+    char tmp[TEXT_MAX + 4];
+    size_t n = utf8_sanitize(s, len, tmp, TEXT_MAX);
     return json_stringn(tmp, n);
 }

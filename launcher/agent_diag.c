@@ -1,0 +1,113 @@
+/* agent_diag: the agent's side of failure diagnosis. Every line of every
+ * rank goes through the rule engine (diagnose/diagnose.h) in the agent, so
+ * the controller never needs the full log stream: matches of root and
+ * symptom rules go upstream as events, progress rules feed hang detection.
+ * Also the tail of a failed rank's log, the evidence when no rule matched. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "common/text.h"
+#include "diagnose/diagnose.h"
+#include "launcher/agent_int.h"
+
+#define AGENT_MAX_EVENTS 2000 /* per attempt; the rest are counted */
+#define TAIL_BYTES 8192
+
+/* Loads the rule set named by the start message once per agent. */
+int agent_diag_start(struct agent *a, const json_t *start, struct buf *err)
+{
+    const json_t *paths = json_object_get(start, "rules");
+    a->events_sent = 0;
+    if (a->rs || !json_is_array(paths))
+        return 0;
+    size_t n = json_array_size(paths);
+    const char **p = calloc(n + 1, sizeof *p);
+    if (!p)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        p[i] = json_string_value(json_array_get(paths, i));
+    int rc = ruleset_load(&a->rs, p, n, err);
+    free(p);
+    return rc;
+}
+
+void agent_diag_stream(struct agent *a, struct stream *s)
+{
+    if (!a->rs)
+        return;
+    s->cls = classifier_new(a->rs);
+    if (s->cls)
+        classifier_set_source(s->cls, a->node, s->r->global_rank, s->r->log_rel);
+}
+
+static void on_event(void *ctx, json_t *ev)
+{
+    struct stream *s = ctx;
+    struct agent *a = s->a;
+    json_object_set_new(ev, "seq", json_integer(++a->seq));
+    if (a->events_sent >= AGENT_MAX_EVENTS) {
+        a->events_dropped++;
+        return;
+    }
+    a->events_sent++;
+    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "event", "attempt", a->attempt, "event", ev));
+}
+
+/* Classifies one line; returns 1 when it shows progress. */
+int agent_diag_line(struct stream *s, const char *line, size_t len)
+{
+    if (!s->cls)
+        return 0;
+    return (classifier_line(s->cls, line, len, s->r->lineno, on_event, s) & CLS_PROGRESS) != 0;
+}
+
+/* End of a stream: an exception held back (a chained one might follow) is
+ * delivered now. */
+void agent_diag_finish(struct stream *s)
+{
+    if (s->cls)
+        classifier_finish(s->cls, on_event, s);
+}
+
+/* The last lines (at most maxlines, of the last 8 KiB) of a log file, as
+ * JSON strings; an empty array when the file cannot be read. */
+json_t *agent_log_tail(const char *path, int maxlines)
+{
+    json_t *out = json_array();
+    char buf[TAIL_BYTES];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return out;
+    off_t end = lseek(fd, 0, SEEK_END), start = end > TAIL_BYTES ? end - TAIL_BYTES : 0;
+    ssize_t n = end > 0 ? pread(fd, buf, (size_t)(end - start), start) : 0;
+    close(fd);
+    if (n <= 0)
+        return out;
+    /* walk back over maxlines line ends, skipping a trailing one */
+    ssize_t i = n;
+    while (i > 0 && (buf[i - 1] == '\n' || buf[i - 1] == '\r'))
+        i--;
+    ssize_t stop = i;
+    int lines = 0;
+    while (i > 0 && lines < maxlines) {
+        if (buf[i - 1] == '\n' && ++lines == maxlines)
+            break;
+        i--;
+    }
+    if (i == 0 && start > 0) { /* the first line is cut: drop it */
+        while (i < stop && buf[i] != '\n')
+            i++;
+        i++;
+    }
+    while (i < stop) {
+        char *nl = memchr(buf + i, '\n', (size_t)(stop - i));
+        size_t len = nl ? (size_t)(nl - (buf + i)) : (size_t)(stop - i);
+        size_t shown = len && buf[i + len - 1] == '\r' ? len - 1 : len;
+        json_array_append_new(out, json_text(buf + i, shown));
+        i += (ssize_t)len + 1;
+    }
+    return out;
+}

@@ -1,0 +1,237 @@
+/* ctl_diag: the controller's side of failure diagnosis. It loads and checks
+ * the rules at start (the agents classify with the same files), collects the
+ * agents' match events of the attempt, and when the attempt failed picks the
+ * root cause (verdict_pick), writes attempt-<N>/failure.json, journals and
+ * prints the verdict, and turns it into an action with the policy: restart,
+ * exclude the culprit node, or stop (not worth retrying; also a crash loop:
+ * the same root cause twice with no progress in between). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/util.h"
+#include "diagnose/diagnose.h"
+#include "supervisor/ctl_int.h"
+
+#define MAX_EVENTS 10000
+
+static int add_path(struct ctl *c, const char *p, struct buf *err)
+{
+    char abs[PATH_MAX];
+    if (!realpath(p, abs)) {
+        buf_printf(err, "--rules %s: cannot read it", p);
+        return -1;
+    }
+    json_array_append_new(c->rule_paths, json_string(abs));
+    return 0;
+}
+
+/* Loads the rules the agents will use (so that a bad rule file is a usage
+ * error here, not a failure on every node) and the policy. */
+int ctl_diag_setup(struct ctl *c, struct buf *err)
+{
+    const struct run_config *cfg = c->cfg;
+    char dir[PATH_MAX];
+    c->rule_paths = json_array();
+    c->events = json_array();
+    if (!cfg->no_default_rules) {
+        if (ruleset_default_dir(dir, sizeof dir) == 0)
+            add_path(c, dir, err);
+        else if (!cfg->nrules)
+            log_warn("no shipped rules found (set ENDURE_RULES_DIR or --rules): failures are not "
+                     "diagnosed, progress is the default regex");
+    }
+    for (int i = 0; i < cfg->nrules; i++)
+        if (add_path(c, cfg->rules[i], err) < 0)
+            return -1;
+    size_t n = json_array_size(c->rule_paths);
+    if (n) {
+        const char **p = calloc(n, sizeof *p);
+        if (!p)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            p[i] = json_string_value(json_array_get(c->rule_paths, i));
+        int rc = ruleset_load(&c->rs, p, n, err);
+        free(p);
+        if (rc < 0)
+            return -1;
+    } else {
+        json_decref(c->rule_paths);
+        c->rule_paths = NULL;
+    }
+    if (cfg->policy && policy_load(&c->policy, cfg->policy, err) < 0)
+        return -1;
+    return 0;
+}
+
+void ctl_diag_attempt_reset(struct ctl *c)
+{
+    json_array_clear(c->events);
+    json_decref(c->first_failure);
+    c->first_failure = NULL;
+    c->ckpt_completed = 0;
+}
+
+void ctl_diag_event(struct ctl *c, json_t *ev)
+{
+    if (!json_is_object(ev) || json_array_size(c->events) >= MAX_EVENTS)
+        return;
+    json_t *e = json_deep_copy(ev);
+    json_object_set_new(e, "arrival", json_real(wall_time()));
+    json_array_append_new(c->events, e);
+}
+
+/* The first rank to fail: its log's last lines are the evidence when no
+ * rule matched. */
+void ctl_diag_note_exit(struct ctl *c, struct node *n, json_t *m)
+{
+    json_t *code = json_object_get(m, "code");
+    if (c->first_failure || (code && json_integer_value(code) == 0))
+        return;
+    c->first_failure = json_pack("{s:s,s:O,s:O?,s:O?}", "node", n->name, "rank", json_object_get(m, "rank"),
+                                 "file", json_object_get(m, "file"), "tail", json_object_get(m, "tail"));
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static int undiagnosed(const json_t *v)
+{
+    return !strcmp(jstr(v, "category"), "unknown") || !strcmp(jstr(v, "category"), "none");
+}
+
+/* What the controller itself saw, for failures no rule explains. */
+static void own_knowledge(struct ctl *c, json_t *v)
+{
+    if (c->fail.kind == F_AGENT && undiagnosed(v)) {
+        json_object_set_new(v, "category", json_string("infrastructure"));
+        json_object_set_new(v, "type", json_string("node_failure"));
+        json_object_set_new(v, "action", json_string("exclude_node"));
+        json_object_set_new(v, "culprit", json_pack("{s:s,s:n,s:n}", "host", c->fail.node, "rank", "gpu"));
+        json_object_set_new(v, "confidence", json_real(0.6));
+        char ex[700];
+        snprintf(ex, sizeof ex, "%s. The node's agent stopped answering or died, so its ranks are gone: the "
+                 "node is excluded and a spare takes its place. Check the node's health (kernel log, "
+                 "memory, network) before returning it to the pool.", c->fail.what);
+        json_object_set_new(v, "explanation", json_string(ex));
+    } else if (c->fail.kind == F_HANG && undiagnosed(v)) {
+        json_object_set_new(v, "category", json_string("hang"));
+        json_object_set_new(v, "type", json_string("hang"));
+        json_object_set_new(v, "action", json_string("restart"));
+        json_object_set_new(v, "confidence", json_real(0.5));
+        char ex[700];
+        snprintf(ex, sizeof ex, "%s. No rank printed a progress line or touched its heartbeat file; "
+                 "a collective waiting on a dead peer, a deadlock or a stuck filesystem are the usual "
+                 "causes. The ranks were stopped and the job restarts; dump stacks (py-spy, faulthandler) "
+                 "if it repeats.", c->fail.what);
+        json_object_set_new(v, "explanation", json_string(ex));
+    }
+}
+
+static void print_verdict(struct ctl *c, const json_t *v, const char *act)
+{
+    const json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
+    char where[256] = "";
+    const char *names[] = {"host", "rank", "gpu"};
+    for (int i = 0; i < 3; i++) {
+        json_t *x = json_object_get(cul, names[i]);
+        if (!x || json_is_null(x))
+            continue;
+        size_t l = strlen(where);
+        if (json_is_string(x))
+            snprintf(where + l, sizeof where - l, " %s %s", names[i], json_string_value(x));
+        else
+            snprintf(where + l, sizeof where - l, " %s %lld", names[i], (long long)json_integer_value(x));
+    }
+    fprintf(stderr, "endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
+            jstr(v, "category"), jstr(v, "type"), where[0] ? ", culprit" : "", where, act,
+            json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
+            json_number_value(json_object_get(v, "confidence")));
+    if (*jstr(v, "explanation"))
+        fprintf(stderr, "  why: %s\n", jstr(v, "explanation"));
+    if (json_is_object(key))
+        fprintf(stderr, "  key line: %s:%lld: %s\n", jstr(key, "file"),
+                (long long)json_integer_value(json_object_get(key, "line")), jstr(key, "text"));
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(v, "evidence"), i, e) {
+        if (i == 0)
+            fprintf(stderr, "  evidence:\n");
+        if (i == 8) {
+            fprintf(stderr, "    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
+            break;
+        }
+        fprintf(stderr, "    %s\n", json_string_value(e) ? json_string_value(e) : "");
+    }
+}
+
+/* The node to exclude for a verdict: the culprit host when it names a node
+ * of the pool, else the node that printed the key line. */
+static struct node *culprit_node(struct ctl *c, const json_t *v)
+{
+    struct node *n = node_by_name(c, json_string_value(json_object_get(json_object_get(v, "culprit"), "host")));
+    if (n)
+        return n;
+    const char *file = jstr(json_object_get(v, "key_line"), "file"); /* attempt-N/<node>/rank-R.log */
+    const char *a = strchr(file, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+    char name[130];
+    if (!a || !b || (size_t)(b - a - 1) >= sizeof name)
+        return NULL;
+    snprintf(name, sizeof name, "%.*s", (int)(b - a - 1), a + 1);
+    return node_by_name(c, name);
+}
+
+/* The verdict of the failed attempt and its action ("restart",
+ * "exclude_node" with *exclude set, or "stop" with why filled in). */
+const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen)
+{
+    *exclude = NULL;
+    json_t *v = verdict_pick(c->events, c->first_failure, c->rs);
+    if (!v)
+        return "restart";
+    own_knowledge(c, v);
+    const char *act = c->policy ? policy_action(c->policy, v) : jstr(v, "action");
+    if (!act || !*act || !strcmp(act, "ignore") || !strcmp(act, "none"))
+        act = "restart";
+    char sig[512] = "";
+    verdict_signature(v, sig, sizeof sig);
+    snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (rule %s)", jstr(v, "category"), jstr(v, "type"),
+             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none");
+    if (strcmp(act, "stop") && sig[0] && !strcmp(sig, c->last_signature) && !c->progressed && !c->ckpt_completed) {
+        act = "stop";
+        snprintf(why, whylen, "crash loop: the same root cause (%s) twice with no progress in between",
+                 c->fail.verdict);
+    } else if (!strcmp(act, "stop")) {
+        snprintf(why, whylen, "not worth retrying: %s", c->fail.verdict);
+    }
+    snprintf(c->last_signature, sizeof c->last_signature, "%s", sig);
+    if (!strcmp(act, "exclude_node"))
+        *exclude = culprit_node(c, v);
+    json_t *copy = json_deep_copy(v);
+    json_object_set_new(copy, "decided_action", json_string(act));
+    journal_event(&c->j, "verdict", json_pack("{s:i,s:o}", "attempt", c->attempt, "verdict", copy));
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/attempt-%d", c->run_dir, c->attempt);
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!s || mkdir_p(path, 0755) < 0 || (strcat(path, "/failure.json"), write_file_durable(path, s, strlen(s))) < 0)
+        log_warn("cannot write %s", path);
+    free(s);
+    print_verdict(c, v, act);
+    /* the policy's strings may live in v: return a static one */
+    const char *ret = !strcmp(act, "stop") ? "stop" : !strcmp(act, "exclude_node") ? "exclude_node" : "restart";
+    json_decref(v);
+    return ret;
+}
+
+void ctl_diag_free(struct ctl *c)
+{
+    ruleset_free(c->rs);
+    policy_free(c->policy);
+    json_decref(c->rule_paths);
+    json_decref(c->events);
+    json_decref(c->first_failure);
+}
