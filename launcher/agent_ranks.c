@@ -17,8 +17,8 @@
 #include "launcher/env.h"
 #include "launcher/spawn.h"
 
-#define READ_CHUNK 65536
-#define READ_BUDGET (1u << 20) /* bytes per stream per loop turn, for fairness */
+#define READ_CHUNK (1u << 20)  /* a whole pipe (spawn.c) per read: fewer system calls */
+#define READ_BUDGET (4u << 20) /* bytes per stream per loop turn, for fairness */
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -91,7 +91,7 @@ static void log_write(struct agent *a, struct rank *r, const char *data, size_t 
 
 void ranks_read(struct agent *a, struct stream *s)
 {
-    char chunk[READ_CHUNK];
+    static char chunk[READ_CHUNK]; /* the agent reads on one thread */
     size_t budget = READ_BUDGET;
     while (s->fd >= 0 && budget) {
         ssize_t n = read(s->fd, chunk, sizeof chunk);

@@ -19,6 +19,11 @@ failed=0
 failures=()
 only=${TEST_ONLY:-}
 
+# leftovers TAG: pids of processes started with ENDURE_TEST_TAG=TAG
+leftovers() {
+    grep -lsxz "ENDURE_TEST_TAG=$1" /proc/[0-9]*/environ | cut -d/ -f3
+}
+
 count_lines() { # reads PASS/FAIL lines from stdin, echoing them
     while IFS= read -r line; do
         echo "$line"
@@ -42,7 +47,18 @@ for t in tests/e2e/*.sh; do
     log="$BUILD/test-logs/$name.log"
     mkdir -p "$BUILD/test-logs"
     start=$(date +%s)
-    if timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$t" >"$log" 2>&1; then
+    # every process the test starts carries this tag (lib.sh tests use their
+    # own and check themselves); none may outlive the test
+    tag="run-$name-$$-$RANDOM"
+    ok=1
+    ENDURE_TEST_TAG=$tag timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$t" >"$log" 2>&1 || ok=0
+    for i in $(seq 1 30); do left=$(leftovers "$tag"); [ -z "$left" ] && break; sleep 0.1; done
+    if [ -n "$left" ]; then
+        echo "processes left behind by $name: $(ps -o pid=,cmd= -p "$(echo $left | tr ' ' ,)" | head -5)" >>"$log"
+        kill -9 $left 2>/dev/null
+        ok=0
+    fi
+    if [ $ok = 1 ]; then
         echo "PASS $name ($(( $(date +%s) - start ))s)"
         passed=$((passed + 1))
     else

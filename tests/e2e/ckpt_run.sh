@@ -25,7 +25,8 @@ expect_count 1 ckpt_restore tag=step-000000020 attempt=1
 [ "$(count ckpt_persisted tag=step-000000020)" -ge 2 ] || fail "both nodes persist step 20"
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    grep -q "rank $r resumed from step 20" "$RUN/attempt-1/$node/rank-$r.log" || fail "rank $r did not resume from 20"
+    grep -q "rank $r resumed from step 20 (/dev/shm/" "$RUN/attempt-1/$node/rank-$r.log" ||
+        fail "rank $r did not resume from its staged copy of step 20"
     cmp -s "$T/ref-$r" "$T/run-$r" || fail "rank $r: final model differs from the reference"
 done
 [ -f "$CK/step-000000030/COMPLETE" ] || fail "the last checkpoint is not complete"
