@@ -24,6 +24,8 @@ struct stream {
     int on_console;
     struct linesplit split;
     struct classifier *cls;   /* NULL without a rule set */
+    size_t pipe_size;         /* capacity of the rank's pipe */
+    int shedding;             /* this chunk came from a full pipe: not classified */
 };
 
 struct rank {
@@ -57,6 +59,8 @@ struct agent {
     long long seq;               /* this agent's order of its events */
     int events_sent;             /* this attempt */
     long long events_dropped;
+    long long unclassified;      /* lines not classified because the rank outran the agent */
+    int no_shedding;             /* draining a dead rank: classify everything */
     int progress_pending;
     int64_t progress_sent_at;
     /* stopping */

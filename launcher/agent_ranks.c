@@ -67,10 +67,17 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
     struct agent *a = s->a;
     (void)flags;
     s->r->lineno++;
-    if (agent_diag_line(s, line, len))
+    if (s->shedding) {
+        /* the rank outruns the agent: keep its output flowing, classify
+         * later (offline); a flood of output counts as a sign of life */
+        a->unclassified++;
         a->progress_pending = 1;
-    if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
-        a->progress_pending = 1;
+    } else {
+        if (agent_diag_line(s, line, len))
+            a->progress_pending = 1;
+        if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
+            a->progress_pending = 1;
+    }
     if (s->on_console)
         console_line(&a->console, s->r->prefix, line, len);
 }
@@ -108,6 +115,8 @@ void ranks_read(struct agent *a, struct stream *s)
             return;
         }
         log_write(a, s->r, chunk, (size_t)n);
+        /* a read that emptied a full pipe means the rank was waiting on us */
+        s->shedding = !a->no_shedding && s->pipe_size > 0 && (size_t)n >= s->pipe_size;
         linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
     }
@@ -213,6 +222,8 @@ int ranks_start(struct agent *a, json_t *start)
         r->alive = 1;
         r->out.fd = sp.out_fd;
         r->err.fd = sp.err_fd;
+        r->out.pipe_size = (size_t)fcntl(sp.out_fd, F_GETPIPE_SZ);
+        r->err.pipe_size = (size_t)fcntl(sp.err_fd, F_GETPIPE_SZ);
         a->nalive++;
         json_array_append_new(pids, json_integer(sp.pid));
     }

@@ -27,9 +27,11 @@ static struct rank *rank_by_pid(struct agent *a, pid_t pid)
 static void report_exit(struct agent *a, struct rank *r, int st)
 {
     /* drain what the rank wrote before it died, so its last lines are
-     * classified before the controller decides */
+     * classified before the controller decides (a dead rank is not slowed) */
+    a->no_shedding = 1;
     ranks_read(a, &r->out);
     ranks_read(a, &r->err);
+    a->no_shedding = 0;
     agent_diag_finish(&r->out);
     agent_diag_finish(&r->err);
     if (a->progress_pending && !a->stopping) { /* the controller hears of progress before the exit */
@@ -209,6 +211,11 @@ void ranks_free(struct agent *a)
     a->nranks = a->nalive = 0;
     progress_free(a->progress);
     a->progress = NULL;
+    if (a->unclassified) {
+        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "unclassified", "attempt", a->attempt, "lines",
+                                (json_int_t)a->unclassified));
+        a->unclassified = 0;
+    }
     if (a->events_dropped) {
         agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "events_dropped", "attempt", a->attempt, "events",
                                 (json_int_t)a->events_dropped));

@@ -182,6 +182,9 @@ static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
     } else if (!strcmp(type, "event")) {
         if (current)
             ctl_diag_event(c, json_object_get(m, "event"));
+    } else if (!strcmp(type, "unclassified")) {
+        journal_event(&c->j, "unclassified_lines", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
+                                                                "lines", json_object_get(m, "lines")));
     } else if (!strcmp(type, "events_dropped")) {
         journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
                                                             "events", json_object_get(m, "events")));
