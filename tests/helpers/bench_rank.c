@@ -4,8 +4,9 @@
  * spawned it); then it idles in steps of --step-ms. Rank --fail-rank, at step
  * --at-step of every attempt, stamps $BENCH_MARKS/exit-<attempt> and exits
  * with code 3: the true moment of the failure, before any message reaches
- * the controller. TERM keeps its default action, so ranks exit promptly on a
- * stop. A benchmark program, not part of endure. */
+ * the controller. It prints one progress line per attempt (so that endure
+ * does not stop the run as a crash loop). TERM keeps its default action, so
+ * ranks exit promptly on a stop. A benchmark program, not part of endure. */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
             snprintf(name, sizeof name, "exit-%d", attempt);
             stamp(name);
             return 3;
+        }
+        if (s == 1) { /* progress, so that repeated failures are not a crash loop */
+            printf("step 1\n");
+            fflush(stdout);
         }
         poll(NULL, 0, step_ms);
     }
