@@ -46,3 +46,14 @@ expect_count 1 ckpt_restore tag=step-000000020 attempt=0
 grep -q "rank-3" "$RUN/events.jsonl" || fail "the journal does not name the corrupt file"
 for r in 0 1 2 3; do cmp -s "$T/ref-$r" "$T/again-$r" || fail "rank $r after fallback differs"; done
 check_no_leftovers
+# a flipped byte in the newest complete checkpoint, then a rank crash in the
+# same run: under --verify full the restart falls back to the previous one
+run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --restart-backoff 0 --ckpt-dir "$T/ck3" --verify full -- \
+    /usr/bin/python3 "$TRAIN" --pace 0.3 --corrupt-at 24 --fail-at 25 --out "$T/third-{rank}"
+expect_rc 0
+grep -q "rank 0 corrupted .*step-000000020" "$RUN/attempt-0/n1/rank-0.log" || fail "the trainer did not corrupt step 20"
+expect_count 1 ckpt_restore tag=step-000000010 attempt=1
+[ "$(count ckpt_corrupt tag=step-000000020)" -ge 1 ] || fail "the corrupt step 20 is not journaled"
+grep -q "resuming from checkpoint step-000000010" "$ERR" || fail "the fallback is not said"
+for r in 0 1 2 3; do cmp -s "$T/ref-$r" "$T/third-$r" || fail "rank $r after the fallback differs"; done
+check_no_leftovers

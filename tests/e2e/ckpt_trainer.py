@@ -23,6 +23,8 @@ ap.add_argument("--every", type=int, default=10)
 ap.add_argument("--fail-at", type=int, default=-1)
 ap.add_argument("--fail-rank", type=int, default=1)
 ap.add_argument("--fail-attempt", type=int, default=0, help="crash only in this ENDURE_ATTEMPT")
+ap.add_argument("--corrupt-at", type=int, default=-1,
+                help="at this step (attempt 0, rank 0) flip a byte in the newest complete checkpoint")
 ap.add_argument("--pace", type=float, default=0.2)
 ap.add_argument("--out", required=True)
 args = ap.parse_args()
@@ -52,6 +54,20 @@ for step in range(start + 1, args.steps + 1):
     loss.backward()
     opt.step()
     attempt = int(os.environ.get("ENDURE_ATTEMPT", "0"))
+    if step == args.corrupt_at and rank == 0 and attempt == 0:
+        root = os.environ["ENDURE_CKPT_DIR"]
+        done = sorted(t for t in os.listdir(root) if os.path.exists(os.path.join(root, t, "COMPLETE")))
+        victim = None
+        for dirpath, _, files in os.walk(os.path.join(root, done[-1])):
+            for name in files:
+                if name == "state.pt":
+                    victim = os.path.join(dirpath, name)
+        with open(victim, "r+b") as f:
+            f.seek(os.path.getsize(victim) // 2)
+            b = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([b[0] ^ 1]))
+        print("rank 0 corrupted %s" % victim, flush=True)
     if step == args.fail_at and rank == args.fail_rank and attempt == args.fail_attempt:
         print("rank %d crashing at step %d" % (rank, step), flush=True)
         sys.exit(1)
