@@ -116,7 +116,7 @@ void ranks_read(struct agent *a, struct stream *s)
         }
         log_write(a, s->r, chunk, (size_t)n);
         /* a read that emptied a full pipe means the rank was waiting on us */
-        s->shedding = !a->no_shedding && s->pipe_size > 0 && (size_t)n >= s->pipe_size;
+        s->shedding = !a->no_shedding && s->pipe_size > 0 && (size_t)n >= s->pipe_size / 2;
         linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
     }
