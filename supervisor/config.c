@@ -494,13 +494,15 @@ static int finish(struct run_config *c, struct buf *err)
     if (set_str(&c->python, py && *py ? py : "python3") < 0)
         return -1;
     if (!c->nnodes_list) {
-        for (int i = 0; i < c->nnodes_max; i++) {
+        /* torchrun-style --node-rank: this endure runs that one node */
+        int first = c->node_rank >= 0 ? c->node_rank : 0, n = c->node_rank >= 0 ? 1 : c->nnodes_max;
+        for (int i = first; i < first + n; i++) {
             char name[32];
             snprintf(name, sizeof name, "node%d", i);
             c->nodes[c->nnodes_list++] = strdup(name);
         }
     }
-    if (c->nnodes_list < c->nnodes_min) {
+    if (c->nnodes_list < (c->node_rank >= 0 ? 1 : c->nnodes_min)) {
         buf_printf(err, "--nodes lists %d node(s) but --nnodes needs at least %d", c->nnodes_list, c->nnodes_min);
         return -1;
     }
