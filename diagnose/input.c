@@ -14,7 +14,7 @@
 #include "diagnose/internal.h"
 
 #define WALK_DEPTH 4
-#define READ_CHUNK (1024 * 1024)
+#define READ_CHUNK (64 * 1024)
 
 static int push(struct input_list *l, const char *path, const char *display, const char *node,
                 long rank)
