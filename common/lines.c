@@ -26,6 +26,10 @@ static void emit(struct linesplit *ls, unsigned flags, line_cb cb, void *ctx)
 void linesplit_feed(struct linesplit *ls, const char *data, size_t n, line_cb cb, void *ctx)
 {
     size_t i = 0;
+    /* The next '\r' at or after data + i (NULL: none in the rest of data),
+     * found once per chunk rather than once per line: most logs have none. */
+    const char *next_cr = NULL;
+    int cr_stale = 1;
     while (i < n) {
         if (ls->after_cr) {
             ls->after_cr = 0;
@@ -36,7 +40,11 @@ void linesplit_feed(struct linesplit *ls, const char *data, size_t n, line_cb cb
         }
         /* Find the next line end in the remaining bytes. */
         const char *nl = memchr(data + i, '\n', n - i);
-        const char *cr = memchr(data + i, '\r', nl ? (size_t)(nl - (data + i)) : n - i);
+        if (cr_stale || (next_cr && next_cr < data + i)) {
+            next_cr = memchr(data + i, '\r', n - i);
+            cr_stale = 0;
+        }
+        const char *cr = next_cr && (!nl || next_cr < nl) ? next_cr : NULL;
         const char *end = cr ? cr : nl;
         size_t seg = end ? (size_t)(end - (data + i)) : n - i;
         if (end && !ls->skipping && ls->cur.len == 0 && seg <= ls->cap) {

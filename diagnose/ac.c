@@ -20,14 +20,25 @@ struct ac {
     uint32_t thr;        /* first state (row offset) that has outputs */
     uint32_t *delta;     /* nstates * k: next state's row offset */
     uint16_t *delta16;   /* the same in 16 bits when it fits (half the cache) */
-    uint32_t *out_off;   /* per output state: start in outs; +1 end */
-    uint32_t *outs;      /* literal indexes */
     char **lit;          /* folded literals */
     uint32_t *litlen, *lit_rule, *litoff; /* length, rule, anchor offset */
     size_t nlit;
     uint8_t fold[256];
-    uint64_t **litw;     /* per literal: its 8-byte words, then their case masks */
     uint8_t *litexact;   /* per literal: compare the rest on an anchor hit */
+    struct alit *recs;   /* per output state, its literals (flat, for verify) */
+    uint32_t *rec_off;   /* per output state: start in recs; +1 end */
+    uint64_t kinv;       /* ceil(2^32 / k): row offset to slot without a division */
+};
+
+/* One literal of an output state, laid out for the comparison on an anchor
+ * hit: its 8-byte words (the last one overlapping when the length is not a
+ * multiple of 8) and their case masks. */
+#define ALIT_WORDS 4
+struct alit {
+    uint32_t rule, li;   /* owning rule; literal index (for the slow tail) */
+    uint32_t len;
+    uint16_t back, exact; /* back: bytes from the literal's start to its anchor's end */
+    uint64_t w[ALIT_WORDS], m[ALIT_WORDS];
 };
 
 #define AC_ANCHOR 6
@@ -51,6 +62,31 @@ static int commonness(unsigned char c)
     return 1;
 }
 
+/* Whether a window lies inside a word that training logs print all the
+ * time (once its edge punctuation is trimmed): its anchor would be found on
+ * most lines and verified in vain ("connec" of "connection reset" on every
+ * NCCL "Connected all rings"). Measured on bench/diagnose_gen.py logs, this
+ * cut the anchor hits that fail verification by over 90%. */
+static int in_common_word(const char *w, size_t n)
+{
+    static const char *const words[] = {
+        "connected", "connection", "checkpointing", "socket", "global", "client", "loaded",
+        "loading", "failed", "failure", "completed", "network", "loss", "iteration", "step",
+        "epoch", "error", "warning", "info", "rank", "process", "timeout", "training", "model",
+        "learning", "batch", "samples", "elapsed", "memory", "device", "torch", "python",
+        "module", "function", "found", "valid", "state", "dict", "exception", "runtime",
+        "thread", "errno", "lustre", "scratch"};
+    static const char edge[] = " :'\"=_-./,()[]";
+    while (n && *w && strchr(edge, *w))
+        w++, n--;
+    while (n && w[n - 1] && strchr(edge, w[n - 1]))
+        n--;
+    for (size_t i = 0; n >= 3 && i < sizeof words / sizeof *words; i++)
+        if (memmem(words[i], strlen(words[i]), w, n))
+            return 1;
+    return 0;
+}
+
 /* The offset of the least common AC_ANCHOR-byte window of a literal. */
 static size_t anchor_off(const char *lit)
 {
@@ -60,8 +96,10 @@ static size_t anchor_off(const char *lit)
         int sc = 0;
         for (size_t j = 0; j < AC_ANCHOR; j++)
             sc += commonness((unsigned char)lit[o + j]);
-        if (sc < best_score)
+        if (sc < best_score && !in_common_word(lit + o, AC_ANCHOR)) /* the word test costs more */
             best_score = sc, best = o;
+        else if (sc + 100 < best_score)
+            best_score = sc + 100, best = o;
     }
     return best;
 }
@@ -206,6 +244,26 @@ static void merge_classes(struct ac *a, struct node *nodes, size_t used)
     a->k = nk;
 }
 
+/* The flat record of literal li (see struct alit). */
+static void fill_rec(const struct ac *a, uint32_t li, struct alit *r)
+{
+    const char *l = a->lit[li];
+    uint32_t n = a->litlen[li];
+    r->rule = a->lit_rule[li];
+    r->li = li;
+    r->len = n;
+    r->back = (uint16_t)(a->litoff[li] + (n < AC_ANCHOR ? n : AC_ANCHOR));
+    r->exact = a->litexact[li];
+    for (uint32_t k = 0; n >= 8 && k < ALIT_WORDS && 8 * k < n; k++) {
+        uint32_t off = 8 * k + 8 <= n ? 8 * k : n - 8; /* the last word may overlap */
+        unsigned char mask[8];
+        for (int b = 0; b < 8; b++)
+            mask[b] = l[off + b] >= 'a' && l[off + b] <= 'z' ? 0x20 : 0;
+        memcpy(&r->w[k], l + off, 8); /* memcpy: the same byte order as the loads */
+        memcpy(&r->m[k], mask, 8);
+    }
+}
+
 /* Renumbers states (outputs last) and writes the dense tables. */
 static int emit_tables(struct ac *a, struct node *nodes, size_t used)
 {
@@ -229,10 +287,11 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
         }
     a->nstates = (uint32_t)used;
     a->thr = (uint32_t)nplain * a->k;
+    a->kinv = ((1ull << 32) + a->k - 1) / a->k;
     a->delta = malloc(used * a->k * sizeof *a->delta);
-    a->out_off = malloc((nout_states + 1) * sizeof *a->out_off);
-    a->outs = malloc((nouts + 1) * sizeof *a->outs);
-    if (!a->delta || !a->out_off || !a->outs)
+    a->rec_off = malloc((nout_states + 1) * sizeof *a->rec_off);
+    a->recs = calloc(nouts + 1, sizeof *a->recs);
+    if (!a->delta || !a->rec_off || !a->recs)
         return free(newid), -1;
     for (size_t i = 0; i < used; i++)
         for (uint32_t c = 0; c < a->k; c++)
@@ -241,14 +300,15 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
         for (size_t i = 0; i < used * a->k; i++)
             a->delta16[i] = (uint16_t)a->delta[i];
     size_t pos = 0;
+    a->rec_off[0] = 0;
     for (size_t i = 0; i < used; i++) {
         if (!nodes[i].nout)
             continue;
         size_t slot = newid[i] - nplain;
-        a->out_off[slot] = (uint32_t)pos;
-        memcpy(a->outs + pos, nodes[i].out, nodes[i].nout * sizeof *a->outs);
-        pos += nodes[i].nout;
-        a->out_off[slot + 1] = (uint32_t)pos;
+        a->rec_off[slot] = (uint32_t)pos;
+        for (size_t j = 0; j < nodes[i].nout; j++)
+            fill_rec(a, nodes[i].out[j], &a->recs[pos++]);
+        a->rec_off[slot + 1] = (uint32_t)pos;
     }
     free(newid);
     return 0;
@@ -276,21 +336,6 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
     }
     for (int c = 0; c < 256; c++)
         a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    a->litw = calloc(n + 1, sizeof *a->litw);
-    if (!a->litw)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        size_t nw = a->litlen[i] / 8;
-        if (!(a->litw[i] = calloc(2 * nw + 1, sizeof **a->litw)))
-            return -1;
-        for (size_t k = 0; k < nw; k++) { /* memcpy: the same byte order as the loads */
-            unsigned char mask[8];
-            for (int b = 0; b < 8; b++)
-                mask[b] = lits[i][8 * k + b] >= 'a' && lits[i][8 * k + b] <= 'z' ? 0x20 : 0;
-            memcpy(&a->litw[i][k], lits[i] + 8 * k, 8);
-            memcpy(&a->litw[i][nw + k], mask, 8);
-        }
-    }
     return 0;
 }
 
@@ -302,9 +347,11 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *e
     if (!a)
         return NULL;
     a->k = 1;
+    if (keep_literals(a, lits, rule_of, exact, n) < 0)
+        goto fail;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < anchor_len(lits[i]); j++) {
-            unsigned char ch = (unsigned char)lits[i][anchor_off(lits[i]) + j];
+            unsigned char ch = (unsigned char)lits[i][a->litoff[i] + j];
             if (!a->cls[ch]) {
                 a->cls[ch] = (uint8_t)a->k;
                 a->cls[toupper(ch)] = (uint8_t)a->k;
@@ -313,8 +360,7 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *e
                     goto fail;
             }
         }
-    if (keep_literals(a, lits, rule_of, exact, n) < 0 ||
-        build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
+    if (build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
         goto fail;
     merge_classes(a, nodes, used);
     if (emit_tables(a, nodes, used) < 0)
@@ -334,14 +380,11 @@ void ac_free(struct ac *a)
         return;
     free(a->delta);
     free(a->delta16);
-    free(a->out_off);
-    free(a->outs);
+    free(a->rec_off);
+    free(a->recs);
     for (size_t i = 0; a->lit && i < a->nlit; i++)
         free(a->lit[i]);
     free(a->lit);
-    for (size_t i = 0; a->litw && i < a->nlit; i++)
-        free(a->litw[i]);
-    free(a->litw);
     free(a->litlen);
     free(a->lit_rule);
     free(a->litoff);
@@ -354,40 +397,41 @@ size_t ac_states(const struct ac *a)
     return a ? a->nstates : 0;
 }
 
+/* Whether the literal of r is at t (the bytes are known to be there). */
+static int lit_at(const struct ac *a, const struct alit *r, const unsigned char *t)
+{
+    uint32_t n = r->len, k = 0;
+    if (n >= 8) { /* 8 bytes at a time: OR 0x20 folds where the literal has a letter */
+        for (; k < ALIT_WORDS && 8 * k < n; k++) {
+            uint64_t x;
+            memcpy(&x, t + (8 * k + 8 <= n ? 8 * k : n - 8), 8);
+            if ((x | r->m[k]) != r->w[k])
+                return 0;
+        }
+        k *= 8;
+    }
+    const unsigned char *l = (const unsigned char *)a->lit[r->li];
+    for (; k < n; k++) /* short literals, and the bytes past ALIT_WORDS words */
+        if (a->fold[t[k]] != l[k])
+            return 0;
+    return 1;
+}
+
 /* An anchor ended at text[pos]: compares the rest of each literal that has
  * this anchor and marks the rules of those that are present. */
 static __attribute__((noinline)) void verify(const struct ac *a, uint32_t s,
                                              const unsigned char *text, size_t pos, size_t len,
                                              struct ac_hits *h)
 {
-    uint32_t slot = (s - a->thr) / a->k;
-    for (uint32_t j = a->out_off[slot]; j < a->out_off[slot + 1]; j++) {
-        uint32_t li = a->outs[j], r = a->lit_rule[li], n = a->litlen[li];
-        size_t al = n < AC_ANCHOR ? n : AC_ANCHOR, back = a->litoff[li] + al;
-        if (h->gen[r] == h->now || pos + 1 < back || pos + 1 - back + n > len)
+    uint32_t slot = (uint32_t)(((uint64_t)(s - a->thr) * a->kinv) >> 32);
+    const struct alit *r = a->recs + a->rec_off[slot], *end = a->recs + a->rec_off[slot + 1];
+    for (; r < end; r++) {
+        if (pos + 1 < r->back || pos + 1 - r->back + r->len > len || h->gen[r->rule] == h->now)
             continue;
-        if (!a->litexact[li]) {
-            h->gen[r] = h->now;
-            h->cand[h->n++] = r;
+        if (r->exact && !lit_at(a, r, text + pos + 1 - r->back))
             continue;
-        }
-        const unsigned char *l = (const unsigned char *)a->lit[li], *t = text + pos + 1 - back;
-        const uint64_t *w = a->litw[li];
-        size_t k = 0, nw = n / 8;
-        for (; k < nw; k++) { /* 8 bytes at a time: OR 0x20 folds where the literal has a letter */
-            uint64_t x;
-            memcpy(&x, t + 8 * k, 8);
-            if ((x | w[nw + k]) != w[k])
-                break;
-        }
-        if (k < nw)
-            continue;
-        for (k = 8 * nw; k < n && a->fold[t[k]] == l[k]; k++)
-            ;
-        if (k == n) {
-            h->gen[r] = h->now;
-            h->cand[h->n++] = r;
-        }
+        h->gen[r->rule] = h->now;
+        h->cand[h->n++] = r->rule;
     }
 }
 

@@ -108,6 +108,21 @@ long classifier_progress_step(const struct classifier *c)
     return c->step;
 }
 
+/* strtol(s, NULL, 10) of the n <= 18 bytes at s (no overflow possible),
+ * without the copy and the locale machinery: this runs on every step line. */
+static long step_value(const char *s, size_t n)
+{
+    size_t i = 0;
+    long v = 0, sign = 1;
+    while (i < n && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
+        i++;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        sign = s[i++] == '-' ? -1 : 1;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    return sign * v;
+}
+
 /* Records the step captured by a progress rule that just matched. */
 static void note_step(struct classifier *c, const struct rule *r, const char *line)
 {
@@ -115,10 +130,7 @@ static void note_step(struct classifier *c, const struct rule *r, const char *li
     int n = r->groups[GROUP_STEP];
     if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 18)
         return;
-    char tmp[20];
-    memcpy(tmp, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
-    tmp[ov[2 * n + 1] - ov[2 * n]] = '\0';
-    c->step = strtol(tmp, NULL, 10);
+    c->step = step_value(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
 }
 
 static void mark(struct classifier *c, uint32_t o)

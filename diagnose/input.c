@@ -14,7 +14,7 @@
 #include "diagnose/internal.h"
 
 #define WALK_DEPTH 4
-#define READ_CHUNK (1024 * 1024)
+#define READ_CHUNK (64 * 1024)
 
 static int push(struct input_list *l, const char *path, const char *display, const char *node,
                 long rank)
@@ -222,7 +222,8 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
             close(fd);
         goto done;
     }
-    gzbuffer(gz, READ_CHUNK);
+    gzbuffer(gz, READ_CHUNK / 2); /* zlib reads plain files straight into chunk when its
+                                   * buffer is at most half the request: no extra copy */
     while ((n = gzread(gz, chunk, READ_CHUNK)) > 0) {
         if (first && looks_binary((unsigned char *)chunk, (size_t)n)) {
             buf_printf(err, "%s: binary file, not a log (skipped)\n", in->display);

@@ -1,6 +1,7 @@
 /* Unit tests of the rank-prefix parser: every prefix kind, stacking,
  * and lines that only look like prefixes. */
 #include "tests/unit/harness.h"
+#include <time.h>
 #include "diagnose/prefix.h"
 
 static struct prefix_info parse(const char *s)
@@ -78,4 +79,22 @@ TEST(diag_prefix_lookalikes_untouched)
             fprintf(stderr, "  '%s' parsed as skip %zu rank %ld\n", lines[i], p.skip, p.rank);
         CHECK(p.skip == 0 && p.rank == -1 && p.ts < 0);
     }
+}
+
+TEST(diag_prefix_iso_dates_agree_with_timegm)
+{
+    /* The date arithmetic of the ISO parser against libc's timegm, leap
+     * years, century rules and days past the end of a month included. */
+    for (int y = 1970; y <= 2404; y += (y < 2110 ? 1 : 97))
+        for (int mo = 1; mo <= 12; mo++)
+            for (int d = 1; d <= 31; d += (d < 27 ? 13 : 1)) {
+                char line[64];
+                struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                                .tm_hour = 23, .tm_min = 59, .tm_sec = 58};
+                snprintf(line, sizeof line, "%04d-%02d-%02dT23:59:58Z hello", y, mo, d);
+                struct prefix_info p = parse(line);
+                if (p.ts != (double)timegm(&tm))
+                    fprintf(stderr, "  %s: %.0f != %lld\n", line, p.ts, (long long)timegm(&tm));
+                CHECK(p.ts == (double)timegm(&tm));
+            }
 }
