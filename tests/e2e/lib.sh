@@ -82,7 +82,10 @@ count() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count "$@"; }
 expect_count() { # expect_count N EVENT [key=value ...]
     local want=$1; shift
     local got; got=$(count "$@")
-    [ "$got" = "$want" ] || fail "expected $want event(s) $*, got $got"
+    if [ "$got" != "$want" ]; then
+        cut -c1-300 "$RUN/events.jsonl" | grep -v '"run_start"' | tail -n 60 >&2
+        fail "expected $want event(s) $*, got $got"
+    fi
 }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
 
