@@ -62,7 +62,6 @@ struct agent {
     long long unclassified;      /* lines not classified because the rank outran the agent */
     int no_shedding;             /* draining a dead rank: classify everything */
     int progress_pending;
-    int64_t progress_sent_at;
     /* stopping */
     int stopping;                /* 0 no, 1 TERM sent, 2 KILL sent */
     int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;

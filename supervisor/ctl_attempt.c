@@ -75,7 +75,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o?,s:O?}", "type", "start",
+    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o*,s:O*}", "type", "start",
                           "attempt", c->attempt, "nproc", cfg->nproc, "group_rank", n->group_rank, "node_dir",
                           dir, "cwd", cwd, "cmd", command_json(cfg), "redirects", cfg->redirects,
                           "local_ranks_filter", cfg->local_ranks_filter, "progress_regex", cfg->progress_regex,

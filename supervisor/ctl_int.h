@@ -45,7 +45,6 @@ struct failure {
     char what[512];
     char verdict[256];          /* "category/type (rule)" once diagnosed */
     int not_retryable;
-    char exclude[MAX_NODES];    /* nodes to exclude (by index) */
 };
 
 struct attempt_log {
@@ -74,7 +73,6 @@ struct ctl {
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
     int progressed;
     struct failure fail;
-    int stop_signal_count;      /* forwarded INTs seen */
     int backoff_level;
     int restarts;
     int exit_code;
