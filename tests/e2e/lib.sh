@@ -119,3 +119,9 @@ wait_for() {
     fail "timed out waiting for: $*"
 }
 has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }
+# logs_say N PATTERN: at least N rank logs of the run hold PATTERN (for
+# example the fake trainer's "starting" line, printed once its signal
+# handlers are in place: a signal sent earlier kills the rank by default)
+logs_say() {
+    [ "$(grep -lE "$2" "$RUN"/attempt-*/*/rank-*.log 2>/dev/null | wc -l)" -ge "$1" ]
+}

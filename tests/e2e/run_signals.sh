@@ -3,8 +3,7 @@
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 start_endure --nproc-per-node 2 -- "$FAKE" --steps 400 --step-ms 50
-wait_for has_event ranks_started
-sleep 0.3
+wait_for logs_say 2 "attempt 0 starting"
 kill -TERM "$PID"
 wait_endure
 expect_rc 143
@@ -12,7 +11,7 @@ expect_rc 143
 expect_count 1 signal signal=15
 check_no_leftovers
 start_endure --nproc-per-node 2 -- "$FAKE" --steps 400 --step-ms 50
-wait_for has_event ranks_started
+wait_for logs_say 2 "attempt 0 starting"
 kill -USR1 "$PID"
 wait_endure
 expect_rc 138
@@ -20,7 +19,7 @@ expect_rc 138
 check_no_leftovers
 # ranks that ignore INT: the first INT waits for the grace period, the second kills at once
 start_endure --nproc-per-node 2 --stop-timeout 60s -- "$FAKE" --steps 4000 --step-ms 50 --ignore-int
-wait_for has_event ranks_started
+wait_for logs_say 2 "attempt 0 starting"
 kill -INT "$PID"
 wait_for has_event stop_begin
 sleep 0.5
