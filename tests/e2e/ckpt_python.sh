@@ -57,13 +57,22 @@ fcntl.flock(fd, fcntl.LOCK_SH)
 with e.save(6) as d:
     assert d.endswith("slot-0"), d
     open(os.path.join(d, "m.pt"), "w").write("six")
-# ...and again: slot 0 holds the newest, slot 1 is still locked: it
-# overwrites the newest (not yet persisted) commit rather than block
-with e.save(7) as d:
-    assert d.endswith("slot-0"), d
-    open(os.path.join(d, "m.pt"), "w").write("seven")
+# ...and again: slot 0 holds the newest, slot 1 is still locked: the save
+# waits for the persister (never overwrites the newest commit); past the
+# timeout it fails and both commits stay as they were
+os.environ["ENDURE_CKPT_LOCK_TIMEOUT"] = "0.2"
+try:
+    with e.save(7) as d:
+        raise AssertionError("saved into %s while slot 1 was locked" % d)
+except TimeoutError:
+    pass
+assert commit(0)["step"] == 6 and commit(1)["step"] == 4, (commit(0), commit(1))
 os.close(fd)
-assert commit(0)["step"] == 7 and commit(1)["step"] == 4
+with e.save(7) as d:
+    assert d.endswith("slot-1"), d
+    open(os.path.join(d, "m.pt"), "w").write("seven")
+del os.environ["ENDURE_CKPT_LOCK_TIMEOUT"]
+assert commit(0)["step"] == 6 and commit(1)["step"] == 7
 
 # resume(): under endure only from the environment
 assert e.resume() is None
