@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@
 #include "launcher/env.h"
 #include "launcher/spawn.h"
 
-#define READ_CHUNK (1u << 20)  /* a whole pipe (spawn.c) per read: fewer system calls */
+#define READ_CHUNK (128u << 10) /* small enough to stay in cache while logged and split */
 #define READ_BUDGET (4u << 20) /* bytes per stream per loop turn, for fairness */
 
 static const char *jstr(const json_t *o, const char *k)
@@ -115,8 +116,11 @@ void ranks_read(struct agent *a, struct stream *s)
             return;
         }
         log_write(a, s->r, chunk, (size_t)n);
-        /* a read that emptied a full pipe means the rank was waiting on us */
-        s->shedding = !a->no_shedding && s->pipe_size > 0 && (size_t)n >= s->pipe_size / 2;
+        /* a backlog in the pipe means the rank writes faster than we
+         * classify: shed this chunk before the pipe fills and blocks it */
+        int left = 0;
+        s->shedding = !a->no_shedding && s->pipe_size > 0 && ioctl(s->fd, FIONREAD, &left) == 0 &&
+                      (size_t)left >= s->pipe_size / 16;
         linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
     }

@@ -201,10 +201,10 @@ void ranks_free(struct agent *a)
             linesplit_free(&ss[k]->split);
             classifier_free(ss[k]->cls);
         }
-        if (r->log_fd >= 0) {
-            fsync(r->log_fd);
+        /* not fsynced (as with torchrun): a sync of a flooded log would
+         * delay the stop, and so the restart, by the disk's write time */
+        if (r->log_fd >= 0)
             close(r->log_fd);
-        }
     }
     free(a->ranks);
     a->ranks = NULL;
