@@ -33,7 +33,7 @@ mkdir -m 700 "$S/stage"
 echo "== 1. trainer blocking time"
 $PY bench/ckpt_bench.py save "$MB" "$D"
 rm -f "$D/sync.pt"
-# keep only the newest commit (step 6, slot 1) so one part is persisted
+# keep only the newest commit (step 8, slot 1, the helper's format) so one part is persisted
 rm -f "$S/stage/rank-0/slot-0.commit"
 
 echo "== 2. persist throughput"

@@ -6,8 +6,9 @@
         state = torch.load(os.path.join(r.dir, "model.pt"))
     ...
     with endure_ckpt.save(step) as d:         # d: this rank's directory
-        with endure_ckpt.open(os.path.join(d, "model.pt")) as f:
-            torch.save(state, f)              # committed when the block ends
+        endure_ckpt.torch_save(state, os.path.join(d, "model.pt"))
+    # committed when the block ends; torch_save is torch.save through
+    # endure_ckpt.open in torch's legacy (non-zip) format, 3-4x less blocking
 
 Under endure (ENDURE_CKPT_STAGE set) `save` writes into one of two reusable
 slots of this rank in the node-local stage (tmpfs) and commits with an
@@ -15,7 +16,7 @@ atomic rename of a small commit record; endure's agent persists it in the
 background. Outside endure it writes ./checkpoints/<tag>/rank-<R> (or
 $ENDURE_CKPT_FALLBACK_DIR) and renames it into place, so the same script runs
 anywhere. The on-disk contract is documented in README.md ("Checkpoints").
-Standard library only.
+Standard library only (torch_save imports torch when called).
 """
 import builtins
 import collections
@@ -29,7 +30,7 @@ import signal
 import time
 import uuid
 
-__all__ = ["save", "resume", "open", "default_tag", "Resume", "save_requested"]
+__all__ = ["save", "resume", "open", "torch_save", "default_tag", "Resume", "save_requested"]
 
 Resume = collections.namedtuple("Resume", ["dir", "step"])
 
@@ -125,6 +126,18 @@ def open(path, mode="wb"):
         os.makedirs(d, exist_ok=True)
     _written.add(os.path.abspath(path))
     return _ReuseFile(path)
+
+
+def torch_save(obj, path):
+    """torch.save(obj) into path through open(): the fastest way to stage
+    tensors. It uses torch's legacy (non-zip) format, which writes each
+    storage's bytes as they are; the default zip format computes a CRC32 of
+    every record on the trainer's thread and blocks 3-4x longer (endure
+    computes its own CRCs in the background). torch.load reads both
+    formats."""
+    import torch
+    with open(path) as f:
+        torch.save(obj, f, _use_new_zipfile_serialization=False)
 
 
 def _read_commit(rdir, k):

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The Python helper on its own: files rewritten in place and truncated
-# (torch zip and legacy formats both load back), stale files removed, an
+# (torch zip and legacy formats both load back; torch_save writes the
+# legacy one), stale files removed, an
 # aborted save leaves the previous commit valid, the slot being persisted
 # (locked by the agent) is never written, resume() from the environment,
 # and the plain-directory fallback outside endure.
@@ -73,6 +74,15 @@ with e.save(7) as d:
     open(os.path.join(d, "m.pt"), "w").write("seven")
 del os.environ["ENDURE_CKPT_LOCK_TIMEOUT"]
 assert commit(0)["step"] == 6 and commit(1)["step"] == 7
+
+# torch_save: legacy (non-zip) format, rewritten in place, loads back
+ino = os.stat(rd + "/slot-0/m.pt").st_ino
+with e.save(8) as d:
+    e.torch_save(big, os.path.join(d, "m.pt"))
+assert d.endswith("slot-0") and os.stat(rd + "/slot-0/m.pt").st_ino == ino, d
+assert open(rd + "/slot-0/m.pt", "rb").read(2) != b"PK", "torch_save wrote the zip format"
+assert torch.equal(torch.load(rd + "/slot-0/m.pt")["w"], big["w"])
+assert commit(0)["files"] == [{"path": "m.pt", "size": os.path.getsize(rd + "/slot-0/m.pt")}], commit(0)
 
 # resume(): under endure only from the environment
 assert e.resume() is None

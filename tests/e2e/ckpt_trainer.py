@@ -73,8 +73,8 @@ for step in range(start + 1, args.steps + 1):
         sys.exit(1)
     if step % args.every == 0:
         with endure_ckpt.save(step) as d:
-            with endure_ckpt.open(os.path.join(d, "state.pt")) as f:
-                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step}, f)
+            endure_ckpt.torch_save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step},
+                                   os.path.join(d, "state.pt"))
         dist.barrier()
         time.sleep(args.pace)
 

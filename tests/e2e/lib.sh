@@ -52,9 +52,12 @@ check_no_leftovers() {
 }
 
 cleanup() {
-    local left
+    local left id
     left=$(tagged_pids)
     [ -n "$left" ] && kill -9 $left 2>/dev/null
+    # node stages of this test's runs (a killed agent leaves its stage in
+    # /dev/shm by design: it may hold the only copy of a checkpoint)
+    for id in $(cat "$T/run-ids" 2>/dev/null); do rm -rf /dev/shm/endure-"$id"-*; done
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -62,7 +65,8 @@ trap cleanup EXIT
 # run_endure ARGS...: runs endure run with a log dir in the scratch space and
 # a fixed run id; sets RC, and OUT/ERR files; RUN is the run directory.
 run_endure() {
-    RUN_ID=${RUN_ID:-r$RANDOM}
+    RUN_ID=${RUN_ID:-r$$x$RANDOM}
+    echo "$RUN_ID" >>"$T/run-ids"
     RUN="$LOGS/$RUN_ID"
     OUT="$T/out.$RUN_ID"
     ERR="$T/err.$RUN_ID"
@@ -102,7 +106,8 @@ agent_pid() {
 # start_endure ARGS...: like run_endure, in the background (PID); wait_endure
 # then sets RC.
 start_endure() {
-    RUN_ID=${RUN_ID:-r$RANDOM}
+    RUN_ID=${RUN_ID:-r$$x$RANDOM}
+    echo "$RUN_ID" >>"$T/run-ids"
     RUN="$LOGS/$RUN_ID"
     OUT="$T/out.$RUN_ID"
     ERR="$T/err.$RUN_ID"
