@@ -34,8 +34,9 @@ if mount -t tmpfs -o size=1m tmpfs "$T/small" 2>/dev/null; then
 else
     echo "note: cannot mount a small tmpfs here; full-disk case not run"
 fi
-# junk on the agent port: dropped and journaled, the job goes on
-start_endure --nproc-per-node 1 -- "$FAKE" --steps 30 --step-ms 50
+# junk on the agent port: dropped and journaled, the job goes on (long
+# enough that a loaded machine still handles the junk before the job ends)
+start_endure --nproc-per-node 1 -- "$FAKE" --steps 60 --step-ms 50
 wait_for has_event ranks_started
 port=$(tr '\0' ' ' < /proc/$(agent_pid node0)/cmdline | sed -n 's/.*--connect 127.0.0.1:\([0-9]*\).*/\1/p')
 [ -n "$port" ] || fail "no agent port"
