@@ -107,12 +107,24 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
  * {"tag","node","file","problem"}. Returns 1 (found, *out set), 0 (none),
  * -1 (the directory cannot be read). */
 int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choice *out, json_t *problems);
+/* Fills out from <ckpt>/<tag>/COMPLETE (tag, step, world size) without
+ * verifying anything. Returns 0, or -1 when there is no readable marker. */
+int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *out);
 /* Verifies one TAG (COMPLETE marker, manifests, sizes; CRCs when full).
  * Returns 0 if it verifies, -1 otherwise (problems appended). */
 int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json_t *problems);
 /* The durable directory of global_rank in a complete TAG:
  * <ckpt>/<TAG>/<node>/rank-<R>. Returns 0 or -1. */
 int ckpt_durable_rank_dir(const char *ckpt_dir, const char *tag, int global_rank, char *out, size_t outlen);
+/* Copies every rank of the complete TAG c (chosen or verified by the
+ * caller) into <out_dir>/<TAG>/rank-<R>/, the Python helper's plain layout
+ * (endure_ckpt.resume() outside endure reads it), each file checked against
+ * its manifest CRC32 while copied, each rank dir committed (its
+ * .endure-commit.json, fsync, rename) only when whole; an existing rank dir
+ * is never overwritten. Appends {"rank","node","dir","files","bytes"} per
+ * rank to report (owned by the caller). Returns 0, or -1 with err set. */
+int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *out_dir, json_t *report,
+                struct buf *err);
 /* Retention: keeps the newest `keep` complete TAGs (at least 1) plus complete
  * TAGs whose step is a multiple of keep_every (> 0); deletes other complete
  * TAGs and incomplete TAGs older than the newest complete one, never a TAG

@@ -1,4 +1,4 @@
-/* cmd_ckpt: `endure ckpt ls|verify|prune DIR`, the operator's view of a
+/* cmd_ckpt: `endure ckpt ls|verify|prune|restore DIR`, the operator's view of a
  * checkpoint store. Thin: parses argv, calls the checkpoint library, prints
  * text or --json. Exit 0 ok, 1 verification failed or I/O error, 2 usage. */
 #include <stdio.h>
@@ -12,15 +12,22 @@
 static const char usage_text[] =
     "usage: endure ckpt ls DIR [--json]\n"
     "       endure ckpt verify DIR [TAG] [--size] [--json]\n"
-    "       endure ckpt prune DIR --keep N [--keep-every STEPS] [--json]\n\n"
+    "       endure ckpt prune DIR --keep N [--keep-every STEPS] [--json]\n"
+    "       endure ckpt restore DIR [TAG] [--size] [--to OUT] [--json]\n\n"
     "  ls       list TAGs: step, complete or not, nodes, size, age\n"
     "  verify   check complete TAGs (all, or TAG): manifests, sizes and every\n"
     "           CRC32 (--size: sizes only); exit 1 naming each bad file\n"
     "  prune    keep the newest N complete TAGs (and every STEPS-th step);\n"
-    "           never the newest complete TAG or one still being written\n";
+    "           never the newest complete TAG or one still being written\n"
+    "  restore  the TAG a restart would resume from (the newest complete TAG\n"
+    "           that verifies, CRCs included; --size: sizes only) or TAG, and\n"
+    "           each rank's directory in it; exit 1 when none verifies.\n"
+    "           --to OUT copies it, CRC-checked, to OUT/<TAG>/rank-<R>/ (the\n"
+    "           layout endure_ckpt.resume() reads outside endure, with\n"
+    "           ENDURE_CKPT_FALLBACK_DIR=OUT); never overwrites a rank dir\n";
 
 struct opts {
-    const char *sub, *dir, *tag;
+    const char *sub, *dir, *tag, *to;
     int json, size_only;
     long keep, keep_every;
 };
@@ -149,6 +156,77 @@ static int do_prune(const struct opts *o)
     return n < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* Prints the problems of the TAGs skipped on the way to the choice. */
+static void print_problems(const json_t *problems)
+{
+    size_t k;
+    json_t *p;
+    json_array_foreach(problems, k, p) printf("skipped %s: %s%s%s%s%s\n",
+                                              json_string_value(json_object_get(p, "tag")) ?: "?",
+                                              json_string_value(json_object_get(p, "node")) ?: "",
+                                              json_object_get(p, "node") ? "/" : "",
+                                              json_string_value(json_object_get(p, "file")) ?: "",
+                                              json_object_get(p, "file") ? ": " : "",
+                                              json_string_value(json_object_get(p, "problem")) ?: "");
+}
+
+/* Chooses (or checks) the TAG, then lists or exports its ranks. */
+static int do_restore(const struct opts *o)
+{
+    struct ckpt_choice c = {0};
+    json_t *problems = json_array(), *ranks = json_array();
+    struct buf err;
+    buf_init(&err, 4096);
+    int mode = o->size_only ? CKPT_VERIFY_SIZE : CKPT_VERIFY_FULL, rc = EXIT_FAILED, found;
+    if (o->tag)
+        found = ckpt_verify_tag(o->dir, o->tag, mode, problems) == 0 && ckpt_choice_of(o->dir, o->tag, &c) == 0;
+    else
+        found = ckpt_choose_restore(o->dir, mode, &c, problems);
+    if (found < 0)
+        fprintf(stderr, "endure ckpt: cannot read %s\n", o->dir);
+    if (found <= 0)
+        goto out;
+    if (o->to) {
+        if (ckpt_export(o->dir, &c, o->to, ranks, &err) < 0) {
+            fprintf(stderr, "endure ckpt restore: %s\n", err.p ? err.p : "export failed");
+            goto out;
+        }
+    } else {
+        for (int r = 0; r < c.world_size; r++) {
+            char dir[4096];
+            if (ckpt_durable_rank_dir(o->dir, c.tag, r, dir, sizeof dir) < 0)
+                goto out;
+            json_array_append_new(ranks, json_pack("{s:i,s:s}", "rank", r, "dir", dir));
+        }
+    }
+    rc = EXIT_OK;
+out:
+    if (o->json) {
+        json_t *j = json_pack("{s:O,s:O}", "skipped", problems, "ranks", ranks);
+        json_object_set_new(j, "tag", found > 0 ? json_string(c.tag) : json_null());
+        json_object_set_new(j, "step", found > 0 ? json_integer(c.step) : json_null());
+        json_object_set_new(j, "world_size", json_integer(c.world_size));
+        print_json(j);
+        json_decref(j);
+    } else {
+        print_problems(problems);
+        if (found > 0)
+            printf("restore %s (step %ld, world size %d)%s\n", c.tag, c.step, c.world_size,
+                   o->to && rc == EXIT_OK ? ", copied:" : "");
+        size_t i;
+        json_t *r;
+        json_array_foreach(ranks, i, r) printf("  rank %lld: %s\n", (long long)json_integer_value(json_object_get(r, "rank")),
+                                               json_string_value(json_object_get(r, "dir")) ?: "(not copied)");
+    }
+    if (found == 0)
+        fprintf(stderr, "endure ckpt restore: %s in %s\n",
+                o->tag ? "the TAG is not complete or does not verify" : "no complete checkpoint verifies", o->dir);
+    json_decref(problems);
+    json_decref(ranks);
+    buf_free(&err);
+    return rc;
+}
+
 /* Parses argv into o; 0, 1 (help printed) or -1 (usage error). */
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -162,6 +240,12 @@ static int parse(int argc, char **argv, struct opts *o)
             o->json = 1;
         } else if (!strcmp(a, "--size")) {
             o->size_only = 1;
+        } else if (!strcmp(a, "--to")) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "endure ckpt: --to needs a directory\n");
+                return -1;
+            }
+            o->to = argv[++i];
         } else if (!strcmp(a, "--keep") || !strcmp(a, "--keep-every")) {
             long *dst = !strcmp(a, "--keep") ? &o->keep : &o->keep_every;
             if (i + 1 >= argc || parse_long(argv[++i], !strcmp(a, "--keep") ? 1 : 0, 1000000000L, dst) < 0) {
@@ -175,7 +259,7 @@ static int parse(int argc, char **argv, struct opts *o)
             o->sub = a;
         } else if (!o->dir) {
             o->dir = a;
-        } else if (!o->tag && !strcmp(o->sub, "verify")) {
+        } else if (!o->tag && (!strcmp(o->sub, "verify") || !strcmp(o->sub, "restore"))) {
             o->tag = a;
         } else {
             fprintf(stderr, "endure ckpt: unexpected argument %s\n", a);
@@ -205,6 +289,8 @@ int cmd_ckpt(int argc, char **argv)
         return do_verify(&o);
     if (!strcmp(o.sub, "prune"))
         return do_prune(&o);
-    fprintf(stderr, "endure ckpt: unknown subcommand %s (ls, verify, prune)\n", o.sub);
+    if (!strcmp(o.sub, "restore"))
+        return do_restore(&o);
+    fprintf(stderr, "endure ckpt: unknown subcommand %s (ls, verify, prune, restore)\n", o.sub);
     return EXIT_USAGE;
 }

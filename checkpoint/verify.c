@@ -201,6 +201,21 @@ out:
     return rc;
 }
 
+int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *out)
+{
+    char path[PATH_MAX];
+    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
+        return -1;
+    json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
+    if (!c)
+        return -1;
+    snprintf(out->tag, sizeof out->tag, "%s", tag);
+    out->step = ckpt_json_step(c);
+    out->world_size = (int)json_integer_value(json_object_get(c, "world_size"));
+    json_decref(c);
+    return 0;
+}
+
 int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choice *out, json_t *problems)
 {
     json_t *tags = ckpt_list(ckpt_dir);
@@ -213,17 +228,8 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
         if (!json_is_true(json_object_get(t, "complete")))
             continue;
         const char *tag = json_string_value(json_object_get(t, "tag"));
-        if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0)
+        if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0 || ckpt_choice_of(ckpt_dir, tag, out) < 0)
             continue;
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag);
-        json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
-        if (!c)
-            continue;
-        snprintf(out->tag, sizeof out->tag, "%s", tag);
-        out->step = ckpt_json_step(c);
-        out->world_size = (int)json_integer_value(json_object_get(c, "world_size"));
-        json_decref(c);
         found = 1;
         break;
     }

@@ -1,0 +1,197 @@
+/* export: copies the ranks of one complete TAG out of the durable store into
+ * the Python helper's plain layout, <out>/<TAG>/rank-<R>/, so that an
+ * operator can hand a checkpoint to a job that runs without endure (or
+ * inspect it) with `endure ckpt restore DIR --to OUT`. Every file is
+ * checked against its manifest CRC32 while it is copied; a rank directory
+ * appears (rename) only once all its files and its .endure-commit.json are
+ * fsynced, and an existing one is never overwritten. */
+#include "checkpoint/ckpt.h"
+#include "checkpoint/ckpt_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "common/util.h"
+
+#define COPY_BUF (1u << 20)
+
+/* Copies size bytes from src to dst, checking the CRC32; 0 or -1 (err set). */
+static int copy_checked(int src, int dst, uint64_t size, uint32_t want, const char *rel, char *buf,
+                        struct buf *err)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (uint64_t off = 0; off < size;) {
+        size_t n = size - off < COPY_BUF ? (size_t)(size - off) : COPY_BUF;
+        ssize_t got = read(src, buf, n);
+        if (got <= 0) {
+            buf_printf(err, "read %s: %s", rel, got ? strerror(errno) : "file shorter than its manifest");
+            return -1;
+        }
+        crc = crc32(crc, (const Bytef *)buf, (uInt)got);
+        if (write_all(dst, buf, (size_t)got) < 0) {
+            buf_printf(err, "write %s: %s", rel, strerror(errno));
+            return -1;
+        }
+        off += (uint64_t)got;
+    }
+    if ((uint32_t)crc != want) {
+        buf_printf(err, "%s: CRC32 %08x, manifest says %08x", rel, (uint32_t)crc, want);
+        return -1;
+    }
+    if (fsync(dst) < 0) {
+        buf_printf(err, "fsync %s: %s", rel, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* fsyncs the directory that holds rel under dirfd (rel itself if dir). */
+static int fsync_parent_at(int dirfd, const char *rel)
+{
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s", rel);
+    char *slash = strrchr(d, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = openat(dirfd, slash ? d : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : fsync(fd);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* Copies the manifest's files of rank into tmpfd (names without "rank-R/"). */
+static int copy_rank(int srcfd, int tmpfd, const json_t *manifest, int rank, json_t *info, struct buf *err)
+{
+    char prefix[32], *buf = malloc(COPY_BUF);
+    snprintf(prefix, sizeof prefix, "rank-%d/", rank);
+    size_t plen = strlen(prefix), i;
+    json_int_t files = 0, bytes = 0;
+    json_t *f;
+    int rc = -1;
+    if (!buf) {
+        buf_printf(err, "out of memory");
+        return -1;
+    }
+    json_array_foreach(json_object_get(manifest, "files"), i, f) {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        if (!path || strncmp(path, prefix, plen))
+            continue;
+        uint64_t size = (uint64_t)json_integer_value(json_object_get(f, "size"));
+        uint32_t want = (uint32_t)json_integer_value(json_object_get(f, "crc32"));
+        int src = ckpt_open_under(srcfd, path, O_RDONLY);
+        int dst = src < 0 ? -1 : ckpt_open_under(tmpfd, path + plen, O_WRONLY | O_CREAT | O_EXCL);
+        int ok = src >= 0 && dst >= 0 && copy_checked(src, dst, size, want, path, buf, err) == 0;
+        if (!ok && !err->len)
+            buf_printf(err, "%s %s: %s", src < 0 ? "open" : "create", path, strerror(errno));
+        if (src >= 0)
+            close(src);
+        if (dst >= 0)
+            close(dst);
+        if (!ok || fsync_parent_at(tmpfd, path + plen) < 0) {
+            if (ok)
+                buf_printf(err, "fsync the directory of %s: %s", path, strerror(errno));
+            goto done;
+        }
+        files++;
+        bytes += (json_int_t)size;
+    }
+    json_object_set_new(info, "files", json_integer(files));
+    json_object_set_new(info, "bytes", json_integer(bytes));
+    rc = 0;
+done:
+    free(buf);
+    return rc;
+}
+
+/* Exports one rank: tmp dir, files, commit record, rename; 0 or -1. */
+static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, const char *tagout, int rank,
+                       const json_t *manifest, const char *node, json_t *info, struct buf *err)
+{
+    char src[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX];
+    int srcfd = -1, tmpfd = -1, rc = -1;
+    snprintf(src, sizeof src, "%s/%s/%s", ckpt_dir, c->tag, node);
+    snprintf(final, sizeof final, "%s/rank-%d", tagout, rank);
+    snprintf(tmp, sizeof tmp, "%s/.rank-%d.tmp-%ld", tagout, rank, (long)getpid());
+    if (access(final, F_OK) == 0) {
+        buf_printf(err, "%s exists (not overwritten)", final);
+        return -1;
+    }
+    ckpt_rmtree(tmp);
+    if (mkdir(tmp, 0755) < 0 || (tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (srcfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        buf_printf(err, "%s: %s", tmpfd < 0 ? tmp : src, strerror(errno));
+        goto done;
+    }
+    if (copy_rank(srcfd, tmpfd, manifest, rank, info, err) < 0)
+        goto done;
+    char rec[PATH_MAX + 32];
+    snprintf(rec, sizeof rec, "%s/.endure-commit.json", tmp);
+    json_t *commit = json_pack("{s:s,s:I,s:i,s:i}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
+                               "world_size", c->world_size);
+    int wrc = ckpt_write_json(rec, commit);
+    json_decref(commit);
+    if (wrc < 0 || fsync_dir(tmp) < 0 || rename(tmp, final) < 0 || fsync_dir(tagout) < 0) {
+        buf_printf(err, "commit %s: %s", final, strerror(errno));
+        goto done;
+    }
+    json_object_set_new(info, "dir", json_string(final));
+    rc = 0;
+done:
+    if (srcfd >= 0)
+        close(srcfd);
+    if (tmpfd >= 0)
+        close(tmpfd);
+    if (rc < 0)
+        ckpt_rmtree(tmp);
+    return rc;
+}
+
+int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *out_dir, json_t *report,
+                struct buf *err)
+{
+    char path[PATH_MAX], tagout[PATH_MAX];
+    json_t *complete = NULL, *manifests = json_object(), *problems = json_array();
+    int rc = -1;
+    if (!safe_component(c->tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, c->tag) >= (int)sizeof path ||
+        snprintf(tagout, sizeof tagout, "%s/%s", out_dir, c->tag) >= (int)sizeof tagout) {
+        buf_printf(err, "bad TAG or path too long");
+        goto done;
+    }
+    if (!(complete = ckpt_read_json(path, CKPT_JSON_MAX, NULL))) {
+        buf_printf(err, "%s: unreadable", path);
+        goto done;
+    }
+    if (mkdir_p(tagout, 0755) < 0) {
+        buf_printf(err, "mkdir %s: %s", tagout, strerror(errno));
+        goto done;
+    }
+    for (int r = 0; r < c->world_size; r++) {
+        char key[32];
+        snprintf(key, sizeof key, "%d", r);
+        const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
+        json_t *m = node ? json_object_get(manifests, node) : NULL;
+        if (node && !m && (m = ckpt_verify_node(ckpt_dir, c->tag, node, c->step, 0, problems)))
+            json_object_set_new(manifests, node, m);
+        if (!node || !m) {
+            buf_printf(err, "rank %d: %s", r, node ? "its node's manifest does not verify" : "not in COMPLETE");
+            goto done;
+        }
+        json_t *info = json_pack("{s:i,s:s}", "rank", r, "node", node);
+        int erc = export_rank(ckpt_dir, c, tagout, r, m, node, info, err);
+        json_array_append_new(report, info);
+        if (erc < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    json_decref(complete);
+    json_decref(manifests);
+    json_decref(problems);
+    return rc;
+}
