@@ -20,6 +20,12 @@
 
 #define READ_CHUNK (128u << 10) /* small enough to stay in cache while logged and split */
 #define READ_BUDGET (4u << 20) /* bytes per stream per loop turn, for fairness */
+#ifndef SHED_ON
+#define SHED_ON 4   /* shed once a quarter of the pipe waits behind a read */
+#endif
+#ifndef SHED_OFF
+#define SHED_OFF 16 /* classify again once less than a sixteenth waits */
+#endif
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -117,10 +123,17 @@ void ranks_read(struct agent *a, struct stream *s)
         }
         log_write(a, s->r, chunk, (size_t)n);
         /* a backlog in the pipe means the rank writes faster than we
-         * classify: shed this chunk before the pipe fills and blocks it */
+         * classify: shed chunks before the pipe fills and blocks it. With
+         * hysteresis: a burst (a long traceback, a debug dump) below
+         * SHED_ON is classified whole; a flood sheds until the backlog
+         * is under SHED_OFF */
         int left = 0;
-        s->shedding = !a->no_shedding && s->pipe_size > 0 && ioctl(s->fd, FIONREAD, &left) == 0 &&
-                      (size_t)left >= s->pipe_size / 16;
+        if (a->no_shedding || !s->pipe_size || ioctl(s->fd, FIONREAD, &left) < 0)
+            s->shedding = 0;
+        else if ((size_t)left >= s->pipe_size / SHED_ON)
+            s->shedding = 1;
+        else if ((size_t)left < s->pipe_size / SHED_OFF)
+            s->shedding = 0;
         linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
     }

@@ -22,3 +22,18 @@ dropped=$(/usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count console_droppe
 [ "$dropped" -ge 1 ] || fail "no console_dropped event"
 grep -q "console lines dropped" "$T/err" || fail "summary does not mention dropped lines"
 check_no_leftovers
+# a burst (here 300 KB after the error line, well under the quarter of the
+# 1 MiB pipe plus one read at which the agent starts shedding) is classified
+# whole, even when the agent reads it only after the rank wrote all of it:
+# the error line at its start names the failure
+unset RUN_ID
+run_endure --max-restarts 0 -- /bin/sh -c 'echo "RuntimeError: CUDA error: an illegal memory access was encountered"
+    yes "routine line of a debug dump, repeated to make a burst .............." | head -c 300000; exit 1'
+expect_rc 1
+expect_count 0 unclassified_lines
+/usr/bin/python3 - "$RUN/attempt-0/failure.json" <<'PY' || fail "burst verdict: $(cat "$RUN/attempt-0/failure.json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["type"] == "cuda_error" and "illegal memory access" in v["key_line"]["text"], v
+PY
+check_no_leftovers
