@@ -116,10 +116,36 @@ static int run_bench(struct offline *o, const struct input_list *in, struct buf 
     return EXIT_OK;
 }
 
+/* A hang or a lost node leaves no failure line: when the logs give no
+ * verdict and a PATH is an endure run directory whose last attempt failed,
+ * the controller's own verdict (its failure.json) is the answer. */
+static json_t *with_run_verdict(json_t *v, char **paths, int npaths)
+{
+    const char *cat = json_string_value(json_object_get(v, "category"));
+    if (!cat || (strcmp(cat, "none") && strcmp(cat, "unknown")))
+        return v;
+    for (int i = 0; i < npaths; i++) {
+        char src[64];
+        json_t *r = run_dir_verdict(paths[i], src, sizeof src);
+        const char *rcat = json_string_value(json_object_get(r, "category"));
+        if (!r || !strcmp(rcat, "none") || !strcmp(rcat, cat)) {
+            json_decref(r);
+            continue;
+        }
+        char ex[2048];
+        snprintf(ex, sizeof ex, "%s (No rank log holds a failure line; this is the controller's own verdict, "
+                 "from %s/%s.)", json_string_value(json_object_get(r, "explanation")) ?: "", paths[i], src);
+        json_object_set_new(r, "explanation", json_string(ex));
+        json_decref(v);
+        return r;
+    }
+    return v;
+}
+
 /* Prints what the flags ask for: the condensed log, or the verdict (with
  * the events for --all). */
 static void print_results(const struct dopts *o, struct offline *off,
-                          const struct input_list *inputs, const struct policy *pol)
+                          const struct input_list *inputs, const struct policy *pol, char **paths, int npaths)
 {
     if (o->compress) {
         size_t in_bytes, out_bytes = compressor_print(off->z, stdout, &in_bytes);
@@ -129,7 +155,7 @@ static void print_results(const struct dopts *o, struct offline *off,
                 out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off->z));
         return;
     }
-    json_t *v = offline_verdict(off, inputs);
+    json_t *v = with_run_verdict(offline_verdict(off, inputs), paths, npaths);
     if (off->events_dropped)
         fprintf(stderr, "endure diagnose: %zu more matches were not kept (memory cap); the "
                         "verdict uses the first %d and later roots\n", off->events_dropped,
@@ -178,7 +204,7 @@ int cmd_diagnose(int argc, char **argv)
         failed |= offline_read(&off, &inputs.v[i], &err) < 0;
     fputs(err.len ? err.p : "", stderr);
     if (!o.bench && inputs.n) {
-        print_results(&o, &off, &inputs, pol);
+        print_results(&o, &off, &inputs, pol, argv + optind, argc - optind);
         rc = failed ? EXIT_FAILED : EXIT_OK;
     }
     offline_free(&off);

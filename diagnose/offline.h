@@ -30,5 +30,10 @@ int offline_read(struct offline *o, const struct input *in, struct buf *err);
 /* The verdict over everything read so far (caller owns); context lines
  * from the key line's file are added as evidence when the event has none. */
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs);
+/* For an endure run directory: the controller's verdict of its last attempt
+ * (attempt-<N>/failure.json, keys and types checked), or NULL when there
+ * is none (a successful last attempt, not a run directory). src receives
+ * the file's path relative to dir. Caller owns the result. */
+json_t *run_dir_verdict(const char *dir, char *src, size_t srclen);
 
 #endif

@@ -89,6 +89,25 @@ printf 'step 5 loss 1.0\nuncorrectable ECC error\n' > "$T/run/attempt-1/n2/rank-
 /usr/bin/python3 -c 'import json,sys; v=json.loads(open(sys.argv[1]).read()); c=v["culprit"]; assert v["type"]=="ecc_error" and c["host"]=="n2" and c["rank"]==3 and v["key_line"]["file"].endswith("attempt-1/n2/rank-3.log"), v' "$T/o"
 check "run directory: culprit node and rank from the path" 0 $?
 
+# a hang leaves no failure line: for a run directory whose last attempt
+# failed, the controller's own verdict (failure.json) answers; types checked
+mkdir -p "$T/hung/attempt-0/n1"
+printf 'step 1 loss 2.0\nstep 2 loss 1.9\n' > "$T/hung/attempt-0/n1/rank-0.log"
+"$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir without failure.json" 0 $?
+has "logs alone read as success" "$T/o" '"type":"success"'
+printf '{"category":"hang","type":"hang","culprit":{"host":"n1","rank":[1],"gpu":{}},"action":"restart","rule":null,"confidence":"high","key_line":7,"evidence":"x","explanation":"hang: no progress for 30 s","extra":1}' > "$T/hung/attempt-0/failure.json"
+"$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir with failure.json" 0 $?
+/usr/bin/python3 -c '
+import json, sys
+v = json.loads(open(sys.argv[1]).read())
+assert v["type"] == "hang" and v["culprit"] == {"host": "n1", "rank": None, "gpu": None}, v
+assert v["confidence"] is None and v["key_line"] is None and v["evidence"] == [] and "extra" not in v, v
+assert "controller" in v["explanation"] and "failure.json" in v["explanation"], v' "$T/o"
+check "run dir: the controller's hang verdict, sanitized" 0 $?
+echo '{"category": 5}' > "$T/hung/attempt-0/failure.json"
+"$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir with a junk failure.json" 0 $?
+has "junk failure.json ignored" "$T/o" '"type":"success"'
+
 # clean log: success
 printf 'step 1 loss 2.0\nstep 2 loss 1.9\n' > "$T/clean.log"
 "$ENDURE" diagnose $RULES --json "$T/clean.log" > "$T/o" 2>&1; check "clean log" 0 $?

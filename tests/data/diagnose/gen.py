@@ -1629,7 +1629,7 @@ def hang_silent_stop():
     job_start(L, nranks=8, gpn=8, style="rank", hosts=["n7"], warn=2)
     progress(L, lambda s: prog_titan(s, loss_at(s)), 1, 1500, 10, style="rank")
     write(n, L.text())
-    expect(n, category="hang", type="hang", xfail="a log that just stops carries no failure line; offline, diagnose cannot tell it from a clean run (the controller's hang watch decides this online)")
+    expect(n, category="hang", type="hang", xfail="a log that just stops carries no failure line; offline, diagnose cannot tell it from a clean run (the controller's hang watch decides this online; for a run directory diagnose reads the controller's failure.json)")
 
 
 # ------------------------------------------------------------ unknown

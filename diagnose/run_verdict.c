@@ -1,0 +1,85 @@
+/* run_verdict: what the controller itself knew about the last attempt of
+ * an endure run directory. A hang, a lost node or a heartbeat timeout
+ * leaves no failure line in any rank log, so the logs alone read as a clean
+ * run; the controller wrote its verdict to attempt-<N>/failure.json. `endure
+ * diagnose RUN_DIR` uses it when the logs give none. The file is untrusted
+ * input (bounded read, only the verdict keys with the right types are
+ * kept). */
+#include "diagnose/offline.h"
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/util.h"
+
+#define FAILURE_JSON_MAX (1u << 20)
+
+/* The highest N of the attempt-N directories of dir, or -1. */
+static long last_attempt(const char *dir)
+{
+    DIR *d = opendir(dir);
+    long best = -1;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        if (strncmp(e->d_name, "attempt-", 8))
+            continue;
+        long a = strtol(e->d_name + 8, &end, 10);
+        if (end != e->d_name + 8 && !*end && a > best)
+            best = a;
+    }
+    if (d)
+        closedir(d);
+    return best;
+}
+
+/* key of src when it is a string, else null (a new reference). */
+static json_t *str_or_null(const json_t *src, const char *key)
+{
+    const char *s = json_string_value(json_object_get(src, key));
+    return s ? json_string(s) : json_null();
+}
+
+/* A copy of the verdict keys of f with their expected types. */
+static json_t *sanitized(const json_t *f)
+{
+    json_t *cul = json_object_get(f, "culprit"), *v = json_object(), *c = json_object();
+    const char *names[] = {"host", "rank", "gpu"};
+    for (int i = 0; i < 3; i++) {
+        json_t *x = json_object_get(cul, names[i]);
+        json_object_set_new(c, names[i], json_is_string(x) || json_is_integer(x) ? json_copy(x) : json_null());
+    }
+    json_object_set_new(v, "category", str_or_null(f, "category"));
+    json_object_set_new(v, "type", str_or_null(f, "type"));
+    json_object_set_new(v, "culprit", c);
+    json_object_set_new(v, "action", str_or_null(f, "action"));
+    json_object_set_new(v, "rule", str_or_null(f, "rule"));
+    json_t *conf = json_object_get(f, "confidence");
+    json_object_set_new(v, "confidence", json_is_number(conf) ? json_real(json_number_value(conf)) : json_null());
+    json_t *key = json_object_get(f, "key_line");
+    json_object_set_new(v, "key_line", json_is_object(key) ? json_deep_copy(key) : json_null());
+    json_t *ev = json_object_get(f, "evidence");
+    json_object_set_new(v, "evidence", json_is_array(ev) ? json_deep_copy(ev) : json_array());
+    json_object_set_new(v, "explanation", str_or_null(f, "explanation"));
+    return v;
+}
+
+json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
+{
+    long att = last_attempt(dir);
+    char path[PATH_MAX];
+    size_t len;
+    if (att < 0 || snprintf(path, sizeof path, "%s/attempt-%ld/failure.json", dir, att) >= (int)sizeof path)
+        return NULL;
+    char *text = read_file_capped(path, FAILURE_JSON_MAX, &len);
+    json_t *f = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    json_t *v = NULL;
+    if (json_is_string(json_object_get(f, "category")) && json_is_string(json_object_get(f, "type"))) {
+        v = sanitized(f);
+        snprintf(src, srclen, "attempt-%ld/failure.json", att);
+    }
+    json_decref(f);
+    return v;
+}
