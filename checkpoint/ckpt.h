@@ -116,6 +116,10 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
 /* The durable directory of global_rank in a complete TAG:
  * <ckpt>/<TAG>/<node>/rank-<R>. Returns 0 or -1. */
 int ckpt_durable_rank_dir(const char *ckpt_dir, const char *tag, int global_rank, char *out, size_t outlen);
+/* The same for every rank 0..world_size-1 of the complete TAG c, with one
+ * read of its COMPLETE marker: appends {"rank","node","dir"} to out (owned
+ * by the caller). Returns 0, or -1 when a rank has no safe directory. */
+int ckpt_rank_dirs(const char *ckpt_dir, const struct ckpt_choice *c, json_t *out);
 /* Copies every rank of the complete TAG c (chosen or verified by the
  * caller) into <out_dir>/<TAG>/rank-<R>/, the Python helper's plain layout
  * (endure_ckpt.resume() outside endure reads it), each file checked against

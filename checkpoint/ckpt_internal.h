@@ -28,6 +28,9 @@ int ckpt_open_under(int dirfd, const char *rel, int flags);
 /* CRC32 of the first size bytes of fd, read with pread in 1 MiB blocks.
  * -1 with errno (EIO... or ENODATA when the file is shorter). */
 int ckpt_crc_fd(int fd, uint64_t size, uint32_t *crc);
+/* fsyncs the directory that holds rel under dirfd (dirfd itself when rel
+ * has no '/'). 0 or -1 with errno. */
+int ckpt_fsync_parent_at(int dirfd, const char *rel);
 /* Reads a JSON object file of at most max bytes; NULL on any error (reason
  * in why when not NULL). */
 json_t *ckpt_read_json(const char *path, size_t max, struct buf *why);

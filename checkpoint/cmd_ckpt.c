@@ -91,6 +91,14 @@ static int do_ls(const struct opts *o)
     return EXIT_OK;
 }
 
+/* One problem: "<lead>node/file: problem". */
+static void print_problem(const char *lead, const json_t *p)
+{
+    printf("%s%s%s%s%s%s\n", lead, json_string_value(json_object_get(p, "node")) ?: "",
+           json_object_get(p, "node") ? "/" : "", json_string_value(json_object_get(p, "file")) ?: "",
+           json_object_get(p, "file") ? ": " : "", json_string_value(json_object_get(p, "problem")) ?: "");
+}
+
 static int do_verify(const struct opts *o)
 {
     json_t *l = ckpt_list(o->dir), *report = json_array(), *t;
@@ -117,11 +125,7 @@ static int do_verify(const struct opts *o)
             printf("%s: %s\n", tag, status);
             size_t k;
             json_t *p;
-            json_array_foreach(probs, k, p) printf("  %s%s%s: %s\n",
-                                                   json_string_value(json_object_get(p, "node")) ?: "",
-                                                   json_object_get(p, "node") ? "/" : "",
-                                                   json_string_value(json_object_get(p, "file")) ?: "",
-                                                   json_string_value(json_object_get(p, "problem")));
+            json_array_foreach(probs, k, p) print_problem("  ", p);
         }
     }
     if (o->tag && !seen) {
@@ -156,20 +160,6 @@ static int do_prune(const struct opts *o)
     return n < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/* Prints the problems of the TAGs skipped on the way to the choice. */
-static void print_problems(const json_t *problems)
-{
-    size_t k;
-    json_t *p;
-    json_array_foreach(problems, k, p) printf("skipped %s: %s%s%s%s%s\n",
-                                              json_string_value(json_object_get(p, "tag")) ?: "?",
-                                              json_string_value(json_object_get(p, "node")) ?: "",
-                                              json_object_get(p, "node") ? "/" : "",
-                                              json_string_value(json_object_get(p, "file")) ?: "",
-                                              json_object_get(p, "file") ? ": " : "",
-                                              json_string_value(json_object_get(p, "problem")) ?: "");
-}
-
 /* Chooses (or checks) the TAG, then lists or exports its ranks. */
 static int do_restore(const struct opts *o)
 {
@@ -191,13 +181,8 @@ static int do_restore(const struct opts *o)
             fprintf(stderr, "endure ckpt restore: %s\n", err.p ? err.p : "export failed");
             goto out;
         }
-    } else {
-        for (int r = 0; r < c.world_size; r++) {
-            char dir[4096];
-            if (ckpt_durable_rank_dir(o->dir, c.tag, r, dir, sizeof dir) < 0)
-                goto out;
-            json_array_append_new(ranks, json_pack("{s:i,s:s}", "rank", r, "dir", dir));
-        }
+    } else if (ckpt_rank_dirs(o->dir, &c, ranks) < 0) {
+        goto out;
     }
     rc = EXIT_OK;
 out:
@@ -209,7 +194,13 @@ out:
         print_json(j);
         json_decref(j);
     } else {
-        print_problems(problems);
+        size_t k;
+        json_t *p;
+        json_array_foreach(problems, k, p) {
+            char lead[300];
+            snprintf(lead, sizeof lead, "skipped %s: ", json_string_value(json_object_get(p, "tag")) ?: "?");
+            print_problem(lead, p);
+        }
         if (found > 0)
             printf("restore %s (step %ld, world size %d)%s\n", c.tag, c.step, c.world_size,
                    o->to && rc == EXIT_OK ? ", copied:" : "");

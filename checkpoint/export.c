@@ -50,21 +50,6 @@ static int copy_checked(int src, int dst, uint64_t size, uint32_t want, const ch
     return 0;
 }
 
-/* fsyncs the directory that holds rel under dirfd (rel itself if dir). */
-static int fsync_parent_at(int dirfd, const char *rel)
-{
-    char d[PATH_MAX];
-    snprintf(d, sizeof d, "%s", rel);
-    char *slash = strrchr(d, '/');
-    if (slash)
-        *slash = '\0';
-    int fd = openat(dirfd, slash ? d : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int rc = fd < 0 ? -1 : fsync(fd);
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
 /* Copies the manifest's files of rank into tmpfd (names without "rank-R/"). */
 static int copy_rank(int srcfd, int tmpfd, const json_t *manifest, int rank, json_t *info, struct buf *err)
 {
@@ -93,7 +78,7 @@ static int copy_rank(int srcfd, int tmpfd, const json_t *manifest, int rank, jso
             close(src);
         if (dst >= 0)
             close(dst);
-        if (!ok || fsync_parent_at(tmpfd, path + plen) < 0) {
+        if (!ok || ckpt_fsync_parent_at(tmpfd, path + plen) < 0) {
             if (ok)
                 buf_printf(err, "fsync the directory of %s: %s", path, strerror(errno));
             goto done;
@@ -155,31 +140,27 @@ done:
 int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *out_dir, json_t *report,
                 struct buf *err)
 {
-    char path[PATH_MAX], tagout[PATH_MAX];
-    json_t *complete = NULL, *manifests = json_object(), *problems = json_array();
+    char tagout[PATH_MAX];
+    json_t *dirs = json_array(), *manifests = json_object(), *problems = json_array(), *d;
     int rc = -1;
-    if (!safe_component(c->tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, c->tag) >= (int)sizeof path ||
-        snprintf(tagout, sizeof tagout, "%s/%s", out_dir, c->tag) >= (int)sizeof tagout) {
-        buf_printf(err, "bad TAG or path too long");
-        goto done;
-    }
-    if (!(complete = ckpt_read_json(path, CKPT_JSON_MAX, NULL))) {
-        buf_printf(err, "%s: unreadable", path);
+    size_t i;
+    if (snprintf(tagout, sizeof tagout, "%s/%s", out_dir, c->tag) >= (int)sizeof tagout ||
+        ckpt_rank_dirs(ckpt_dir, c, dirs) < 0) {
+        buf_printf(err, "%s: no COMPLETE marker naming a safe node for every rank", c->tag);
         goto done;
     }
     if (mkdir_p(tagout, 0755) < 0) {
         buf_printf(err, "mkdir %s: %s", tagout, strerror(errno));
         goto done;
     }
-    for (int r = 0; r < c->world_size; r++) {
-        char key[32];
-        snprintf(key, sizeof key, "%d", r);
-        const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
-        json_t *m = node ? json_object_get(manifests, node) : NULL;
-        if (node && !m && (m = ckpt_verify_node(ckpt_dir, c->tag, node, c->step, 0, problems)))
+    json_array_foreach(dirs, i, d) {
+        int r = (int)json_integer_value(json_object_get(d, "rank"));
+        const char *node = json_string_value(json_object_get(d, "node"));
+        json_t *m = json_object_get(manifests, node);
+        if (!m && (m = ckpt_verify_node(ckpt_dir, c->tag, node, c->step, 0, problems)))
             json_object_set_new(manifests, node, m);
-        if (!node || !m) {
-            buf_printf(err, "rank %d: %s", r, node ? "its node's manifest does not verify" : "not in COMPLETE");
+        if (!m) {
+            buf_printf(err, "rank %d: the manifest of %s does not verify", r, node);
             goto done;
         }
         json_t *info = json_pack("{s:i,s:s}", "rank", r, "node", node);
@@ -190,7 +171,7 @@ int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *o
     }
     rc = 0;
 done:
-    json_decref(complete);
+    json_decref(dirs);
     json_decref(manifests);
     json_decref(problems);
     return rc;

@@ -83,6 +83,26 @@ int ckpt_open_under(int dirfd, const char *rel, int flags)
     return fd;
 }
 
+int ckpt_fsync_parent_at(int dirfd, const char *rel)
+{
+    char d[PATH_MAX];
+    if (snprintf(d, sizeof d, "%s", rel) >= (int)sizeof d) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char *slash = strrchr(d, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = openat(dirfd, slash ? d : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : fsync(fd);
+    if (fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return rc;
+}
+
 int ckpt_crc_fd(int fd, uint64_t size, uint32_t *crc)
 {
     char *b = malloc(CKPT_COPY_BUF);

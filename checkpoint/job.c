@@ -92,18 +92,9 @@ static int open_pair(struct jctx *c, int slotfd, int rank, const json_t *f, stru
 /* fsyncs the directory holding rel under the .partial dir. */
 static int fsync_parent(struct jctx *c, const char *rel)
 {
-    char dir[1100];
-    snprintf(dir, sizeof dir, "%s", rel);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    int fd = openat(c->partialfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int rc = fd < 0 ? -1 : fsync(fd);
-    if (fd >= 0)
-        close(fd);
+    int rc = ckpt_fsync_parent_at(c->partialfd, rel);
     if (rc < 0)
-        snprintf(c->err, sizeof c->err, "fsync %s: %s", dir, strerror(errno));
+        snprintf(c->err, sizeof c->err, "fsync the directory of %s: %s", rel, strerror(errno));
     return rc;
 }
 

@@ -201,12 +201,32 @@ out:
     return rc;
 }
 
-int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *out)
+/* The COMPLETE marker of tag (caller owns), or NULL. */
+static json_t *read_complete(const char *ckpt_dir, const char *tag)
 {
     char path[PATH_MAX];
     if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
-        return -1;
-    json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
+        return NULL;
+    return ckpt_read_json(path, CKPT_JSON_MAX, NULL);
+}
+
+/* <ckpt>/<tag>/<node>/rank-<r> from a COMPLETE marker's "ranks" map; the
+ * node, or NULL when the rank is missing or its node name is unsafe. */
+static const char *rank_dir_in(const json_t *complete, const char *ckpt_dir, const char *tag, int r, char *out,
+                               size_t outlen)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%d", r);
+    const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
+    if (!node || !safe_component(node) ||
+        snprintf(out, outlen, "%s/%s/%s/rank-%d", ckpt_dir, tag, node, r) >= (int)outlen)
+        return NULL;
+    return node;
+}
+
+int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *out)
+{
+    json_t *c = read_complete(ckpt_dir, tag);
     if (!c)
         return -1;
     snprintf(out->tag, sizeof out->tag, "%s", tag);
@@ -239,17 +259,25 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
 
 int ckpt_durable_rank_dir(const char *ckpt_dir, const char *tag, int global_rank, char *out, size_t outlen)
 {
-    char path[PATH_MAX], key[32];
-    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
-        return -1;
-    json_t *c = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
-    snprintf(key, sizeof key, "%d", global_rank);
-    const char *node = json_string_value(json_object_get(json_object_get(c, "ranks"), key));
-    int rc = -1;
-    if (node && safe_component(node) &&
-        snprintf(out, outlen, "%s/%s/%s/rank-%d", ckpt_dir, tag, node, global_rank) < (int)outlen)
-        rc = 0;
+    json_t *c = read_complete(ckpt_dir, tag);
+    int rc = rank_dir_in(c, ckpt_dir, tag, global_rank, out, outlen) ? 0 : -1;
     json_decref(c);
+    return rc;
+}
+
+int ckpt_rank_dirs(const char *ckpt_dir, const struct ckpt_choice *c, json_t *out)
+{
+    json_t *m = read_complete(ckpt_dir, c->tag);
+    int rc = m ? 0 : -1;
+    for (int r = 0; rc == 0 && r < c->world_size; r++) {
+        char dir[PATH_MAX];
+        const char *node = rank_dir_in(m, ckpt_dir, c->tag, r, dir, sizeof dir);
+        if (node)
+            json_array_append_new(out, json_pack("{s:i,s:s,s:s}", "rank", r, "node", node, "dir", dir));
+        else
+            rc = -1;
+    }
+    json_decref(m);
     return rc;
 }
 

@@ -122,6 +122,15 @@ static long highest_attempt(char **names, size_t n)
     return best;
 }
 
+long input_last_attempt(const char *dir)
+{
+    size_t n;
+    char **names = list_dir(dir, &n);
+    long att = highest_attempt(names, n);
+    free_names(names, n);
+    return att;
+}
+
 static void walk(struct input_list *l, const char *dir, const char *rel, const char *parent,
                  int depth)
 {

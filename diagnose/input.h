@@ -27,6 +27,9 @@ struct input_list {
  * 0, or -1 with a message in err (missing path, directory without logs). */
 int input_expand(struct input_list *l, const char *arg, struct buf *err);
 void input_list_free(struct input_list *l);
+/* The highest N of the attempt-<N> entries of dir (an endure run
+ * directory), or -1. */
+long input_last_attempt(const char *dir);
 
 /* Called for every line: 1-based line number, flags from common/lines.h.
  * The line is NOT NUL-terminated (complete lines are passed in place). */

@@ -6,7 +6,6 @@
  * input (bounded read, only the verdict keys with the right types are
  * kept). */
 #include "diagnose/offline.h"
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +13,6 @@
 #include "common/util.h"
 
 #define FAILURE_JSON_MAX (1u << 20)
-
-/* The highest N of the attempt-N directories of dir, or -1. */
-static long last_attempt(const char *dir)
-{
-    DIR *d = opendir(dir);
-    long best = -1;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char *end;
-        if (strncmp(e->d_name, "attempt-", 8))
-            continue;
-        long a = strtol(e->d_name + 8, &end, 10);
-        if (end != e->d_name + 8 && !*end && a > best)
-            best = a;
-    }
-    if (d)
-        closedir(d);
-    return best;
-}
 
 /* key of src when it is a string, else null (a new reference). */
 static json_t *str_or_null(const json_t *src, const char *key)
@@ -67,7 +47,7 @@ static json_t *sanitized(const json_t *f)
 
 json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
 {
-    long att = last_attempt(dir);
+    long att = input_last_attempt(dir);
     char path[PATH_MAX];
     size_t len;
     if (att < 0 || snprintf(path, sizeof path, "%s/attempt-%ld/failure.json", dir, att) >= (int)sizeof path)

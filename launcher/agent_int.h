@@ -25,7 +25,7 @@ struct stream {
     struct linesplit split;
     struct classifier *cls;   /* NULL without a rule set */
     size_t pipe_size;         /* capacity of the rank's pipe */
-    int shedding;             /* this chunk came from a full pipe: not classified */
+    int shedding;             /* the rank outruns the agent: lines not classified */
 };
 
 struct rank {

@@ -20,12 +20,8 @@
 
 #define READ_CHUNK (128u << 10) /* small enough to stay in cache while logged and split */
 #define READ_BUDGET (4u << 20) /* bytes per stream per loop turn, for fairness */
-#ifndef SHED_ON
 #define SHED_ON 4   /* shed once a quarter of the pipe waits behind a read */
-#endif
-#ifndef SHED_OFF
 #define SHED_OFF 16 /* classify again once less than a sixteenth waits */
-#endif
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -103,6 +99,21 @@ static void log_write(struct agent *a, struct rank *r, const char *data, size_t 
     }
 }
 
+/* A backlog in the pipe means the rank writes faster than the agent
+ * classifies: shed chunks before the pipe fills and blocks it. With
+ * hysteresis, so that a burst (a long traceback, a debug dump) below
+ * SHED_ON is classified whole while a flood sheds until under SHED_OFF. */
+static void update_shedding(const struct agent *a, struct stream *s)
+{
+    int left = 0;
+    if (a->no_shedding || !s->pipe_size || ioctl(s->fd, FIONREAD, &left) < 0)
+        s->shedding = 0;
+    else if ((size_t)left >= s->pipe_size / SHED_ON)
+        s->shedding = 1;
+    else if ((size_t)left < s->pipe_size / SHED_OFF)
+        s->shedding = 0;
+}
+
 void ranks_read(struct agent *a, struct stream *s)
 {
     static char chunk[READ_CHUNK]; /* the agent reads on one thread */
@@ -122,18 +133,7 @@ void ranks_read(struct agent *a, struct stream *s)
             return;
         }
         log_write(a, s->r, chunk, (size_t)n);
-        /* a backlog in the pipe means the rank writes faster than we
-         * classify: shed chunks before the pipe fills and blocks it. With
-         * hysteresis: a burst (a long traceback, a debug dump) below
-         * SHED_ON is classified whole; a flood sheds until the backlog
-         * is under SHED_OFF */
-        int left = 0;
-        if (a->no_shedding || !s->pipe_size || ioctl(s->fd, FIONREAD, &left) < 0)
-            s->shedding = 0;
-        else if ((size_t)left >= s->pipe_size / SHED_ON)
-            s->shedding = 1;
-        else if ((size_t)left < s->pipe_size / SHED_OFF)
-            s->shedding = 0;
+        update_shedding(a, s);
         linesplit_feed(&s->split, chunk, (size_t)n, on_line, s);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
     }

@@ -62,14 +62,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run_endure ARGS...: runs endure run with a log dir in the scratch space and
-# a fixed run id; sets RC, and OUT/ERR files; RUN is the run directory.
-run_endure() {
+# new_run: picks the run id (RUN_ID if set, else a fresh one) and sets
+# RUN, OUT and ERR; the id is recorded for cleanup.
+new_run() {
     RUN_ID=${RUN_ID:-r$$x$RANDOM}
     echo "$RUN_ID" >>"$T/run-ids"
     RUN="$LOGS/$RUN_ID"
     OUT="$T/out.$RUN_ID"
     ERR="$T/err.$RUN_ID"
+}
+
+# run_endure ARGS...: runs endure run with a log dir in the scratch space and
+# a fixed run id; sets RC, and OUT/ERR files; RUN is the run directory.
+run_endure() {
+    new_run
     set +e
     "$ENDURE" run --log-dir "$LOGS" --rdzv-id "$RUN_ID" "$@" >"$OUT" 2>"$ERR"
     RC=$?
@@ -106,11 +112,7 @@ agent_pid() {
 # start_endure ARGS...: like run_endure, in the background (PID); wait_endure
 # then sets RC.
 start_endure() {
-    RUN_ID=${RUN_ID:-r$$x$RANDOM}
-    echo "$RUN_ID" >>"$T/run-ids"
-    RUN="$LOGS/$RUN_ID"
-    OUT="$T/out.$RUN_ID"
-    ERR="$T/err.$RUN_ID"
+    new_run
     "$ENDURE" run --log-dir "$LOGS" --rdzv-id "$RUN_ID" "$@" >"$OUT" 2>"$ERR" &
     PID=$!
     unset RUN_ID
