@@ -149,22 +149,27 @@ def _read_commit(rdir, k):
         return None
 
 
-def _lock_slot(rdir, k, timeout):
-    """Takes the exclusive flock of slot k (the one without the newest
-    commit). When the agent holds it (it is persisting that checkpoint), the
-    rank waits: overwriting the newest commit instead would lose a
-    checkpoint that may be the last complete one (back-pressure, like
-    waiting on the previous async save)."""
+def _lock_slot(rdir, candidates, timeout):
+    """Takes the exclusive flock of the first free candidate slot; if all
+    are held (the agent is persisting them), waits for the first one."""
+    for k in candidates:
+        fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return k, fd
+        except BlockingIOError:
+            os.close(fd)
+    k = candidates[0]
     fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     end = time.monotonic() + timeout
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
+            return k, fd
         except BlockingIOError:
             if time.monotonic() > end:
                 os.close(fd)
-                raise TimeoutError("endure_ckpt: stage slot %d stayed locked by the persister for %ss" % (k, timeout))
+                raise TimeoutError("endure_ckpt: both stage slots stayed locked for %ss" % timeout)
             time.sleep(0.01)
 
 
@@ -213,8 +218,8 @@ def _save_stage(stage, step, tag):
         newest = max(_SLOTS, key=lambda k: (c[k].get("step", -1), c[k].get("time", 0)))
     else:
         newest = 0 if c[0] else 1
-    k = 1 - newest
-    lfd = _lock_slot(rdir, k, float(os.environ.get("ENDURE_CKPT_LOCK_TIMEOUT", "600")))
+    candidates = [1 - newest, newest]
+    k, lfd = _lock_slot(rdir, candidates, float(os.environ.get("ENDURE_CKPT_LOCK_TIMEOUT", "600")))
     try:
         try:
             os.unlink(os.path.join(rdir, "slot-%d.commit" % k))

@@ -1,9 +1,10 @@
 """A tiny deterministic PyTorch trainer for the checkpoint tests: a small
 model per rank trained with SGD+momentum on data derived from the step
 number, checkpointed every --every steps with endure_ckpt, resuming with
-endure_ckpt.resume(). The ranks form a real gloo process group and meet at a
-barrier after every checkpoint (as real data-parallel ranks meet in their
-all-reduces), then spend --pace seconds (the compute between checkpoints).
+endure_ckpt.resume(). The ranks form a real gloo process group, meet in an
+all-reduce every step (as real data-parallel ranks do) and at a barrier
+after every checkpoint, then spend --pace seconds (the compute between
+checkpoints).
 Writes the final weights' sum of squares to --out. --fail-at S makes rank
 --fail-rank exit 1 at step S (a crash)."""
 import argparse
@@ -46,6 +47,9 @@ if r:
     print("rank %d resumed from step %d (%s)" % (rank, start, r.dir), flush=True)
 
 for step in range(start + 1, args.steps + 1):
+    # every step meets the other ranks, as a data-parallel all-reduce does: a
+    # rank never runs a checkpoint ahead of a peer that crashed
+    dist.all_reduce(torch.zeros(1))
     g = torch.Generator().manual_seed(step * 100 + rank)
     x = torch.randn(16, 32, generator=g)
     y = x.sum(dim=1, keepdim=True).sin()
