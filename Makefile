@@ -67,6 +67,9 @@ install: $(BUILD)/endure
 	install -m 0755 $(BUILD)/endure $(DESTDIR)$(PREFIX)/bin/endure
 	-cp -r rules/. $(DESTDIR)$(PREFIX)/share/endure/rules/
 	-cp -r python/. $(DESTDIR)$(PREFIX)/share/endure/python/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/endure
+	install -m 0644 endure.1 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/endure/
 
 clean:
 	rm -rf build build-asan

@@ -6,7 +6,7 @@
  * background threads (CRC32 while copying, fsync, manifest, rename); the
  * controller marks a TAG complete once every node's part is durable; restore
  * picks the newest complete TAG that verifies. The on-disk rules are in
- * README.md ("Checkpoints"); this header is what the agent and the controller call.
+ * docs/checkpoints.md; this header is what the agent and the controller call.
  *
  * Threads: everything here is called from ONE thread (the agent's or the
  * controller's). The agent object runs its own persister threads internally
@@ -21,7 +21,7 @@
 #include "common/buf.h"
 
 /* Receives one event object (borrowed: valid during the call only; call
- * json_incref to keep it). Shapes are listed in README.md ("Checkpoints"). */
+ * json_incref to keep it). Shapes are listed in docs/checkpoints.md. */
 typedef void (*ckpt_event_fn)(void *ctx, const json_t *event);
 
 struct ckpt_agent_cfg {

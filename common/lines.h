@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include "common/buf.h"
 
-#define LINE_CAP_DEFAULT (64 * 1024) /* documented in README.md */
+#define LINE_CAP_DEFAULT (64 * 1024) /* documented in docs/run.md */
 
 enum line_flags {
     LINE_TRUNCATED = 1, /* the line was longer than the cap */

@@ -4,7 +4,7 @@
  * rules). A classifier is one per stream (one per rank): it classifies lines
  * one at a time and reports matches as JSON events. verdict_pick turns the
  * events of all streams into one verdict; a policy may override its action.
- * See README.md ("Failure diagnosis") for the rule format, ordering and confidence. */
+ * See docs/diagnose.md and docs/rules.md for the rule format, ordering and confidence. */
 #ifndef ENDURE_DIAGNOSE_H
 #define ENDURE_DIAGNOSE_H
 #include <stddef.h>
@@ -100,7 +100,7 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
  * of the first rank to fail, or NULL when no rank is known to have failed.
  * Returns a new verdict object (caller owns), never NULL except on no
  * memory. rs may be NULL (then explanations are taken from the events'
- * "explain" field when present). The ordering rules are in README.md ("Failure diagnosis"). */
+ * "explain" field when present). The ordering rules are in docs/diagnose.md and docs/rules.md. */
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs);
 /* The root-cause signature of a verdict for crash-loop detection:
  * "type|rule|host|rank|gpu" (empty fields for nulls). Returns 0, or -1 when

@@ -15,7 +15,7 @@ slots of this rank in the node-local stage (tmpfs) and commits with an
 atomic rename of a small commit record; endure's agent persists it in the
 background. Outside endure it writes ./checkpoints/<tag>/rank-<R> (or
 $ENDURE_CKPT_FALLBACK_DIR) and renames it into place, so the same script runs
-anywhere. The on-disk contract is documented in README.md ("Checkpoints").
+anywhere. The on-disk contract is documented in docs/checkpoints.md.
 Standard library only (torch_save imports torch when called).
 """
 import builtins
