@@ -1,0 +1,352 @@
+/* msg: encoders and strict decoders of the controller <-> agent messages
+ * (see msg.h). Each message has one pack format and one unpack format kept
+ * next to each other, so that a field added to one is added to the other. */
+#include "common/msg.h"
+#include <stdio.h>
+#include <string.h>
+
+typedef json_t *(*enc_fn)(const struct msg *m);
+typedef int (*dec_fn)(json_t *j, struct msg *m, json_error_t *e);
+
+static const char *type_s(const struct msg *m) { return msg_type_name(m->type); }
+
+/* --- handshake --------------------------------------------------------- */
+
+static json_t *enc_challenge(const struct msg *m)
+{
+    return json_pack("{s:s,s:s,s:i}", "type", type_s(m), "nonce", m->u.challenge.nonce, "version",
+                     m->u.challenge.version);
+}
+static int dec_challenge(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:s,s:i}", "type", &t, "nonce", &m->u.challenge.nonce,
+                          "version", &m->u.challenge.version);
+}
+
+static json_t *enc_hello(const struct msg *m)
+{
+    const struct msg_hello *h = &m->u.hello;
+    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "type", type_s(m), "node", h->node, "pid", h->pid, "nonce",
+                     h->nonce, "mac", h->mac, "version", h->version);
+}
+static int dec_hello(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_hello *h = &m->u.hello;
+    const char *t;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:s,s:i,s:s,s:s,s:i}", "type", &t, "node", &h->node, "pid",
+                          &h->pid, "nonce", &h->nonce, "mac", &h->mac, "version", &h->version);
+}
+
+static json_t *enc_welcome(const struct msg *m)
+{
+    const struct msg_welcome *w = &m->u.welcome;
+    return json_pack("{s:s,s:s,s:I,s:I}", "type", type_s(m), "mac", w->mac, "hb_interval_ms",
+                     (json_int_t)w->hb_interval_ms, "hb_timeout_ms", (json_int_t)w->hb_timeout_ms);
+}
+static int dec_welcome(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_welcome *w = &m->u.welcome;
+    const char *t;
+    json_int_t iv, to;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:s,s:I,s:I}", "type", &t, "mac", &w->mac, "hb_interval_ms",
+                       &iv, "hb_timeout_ms", &to) < 0)
+        return -1;
+    w->hb_interval_ms = iv;
+    w->hb_timeout_ms = to;
+    return 0;
+}
+
+/* Messages with no field but the type (hb). */
+static json_t *enc_bare(const struct msg *m) { return json_pack("{s:s}", "type", type_s(m)); }
+static int dec_bare(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    (void)m;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s}", "type", &t);
+}
+
+/* --- controller -> agent ----------------------------------------------- */
+
+static json_t *enc_ckpt_cfg(const struct msg_ckpt_cfg *c)
+{
+    json_t *j = json_pack("{s:s,s:s*,s:s,s:i,s:i,s:I}", "dir", c->dir, "stage_dir", c->stage_dir, "run_id",
+                          c->run_id, "world_size", c->world_size, "threads", c->threads, "persist_timeout_ms",
+                          (json_int_t)c->persist_timeout_ms);
+    if (j && c->has_resume)
+        json_object_set_new(j, "resume", json_pack("{s:s,s:I}", "tag", c->resume_tag, "step",
+                                                   (json_int_t)c->resume_step));
+    if (j && c->save_signal > 0)
+        json_object_set_new(j, "save_signal", json_integer(c->save_signal));
+    return j;
+}
+static int dec_ckpt_cfg(json_t *j, struct msg_ckpt_cfg *c, json_error_t *e)
+{
+    json_t *resume = NULL;
+    json_int_t pt, step = -1;
+    c->save_signal = 0;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s?s,s:s,s:i,s:i,s:I,s?o,s?i}", "dir", &c->dir, "stage_dir",
+                       &c->stage_dir, "run_id", &c->run_id, "world_size", &c->world_size, "threads", &c->threads,
+                       "persist_timeout_ms", &pt, "resume", &resume, "save_signal", &c->save_signal) < 0)
+        return -1;
+    c->persist_timeout_ms = pt;
+    c->has_resume = resume != NULL;
+    if (resume && json_unpack_ex(resume, e, JSON_STRICT, "{s:s,s:I}", "tag", &c->resume_tag, "step", &step) < 0)
+        return -1;
+    c->resume_step = step;
+    return 0;
+}
+
+static json_t *enc_start(const struct msg *m)
+{
+    const struct msg_start *s = &m->u.start;
+    json_t *ck = s->has_ckpt ? enc_ckpt_cfg(&s->ckpt) : NULL;
+    if (s->has_ckpt && !ck)
+        return NULL;
+    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:O,s:s,s:s*,s:s*,s:I,s:I,s:I,s:O,s:o*,s:O*}", "type", type_s(m),
+                     "attempt", s->attempt, "nproc", s->nproc, "group_rank", s->group_rank, "node_dir", s->node_dir,
+                     "cwd", s->cwd, "cmd", s->cmd, "redirects", s->redirects, "local_ranks_filter",
+                     s->local_ranks_filter, "progress_regex", s->progress_regex, "monitor_ms",
+                     (json_int_t)s->monitor_ms, "stop_timeout_ms", (json_int_t)s->stop_timeout_ms, "kill_timeout_ms",
+                     (json_int_t)s->kill_timeout_ms, "env", s->env, "ckpt", ck, "rules", s->rules);
+}
+static int dec_start(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_start *s = &m->u.start;
+    const char *t;
+    json_t *ck = NULL;
+    json_int_t mon, st, kt;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o}",
+                       "type", &t, "attempt", &s->attempt, "nproc", &s->nproc, "group_rank", &s->group_rank,
+                       "node_dir", &s->node_dir, "cwd", &s->cwd, "cmd", &s->cmd, "redirects", &s->redirects,
+                       "local_ranks_filter", &s->local_ranks_filter, "progress_regex", &s->progress_regex,
+                       "monitor_ms", &mon, "stop_timeout_ms", &st, "kill_timeout_ms", &kt, "env", &s->env, "ckpt",
+                       &ck, "rules", &s->rules) < 0)
+        return -1;
+    s->monitor_ms = mon;
+    s->stop_timeout_ms = st;
+    s->kill_timeout_ms = kt;
+    if (!json_is_array(s->cmd) || !json_array_size(s->cmd) || !json_is_object(s->env) ||
+        (s->rules && !json_is_array(s->rules))) {
+        snprintf(e->text, sizeof e->text, "cmd must be a non-empty array, env an object, rules an array");
+        return -1;
+    }
+    s->has_ckpt = ck != NULL;
+    return ck ? dec_ckpt_cfg(ck, &s->ckpt, e) : 0;
+}
+
+static json_t *enc_stop(const struct msg *m)
+{
+    const struct msg_stop *s = &m->u.stop;
+    return json_pack("{s:s,s:i,s:I,s:b}", "type", type_s(m), "signal", s->signal, "grace_ms",
+                     (json_int_t)s->grace_ms, "shutdown", s->shutdown);
+}
+static int dec_stop(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_stop *s = &m->u.stop;
+    const char *t;
+    json_int_t g;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I,s:b}", "type", &t, "signal", &s->signal, "grace_ms", &g,
+                       "shutdown", &s->shutdown) < 0)
+        return -1;
+    s->grace_ms = g;
+    return 0;
+}
+
+static json_t *enc_signal(const struct msg *m)
+{
+    return json_pack("{s:s,s:i}", "type", type_s(m), "signal", m->u.signal.signal);
+}
+static int dec_signal(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i}", "type", &t, "signal", &m->u.signal.signal);
+}
+
+/* --- agent -> controller ----------------------------------------------- */
+
+static json_t *enc_started(const struct msg *m)
+{
+    return json_pack("{s:s,s:i,s:O}", "type", type_s(m), "attempt", m->u.started.attempt, "pids",
+                     m->u.started.pids);
+}
+static int dec_started(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:o}", "type", &t, "attempt", &m->u.started.attempt, "pids",
+                       &m->u.started.pids) < 0)
+        return -1;
+    return json_is_array(m->u.started.pids) ? 0 : (snprintf(e->text, sizeof e->text, "pids must be an array"), -1);
+}
+
+static json_t *enc_exit(const struct msg *m)
+{
+    const struct msg_exit *x = &m->u.exit;
+    json_t *j = json_pack("{s:s,s:i,s:i,s:i,s:f,s:s,s:O*}", "type", type_s(m), "attempt", x->attempt, "rank",
+                          x->rank, "local_rank", x->local_rank, "ts", x->ts, "file", x->file, "tail", x->tail);
+    if (j)
+        json_object_set_new(j, x->code >= 0 ? "code" : "signal", json_integer(x->code >= 0 ? x->code : x->signal));
+    return j;
+}
+static int dec_exit(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_exit *x = &m->u.exit;
+    const char *t;
+    x->code = x->signal = -1;
+    x->tail = NULL;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:F,s:s,s?i,s?i,s?o}", "type", &t, "attempt",
+                       &x->attempt, "rank", &x->rank, "local_rank", &x->local_rank, "ts", &x->ts, "file", &x->file,
+                       "code", &x->code, "signal", &x->signal, "tail", &x->tail) < 0)
+        return -1;
+    if ((x->code >= 0) == (x->signal >= 0) || (x->tail && !json_is_array(x->tail))) {
+        snprintf(e->text, sizeof e->text, "exactly one of code and signal, tail an array");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *enc_progress(const struct msg *m)
+{
+    return json_pack("{s:s,s:i}", "type", type_s(m), "attempt", m->u.progress.attempt);
+}
+static int dec_progress(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i}", "type", &t, "attempt", &m->u.progress.attempt);
+}
+
+static json_t *enc_stopped(const struct msg *m)
+{
+    const struct msg_stopped *s = &m->u.stopped;
+    return json_pack("{s:s,s:i,s:I,s:O}", "type", type_s(m), "attempt", s->attempt, "ms", (json_int_t)s->ms,
+                     "unreaped", s->unreaped);
+}
+static int dec_stopped(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_stopped *s = &m->u.stopped;
+    const char *t;
+    json_int_t ms;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I,s:o}", "type", &t, "attempt", &s->attempt, "ms", &ms,
+                       "unreaped", &s->unreaped) < 0)
+        return -1;
+    s->ms = ms;
+    return json_is_array(s->unreaped) ? 0 : (snprintf(e->text, sizeof e->text, "unreaped must be an array"), -1);
+}
+
+static json_t *enc_payload(const struct msg *m)
+{
+    return json_pack("{s:s,s:i,s:O}", "type", type_s(m), "attempt", m->u.payload.attempt, "event",
+                     m->u.payload.event);
+}
+static int dec_payload(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:o}", "type", &t, "attempt", &m->u.payload.attempt, "event",
+                       &m->u.payload.event) < 0)
+        return -1;
+    return json_is_object(m->u.payload.event) ? 0
+                                              : (snprintf(e->text, sizeof e->text, "event must be an object"), -1);
+}
+
+/* The count field's name differs by type. */
+static const char *count_key(enum msg_type t) { return t == MSG_EVENTS_DROPPED ? "events" : "lines"; }
+static json_t *enc_count(const struct msg *m)
+{
+    return json_pack("{s:s,s:i,s:I}", "type", type_s(m), "attempt", m->u.count.attempt, count_key(m->type),
+                     (json_int_t)m->u.count.n);
+}
+static int dec_count(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    json_int_t n;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I}", "type", &t, "attempt", &m->u.count.attempt,
+                       count_key(m->type), &n) < 0)
+        return -1;
+    m->u.count.n = n;
+    return 0;
+}
+
+static json_t *enc_error(const struct msg *m)
+{
+    return json_pack("{s:s,s:i,s:s}", "type", type_s(m), "attempt", m->u.error.attempt, "error", m->u.error.error);
+}
+static int dec_error(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:s}", "type", &t, "attempt", &m->u.error.attempt, "error",
+                          &m->u.error.error);
+}
+
+/* --- the table ---------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    enc_fn enc;
+    dec_fn dec;
+} TABLE[MSG__COUNT] = {
+    [MSG_CHALLENGE] = {"challenge", enc_challenge, dec_challenge},
+    [MSG_HELLO] = {"hello", enc_hello, dec_hello},
+    [MSG_WELCOME] = {"welcome", enc_welcome, dec_welcome},
+    [MSG_HB] = {"hb", enc_bare, dec_bare},
+    [MSG_START] = {"start", enc_start, dec_start},
+    [MSG_STOP] = {"stop", enc_stop, dec_stop},
+    [MSG_SIGNAL] = {"signal", enc_signal, dec_signal},
+    [MSG_STARTED] = {"started", enc_started, dec_started},
+    [MSG_EXIT] = {"exit", enc_exit, dec_exit},
+    [MSG_PROGRESS] = {"progress", enc_progress, dec_progress},
+    [MSG_STOPPED] = {"stopped", enc_stopped, dec_stopped},
+    [MSG_EVENT] = {"event", enc_payload, dec_payload},
+    [MSG_CKPT] = {"ckpt", enc_payload, dec_payload},
+    [MSG_DROPPED] = {"dropped", enc_count, dec_count},
+    [MSG_UNCLASSIFIED] = {"unclassified", enc_count, dec_count},
+    [MSG_EVENTS_DROPPED] = {"events_dropped", enc_count, dec_count},
+    [MSG_LOG_ERROR] = {"log_error", enc_error, dec_error},
+    [MSG_SPAWN_ERROR] = {"spawn_error", enc_error, dec_error},
+};
+
+const char *msg_type_name(enum msg_type t)
+{
+    return (unsigned)t < MSG__COUNT ? TABLE[t].name : NULL;
+}
+
+int msg_type_of(const char *name)
+{
+    for (int i = 0; name && i < MSG__COUNT; i++)
+        if (!strcmp(TABLE[i].name, name))
+            return i;
+    return -1;
+}
+
+json_t *msg_encode(const struct msg *m)
+{
+    if ((unsigned)m->type >= MSG__COUNT)
+        return NULL;
+    return TABLE[m->type].enc(m);
+}
+
+int msg_decode(json_t *j, struct msg *out, char *err, size_t errlen)
+{
+    json_error_t e;
+    memset(out, 0, sizeof *out);
+    const char *name = json_string_value(json_object_get(j, "type"));
+    int t = msg_type_of(name);
+    if (t < 0) {
+        snprintf(err, errlen, "unknown message type '%.64s'", name ? name : "(none)");
+        return -1;
+    }
+    out->type = (enum msg_type)t;
+    e.text[0] = '\0';
+    if (TABLE[t].dec(j, out, &e) < 0) {
+        snprintf(err, errlen, "bad '%s' message: %s", name, e.text);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    out->raw = json_incref(j);
+    return 0;
+}
+
+void msg_free(struct msg *m)
+{
+    json_decref(m->raw);
+    m->raw = NULL;
+}

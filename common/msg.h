@@ -1,0 +1,124 @@
+/* msg: the typed controller <-> agent protocol. One enum of message types,
+ * one C struct per message, one encoder and one strict decoder per message,
+ * and the table that maps type names to the enum. Nothing else builds or reads
+ * JSON on the wire: proto.c frames the objects these functions produce.
+ *
+ * Decoding is strict (jansson's json_unpack_ex with JSON_STRICT): a missing
+ * field, a field of the wrong JSON type or an unknown field is a protocol
+ * error whose message names the field. Nested values that are opaque to the
+ * protocol (the ranks' environment, a classifier event, a checkpoint event,
+ * a log tail) stay json_t and are only checked for their JSON type.
+ *
+ * Ownership: a decoded struct msg borrows every string and json_t from the
+ * JSON object it was decoded from, which it holds a reference to; msg_free()
+ * drops that reference. Encoding never takes ownership of the struct's
+ * pointers (json_t fields are incref'd into the result). */
+#ifndef ENDURE_MSG_H
+#define ENDURE_MSG_H
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+/* Bumped on any incompatible change; the handshake refuses a mismatch. */
+#define MSG_PROTO_VERSION 1
+
+enum msg_type {
+    MSG_CHALLENGE,      /* controller -> agent, first message */
+    MSG_HELLO,          /* agent -> controller, answers the challenge */
+    MSG_WELCOME,        /* controller -> agent, completes the handshake */
+    MSG_HB,             /* both ways, heartbeat */
+    MSG_START,          /* controller -> agent: start an attempt's ranks */
+    MSG_STOP,           /* controller -> agent: stop the ranks (or shut down) */
+    MSG_SIGNAL,         /* controller -> agent: send a signal to the ranks */
+    MSG_STARTED,        /* agent: ranks spawned */
+    MSG_EXIT,           /* agent: a rank ended */
+    MSG_PROGRESS,       /* agent: progress seen */
+    MSG_STOPPED,        /* agent: every process of the attempt is reaped */
+    MSG_EVENT,          /* agent: a classified root/symptom line */
+    MSG_CKPT,           /* agent: a checkpoint event */
+    MSG_DROPPED,        /* agent: console lines dropped */
+    MSG_UNCLASSIFIED,   /* agent: lines shed by the classifier */
+    MSG_EVENTS_DROPPED, /* agent: events over the cap */
+    MSG_LOG_ERROR,      /* agent: a rank log could not be written */
+    MSG_SPAWN_ERROR,    /* agent: the ranks could not be started */
+    MSG__COUNT
+};
+
+struct msg_challenge { const char *nonce; int version; };
+struct msg_hello { const char *node; int pid; const char *nonce; const char *mac; int version; };
+struct msg_welcome { const char *mac; int64_t hb_interval_ms, hb_timeout_ms; };
+
+/* The checkpoint part of a start message (has_ckpt in msg_start). */
+struct msg_ckpt_cfg {
+    const char *dir, *stage_dir, *run_id; /* stage_dir NULL: the default */
+    int world_size, threads;
+    int64_t persist_timeout_ms;
+    int has_resume;
+    const char *resume_tag;
+    int64_t resume_step;
+    int save_signal;                      /* 0: none */
+};
+
+struct msg_start {
+    int attempt, nproc, group_rank;
+    const char *node_dir, *cwd;
+    json_t *cmd;                          /* array of strings */
+    const char *redirects;
+    const char *local_ranks_filter;       /* NULL: none */
+    const char *progress_regex;           /* NULL: none */
+    int64_t monitor_ms, stop_timeout_ms, kill_timeout_ms;
+    json_t *env;                          /* object: name -> string */
+    int has_ckpt;
+    struct msg_ckpt_cfg ckpt;
+    json_t *rules;                        /* array of paths, NULL: none */
+};
+
+struct msg_stop { int signal; int64_t grace_ms; int shutdown; };
+struct msg_signal { int signal; };
+struct msg_started { int attempt; json_t *pids; };
+struct msg_exit {
+    int attempt, rank, local_rank;
+    double ts;
+    const char *file;
+    int code, signal;                     /* exactly one is >= 0 */
+    json_t *tail;                         /* array of strings, NULL: none */
+};
+struct msg_progress { int attempt; };
+struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
+struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
+struct msg_count { int attempt; int64_t n; };         /* DROPPED, UNCLASSIFIED, EVENTS_DROPPED */
+struct msg_error { int attempt; const char *error; }; /* LOG_ERROR, SPAWN_ERROR */
+
+struct msg {
+    enum msg_type type;
+    json_t *raw;                          /* the decoded object (owned), NULL when built */
+    union {
+        struct msg_challenge challenge;
+        struct msg_hello hello;
+        struct msg_welcome welcome;
+        struct msg_start start;
+        struct msg_stop stop;
+        struct msg_signal signal;
+        struct msg_started started;
+        struct msg_exit exit;
+        struct msg_progress progress;
+        struct msg_stopped stopped;
+        struct msg_payload payload;
+        struct msg_count count;
+        struct msg_error error;
+    } u;
+};
+
+/* The wire name of a type ("start"), or NULL when out of range. */
+const char *msg_type_name(enum msg_type t);
+/* The type of a wire name; -1 when unknown. */
+int msg_type_of(const char *name);
+/* Builds the JSON object of m (caller owns it); NULL when m is invalid. */
+json_t *msg_encode(const struct msg *m);
+/* Decodes j (takes a new reference to it on success). 0 on success; -1 with a
+ * message naming the type and field in err on a protocol error. */
+int msg_decode(json_t *j, struct msg *out, char *err, size_t errlen);
+/* Drops the reference a decoded message holds; safe on a built one. */
+void msg_free(struct msg *m);
+
+#endif

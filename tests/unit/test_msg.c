@@ -1,0 +1,155 @@
+/* test_msg: the typed protocol: every message type survives encode -> wire
+ * text -> decode with its fields, and the decoder refuses unknown types,
+ * missing, unknown and mistyped fields with a message naming them. */
+#include <stdlib.h>
+#include "common/msg.h"
+#include "tests/unit/harness.h"
+
+/* encode, dump to text, parse back, decode: what the wire does */
+static int roundtrip(const struct msg *in, struct msg *out, char *err, size_t errlen)
+{
+    json_t *j = msg_encode(in);
+    if (!j)
+        return -2;
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    json_t *back = json_loads(text, 0, NULL);
+    free(text);
+    int rc = msg_decode(back, out, err, errlen);
+    json_decref(back);
+    return rc;
+}
+
+TEST(msg_every_type_has_a_name_and_roundtrips)
+{
+    for (int t = 0; t < MSG__COUNT; t++) {
+        const char *name = msg_type_name((enum msg_type)t);
+        CHECK(name != NULL);
+        CHECK(msg_type_of(name) == t);
+    }
+    CHECK(msg_type_name(MSG__COUNT) == NULL);
+    CHECK(msg_type_of("nonsense") == -1);
+    CHECK(msg_type_of(NULL) == -1);
+}
+
+TEST(msg_start_roundtrip_with_ckpt)
+{
+    json_t *cmd = json_pack("[s,s]", "python3", "train.py"), *env = json_pack("{s:s}", "RANK", "0");
+    json_t *rules = json_pack("[s]", "/r");
+    struct msg in = {.type = MSG_START};
+    struct msg_start *s = &in.u.start;
+    s->attempt = 2, s->nproc = 4, s->group_rank = 1, s->node_dir = "/run/attempt-2/n1", s->cwd = "/w";
+    s->cmd = cmd, s->env = env, s->rules = rules, s->redirects = "0", s->progress_regex = "step (\\d+)";
+    s->monitor_ms = 100, s->stop_timeout_ms = 30000, s->kill_timeout_ms = 10000;
+    s->has_ckpt = 1;
+    s->ckpt = (struct msg_ckpt_cfg){.dir = "/ck", .run_id = "r1", .world_size = 8, .threads = 2,
+                                    .persist_timeout_ms = 5000, .has_resume = 1, .resume_tag = "step-10",
+                                    .resume_step = 10, .save_signal = 10};
+    struct msg out;
+    char err[256];
+    int rc = roundtrip(&in, &out, err, sizeof err);
+    json_decref(cmd), json_decref(env), json_decref(rules);
+    CHECK(rc == 0);
+    CHECK(out.type == MSG_START);
+    const struct msg_start *o = &out.u.start;
+    CHECK(o->attempt == 2 && o->nproc == 4 && o->group_rank == 1);
+    CHECK_STR(o->node_dir, "/run/attempt-2/n1");
+    CHECK_STR(o->progress_regex, "step (\\d+)");
+    CHECK(o->local_ranks_filter == NULL);
+    CHECK(json_array_size(o->cmd) == 2);
+    CHECK_STR(json_string_value(json_object_get(o->env, "RANK")), "0");
+    CHECK(o->has_ckpt && o->ckpt.has_resume && o->ckpt.resume_step == 10);
+    CHECK_STR(o->ckpt.resume_tag, "step-10");
+    CHECK(o->ckpt.stage_dir == NULL && o->ckpt.save_signal == 10 && o->ckpt.persist_timeout_ms == 5000);
+    msg_free(&out);
+}
+
+TEST(msg_agent_messages_roundtrip)
+{
+    json_t *arr = json_pack("[i,i]", 11, 12), *ev = json_pack("{s:s}", "rule", "x");
+    struct msg ins[] = {
+        {.type = MSG_CHALLENGE, .u.challenge = {"abc", MSG_PROTO_VERSION}},
+        {.type = MSG_HELLO, .u.hello = {"n1", 42, "def", "mac", MSG_PROTO_VERSION}},
+        {.type = MSG_WELCOME, .u.welcome = {"mac2", 1000, 10000}},
+        {.type = MSG_HB},
+        {.type = MSG_STOP, .u.stop = {15, 3000, 1}},
+        {.type = MSG_SIGNAL, .u.signal = {10}},
+        {.type = MSG_STARTED, .u.started = {3, arr}},
+        {.type = MSG_EXIT, .u.exit = {3, 5, 1, 12.5, "rank-5.log", -1, 9, arr}},
+        {.type = MSG_PROGRESS, .u.progress = {3}},
+        {.type = MSG_STOPPED, .u.stopped = {3, 250, arr}},
+        {.type = MSG_EVENT, .u.payload = {3, ev}},
+        {.type = MSG_CKPT, .u.payload = {3, ev}},
+        {.type = MSG_DROPPED, .u.count = {3, 77}},
+        {.type = MSG_UNCLASSIFIED, .u.count = {3, 78}},
+        {.type = MSG_EVENTS_DROPPED, .u.count = {3, 79}},
+        {.type = MSG_LOG_ERROR, .u.error = {3, "disk full"}},
+        {.type = MSG_SPAWN_ERROR, .u.error = {3, "no such file"}},
+    };
+    int ok = 1;
+    for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
+        struct msg out;
+        char err[256];
+        if (roundtrip(&ins[i], &out, err, sizeof err) != 0 || out.type != ins[i].type) {
+            fprintf(stderr, "  type %s: %s\n", msg_type_name(ins[i].type), err);
+            ok = 0;
+            continue;
+        }
+        msg_free(&out);
+    }
+    struct msg out;
+    char err[256];
+    int rc = roundtrip(&ins[7], &out, err, sizeof err);
+    json_decref(arr), json_decref(ev);
+    CHECK(ok);
+    CHECK(rc == 0 && out.u.exit.signal == 9 && out.u.exit.code == -1 && out.u.exit.ts == 12.5);
+    CHECK_STR(out.u.exit.file, "rank-5.log");
+    msg_free(&out);
+    rc = roundtrip(&ins[14], &out, err, sizeof err);
+    CHECK(rc == 0 && out.u.count.n == 79);
+    msg_free(&out);
+}
+
+/* decodes a JSON text; returns the decoder's rc and leaves its error in err */
+static int decode_text(const char *text, char *err, size_t errlen)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    struct msg m;
+    int rc = msg_decode(j, &m, err, errlen);
+    if (rc == 0)
+        msg_free(&m);
+    json_decref(j);
+    return rc;
+}
+
+TEST(msg_decoder_is_strict_and_names_the_field)
+{
+    char err[256];
+    CHECK(decode_text("{\"type\":\"progress\",\"attempt\":1}", err, sizeof err) == 0);
+    CHECK(decode_text("{\"type\":\"progress\"}", err, sizeof err) == -1);
+    CHECK(strstr(err, "attempt") != NULL);
+    CHECK(decode_text("{\"type\":\"progress\",\"attempt\":1,\"extra\":2}", err, sizeof err) == -1);
+    CHECK(strstr(err, "extra") != NULL);
+    CHECK(decode_text("{\"type\":\"progress\",\"attempt\":\"1\"}", err, sizeof err) == -1);
+    CHECK(strstr(err, "progress") != NULL);
+    CHECK(decode_text("{\"type\":\"launch_missiles\"}", err, sizeof err) == -1);
+    CHECK(strstr(err, "launch_missiles") != NULL);
+    CHECK(decode_text("{\"nope\":1}", err, sizeof err) == -1);
+    /* exit needs exactly one of code and signal */
+    CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\"}", err,
+                      sizeof err) == -1);
+    CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\","
+                      "\"code\":1}",
+                      err, sizeof err) == 0);
+    /* nested objects are strict too */
+    CHECK(decode_text("{\"type\":\"start\",\"attempt\":0,\"nproc\":1,\"group_rank\":0,\"node_dir\":\"d\","
+                      "\"cwd\":\"/\",\"cmd\":[\"x\"],\"redirects\":\"0\",\"monitor_ms\":1,\"stop_timeout_ms\":1,"
+                      "\"kill_timeout_ms\":1,\"env\":{},\"ckpt\":{\"dir\":\"/c\",\"run_id\":\"r\","
+                      "\"world_size\":1,\"threads\":1,\"persist_timeout_ms\":1,\"bogus\":1}}",
+                      err, sizeof err) == -1);
+    CHECK(strstr(err, "bogus") != NULL);
+    CHECK(decode_text("{\"type\":\"start\",\"attempt\":0,\"nproc\":1,\"group_rank\":0,\"node_dir\":\"d\","
+                      "\"cwd\":\"/\",\"cmd\":[],\"redirects\":\"0\",\"monitor_ms\":1,\"stop_timeout_ms\":1,"
+                      "\"kill_timeout_ms\":1,\"env\":{}}",
+                      err, sizeof err) == -1);
+}
