@@ -1,10 +1,12 @@
 /* fuzz_proto: libFuzzer target for what a peer can send to the agent port:
  * the length-prefixed JSON framing (common/proto.c) and the checks of a
- * hello (node name, nonce, MAC). Nothing a peer sends may crash, leak or
- * grow memory beyond the message cap. */
+ * hello (node name, nonce, MAC), and the typed decoder of every message
+ * (common/msg.c) with a re-encode of what it accepts. Nothing a peer sends
+ * may crash, leak or grow memory beyond the message cap. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/msg.h"
 #include "common/proto.h"
 #include "common/util.h"
 
@@ -23,6 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *mac = json_string_value(json_object_get(m, "mac"));
         if (node && safe_component(node))
             (void)proto_mac_ok("fuzz-secret", "nonce", node, mac);
+        struct msg tm;
+        if (msg_decode(m, &tm, err, sizeof err) == 0) {
+            json_t *again = msg_encode(&tm); /* what was accepted can be sent */
+            if (!again)
+                abort();
+            json_decref(again);
+            msg_free(&tm);
+        }
         json_t *reply = json_pack("{s:s,s:O?}", "type", "echo", "of", json_object_get(m, "type"));
         msgconn_send(&c, reply);
         json_decref(reply);
