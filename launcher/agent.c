@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "launcher/agent_int.h"
 #include "checkpoint/ckpt.h"
@@ -30,6 +31,32 @@ void agent_send(struct agent *a, json_t *msg)
     if (a->conn.fd >= 0 && msgconn_send(&a->conn, msg) < 0)
         log_warn("message to the controller dropped (queue full)");
     json_decref(msg);
+}
+
+void agent_send_msg(struct agent *a, const struct msg *m)
+{
+    json_t *j = msg_encode(m);
+    if (!j)
+        log_warn("a '%s' message could not be encoded; dropped", msg_type_name(m->type));
+    agent_send(a, j);
+}
+
+void agent_send_progress(struct agent *a)
+{
+    struct msg m = {.type = MSG_PROGRESS, .u.progress = {.attempt = a->attempt}};
+    agent_send_msg(a, &m);
+}
+
+void agent_send_count(struct agent *a, enum msg_type t, int64_t n)
+{
+    struct msg m = {.type = t, .u.count = {.attempt = a->attempt, .n = n}};
+    agent_send_msg(a, &m);
+}
+
+void agent_send_error(struct agent *a, enum msg_type t, const char *error)
+{
+    struct msg m = {.type = t, .u.error = {.attempt = a->attempt, .error = error}};
+    agent_send_msg(a, &m);
 }
 
 static int connect_to(const char *hostport)
@@ -67,19 +94,32 @@ static int connect_to(const char *hostport)
     return fd;
 }
 
-/* Waits for one message with a deadline (handshake only). */
-static json_t *recv_one(struct agent *a, int64_t deadline)
+/* Waits for one message of type want with a deadline (handshake only);
+ * 0 and *out (msg_free it) on success. */
+static int recv_one(struct agent *a, int64_t deadline, enum msg_type want, struct msg *out)
 {
     char err[256];
     for (;;) {
         json_t *m = NULL;
         int r = msgconn_next(&a->conn, &m, err, sizeof err);
-        if (r != 0)
-            return r > 0 ? m : NULL;
+        if (r > 0) {
+            r = msg_decode(m, out, err, sizeof err);
+            json_decref(m);
+            if (r < 0)
+                log_error("handshake: %s", err);
+            else if (out->type != want) {
+                log_error("handshake: expected '%s', got '%s'", msg_type_name(want), msg_type_name(out->type));
+                msg_free(out);
+                r = -1;
+            }
+            return r;
+        }
+        if (r < 0)
+            return -1;
         struct pollfd p = {.fd = a->conn.fd, .events = POLLIN};
         int t = ms_until(deadline);
         if (t == 0 || poll(&p, 1, t) <= 0 || msgconn_read(&a->conn) <= 0)
-            return NULL;
+            return -1;
     }
 }
 
@@ -88,28 +128,34 @@ static int handshake(struct agent *a)
     int64_t deadline = now_ms() + CONNECT_TIMEOUT_MS;
     int rc = -1;
     char nonce[65], mac[65];
-    json_t *ch = recv_one(a, deadline), *wel = NULL;
-    const char *n1 = json_string_value(json_object_get(ch, "nonce"));
-    if (!n1 || strcmp(json_string_value(json_object_get(ch, "type")), "challenge") || strlen(n1) > 128)
+    struct msg ch = {0}, wel = {0};
+    if (recv_one(a, deadline, MSG_CHALLENGE, &ch) < 0)
         goto out;
-    if (proto_random_hex(nonce, 32) < 0 || proto_hmac_hex(a->secret, n1, a->node, mac) < 0)
+    if (ch.u.challenge.version != MSG_PROTO_VERSION) {
+        log_error("the controller speaks protocol version %d, this agent %d: use the same endure on every node",
+                  ch.u.challenge.version, MSG_PROTO_VERSION);
         goto out;
-    agent_send(a, json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "hello", "node", a->node, "pid", (int)getpid(),
-                            "nonce", nonce, "mac", mac));
+    }
+    const char *n1 = ch.u.challenge.nonce;
+    if (strlen(n1) > 128 || proto_random_hex(nonce, 32) < 0 || proto_hmac_hex(a->secret, n1, a->node, mac) < 0)
+        goto out;
+    struct msg hello = {.type = MSG_HELLO,
+                        .u.hello = {.node = a->node, .pid = (int)getpid(), .nonce = nonce, .mac = mac,
+                                    .version = MSG_PROTO_VERSION}};
+    agent_send_msg(a, &hello);
     if (msgconn_flush_wait(&a->conn, CONNECT_TIMEOUT_MS) < 0)
         goto out;
-    wel = recv_one(a, deadline);
-    if (!wel || strcmp(json_string_value(json_object_get(wel, "type")), "welcome") ||
-        !proto_mac_ok(a->secret, nonce, "controller", json_string_value(json_object_get(wel, "mac"))))
+    if (recv_one(a, deadline, MSG_WELCOME, &wel) < 0 ||
+        !proto_mac_ok(a->secret, nonce, "controller", wel.u.welcome.mac))
         goto out;
-    a->hb_interval_ms = json_integer_value(json_object_get(wel, "hb_interval_ms"));
-    a->hb_timeout_ms = json_integer_value(json_object_get(wel, "hb_timeout_ms"));
+    a->hb_interval_ms = wel.u.welcome.hb_interval_ms;
+    a->hb_timeout_ms = wel.u.welcome.hb_timeout_ms;
     if (a->hb_interval_ms <= 0 || a->hb_timeout_ms <= 0)
         goto out;
     rc = 0;
 out:
-    json_decref(ch);
-    json_decref(wel);
+    msg_free(&ch);
+    msg_free(&wel);
     return rc;
 }
 
@@ -143,22 +189,21 @@ static void controller_lost(struct agent *a, const char *why)
     leave(a);
 }
 
-static void on_message(struct agent *a, json_t *m)
+/* The one dispatcher of the controller's messages after the handshake. */
+static void on_message(struct agent *a, struct msg *m)
 {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    if (!strcmp(type, "start")) {
+    switch (m->type) {
+    case MSG_START:
         if (a->attempt >= 0 || a->stopping) {
             log_error("start while attempt %d is still running; ignored", a->attempt);
             return;
         }
-        json_incref(m);
         ranks_start(a, m);
-    } else if (!strcmp(type, "stop")) {
-        int sig = (int)json_integer_value(json_object_get(m, "signal"));
-        json_t *g = json_object_get(m, "grace_ms");
-        if (g)
-            a->stop_timeout_ms = json_integer_value(g);
-        if (json_is_true(json_object_get(m, "shutdown")))
+        return;
+    case MSG_STOP: {
+        int sig = m->u.stop.signal;
+        a->stop_timeout_ms = m->u.stop.grace_ms;
+        if (m->u.stop.shutdown)
             a->shutdown_after_stop = 1;
         if (a->attempt < 0 && !a->stopping) {
             if (a->shutdown_after_stop)
@@ -168,12 +213,16 @@ static void on_message(struct agent *a, json_t *m)
         if (a->stopping == 1 && sig == SIGKILL)
             a->stop_deadline = now_ms(); /* escalate a stop in progress */
         ranks_begin_stop(a, sig > 0 && sig < 65 ? sig : SIGTERM);
-    } else if (!strcmp(type, "signal")) {
-        int sig = (int)json_integer_value(json_object_get(m, "signal"));
-        if (sig > 0 && sig < 65)
-            ranks_signal(a, sig);
-    } else if (strcmp(type, "hb")) {
-        log_warn("unexpected message '%s' from the controller; ignored", type);
+        return;
+    }
+    case MSG_SIGNAL:
+        if (m->u.signal.signal > 0 && m->u.signal.signal < 65)
+            ranks_signal(a, m->u.signal.signal);
+        return;
+    case MSG_HB:
+        return;
+    default:
+        log_warn("unexpected message '%s' from the controller; ignored", msg_type_name(m->type));
     }
 }
 
@@ -181,12 +230,17 @@ static void on_message(struct agent *a, json_t *m)
 static void dispatch(struct agent *a)
 {
     char err[256];
-    json_t *m;
+    json_t *j;
     int k;
-    while (a->conn.fd >= 0 && (k = msgconn_next(&a->conn, &m, err, sizeof err)) > 0) {
+    while (a->conn.fd >= 0 && (k = msgconn_next(&a->conn, &j, err, sizeof err)) > 0) {
+        struct msg m;
+        k = msg_decode(j, &m, err, sizeof err);
+        json_decref(j);
+        if (k < 0)
+            break;
         a->last_heard = now_ms();
-        on_message(a, m);
-        json_decref(m);
+        on_message(a, &m);
+        msg_free(&m);
     }
     if (a->conn.fd >= 0 && k < 0)
         controller_lost(a, err);
@@ -243,7 +297,8 @@ static void on_timers(struct agent *a)
     if (a->conn.fd >= 0 && now - a->last_heard >= a->hb_timeout_ms)
         controller_lost(a, "heartbeat timeout");
     if (a->conn.fd >= 0 && now >= a->next_hb) {
-        agent_send(a, json_pack("{s:s}", "type", "hb"));
+        struct msg hb = {.type = MSG_HB};
+        agent_send_msg(a, &hb);
         a->next_hb = now + a->hb_interval_ms;
     }
     if (a->attempt >= 0 && now >= a->next_monitor) {

@@ -17,22 +17,17 @@
 static void on_event(void *ctx, const json_t *ev)
 {
     struct agent *a = ctx;
-    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "ckpt", "attempt", a->attempt, "event", ev));
-}
-
-static const json_t *ck_cfg(const json_t *start)
-{
-    const json_t *ck = json_object_get(start, "ckpt");
-    return json_is_object(ck) ? ck : NULL;
+    struct msg m = {.type = MSG_CKPT, .u.payload = {.attempt = a->attempt, .event = (json_t *)ev}};
+    agent_send_msg(a, &m);
 }
 
 /* (Re)opens the checkpoint agent when the run has one and this node's ranks
  * changed; then drops staged commits newer than the step to resume from. */
-int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
+int agent_ckpt_start(struct agent *a, const struct msg_start *st, struct buf *err)
 {
-    const json_t *ck = ck_cfg(start);
-    int group_rank = (int)json_integer_value(json_object_get(start, "group_rank"));
-    if (!ck)
+    const struct msg_ckpt_cfg *ck = &st->ckpt;
+    int group_rank = st->group_rank;
+    if (!st->has_ckpt)
         return 0;
     if (a->ck && a->ck_group_rank != group_rank)
         agent_ckpt_close(a, 0);
@@ -43,14 +38,14 @@ int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
         for (int i = 0; i < a->nranks; i++)
             ranks[i] = group_rank * a->nranks + i;
         struct ckpt_agent_cfg cfg = {
-            .stage_dir = json_string_value(json_object_get(ck, "stage_dir")),
-            .ckpt_dir = json_string_value(json_object_get(ck, "dir")),
+            .stage_dir = ck->stage_dir,
+            .ckpt_dir = ck->dir,
             .node = a->node,
-            .run_id = json_string_value(json_object_get(ck, "run_id")),
-            .world_size = (int)json_integer_value(json_object_get(ck, "world_size")),
+            .run_id = ck->run_id,
+            .world_size = ck->world_size,
             .ranks = ranks,
             .nranks = a->nranks,
-            .threads = (int)json_integer_value(json_object_get(ck, "threads")),
+            .threads = ck->threads,
             .on_event = on_event,
             .event_ctx = a,
         };
@@ -60,8 +55,7 @@ int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
             return -1;
         a->ck_group_rank = group_rank;
     }
-    json_t *resume = json_object_get(ck, "resume");
-    long step = resume ? (long)json_integer_value(json_object_get(resume, "step")) : -1;
+    long step = ck->has_resume ? (long)ck->resume_step : -1;
     if (ckpt_agent_discard_after(a->ck, step) < 0)
         log_warn("could not drop staged checkpoints newer than step %ld: %s", step, strerror(errno));
     return 0;
@@ -70,16 +64,15 @@ int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
 /* ENDURE_CKPT_* and, when there is something to resume from, ENDURE_RESUME_*. */
 void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars)
 {
-    const json_t *ck = ck_cfg(a->start);
-    if (!a->ck || !ck)
+    const struct msg_start *st = &a->start.u.start;
+    const struct msg_ckpt_cfg *ck = &st->ckpt;
+    if (!a->ck || !st->has_ckpt)
         return;
     json_object_set_new(vars, "ENDURE_CKPT_STAGE", json_string(ckpt_agent_stage(a->ck)));
-    json_object_set(vars, "ENDURE_CKPT_DIR", json_object_get(ck, "dir"));
-    json_t *sig = json_object_get(ck, "save_signal");
-    if (sig)
-        json_object_set(vars, "ENDURE_SAVE_SIGNAL", sig);
-    json_t *resume = json_object_get(ck, "resume");
-    const char *tag = json_string_value(json_object_get(resume, "tag"));
+    json_object_set_new(vars, "ENDURE_CKPT_DIR", json_string(ck->dir));
+    if (ck->save_signal > 0)
+        json_object_set_new(vars, "ENDURE_SAVE_SIGNAL", json_integer(ck->save_signal));
+    const char *tag = ck->has_resume ? ck->resume_tag : NULL;
     char dir[4096];
     if (!tag)
         return;
@@ -90,7 +83,7 @@ void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars)
     }
     json_object_set_new(vars, "ENDURE_RESUME_DIR", json_string(dir));
     json_object_set_new(vars, "ENDURE_RESUME_TAG", json_string(tag));
-    json_object_set(vars, "ENDURE_RESUME_STEP", json_object_get(resume, "step"));
+    json_object_set_new(vars, "ENDURE_RESUME_STEP", json_integer(ck->resume_step));
     json_object_set_new(vars, "ENDURE_RESUME_FROM", json_string(where == 1 ? "stage" : "durable"));
 }
 
@@ -111,8 +104,9 @@ int agent_ckpt_drain_step(struct agent *a)
     if (now_ms() < a->drain_deadline)
         return 0;
     log_error("checkpoints committed before the stop were not all persisted within --persist-timeout");
-    agent_send(a, json_pack("{s:s,s:i,s:{s:s,s:s}}", "type", "ckpt", "attempt", a->attempt, "event", "event",
-                            "persist_failed", "error", "persist timeout at stop"));
+    json_t *ev = json_pack("{s:s,s:s}", "event", "persist_failed", "error", "persist timeout at stop");
+    on_event(a, ev);
+    json_decref(ev);
     return 1;
 }
 

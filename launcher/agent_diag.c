@@ -17,9 +17,9 @@
 #define TAIL_BYTES 8192
 
 /* Loads the rule set named by the start message once per agent. */
-int agent_diag_start(struct agent *a, const json_t *start, struct buf *err)
+int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *err)
 {
-    const json_t *paths = json_object_get(start, "rules");
+    const json_t *paths = st->rules;
     a->events_sent = 0;
     if (a->rs || !json_is_array(paths))
         return 0;
@@ -53,7 +53,8 @@ static void on_event(void *ctx, json_t *ev)
         return;
     }
     a->events_sent++;
-    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "event", "attempt", a->attempt, "event", ev));
+    struct msg m = {.type = MSG_EVENT, .u.payload = {.attempt = a->attempt, .event = ev}};
+    agent_send_msg(a, &m);
 }
 
 /* Classifies one line; returns 1 when it shows progress. */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "common/lines.h"
+#include "common/msg.h"
 #include "common/proto.h"
 #include "launcher/console.h"
 #include "launcher/progress.h"
@@ -50,7 +51,7 @@ struct agent {
     int64_t next_hb, last_heard;
     /* the current attempt */
     int attempt;                 /* -1 when none */
-    json_t *start;               /* the start message (owned) */
+    struct msg start;            /* the start message (owned; start.raw is NULL between attempts) */
     struct rank *ranks;
     int nranks, nalive;
     int64_t monitor_ms, next_monitor;
@@ -81,7 +82,8 @@ struct agent {
 };
 
 /* agent_ranks.c */
-int ranks_start(struct agent *a, json_t *start);
+/* Takes over *start (a decoded MSG_START). */
+int ranks_start(struct agent *a, struct msg *start);
 void ranks_read(struct agent *a, struct stream *s);
 void ranks_reap(struct agent *a);
 void ranks_begin_stop(struct agent *a, int sig);
@@ -91,14 +93,14 @@ void ranks_free(struct agent *a);
 void ranks_signal(struct agent *a, int sig);
 
 /* agent_diag.c */
-int agent_diag_start(struct agent *a, const json_t *start, struct buf *err);
+int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *err);
 void agent_diag_stream(struct agent *a, struct stream *s);
 int agent_diag_line(struct stream *s, const char *line, size_t len);
 void agent_diag_finish(struct stream *s);
 json_t *agent_log_tail(const char *path, int maxlines);
 
 /* agent_ckpt.c */
-int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err);
+int agent_ckpt_start(struct agent *a, const struct msg_start *st, struct buf *err);
 void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars);
 void agent_ckpt_begin_drain(struct agent *a, int64_t deadline);
 int agent_ckpt_drain_step(struct agent *a);
@@ -108,6 +110,10 @@ void agent_ckpt_close(struct agent *a, int remove_stage);
 void ranks_complete_stop(struct agent *a);
 
 /* agent.c */
-void agent_send(struct agent *a, json_t *msg); /* steals msg */
+void agent_send_msg(struct agent *a, const struct msg *m);
+/* The attempt-scoped messages: progress, and the counters (dropped, unclassified, events_dropped). */
+void agent_send_progress(struct agent *a);
+void agent_send_count(struct agent *a, enum msg_type t, int64_t n);
+void agent_send_error(struct agent *a, enum msg_type t, const char *error);
 
 #endif

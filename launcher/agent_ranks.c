@@ -23,16 +23,6 @@
 #define SHED_ON 4   /* shed once a quarter of the pipe waits behind a read */
 #define SHED_OFF 16 /* classify again once less than a sixteenth waits */
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static long jint(const json_t *o, const char *k)
-{
-    return (long)json_integer_value(json_object_get(o, k));
-}
-
 /* torchrun's -r spec: "N" for every local rank or "lr:N,lr:N". */
 static int stream_bits(const char *spec, int local_rank)
 {
@@ -95,7 +85,7 @@ static void log_write(struct agent *a, struct rank *r, const char *data, size_t 
         char msg[256];
         snprintf(msg, sizeof msg, "cannot write %s: %s", r->log_rel, strerror(errno));
         log_warn("%s (bytes are dropped until the disk accepts writes again; supervising on)", msg);
-        agent_send(a, json_pack("{s:s,s:i,s:s}", "type", "log_error", "attempt", a->attempt, "error", msg));
+        agent_send_error(a, MSG_LOG_ERROR, msg);
     }
 }
 
@@ -146,7 +136,7 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
     json_object_set_new(v, "RANK", json_integer(r->global_rank));
     json_object_set_new(v, "ROLE_RANK", json_integer(r->global_rank));
     json_object_set_new(v, "ENDURE_HEARTBEAT_FILE", json_string(r->hb_path));
-    const char *dir = jstr(a->start, "node_dir");
+    const char *dir = a->start.u.start.node_dir;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/error-%d.json", dir, r->global_rank);
     json_object_set_new(v, "TORCHELASTIC_ERROR_FILE", json_string(path));
@@ -158,11 +148,11 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
     return v;
 }
 
-static int rank_init(struct agent *a, struct rank *r, int lr, const json_t *start)
+static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_start *st)
 {
-    const char *dir = jstr(start, "node_dir");
+    const char *dir = st->node_dir;
     r->local_rank = lr;
-    r->global_rank = (int)jint(start, "group_rank") * a->nranks + lr;
+    r->global_rank = st->group_rank * a->nranks + lr;
     r->log_fd = r->out.fd = r->err.fd = -1;
     snprintf(r->prefix, sizeof r->prefix, "[%s:%d] ", a->node, r->global_rank);
     snprintf(r->log_rel, sizeof r->log_rel, "attempt-%d/%s/rank-%d.log", a->attempt, a->node, r->global_rank);
@@ -172,8 +162,8 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const json_t *star
     r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (r->log_fd < 0)
         return -1;
-    int bits = stream_bits(jstr(start, "redirects"), lr);
-    int shown = in_filter(jstr(start, "local_ranks_filter"), lr);
+    int bits = stream_bits(st->redirects, lr);
+    int shown = in_filter(st->local_ranks_filter, lr);
     struct stream *ss[2] = {&r->out, &r->err};
     for (int i = 0; i < 2; i++) {
         ss[i]->a = a;
@@ -185,22 +175,24 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const json_t *star
     return 0;
 }
 
-/* Starts every local rank of the attempt described by start (owned by a). */
-int ranks_start(struct agent *a, json_t *start)
+/* Starts every local rank of the attempt described by start (taken over by a). */
+int ranks_start(struct agent *a, struct msg *start)
 {
     struct buf err;
     buf_init(&err, 1024);
-    a->start = start;
-    a->attempt = (int)jint(start, "attempt");
-    a->nranks = (int)jint(start, "nproc");
-    a->monitor_ms = jint(start, "monitor_ms");
-    a->stop_timeout_ms = jint(start, "stop_timeout_ms");
-    a->kill_timeout_ms = jint(start, "kill_timeout_ms");
+    a->start = *start;
+    start->raw = NULL;
+    const struct msg_start *st = &a->start.u.start;
+    a->attempt = st->attempt;
+    a->nranks = st->nproc;
+    a->monitor_ms = st->monitor_ms;
+    a->stop_timeout_ms = st->stop_timeout_ms;
+    a->kill_timeout_ms = st->kill_timeout_ms;
     a->next_monitor = now_ms() + a->monitor_ms;
     a->progress_pending = 0;
     a->nalive = 0;
-    const char *dir = jstr(start, "node_dir");
-    json_t *cmd = json_object_get(start, "cmd"), *pids = json_array();
+    const char *dir = st->node_dir;
+    json_t *cmd = st->cmd, *pids = json_array();
     size_t ncmd = json_array_size(cmd);
     char **argv = calloc(ncmd + 1, sizeof *argv);
     int rc = -1;
@@ -213,25 +205,25 @@ int ranks_start(struct agent *a, json_t *start)
         buf_printf(&err, "cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
-    if (agent_diag_start(a, start, &err) < 0)
+    if (agent_diag_start(a, st, &err) < 0)
         goto out;
     /* progress: the rules' progress lines, and a regex when one was given
      * (or when there are no rules) */
-    if ((jstr(start, "progress_regex") || !a->rs) && progress_new(&a->progress, jstr(start, "progress_regex"), &err) < 0)
+    if ((st->progress_regex || !a->rs) && progress_new(&a->progress, st->progress_regex, &err) < 0)
         goto out;
-    if (agent_ckpt_start(a, start, &err) < 0)
+    if (agent_ckpt_start(a, st, &err) < 0)
         goto out;
     for (int lr = 0; lr < a->nranks; lr++) {
         struct rank *r = &a->ranks[lr];
-        if (rank_init(a, r, lr, start) < 0) {
+        if (rank_init(a, r, lr, st) < 0) {
             buf_printf(&err, "cannot open the log of rank %d: %s", r->global_rank, strerror(errno));
             goto out;
         }
-        json_t *vars = rank_env(a, r, json_object_get(start, "env"));
+        json_t *vars = rank_env(a, r, st->env);
         char **envp = env_build(vars);
         json_decref(vars);
         struct spawned sp;
-        int s = envp ? spawn_rank(&sp, argv, envp, jstr(start, "cwd"), &err) : -1;
+        int s = envp ? spawn_rank(&sp, argv, envp, st->cwd, &err) : -1;
         env_free(envp);
         if (s < 0)
             goto out;
@@ -244,13 +236,13 @@ int ranks_start(struct agent *a, json_t *start)
         a->nalive++;
         json_array_append_new(pids, json_integer(sp.pid));
     }
-    agent_send(a, json_pack("{s:s,s:i,s:O}", "type", "started", "attempt", a->attempt, "pids", pids));
+    struct msg started = {.type = MSG_STARTED, .u.started = {.attempt = a->attempt, .pids = pids}};
+    agent_send_msg(a, &started);
     rc = 0;
 out:
     if (rc < 0) {
         log_error("attempt %d: %s", a->attempt, err.p ? err.p : "cannot start the ranks");
-        agent_send(a, json_pack("{s:s,s:i,s:s}", "type", "spawn_error", "attempt", a->attempt, "error",
-                                err.p ? err.p : "cannot start the ranks"));
+        agent_send_error(a, MSG_SPAWN_ERROR, err.p ? err.p : "cannot start the ranks");
         ranks_begin_stop(a, SIGKILL);
     }
     json_decref(pids);

@@ -35,22 +35,21 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     agent_diag_finish(&r->out);
     agent_diag_finish(&r->err);
     if (a->progress_pending && !a->stopping) { /* the controller hears of progress before the exit */
-        agent_send(a, json_pack("{s:s,s:i}", "type", "progress", "attempt", a->attempt));
+        agent_send_progress(a);
         a->progress_pending = 0;
     }
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:f,s:s}", "type", "exit", "attempt", a->attempt, "rank",
-                          r->global_rank, "local_rank", r->local_rank, "ts", wall_time(), "file", r->log_rel);
-    if (WIFEXITED(st))
-        json_object_set_new(m, "code", json_integer(WEXITSTATUS(st)));
-    else
-        json_object_set_new(m, "signal", json_integer(WTERMSIG(st)));
+    struct msg m = {.type = MSG_EXIT};
+    m.u.exit = (struct msg_exit){.attempt = a->attempt, .rank = r->global_rank, .local_rank = r->local_rank,
+                                 .ts = wall_time(), .file = r->log_rel,
+                                 .code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+                                 .signal = WIFEXITED(st) ? -1 : WTERMSIG(st)};
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/rank-%d.log", json_string_value(json_object_get(a->start, "node_dir")),
-                 r->global_rank);
-        json_object_set_new(m, "tail", agent_log_tail(path, 20));
+        snprintf(path, sizeof path, "%s/rank-%d.log", a->start.u.start.node_dir, r->global_rank);
+        m.u.exit.tail = agent_log_tail(path, 20);
     }
-    agent_send(a, m);
+    agent_send_msg(a, &m);
+    json_decref(m.u.exit.tail);
 }
 
 /* Every process is gone: persist what was committed, then report. */
@@ -62,7 +61,8 @@ static void finish_stop(struct agent *a, json_t *unreaped)
     }
     json_decref(a->unreaped);
     a->unreaped = unreaped;
-    int64_t persist_ms = json_integer_value(json_object_get(json_object_get(a->start, "ckpt"), "persist_timeout_ms"));
+    const struct msg_start *st = &a->start.u.start;
+    int64_t persist_ms = st->has_ckpt ? st->ckpt.persist_timeout_ms : 0;
     agent_ckpt_begin_drain(a, now_ms() + persist_ms);
     if (agent_ckpt_drain_step(a))
         ranks_complete_stop(a);
@@ -75,11 +75,10 @@ void ranks_complete_stop(struct agent *a)
     json_t *unreaped = a->unreaped ? a->unreaped : json_array();
     a->unreaped = NULL;
     a->draining = 0;
+    struct msg m = {.type = MSG_STOPPED, .u.stopped = {.attempt = a->attempt, .ms = ms, .unreaped = unreaped}};
     if (a->attempt >= 0)
-        agent_send(a, json_pack("{s:s,s:i,s:I,s:o}", "type", "stopped", "attempt", a->attempt, "ms",
-                                (json_int_t)ms, "unreaped", unreaped));
-    else
-        json_decref(unreaped);
+        agent_send_msg(a, &m);
+    json_decref(unreaped);
     ranks_free(a);
     a->stopping = 0;
     if (a->shutdown_after_stop)
@@ -180,12 +179,11 @@ void ranks_monitor(struct agent *a)
         }
     }
     if (a->progress_pending && !a->stopping) {
-        agent_send(a, json_pack("{s:s,s:i}", "type", "progress", "attempt", a->attempt));
+        agent_send_progress(a);
         a->progress_pending = 0;
     }
     if (a->console.dropped > a->console.reported) {
-        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "dropped", "attempt", a->attempt, "lines",
-                                (json_int_t)(a->console.dropped - a->console.reported)));
+        agent_send_count(a, MSG_DROPPED, (int64_t)(a->console.dropped - a->console.reported));
         a->console.reported = a->console.dropped;
     }
 }
@@ -212,16 +210,14 @@ void ranks_free(struct agent *a)
     progress_free(a->progress);
     a->progress = NULL;
     if (a->unclassified) {
-        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "unclassified", "attempt", a->attempt, "lines",
-                                (json_int_t)a->unclassified));
+        agent_send_count(a, MSG_UNCLASSIFIED, a->unclassified);
         a->unclassified = 0;
     }
     if (a->events_dropped) {
-        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "events_dropped", "attempt", a->attempt, "events",
-                                (json_int_t)a->events_dropped));
+        agent_send_count(a, MSG_EVENTS_DROPPED, a->events_dropped);
         a->events_dropped = 0;
     }
-    json_decref(a->start);
-    a->start = NULL;
+    msg_free(&a->start);
+    memset(&a->start, 0, sizeof a->start);
     a->attempt = -1;
 }

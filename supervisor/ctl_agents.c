@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 #include "launcher/spawn.h"
@@ -42,6 +43,27 @@ void agents_send(struct ctl *c, struct node *n, json_t *msg)
         return;
     }
     json_decref(msg);
+}
+
+void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m)
+{
+    json_t *j = msg_encode(m);
+    if (!j)
+        return node_lost(c, n, "a message to it could not be encoded");
+    agents_send(c, n, j);
+}
+
+/* The message that stops a node's ranks with sig after grace_ms (and ends
+ * the agent when shutdown is set). */
+static struct msg stop_msg(int sig, int64_t grace_ms, int shutdown)
+{
+    return (struct msg){.type = MSG_STOP, .u.stop = {.signal = sig, .grace_ms = grace_ms, .shutdown = shutdown}};
+}
+
+void agents_send_stop(struct ctl *c, struct node *n, int sig, int64_t grace_ms)
+{
+    struct msg m = stop_msg(sig, grace_ms, 0);
+    agents_send_msg(c, n, &m);
 }
 
 static void drop_pending(struct ctl *c, int i, const char *why)
@@ -72,7 +94,8 @@ void agents_accept(struct ctl *c)
             drop_pending(c, c->npend - 1, "no randomness");
             continue;
         }
-        json_t *ch = json_pack("{s:s,s:s}", "type", "challenge", "nonce", p->nonce);
+        struct msg cm = {.type = MSG_CHALLENGE, .u.challenge = {.nonce = p->nonce, .version = MSG_PROTO_VERSION}};
+        json_t *ch = msg_encode(&cm);
         msgconn_send(&p->conn, ch);
         json_decref(ch);
         msgconn_flush(&p->conn);
@@ -87,35 +110,38 @@ struct node *node_by_name(struct ctl *c, const char *name)
     return NULL;
 }
 
-/* Checks a hello; on success the connection moves to its node. */
-static const char *take_hello(struct ctl *c, struct pending *p, json_t *m)
+/* Checks a hello (decoded by the caller); on success the connection moves
+ * to its node. Returns why it was refused, or NULL. */
+static const char *take_hello(struct ctl *c, struct pending *p, const struct msg *m, char *why, size_t whylen)
 {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    const char *name = json_string_value(json_object_get(m, "node"));
-    const char *mac = json_string_value(json_object_get(m, "mac"));
-    const char *anonce = json_string_value(json_object_get(m, "nonce"));
-    if (strcmp(type, "hello"))
+    if (m->type != MSG_HELLO)
         return "spoke out of turn (expected hello)";
-    if (!name || !mac || !anonce || strlen(anonce) > 128)
+    const struct msg_hello *h = &m->u.hello;
+    if (h->version != MSG_PROTO_VERSION) {
+        snprintf(why, whylen, "agent of node '%.64s' speaks protocol version %d, this controller %d (use the "
+                 "same endure on every node)", h->node, h->version, MSG_PROTO_VERSION);
+        return why;
+    }
+    if (strlen(h->nonce) > 128)
         return "malformed hello";
-    if (!proto_mac_ok(c->secret, p->nonce, name, mac))
+    if (!proto_mac_ok(c->secret, p->nonce, h->node, h->mac))
         return "failed the HMAC challenge";
-    struct node *n = node_by_name(c, name);
+    struct node *n = node_by_name(c, h->node);
     if (!n || n->state != NODE_STARTING || n->conn.fd >= 0)
         return "claims an unknown or already connected node";
     char wmac[65];
-    if (proto_hmac_hex(c->secret, anonce, "controller", wmac) < 0)
+    if (proto_hmac_hex(c->secret, h->nonce, "controller", wmac) < 0)
         return "cannot answer the agent's challenge";
     n->conn = p->conn;
     p->conn.fd = -1;
     n->state = NODE_READY;
     n->last_heard = now_ms();
     n->next_hb = n->last_heard + c->hb_interval_ms;
-    agents_send(c, n, json_pack("{s:s,s:s,s:I,s:I}", "type", "welcome", "mac", wmac, "hb_interval_ms",
-                                (json_int_t)c->hb_interval_ms, "hb_timeout_ms",
-                                (json_int_t)c->cfg->heartbeat_timeout_ms));
-    journal_event(&c->j, "agent_connected", json_pack("{s:s,s:O?}", "node", n->name, "pid",
-                                                         json_object_get(m, "pid")));
+    struct msg w = {.type = MSG_WELCOME,
+                    .u.welcome = {.mac = wmac, .hb_interval_ms = c->hb_interval_ms,
+                                  .hb_timeout_ms = c->cfg->heartbeat_timeout_ms}};
+    agents_send_msg(c, n, &w);
+    journal_event(&c->j, "agent_connected", json_pack("{s:s,s:i}", "node", n->name, "pid", h->pid));
     return NULL;
 }
 
@@ -126,14 +152,18 @@ void agents_pending_io(struct ctl *c, int i, short revents)
     msgconn_flush(&p->conn);
     int r = msgconn_read(&p->conn);
     json_t *m = NULL;
-    char err[256];
+    char err[256], whybuf[256];
     int k = msgconn_next(&p->conn, &m, err, sizeof err);
     const char *why = NULL;
+    struct msg hello;
     if (k < 0)
         why = err;
-    else if (k > 0)
-        why = take_hello(c, p, m);
-    else if (r <= 0)
+    else if (k > 0 && msg_decode(m, &hello, err, sizeof err) < 0)
+        why = err;
+    else if (k > 0) {
+        why = take_hello(c, p, &hello, whybuf, sizeof whybuf);
+        msg_free(&hello);
+    } else if (r <= 0)
         why = "closed before the handshake";
     json_decref(m);
     if (why)
@@ -144,62 +174,90 @@ void agents_pending_io(struct ctl *c, int i, short revents)
     }
 }
 
-static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
+/* The attempt a message of an agent is about, -1 for messages without one. */
+static int msg_attempt(const struct msg *m)
 {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    int att = (int)json_integer_value(json_object_get(m, "attempt"));
-    int current = json_object_get(m, "attempt") && att == c->attempt;
-    if (!strcmp(type, "hb")) {
+    switch (m->type) {
+    case MSG_STARTED: return m->u.started.attempt;
+    case MSG_EXIT: return m->u.exit.attempt;
+    case MSG_PROGRESS: return m->u.progress.attempt;
+    case MSG_STOPPED: return m->u.stopped.attempt;
+    case MSG_EVENT: case MSG_CKPT: return m->u.payload.attempt;
+    case MSG_DROPPED: case MSG_UNCLASSIFIED: case MSG_EVENTS_DROPPED: return m->u.count.attempt;
+    case MSG_LOG_ERROR: case MSG_SPAWN_ERROR: return m->u.error.attempt;
+    default: return -1;
+    }
+}
+
+/* The one dispatcher of an agent's messages after the handshake. */
+static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
+{
+    int att = msg_attempt(m);
+    int current = att >= 0 && att == c->attempt;
+    switch (m->type) {
+    case MSG_HB:
         return;
-    } else if (!strcmp(type, "started")) {
-        journal_event(&c->j, "ranks_started", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
-                                                           "pids", json_object_get(m, "pids")));
-    } else if (!strcmp(type, "exit")) {
+    case MSG_STARTED:
+        journal_event(&c->j, "ranks_started", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "pids",
+                                                           m->u.started.pids));
+        return;
+    case MSG_EXIT:
         if (current)
-            attempt_on_exit(c, n, m);
-    } else if (!strcmp(type, "progress")) {
+            attempt_on_exit(c, n, &m->u.exit);
+        return;
+    case MSG_PROGRESS:
         if (current) {
             c->last_progress = now_ms();
             c->progressed = 1;
         }
-    } else if (!strcmp(type, "stopped")) {
-        journal_event(&c->j, "node_stopped", json_pack("{s:s,s:i,s:O,s:O}", "node", n->name, "attempt", att,
-                                                          "ms", json_object_get(m, "ms"), "unreaped",
-                                                          json_object_get(m, "unreaped")));
-        if (json_array_size(json_object_get(m, "unreaped")))
+        return;
+    case MSG_STOPPED:
+        journal_event(&c->j, "node_stopped", json_pack("{s:s,s:i,s:I,s:O}", "node", n->name, "attempt", att, "ms",
+                                                          (json_int_t)m->u.stopped.ms, "unreaped",
+                                                          m->u.stopped.unreaped));
+        if (json_array_size(m->u.stopped.unreaped))
             log_error("%s: %zu process(es) could not be killed (see events.jsonl)", n->name,
-                      json_array_size(json_object_get(m, "unreaped")));
+                      json_array_size(m->u.stopped.unreaped));
         if (current)
             attempt_on_stopped(c, n);
-    } else if (!strcmp(type, "dropped")) {
-        json_int_t lines = json_integer_value(json_object_get(m, "lines"));
-        n->dropped += (uint64_t)lines;
+        return;
+    case MSG_DROPPED:
+        n->dropped += (uint64_t)m->u.count.n;
         journal_event(&c->j, "console_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                             "lines", lines));
-    } else if (!strcmp(type, "log_error")) {
-        journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "error",
-                                                       json_object_get(m, "error")));
-    } else if (!strcmp(type, "event")) {
+                                                             "lines", (json_int_t)m->u.count.n));
+        return;
+    case MSG_LOG_ERROR:
+        journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:s}", "node", n->name, "attempt", att, "error",
+                                                       m->u.error.error));
+        return;
+    case MSG_EVENT:
         if (current)
-            ctl_diag_event(c, json_object_get(m, "event"));
-    } else if (!strcmp(type, "unclassified")) {
-        journal_event(&c->j, "unclassified_lines", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
-                                                                "lines", json_object_get(m, "lines")));
-    } else if (!strcmp(type, "events_dropped")) {
-        journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
-                                                            "events", json_object_get(m, "events")));
-    } else if (!strcmp(type, "ckpt")) {
-        ctl_ckpt_event(c, n, json_object_get(m, "event"));
-    } else if (!strcmp(type, "spawn_error")) {
+            ctl_diag_event(c, m->u.payload.event);
+        return;
+    case MSG_UNCLASSIFIED:
+        journal_event(&c->j, "unclassified_lines", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
+                                                                "lines", (json_int_t)m->u.count.n));
+        return;
+    case MSG_EVENTS_DROPPED:
+        journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
+                                                            "events", (json_int_t)m->u.count.n));
+        return;
+    case MSG_CKPT:
+        ctl_ckpt_event(c, n, m->u.payload.event);
+        return;
+    case MSG_SPAWN_ERROR:
         if (current) {
             struct failure f = {.kind = F_SPAWN, .rank = -1, .code = -1, .sig = -1, .not_retryable = 1};
             snprintf(f.node, sizeof f.node, "%s", n->name);
-            snprintf(f.what, sizeof f.what, "cannot start the ranks on %s: %s", n->name,
-                     json_string_value(json_object_get(m, "error")));
+            snprintf(f.what, sizeof f.what, "cannot start the ranks on %s: %s", n->name, m->u.error.error);
             attempt_fail(c, &f);
         }
-    } else {
-        node_lost(c, n, "it sent an unknown message type");
+        return;
+    default: {
+        char why[128];
+        snprintf(why, sizeof why, "it sent a '%s' message, which only the controller sends", msg_type_name(m->type));
+        node_lost(c, n, why);
+    }
     }
 }
 
@@ -214,9 +272,16 @@ void agents_node_io(struct ctl *c, struct node *n, short revents)
     char err[256];
     int k;
     while (n->conn.fd >= 0 && (k = msgconn_next(&n->conn, &m, err, sizeof err)) > 0) {
-        n->last_heard = now_ms();
-        on_agent_message(c, n, m);
+        struct msg tm;
+        int bad = msg_decode(m, &tm, err, sizeof err) < 0;
         json_decref(m);
+        if (bad) {
+            k = -1;
+            break;
+        }
+        n->last_heard = now_ms();
+        on_agent_message(c, n, &tm);
+        msg_free(&tm);
     }
     if (n->conn.fd < 0)
         return;
@@ -246,7 +311,8 @@ void agents_timers(struct ctl *c)
             continue;
         }
         if (now >= n->next_hb) {
-            agents_send(c, n, json_pack("{s:s}", "type", "hb"));
+            struct msg hb = {.type = MSG_HB};
+            agents_send_msg(c, n, &hb);
             n->next_hb = now + c->hb_interval_ms;
         }
     }
@@ -308,7 +374,8 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
     log_error("node %s excluded from this run: %s", n->name, why);
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
     if (n->conn.fd >= 0) {
-        json_t *m = json_pack("{s:s,s:b,s:i,s:i}", "type", "stop", "shutdown", 1, "signal", SIGKILL, "grace_ms", 0);
+        struct msg sm = stop_msg(SIGKILL, 0, 1);
+        json_t *m = msg_encode(&sm);
         msgconn_send(&n->conn, m);
         json_decref(m);
         msgconn_flush(&n->conn);
@@ -322,7 +389,8 @@ void agents_shutdown(struct ctl *c)
         struct node *n = &c->nodes[i];
         if (n->conn.fd < 0)
             continue;
-        json_t *m = json_pack("{s:s,s:b,s:i,s:i}", "type", "stop", "shutdown", 1, "signal", SIGKILL, "grace_ms", 0);
+        struct msg sm = stop_msg(SIGKILL, 0, 1);
+        json_t *m = msg_encode(&sm);
         msgconn_send(&n->conn, m);
         json_decref(m);
         msgconn_flush_wait(&n->conn, 1000);

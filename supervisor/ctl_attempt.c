@@ -75,15 +75,19 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
-    json_t *m = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s:s?,s:s?,s:I,s:I,s:I,s:o,s:o*,s:O*}", "type", "start",
-                          "attempt", c->attempt, "nproc", cfg->nproc, "group_rank", n->group_rank, "node_dir",
-                          dir, "cwd", cwd, "cmd", command_json(cfg), "redirects", cfg->redirects,
-                          "local_ranks_filter", cfg->local_ranks_filter, "progress_regex", cfg->progress_regex,
-                          "monitor_ms", (json_int_t)cfg->monitor_interval_ms, "stop_timeout_ms",
-                          (json_int_t)cfg->stop_timeout_ms, "kill_timeout_ms", (json_int_t)cfg->kill_timeout_ms,
-                          "env", base_env(c, n->group_rank, nnodes, n->name), "ckpt", ctl_ckpt_start_config(c), "rules", c->rule_paths);
+    json_t *cmd = command_json(cfg), *env = base_env(c, n->group_rank, nnodes, n->name);
+    struct msg m = {.type = MSG_START};
+    m.u.start = (struct msg_start){
+        .attempt = c->attempt, .nproc = cfg->nproc, .group_rank = n->group_rank, .node_dir = dir, .cwd = cwd,
+        .cmd = cmd, .redirects = cfg->redirects, .local_ranks_filter = cfg->local_ranks_filter,
+        .progress_regex = cfg->progress_regex, .monitor_ms = cfg->monitor_interval_ms,
+        .stop_timeout_ms = cfg->stop_timeout_ms, .kill_timeout_ms = cfg->kill_timeout_ms, .env = env,
+        .rules = c->rule_paths};
+    m.u.start.has_ckpt = ctl_ckpt_start_config(c, &m.u.start.ckpt);
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
-    agents_send(c, n, m);
+    agents_send_msg(c, n, &m);
+    json_decref(cmd);
+    json_decref(env);
 }
 
 /* Starts the next attempt once the agents are in and any back-off is over. */

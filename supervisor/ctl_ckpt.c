@@ -52,19 +52,20 @@ void ctl_ckpt_before_attempt(struct ctl *c)
     log_info("resuming from checkpoint %s (step %ld)", ch.tag, ch.step);
 }
 
-json_t *ctl_ckpt_start_config(struct ctl *c)
+int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
 {
     const struct run_config *cfg = c->cfg;
     if (!cfg->ckpt_dir)
-        return NULL;
-    json_t *j = json_pack("{s:s,s:s?,s:s,s:i,s:i,s:I}", "dir", cfg->ckpt_dir, "stage_dir", cfg->stage_dir, "run_id",
-                          cfg->run_id, "world_size", c->world_size, "threads", cfg->persist_threads,
-                          "persist_timeout_ms", (json_int_t)cfg->persist_timeout_ms);
-    if (c->resume)
-        json_object_set(j, "resume", c->resume);
-    if (cfg->save_signal)
-        json_object_set_new(j, "save_signal", json_integer(cfg->save_signal));
-    return j;
+        return 0;
+    *out = (struct msg_ckpt_cfg){.dir = cfg->ckpt_dir, .stage_dir = cfg->stage_dir, .run_id = cfg->run_id,
+                                 .world_size = c->world_size, .threads = cfg->persist_threads,
+                                 .persist_timeout_ms = cfg->persist_timeout_ms, .save_signal = cfg->save_signal};
+    if (c->resume) {
+        out->has_resume = 1;
+        out->resume_tag = json_string_value(json_object_get(c->resume, "tag"));
+        out->resume_step = json_integer_value(json_object_get(c->resume, "step"));
+    }
+    return 1;
 }
 
 static void maybe_complete(struct ctl *c, const char *tag, json_t *t)

@@ -21,8 +21,7 @@ static void send_stop(struct ctl *c, int sig, int64_t grace_ms)
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->group_rank >= 0 && n->state == NODE_READY && !n->stopped)
-            agents_send(c, n, json_pack("{s:s,s:i,s:I}", "type", "stop", "signal", sig, "grace_ms",
-                                        (json_int_t)grace_ms));
+            agents_send_stop(c, n, sig, grace_ms);
     }
 }
 
@@ -68,19 +67,19 @@ static void save_first(struct ctl *c, const struct failure *f)
     journal_event(&c->j, "save_requested", json_pack("{s:i,s:i,s:I}", "attempt", c->attempt, "signal",
                                                         c->cfg->save_signal, "grace_ms",
                                                         (json_int_t)c->cfg->save_grace_ms));
+    struct msg m = {.type = MSG_SIGNAL, .u.signal = {.signal = c->cfg->save_signal}};
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->group_rank >= 0 && n->state == NODE_READY)
-            agents_send(c, n, json_pack("{s:s,s:i}", "type", "signal", "signal", c->cfg->save_signal));
+            agents_send_msg(c, n, &m);
     }
 }
 
-void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
+void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
-    int rank = (int)json_integer_value(json_object_get(m, "rank"));
-    json_t *code = json_object_get(m, "code"), *sig = json_object_get(m, "signal");
+    int rank = m->rank, exited = m->code >= 0;
     json_t *ev = json_pack("{s:i,s:s,s:i}", "attempt", c->attempt, "node", n->name, "rank", rank);
-    json_object_set(ev, code ? "code" : "signal", code ? code : sig);
+    json_object_set_new(ev, exited ? "code" : "signal", json_integer(exited ? m->code : m->signal));
     journal_event(&c->j, "rank_exit", ev);
     if (c->state != C_RUNNING)
         return;
@@ -89,7 +88,7 @@ void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
             begin_stop(c, c->save_sig, "signal");
         return;
     }
-    if (code && json_integer_value(code) == 0) {
+    if (exited && m->code == 0) {
         n->ranks_ok++;
         int done = 0;
         for (int i = 0; i < c->nnodes; i++)
@@ -101,11 +100,11 @@ void attempt_on_exit(struct ctl *c, struct node *n, json_t *m)
     ctl_diag_note_exit(c, n, m);
     struct failure f = {.kind = F_RANK, .rank = rank, .code = -1, .sig = -1};
     snprintf(f.node, sizeof f.node, "%s", n->name);
-    if (code) {
-        f.code = (int)json_integer_value(code);
+    if (exited) {
+        f.code = m->code;
         snprintf(f.what, sizeof f.what, "rank %d on %s exited with code %d", rank, n->name, f.code);
     } else {
-        f.sig = (int)json_integer_value(sig);
+        f.sig = m->signal;
         snprintf(f.what, sizeof f.what, "rank %d on %s was killed by signal %d (%s)", rank, n->name, f.sig,
                  strsignal(f.sig));
     }

@@ -84,13 +84,12 @@ void ctl_diag_event(struct ctl *c, json_t *ev)
 
 /* The first rank to fail: its log's last lines are the evidence when no
  * rule matched. */
-void ctl_diag_note_exit(struct ctl *c, struct node *n, json_t *m)
+void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
-    json_t *code = json_object_get(m, "code");
-    if (c->first_failure || (code && json_integer_value(code) == 0))
+    if (c->first_failure || m->code == 0)
         return;
-    c->first_failure = json_pack("{s:s,s:O,s:O?,s:O?}", "node", n->name, "rank", json_object_get(m, "rank"),
-                                 "file", json_object_get(m, "file"), "tail", json_object_get(m, "tail"));
+    c->first_failure = json_pack("{s:s,s:i,s:s,s:O?}", "node", n->name, "rank", m->rank, "file", m->file, "tail",
+                                 m->tail);
 }
 
 static const char *jstr(const json_t *o, const char *k)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "common/msg.h"
 #include "common/proto.h"
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
@@ -107,6 +108,8 @@ void agents_node_io(struct ctl *c, struct node *n, short revents);
 void agents_timers(struct ctl *c);
 void agents_reap(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
+void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m);
+void agents_send_stop(struct ctl *c, struct node *n, int sig, int64_t grace_ms);
 void agents_shutdown(struct ctl *c);
 void node_lost(struct ctl *c, struct node *n, const char *why);
 void node_exclude(struct ctl *c, struct node *n, const char *why);
@@ -116,20 +119,21 @@ struct node *node_by_name(struct ctl *c, const char *name);
 int ctl_diag_setup(struct ctl *c, struct buf *err);
 void ctl_diag_attempt_reset(struct ctl *c);
 void ctl_diag_event(struct ctl *c, json_t *ev);
-void ctl_diag_note_exit(struct ctl *c, struct node *n, json_t *m);
+void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
 void ctl_diag_free(struct ctl *c);
 
 /* ctl_ckpt.c */
 void ctl_ckpt_startup(struct ctl *c);
-json_t *ctl_ckpt_start_config(struct ctl *c);  /* the "ckpt" part of a start message, or NULL */
+/* Fills the checkpoint part of a start message; 0 when the run has none. */
+int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out);
 void ctl_ckpt_before_attempt(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
 void attempt_fail(struct ctl *c, const struct failure *f);
-void attempt_on_exit(struct ctl *c, struct node *n, json_t *m);
+void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
 void attempt_on_stopped(struct ctl *c, struct node *n);
 void attempt_timers(struct ctl *c);
 void attempt_on_signal(struct ctl *c, int sig);
