@@ -23,9 +23,8 @@
 
 void ctl_finish(struct ctl *c, int code, const char *why)
 {
-    if (c->state == C_DONE)
+    if (ctl_on(c, CE_FINISH) < 0)
         return;
-    c->state = C_DONE;
     c->exit_code = code;
     snprintf(c->end_reason, sizeof c->end_reason, "%s", why);
 }

@@ -134,7 +134,7 @@ static const char *take_hello(struct ctl *c, struct pending *p, const struct msg
         return "cannot answer the agent's challenge";
     n->conn = p->conn;
     p->conn.fd = -1;
-    n->state = NODE_READY;
+    node_on(n, NE_CONNECTED);
     n->last_heard = now_ms();
     n->next_hb = n->last_heard + c->hb_interval_ms;
     struct msg w = {.type = MSG_WELCOME,
@@ -341,10 +341,9 @@ void agents_reap(struct ctl *c)
 
 void node_lost(struct ctl *c, struct node *n, const char *why)
 {
-    if (n->state == NODE_LOST || n->state == NODE_EXCLUDED)
+    int was_active = n->group_rank >= 0 && (c->state == C_RUNNING || c->state == C_SAVING || c->state == C_STOPPING);
+    if (node_on(n, NE_LOST) < 0)
         return;
-    int was_active = n->group_rank >= 0 && (c->state == C_RUNNING || c->state == C_STOPPING);
-    n->state = NODE_EXCLUDED;
     msgconn_close(&n->conn);
     if (n->agent_pid > 0)
         kill(n->agent_pid, SIGKILL); /* its ranks follow through PDEATHSIG */
@@ -368,9 +367,8 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
  * run; its agent is told to shut down. */
 void node_exclude(struct ctl *c, struct node *n, const char *why)
 {
-    if (n->state == NODE_LOST || n->state == NODE_EXCLUDED)
+    if (node_on(n, NE_BLAMED) < 0)
         return;
-    n->state = NODE_EXCLUDED;
     log_error("node %s excluded from this run: %s", n->name, why);
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
     if (n->conn.fd >= 0) {

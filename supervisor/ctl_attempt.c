@@ -99,6 +99,7 @@ void attempt_maybe_start(struct ctl *c)
         return;
     if (c->state == C_BACKOFF && now < c->backoff_until)
         return;
+    enum ctl_event go = c->state == C_BACKOFF ? CE_BACKOFF_OVER : CE_NODES_READY;
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)
         starting += c->nodes[i].state == NODE_STARTING;
@@ -116,7 +117,9 @@ void attempt_maybe_start(struct ctl *c)
     int nnodes = cfg->node_rank >= 0 ? cfg->nnodes_max : (healthy < cfg->nnodes_max ? healthy : cfg->nnodes_max);
     int active = cfg->node_rank >= 0 ? 1 : nnodes;
     c->world_size = nnodes * cfg->nproc;
+    ctl_on(c, go);
     ctl_ckpt_before_attempt(c);
+    ctl_on(c, CE_RESTORED);
     c->attempt++;
     c->master_port = cfg->master_port ? cfg->master_port : free_port(cfg->master_addr);
     c->nactive = 0;
@@ -131,8 +134,7 @@ void attempt_maybe_start(struct ctl *c)
         c->nactive++;
         send_start(c, n, nnodes, nodes_j);
     }
-    c->state = C_RUNNING;
-    c->saving = c->exited = 0;
+    c->exited = 0;
     ctl_diag_attempt_reset(c);
     c->attempt_start = c->last_progress = now_ms();
     c->progressed = 0;

@@ -25,9 +25,11 @@ static void send_stop(struct ctl *c, int sig, int64_t grace_ms)
     }
 }
 
-static void begin_stop(struct ctl *c, int sig, const char *reason)
+/* Enters C_STOPPING through ev (failure, success or the end of a save). */
+static void begin_stop(struct ctl *c, enum ctl_event ev, int sig, const char *reason)
 {
-    c->state = C_STOPPING;
+    if (ctl_on(c, ev) < 0)
+        return;
     c->stop_started = now_ms();
     c->stop_deadline = now_ms() + c->cfg->stop_timeout_ms + c->cfg->kill_timeout_ms + 5000;
     journal_event(&c->j, "stop_begin", json_pack("{s:i,s:s,s:i}", "attempt", c->attempt, "reason", reason,
@@ -50,18 +52,19 @@ static void record_failure(struct ctl *c, const struct failure *f)
 
 void attempt_fail(struct ctl *c, const struct failure *f)
 {
-    if (c->state != C_RUNNING || c->saving)
+    if (c->state != C_RUNNING)
         return;
     record_failure(c, f);
-    begin_stop(c, f->kind == F_SIGNAL ? f->sig : SIGTERM, kind_name(f->kind));
+    begin_stop(c, CE_FAILURE, f->kind == F_SIGNAL ? f->sig : SIGTERM, kind_name(f->kind));
 }
 
 /* --save-signal: ask the ranks to commit a last checkpoint, stop after
  * --save-grace or once every rank has exited. */
 static void save_first(struct ctl *c, const struct failure *f)
 {
+    if (ctl_on(c, CE_SAVE) < 0)
+        return;
     record_failure(c, f);
-    c->saving = 1;
     c->save_sig = f->sig;
     c->save_until = now_ms() + c->cfg->save_grace_ms;
     journal_event(&c->j, "save_requested", json_pack("{s:i,s:i,s:I}", "attempt", c->attempt, "signal",
@@ -81,20 +84,20 @@ void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
     json_t *ev = json_pack("{s:i,s:s,s:i}", "attempt", c->attempt, "node", n->name, "rank", rank);
     json_object_set_new(ev, exited ? "code" : "signal", json_integer(exited ? m->code : m->signal));
     journal_event(&c->j, "rank_exit", ev);
-    if (c->state != C_RUNNING)
-        return;
-    if (c->saving) { /* --save-signal: stop as soon as every rank is out */
+    if (c->state == C_SAVING) { /* --save-signal: stop as soon as every rank is out */
         if (++c->exited == c->nactive * c->cfg->nproc)
-            begin_stop(c, c->save_sig, "signal");
+            begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal");
         return;
     }
+    if (c->state != C_RUNNING)
+        return;
     if (exited && m->code == 0) {
         n->ranks_ok++;
         int done = 0;
         for (int i = 0; i < c->nnodes; i++)
             done += c->nodes[i].group_rank >= 0 ? c->nodes[i].ranks_ok : 0;
         if (done == c->nactive * c->cfg->nproc)
-            begin_stop(c, SIGTERM, "success"); /* reaps any leftover grandchildren */
+            begin_stop(c, CE_SUCCESS, SIGTERM, "success"); /* reaps any leftover grandchildren */
         return;
     }
     ctl_diag_note_exit(c, n, m);
@@ -124,16 +127,18 @@ static void decide(struct ctl *c)
     journal_sync(&c->j);
     if (c->fail.kind == F_NONE)
         return ctl_finish(c, EXIT_OK, "every rank finished successfully");
-    if (c->fail.kind == F_SIGNAL) {
+    int sig = c->interrupt_sig ? c->interrupt_sig : c->fail.kind == F_SIGNAL ? c->fail.sig : 0;
+    if (sig) {
         char why[64];
-        snprintf(why, sizeof why, "stopped by signal %d (%s)", c->fail.sig, strsignal(c->fail.sig));
-        return ctl_finish(c, EXIT_SIGNAL_BASE + c->fail.sig, why);
+        snprintf(why, sizeof why, "stopped by signal %d (%s)", sig, strsignal(sig));
+        return ctl_finish(c, EXIT_SIGNAL_BASE + sig, why);
     }
     if (c->fail.not_retryable)
         return ctl_finish(c, EXIT_NOT_RETRYABLE, c->fail.what);
     struct node *culprit = NULL;
     char why[700];
     const char *act = ctl_diag_decide(c, &culprit, why, sizeof why);
+    ctl_on(c, CE_DIAGNOSED);
     if (c->nhist)
         c->hist[c->nhist - 1].f = c->fail; /* with its verdict */
     if (!strcmp(act, "stop"))
@@ -167,7 +172,7 @@ static void decide(struct ctl *c)
     journal_event(&c->j, "restart", json_pack("{s:i,s:I,s:i}", "next_attempt", c->attempt + 1, "backoff_ms",
                                                  (json_int_t)delay, "restart_count", c->restarts));
     log_info("restarting in %lld ms (restart %d of %d)", (long long)delay, c->restarts, cfg->max_restarts);
-    c->state = C_BACKOFF;
+    ctl_on(c, CE_RESTART);
     c->backoff_until = now + delay;
     attempt_maybe_start(c);
 }
@@ -186,15 +191,16 @@ void attempt_on_stopped(struct ctl *c, struct node *n)
     }
     journal_event(&c->j, "stop_end", json_pack("{s:i,s:I}", "attempt", c->attempt, "ms",
                                                   (json_int_t)(now_ms() - c->stop_started)));
+    ctl_on(c, CE_ALL_STOPPED);
     decide(c);
 }
 
 void attempt_timers(struct ctl *c)
 {
     int64_t now = now_ms();
-    if (c->state == C_RUNNING && c->saving) {
+    if (c->state == C_SAVING) {
         if (now >= c->save_until)
-            begin_stop(c, c->save_sig, "signal");
+            begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal");
     } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {
@@ -218,7 +224,7 @@ void attempt_timers(struct ctl *c)
 
 int64_t attempt_deadline(struct ctl *c)
 {
-    if (c->state == C_RUNNING && c->saving)
+    if (c->state == C_SAVING)
         return c->save_until;
     if (c->state == C_RUNNING)
         return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);
@@ -234,8 +240,8 @@ int64_t attempt_deadline(struct ctl *c)
 void attempt_on_signal(struct ctl *c, int sig)
 {
     journal_event(&c->j, "signal", json_pack("{s:i,s:s}", "signal", sig, "name", strsignal(sig)));
-    if (c->state == C_RUNNING && c->saving)
-        return begin_stop(c, c->save_sig, "signal"); /* a second signal: no more waiting */
+    if (c->state == C_SAVING)
+        return begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal"); /* a second signal: no more waiting */
     if (c->state == C_RUNNING) {
         struct failure f = {.kind = F_SIGNAL, .rank = -1, .code = -1, .sig = sig};
         snprintf(f.what, sizeof f.what, "received signal %d (%s); forwarded to every rank", sig, strsignal(sig));
@@ -244,14 +250,12 @@ void attempt_on_signal(struct ctl *c, int sig)
         return attempt_fail(c, &f);
     }
     if (c->state == C_STOPPING) {
-        if (c->fail.kind == F_SIGNAL && sig == SIGINT) {
+        if ((c->fail.kind == F_SIGNAL || c->interrupt_sig) && sig == SIGINT) {
             log_warn("second SIGINT: killing every rank now");
             send_stop(c, SIGKILL, 0);
         }
-        if (c->fail.kind != F_SIGNAL) {
-            c->fail.kind = F_SIGNAL;
-            c->fail.sig = sig;
-        }
+        if (c->fail.kind != F_SIGNAL && !c->interrupt_sig)
+            c->interrupt_sig = sig; /* the failure stays what it was; the run ends with the signal */
         return;
     }
     char why[64];

@@ -11,12 +11,11 @@
 #include "common/proto.h"
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
+#include "supervisor/ctl_state.h"
 
 #define MAX_PENDING 32
 #define HANDSHAKE_MS 5000
 
-enum node_state { NODE_STARTING, NODE_READY, NODE_LOST, NODE_EXCLUDED };
-enum ctl_state { C_WAIT_AGENTS, C_RUNNING, C_STOPPING, C_BACKOFF, C_DONE };
 enum fail_kind { F_NONE, F_RANK, F_AGENT, F_HANG, F_SIGNAL, F_SPAWN };
 
 struct node {
@@ -93,9 +92,9 @@ struct ctl {
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
     int world_size;             /* of the current attempt */
-    /* --save-signal: the ranks were asked to save; the stop follows */
-    int saving;
+    /* --save-signal (C_SAVING): the ranks were asked to save; the stop follows */
     int save_sig;
+    int interrupt_sig;          /* a signal that arrived during a stop: the run ends with it */
     int exited;                 /* ranks that exited while saving */
     int64_t save_until;
 };
