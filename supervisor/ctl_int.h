@@ -11,8 +11,10 @@
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
 
-#define MAX_PENDING 32
-#define HANDSHAKE_MS 5000
+#define MAX_PENDING 32     /* connections not yet authenticated; when full, the oldest makes room */
+#define HANDSHAKE_MS 3000    /* an unauthenticated connection is dropped after this */
+#define REJECT_LOG_BURST 5   /* rejections journaled one by one per window ... */
+#define REJECT_WINDOW_MS 10000 /* ... the rest counted and summarised per window */
 
 enum node_state { NODE_STARTING, NODE_READY, NODE_LOST, NODE_EXCLUDED };
 enum ctl_state { C_WAIT_AGENTS, C_RUNNING, C_STOPPING, C_BACKOFF, C_DONE };
@@ -63,6 +65,11 @@ struct ctl {
     int nnodes;
     struct pending pend[MAX_PENDING];
     int npend;
+    /* rejected connections (ctl_agents.c): rate-limited journal and log */
+    int64_t rej_window_end;
+    int rej_logged;             /* in the current window */
+    uint64_t rej_suppressed;    /* not yet summarised */
+    uint64_t rej_total;         /* whole run */
     enum ctl_state state;
     int64_t hb_interval_ms;
     int64_t wait_deadline;      /* agents must connect by then */
@@ -105,6 +112,8 @@ void agents_accept(struct ctl *c);
 void agents_pending_io(struct ctl *c, int i, short revents);
 void agents_node_io(struct ctl *c, struct node *n, short revents);
 void agents_timers(struct ctl *c);
+int64_t agents_deadline(struct ctl *c);  /* pending handshakes, rejection summary; -1 if none */
+void agents_rejected_flush(struct ctl *c);
 void agents_reap(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_shutdown(struct ctl *c);
