@@ -146,5 +146,8 @@ void ctl_finish(struct ctl *c, int code, const char *why);
 void ctl_summary(struct ctl *c);
 int64_t attempt_deadline(struct ctl *c);
 int ctl_healthy_nodes(struct ctl *c);
+/* ctl_decide.c: what follows a failed attempt whose nodes are settled, as a
+ * sentence (decide() takes the same branches). */
+void ctl_next_step(struct ctl *c, char *out, size_t len);
 
 #endif
