@@ -211,6 +211,7 @@ out:
     free(c->hist);
     json_decref(c->resume);
     json_decref(c->persisted);
+    json_decref(c->staged);
     ctl_diag_free(c);
     buf_free(&err);
     return rc;

@@ -52,6 +52,11 @@ struct failure {
 struct attempt_log {
     int64_t started_ms, ended_ms;
     struct failure f;
+    /* checkpoints (ctl_ckpt.c), for the summary's lost work */
+    long resume_step;           /* -1: started from scratch */
+    int resume_attempt;         /* the attempt that saved it, -1 when unknown */
+    int64_t resume_saved_ms;    /* when the controller saw it staged */
+    int64_t last_ckpt_ms;       /* newest checkpoint completed in this attempt: when staged, 0 if none */
 };
 
 struct ctl {
@@ -98,6 +103,7 @@ struct ctl {
     /* checkpoints (ctl_ckpt.c) */
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
+    json_t *staged;             /* tag -> {"ms", "attempt"}: when its last part was staged, whole run */
     int world_size;             /* of the current attempt */
     /* --save-signal: the ranks were asked to save; the stop follows */
     int saving;
@@ -134,6 +140,7 @@ void ctl_ckpt_startup(struct ctl *c);
 json_t *ctl_ckpt_start_config(struct ctl *c);  /* the "ckpt" part of a start message, or NULL */
 void ctl_ckpt_before_attempt(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
+void ctl_ckpt_attempt_log(struct ctl *c, struct attempt_log *h); /* resume_* of a new attempt */
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
