@@ -44,6 +44,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
         json_object_set_new(m, "code", json_integer(WEXITSTATUS(st)));
     else
         json_object_set_new(m, "signal", json_integer(WTERMSIG(st)));
+    agent_exit_facts(a, r, st, m);
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/rank-%d.log", json_string_value(json_object_get(a->start, "node_dir")),

@@ -91,6 +91,11 @@ void ctl_diag_note_exit(struct ctl *c, struct node *n, json_t *m)
         return;
     c->first_failure = json_pack("{s:s,s:O,s:O?,s:O?}", "node", n->name, "rank", json_object_get(m, "rank"),
                                  "file", json_object_get(m, "file"), "tail", json_object_get(m, "tail"));
+    /* what the agent knows about the exit (see verdict_pick) */
+    const char *facts[] = {"code", "signal", "lines", "killer", "oom", "kernel_log", "cgroup"};
+    for (size_t i = 0; i < sizeof facts / sizeof *facts; i++)
+        if (json_object_get(m, facts[i]))
+            json_object_set(c->first_failure, facts[i], json_object_get(m, facts[i]));
 }
 
 static const char *jstr(const json_t *o, const char *k)
