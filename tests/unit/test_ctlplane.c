@@ -174,3 +174,69 @@ TEST(ctlplane_rejections_are_rate_limited)
     CHECK(journal_lines("\"count\":55") == 1);
     teardown();
 }
+
+/* ---- who killed a rank -------------------------------------------------- */
+#include "diagnose/diagnose.h"
+#include "launcher/agent_int.h"
+
+TEST(ctlplane_oom_record_for_the_rank)
+{
+    const char *log = "<6>[  100.000001] Out of memory: Killed process 4242 (python3) total-vm:1kB\n"
+                      "<6>[  200.500000] eth0: link up\n"
+                      "<3>[  201.000000] Memory cgroup out of memory: Killed process 777 (worker) anon-rss:9kB\n"
+                      "<3>[  202.000000] Out of memory: Killed process 4242 (python3) total-vm:187346012kB\n";
+    char rec[256];
+    /* an old record of the same pid (before the attempt) does not count */
+    CHECK(oom_find(log, strlen(log), 4242, 150.0, rec, sizeof rec) == 2);
+    CHECK(strstr(rec, "[  202.000000] Out of memory: Killed process 4242") != NULL);
+    CHECK(oom_find(log, strlen(log), 5555, 150.0, rec, sizeof rec) == 1); /* another process, this attempt */
+    CHECK(strstr(rec, "Killed process") != NULL);
+    CHECK(oom_find(log, strlen(log), 5555, 300.0, rec, sizeof rec) == 0);
+    CHECK(oom_find("", 0, 1, 0, rec, sizeof rec) == 0);
+}
+
+static json_t *kill_verdict(json_t *ff)
+{
+    json_t *evs = json_array(), *v = verdict_pick(evs, ff, NULL);
+    json_decref(evs);
+    json_decref(ff);
+    return v;
+}
+
+TEST(ctlplane_kill_verdicts_say_what_is_known)
+{
+    /* the kernel log names the rank: host OOM, the record is the evidence */
+    json_t *v = kill_verdict(json_pack("{s:s,s:i,s:s,s:[s],s:i,s:s,s:s,s:{s:s,s:s,s:b}}", "node", "n1", "rank", 3,
+                                       "file", "attempt-0/n1/rank-3.log", "tail", "loading config", "signal", 9,
+                                       "killer", "outside", "kernel_log", "read", "oom", "source", "kernel log",
+                                       "record", "Out of memory: Killed process 9 (python3)", "names_rank", 1));
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "oom_host");
+    CHECK(json_is_null(json_object_get(v, "key_line")));
+    CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "evidence"), 1)), "kernel log: Out of memory") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "killed by the kernel's OOM killer") != NULL);
+    json_decref(v);
+    /* endure killed it during a stop */
+    v = kill_verdict(json_pack("{s:s,s:i,s:i,s:s}", "node", "n1", "rank", 0, "signal", 9, "killer", "endure"));
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "killed");
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "endure killed it while stopping") != NULL);
+    json_decref(v);
+    /* exit 137, a new cgroup OOM kill, unreadable kernel log */
+    v = kill_verdict(json_pack("{s:s,s:i,s:i,s:s,s:s,s:{s:s,s:i}}", "node", "n2", "rank", 1, "code", 137, "killer",
+                               "outside", "kernel_log", "unreadable", "oom", "source", "cgroup", "kills", 1));
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "oom_host");
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "counted 1 OOM kill") != NULL);
+    json_decref(v);
+    /* a symptom rule's guess ("Killed" = host OOM) does not beat the facts */
+    json_t *evs = json_array();
+    json_array_append_new(evs, json_pack("{s:s,s:s,s:s,s:s,s:i}", "rule", "host.killed_shell", "category",
+                                         "infrastructure", "failure_type", "oom_host", "role", "symptom", "priority", 5));
+    json_t *ff = json_pack("{s:s,s:i,s:i,s:s,s:s,s:s}", "node", "n1", "rank", 0, "code", 137, "killer", "outside",
+                           "kernel_log", "read", "cgroup", "read");
+    v = verdict_pick(evs, ff, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "killed");
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "no OOM-killer record was found (searched: "
+                                                                      "the kernel log and the memory cgroup") != NULL);
+    json_decref(v);
+    json_decref(ff);
+    json_decref(evs);
+}
