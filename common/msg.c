@@ -182,8 +182,10 @@ static int dec_started(json_t *j, struct msg *m, json_error_t *e)
 static json_t *enc_exit(const struct msg *m)
 {
     const struct msg_exit *x = &m->u.exit;
-    json_t *j = json_pack("{s:s,s:i,s:i,s:i,s:f,s:s,s:O*}", "type", type_s(m), "attempt", x->attempt, "rank",
-                          x->rank, "local_rank", x->local_rank, "ts", x->ts, "file", x->file, "tail", x->tail);
+    json_t *j = json_pack("{s:s,s:i,s:i,s:i,s:f,s:s,s:O*,s:I,s:s*,s:s*,s:s*,s:O*}", "type", type_s(m), "attempt",
+                          x->attempt, "rank", x->rank, "local_rank", x->local_rank, "ts", x->ts, "file", x->file,
+                          "tail", x->tail, "lines", (json_int_t)x->lines, "killer", x->killer, "kernel_log",
+                          x->kernel_log, "cgroup", x->cgroup, "oom", x->oom);
     if (j)
         json_object_set_new(j, x->code >= 0 ? "code" : "signal", json_integer(x->code >= 0 ? x->code : x->signal));
     return j;
@@ -192,14 +194,18 @@ static int dec_exit(json_t *j, struct msg *m, json_error_t *e)
 {
     struct msg_exit *x = &m->u.exit;
     const char *t;
+    json_int_t lines;
     x->code = x->signal = -1;
-    x->tail = NULL;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:F,s:s,s?i,s?i,s?o}", "type", &t, "attempt",
-                       &x->attempt, "rank", &x->rank, "local_rank", &x->local_rank, "ts", &x->ts, "file", &x->file,
-                       "code", &x->code, "signal", &x->signal, "tail", &x->tail) < 0)
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:F,s:s,s?i,s?i,s?o,s:I,s?s,s?s,s?s,s?o}", "type", &t,
+                       "attempt", &x->attempt, "rank", &x->rank, "local_rank", &x->local_rank, "ts", &x->ts, "file",
+                       &x->file, "code", &x->code, "signal", &x->signal, "tail", &x->tail, "lines", &lines,
+                       "killer", &x->killer, "kernel_log", &x->kernel_log, "cgroup", &x->cgroup, "oom",
+                       &x->oom) < 0)
         return -1;
-    if ((x->code >= 0) == (x->signal >= 0) || (x->tail && !json_is_array(x->tail))) {
-        snprintf(e->text, sizeof e->text, "exactly one of code and signal, tail an array");
+    x->lines = lines;
+    if ((x->code >= 0) == (x->signal >= 0) || (x->tail && !json_is_array(x->tail)) ||
+        (x->oom && !json_is_object(x->oom))) {
+        snprintf(e->text, sizeof e->text, "exactly one of code and signal, tail an array, oom an object");
         return -1;
     }
     return 0;

@@ -82,6 +82,12 @@ struct msg_exit {
     const char *file;
     int code, signal;                     /* exactly one is >= 0 */
     json_t *tail;                         /* array of strings, NULL: none */
+    int64_t lines;                        /* lines in the rank's log */
+    /* for a SIGKILL (or exit 137), what the node knows (launcher/agent_oom.c);
+     * NULL when not a kill */
+    const char *killer;                   /* "endure" (a stop) or "outside" */
+    const char *kernel_log, *cgroup;      /* "read" or "unreadable" */
+    json_t *oom;                          /* object: the OOM-killer record, NULL: none found */
 };
 struct msg_progress { int attempt; };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };

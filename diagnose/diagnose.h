@@ -97,7 +97,9 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
 
 /* Picks the root cause. events: array of events in arrival order (from any
  * number of streams); first_failure: {"node","rank","file","tail":[lines]}
- * of the first rank to fail, or NULL when no rank is known to have failed.
+ * of the first rank to fail, or NULL when no rank is known to have failed;
+ * with "signal"/"code" 9/137 and no root event, the verdict comes from the
+ * agent's facts ("killer", "oom", "kernel_log", "cgroup"), see kill_verdict.c.
  * Returns a new verdict object (caller owns), never NULL except on no
  * memory. rs may be NULL (then explanations are taken from the events'
  * "explain" field when present). The ordering rules are in docs/diagnose.md and docs/rules.md. */

@@ -56,6 +56,12 @@ int type_in_category(const char *category, const char *type);
 int category_rank(const char *category);       /* infrastructure 0, framework 1, ... */
 int type_known(const char *type);               /* any taxonomy type (policy) */
 
+/* verdict.c: a verdict skeleton (null culprit, rule, key line; no evidence) */
+json_t *verdict_base(const char *cat, const char *type, const char *action, double conf, const char *explain);
+/* kill_verdict.c: first_failure died of SIGKILL (or exit 137), and its verdict from the agent's facts */
+int verdict_is_kill(const json_t *first_failure);
+json_t *verdict_for_kill(const json_t *first_failure);
+
 /* literal.c: derives the longest required literal of a pattern into out
  * (folded), or returns 0 when there is none of at least RULE_MIN_LITERAL. */
 size_t literal_derive(const char *pattern, char *out, size_t outlen);

@@ -26,7 +26,7 @@ static const char *const script[] = {"file_not_found", "os_error", "type_error",
                                      "syntax_error", "argument_error", "called_process_error",
                                      "index_error", NULL};
 static const char *const hang[] = {"hang", NULL};
-static const char *const unknown[] = {"unknown", NULL};
+static const char *const unknown[] = {"unknown", "killed", NULL};
 static const char *const noise[] = {"noise", NULL};
 static const char *const progress[] = {"progress", NULL};
 

@@ -86,7 +86,7 @@ static int has_culprit(const json_t *c)
     return 0;
 }
 
-static json_t *base(const char *cat, const char *type, const char *action, double conf,
+json_t *verdict_base(const char *cat, const char *type, const char *action, double conf,
                     const char *explain)
 {
     return json_pack("{s:s,s:s,s:{s:n,s:n,s:n},s:s,s:n,s:f,s:n,s:[],s:s}", "category", cat,
@@ -96,7 +96,7 @@ static json_t *base(const char *cat, const char *type, const char *action, doubl
 
 static json_t *unknown_verdict(const json_t *ff)
 {
-    json_t *v = base("unknown", "unknown", "restart", 0.0,
+    json_t *v = verdict_base("unknown", "unknown", "restart", 0.0,
                      "No rule matched the output of the failed job. The last lines of the "
                      "first rank to fail are shown as evidence; read them, and consider "
                      "adding a rule.");
@@ -107,8 +107,8 @@ static json_t *unknown_verdict(const json_t *ff)
     size_t n = json_array_size(tail);
     if (file || n)
         json_object_set_new(v, "key_line",
-                            json_pack("{s:O?,s:n,s:O?}", "file", file, "line", "text",
-                                      n ? json_array_get(tail, n - 1) : NULL));
+                            json_pack("{s:O?,s:O?,s:O?}", "file", file, "line", json_object_get(ff, "lines"),
+                                      "text", n ? json_array_get(tail, n - 1) : NULL));
     return v;
 }
 
@@ -146,13 +146,15 @@ json_t *verdict_pick(const json_t *events, const json_t *first_failure, const st
 {
     int competing = 0, root = 1;
     long i = pick(events, "root", &competing);
+    if (i < 0 && verdict_is_kill(first_failure))
+        return verdict_for_kill(first_failure); /* what is known beats a symptom's guess */
     if (i < 0) {
         root = 0;
         i = pick(events, "symptom", &competing);
     }
     if (i < 0)
         return first_failure ? unknown_verdict(first_failure)
-                             : base("none", "success", "none", 0.7,
+                             : verdict_base("none", "success", "none", 0.7,
                                     "No failure was found in the logs.");
     const json_t *e = json_array_get(events, (size_t)i);
     const char *rule = sget(e, "rule");

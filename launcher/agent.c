@@ -22,7 +22,9 @@
 #include "diagnose/diagnose.h"
 #include "launcher/spawn.h"
 
-#define CONNECT_TIMEOUT_MS 10000
+#define CONNECT_TIMEOUT_MS 10000 /* one try: connect, then the handshake */
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 2000
 
 void agent_send(struct agent *a, json_t *msg)
 {
@@ -59,7 +61,7 @@ void agent_send_error(struct agent *a, enum msg_type t, const char *error)
     agent_send_msg(a, &m);
 }
 
-static int connect_to(const char *hostport)
+static int connect_to(const char *hostport, int timeout_ms)
 {
     char host[256];
     const char *colon = strrchr(hostport, ':');
@@ -84,7 +86,7 @@ static int connect_to(const char *hostport)
         struct pollfd p = {.fd = fd, .events = POLLOUT};
         int soerr = 0;
         socklen_t sl = sizeof soerr;
-        if (poll(&p, 1, CONNECT_TIMEOUT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 ||
+        if (poll(&p, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 ||
             soerr) {
             close(fd);
             fd = -1;
@@ -123,9 +125,8 @@ static int recv_one(struct agent *a, int64_t deadline, enum msg_type want, struc
     }
 }
 
-static int handshake(struct agent *a)
+static int handshake(struct agent *a, int64_t deadline)
 {
-    int64_t deadline = now_ms() + CONNECT_TIMEOUT_MS;
     int rc = -1;
     char nonce[65], mac[65];
     struct msg ch = {0}, wel = {0};
@@ -143,7 +144,7 @@ static int handshake(struct agent *a)
                         .u.hello = {.node = a->node, .pid = (int)getpid(), .nonce = nonce, .mac = mac,
                                     .version = MSG_PROTO_VERSION}};
     agent_send_msg(a, &hello);
-    if (msgconn_flush_wait(&a->conn, CONNECT_TIMEOUT_MS) < 0)
+    if (msgconn_flush_wait(&a->conn, ms_until(deadline)) < 0)
         goto out;
     if (recv_one(a, deadline, MSG_WELCOME, &wel) < 0 ||
         !proto_mac_ok(a->secret, nonce, "controller", wel.u.welcome.mac))
@@ -157,6 +158,44 @@ out:
     msg_free(&ch);
     msg_free(&wel);
     return rc;
+}
+
+/* Waits delay_ms on the signalfd: 0 when the time passed, -1 when a
+ * signal other than SIGCHLD/SIGPIPE asks the agent to go. */
+static int retry_pause(struct agent *a, int64_t delay_ms)
+{
+    int64_t until = now_ms() + delay_ms;
+    struct pollfd p = {.fd = a->sfd, .events = POLLIN};
+    while (now_ms() < until) {
+        if (poll(&p, 1, ms_until(until)) <= 0)
+            continue;
+        struct signalfd_siginfo si;
+        while (read(a->sfd, &si, sizeof si) == (ssize_t)sizeof si)
+            if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGPIPE)
+                return -1;
+    }
+    return 0;
+}
+
+/* Connects and authenticates, retrying with back-off (RETRY_FIRST_MS,
+ * doubling up to RETRY_MAX_MS) until deadline: the controller may not be
+ * listening yet, its backlog may be full, or strangers may hold its
+ * pending slots (it drops them, and makes room for newcomers). */
+static int join(struct agent *a, const char *addr, int64_t deadline)
+{
+    int64_t delay = RETRY_FIRST_MS;
+    for (int tries = 1;; tries++) {
+        int64_t try_end = deadline_min(deadline, now_ms() + CONNECT_TIMEOUT_MS);
+        msgconn_init(&a->conn, connect_to(addr, ms_until(try_end)));
+        if (a->conn.fd >= 0 && handshake(a, try_end) == 0)
+            return 0;
+        msgconn_close(&a->conn);
+        if (tries == 1)
+            log_warn("cannot join the controller at %s yet; retrying until --agent-timeout", addr);
+        if (now_ms() + delay >= deadline || retry_pause(a, delay) < 0)
+            return -1;
+        delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
+    }
 }
 
 /* Leaving without a controller: stop the ranks within the heartbeat
@@ -377,13 +416,8 @@ int agent_main(const struct agent_opts *o)
     spawn_become_subreaper();
     if (console_open(&a.console) < 0)
         log_warn("no console: rank output goes to the log files only");
-    a.conn.fd = connect_to(o->connect);
-    if (a.conn.fd < 0) {
-        log_error("cannot connect to the controller at %s", o->connect);
-        goto out;
-    }
-    if (handshake(&a) < 0) {
-        log_error("handshake with the controller failed");
+    if (join(&a, o->connect, now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : CONNECT_TIMEOUT_MS)) < 0) {
+        log_error("cannot connect to the controller at %s (or the handshake failed)", o->connect);
         goto out;
     }
     a.last_heard = now_ms();

@@ -5,11 +5,13 @@
  * exits when the controller goes away. */
 #ifndef ENDURE_AGENT_H
 #define ENDURE_AGENT_H
+#include <stdint.h>
 
 struct agent_opts {
     const char *connect;   /* controller "host:port" */
     const char *node;      /* this node's name */
     const char *secret;    /* the run's secret (from the environment) */
+    int64_t timeout_ms;    /* keep trying to join this long (<= 0: 10 s) */
 };
 
 /* Runs the agent until the controller says shutdown or is lost.

@@ -21,6 +21,8 @@ int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *er
 {
     const json_t *paths = st->rules;
     a->events_sent = 0;
+    a->attempt_boot_s = oom_boot_seconds();
+    a->oom_kills_at_start = oom_cgroup_kills();
     if (a->rs || !json_is_array(paths))
         return 0;
     size_t n = json_array_size(paths);

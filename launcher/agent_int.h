@@ -77,6 +77,9 @@ struct agent {
     int draining;                /* ranks reaped, persisting before "stopped" */
     int64_t drain_deadline;
     json_t *unreaped;            /* reported with "stopped" */
+    /* who killed a rank (agent_oom.c): baselines taken when the attempt starts */
+    double attempt_boot_s;       /* CLOCK_MONOTONIC, comparable with kernel log stamps */
+    long oom_kills_at_start;     /* of the memory cgroup, -1 when unreadable */
     int quit;                    /* leave the loop */
     int exit_rc;
 };
@@ -105,6 +108,22 @@ void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars);
 void agent_ckpt_begin_drain(struct agent *a, int64_t deadline);
 int agent_ckpt_drain_step(struct agent *a);
 void agent_ckpt_close(struct agent *a, int remove_stage);
+
+/* agent_oom.c */
+double oom_boot_seconds(void);
+/* Finds a kernel OOM-killer record ("Killed process PID (...)") stamped at
+ * or after since (seconds since boot; unstamped lines count) in log: 2 when
+ * one names pid, else 1 for the newest naming another process, 0 for none;
+ * the line (sanitised) goes into out. */
+int oom_find(const char *log, size_t len, long pid, double since, char *out, size_t outlen);
+long oom_cgroup_kills(void);
+/* Adds the number of lines in the rank's log ("lines") and what the node
+ * knows about a rank killed by SIGKILL (signal 9, or
+ * exit code 137 from a wrapper) to its exit message m: "killer" ("endure":
+ * the agent was stopping the ranks, else "outside"), "oom" (the kernel
+ * log's record, or the cgroup's new OOM kills) when found, and whether the
+ * kernel log and cgroup could be read. */
+void agent_exit_facts(struct agent *a, const struct rank *r, int st, struct msg_exit *m);
 
 /* agent_stop.c */
 void ranks_complete_stop(struct agent *a);

@@ -43,6 +43,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
                                  .ts = wall_time(), .file = r->log_rel,
                                  .code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
                                  .signal = WIFEXITED(st) ? -1 : WTERMSIG(st)};
+    agent_exit_facts(a, r, st, &m.u.exit);
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/rank-%d.log", a->start.u.start.node_dir, r->global_rank);
@@ -50,6 +51,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     }
     agent_send_msg(a, &m);
     json_decref(m.u.exit.tail);
+    json_decref(m.u.exit.oom);
 }
 
 /* Every process is gone: persist what was committed, then report. */

@@ -13,9 +13,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: endure agent --connect HOST:PORT --node NAME\n\n"
+    fprintf(f, "usage: endure agent --connect HOST:PORT --node NAME [--join-timeout DUR]\n\n"
                "The per-node launcher. `endure run` starts one per node; it is not meant\n"
-               "to be run by hand. The run's secret is read from $%s.\n", PROTO_SECRET_ENV);
+               "to be run by hand. The run's secret is read from $%s.\n"
+               "--join-timeout: how long to keep retrying (with back-off) to connect to and\n"
+               "authenticate with the controller (default 10s; `endure run` passes\n"
+               "--agent-timeout).\n", PROTO_SECRET_ENV);
 }
 
 int cmd_agent(int argc, char **argv)
@@ -29,6 +32,11 @@ int cmd_agent(int argc, char **argv)
             o.connect = argv[++i];
         } else if (!strcmp(argv[i], "--node") && i + 1 < argc) {
             o.node = argv[++i];
+        } else if (!strcmp(argv[i], "--join-timeout") && i + 1 < argc) {
+            if (parse_duration_ms(argv[++i], &o.timeout_ms) < 0) {
+                fprintf(stderr, "endure agent: bad --join-timeout '%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
         } else {
             fprintf(stderr, "endure agent: unknown or incomplete flag '%s'\n", argv[i]);
             return EXIT_USAGE;

@@ -114,9 +114,7 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         }
         int first_node = n;
-        int64_t deadline = attempt_deadline(c);
-        for (int i = 0; i < c->npend; i++)
-            deadline = deadline_min(deadline, c->pend[i].deadline);
+        int64_t deadline = deadline_min(attempt_deadline(c), agents_deadline(c));
         for (int i = 0; i < c->nnodes; i++) {
             struct node *nd = &c->nodes[i];
             who[n] = i;
@@ -212,6 +210,7 @@ out:
     free(c->hist);
     json_decref(c->resume);
     json_decref(c->persisted);
+    json_decref(c->staged);
     ctl_diag_free(c);
     buf_free(&err);
     return rc;

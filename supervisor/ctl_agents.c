@@ -1,7 +1,11 @@
 /* ctl_agents: the controller's side of its agents: start them through the
  * transport, authenticate each connection (HMAC challenge; a failed,
- * oversized, malformed or out-of-turn peer is dropped and journaled), route
- * their messages, watch heartbeats, and reap them. */
+ * oversized, malformed, out-of-turn or silent peer is dropped; when every
+ * pending slot is taken the oldest unauthenticated connection makes room,
+ * so idle strangers cannot lock agents out), route their messages, watch
+ * heartbeats, and reap them. Rejections are journaled and logged one by one
+ * up to REJECT_LOG_BURST per REJECT_WINDOW_MS, then counted and summarised
+ * (agent_rejected_summary), so junk traffic cannot flood the journal. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +29,8 @@ int agents_start(struct ctl *c)
 {
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
-        n->agent_pid = transport_start_agent(c->cfg->transport, n->name, c->addr, c->secret);
+        n->agent_pid = transport_start_agent(c->cfg->transport, n->name, c->addr, c->secret,
+                                              c->cfg->agent_timeout_ms);
         if (n->agent_pid < 0) {
             n->agent_pid = 0;
             node_lost(c, n, "the transport could not start its agent");
@@ -66,12 +71,52 @@ void agents_send_stop(struct ctl *c, struct node *n, int sig, int64_t grace_ms)
     agents_send_msg(c, n, &m);
 }
 
-static void drop_pending(struct ctl *c, int i, const char *why)
+/* Journals the rejections not yet reported one by one, as one summary. */
+void agents_rejected_flush(struct ctl *c)
 {
+    if (!c->rej_suppressed)
+        return;
+    journal_event(&c->j, "agent_rejected_summary",
+                  json_pack("{s:I,s:I,s:I}", "count", (json_int_t)c->rej_suppressed, "total",
+                            (json_int_t)c->rej_total, "window_ms", (json_int_t)REJECT_WINDOW_MS));
+    log_warn("dropped %llu more agent connection(s) without logging each (%llu rejected in all; see "
+             "events.jsonl)", (unsigned long long)c->rej_suppressed, (unsigned long long)c->rej_total);
+    c->rej_suppressed = 0;
+}
+
+static void note_rejected(struct ctl *c, const char *why)
+{
+    int64_t now = now_ms();
+    c->rej_total++;
+    if (now >= c->rej_window_end) {
+        agents_rejected_flush(c);
+        c->rej_window_end = now + REJECT_WINDOW_MS;
+        c->rej_logged = 0;
+    }
+    if (c->rej_logged >= REJECT_LOG_BURST) {
+        c->rej_suppressed++;
+        return;
+    }
+    c->rej_logged++;
     journal_event(&c->j, "agent_rejected", json_pack("{s:s}", "reason", why));
     log_warn("dropped an agent connection: %s", why);
+}
+
+static void drop_pending(struct ctl *c, int i, const char *why)
+{
+    note_rejected(c, why);
     msgconn_close(&c->pend[i].conn);
     c->pend[i] = c->pend[--c->npend];
+}
+
+/* The pending connection closest to its deadline (the oldest). */
+static int oldest_pending(const struct ctl *c)
+{
+    int k = 0;
+    for (int i = 1; i < c->npend; i++)
+        if (c->pend[i].deadline < c->pend[k].deadline)
+            k = i;
+    return k;
 }
 
 void agents_accept(struct ctl *c)
@@ -82,11 +127,9 @@ void agents_accept(struct ctl *c)
             return;
         int one = 1; /* small messages: no Nagle delay on stops and exits */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (c->npend == MAX_PENDING) {
-            journal_event(&c->j, "agent_rejected", json_pack("{s:s}", "reason", "too many pending connections"));
-            close(fd);
-            continue;
-        }
+        if (c->npend == MAX_PENDING)
+            drop_pending(c, oldest_pending(c), "every pending slot taken: the oldest unauthenticated "
+                                               "connection made room");
         struct pending *p = &c->pend[c->npend++];
         msgconn_init(&p->conn, fd);
         p->deadline = now_ms() + HANDSHAKE_MS;
@@ -294,12 +337,22 @@ void agents_node_io(struct ctl *c, struct node *n, short revents)
         node_lost(c, n, r == 0 ? "its connection closed" : "its connection broke");
 }
 
+int64_t agents_deadline(struct ctl *c)
+{
+    int64_t d = c->rej_suppressed ? c->rej_window_end : -1;
+    for (int i = 0; i < c->npend; i++)
+        d = deadline_min(d, c->pend[i].deadline);
+    return d;
+}
+
 void agents_timers(struct ctl *c)
 {
     int64_t now = now_ms();
     for (int i = c->npend - 1; i >= 0; i--)
         if (now >= c->pend[i].deadline)
             drop_pending(c, i, "no hello within the handshake timeout");
+    if (c->rej_suppressed && now >= c->rej_window_end)
+        agents_rejected_flush(c);
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->state == NODE_STARTING && now >= c->wait_deadline)
@@ -383,6 +436,7 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
 /* Ends every agent: shutdown message, a bounded wait, then KILL. */
 void agents_shutdown(struct ctl *c)
 {
+    agents_rejected_flush(c);
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->conn.fd < 0)

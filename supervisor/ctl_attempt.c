@@ -143,7 +143,8 @@ void attempt_maybe_start(struct ctl *c)
     if (h) {
         c->hist = h;
         memset(&h[c->nhist], 0, sizeof *h);
-        h[c->nhist++].started_ms = c->attempt_start;
+        h[c->nhist].started_ms = c->attempt_start;
+        ctl_ckpt_attempt_log(c, &h[c->nhist++]);
     }
     journal_event(&c->j, "attempt_start",
                   json_pack("{s:i,s:i,s:o,s:i,s:i,s:i,s:O?}", "attempt", c->attempt, "restart_count", c->restarts,

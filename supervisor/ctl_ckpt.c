@@ -2,11 +2,14 @@
  * partial parts at start-up, pick the checkpoint every attempt resumes from
  * (newest complete TAG that verifies, with fallback), journal the agents'
  * checkpoint events, mark a TAG complete once every rank's part is durable,
- * and apply retention. */
+ * and apply retention. It also notes when each TAG was staged (the step's
+ * time, as the controller saw it), so that the summary can tell the work
+ * lost to a failure from the restart overhead. */
 #include <stdio.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "supervisor/ctl_int.h"
 
 void ctl_ckpt_startup(struct ctl *c)
@@ -89,6 +92,9 @@ static void maybe_complete(struct ctl *c, const char *tag, json_t *t)
     buf_free(&err);
     json_object_set_new(t, "complete", json_true());
     c->ckpt_completed = 1;
+    json_int_t ms = json_integer_value(json_object_get(json_object_get(c->staged, tag), "ms"));
+    if (c->nhist && ms > c->hist[c->nhist - 1].last_ckpt_ms)
+        c->hist[c->nhist - 1].last_ckpt_ms = ms;
     journal_event(&c->j, "ckpt_complete", json_pack("{s:s,s:I,s:O,s:i}", "tag", tag, "step", (json_int_t)step,
                                                        "nodes", nodes, "world_size", c->world_size));
     json_t *pruned = json_array();
@@ -116,6 +122,12 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
                  json_string_value(json_object_get(ev, "error")) ? json_string_value(json_object_get(ev, "error")) : "?");
     const char *tag = json_string_value(json_object_get(ev, "tag"));
     json_t *ranks = json_object_get(ev, "ranks");
+    if (!strcmp(what, "staged") && tag) {
+        if (!c->staged)
+            c->staged = json_object();
+        json_object_set_new(c->staged, tag, json_pack("{s:I,s:i}", "ms", (json_int_t)now_ms(), "attempt",
+                                                      c->attempt));
+    }
     if (strcmp(what, "persisted") || !tag || !json_is_array(ranks))
         return;
     json_t *t = json_object_get(c->persisted, tag);
@@ -125,4 +137,19 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
     }
     json_object_set(json_object_get(t, "nodes"), n->name, ranks);
     maybe_complete(c, tag, t);
+}
+
+/* Fills the resume_* fields of a new attempt's log from c->resume. */
+void ctl_ckpt_attempt_log(struct ctl *c, struct attempt_log *h)
+{
+    h->resume_step = -1;
+    h->resume_attempt = -1;
+    if (!c->resume)
+        return;
+    h->resume_step = (long)json_integer_value(json_object_get(c->resume, "step"));
+    json_t *s = json_object_get(c->staged, json_string_value(json_object_get(c->resume, "tag")));
+    if (s) {
+        h->resume_attempt = (int)json_integer_value(json_object_get(s, "attempt"));
+        h->resume_saved_ms = json_integer_value(json_object_get(s, "ms"));
+    }
 }

@@ -114,6 +114,26 @@ void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
     attempt_fail(c, &f);
 }
 
+static int nodes_needed(const struct ctl *c)
+{
+    return c->cfg->node_rank >= 0 ? 1 : c->cfg->nnodes_min;
+}
+
+void ctl_next_step(struct ctl *c, char *out, size_t len)
+{
+    int healthy = ctl_healthy_nodes(c), need = nodes_needed(c);
+    if (healthy < need)
+        snprintf(out, len, "Not enough healthy nodes are left (%d, at least %d needed): the run ends with exit "
+                 "code %d.", healthy, need, EXIT_NO_NODES);
+    else if (c->restarts >= c->cfg->max_restarts)
+        snprintf(out, len, "The restart budget is spent (%d of %d): the run ends.", c->restarts,
+                 c->cfg->max_restarts);
+    else if (healthy >= c->nactive)
+        snprintf(out, len, "A spare node takes its place and the job restarts.");
+    else
+        snprintf(out, len, "No spare node is left: the job restarts on the %d healthy node(s) left.", healthy);
+}
+
 static void decide(struct ctl *c)
 {
     const struct run_config *cfg = c->cfg;
@@ -147,7 +167,7 @@ static void decide(struct ctl *c)
         snprintf(why, sizeof why, "diagnosed %s", c->fail.verdict);
         node_exclude(c, culprit, why);
     }
-    int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
+    int need = nodes_needed(c);
     if (ctl_healthy_nodes(c) < need) {
         char why[160];
         snprintf(why, sizeof why, "not enough healthy nodes: %d left, at least %d needed", ctl_healthy_nodes(c),

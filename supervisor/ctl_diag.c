@@ -88,8 +88,17 @@ void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
     if (c->first_failure || m->code == 0)
         return;
-    c->first_failure = json_pack("{s:s,s:i,s:s,s:O?}", "node", n->name, "rank", m->rank, "file", m->file, "tail",
-                                 m->tail);
+    c->first_failure = json_pack("{s:s,s:i,s:s,s:O?,s:I}", "node", n->name, "rank", m->rank, "file", m->file, "tail",
+                                 m->tail, "lines", (json_int_t)m->lines);
+    /* what the agent knows about the exit (see verdict_pick) */
+    json_object_set_new(c->first_failure, m->code >= 0 ? "code" : "signal",
+                        json_integer(m->code >= 0 ? m->code : m->signal));
+    const char *facts[][2] = {{"killer", m->killer}, {"kernel_log", m->kernel_log}, {"cgroup", m->cgroup}};
+    for (size_t i = 0; i < sizeof facts / sizeof *facts; i++)
+        if (facts[i][1])
+            json_object_set_new(c->first_failure, facts[i][0], json_string(facts[i][1]));
+    if (m->oom)
+        json_object_set(c->first_failure, "oom", m->oom);
 }
 
 static const char *jstr(const json_t *o, const char *k)
@@ -113,10 +122,11 @@ static void own_knowledge(struct ctl *c, json_t *v)
         json_object_set_new(v, "culprit", json_pack("{s:s,s:n,s:n}", "host", c->fail.node, "rank", "gpu"));
         json_object_set_new(v, "confidence", json_real(0.6));
         char ex[700];
-        snprintf(ex, sizeof ex, "%s. The node's agent stopped answering or died, so its ranks are gone: the "
-                 "node is excluded and a spare takes its place. Check the node's health (kernel log, "
-                 "memory, network) before returning it to the pool.", c->fail.what);
+        snprintf(ex, sizeof ex, "%s. The node's agent stopped answering or died, so its ranks are gone and "
+                 "the node is excluded from this run. Check the node's health (kernel log, memory, network) "
+                 "before returning it to the pool.", c->fail.what);
         json_object_set_new(v, "explanation", json_string(ex));
+        json_object_set_new(v, "_own", json_true());
     } else if (c->fail.kind == F_HANG && undiagnosed(v)) {
         json_object_set_new(v, "category", json_string("hang"));
         json_object_set_new(v, "type", json_string("hang"));
@@ -129,6 +139,22 @@ static void own_knowledge(struct ctl *c, json_t *v)
                  "if it repeats.", c->fail.what);
         json_object_set_new(v, "explanation", json_string(ex));
     }
+}
+
+/* Appends what follows to an explanation written here (a lost node): a
+ * spare, a smaller restart, or the end of the run; never a guess. */
+static void explain_outcome(struct ctl *c, json_t *v, const char *act, const char *why)
+{
+    if (!json_is_true(json_object_get(v, "_own")))
+        return;
+    json_object_del(v, "_own");
+    char next[300], ex[1100];
+    if (!strcmp(act, "stop"))
+        snprintf(next, sizeof next, "The run ends: %s.", why);
+    else
+        ctl_next_step(c, next, sizeof next);
+    snprintf(ex, sizeof ex, "%s %s", jstr(v, "explanation"), next);
+    json_object_set_new(v, "explanation", json_string(ex));
 }
 
 static void print_verdict(struct ctl *c, const json_t *v, const char *act)
@@ -208,6 +234,7 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
         snprintf(why, whylen, "not worth retrying: %s", c->fail.verdict);
     }
     snprintf(c->last_signature, sizeof c->last_signature, "%s", sig);
+    explain_outcome(c, v, act, why);
     if (!strcmp(act, "exclude_node"))
         *exclude = culprit_node(c, v);
     json_t *copy = json_deep_copy(v);

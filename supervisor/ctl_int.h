@@ -13,8 +13,10 @@
 #include "supervisor/journal.h"
 #include "supervisor/ctl_state.h"
 
-#define MAX_PENDING 32
-#define HANDSHAKE_MS 5000
+#define MAX_PENDING 32     /* connections not yet authenticated; when full, the oldest makes room */
+#define HANDSHAKE_MS 3000    /* an unauthenticated connection is dropped after this */
+#define REJECT_LOG_BURST 5   /* rejections journaled one by one per window ... */
+#define REJECT_WINDOW_MS 10000 /* ... the rest counted and summarised per window */
 
 enum fail_kind { F_NONE, F_RANK, F_AGENT, F_HANG, F_SIGNAL, F_SPAWN };
 
@@ -50,6 +52,11 @@ struct failure {
 struct attempt_log {
     int64_t started_ms, ended_ms;
     struct failure f;
+    /* checkpoints (ctl_ckpt.c), for the summary's lost work */
+    long resume_step;           /* -1: started from scratch */
+    int resume_attempt;         /* the attempt that saved it, -1 when unknown */
+    int64_t resume_saved_ms;    /* when the controller saw it staged */
+    int64_t last_ckpt_ms;       /* newest checkpoint completed in this attempt: when staged, 0 if none */
 };
 
 struct ctl {
@@ -63,6 +70,11 @@ struct ctl {
     int nnodes;
     struct pending pend[MAX_PENDING];
     int npend;
+    /* rejected connections (ctl_agents.c): rate-limited journal and log */
+    int64_t rej_window_end;
+    int rej_logged;             /* in the current window */
+    uint64_t rej_suppressed;    /* not yet summarised */
+    uint64_t rej_total;         /* whole run */
     enum ctl_state state;
     int64_t hb_interval_ms;
     int64_t wait_deadline;      /* agents must connect by then */
@@ -91,6 +103,7 @@ struct ctl {
     /* checkpoints (ctl_ckpt.c) */
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
+    json_t *staged;             /* tag -> {"ms", "attempt"}: when its last part was staged, whole run */
     int world_size;             /* of the current attempt */
     /* --save-signal (C_SAVING): the ranks were asked to save; the stop follows */
     int save_sig;
@@ -105,6 +118,8 @@ void agents_accept(struct ctl *c);
 void agents_pending_io(struct ctl *c, int i, short revents);
 void agents_node_io(struct ctl *c, struct node *n, short revents);
 void agents_timers(struct ctl *c);
+int64_t agents_deadline(struct ctl *c);  /* pending handshakes, rejection summary; -1 if none */
+void agents_rejected_flush(struct ctl *c);
 void agents_reap(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m);
@@ -128,6 +143,7 @@ void ctl_ckpt_startup(struct ctl *c);
 int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out);
 void ctl_ckpt_before_attempt(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
+void ctl_ckpt_attempt_log(struct ctl *c, struct attempt_log *h); /* resume_* of a new attempt */
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
@@ -140,5 +156,8 @@ void ctl_finish(struct ctl *c, int code, const char *why);
 void ctl_summary(struct ctl *c);
 int64_t attempt_deadline(struct ctl *c);
 int ctl_healthy_nodes(struct ctl *c);
+/* ctl_decide.c: what follows a failed attempt whose nodes are settled, as a
+ * sentence (decide() takes the same branches). */
+void ctl_next_step(struct ctl *c, char *out, size_t len);
 
 #endif

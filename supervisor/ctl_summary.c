@@ -1,26 +1,56 @@
 /* ctl_summary: the short summary `endure run` prints on exit: attempts,
- * each failure (what, where, when), time lost to failures, why it ended. */
+ * each failure (what, where, when), the time lost to failures split into
+ * lost work (from the step of the checkpoint the run went on from, or from
+ * the attempt's start, to the failure) and restart overhead (from the
+ * failure to the next attempt's start: the stop and the back-off), and why
+ * it ended. */
 #include <stdio.h>
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 
+/* When the work of failed attempt i that was kept ends: the staging time of
+ * the checkpoint the next attempt resumed from (or, after the last attempt,
+ * of the newest one completed in it) when attempt i saved it, else the
+ * attempt's start (all of its work is lost). */
+static int64_t kept_until(const struct ctl *c, int i)
+{
+    const struct attempt_log *h = &c->hist[i];
+    int64_t kept = 0;
+    if (i + 1 < c->nhist) {
+        const struct attempt_log *next = &c->hist[i + 1];
+        if (next->resume_step >= 0 && next->resume_attempt == i)
+            kept = next->resume_saved_ms;
+    } else {
+        kept = h->last_ckpt_ms;
+    }
+    return kept > h->started_ms ? kept : h->started_ms;
+}
+
 void ctl_summary(struct ctl *c)
 {
-    int64_t lost = 0, end = now_ms();
+    int64_t lost_work = 0, overhead = 0, end = now_ms();
     fprintf(stderr, "\nendure: run %s ended: %s (exit %d)\n", c->cfg->run_id, c->end_reason, c->exit_code);
     fprintf(stderr, "  attempts: %d, restarts: %d, run time: %.1fs\n", c->nhist, c->restarts,
             (double)(end - c->run_start) / 1000.0);
     for (int i = 0; i < c->nhist; i++) {
         struct attempt_log *h = &c->hist[i];
+        if (i > 0 && h->resume_step >= 0)
+            fprintf(stderr, "  attempt %d: resumed from the checkpoint of step %ld\n", i, h->resume_step);
         if (h->f.kind == F_NONE)
             continue;
         int64_t until = i + 1 < c->nhist ? c->hist[i + 1].started_ms : (h->ended_ms ? h->ended_ms : end);
-        lost += until - h->started_ms;
-        fprintf(stderr, "  attempt %d: %s, %.1fs after it started%s%s\n", i, h->f.what, h->f.at,
-                h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict);
+        int64_t failed = h->started_ms + (int64_t)(h->f.at * 1000.0), kept = kept_until(c, i);
+        if (failed > until)
+            failed = until;
+        int64_t lost = failed > kept ? failed - kept : 0;
+        lost_work += lost;
+        overhead += until - failed;
+        fprintf(stderr, "  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", i, h->f.what, h->f.at,
+                h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict, (double)lost / 1000.0);
     }
-    fprintf(stderr, "  time lost to failures: %.1fs (failed attempts, their stops and back-offs)\n",
-            (double)lost / 1000.0);
+    fprintf(stderr, "  time lost to failures: %.1fs of work lost (since the last checkpoint kept, or the "
+                    "attempt's start), %.1fs of restart overhead (stops and back-offs)\n",
+            (double)lost_work / 1000.0, (double)overhead / 1000.0);
     uint64_t dropped = 0;
     for (int i = 0; i < c->nnodes; i++)
         dropped += c->nodes[i].dropped;

@@ -13,7 +13,8 @@
 
 extern char **environ;
 
-pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret)
+pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret,
+                            int64_t join_ms)
 {
     if (strcmp(transport, "local"))
         return -1;
@@ -36,7 +37,9 @@ pid_t transport_start_agent(const char *transport, const char *node, const char 
         if (strncmp(environ[i], PROTO_SECRET_ENV "=", strlen(PROTO_SECRET_ENV) + 1))
             envp[k++] = environ[i];
     envp[k++] = sec;
-    char *argv[] = {self, "agent", "--connect", (char *)addr, "--node", (char *)node, NULL};
+    char join[32];
+    snprintf(join, sizeof join, "%lldms", (long long)join_ms);
+    char *argv[] = {self, "agent", "--connect", (char *)addr, "--node", (char *)node, "--join-timeout", join, NULL};
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {

@@ -3,11 +3,14 @@
  * in the command line. The secret travels in the agent's environment. */
 #ifndef ENDURE_TRANSPORT_H
 #define ENDURE_TRANSPORT_H
+#include <stdint.h>
 #include <sys/types.h>
 
-/* Starts `endure agent --connect addr --node node` with secret in its
+/* Starts `endure agent --connect addr --node node --join-timeout
+ * join_ms` (how long it keeps retrying to join) with secret in its
  * environment, in its own process group (terminal signals reach only the
  * controller) and with PR_SET_PDEATHSIG(SIGTERM). Returns the pid or -1. */
-pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret);
+pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret,
+                            int64_t join_ms);
 
 #endif

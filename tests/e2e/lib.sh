@@ -102,7 +102,7 @@ field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
 # agent_pid NODE: the pid of this test's agent for NODE (empty if none)
 agent_pid() {
     local p
-    for p in $(pgrep -f "endure agent --connect [^ ]* --node $1\$"); do
+    for p in $(pgrep -f "endure agent --connect [^ ]* --node $1( |$)"); do
         if tr '\0' '\n' 2>/dev/null < "/proc/$p/environ" | grep -qx "ENDURE_TEST_TAG=$ENDURE_TEST_TAG"; then
             echo "$p"; return
         fi

@@ -75,7 +75,7 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_STOP, .u.stop = {15, 3000, 1}},
         {.type = MSG_SIGNAL, .u.signal = {10}},
         {.type = MSG_STARTED, .u.started = {3, arr}},
-        {.type = MSG_EXIT, .u.exit = {3, 5, 1, 12.5, "rank-5.log", -1, 9, arr}},
+        {.type = MSG_EXIT, .u.exit = {3, 5, 1, 12.5, "rank-5.log", -1, 9, arr, 40, "outside", "read", "read", ev}},
         {.type = MSG_PROGRESS, .u.progress = {3}},
         {.type = MSG_STOPPED, .u.stopped = {3, 250, arr}},
         {.type = MSG_EVENT, .u.payload = {3, ev}},
@@ -104,6 +104,8 @@ TEST(msg_agent_messages_roundtrip)
     CHECK(ok);
     CHECK(rc == 0 && out.u.exit.signal == 9 && out.u.exit.code == -1 && out.u.exit.ts == 12.5);
     CHECK_STR(out.u.exit.file, "rank-5.log");
+    CHECK(out.u.exit.lines == 40 && json_is_object(out.u.exit.oom));
+    CHECK_STR(out.u.exit.killer, "outside");
     msg_free(&out);
     rc = roundtrip(&ins[14], &out, err, sizeof err);
     CHECK(rc == 0 && out.u.count.n == 79);
@@ -136,10 +138,10 @@ TEST(msg_decoder_is_strict_and_names_the_field)
     CHECK(strstr(err, "launch_missiles") != NULL);
     CHECK(decode_text("{\"nope\":1}", err, sizeof err) == -1);
     /* exit needs exactly one of code and signal */
-    CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\"}", err,
+    CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\",\"lines\":0}", err,
                       sizeof err) == -1);
     CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\","
-                      "\"code\":1}",
+                      "\"code\":1,\"lines\":3}",
                       err, sizeof err) == 0);
     /* nested objects are strict too */
     CHECK(decode_text("{\"type\":\"start\",\"attempt\":0,\"nproc\":1,\"group_rank\":0,\"node_dir\":\"d\","
