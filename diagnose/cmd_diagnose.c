@@ -3,6 +3,7 @@
  * condensed log (--compress). Thin: parsing and printing only; the work is
  * in offline.c. Exit 0 when a verdict was produced, 1 when an input could
  * not be read (the verdict of the rest is still printed), 2 on usage. */
+#include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ static const char usage_text[] =
     "attempt-N directory; a directory of rank logs; a Slurm output directory), or\n"
     "- for stdin. Interleaved logs are split by their rank prefixes. When the logs\n"
     "show no failure, the controller's verdict (attempt-N/failure.json) is used.\n\n"
-    "  --json               print the verdict as one JSON object\n"
+    "  --json               print the verdict as one JSON object (for a run\n"
+    "                       directory also \"attempts\" and \"run\")\n"
     "  --all                also list every match in order (with --json: an\n"
     "                       \"events\" array in the verdict object)\n"
     "  --compress           print the condensed log instead (noise dropped, repeats\n"
@@ -53,12 +55,13 @@ struct dopts {
     int npaths;
 };
 
-/* "N" with an optional K, M, G or T suffix (powers of 1024), N >= 1. */
+/* "N" with an optional K, M, G or T suffix (powers of 1024, either case),
+ * N >= 1. */
 static int parse_bytes(const char *s, size_t *out)
 {
     char num[32];
     size_t n = strlen(s), shift = 0;
-    const char *units = "KMGT", *u = n ? strchr(units, s[n - 1]) : NULL;
+    const char *units = "KMGT", *u = n ? strchr(units, toupper((unsigned char)s[n - 1])) : NULL;
     long v;
     if (u && s[n - 1]) {
         shift = 10 * (size_t)(u - units + 1);
