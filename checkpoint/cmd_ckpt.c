@@ -13,7 +13,8 @@ static const char usage_text[] =
     "usage: endure ckpt ls DIR [--json]\n"
     "       endure ckpt verify DIR [TAG] [--size] [--json]\n"
     "       endure ckpt prune DIR --keep N [--keep-every STEPS] [--json]\n"
-    "       endure ckpt restore DIR [TAG] [--size] [--to OUT] [--json]\n\n"
+    "       endure ckpt restore DIR [TAG] [--size] [--to OUT] [--json]\n"
+    "(options may come anywhere; after -- every argument is DIR or TAG)\n\n"
     "  ls       list TAGs: step, complete or not, nodes, size, age\n"
     "  verify   check complete TAGs (all, or TAG): manifests, sizes and every\n"
     "           CRC32 (--size: sizes only); exit 1 naming each bad file\n"
@@ -218,7 +219,24 @@ out:
     return rc;
 }
 
-/* Parses argv into o; 0, 1 (help printed) or -1 (usage error). */
+/* SUB, DIR, TAG in that order; -1 (said) when there is one too many. */
+static int positional(struct opts *o, const char *a)
+{
+    if (!o->sub) {
+        o->sub = a;
+    } else if (!o->dir) {
+        o->dir = a;
+    } else if (!o->tag && (!strcmp(o->sub, "verify") || !strcmp(o->sub, "restore"))) {
+        o->tag = a;
+    } else {
+        fprintf(stderr, "endure ckpt: unexpected argument %s\n", a);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses argv into o; 0, 1 (help printed) or -1 (usage error). Options may
+ * come anywhere; after "--" every argument is positional. */
 static int parse(int argc, char **argv, struct opts *o)
 {
     o->keep = -1;
@@ -243,17 +261,14 @@ static int parse(int argc, char **argv, struct opts *o)
                 fprintf(stderr, "endure ckpt: %s needs a number%s\n", a, !strcmp(a, "--keep") ? " >= 1" : "");
                 return -1;
             }
+        } else if (!strcmp(a, "--")) {
+            for (i++; i < argc; i++)
+                if (positional(o, argv[i]) < 0)
+                    return -1;
         } else if (a[0] == '-') {
             fprintf(stderr, "endure ckpt: unknown option %s\n", a);
             return -1;
-        } else if (!o->sub) {
-            o->sub = a;
-        } else if (!o->dir) {
-            o->dir = a;
-        } else if (!o->tag && (!strcmp(o->sub, "verify") || !strcmp(o->sub, "restore"))) {
-            o->tag = a;
-        } else {
-            fprintf(stderr, "endure ckpt: unexpected argument %s\n", a);
+        } else if (positional(o, a) < 0) {
             return -1;
         }
     }

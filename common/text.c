@@ -33,6 +33,11 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return need;
 }
 
+size_t utf8_char_len(const char *s, size_t n)
+{
+    return n ? utf8_seq((const unsigned char *)s, n) : 0;
+}
+
 size_t utf8_sanitize(const char *in, size_t len, char *out, size_t max)
 {
     const unsigned char *s = (const unsigned char *)in;
@@ -56,4 +61,22 @@ json_t *json_text(const char *s, size_t len)
     char tmp[TEXT_MAX + 4];
     size_t n = utf8_sanitize(s, len, tmp, TEXT_MAX);
     return json_stringn(tmp, n);
+}
+
+void text_fputs_escaped(const char *in, FILE *f, int keep_newline)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t len = strlen(in);
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(s + i, len - i);
+        if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) /* C1 controls: U+0080..U+009F */
+            fprintf(f, "\\u%04x", s[i + 1]);
+        else if (!k)
+            fprintf(f, "\\x%02x", s[i]);
+        else if ((s[i] < 0x20 && s[i] != '\t' && !(keep_newline && s[i] == '\n')) || s[i] == 0x7f)
+            fprintf(f, "\\x%02x", s[i]);
+        else
+            fwrite(s + i, 1, k, f);
+        i += k ? k : 1;
+    }
 }

@@ -3,21 +3,31 @@
  * condensed log (--compress). Thin: parsing and printing only; the work is
  * in offline.c. Exit 0 when a verdict was produced, 1 when an input could
  * not be read (the verdict of the rest is still printed), 2 on usage. */
+#include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "common/exitcodes.h"
+#include "common/text.h"
+#include "common/util.h"
 #include "diagnose/cmd_util.h"
 #include "diagnose/offline.h"
 
 static const char usage_text[] =
-    "usage: endure diagnose [options] PATH...\n"
+    "usage: endure diagnose [options] PATH... (options may follow the PATHs; after\n"
+    "       -- everything is a PATH)\n"
     "Classifies saved logs and prints the root cause of the failure.\n"
-    "PATH: a log file (plain or .gz), a directory (an endure run directory: its\n"
-    "highest attempt-N; a directory of rank logs; a Slurm output directory), or -\n"
-    "for stdin. Interleaved logs are split by their rank prefixes.\n\n"
-    "  --json               print the verdict as one JSON object\n"
+    "PATH: a log file (plain or .gz), a directory (an endure run directory: the logs\n"
+    "of its highest attempt-N, plus every attempt's outcome and verdict; an\n"
+    "attempt-N directory; a directory of rank logs; a Slurm output directory), or\n"
+    "- for stdin. Interleaved logs are split by their rank prefixes. When the logs\n"
+    "show no failure, the controller's verdict (attempt-N/failure.json) is used.\n\n"
+    "  --json               print the verdict as one JSON object (for a run\n"
+    "                       directory also \"attempts\" and \"run\")\n"
     "  --all                also list every match in order (with --json: an\n"
     "                       \"events\" array in the verdict object)\n"
     "  --compress           print the condensed log instead (noise dropped, repeats\n"
@@ -26,16 +36,50 @@ static const char usage_text[] =
     "                       shipped set)\n"
     "  --no-default-rules   use only the --rules given\n"
     "  --policy FILE        apply a policy file's action overrides to the verdict\n"
+    "  --max-bytes N        read at most N bytes of each input, after gzip\n"
+    "                       decompression (suffix K, M, G, T; default 16G); an\n"
+    "                       input cut short makes the exit status 1\n"
     "  --help               this text\n\n"
-    "exit: 0 verdict printed, 1 an input could not be read, 2 usage error\n";
+    "On a terminal, control characters from the logs are shown escaped (\\x1b).\n"
+    "exit: 0 verdict printed, 1 an input could not be read (whole), 2 usage error\n";
+
+#define DEFAULT_MAX_BYTES ((size_t)16 << 30)
 
 struct dopts {
     int json, all, compress, bench, no_default;
     const char *policy;
     const char *rules[64];
     size_t nrules;
+    size_t max_bytes;
+    char **paths; /* argc entries */
+    int npaths;
 };
 
+/* "N" with an optional K, M, G or T suffix (powers of 1024, either case),
+ * N >= 1. */
+static int parse_bytes(const char *s, size_t *out)
+{
+    char num[32];
+    size_t n = strlen(s), shift = 0;
+    const char *units = "KMGT", *u = n ? strchr(units, toupper((unsigned char)s[n - 1])) : NULL;
+    long v;
+    if (u && s[n - 1]) {
+        shift = 10 * (size_t)(u - units + 1);
+        n--;
+    }
+    if (n == 0 || n >= sizeof num)
+        return -1;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    if (parse_long(num, 1, LONG_MAX >> shift, &v) < 0)
+        return -1;
+    *out = (size_t)v << shift;
+    return 0;
+}
+
+/* Options may come before, between or after the PATHs ("-" in the
+ * optstring keeps PATHs in order, whatever POSIXLY_CORRECT says); after
+ * "--" every argument is a PATH. */
 static int parse(int argc, char **argv, struct dopts *o)
 {
     static const struct option longs[] = {
@@ -43,12 +87,14 @@ static int parse(int argc, char **argv, struct dopts *o)
         {"compress", no_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
         {"no-default-rules", no_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
         {"bench", no_argument, NULL, 'B'},    {"policy", required_argument, NULL, 'P'},
-        {NULL, 0, NULL, 0}};
+        {"max-bytes", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+    o->max_bytes = DEFAULT_MAX_BYTES;
+    while ((ch = getopt_long(argc, argv, "-:h", longs, NULL)) != -1) {
         switch (ch) {
+        case 1: o->paths[o->npaths++] = optarg; break;
         case 'j': o->json = 1; break;
         case 'a': o->all = 1; break;
         case 'c': o->compress = 1; break;
@@ -56,16 +102,24 @@ static int parse(int argc, char **argv, struct dopts *o)
         case 'N': o->no_default = 1; break;
         case 'P': o->policy = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
+        case 'M':
+            if (parse_bytes(optarg, &o->max_bytes) < 0)
+                return usage_error("diagnose", "--max-bytes needs a size >= 1 (N, or N with K, M, G or T)");
+            break;
         case 'r':
             if (o->nrules == sizeof o->rules / sizeof *o->rules)
                 return usage_error("diagnose", "too many --rules");
             o->rules[o->nrules++] = optarg;
             break;
+        case ':':
+            return usage_error("diagnose", "an option needs a value (see endure diagnose --help)");
         default:
             return usage_error("diagnose", "unknown option (see endure diagnose --help)");
         }
     }
-    if (optind >= argc)
+    while (optind < argc)
+        o->paths[o->npaths++] = argv[optind++];
+    if (!o->npaths)
         return usage_error("diagnose", "no PATH given (see endure diagnose --help)");
     if (o->compress && (o->json || o->all))
         return usage_error("diagnose", "--compress cannot be combined with --json or --all");
@@ -80,16 +134,17 @@ static void print_all_human(const json_t *events)
     json_t *e;
     json_array_foreach(events, i, e)
     {
-        printf("%s:%lld: %-8s %s/%s %s",
-               json_string_value(json_object_get(e, "file")),
-               (long long)json_integer_value(json_object_get(e, "line")),
+        print_text(json_string_value(json_object_get(e, "file")) ?: "", 0);
+        printf(":%lld: %-8s %s/%s ", (long long)json_integer_value(json_object_get(e, "line")),
                json_string_value(json_object_get(e, "role")),
                json_string_value(json_object_get(e, "category")),
-               json_string_value(json_object_get(e, "failure_type")),
-               json_string_value(json_object_get(e, "rule")));
+               json_string_value(json_object_get(e, "failure_type")));
+        print_text(json_string_value(json_object_get(e, "rule")) ?: "", 0);
         if (json_is_integer(json_object_get(e, "rank")))
             printf(" rank %lld", (long long)json_integer_value(json_object_get(e, "rank")));
-        printf("\n    %s\n", json_string_value(json_object_get(e, "text")));
+        printf("\n    ");
+        print_text(json_string_value(json_object_get(e, "text")) ?: "", 0);
+        printf("\n");
     }
 }
 
@@ -116,12 +171,15 @@ static int run_bench(struct offline *o, const struct input_list *in, struct buf 
     return EXIT_OK;
 }
 
-/* A hang or a lost node leaves no failure line: when the logs give no
- * verdict and a PATH is an endure run directory whose last attempt failed,
- * the controller's own verdict (its failure.json) is the answer. */
-static json_t *with_run_verdict(json_t *v, char **paths, int npaths)
+/* A hang, a lost node or a SIGKILLed rank leaves no failure line: when the
+ * logs give no verdict and a PATH is an endure run directory whose last
+ * attempt failed (or an attempt directory that failed), the controller's
+ * own verdict (its failure.json) is the answer; *from gets where it came
+ * from ("logs", or the file). */
+static json_t *with_run_verdict(json_t *v, char **paths, int npaths, char *from, size_t fromlen)
 {
     const char *cat = json_string_value(json_object_get(v, "category"));
+    snprintf(from, fromlen, "logs");
     if (!cat || (strcmp(cat, "none") && strcmp(cat, "unknown")))
         return v;
     for (int i = 0; i < npaths; i++) {
@@ -133,35 +191,75 @@ static json_t *with_run_verdict(json_t *v, char **paths, int npaths)
             continue;
         }
         char ex[2048];
+        int plen = (int)strlen(paths[i]);
+        while (plen > 1 && paths[i][plen - 1] == '/')
+            plen--;
         snprintf(ex, sizeof ex, "%s (No rank log holds a failure line; this is the controller's own verdict, "
-                 "from %s/%s.)", json_string_value(json_object_get(r, "explanation")) ?: "", paths[i], src);
+                 "from %.*s/%s.)", json_string_value(json_object_get(r, "explanation")) ?: "", plen, paths[i],
+                 src);
         json_object_set_new(r, "explanation", json_string(ex));
+        snprintf(from, fromlen, "%s", src);
         json_decref(v);
         return r;
     }
     return v;
 }
 
-/* Prints what the flags ask for: the condensed log, or the verdict (with
- * the events for --all). */
-static void print_results(const struct dopts *o, struct offline *off,
-                          const struct input_list *inputs, const struct policy *pol, char **paths, int npaths)
+/* For a single run directory: every attempt with its verdict (the last
+ * one's is v, from its logs or its failure.json), on v as "attempts" and
+ * "run" for --json, printed before the verdict otherwise. */
+static void run_story(json_t *v, const char *path, const char *from, int json)
 {
-    if (o->compress) {
-        size_t in_bytes, out_bytes = compressor_print(off->z, stdout, &in_bytes);
-        fflush(stdout);
-        fprintf(stderr, "endure diagnose: compressed %zu bytes to %zu (ratio %.1f), %zu noise "
-                        "lines dropped\n", in_bytes, out_bytes,
-                out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off->z));
-        return;
+    json_t *r = run_report(path);
+    json_t *list = json_object_get(r, "attempts");
+    json_t *last = json_array_get(list, json_array_size(list) - 1);
+    if (!last)
+        goto out;
+    json_object_set_new(last, "verdict", verdict_brief(v));
+    json_object_set_new(last, "source", json_string(from));
+    if (json) {
+        json_object_set(v, "attempts", list);
+        json_object_set(v, "run", json_object_get(r, "run"));
+    } else {
+        print_run_report(path, r);
     }
-    json_t *v = with_run_verdict(offline_verdict(off, inputs), paths, npaths);
+out:
+    json_decref(r);
+}
+
+/* The condensed log; on a terminal, control characters escaped. */
+static void print_compressed(struct offline *off, int escape)
+{
+    char *text = NULL;
+    size_t len = 0, in_bytes, out_bytes;
+    FILE *mem = escape ? open_memstream(&text, &len) : NULL;
+    out_bytes = compressor_print(off->z, mem ? mem : stdout, &in_bytes);
+    if (mem && fclose(mem) == 0)
+        print_text(text, 1);
+    free(text);
+    fflush(stdout);
+    fprintf(stderr, "endure diagnose: compressed %zu bytes to %zu (ratio %.1f), %zu noise "
+                    "lines dropped\n", in_bytes, out_bytes,
+            out_bytes ? (double)in_bytes / (double)out_bytes : 0.0, compressor_dropped(off->z));
+}
+
+/* Prints what the flags ask for: the condensed log, or the verdict (with
+ * the events for --all, and the attempts of a run directory). */
+static void print_results(const struct dopts *o, struct offline *off, const struct input_list *inputs,
+                          const struct policy *pol, int escape)
+{
+    char from[64];
+    if (o->compress)
+        return print_compressed(off, escape);
+    json_t *v = with_run_verdict(offline_verdict(off, inputs), o->paths, o->npaths, from, sizeof from);
     if (off->events_dropped)
         fprintf(stderr, "endure diagnose: %zu more matches were not kept (memory cap); the "
                         "verdict uses the first %d and later roots\n", off->events_dropped,
                 OFFLINE_MAX_EVENTS);
     if (pol)
         json_object_set_new(v, "action", json_string(policy_action(pol, v)));
+    if (o->npaths == 1)
+        run_story(v, o->paths[0], from, o->json);
     if (o->all && o->json)
         json_object_set(v, "events", off->events);
     if (o->all && !o->json)
@@ -176,35 +274,44 @@ static void print_results(const struct dopts *o, struct offline *off,
 int cmd_diagnose(int argc, char **argv)
 {
     struct dopts o = {0};
-    int rc = parse(argc, argv, &o);
-    if (rc >= 0)
+    o.paths = calloc((size_t)argc + 1, sizeof *o.paths);
+    int rc = o.paths ? parse(argc, argv, &o) : EXIT_FAILED;
+    if (rc >= 0) {
+        free(o.paths);
         return rc;
+    }
     struct buf err;
     struct input_list inputs = {0};
     struct ruleset *rs = NULL;
     struct policy *pol = NULL;
     struct offline off;
-    int failed = 0;
+    int failed = 0, escape = isatty(STDOUT_FILENO);
     buf_init(&err, 1 << 20);
+    print_escape(escape);
     if (load_rules(&rs, o.rules, o.nrules, !o.no_default, &err) < 0 ||
         (o.policy && policy_load(&pol, o.policy, &err) < 0)) {
         fputs(err.p ? err.p : "endure diagnose: cannot load rules\n", stderr);
         ruleset_free(rs);
         buf_free(&err);
+        free(o.paths);
         return EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++)
-        failed |= input_expand(&inputs, argv[i], &err) < 0;
+    for (int i = 0; i < o.npaths; i++)
+        failed |= input_expand(&inputs, o.paths[i], &err) < 0;
     rc = EXIT_FAILED;
     if (offline_init(&off, rs, o.compress) < 0)
         goto out;
+    off.max_bytes = o.max_bytes;
     if (o.bench)
         rc = run_bench(&off, &inputs, &err);
     for (size_t i = 0; !o.bench && i < inputs.n; i++)
         failed |= offline_read(&off, &inputs.v[i], &err) < 0;
-    fputs(err.len ? err.p : "", stderr);
+    if (err.len && isatty(STDERR_FILENO))
+        text_fputs_escaped(err.p, stderr, 1);
+    else
+        fputs(err.len ? err.p : "", stderr);
     if (!o.bench && inputs.n) {
-        print_results(&o, &off, &inputs, pol, argv + optind, argc - optind);
+        print_results(&o, &off, &inputs, pol, escape);
         rc = failed ? EXIT_FAILED : EXIT_OK;
     }
     offline_free(&off);
@@ -213,5 +320,6 @@ out:
     policy_free(pol);
     ruleset_free(rs);
     buf_free(&err);
+    free(o.paths);
     return rc;
 }

@@ -12,7 +12,8 @@
 #include "diagnose/prefix.h"
 
 static const char usage_text[] =
-    "usage: endure rules check|test|export [PATH...]\n"
+    "usage: endure rules check|test|export [PATH...] (--help anywhere; after --\n"
+    "       every argument is a PATH)\n"
     "  check    validate rule files (errors as file:line:column: message)\n"
     "  test     run every example (must match) and counter_example (must not)\n"
     "           through the full classifier; ends with \"N passed, N failed\"\n"
@@ -20,11 +21,32 @@ static const char usage_text[] =
     "PATH: rule files or directories; default: the shipped rules.\n"
     "exit: 0 ok, 1 errors or failures, 2 usage error\n";
 
-static struct ruleset *load(int argc, char **argv, struct buf *err)
+static struct ruleset *load(const char *const *paths, size_t n, struct buf *err)
 {
     struct ruleset *rs = NULL;
-    load_rules(&rs, (const char *const *)argv + 2, (size_t)(argc - 2), argc <= 2, err);
+    load_rules(&rs, paths, n, n == 0, err);
     return rs;
+}
+
+/* The PATHs after the subcommand into paths (*n); 0, 1 (--help printed)
+ * or EXIT_USAGE. Options may come anywhere; after "--" only PATHs. */
+static int parse_paths(int argc, char **argv, const char **paths, size_t *n)
+{
+    int only_paths = 0;
+    *n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!only_paths && !strcmp(argv[i], "--")) {
+            only_paths = 1;
+        } else if (!only_paths && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+            fputs(usage_text, stdout);
+            return 1;
+        } else if (!only_paths && argv[i][0] == '-') {
+            return usage_error("rules", "unknown option (see endure rules --help)");
+        } else {
+            paths[(*n)++] = argv[i];
+        }
+    }
+    return 0;
 }
 
 static int check(struct ruleset *rs)
@@ -119,19 +141,23 @@ int cmd_rules(int argc, char **argv)
                                                                : NULL;
     if (!fn)
         return usage_error("rules", "unknown subcommand (check, test, export)");
-    for (int i = 2; i < argc; i++)
-        if (argv[i][0] == '-')
-            return usage_error("rules", "unknown option (see endure rules --help)");
+    const char *paths[64];
+    size_t n;
+    if (argc - 2 > (int)(sizeof paths / sizeof *paths))
+        return usage_error("rules", "too many PATHs (at most 64)");
+    int rc = parse_paths(argc, argv, paths, &n);
+    if (rc)
+        return rc == 1 ? EXIT_OK : rc;
     struct buf err;
     buf_init(&err, 1 << 20);
-    struct ruleset *rs = load(argc, argv, &err);
+    struct ruleset *rs = load(paths, n, &err);
     if (!rs) {
         fputs(err.len ? err.p : "endure rules: cannot load rules\n", !strcmp(argv[1], "check")
                                                                           ? stdout : stderr);
         buf_free(&err);
         return EXIT_FAILED;
     }
-    int rc = fn(rs);
+    rc = fn(rs);
     ruleset_free(rs);
     buf_free(&err);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/exitcodes.h"
+#include "common/text.h"
 
 int usage_error(const char *cmd, const char *msg)
 {
@@ -38,6 +39,21 @@ void print_json(const json_t *v)
     free(s);
 }
 
+static int escape_out; /* stdout is a terminal: escape text from logs */
+
+void print_escape(int on)
+{
+    escape_out = on;
+}
+
+void print_text(const char *s, int keep_newline)
+{
+    if (escape_out)
+        text_fputs_escaped(s, stdout, keep_newline);
+    else
+        fputs(s, stdout);
+}
+
 static const char *str(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -57,7 +73,7 @@ static void print_culprit(const json_t *c)
         if (json_is_integer(x))
             printf("%lld", (long long)json_integer_value(x));
         else
-            printf("%s", json_string_value(x));
+            print_text(json_string_value(x), 0);
     }
     printf("%s\n", any ? "" : "none identified");
 }
@@ -65,22 +81,108 @@ static void print_culprit(const json_t *c)
 void print_verdict(const json_t *v)
 {
     const json_t *key = json_object_get(v, "key_line");
-    printf("category:    %s\ntype:        %s\n", str(v, "category"), str(v, "type"));
+    printf("category:    ");
+    print_text(str(v, "category"), 0);
+    printf("\ntype:        ");
+    print_text(str(v, "type"), 0);
+    printf("\n");
     print_culprit(json_object_get(v, "culprit"));
-    printf("action:      %s\nrule:        %s (confidence %.2f)\n", str(v, "action"),
-           str(v, "rule"), json_number_value(json_object_get(v, "confidence")));
+    printf("action:      ");
+    print_text(str(v, "action"), 0);
+    printf("\nrule:        ");
+    print_text(str(v, "rule"), 0);
+    printf(" (confidence %.2f)\n", json_number_value(json_object_get(v, "confidence")));
     if (json_is_object(key)) {
         json_t *line = json_object_get(key, "line");
-        printf("key line:    %s", str(key, "file"));
+        printf("key line:    ");
+        print_text(str(key, "file"), 0);
         if (json_is_integer(line))
             printf(":%lld", (long long)json_integer_value(line));
-        printf("\n    > %s\n", str(key, "text"));
+        printf("\n    > ");
+        print_text(str(key, "text"), 0);
+        printf("\n");
     }
     size_t i;
     json_t *e;
     if (json_array_size(json_object_get(v, "evidence")))
         printf("evidence:\n");
-    json_array_foreach(json_object_get(v, "evidence"), i, e) printf("    %s\n",
-                                                                      json_string_value(e));
-    printf("explanation:\n    %s\n", str(v, "explanation"));
+    json_array_foreach(json_object_get(v, "evidence"), i, e) {
+        printf("    ");
+        print_text(json_string_value(e) ? json_string_value(e) : "", 0);
+        printf("\n");
+    }
+    printf("explanation:\n    ");
+    print_text(str(v, "explanation"), 1);
+    printf("\n");
+}
+
+/* "category/type, culprit ..., action A (source)" of one attempt. */
+static void print_attempt_verdict(const json_t *a)
+{
+    const json_t *v = json_object_get(a, "verdict"), *c = json_object_get(v, "culprit");
+    static const char *const keys[] = {"host", "rank", "gpu"};
+    printf("\n             verdict ");
+    print_text(str(v, "category"), 0);
+    printf("/");
+    print_text(str(v, "type"), 0);
+    for (int i = 0, any = 0; i < 3; i++) {
+        json_t *x = json_object_get(c, keys[i]);
+        if (!x || json_is_null(x))
+            continue;
+        printf("%s %s ", any++ ? "," : ", culprit", keys[i]);
+        if (json_is_integer(x))
+            printf("%lld", (long long)json_integer_value(x));
+        else
+            print_text(json_string_value(x), 0);
+    }
+    printf(", action ");
+    print_text(str(v, "action"), 0);
+    printf(" (");
+    print_text(str(a, "source"), 0);
+    printf(")");
+}
+
+static void print_run_line(const json_t *run)
+{
+    const char *outcome = str(run, "outcome");
+    long long failed = (long long)json_integer_value(json_object_get(run, "failed"));
+    printf("run:         %lld attempt%s; ", (long long)json_integer_value(json_object_get(run, "attempts")),
+           json_integer_value(json_object_get(run, "attempts")) == 1 ? "" : "s");
+    if (!strcmp(outcome, "succeeded") && failed)
+        printf("the run ended successfully after %lld failed attempt%s\n", failed, failed == 1 ? "" : "s");
+    else if (!strcmp(outcome, "succeeded"))
+        printf("the run ended successfully\n");
+    else if (!strcmp(outcome, "failed")) {
+        printf("the run failed (exit %lld: ", (long long)json_integer_value(json_object_get(run, "exit_code")));
+        print_text(str(run, "reason"), 0);
+        printf(")\n");
+    } else if (!strcmp(outcome, "unfinished"))
+        printf("the run has not ended (still running, or its controller was killed)\n");
+    else
+        printf("no journal (events.jsonl), so outcomes are known only from failure.json\n");
+}
+
+void print_run_report(const char *dir, const json_t *r)
+{
+    size_t i;
+    json_t *a, *list = json_object_get(r, "attempts");
+    printf("run dir:     ");
+    print_text(dir, 0);
+    printf("\n");
+    print_run_line(json_object_get(r, "run"));
+    json_array_foreach(list, i, a) {
+        char label[40];
+        snprintf(label, sizeof label, "attempt %lld:", (long long)json_integer_value(json_object_get(a, "attempt")));
+        printf("%-12s %s", label, str(a, "outcome"));
+        if (json_is_string(json_object_get(a, "what"))) {
+            printf(": ");
+            print_text(str(a, "what"), 0);
+        }
+        if (json_is_object(json_object_get(a, "verdict")))
+            print_attempt_verdict(a);
+        printf("\n");
+    }
+    printf("\nlast attempt (attempt-%lld):\n",
+           (long long)json_integer_value(json_object_get(json_array_get(list, json_array_size(list) - 1),
+                                                         "attempt")));
 }

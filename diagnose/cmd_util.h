@@ -12,7 +12,15 @@ int load_rules(struct ruleset **rs, const char *const *extra, size_t nextra, int
                struct buf *err);
 /* One JSON object on one line of stdout. */
 void print_json(const json_t *v);
-/* The human summary of a verdict. */
+/* Human output escapes control characters of log text (see
+ * text_fputs_escaped) from now on when on (stdout is a terminal). */
+void print_escape(int on);
+/* Writes s to stdout, escaped when print_escape is on. */
+void print_text(const char *s, int keep_newline);
+/* The human summary of a verdict (log text escaped per print_escape). */
 void print_verdict(const json_t *v);
+/* The attempt list of a run directory (see run_report() in offline.h),
+ * printed before the verdict of its last attempt. */
+void print_run_report(const char *dir, const json_t *report);
 
 #endif

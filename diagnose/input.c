@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "common/lines.h"
+#include "common/text.h"
 #include "diagnose/internal.h"
 
 #define WALK_DEPTH 4
@@ -131,6 +132,34 @@ long input_last_attempt(const char *dir)
     return att;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+long *input_attempts(const char *dir, size_t *count)
+{
+    size_t n;
+    char **names = list_dir(dir, &n);
+    long *v = calloc(n + 1, sizeof *v);
+    *count = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        char *end, path[4096];
+        struct stat st;
+        if (strncmp(names[i], "attempt-", 8))
+            continue;
+        long a = strtol(names[i] + 8, &end, 10);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (end != names[i] + 8 && !*end && a >= 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            v[(*count)++] = a;
+    }
+    free_names(names, n);
+    if (v)
+        qsort(v, *count, sizeof *v, cmp_long);
+    return v;
+}
+
 static void walk(struct input_list *l, const char *dir, const char *rel, const char *parent,
                  int depth)
 {
@@ -188,18 +217,35 @@ int input_expand(struct input_list *l, const char *arg, struct buf *err)
     return 0;
 }
 
-/* Binary: NUL bytes, or mostly control bytes, in the first chunk. */
+/* Binary: mostly bytes that are not text in the first chunk (control
+ * bytes other than tab, line ends, form feed, backspace and ESC; bytes that
+ * are not valid UTF-8). NULs are left out of the count: the agent
+ * classifies a line with a NUL like any other, and a crashed node often
+ * leaves a run of NULs in its log (a hole after delayed allocation), so a
+ * mostly-text file with NULs is read; a chunk of only NULs is text too. */
 static int looks_binary(const unsigned char *p, size_t n)
 {
-    size_t ctl = 0;
+    size_t bad = 0, seen = 0;
     if (n > 8192)
         n = 8192;
-    for (size_t i = 0; i < n; i++) {
-        if (!p[i])
-            return 1;
-        ctl += p[i] < 0x08 || (p[i] > 0x0d && p[i] < 0x20 && p[i] != 0x1b);
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        if (!p[i]) {
+            i++;
+            continue;
+        }
+        if (p[i] >= 0x80)
+            k = utf8_char_len((const char *)p + i, n - i);
+        if (p[i] >= 0x80 && !k) {
+            bad += i + 4 < n; /* a sequence cut by the chunk end is not counted */
+            k = 1;
+        } else if (p[i] < 0x08 || (p[i] > 0x0d && p[i] < 0x20 && p[i] != 0x1b) || p[i] == 0x7f) {
+            bad++;
+        }
+        seen += k;
+        i += k;
     }
-    return n && ctl * 10 > n;
+    return seen && bad * 5 > seen;
 }
 
 struct rd {
@@ -215,14 +261,14 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
 }
 
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
-               size_t *bytes_out)
+               size_t max_bytes, size_t *bytes_out)
 {
     int fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC) : dup(0);
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     char *chunk = malloc(READ_CHUNK);
     struct linesplit ls;
     struct rd r = {cb, ctx, 0};
-    int rc = -1, n, first = 1;
+    int rc = -1, n, first = 1, over = 0;
     *bytes_out = 0;
     linesplit_init(&ls, LINE_CAP_DEFAULT);
     if (!gz || !chunk) {
@@ -239,8 +285,15 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
             goto done;
         }
         first = 0;
+        over = max_bytes && (size_t)n > max_bytes - *bytes_out;
+        if (over)
+            n = (int)(max_bytes - *bytes_out);
         *bytes_out += (size_t)n;
         linesplit_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
+        if (max_bytes && *bytes_out >= max_bytes) {
+            over = over || gzread(gz, chunk, 1) > 0;
+            break;
+        }
     }
     linesplit_finish(&ls, on_line, &r);
     int zerr = Z_OK;
@@ -248,6 +301,10 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
     if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
         buf_printf(err, "%s: %s%s (the %ld lines before it were read)\n", in->display,
                    zerr == Z_BUF_ERROR ? "truncated gzip: " : "read error: ", msg, r.lineno);
+    else if (over)
+        buf_printf(err, "%s: stopped after %zu bytes (--max-bytes, counted after gzip "
+                        "decompression): the rest is not read; the verdict uses the %ld lines "
+                        "before\n", in->display, *bytes_out, r.lineno);
     else
         rc = 0;
 done:
@@ -271,7 +328,7 @@ static void ctx_line(void *ctx, const char *line, size_t len, long lineno, unsig
         json_array_append_new(c->arr, json_text(line, len));
 }
 
-void input_context(const char *path, long first, long last, void *json_arr)
+void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr)
 {
     struct input in = {(char *)path, (char *)path, NULL, -1};
     struct ctxr c = {first, last, json_arr};
@@ -280,6 +337,6 @@ void input_context(const char *path, long first, long last, void *json_arr)
     if (!strcmp(path, "-"))
         return;
     buf_init(&err, 4096);
-    input_read(&in, ctx_line, &c, &err, &bytes);
+    input_read(&in, ctx_line, &c, &err, max_bytes, &bytes);
     buf_free(&err);
 }

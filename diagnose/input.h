@@ -30,17 +30,21 @@ void input_list_free(struct input_list *l);
 /* The highest N of the attempt-<N> entries of dir (an endure run
  * directory), or -1. */
 long input_last_attempt(const char *dir);
+/* The N of every attempt-<N> directory in dir, ascending (at most
+ * INPUT_MAX_FILES); malloc'd, *count set (0 when none). */
+long *input_attempts(const char *dir, size_t *count);
 
 /* Called for every line: 1-based line number, flags from common/lines.h.
  * The line is NOT NUL-terminated (complete lines are passed in place). */
 typedef void (*input_line_cb)(void *ctx, const char *line, size_t len, long lineno, unsigned flags);
 /* Reads one input, calling cb per line. Returns 0, or -1 with a message in
- * err ("binary file", "truncated gzip", I/O errors); lines before a
- * truncation are still delivered. *bytes_out gets the bytes read. */
+ * err ("binary file", "truncated gzip", I/O errors, more than max_bytes
+ * (0: no limit) of decompressed input); lines before a truncation or the
+ * limit are still delivered. *bytes_out gets the bytes read. */
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
-               size_t *bytes_out);
+               size_t max_bytes, size_t *bytes_out);
 /* Reads lines first..last (1-based, inclusive) of a file into arr (a JSON
  * array of strings, sanitised); best effort, for context around a key line. */
-void input_context(const char *path, long first, long last, void *json_arr);
+void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr);
 
 #endif

@@ -141,7 +141,7 @@ int offline_read(struct offline *o, const struct input *in, struct buf *err)
         buf_printf(err, "%s: out of memory\n", in->display);
         goto done;
     }
-    rc = input_read(in, on_line, &r, err, &bytes);
+    rc = input_read(in, on_line, &r, err, o->max_bytes, &bytes);
     o->bytes += bytes;
     for (size_t i = 0; i < r.ns; i++)
         classifier_finish(r.s[i].c, on_event, &r);
@@ -155,7 +155,7 @@ done:
 }
 
 /* Context lines around the key line, when the event brought no evidence. */
-static void add_context(json_t *v, const struct input_list *inputs)
+static void add_context(json_t *v, const struct input_list *inputs, size_t max_bytes)
 {
     json_t *key = json_object_get(v, "key_line");
     json_t *evid = json_object_get(v, "evidence");
@@ -165,7 +165,8 @@ static void add_context(json_t *v, const struct input_list *inputs)
         return;
     for (size_t i = 0; i < inputs->n; i++)
         if (!strcmp(inputs->v[i].display, file)) {
-            input_context(inputs->v[i].path, line > 3 ? (long)line - 3 : 1, (long)line + 2, evid);
+            input_context(inputs->v[i].path, line > 3 ? (long)line - 3 : 1, (long)line + 2, max_bytes,
+                          evid);
             return;
         }
 }
@@ -184,6 +185,6 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     }
     v = verdict_pick(o->events, NULL, o->rs);
     if (v)
-        add_context(v, inputs);
+        add_context(v, inputs, o->max_bytes);
     return v;
 }

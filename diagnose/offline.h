@@ -19,6 +19,7 @@ struct offline {
     json_t *events;             /* in input order */
     size_t events_dropped;
     size_t lines, bytes, truncated;
+    size_t max_bytes;           /* per input, decompressed; 0: no limit */
 };
 
 /* Starts a session; compress: also build the condensed log. */
@@ -31,9 +32,23 @@ int offline_read(struct offline *o, const struct input *in, struct buf *err);
  * from the key line's file are added as evidence when the event has none. */
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs);
 /* For an endure run directory: the controller's verdict of its last attempt
- * (attempt-<N>/failure.json, keys and types checked), or NULL when there
- * is none (a successful last attempt, not a run directory). src receives
- * the file's path relative to dir. Caller owns the result. */
+ * (attempt-<N>/failure.json, keys and types checked); for an attempt
+ * directory (named attempt-<N>): its failure.json; NULL when there is none
+ * (a successful attempt, not a run or attempt directory). src receives the
+ * file's path relative to dir. Caller owns the result. */
 json_t *run_dir_verdict(const char *dir, char *src, size_t srclen);
+/* The controller's verdict in adir/failure.json (keys and types checked),
+ * or NULL. Caller owns the result. */
+json_t *attempt_dir_verdict(const char *adir);
+/* The story of an endure run directory (NULL when dir has no attempt-<N>):
+ * {"attempts": [{"attempt", "outcome", "what", "verdict", "source"}...],
+ *  "run": {"outcome", "exit_code", "reason", "attempts", "failed"}}.
+ * Outcomes ("succeeded", "failed", "unfinished", "unknown") come from the
+ * journal (events.jsonl, bounded read), verdicts from each attempt's
+ * failure.json; the caller fills in the last attempt's verdict from the
+ * logs. Caller owns the result. */
+json_t *run_report(const char *dir);
+/* A short copy of a verdict for the attempt list (no evidence). */
+json_t *verdict_brief(const json_t *v);
 
 #endif

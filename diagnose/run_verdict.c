@@ -2,7 +2,8 @@
  * an endure run directory. A hang, a lost node or a heartbeat timeout
  * leaves no failure line in any rank log, so the logs alone read as a clean
  * run; the controller wrote its verdict to attempt-<N>/failure.json. `endure
- * diagnose RUN_DIR` uses it when the logs give none. The file is untrusted
+ * diagnose RUN_DIR` (and `endure diagnose RUN_DIR/attempt-N`) uses it when
+ * the logs give none; the run report lists it for every attempt. The file is untrusted
  * input (bounded read, only the verdict keys with the right types are
  * kept). */
 #include "diagnose/offline.h"
@@ -45,21 +46,52 @@ static json_t *sanitized(const json_t *f)
     return v;
 }
 
-json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
+/* 1 when the last component of dir is attempt-<N>. */
+static int is_attempt_dir(const char *dir)
 {
-    long att = input_last_attempt(dir);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    if (n - b <= 8 || strncmp(dir + b, "attempt-", 8))
+        return 0;
+    for (size_t i = b + 8; i < n; i++)
+        if (dir[i] < '0' || dir[i] > '9')
+            return 0;
+    return 1;
+}
+
+json_t *attempt_dir_verdict(const char *adir)
+{
     char path[PATH_MAX];
     size_t len;
-    if (att < 0 || snprintf(path, sizeof path, "%s/attempt-%ld/failure.json", dir, att) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/failure.json", adir) >= (int)sizeof path)
         return NULL;
     char *text = read_file_capped(path, FAILURE_JSON_MAX, &len);
     json_t *f = text ? json_loadb(text, len, 0, NULL) : NULL;
     free(text);
     json_t *v = NULL;
-    if (json_is_string(json_object_get(f, "category")) && json_is_string(json_object_get(f, "type"))) {
+    if (json_is_string(json_object_get(f, "category")) && json_is_string(json_object_get(f, "type")))
         v = sanitized(f);
-        snprintf(src, srclen, "attempt-%ld/failure.json", att);
-    }
     json_decref(f);
     return v;
+}
+
+json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
+{
+    long att = input_last_attempt(dir);
+    char adir[PATH_MAX];
+    if (att >= 0) {
+        if (snprintf(adir, sizeof adir, "%s/attempt-%ld", dir, att) >= (int)sizeof adir)
+            return NULL;
+        snprintf(src, srclen, "attempt-%ld/failure.json", att);
+    } else if (is_attempt_dir(dir)) {
+        snprintf(adir, sizeof adir, "%s", dir);
+        snprintf(src, srclen, "failure.json");
+    } else {
+        return NULL;
+    }
+    return attempt_dir_verdict(adir);
 }

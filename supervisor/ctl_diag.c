@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/log.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "diagnose/diagnose.h"
 #include "supervisor/ctl_int.h"
@@ -157,11 +159,21 @@ static void explain_outcome(struct ctl *c, json_t *v, const char *act, const cha
     json_object_set_new(v, "explanation", json_string(ex));
 }
 
+/* Text from rank output goes to the user's terminal: escaped there. */
+static void put(const char *s, int esc)
+{
+    if (esc)
+        text_fputs_escaped(s, stderr, 0);
+    else
+        fputs(s, stderr);
+}
+
 static void print_verdict(struct ctl *c, const json_t *v, const char *act)
 {
     const json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
     char where[256] = "";
     const char *names[] = {"host", "rank", "gpu"};
+    int esc = isatty(STDERR_FILENO);
     for (int i = 0; i < 3; i++) {
         json_t *x = json_object_get(cul, names[i]);
         if (!x || json_is_null(x))
@@ -172,15 +184,24 @@ static void print_verdict(struct ctl *c, const json_t *v, const char *act)
         else
             snprintf(where + l, sizeof where - l, " %s %lld", names[i], (long long)json_integer_value(x));
     }
-    fprintf(stderr, "endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
-            jstr(v, "category"), jstr(v, "type"), where[0] ? ", culprit" : "", where, act,
+    fprintf(stderr, "endure: attempt %d diagnosis: %s/%s%s", c->attempt, jstr(v, "category"), jstr(v, "type"),
+            where[0] ? ", culprit" : "");
+    put(where, esc);
+    fprintf(stderr, ", action %s (rule %s, confidence %.2f)\n", act,
             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
             json_number_value(json_object_get(v, "confidence")));
-    if (*jstr(v, "explanation"))
-        fprintf(stderr, "  why: %s\n", jstr(v, "explanation"));
-    if (json_is_object(key))
-        fprintf(stderr, "  key line: %s:%lld: %s\n", jstr(key, "file"),
-                (long long)json_integer_value(json_object_get(key, "line")), jstr(key, "text"));
+    if (*jstr(v, "explanation")) {
+        fputs("  why: ", stderr);
+        put(jstr(v, "explanation"), esc);
+        fputs("\n", stderr);
+    }
+    if (json_is_object(key)) {
+        fputs("  key line: ", stderr);
+        put(jstr(key, "file"), esc);
+        fprintf(stderr, ":%lld: ", (long long)json_integer_value(json_object_get(key, "line")));
+        put(jstr(key, "text"), esc);
+        fputs("\n", stderr);
+    }
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(v, "evidence"), i, e) {
@@ -190,7 +211,9 @@ static void print_verdict(struct ctl *c, const json_t *v, const char *act)
             fprintf(stderr, "    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
             break;
         }
-        fprintf(stderr, "    %s\n", json_string_value(e) ? json_string_value(e) : "");
+        fputs("    ", stderr);
+        put(json_string_value(e) ? json_string_value(e) : "", esc);
+        fputs("\n", stderr);
     }
 }
 
