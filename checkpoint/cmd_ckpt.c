@@ -115,10 +115,14 @@ static int do_verify(const struct opts *o)
             continue;
         seen = 1;
         json_t *probs = json_array();
-        int ok = json_is_true(json_object_get(t, "complete")) &&
+        const char *unreadable = json_string_value(json_object_get(t, "complete_problem"));
+        int complete = json_is_true(json_object_get(t, "complete")) || unreadable;
+        if (unreadable)
+            json_array_append_new(probs, json_pack("{s:s,s:s,s:s}", "tag", tag, "file", "COMPLETE", "problem", unreadable));
+        int ok = !unreadable && complete &&
                  ckpt_verify_tag(o->dir, tag, o->size_only ? CKPT_VERIFY_SIZE : CKPT_VERIFY_FULL, probs) == 0;
-        const char *status = ok ? "ok" : json_is_true(json_object_get(t, "complete")) ? "corrupt" : "incomplete";
-        if (!ok && (o->tag || json_is_true(json_object_get(t, "complete"))))
+        const char *status = ok ? "ok" : complete ? "corrupt" : "incomplete";
+        if (!ok && (o->tag || complete))
             bad = 1;
         json_array_append_new(report, json_pack("{s:s s:s s:o}", "tag", tag, "status", status, "problems", probs));
         if (!o->json) {
@@ -130,6 +134,9 @@ static int do_verify(const struct opts *o)
     }
     if (o->tag && !seen) {
         fprintf(stderr, "endure ckpt: no TAG %s in %s\n", o->tag, o->dir);
+        bad = 1;
+    } else if (!seen) { /* nothing verified is not a pass */
+        fprintf(stderr, "endure ckpt verify: no TAG directories in %s, nothing to verify\n", o->dir);
         bad = 1;
     }
     if (o->json)

@@ -243,9 +243,12 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
     size_t i;
     json_t *t;
     json_array_foreach(tags, i, t) {
+        const char *tag = json_string_value(json_object_get(t, "tag"));
+        const char *bad = json_string_value(json_object_get(t, "complete_problem"));
+        if (bad)
+            ckpt_problem(problems, tag, NULL, "COMPLETE", "%s", bad);
         if (!json_is_true(json_object_get(t, "complete")))
             continue;
-        const char *tag = json_string_value(json_object_get(t, "tag"));
         if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0 || ckpt_choice_of(ckpt_dir, tag, out) < 0)
             continue;
         found = 1;
