@@ -2,7 +2,8 @@
  * open_regular() refuses FIFOs, directories and (with O_NOFOLLOW) symlinks
  * without blocking; the readers built on it (read_file_capped,
  * ckpt_read_json, ckpt_open_under) answer at once on a FIFO instead of
- * hanging (the harness's time limit fails a hang); the exact parser of a
+ * hanging (the harness's time limit fails a hang), and so do the agent's
+ * tail of a failed rank's log and the controller's journal; the exact parser of a
  * manifest path's rank-<R>/ directory. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 #include "checkpoint/ckpt_internal.h"
 #include "common/util.h"
+#include "launcher/agent_int.h"
+#include "supervisor/journal.h"
 #include "tests/unit/harness.h"
 
 /* <tmp>/name into out; also makes a FIFO there when fifo. */
@@ -98,4 +101,18 @@ TEST(ckfiles_rank_dir_parser_is_exact)
         CHECK(ckpt_rank_of_path(bad[i]) == -1);
     }
     CHECK(ckpt_rank_of_path(NULL) == -1);
+}
+
+/* A rank could swap its log for a FIFO before it fails: the agent's tail of
+ * the log is empty instead of blocking the agent; the journal is refused. */
+TEST(ckfiles_log_tail_and_journal_refuse_fifo)
+{
+    char fifo[600];
+    CHECK(tpath(fifo, sizeof fifo, "rank-0.log", 1));
+    json_t *t = agent_log_tail(fifo, 20);
+    int empty = json_is_array(t) && json_array_size(t) == 0;
+    json_decref(t);
+    CHECK(empty);
+    struct journal j;
+    CHECK(journal_open(&j, fifo) < 0 && errno == ENOTREGULAR);
 }
