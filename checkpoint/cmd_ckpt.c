@@ -16,7 +16,8 @@ static const char usage_text[] =
     "       endure ckpt restore DIR [TAG] [--size] [--to OUT] [--json]\n\n"
     "  ls       list TAGs: step, complete or not, nodes, size, age\n"
     "  verify   check complete TAGs (all, or TAG): manifests, sizes and every\n"
-    "           CRC32 (--size: sizes only); exit 1 naming each bad file\n"
+    "           CRC32 (--size: sizes only); exit 1 naming each bad file, or\n"
+    "           when DIR holds no TAG directory at all\n"
     "  prune    keep the newest N complete TAGs (and every STEPS-th step);\n"
     "           never the newest complete TAG or one still being written\n"
     "  restore  the TAG a restart would resume from (the newest complete TAG\n"
@@ -24,7 +25,10 @@ static const char usage_text[] =
     "           each rank's directory in it; exit 1 when none verifies.\n"
     "           --to OUT copies it, CRC-checked, to OUT/<TAG>/rank-<R>/ (the\n"
     "           layout endure_ckpt.resume() reads outside endure, with\n"
-    "           ENDURE_CKPT_FALLBACK_DIR=OUT); never overwrites a rank dir\n";
+    "           ENDURE_CKPT_FALLBACK_DIR=OUT); never overwrites a rank dir,\n"
+    "           refuses an OUT/<TAG> that is a symlink or not a directory\n\n"
+    "Files of the store that are not regular files (a FIFO, a device) or are\n"
+    "symlinks are refused with a message, never waited on.\n";
 
 struct opts {
     const char *sub, *dir, *tag, *to;
