@@ -114,6 +114,22 @@ static int write_commit_at(int tmpfd, const struct ckpt_choice *c, int rank)
     return rc;
 }
 
+/* renameat2(RENAME_NOREPLACE) within dirfd; where the file system lacks it
+ * (EINVAL), a plain rename after a check that to does not exist. */
+static int rename_noreplace(int dirfd, const char *from, const char *to)
+{
+    if (renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    struct stat st;
+    if (fstatat(dirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return renameat(dirfd, from, dirfd, to);
+}
+
 /* Exports one rank into the TAG directory tagfd (named tagout): tmp dir,
  * files, commit record, rename that never replaces an existing entry. */
 static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, int tagfd, const char *tagout, int rank,
@@ -143,8 +159,8 @@ static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, int ta
     }
     if (copy_rank(srcfd, tmpfd, manifest, rank, info, err) < 0)
         goto done;
-    if (write_commit_at(tmpfd, c, rank) < 0 || fsync(tmpfd) < 0 ||
-        renameat2(tagfd, tmp, tagfd, final, RENAME_NOREPLACE) < 0 || fsync(tagfd) < 0) {
+    if (write_commit_at(tmpfd, c, rank) < 0 || fsync(tmpfd) < 0 || rename_noreplace(tagfd, tmp, final) < 0 ||
+        fsync(tagfd) < 0) {
         buf_printf(err, errno == EEXIST ? "commit %s: exists (not overwritten)" : "commit %s: %s", shown,
                    strerror(errno));
         goto done;
