@@ -140,7 +140,9 @@ int ckpt_prune(const char *ckpt_dir, int keep, long keep_every, json_t *pruned);
  * Appends the removed paths (strings) to cleaned. Returns the count or -1. */
 int ckpt_clean_partials(const char *ckpt_dir, json_t *cleaned);
 /* Lists every TAG directory: [{"tag","step","complete","nodes","bytes",
- * "age_s","partial"}], newest first. Returns a new array or NULL. */
+ * "age_s","partial"}], newest first, plus "complete_problem" (why) when a
+ * COMPLETE exists but cannot be read (not a regular file, bad JSON): such
+ * a TAG is not complete. Returns a new array or NULL. */
 json_t *ckpt_list(const char *ckpt_dir);
 
 #endif

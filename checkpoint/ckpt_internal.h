@@ -20,10 +20,16 @@ extern uint64_t ckpt_chunk_bytes;
  * each safe_component() and not starting with ".endure", no leading '/',
  * at most 32 levels and 1024 bytes. */
 int ckpt_relpath_ok(const char *rel);
+/* The rank R of a manifest path "rank-<R>/<file>", R written exactly as
+ * the agent writes it: decimal, no sign, no leading zeros, at most 9
+ * digits ("rank-0/x", "rank-17/x"; not "rank-00/x", "rank-+1/x", "rank-1").
+ * Returns R, or -1. */
+long ckpt_rank_of_path(const char *path);
 /* Opens rel under dirfd without following any symlink on the way
- * (O_NOFOLLOW on every component). flags: O_RDONLY for reading (the result
- * must be a regular file) or O_WRONLY|O_CREAT|O_EXCL for writing, which
- * creates missing parent directories (0755). Returns an fd or -1/errno. */
+ * (O_NOFOLLOW on every component) and without blocking: the result must be
+ * a regular file (open_regular(), errno ENOTREGULAR). flags: O_RDONLY for
+ * reading or O_WRONLY|O_CREAT|O_EXCL for writing, which creates missing
+ * parent directories (0755). Returns an fd or -1/errno. */
 int ckpt_open_under(int dirfd, const char *rel, int flags);
 /* CRC32 of the first size bytes of fd, read with pread in 1 MiB blocks.
  * -1 with errno (EIO... or ENODATA when the file is shorter). */
@@ -31,8 +37,9 @@ int ckpt_crc_fd(int fd, uint64_t size, uint32_t *crc);
 /* fsyncs the directory that holds rel under dirfd (dirfd itself when rel
  * has no '/'). 0 or -1 with errno. */
 int ckpt_fsync_parent_at(int dirfd, const char *rel);
-/* Reads a JSON object file of at most max bytes; NULL on any error (reason
- * in why when not NULL). */
+/* Reads a JSON object file of at most max bytes, a regular file and not a
+ * symlink (never blocks on a FIFO); NULL on any error (reason in why when
+ * not NULL, errno kept: ENOENT when absent). */
 json_t *ckpt_read_json(const char *path, size_t max, struct buf *why);
 /* Writes obj durably (temp, fsync, rename, fsync dir). 0 or -1/errno. */
 int ckpt_write_json(const char *path, const json_t *obj);

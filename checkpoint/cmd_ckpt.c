@@ -17,7 +17,8 @@ static const char usage_text[] =
     "(options may come anywhere; after -- every argument is DIR or TAG)\n\n"
     "  ls       list TAGs: step, complete or not, nodes, size, age\n"
     "  verify   check complete TAGs (all, or TAG): manifests, sizes and every\n"
-    "           CRC32 (--size: sizes only); exit 1 naming each bad file\n"
+    "           CRC32 (--size: sizes only); exit 1 naming each bad file, or\n"
+    "           when DIR holds no TAG directory at all\n"
     "  prune    keep the newest N complete TAGs (and every STEPS-th step);\n"
     "           never the newest complete TAG or one still being written\n"
     "  restore  the TAG a restart would resume from (the newest complete TAG\n"
@@ -25,7 +26,10 @@ static const char usage_text[] =
     "           each rank's directory in it; exit 1 when none verifies.\n"
     "           --to OUT copies it, CRC-checked, to OUT/<TAG>/rank-<R>/ (the\n"
     "           layout endure_ckpt.resume() reads outside endure, with\n"
-    "           ENDURE_CKPT_FALLBACK_DIR=OUT); never overwrites a rank dir\n";
+    "           ENDURE_CKPT_FALLBACK_DIR=OUT); never overwrites a rank dir,\n"
+    "           refuses an OUT/<TAG> that is a symlink or not a directory\n\n"
+    "Files of the store that are not regular files (a FIFO, a device) or are\n"
+    "symlinks are refused with a message, never waited on.\n";
 
 struct opts {
     const char *sub, *dir, *tag, *to;
@@ -116,10 +120,14 @@ static int do_verify(const struct opts *o)
             continue;
         seen = 1;
         json_t *probs = json_array();
-        int ok = json_is_true(json_object_get(t, "complete")) &&
+        const char *unreadable = json_string_value(json_object_get(t, "complete_problem"));
+        int complete = json_is_true(json_object_get(t, "complete")) || unreadable;
+        if (unreadable)
+            json_array_append_new(probs, json_pack("{s:s,s:s,s:s}", "tag", tag, "file", "COMPLETE", "problem", unreadable));
+        int ok = !unreadable && complete &&
                  ckpt_verify_tag(o->dir, tag, o->size_only ? CKPT_VERIFY_SIZE : CKPT_VERIFY_FULL, probs) == 0;
-        const char *status = ok ? "ok" : json_is_true(json_object_get(t, "complete")) ? "corrupt" : "incomplete";
-        if (!ok && (o->tag || json_is_true(json_object_get(t, "complete"))))
+        const char *status = ok ? "ok" : complete ? "corrupt" : "incomplete";
+        if (!ok && (o->tag || complete))
             bad = 1;
         json_array_append_new(report, json_pack("{s:s s:s s:o}", "tag", tag, "status", status, "problems", probs));
         if (!o->json) {
@@ -131,6 +139,9 @@ static int do_verify(const struct opts *o)
     }
     if (o->tag && !seen) {
         fprintf(stderr, "endure ckpt: no TAG %s in %s\n", o->tag, o->dir);
+        bad = 1;
+    } else if (!seen) { /* nothing verified is not a pass */
+        fprintf(stderr, "endure ckpt verify: no TAG directories in %s, nothing to verify\n", o->dir);
         bad = 1;
     }
     if (o->json)

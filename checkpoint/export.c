@@ -4,7 +4,9 @@
  * inspect it) with `endure ckpt restore DIR --to OUT`. Every file is
  * checked against its manifest CRC32 while it is copied; a rank directory
  * appears (rename) only once all its files and its .endure-commit.json are
- * fsynced, and an existing one is never overwritten. */
+ * fsynced, and an existing one is never overwritten. OUT/<TAG> must be a
+ * real directory (a symlink planted there is refused) and every entry in it
+ * is made relative to its descriptor. */
 #include "checkpoint/ckpt.h"
 #include "checkpoint/ckpt_internal.h"
 #include <errno.h>
@@ -94,38 +96,76 @@ done:
     return rc;
 }
 
-/* Exports one rank: tmp dir, files, commit record, rename; 0 or -1. */
-static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, const char *tagout, int rank,
-                       const json_t *manifest, const char *node, json_t *info, struct buf *err)
+/* Writes the commit record .endure-commit.json into the private tmp dir
+ * (created, never followed), fsynced; 0 or -1/errno. */
+static int write_commit_at(int tmpfd, const struct ckpt_choice *c, int rank)
 {
-    char src[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX];
-    int srcfd = -1, tmpfd = -1, rc = -1;
-    snprintf(src, sizeof src, "%s/%s/%s", ckpt_dir, c->tag, node);
-    snprintf(final, sizeof final, "%s/rank-%d", tagout, rank);
-    snprintf(tmp, sizeof tmp, "%s/.rank-%d.tmp-%ld", tagout, rank, (long)getpid());
-    if (access(final, F_OK) == 0) {
-        buf_printf(err, "%s exists (not overwritten)", final);
+    json_t *commit = json_pack("{s:s,s:I,s:i,s:i}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
+                               "world_size", c->world_size);
+    char *text = commit ? json_dumps(commit, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+    json_decref(commit);
+    int fd = text ? open_regular(tmpfd, ".endure-commit.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) : -1;
+    int rc = fd < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ? -1 : 0;
+    int e = text ? errno : ENOMEM;
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    errno = e;
+    return rc;
+}
+
+/* renameat2(RENAME_NOREPLACE) within dirfd; where the file system lacks it
+ * (EINVAL), a plain rename after a check that to does not exist. */
+static int rename_noreplace(int dirfd, const char *from, const char *to)
+{
+    if (renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    struct stat st;
+    if (fstatat(dirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
         return -1;
     }
-    ckpt_rmtree(tmp);
-    if (mkdir(tmp, 0755) < 0 || (tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+    return renameat(dirfd, from, dirfd, to);
+}
+
+/* Exports one rank into the TAG directory tagfd (named tagout): tmp dir,
+ * files, commit record, rename that never replaces an existing entry. */
+static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, int tagfd, const char *tagout, int rank,
+                       const json_t *manifest, const char *node, json_t *info, struct buf *err)
+{
+    char src[PATH_MAX], tmp[64], final[32], tmppath[PATH_MAX], shown[PATH_MAX];
+    int srcfd = -1, tmpfd = -1, rc = -1;
+    struct stat st;
+    snprintf(src, sizeof src, "%s/%s/%s", ckpt_dir, c->tag, node);
+    snprintf(final, sizeof final, "rank-%d", rank);
+    snprintf(tmp, sizeof tmp, ".rank-%d.tmp-%ld", rank, (long)getpid());
+    snprintf(shown, sizeof shown, "%s/%s", tagout, final);
+    snprintf(tmppath, sizeof tmppath, "%s/%s", tagout, tmp);
+    if (fstatat(tagfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        buf_printf(err, "%s exists (not overwritten)", shown);
+        return -1;
+    }
+    ckpt_rmtree(tmppath);
+    if (mkdirat(tagfd, tmp, 0755) < 0) {
+        buf_printf(err, "mkdir %s: %s", tmppath, strerror(errno));
+        return -1;
+    }
+    if ((tmpfd = openat(tagfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
         (srcfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-        buf_printf(err, "%s: %s", tmpfd < 0 ? tmp : src, strerror(errno));
+        buf_printf(err, "%s: %s", tmpfd < 0 ? tmppath : src, file_strerror(errno));
         goto done;
     }
     if (copy_rank(srcfd, tmpfd, manifest, rank, info, err) < 0)
         goto done;
-    char rec[PATH_MAX + 32];
-    snprintf(rec, sizeof rec, "%s/.endure-commit.json", tmp);
-    json_t *commit = json_pack("{s:s,s:I,s:i,s:i}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
-                               "world_size", c->world_size);
-    int wrc = ckpt_write_json(rec, commit);
-    json_decref(commit);
-    if (wrc < 0 || fsync_dir(tmp) < 0 || rename(tmp, final) < 0 || fsync_dir(tagout) < 0) {
-        buf_printf(err, "commit %s: %s", final, strerror(errno));
+    if (write_commit_at(tmpfd, c, rank) < 0 || fsync(tmpfd) < 0 || rename_noreplace(tagfd, tmp, final) < 0 ||
+        fsync(tagfd) < 0) {
+        buf_printf(err, errno == EEXIST ? "commit %s: exists (not overwritten)" : "commit %s: %s", shown,
+                   strerror(errno));
         goto done;
     }
-    json_object_set_new(info, "dir", json_string(final));
+    json_object_set_new(info, "dir", json_string(shown));
     rc = 0;
 done:
     if (srcfd >= 0)
@@ -133,8 +173,28 @@ done:
     if (tmpfd >= 0)
         close(tmpfd);
     if (rc < 0)
-        ckpt_rmtree(tmp);
+        ckpt_rmtree(tmppath);
     return rc;
+}
+
+/* Creates (or opens) OUT/<TAG> as a real directory: a symlink or any other
+ * file planted there is refused, so nothing is written outside OUT. */
+static int open_tag_out(const char *out_dir, const char *tagout, struct buf *err)
+{
+    if (mkdir_p(out_dir, 0755) < 0) {
+        buf_printf(err, "mkdir %s: %s", out_dir, strerror(errno));
+        return -1;
+    }
+    if (mkdir(tagout, 0755) < 0 && errno != EEXIST) {
+        buf_printf(err, "mkdir %s: %s", tagout, strerror(errno));
+        return -1;
+    }
+    int fd = open(tagout, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        buf_printf(err, "%s: %s", tagout,
+                   errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory (refused)"
+                                                      : strerror(errno));
+    return fd;
 }
 
 int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *out_dir, json_t *report,
@@ -142,17 +202,15 @@ int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *o
 {
     char tagout[PATH_MAX];
     json_t *dirs = json_array(), *manifests = json_object(), *problems = json_array(), *d;
-    int rc = -1;
+    int rc = -1, tagfd = -1;
     size_t i;
     if (snprintf(tagout, sizeof tagout, "%s/%s", out_dir, c->tag) >= (int)sizeof tagout ||
         ckpt_rank_dirs(ckpt_dir, c, dirs) < 0) {
         buf_printf(err, "%s: no COMPLETE marker naming a safe node for every rank", c->tag);
         goto done;
     }
-    if (mkdir_p(tagout, 0755) < 0) {
-        buf_printf(err, "mkdir %s: %s", tagout, strerror(errno));
+    if ((tagfd = open_tag_out(out_dir, tagout, err)) < 0)
         goto done;
-    }
     json_array_foreach(dirs, i, d) {
         int r = (int)json_integer_value(json_object_get(d, "rank"));
         const char *node = json_string_value(json_object_get(d, "node"));
@@ -164,13 +222,15 @@ int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *o
             goto done;
         }
         json_t *info = json_pack("{s:i,s:s}", "rank", r, "node", node);
-        int erc = export_rank(ckpt_dir, c, tagout, r, m, node, info, err);
+        int erc = export_rank(ckpt_dir, c, tagfd, tagout, r, m, node, info, err);
         json_array_append_new(report, info);
         if (erc < 0)
             goto done;
     }
     rc = 0;
 done:
+    if (tagfd >= 0)
+        close(tagfd);
     json_decref(dirs);
     json_decref(manifests);
     json_decref(problems);

@@ -35,6 +35,17 @@ int ckpt_relpath_ok(const char *rel)
     return depth > 0 && !strstr(rel, "//") && rel[n - 1] != '/';
 }
 
+long ckpt_rank_of_path(const char *path)
+{
+    if (!path || strncmp(path, "rank-", 5))
+        return -1;
+    const char *d = path + 5;
+    size_t n = strspn(d, "0123456789");
+    if (n == 0 || n > 9 || (d[0] == '0' && n > 1) || d[n] != '/' || !d[n + 1])
+        return -1;
+    return strtol(d, NULL, 10);
+}
+
 /* Opens or creates one directory component under dirfd, no symlinks. */
 static int open_dir_at(int dirfd, const char *name, int create)
 {
@@ -67,18 +78,10 @@ int ckpt_open_under(int dirfd, const char *rel, int flags)
         cur = next;
         comp = slash + 1;
     }
-    fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+    fd = open_regular(cur, comp, flags | O_NOFOLLOW, 0644); /* a FIFO never blocks */
     int e = errno;
     if (cur != dirfd)
         close(cur);
-    if (fd >= 0 && !create) {
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-            close(fd);
-            fd = -1;
-            e = EINVAL;
-        }
-    }
     errno = e;
     return fd;
 }
@@ -133,11 +136,11 @@ int ckpt_crc_fd(int fd, uint64_t size, uint32_t *crc)
 json_t *ckpt_read_json(const char *path, size_t max, struct buf *why)
 {
     size_t len = 0;
-    char *text = read_file_capped(path, max, &len);
+    char *text = read_regular_capped(path, max, &len, O_NOFOLLOW);
     if (!text) {
         int e = errno;
         if (why)
-            buf_printf(why, "%s", e == EFBIG ? "too large" : strerror(e));
+            buf_printf(why, "%s", e == EFBIG ? "too large" : file_strerror(e));
         errno = e;
         return NULL;
     }

@@ -50,7 +50,10 @@ static json_t *describe_tag(const char *ckpt_dir, const char *tag)
         return NULL;
     if (snprintf(p, sizeof p, "%s/COMPLETE", dir) >= (int)sizeof p)
         return NULL;
-    json_t *c = ckpt_read_json(p, CKPT_JSON_MAX, NULL);
+    struct buf why;
+    buf_init(&why, 256);
+    json_t *c = ckpt_read_json(p, CKPT_JSON_MAX, &why);
+    int absent = !c && errno == ENOENT;
     long step = c ? ckpt_json_step(c) : -1;
     int partial = 0;
     json_t *nodes = json_array();
@@ -79,7 +82,10 @@ static json_t *describe_tag(const char *ckpt_dir, const char *tag)
     json_t *o = json_pack("{s:s s:I s:b s:o s:I s:I s:b}", "tag", tag, "step", (json_int_t)step, "complete",
                           c != NULL && step >= 0, "nodes", nodes, "bytes", (json_int_t)tree_bytes(dir, 0),
                           "age_s", (json_int_t)(wall_time() - (double)st.st_mtime), "partial", partial);
+    if (!c && !absent) /* a COMPLETE that cannot be read (a FIFO, garbage) is a problem, not silence */
+        json_object_set_new(o, "complete_problem", json_string(why.p ? why.p : "unreadable"));
     json_decref(c);
+    buf_free(&why);
     return o;
 }
 

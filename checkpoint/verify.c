@@ -46,16 +46,14 @@ static int verify_file(int dirfd, const json_t *ranks, const json_t *f, int full
         ckpt_problem(problems, tag, node, path, "malformed file entry");
         return -1;
     }
-    long r = -1;
-    char extra;
-    if (!ckpt_relpath_ok(path) || sscanf(path, "rank-%ld/%c", &r, &extra) != 2 || !has_rank(ranks, r)) {
+    long r = ckpt_rank_of_path(path);
+    if (!ckpt_relpath_ok(path) || r < 0 || !has_rank(ranks, r)) {
         ckpt_problem(problems, tag, node, path, "path escapes its directory or names no local rank");
         return -1;
     }
     int fd = ckpt_open_under(dirfd, path, O_RDONLY);
     if (fd < 0) {
-        ckpt_problem(problems, tag, node, path, "cannot open: %s",
-                     errno == ELOOP ? "symlink" : strerror(errno));
+        ckpt_problem(problems, tag, node, path, "cannot open: %s", file_strerror(errno));
         return -1;
     }
     struct stat st;
@@ -245,9 +243,12 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
     size_t i;
     json_t *t;
     json_array_foreach(tags, i, t) {
+        const char *tag = json_string_value(json_object_get(t, "tag"));
+        const char *bad = json_string_value(json_object_get(t, "complete_problem"));
+        if (bad)
+            ckpt_problem(problems, tag, NULL, "COMPLETE", "%s", bad);
         if (!json_is_true(json_object_get(t, "complete")))
             continue;
-        const char *tag = json_string_value(json_object_get(t, "tag"));
         if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0 || ckpt_choice_of(ckpt_dir, tag, out) < 0)
             continue;
         found = 1;

@@ -142,7 +142,7 @@ int write_file_durable(const char *path, const void *data, size_t len)
         *slash = '\0';
     else
         strcpy(dir, ".");
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd < 0)
         goto out;
     if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
@@ -165,11 +165,54 @@ out:
     return rc;
 }
 
+int open_regular(int dirfd, const char *path, int flags, mode_t mode)
+{
+    int fd = openat(dirfd, path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+    if (fd < 0) {
+        if (errno == ENXIO) /* a FIFO without a reader, a socket, a device */
+            errno = ENOTREGULAR;
+        return -1;
+    }
+    struct stat st;
+    int fl, e = 0;
+    if (fstat(fd, &st) < 0)
+        e = errno;
+    else if (!S_ISREG(st.st_mode))
+        e = ENOTREGULAR;
+    else if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+             (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+        e = errno;
+    if (e) {
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+const char *file_strerror(int e)
+{
+    if (e == ENOTREGULAR)
+        return "not a regular file (refused)";
+    if (e == ELOOP)
+        return "a symbolic link (refused)";
+    return strerror(e);
+}
+
 char *read_file_capped(const char *path, size_t max, size_t *len_out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    return read_regular_capped(path, max, len_out, 0);
+}
+
+char *read_regular_capped(const char *path, size_t max, size_t *len_out, int flags)
+{
+    int fd = open_regular(AT_FDCWD, path, O_RDONLY | flags, 0);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
     size_t cap = max < 4096 ? max : 4096, len = 0;
     char *p = malloc(cap + 1);
     while (p) {

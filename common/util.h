@@ -5,6 +5,7 @@
 #define ENDURE_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <sys/types.h>
 
 /* Milliseconds on the monotonic clock (for deadlines). */
@@ -32,8 +33,26 @@ int fsync_dir(const char *dir);
  * rename over path, fsync of the directory. */
 int write_file_durable(const char *path, const void *data, size_t len);
 /* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
- * string owned by the caller. */
+ * string owned by the caller. Only regular files (symlinks followed): a
+ * FIFO or device is refused with ENOTREGULAR instead of blocking. */
 char *read_file_capped(const char *path, size_t max, size_t *len_out);
+
+/* errno of open_regular() for a path that exists but is not a regular file
+ * (FIFO, socket, device, directory); file_strerror() names it. */
+#define ENOTREGULAR EMEDIUMTYPE
+/* Opens path (relative to dirfd, or AT_FDCWD) so that it can never block:
+ * adds O_NONBLOCK|O_NOCTTY|O_CLOEXEC to flags, fstat()s the result and
+ * refuses anything but a regular file (errno ENOTREGULAR; a FIFO without a
+ * reader opened for writing too), then clears O_NONBLOCK again. Callers add
+ * O_NOFOLLOW for paths where someone else could plant a symlink (ELOOP).
+ * mode is used with O_CREAT. Returns the fd or -1 with errno. */
+int open_regular(int dirfd, const char *path, int flags, mode_t mode);
+/* strerror() that also names ENOTREGULAR ("not a regular file") and ELOOP
+ * ("a symbolic link (refused)"), the refusals of open_regular(). */
+const char *file_strerror(int e);
+/* read_file_capped() with extra open flags (O_NOFOLLOW for files someone
+ * else could plant); never blocks on a FIFO (see open_regular()). */
+char *read_regular_capped(const char *path, size_t max, size_t *len_out, int flags);
 
 /* Strict parsers for flag values: the whole string must be a number in
  * range. Return 0 or -1. */

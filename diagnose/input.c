@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include "common/lines.h"
 #include "common/text.h"
+#include "common/util.h"
 #include "diagnose/internal.h"
 
 #define WALK_DEPTH 4
@@ -30,7 +31,7 @@ static int push(struct input_list *l, const char *path, const char *display, con
         l->v = nv;
         l->cap = nc;
     }
-    l->v[l->n++] = (struct input){strdup(path), strdup(display), node ? strdup(node) : NULL, rank};
+    l->v[l->n++] = (struct input){strdup(path), strdup(display), node ? strdup(node) : NULL, rank, 0};
     return 0;
 }
 
@@ -181,7 +182,8 @@ static void walk(struct input_list *l, const char *dir, const char *rel, const c
                 walk(l, path, r, names[i], depth + 1);
         } else if (S_ISREG(st.st_mode) && is_log_name(names[i])) {
             long rank = rank_of(names[i]);
-            push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank);
+            if (push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank) == 0)
+                l->v[l->n - 1].regular = 2;
         }
     }
     free_names(names, n);
@@ -263,7 +265,11 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t max_bytes, size_t *bytes_out)
 {
-    int fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC) : dup(0);
+    /* a file named on the command line may be a pipe (<(zcat x.gz)); one
+     * found in a directory could have been swapped for a FIFO: refused */
+    int fd = !strcmp(in->path, "-") ? dup(0)
+             : in->regular           ? open_regular(AT_FDCWD, in->path, O_RDONLY | (in->regular > 1 ? O_NOFOLLOW : 0), 0)
+                                     : open(in->path, O_RDONLY | O_CLOEXEC);
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     char *chunk = malloc(READ_CHUNK);
     struct linesplit ls;
@@ -272,7 +278,7 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
     *bytes_out = 0;
     linesplit_init(&ls, LINE_CAP_DEFAULT);
     if (!gz || !chunk) {
-        buf_printf(err, "%s: %s\n", in->display, strerror(errno ? errno : ENOMEM));
+        buf_printf(err, "%s: %s\n", in->display, file_strerror(errno ? errno : ENOMEM));
         if (fd >= 0 && !gz)
             close(fd);
         goto done;
@@ -330,7 +336,7 @@ static void ctx_line(void *ctx, const char *line, size_t len, long lineno, unsig
 
 void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr)
 {
-    struct input in = {(char *)path, (char *)path, NULL, -1};
+    struct input in = {(char *)path, (char *)path, NULL, -1, 1}; /* a pipe read before would block */
     struct ctxr c = {first, last, json_arr};
     struct buf err;
     size_t bytes;

@@ -13,6 +13,8 @@ struct input {
     char *display; /* the name shown (relative to the directory given) */
     char *node;    /* from a run directory layout, else NULL */
     long rank;     /* from rank-<R>.log, else -1 */
+    int regular;   /* 1: refuse anything but a regular file (never blocks on a
+                    * FIFO); 2: and a symlink (found by a directory walk) */
 };
 
 struct input_list {

@@ -118,7 +118,7 @@ int policy_load(struct policy **out, const char *path, struct buf *err)
     *out = NULL;
     if (!text) {
         buf_printf(err, "%s:0:0: cannot read: %s\n", path,
-                   errno == EFBIG ? "file too large" : strerror(errno));
+                   errno == EFBIG ? "file too large" : file_strerror(errno));
         goto done;
     }
     if (!p || yev_open(&L.y, path, text, len, err, &L.nerr) < 0)

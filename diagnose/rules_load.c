@@ -231,7 +231,7 @@ int rules_load_file(struct rules_acc *acc, const char *path)
     char *text = read_file_capped(path, RULE_FILE_MAX, &len);
     if (!text) {
         rules_error(acc, path, 0, 0, "cannot read: %s",
-                    errno == EFBIG ? "file too large (over 4 MiB)" : strerror(errno));
+                    errno == EFBIG ? "file too large (over 4 MiB)" : file_strerror(errno));
         return -1;
     }
     int rc = rules_load_text(acc, path, text, len);

@@ -7,10 +7,13 @@
  * input (bounded read, only the verdict keys with the right types are
  * kept). */
 #include "diagnose/offline.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/log.h"
 #include "common/util.h"
 
 #define FAILURE_JSON_MAX (1u << 20)
@@ -69,7 +72,9 @@ json_t *attempt_dir_verdict(const char *adir)
     size_t len;
     if (snprintf(path, sizeof path, "%s/failure.json", adir) >= (int)sizeof path)
         return NULL;
-    char *text = read_file_capped(path, FAILURE_JSON_MAX, &len);
+    char *text = read_regular_capped(path, FAILURE_JSON_MAX, &len, O_NOFOLLOW);
+    if (!text && errno != ENOENT) /* a FIFO or symlink planted there: refused, never blocks */
+        log_warn("%s: %s (ignored)", path, errno == EFBIG ? "too large" : file_strerror(errno));
     json_t *f = text ? json_loadb(text, len, 0, NULL) : NULL;
     free(text);
     json_t *v = NULL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/text.h"
+#include "common/util.h"
 #include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 
@@ -81,7 +82,7 @@ json_t *agent_log_tail(const char *path, int maxlines)
 {
     json_t *out = json_array();
     char buf[TAIL_BYTES];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0); /* never a FIFO a rank made */
     if (fd < 0)
         return out;
     off_t end = lseek(fd, 0, SEEK_END), start = end > TAIL_BYTES ? end - TAIL_BYTES : 0;

@@ -159,7 +159,7 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
     snprintf(r->hb_path, sizeof r->hb_path, "%s/heartbeat-%d", dir, r->global_rank);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/rank-%d.log", dir, r->global_rank);
-    r->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    r->log_fd = open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
     if (r->log_fd < 0)
         return -1;
     int bits = stream_bits(st->redirects, lr);

@@ -11,7 +11,7 @@
 int journal_open(struct journal *j, const char *path)
 {
     j->failed = 0;
-    j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    j->fd = open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
     return j->fd < 0 ? -1 : 0;
 }
 
