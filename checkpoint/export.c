@@ -117,8 +117,8 @@ static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, const 
         goto done;
     char rec[PATH_MAX + 32];
     snprintf(rec, sizeof rec, "%s/.endure-commit.json", tmp);
-    json_t *commit = json_pack("{s:s,s:I,s:i,s:i}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
-                               "world_size", c->world_size);
+    json_t *commit = json_pack("{s:s,s:I,s:i,s:i,s:s}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
+                               "world_size", c->world_size, "scope", c->saver >= 0 ? "replicated" : "sharded");
     int wrc = ckpt_write_json(rec, commit);
     json_decref(commit);
     if (wrc < 0 || fsync_dir(tmp) < 0 || rename(tmp, final) < 0 || fsync_dir(tagout) < 0) {
@@ -156,6 +156,8 @@ int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *o
     json_array_foreach(dirs, i, d) {
         int r = (int)json_integer_value(json_object_get(d, "rank"));
         const char *node = json_string_value(json_object_get(d, "node"));
+        if (c->saver >= 0 && r != c->saver)
+            continue; /* replicated: the saver's part is every rank's */
         json_t *m = json_object_get(manifests, node);
         if (!m && (m = ckpt_verify_node(ckpt_dir, c->tag, node, c->step, 0, problems)))
             json_object_set_new(manifests, node, m);

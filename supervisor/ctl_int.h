@@ -47,6 +47,17 @@ struct failure {
     int not_retryable;
 };
 
+/* ctl_ckwarn.c: checkpoint saves that do not complete */
+struct ckwarn {
+    json_t *saves;              /* "<attempt>/<tag>" -> step: saved since the last complete TAG */
+    json_t *missing;            /* rank -> rank: ranks that did not commit those TAGs */
+    int64_t since;              /* now_ms() when the first of them was seen; 0: none */
+    int warned;                 /* the warning was given for them */
+    int warnings;               /* warnings in the whole run */
+    int completed;              /* TAGs completed in the whole run */
+    char newest[256];           /* the newest of them */
+};
+
 struct attempt_log {
     int64_t started_ms, ended_ms;
     struct failure f;
@@ -92,6 +103,7 @@ struct ctl {
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
     int world_size;             /* of the current attempt */
+    struct ckwarn ckwarn;
     /* --save-signal: the ranks were asked to save; the stop follows */
     int saving;
     int save_sig;
@@ -125,6 +137,15 @@ void ctl_ckpt_startup(struct ctl *c);
 json_t *ctl_ckpt_start_config(struct ctl *c);  /* the "ckpt" part of a start message, or NULL */
 void ctl_ckpt_before_attempt(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
+
+/* ctl_ckwarn.c */
+void ctl_ckwarn_event(struct ctl *c, const char *what, const json_t *ev); /* a ckpt event */
+void ctl_ckwarn_complete(struct ctl *c, const char *tag);
+int64_t ctl_ckwarn_deadline(struct ctl *c);  /* -1: none */
+void ctl_ckwarn_timers(struct ctl *c);
+void ctl_ckwarn_restart(struct ctl *c);      /* before an attempt after the first */
+void ctl_ckwarn_summary(struct ctl *c);
+void ctl_ckwarn_free(struct ctl *c);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
