@@ -36,7 +36,7 @@ struct ckpt_agent {
     struct ckpt_tagst tags[CKPT_MAX_TAGS];
     int ntags;
     json_t *out; /* events waiting for delivery */
-    char reported[CKPT_REPORTED][256]; /* ring of TAGs reported incomplete */
+    char reported[CKPT_REPORTED][160]; /* ring: first commit ids of TAGs reported incomplete */
     unsigned nreported;
 };
 

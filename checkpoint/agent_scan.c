@@ -192,13 +192,15 @@ static json_t *ready_group(const struct ckpt_agent *a, json_t *g)
     return (int)json_object_size(g) == a->nranks ? json_incref(g) : NULL;
 }
 
-/* 1 if tag was reported incomplete already; else remembers it. */
-static int reported_before(struct ckpt_agent *a, const char *tag)
+/* 1 if the partial TAG whose first commit has this id was reported
+ * incomplete already (a TAG saved again after a restart has new ids);
+ * else remembers it. */
+static int reported_before(struct ckpt_agent *a, const char *id)
 {
     for (int i = 0; i < CKPT_REPORTED; i++)
-        if (!strcmp(a->reported[i], tag))
+        if (!strcmp(a->reported[i], id))
             return 1;
-    snprintf(a->reported[a->nreported++ % CKPT_REPORTED], sizeof a->reported[0], "%s", tag);
+    snprintf(a->reported[a->nreported++ % CKPT_REPORTED], sizeof a->reported[0], "%s", id);
     return 0;
 }
 
@@ -213,7 +215,9 @@ static void report_incomplete(struct ckpt_agent *a, json_t *by_tag, int all)
     json_object_foreach(by_tag, tag, g) {
         json_t *part = ready_group(a, g);
         json_decref(part);
-        long step = ckpt_json_step(json_object_iter_value(json_object_iter(g)));
+        json_t *first = json_object_iter_value(json_object_iter(g));
+        long step = ckpt_json_step(first);
+        const char *id = json_string_value(json_object_get(first, "id"));
         int stale = all;
         json_t *ranks = json_array(), *missing = json_array();
         json_object_foreach(g, key, c) {
@@ -229,7 +233,7 @@ static void report_incomplete(struct ckpt_agent *a, json_t *by_tag, int all)
             if (!json_object_get(g, k))
                 json_array_append_new(missing, json_integer(a->ranks[i]));
         }
-        if (!part && stale && !reported_before(a, tag)) {
+        if (!part && stale && id && !reported_before(a, id)) {
             json_t *ev = ckpt_event("incomplete", tag, step, a->node);
             json_object_set(ev, "ranks", ranks);
             json_object_set(ev, "missing", missing);

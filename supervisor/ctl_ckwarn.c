@@ -39,7 +39,7 @@ static void warn_now(struct ctl *c, const char *trigger)
     int n = (int)json_object_size(w->saves);
     w->warned = 1;
     w->warnings++;
-    log_warn("WARNING: %d checkpoint save%s in %.0fs and none completed (%s): a restart now resumes from %s%s%s%s",
+    log_warn("checkpoints are NOT completing: %d save%s in %.0fs, none complete (%s): a restart now resumes from %s%s%s%s",
              n, n == 1 ? "" : "s", since, trigger, w->newest[0] ? w->newest : "the very beginning",
              missing[0] ? ". Ranks that never saved these TAGs: " : "", missing,
              missing[0] ? ". Saving on some ranks only? Use endure_ckpt.save(step, scope=\"replicated\") "
@@ -118,7 +118,7 @@ void ctl_ckwarn_restart(struct ctl *c)
     int n = (int)json_object_size(w->saves);
     if (c->attempt < 0 || !n)
         return;
-    log_warn("WARNING: restarting from %s: the %d checkpoint save%s since then never completed",
+    log_warn("restarting from %s: the %d checkpoint save%s since then never completed",
              w->newest[0] ? w->newest : "the very beginning (step 0)", n, n == 1 ? "" : "s");
 }
 
