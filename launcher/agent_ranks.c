@@ -222,6 +222,8 @@ int ranks_start(struct agent *a, json_t *start)
         goto out;
     if (agent_ckpt_start(a, start, &err) < 0)
         goto out;
+    json_t *mask = json_object_get(start, "umask");
+    spawn_set_umask(json_is_integer(mask) ? (int)(json_integer_value(mask) & 0777) : -1);
     for (int lr = 0; lr < a->nranks; lr++) {
         struct rank *r = &a->ranks[lr];
         if (rank_init(a, r, lr, start) < 0) {

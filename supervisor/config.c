@@ -410,6 +410,7 @@ static void defaults(struct run_config *c)
     c->persist_threads = 2;
     c->ckpt_warn_saves = 3;
     c->ckpt_warn_after_ms = 30 * 60000;
+    c->rank_umask = -1;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];

@@ -59,6 +59,7 @@ struct run_config {
     int ckpt_warn_saves;       /* warn after this many saves with none complete */
     int64_t ckpt_warn_after_ms; /* or this long after the first of them */
     int shared_perms;          /* run dir and checkpoints follow the umask, not 0700/0600 */
+    int rank_umask;            /* the user's umask, restored for the ranks; -1: not changed */
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

@@ -82,6 +82,8 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
                           "monitor_ms", (json_int_t)cfg->monitor_interval_ms, "stop_timeout_ms",
                           (json_int_t)cfg->stop_timeout_ms, "kill_timeout_ms", (json_int_t)cfg->kill_timeout_ms,
                           "env", base_env(c, n->group_rank, nnodes, n->name), "ckpt", ctl_ckpt_start_config(c), "rules", c->rule_paths);
+    if (cfg->rank_umask >= 0)
+        json_object_set_new(m, "umask", json_integer(cfg->rank_umask));
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
     agents_send(c, n, m);
 }
