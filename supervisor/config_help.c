@@ -96,8 +96,10 @@ void config_usage(void)
 "                            0600 files, readable by the user only)\n"
 "\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
-"(default python3). Exit codes: 0 success, 1 failed with the restart budget spent,\n"
-"2 usage, 3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
+"(default python3); the ranks' PYTHONPATH ends with endure's Python helper\n"
+"directory (import endure_ckpt).\n"
+"Exit codes: 0 success, 1 failed with the restart budget spent, 2 usage,\n"
+"3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
 }
 
 json_t *config_to_json(const struct run_config *c)
