@@ -62,11 +62,22 @@ fuzz:
 bench: all
 	@for b in bench/*.sh; do [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
 
+# The Python helper also goes where $(PYTHON) imports from under PREFIX (its
+# sys.path entry PREFIX/lib/.../site-packages or Debian's dist-packages), so
+# that `import endure_ckpt` works without endure; endure itself puts
+# PREFIX/share/endure/python on the ranks' PYTHONPATH either way.
+PYTHON  ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PYSITE   = $(shell $(PYTHON) -c 'import sys; p = [d for d in sys.path if d.startswith("$(PREFIX)/lib/") and d.endswith("-packages")]; print(p[0] if p else "")' 2>/dev/null)
+
 install: $(BUILD)/endure
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/endure/rules $(DESTDIR)$(PREFIX)/share/endure/python
 	install -m 0755 $(BUILD)/endure $(DESTDIR)$(PREFIX)/bin/endure
 	-cp -r rules/. $(DESTDIR)$(PREFIX)/share/endure/rules/
-	-cp -r python/. $(DESTDIR)$(PREFIX)/share/endure/python/
+	install -m 0644 python/endure_ckpt.py $(DESTDIR)$(PREFIX)/share/endure/python/
+	@site='$(PYSITE)'; if [ -n "$$site" ]; then \
+	  echo "install endure_ckpt.py into $$site"; \
+	  install -d "$(DESTDIR)$$site" && install -m 0644 python/endure_ckpt.py "$(DESTDIR)$$site/"; \
+	else echo "note: $(PYTHON) has no site directory under $(PREFIX)/lib: outside endure, add $(PREFIX)/share/endure/python to PYTHONPATH"; fi
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/endure
 	install -m 0644 endure.1 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/endure/

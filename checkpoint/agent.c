@@ -268,8 +268,11 @@ int ckpt_agent_drain(struct ckpt_agent *a, int64_t deadline_ms)
 {
     for (;;) {
         ckpt_agent_dispatch(a);
-        if (!busy(a))
+        if (!busy(a)) {
+            ckpt_agent_report_stopped(a);
+            deliver(a);
             return 0;
+        }
         int wait = ms_until(deadline_ms);
         if (wait == 0) {
             errno = ETIMEDOUT;

@@ -7,6 +7,7 @@
 #include "checkpoint/persist.h"
 
 #define CKPT_MAX_TAGS 64
+#define CKPT_REPORTED 16 /* TAGs remembered as reported incomplete */
 
 enum { T_QUEUED = 1, T_DONE, T_DROPPED, T_FAILED };
 
@@ -35,10 +36,15 @@ struct ckpt_agent {
     struct ckpt_tagst tags[CKPT_MAX_TAGS];
     int ntags;
     json_t *out; /* events waiting for delivery */
+    char reported[CKPT_REPORTED][160]; /* ring: first commit ids of TAGs reported incomplete */
+    unsigned nreported;
 };
 
 /* Reads every local commit, emits staged events, queues ready parts. */
 void ckpt_agent_scan(struct ckpt_agent *a);
+/* Reports every TAG that only some local ranks committed (the ranks have
+ * stopped: they will not commit it), once per TAG. */
+void ckpt_agent_report_stopped(struct ckpt_agent *a);
 /* Drops older staged commits when the stage is over its limit. */
 void ckpt_agent_enforce_limit(struct ckpt_agent *a);
 /* Applies a persister result to the TAG states. */

@@ -60,7 +60,7 @@ int ckpt_agent_resume_dir(struct ckpt_agent *a, const char *tag, int global_rank
     json_t *m = ckpt_read_json(mpath, CKPT_JSON_MAX, NULL);
     snprintf(key, sizeof key, "%d", global_rank);
     json_t *want = json_object_get(json_object_get(m, "commits"), key);
-    int li = local_index(a, global_rank), rc = 0;
+    int li = ckpt_commit_replicated(m) == 1 ? -1 : local_index(a, global_rank), rc = 0; /* replicated: durable */
     for (int k = 0; m && want && li >= 0 && k < 2 && rc == 0; k++) {
         json_t *c = ckpt_stage_commit(a->stage, global_rank, k, NULL);
         char slot[PATH_MAX], name[32];

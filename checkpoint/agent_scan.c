@@ -148,6 +148,8 @@ static void take_ready(struct ckpt_agent *a, const char *tag, json_t *g, json_t 
             json_object_set(ev, "ranks", ranks);
             json_object_set_new(ev, "bytes", json_integer(bytes));
             json_object_set_new(ev, "already", json_true());
+            if (json_object_size(g) == 1 && ckpt_commit_replicated(json_object_iter_value(json_object_iter(g))) == 1)
+                json_object_set_new(ev, "scope", json_string("replicated"));
             json_object_set(ev, "commits", ids);
             ckpt_agent_emit(a, ev);
         }
@@ -171,17 +173,99 @@ static int cmp_step(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* The part of a TAG this node persists, from its local commits g
+ * ({"rank": commit}): a replicated commit is a part by itself (the lowest
+ * such rank's); sharded commits make one once every local rank committed.
+ * A new reference, or NULL when the TAG is not ready here. */
+static json_t *ready_group(const struct ckpt_agent *a, json_t *g)
+{
+    const char *key, *best = NULL;
+    json_t *c;
+    json_object_foreach(g, key, c) {
+        if (ckpt_commit_replicated(c) == 1 &&
+            (!best || json_integer_value(json_object_get(c, "rank")) <
+                          json_integer_value(json_object_get(json_object_get(g, best), "rank"))))
+            best = key;
+    }
+    if (best)
+        return json_pack("{s:O}", best, json_object_get(g, best));
+    return (int)json_object_size(g) == a->nranks ? json_incref(g) : NULL;
+}
+
+/* 1 if the partial TAG whose first commit has this id was reported
+ * incomplete already (a TAG saved again after a restart has new ids);
+ * else remembers it. */
+static int reported_before(struct ckpt_agent *a, const char *id)
+{
+    for (int i = 0; i < CKPT_REPORTED; i++)
+        if (!strcmp(a->reported[i], id))
+            return 1;
+    snprintf(a->reported[a->nreported++ % CKPT_REPORTED], sizeof a->reported[0], "%s", id);
+    return 0;
+}
+
+/* Reports (once) a TAG that some local ranks committed and others did not,
+ * when it is abandoned: a rank that committed it has committed a newer step
+ * since, or (all) the ranks have stopped. Such a TAG never becomes durable;
+ * the usual cause is saving on some ranks only without scope="replicated". */
+static void report_incomplete(struct ckpt_agent *a, json_t *by_tag, int all)
+{
+    const char *tag, *key;
+    json_t *g, *c;
+    json_object_foreach(by_tag, tag, g) {
+        json_t *part = ready_group(a, g);
+        json_decref(part);
+        json_t *first = json_object_iter_value(json_object_iter(g));
+        long step = ckpt_json_step(first);
+        const char *id = json_string_value(json_object_get(first, "id"));
+        int stale = all;
+        json_t *ranks = json_array(), *missing = json_array();
+        json_object_foreach(g, key, c) {
+            json_array_append(ranks, json_object_get(c, "rank"));
+            const char *t2;
+            json_t *g2;
+            json_object_foreach(by_tag, t2, g2) if (json_object_get(g2, key) &&
+                                                    ckpt_json_step(json_object_get(g2, key)) > step) stale = 1;
+        }
+        for (int i = 0; i < a->nranks; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "%d", a->ranks[i]);
+            if (!json_object_get(g, k))
+                json_array_append_new(missing, json_integer(a->ranks[i]));
+        }
+        if (!part && stale && id && !reported_before(a, id)) {
+            json_t *ev = ckpt_event("incomplete", tag, step, a->node);
+            json_object_set(ev, "ranks", ranks);
+            json_object_set(ev, "missing", missing);
+            ckpt_agent_emit(a, ev);
+        }
+        json_decref(ranks);
+        json_decref(missing);
+    }
+}
+
+void ckpt_agent_report_stopped(struct ckpt_agent *a)
+{
+    json_t *by_tag = read_commits(a);
+    report_incomplete(a, by_tag, 1);
+    json_decref(by_tag);
+}
+
 void ckpt_agent_scan(struct ckpt_agent *a)
 {
     json_t *by_tag = read_commits(a), *g;
     const char *tag;
     json_t *ready[CKPT_MAX_TAGS];
     size_t n = 0;
+    report_incomplete(a, by_tag, 0);
     json_object_foreach(by_tag, tag, g) {
-        if ((int)json_object_size(g) != a->nranks || n == CKPT_MAX_TAGS)
+        json_t *part = ready_group(a, g);
+        if (!part || n == CKPT_MAX_TAGS) {
+            json_decref(part);
             continue;
-        json_t *first = json_object_iter_value(json_object_iter(g));
-        json_t *r = json_pack("{s:s s:I s:O}", "tag", tag, "step", (json_int_t)ckpt_json_step(first), "g", g);
+        }
+        json_t *first = json_object_iter_value(json_object_iter(part));
+        json_t *r = json_pack("{s:s s:I s:o}", "tag", tag, "step", (json_int_t)ckpt_json_step(first), "g", part);
         ready[n++] = r;
     }
     qsort(ready, n, sizeof *ready, cmp_step);

@@ -61,14 +61,18 @@ int64_t ckpt_agent_deadline(const struct ckpt_agent *a);
  * callback. Never blocks on I/O of checkpoint data. Returns 0 or -1. */
 int ckpt_agent_dispatch(struct ckpt_agent *a);
 /* Persists everything committed so far (parts complete on this node),
- * delivering events, until done or deadline_ms (now_ms() clock, -1: none).
+ * delivering events, until done or deadline_ms (now_ms() clock, -1: none);
+ * when done, reports each TAG that only some local ranks committed (an
+ * "incomplete" event, once per TAG: it can never become durable).
  * Returns 0 when all is durable (or failed with an event), -1 with errno
  * ETIMEDOUT when the deadline came first. For shutdown. */
 int ckpt_agent_drain(struct ckpt_agent *a, int64_t deadline_ms);
 /* Where global rank resumes from for TAG: the staged slot of this node when
  * it holds exactly the commit recorded in the TAG's manifest (same commit id,
- * same sizes), else <ckpt>/<TAG>/<node-that-had-rank>/rank-<R>. Returns 1
- * (staged), 0 (durable), -1 (TAG not complete or rank unknown). */
+ * same sizes), else <ckpt>/<TAG>/<node-that-had-rank>/rank-<R>; for a
+ * replicated TAG always the saver's durable directory, the same for every
+ * rank of every node. Returns 1 (staged), 0 (durable), -1 (TAG not complete
+ * or rank unknown). */
 int ckpt_agent_resume_dir(struct ckpt_agent *a, const char *tag, int global_rank, char *out,
                           size_t outlen);
 /* Before a restart from step: removes the commit records of staged parts
@@ -93,12 +97,15 @@ struct ckpt_choice {
     char tag[256];
     long step;
     int world_size;
+    int saver; /* a replicated TAG: the rank that saved it for all; -1: sharded */
 };
 
 /* Writes <ckpt_dir>/<tag>/COMPLETE durably after checking that every node's
  * manifest named in nodes_to_ranks ({"node": [ranks...]}) exists, matches tag
- * and step, and that the ranks cover 0..world_size-1 exactly once. Returns 0
- * or -1 with a message in err. */
+ * and step, and that the ranks cover 0..world_size-1 exactly once; or, when
+ * the manifest is replicated (one rank saved the whole job's state), that it
+ * is the only node and rank named (COMPLETE then says "scope":"replicated").
+ * Returns 0 or -1 with a message in err. */
 int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const json_t *nodes_to_ranks,
                        int world_size, struct buf *err);
 /* Picks the newest complete TAG (by step, then name) whose manifests verify
@@ -114,7 +121,8 @@ int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *ou
  * Returns 0 if it verifies, -1 otherwise (problems appended). */
 int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json_t *problems);
 /* The durable directory of global_rank in a complete TAG:
- * <ckpt>/<TAG>/<node>/rank-<R>. Returns 0 or -1. */
+ * <ckpt>/<TAG>/<node>/rank-<R>; for a replicated TAG the saver's directory,
+ * the same for every rank. Returns 0 or -1. */
 int ckpt_durable_rank_dir(const char *ckpt_dir, const char *tag, int global_rank, char *out, size_t outlen);
 /* The same for every rank 0..world_size-1 of the complete TAG c, with one
  * read of its COMPLETE marker: appends {"rank","node","dir"} to out (owned

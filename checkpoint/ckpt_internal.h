@@ -68,5 +68,9 @@ int ckpt_stage_path(char *out, size_t outlen, const char *stage, int rank, const
  * slot match, every file path safe and sizes non-negative. NULL when absent
  * (errno ENOENT) or invalid (why set). */
 json_t *ckpt_stage_commit(const char *stage, int rank, int slot, struct buf *why);
+/* The scope of a commit record, manifest or COMPLETE marker: 1 when
+ * "replicated" (one rank saved the whole job's state), 0 when "sharded" or
+ * absent (every rank saved its part), -1 when anything else. */
+int ckpt_commit_replicated(const json_t *c);
 
 #endif

@@ -100,8 +100,8 @@ done:
  * (created, never followed), fsynced; 0 or -1/errno. */
 static int write_commit_at(int tmpfd, const struct ckpt_choice *c, int rank)
 {
-    json_t *commit = json_pack("{s:s,s:I,s:i,s:i}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
-                               "world_size", c->world_size);
+    json_t *commit = json_pack("{s:s,s:I,s:i,s:i,s:s}", "tag", c->tag, "step", (json_int_t)c->step, "rank", rank,
+                               "world_size", c->world_size, "scope", c->saver >= 0 ? "replicated" : "sharded");
     char *text = commit ? json_dumps(commit, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
     json_decref(commit);
     int fd = text ? open_regular(tmpfd, ".endure-commit.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) : -1;
@@ -214,6 +214,8 @@ int ckpt_export(const char *ckpt_dir, const struct ckpt_choice *c, const char *o
     json_array_foreach(dirs, i, d) {
         int r = (int)json_integer_value(json_object_get(d, "rank"));
         const char *node = json_string_value(json_object_get(d, "node"));
+        if (c->saver >= 0 && r != c->saver)
+            continue; /* replicated: the saver's part is every rank's */
         json_t *m = json_object_get(manifests, node);
         if (!m && (m = ckpt_verify_node(ckpt_dir, c->tag, node, c->step, 0, problems)))
             json_object_set_new(manifests, node, m);

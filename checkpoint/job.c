@@ -171,6 +171,12 @@ static int copy_all(struct jctx *c)
     return n ? copy_batch(c, pc, n) : 0;
 }
 
+/* 1 when the job is one rank's replicated commit (the whole job's state). */
+static int replicated(const struct ckpt_pjob *job)
+{
+    return json_array_size(job->commits) == 1 && ckpt_commit_replicated(json_array_get(job->commits, 0)) == 1;
+}
+
 /* Writes the manifest and renames .partial into place. */
 static int finish(struct jctx *c, json_t *ranks, json_t *ids)
 {
@@ -180,6 +186,8 @@ static int finish(struct jctx *c, json_t *ranks, json_t *ids)
                           c->job->tag, "step", (json_int_t)c->job->step, "node", c->node, "ranks", ranks,
                           "world_size", c->job->world_size, "created", when, "endure_version", ENDURE_VERSION,
                           "bytes", (json_int_t)c->bytes, "commits", ids, "files", c->files);
+    if (m && replicated(c->job))
+        json_object_set_new(m, "scope", json_string("replicated"));
     snprintf(mpath, sizeof mpath, "%s/manifest.json", c->partial);
     int rc = m ? ckpt_write_json(mpath, m) : -1;
     json_decref(m);
@@ -253,6 +261,8 @@ json_t *ckpt_run_job(struct ckpt_persister *p, const char *ckpt_dir, const char 
     json_object_set_new(ev, "seconds", json_real(secs));
     json_object_set_new(ev, "mb_per_s", json_real(secs > 0 ? (double)c.bytes / 1e6 / secs : 0));
     json_object_set_new(ev, "path", json_string(c.final));
+    if (replicated(job))
+        json_object_set_new(ev, "scope", json_string("replicated"));
 out:
     if (c.partialfd >= 0)
         close(c.partialfd);

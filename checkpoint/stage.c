@@ -40,6 +40,10 @@ static int check_commit(const json_t *c, int rank, int slot, struct buf *why)
         buf_printf(why, "rank or slot does not match the file name");
         return -1;
     }
+    if (ckpt_commit_replicated(c) < 0) {
+        buf_printf(why, "scope must be \"sharded\" or \"replicated\"");
+        return -1;
+    }
     if (!json_is_array(files) || json_array_size(files) > CKPT_MAX_FILES) {
         buf_printf(why, "bad file list");
         return -1;
@@ -55,6 +59,14 @@ static int check_commit(const json_t *c, int rank, int slot, struct buf *why)
         }
     }
     return 0;
+}
+
+int ckpt_commit_replicated(const json_t *c)
+{
+    json_t *s = json_object_get(c, "scope");
+    if (!s || (json_is_string(s) && !strcmp(json_string_value(s), "sharded")))
+        return 0;
+    return json_is_string(s) && !strcmp(json_string_value(s), "replicated") ? 1 : -1;
 }
 
 json_t *ckpt_stage_commit(const char *stage, int rank, int slot, struct buf *why)

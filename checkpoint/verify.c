@@ -123,8 +123,9 @@ fail:
     return NULL;
 }
 
-/* Checks that nodes ({"node":[ranks]}) cover 0..world-1 exactly once. */
-static int check_coverage(const json_t *nodes, int world, const char *tag, json_t *problems)
+/* Checks that nodes ({"node":[ranks]}) cover 0..world-1 exactly once; for a
+ * replicated TAG, that they name exactly one rank of the world (the saver). */
+static int check_coverage(const json_t *nodes, int world, int replicated, const char *tag, json_t *problems)
 {
     if (!json_is_object(nodes) || world <= 0 || world > 1000000) {
         ckpt_problem(problems, tag, NULL, "COMPLETE", "bad nodes or world size");
@@ -144,11 +145,18 @@ static int check_coverage(const json_t *nodes, int world, const char *tag, json_
                 rc = -1;
         }
     }
-    for (int k = 0; seen && k < world; k++)
-        if (!seen[k])
+    int count = 0;
+    for (int k = 0; seen && k < world; k++) {
+        count += seen[k];
+        if (!seen[k] && !replicated)
             rc = -1;
+    }
     free(seen);
-    if (rc < 0)
+    if (replicated && (count != 1 || json_object_size(nodes) != 1))
+        rc = -1;
+    if (rc < 0 && replicated)
+        ckpt_problem(problems, tag, NULL, "COMPLETE", "a replicated checkpoint names exactly one saving rank");
+    else if (rc < 0)
         ckpt_problem(problems, tag, NULL, "COMPLETE", "nodes do not cover ranks 0..%d exactly once", world - 1);
     return rc;
 }
@@ -177,15 +185,16 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
         ckpt_problem(problems, tag, NULL, "COMPLETE", "marker does not match its tag");
         goto out;
     }
-    if (check_coverage(nodes, (int)json_integer_value(jw), tag, problems) < 0)
+    int replicated = ckpt_commit_replicated(c);
+    if (replicated < 0 || check_coverage(nodes, (int)json_integer_value(jw), replicated, tag, problems) < 0)
         goto out;
     rc = 0;
     const char *node;
     json_t *ranks;
     json_object_foreach(nodes, node, ranks) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, verify_mode == CKPT_VERIFY_FULL, problems);
-        if (m && !same_ranks(json_object_get(m, "ranks"), ranks)) {
-            ckpt_problem(problems, tag, node, "manifest.json", "ranks differ from COMPLETE");
+        if (m && (!same_ranks(json_object_get(m, "ranks"), ranks) || ckpt_commit_replicated(m) != replicated)) {
+            ckpt_problem(problems, tag, node, "manifest.json", "ranks or scope differ from COMPLETE");
             json_decref(m);
             m = NULL;
         }
@@ -208,12 +217,33 @@ static json_t *read_complete(const char *ckpt_dir, const char *tag)
     return ckpt_read_json(path, CKPT_JSON_MAX, NULL);
 }
 
-/* <ckpt>/<tag>/<node>/rank-<r> from a COMPLETE marker's "ranks" map; the
- * node, or NULL when the rank is missing or its node name is unsafe. */
+/* The rank that saved a replicated TAG (the one rank of its "ranks" map),
+ * or -1 for a sharded one (or a malformed marker). */
+static int saver_of(const json_t *complete)
+{
+    json_t *ranks = json_object_get(complete, "ranks");
+    if (ckpt_commit_replicated(complete) != 1 || json_object_size(ranks) != 1)
+        return -1;
+    long r;
+    char extra;
+    const char *key = json_object_iter_key(json_object_iter(ranks));
+    return sscanf(key, "%ld%c", &r, &extra) == 1 && r >= 0 && r < INT_MAX ? (int)r : -1;
+}
+
+/* <ckpt>/<tag>/<node>/rank-<r> from a COMPLETE marker's "ranks" map (the
+ * saver's directory for every rank of a replicated TAG); the node, or NULL
+ * when the rank is missing or its node name is unsafe. */
 static const char *rank_dir_in(const json_t *complete, const char *ckpt_dir, const char *tag, int r, char *out,
                                size_t outlen)
 {
     char key[32];
+    int saver = saver_of(complete);
+    if (saver >= 0) {
+        long world = (long)json_integer_value(json_object_get(complete, "world_size"));
+        if (r < 0 || r >= world)
+            return NULL;
+        r = saver;
+    }
     snprintf(key, sizeof key, "%d", r);
     const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
     if (!node || !safe_component(node) ||
@@ -230,6 +260,7 @@ int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *ou
     snprintf(out->tag, sizeof out->tag, "%s", tag);
     out->step = ckpt_json_step(c);
     out->world_size = (int)json_integer_value(json_object_get(c, "world_size"));
+    out->saver = saver_of(c);
     json_decref(c);
     return 0;
 }
@@ -293,16 +324,14 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
         buf_printf(err, "bad tag or step");
         goto out;
     }
-    if (check_coverage(nodes_to_ranks, world_size, tag, problems) < 0) {
-        buf_printf(err, "%s: nodes do not cover ranks 0..%d exactly once", tag, world_size - 1);
-        goto out;
-    }
     const char *node;
     json_t *nr, *r;
     size_t i;
+    int replicated = 0;
     json_object_foreach((json_t *)nodes_to_ranks, node, nr) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, 0, problems);
-        int same = m && same_ranks(json_object_get(m, "ranks"), nr);
+        int same = m && same_ranks(json_object_get(m, "ranks"), nr) && ckpt_commit_replicated(m) >= 0;
+        replicated |= same && ckpt_commit_replicated(m) == 1;
         json_decref(m);
         if (!same) {
             json_t *p = json_array_get(problems, json_array_size(problems) - 1);
@@ -316,6 +345,13 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
             json_object_set_new(ranks, key, json_string(node));
         }
     }
+    if (check_coverage(nodes_to_ranks, world_size, replicated, tag, problems) < 0) {
+        buf_printf(err, "%s: %s", tag, replicated ? "a replicated checkpoint names exactly one saving rank"
+                                                  : "nodes do not cover ranks 0..world_size-1 exactly once");
+        if (!replicated)
+            buf_printf(err, " (0..%d)", world_size - 1);
+        goto out;
+    }
     if (access(path, F_OK) == 0) { /* already complete: never rewritten */
         rc = 0;
         goto out;
@@ -324,6 +360,8 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     c = json_pack("{si s:s s:I s:i s:O s:O s:s s:s}", "format", CKPT_FORMAT, "tag", tag, "step",
                   (json_int_t)step, "world_size", world_size, "nodes", nodes_to_ranks, "ranks", ranks,
                   "created", when, "endure_version", ENDURE_VERSION);
+    if (c && replicated)
+        json_object_set_new(c, "scope", json_string("replicated"));
     if (!c || ckpt_write_json(path, c) < 0) {
         buf_printf(err, "%s: %s", path, strerror(errno));
         goto out;

@@ -103,12 +103,15 @@ static json_t *enc_start(const struct msg *m)
     json_t *ck = s->has_ckpt ? enc_ckpt_cfg(&s->ckpt) : NULL;
     if (s->has_ckpt && !ck)
         return NULL;
-    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:O,s:s,s:s*,s:s*,s:I,s:I,s:I,s:O,s:o*,s:O*}", "type", type_s(m),
+    json_t *j = json_pack("{s:s,s:i,s:i,s:i,s:s,s:s,s:O,s:s,s:s*,s:s*,s:I,s:I,s:I,s:O,s:o*,s:O*}", "type", type_s(m),
                      "attempt", s->attempt, "nproc", s->nproc, "group_rank", s->group_rank, "node_dir", s->node_dir,
                      "cwd", s->cwd, "cmd", s->cmd, "redirects", s->redirects, "local_ranks_filter",
                      s->local_ranks_filter, "progress_regex", s->progress_regex, "monitor_ms",
                      (json_int_t)s->monitor_ms, "stop_timeout_ms", (json_int_t)s->stop_timeout_ms, "kill_timeout_ms",
                      (json_int_t)s->kill_timeout_ms, "env", s->env, "ckpt", ck, "rules", s->rules);
+    if (j && s->umask >= 0)
+        json_object_set_new(j, "umask", json_integer(s->umask));
+    return j;
 }
 static int dec_start(json_t *j, struct msg *m, json_error_t *e)
 {
@@ -116,12 +119,13 @@ static int dec_start(json_t *j, struct msg *m, json_error_t *e)
     const char *t;
     json_t *ck = NULL;
     json_int_t mon, st, kt;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o}",
+    s->umask = -1;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i}",
                        "type", &t, "attempt", &s->attempt, "nproc", &s->nproc, "group_rank", &s->group_rank,
                        "node_dir", &s->node_dir, "cwd", &s->cwd, "cmd", &s->cmd, "redirects", &s->redirects,
                        "local_ranks_filter", &s->local_ranks_filter, "progress_regex", &s->progress_regex,
                        "monitor_ms", &mon, "stop_timeout_ms", &st, "kill_timeout_ms", &kt, "env", &s->env, "ckpt",
-                       &ck, "rules", &s->rules) < 0)
+                       &ck, "rules", &s->rules, "umask", &s->umask) < 0)
         return -1;
     s->monitor_ms = mon;
     s->stop_timeout_ms = st;

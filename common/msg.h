@@ -71,6 +71,7 @@ struct msg_start {
     int has_ckpt;
     struct msg_ckpt_cfg ckpt;
     json_t *rules;                        /* array of paths, NULL: none */
+    int umask;                            /* the ranks' umask (the user's), -1: the agent's */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };

@@ -141,6 +141,7 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
     snprintf(path, sizeof path, "%s/error-%d.json", dir, r->global_rank);
     json_object_set_new(v, "TORCHELASTIC_ERROR_FILE", json_string(path));
     agent_ckpt_env(a, r, v);
+    env_add_python_path(v);
     if (!getenv("TORCH_NCCL_ASYNC_ERROR_HANDLING"))
         json_object_set_new(v, "TORCH_NCCL_ASYNC_ERROR_HANDLING", json_string("1"));
     if (!getenv("OMP_NUM_THREADS") && a->nranks > 1)
@@ -213,6 +214,7 @@ int ranks_start(struct agent *a, struct msg *start)
         goto out;
     if (agent_ckpt_start(a, st, &err) < 0)
         goto out;
+    spawn_set_umask(st->umask >= 0 ? st->umask & 0777 : -1);
     for (int lr = 0; lr < a->nranks; lr++) {
         struct rank *r = &a->ranks[lr];
         if (rank_init(a, r, lr, st) < 0) {

@@ -1,8 +1,11 @@
 /* env: rank environment construction (see env.h). */
 #include "launcher/env.h"
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "common/proto.h"
 
 extern char **environ;
@@ -54,4 +57,57 @@ void env_free(char **envp)
     for (size_t i = 0; envp && envp[i]; i++)
         free(envp[i]);
     free(envp);
+}
+
+int env_python_dir(char *out, size_t outlen)
+{
+    const char *env = getenv("ENDURE_PYTHON_DIR");
+    if (env && *env)
+        return snprintf(out, outlen, "%s", env) < (int)outlen ? 0 : -1;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const rel[] = {"../share/endure/python", "../python", "../../python"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char cand[PATH_MAX + 64], real[PATH_MAX];
+        struct stat st;
+        snprintf(cand, sizeof cand, "%s/%s/endure_ckpt.py", exe, rel[i]);
+        if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(cand, real))
+            continue;
+        *strrchr(real, '/') = '\0';
+        return snprintf(out, outlen, "%s", real) < (int)outlen ? 0 : -1;
+    }
+    return -1;
+}
+
+/* 1 if dir is one of the ':'-separated entries of path. */
+static int path_has(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    for (const char *p = path; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
+        if (!strncmp(p, dir, n) && (p[n] == ':' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+void env_add_python_path(json_t *vars)
+{
+    char dir[PATH_MAX];
+    if (env_python_dir(dir, sizeof dir) < 0)
+        return;
+    const char *user = json_string_value(json_object_get(vars, "PYTHONPATH"));
+    if (!user)
+        user = getenv("PYTHONPATH");
+    if (user && path_has(user, dir))
+        return;
+    char *v = NULL;
+    if (asprintf(&v, "%s%s%s", user && *user ? user : "", user && *user ? ":" : "", dir) < 0)
+        return;
+    json_object_set_new(vars, "PYTHONPATH", json_string(v));
+    free(v);
 }

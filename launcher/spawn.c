@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common/util.h"
@@ -22,6 +23,13 @@ static void child_fail(int fd, int stage)
     ssize_t w = write(fd, e, sizeof e);
     (void)w;
     _exit(127);
+}
+
+static int rank_umask = -1;
+
+void spawn_set_umask(int mask)
+{
+    rank_umask = mask;
 }
 
 /* Runs in the child: only async-signal-safe calls. */
@@ -45,6 +53,8 @@ static void child_exec(int out, int errfd, int report, pid_t parent, char *const
         child_fail(report, 3);
     if (cwd && chdir(cwd) < 0)
         child_fail(report, 4);
+    if (rank_umask >= 0)
+        umask((mode_t)rank_umask);
     execvpe(argv[0], argv, envp);
     child_fail(report, 5);
 }

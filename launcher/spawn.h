@@ -19,6 +19,10 @@ struct spawned {
  * Returns 0, or -1 with the reason in err (an exec failure is reported
  * here, through a close-on-exec pipe, not as an exit code). */
 int spawn_rank(struct spawned *s, char *const argv[], char *const envp[], const char *cwd, struct buf *err);
+/* The umask the ranks started from now on get (-1: the agent's own). endure
+ * runs with umask 077 so that its logs and checkpoints are the user's only;
+ * the ranks keep the user's umask. */
+void spawn_set_umask(int mask);
 /* Makes the calling process a child subreaper. */
 int spawn_become_subreaper(void);
 /* Fills pids with the current children of this process (from

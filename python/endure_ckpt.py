@@ -10,6 +10,16 @@
     # committed when the block ends; torch_save is torch.save through
     # endure_ckpt.open in torch's legacy (non-zip) format, 3-4x less blocking
 
+Two scopes. scope="sharded" (the default; FSDP, Megatron, ZeRO): every rank
+saves its own part and a TAG is complete once every rank's part is durable;
+each rank resumes from its own part. scope="replicated" (DDP): the state is
+the same on every rank, ONE rank (usually rank 0) saves it and the TAG is
+complete once that part is durable; every rank resumes from that same
+directory:
+
+    if rank == 0:
+        with endure_ckpt.save(step, scope="replicated") as d: ...
+
 Under endure (ENDURE_CKPT_STAGE set) `save` writes into one of two reusable
 slots of this rank in the node-local stage (tmpfs) and commits with an
 atomic rename of a small commit record; endure's agent persists it in the
@@ -188,7 +198,7 @@ def _walk(top):
     return out
 
 
-def _commit(rdir, k, sdir, before, tag, step):
+def _commit(rdir, k, sdir, before, tag, step, scope):
     files = []
     for rel, st in sorted(_walk(sdir).items()):
         old = before.get(rel)
@@ -198,7 +208,7 @@ def _commit(rdir, k, sdir, before, tag, step):
             continue
         files.append({"path": rel.replace(os.sep, "/"), "size": st.st_size})
     rec = {
-        "format": 1, "tag": tag, "step": int(step), "rank": _rank(), "slot": k,
+        "format": 1, "tag": tag, "step": int(step), "rank": _rank(), "slot": k, "scope": scope,
         "id": "%x-%d-%s" % (time.time_ns(), os.getpid(), uuid.uuid4().hex[:8]),
         "time": time.time(), "files": files,
         "attempt": int(os.environ.get("ENDURE_ATTEMPT", os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) or 0),
@@ -210,7 +220,7 @@ def _commit(rdir, k, sdir, before, tag, step):
 
 
 @contextlib.contextmanager
-def _save_stage(stage, step, tag):
+def _save_stage(stage, step, tag, scope):
     rdir = os.path.join(stage, "rank-%d" % _rank())
     os.makedirs(rdir, mode=0o700, exist_ok=True)
     c = [_read_commit(rdir, k) for k in _SLOTS]
@@ -230,7 +240,7 @@ def _save_stage(stage, step, tag):
         before = {rel: (st.st_ino, st.st_ctime_ns, st.st_size) for rel, st in _walk(sdir).items()}
         _written.clear()
         yield sdir
-        tmp, final = _commit(rdir, k, sdir, before, tag, step)
+        tmp, final = _commit(rdir, k, sdir, before, tag, step, scope)
     finally:
         _written.clear()
         os.close(lfd)
@@ -257,7 +267,7 @@ def _fsync_tree(top):
 
 
 @contextlib.contextmanager
-def _save_plain(root, step, tag):
+def _save_plain(root, step, tag, scope):
     tdir = os.path.join(root, tag)
     os.makedirs(tdir, exist_ok=True)
     final = os.path.join(tdir, "rank-%d" % _rank())
@@ -267,7 +277,7 @@ def _save_plain(root, step, tag):
     try:
         yield tmp
         with builtins.open(os.path.join(tmp, ".endure-commit.json"), "w") as f:
-            json.dump({"tag": tag, "step": int(step), "rank": _rank(), "world_size": _world()}, f)
+            json.dump({"tag": tag, "step": int(step), "rank": _rank(), "world_size": _world(), "scope": scope}, f)
         _fsync_tree(tmp)
         old = None
         if os.path.exists(final):
@@ -289,16 +299,20 @@ def _save_plain(root, step, tag):
 
 
 @contextlib.contextmanager
-def save(step, tag=None):
+def save(step, tag=None, scope="sharded"):
     """Context manager: yields this rank's directory for checkpoint `step`
     (TAG default_tag(step)); commits when the block ends normally, aborts
-    (no commit, the previous one stays valid) when it raises."""
+    (no commit, the previous one stays valid) when it raises.
+    scope "sharded": every rank calls save (its own part); "replicated":
+    one rank calls save for the whole job (DDP's rank 0)."""
     tag = tag or default_tag(step)
     if not tag or "/" in tag or tag.startswith("."):
         raise ValueError("endure_ckpt: bad tag %r" % tag)
+    if scope not in ("sharded", "replicated"):
+        raise ValueError("endure_ckpt: scope must be 'sharded' or 'replicated', not %r" % (scope,))
     stage = os.environ.get("ENDURE_CKPT_STAGE")
-    ctx = _save_stage(stage, step, tag) if stage else \
-        _save_plain(os.environ.get("ENDURE_CKPT_FALLBACK_DIR", "checkpoints"), step, tag)
+    ctx = _save_stage(stage, step, tag, scope) if stage else \
+        _save_plain(os.environ.get("ENDURE_CKPT_FALLBACK_DIR", "checkpoints"), step, tag, scope)
     with ctx as d:
         yield d
 
@@ -310,25 +324,47 @@ def _resume_plain(root):
     except OSError:
         return None
     for tag in tags:
-        steps = set()
+        steps, replicated = set(), None
+        try:
+            names = sorted(n for n in os.listdir(os.path.join(root, tag)) if n.startswith("rank-"))
+        except OSError:
+            continue
+        for name in names:  # a replicated part is the whole job's state
+            c = _read_plain_commit(os.path.join(root, tag, name))
+            if c and c.get("scope") == "replicated":
+                replicated = Resume(os.path.join(root, tag, name), int(c["step"]))
+                break
         for r in range(_world()):
-            try:
-                with builtins.open(os.path.join(root, tag, "rank-%d" % r, ".endure-commit.json")) as f:
-                    steps.add(int(json.load(f)["step"]))
-            except (OSError, ValueError, KeyError):
-                steps.add(None)
-        if len(steps) == 1 and None not in steps:
-            step = steps.pop()
-            if best is None or step > best.step:
-                best = Resume(os.path.join(root, tag, "rank-%d" % _rank()), step)
+            c = _read_plain_commit(os.path.join(root, tag, "rank-%d" % r))
+            steps.add(int(c["step"]) if c else None)
+        if replicated:
+            cand = replicated
+        elif len(steps) == 1 and None not in steps:
+            cand = Resume(os.path.join(root, tag, "rank-%d" % _rank()), steps.pop())
+        else:
+            continue
+        if best is None or cand.step > best.step:
+            best = cand
     return best
+
+
+def _read_plain_commit(d):
+    try:
+        with builtins.open(os.path.join(d, ".endure-commit.json")) as f:
+            c = json.load(f)
+        int(c["step"])
+        return c
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def resume():
     """Where this rank resumes from: Resume(dir, step), or None. Under endure
     it is ENDURE_RESUME_DIR/ENDURE_RESUME_STEP (set only when there is a
-    complete, verified checkpoint); outside endure, the newest fallback
-    checkpoint that every rank of WORLD_SIZE committed."""
+    complete, verified checkpoint; the same directory on every rank for a
+    replicated one); outside endure, the newest fallback checkpoint that
+    every rank of WORLD_SIZE committed, or that one rank committed as
+    replicated."""
     d = os.environ.get("ENDURE_RESUME_DIR")
     if d:
         return Resume(d, int(os.environ.get("ENDURE_RESUME_STEP", "0")))
@@ -347,4 +383,9 @@ if __name__ == "__main__":  # tiny self-check of the fallback path
                 f.write(b"abc")
         r = resume()
         assert r and r.step == 3, r
+        with save(5, scope="replicated") as d:
+            with open(os.path.join(d, "x.bin")) as f:
+                f.write(b"abc")
+        r = resume()
+        assert r and r.step == 5 and r.dir.endswith("rank-0"), r
         print("ok", r)

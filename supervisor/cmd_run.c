@@ -1,5 +1,6 @@
 /* cmd_run: `endure run`, the controller command: parses flags, runs. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "supervisor/commands.h"
@@ -21,6 +22,10 @@ int cmd_run(int argc, char **argv)
     }
     buf_free(&err);
     log_set_who("run");
+    /* the run directory, logs, journal and durable checkpoints are the
+     * user's only (agents inherit the umask); the ranks get the user's */
+    if (!cfg.shared_perms)
+        cfg.rank_umask = (int)umask(077);
     rc = controller_run(&cfg);
     config_free(&cfg);
     return rc;

@@ -118,6 +118,8 @@ DUR_SETTER(set_save_grace, save_grace_ms, "save-grace")
 DUR_SETTER(set_persist_timeout, persist_timeout_ms, "persist-timeout")
 INT_SETTER(set_keep, keep, "keep", 1, 1000000)
 INT_SETTER(set_persist_threads, persist_threads, "persist-threads", 1, 64)
+INT_SETTER(set_ckpt_warn_saves, ckpt_warn_saves, "ckpt-warn-saves", 1, 1000000)
+DUR_SETTER(set_ckpt_warn_after, ckpt_warn_after_ms, "ckpt-warn-after")
 
 #define STR_SETTER(fn, field)                                                   \
     static int fn(struct run_config *c, const char *v, struct buf *err)         \
@@ -147,6 +149,12 @@ static int set_no_default_rules(struct run_config *c, const char *v, struct buf 
 {
     (void)v, (void)err;
     c->no_default_rules = 1;
+    return 0;
+}
+static int set_shared_perms(struct run_config *c, const char *v, struct buf *err)
+{
+    (void)v, (void)err;
+    c->shared_perms = 1;
     return 0;
 }
 STR_SETTER(set_stage_dir, stage_dir)
@@ -372,6 +380,9 @@ static const struct opt opts[] = {
     {"save-grace", 0, 1, set_save_grace},
     {"persist-timeout", 0, 1, set_persist_timeout},
     {"persist-threads", 0, 1, set_persist_threads},
+    {"ckpt-warn-saves", 0, 1, set_ckpt_warn_saves},
+    {"ckpt-warn-after", 0, 1, set_ckpt_warn_after},
+    {"shared-perms", 0, 0, set_shared_perms},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -397,6 +408,9 @@ static void defaults(struct run_config *c)
     c->save_grace_ms = 60000;
     c->persist_timeout_ms = 5 * 60000;
     c->persist_threads = 2;
+    c->ckpt_warn_saves = 3;
+    c->ckpt_warn_after_ms = 30 * 60000;
+    c->rank_umask = -1;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];

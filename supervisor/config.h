@@ -56,6 +56,10 @@ struct run_config {
     int save_signal;           /* 0: none */
     int64_t save_grace_ms, persist_timeout_ms;
     int persist_threads;
+    int ckpt_warn_saves;       /* warn after this many saves with none complete */
+    int64_t ckpt_warn_after_ms; /* or this long after the first of them */
+    int shared_perms;          /* run dir and checkpoints follow the umask, not 0700/0600 */
+    int rank_umask;            /* the user's umask, restored for the ranks; -1: not changed */
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

@@ -89,10 +89,18 @@ void config_usage(void)
 "  --persist-timeout DUR     how long a stop waits for committed checkpoints to be\n"
 "                            persisted (default 5m)\n"
 "  --persist-threads N       copy threads per node (default 2)\n"
+"  --ckpt-warn-saves N       warn (console, journal, summary) when N checkpoint saves\n"
+"                            pass and none completes (default 3)\n"
+"  --ckpt-warn-after DUR     the same when DUR passes after such a save (default 30m)\n"
+"  --shared-perms            create the run directory, logs and durable checkpoints\n"
+"                            with the umask's permissions (default: 0700 directories,\n"
+"                            0600 files, readable by the user only)\n"
 "\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
-"(default python3). Exit codes: 0 success, 1 failed with the restart budget spent,\n"
-"2 usage, 3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
+"(default python3); the ranks' PYTHONPATH ends with endure's Python helper\n"
+"directory (import endure_ckpt).\n"
+"Exit codes: 0 success, 1 failed with the restart budget spent, 2 usage,\n"
+"3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
 }
 
 json_t *config_to_json(const struct run_config *c)
@@ -135,5 +143,9 @@ json_t *config_to_json(const struct run_config *c)
                                   "verify", c->verify ? "full" : "size", "save_signal", c->save_signal,
                                   "save_grace_ms", (json_int_t)c->save_grace_ms, "persist_timeout_ms",
                                   (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads));
+    json_t *ck = json_object_get(j, "checkpoint");
+    json_object_set_new(ck, "warn_saves", json_integer(c->ckpt_warn_saves));
+    json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));
+    json_object_set_new(j, "shared_perms", json_boolean(c->shared_perms));
     return j;
 }

@@ -114,7 +114,7 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         }
         int first_node = n;
-        int64_t deadline = deadline_min(attempt_deadline(c), agents_deadline(c));
+        int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)), ctl_ckwarn_deadline(c));
         for (int i = 0; i < c->nnodes; i++) {
             struct node *nd = &c->nodes[i];
             who[n] = i;
@@ -145,6 +145,7 @@ static void loop(struct ctl *c)
         }
         agents_timers(c);
         attempt_timers(c);
+        ctl_ckwarn_timers(c);
         for (int i = 0; i < c->nnodes; i++)
             if (c->nodes[i].conn.fd >= 0 && msgconn_flush(&c->nodes[i].conn) < 0)
                 node_lost(c, &c->nodes[i], "its connection broke");
@@ -211,6 +212,7 @@ out:
     json_decref(c->resume);
     json_decref(c->persisted);
     json_decref(c->staged);
+    ctl_ckwarn_free(c);
     ctl_diag_free(c);
     buf_free(&err);
     return rc;

@@ -5,6 +5,7 @@
  * and apply retention. It also notes when each TAG was staged (the step's
  * time, as the controller saw it), so that the summary can tell the work
  * lost to a failure from the restart overhead. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
@@ -35,6 +36,7 @@ void ctl_ckpt_before_attempt(struct ctl *c)
     struct ckpt_choice ch;
     json_t *problems = json_array();
     int r = ckpt_choose_restore(c->cfg->ckpt_dir, c->cfg->verify, &ch, problems);
+    int e = errno;
     size_t i;
     json_t *p;
     json_array_foreach(problems, i, p) {
@@ -44,15 +46,18 @@ void ctl_ckpt_before_attempt(struct ctl *c)
                  json_string_value(json_object_get(p, "problem")));
     }
     json_decref(problems);
-    if (r < 0)
-        log_warn("cannot read the checkpoint directory %s", c->cfg->ckpt_dir);
-    if (r != 1)
+    if (r < 0 && e != ENOENT) /* not there yet: the agents create it */
+        log_warn("cannot read the checkpoint directory %s: %s", c->cfg->ckpt_dir, strerror(e));
+    if (r != 1) {
+        ctl_ckwarn_restart(c);
         return;
+    }
     c->resume = json_pack("{s:s,s:I}", "tag", ch.tag, "step", (json_int_t)ch.step);
     journal_event(&c->j, "ckpt_restore", json_pack("{s:i,s:s,s:I,s:s}", "attempt", c->attempt + 1, "tag", ch.tag,
                                                       "step", (json_int_t)ch.step, "verify",
                                                       c->cfg->verify ? "full" : "size"));
     log_info("resuming from checkpoint %s (step %ld)", ch.tag, ch.step);
+    ctl_ckwarn_restart(c);
 }
 
 int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
@@ -71,15 +76,20 @@ int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
     return 1;
 }
 
-static void maybe_complete(struct ctl *c, const char *tag, json_t *t)
+/* Marks tag complete once its persisted parts cover every rank, or at once
+ * for a replicated part (one rank saved the whole job's state): then only
+ * that node's part is named. */
+static void maybe_complete(struct ctl *c, const char *tag, json_t *t, const char *rep_node)
 {
     json_t *nodes = json_object_get(t, "nodes"), *ranks;
     const char *node;
     size_t covered = 0;
     json_object_foreach(nodes, node, ranks)
         covered += json_array_size(ranks);
-    if ((int)covered != c->world_size || json_is_true(json_object_get(t, "complete")))
+    if ((!rep_node && (int)covered != c->world_size) || json_is_true(json_object_get(t, "complete")))
         return;
+    json_t *only = rep_node ? json_pack("{s:O}", rep_node, json_object_get(nodes, rep_node)) : json_incref(nodes);
+    nodes = only;
     struct buf err;
     buf_init(&err, 1024);
     long step = (long)json_integer_value(json_object_get(t, "step"));
@@ -87,6 +97,7 @@ static void maybe_complete(struct ctl *c, const char *tag, json_t *t)
         journal_event(&c->j, "ckpt_persist_failed", json_pack("{s:s,s:s}", "tag", tag, "error",
                                                                  err.p ? err.p : "cannot mark complete"));
         buf_free(&err);
+        json_decref(only);
         return;
     }
     buf_free(&err);
@@ -95,12 +106,15 @@ static void maybe_complete(struct ctl *c, const char *tag, json_t *t)
     json_int_t ms = json_integer_value(json_object_get(json_object_get(c->staged, tag), "ms"));
     if (c->nhist && ms > c->hist[c->nhist - 1].last_ckpt_ms)
         c->hist[c->nhist - 1].last_ckpt_ms = ms;
-    journal_event(&c->j, "ckpt_complete", json_pack("{s:s,s:I,s:O,s:i}", "tag", tag, "step", (json_int_t)step,
-                                                       "nodes", nodes, "world_size", c->world_size));
+    ctl_ckwarn_complete(c, tag);
+    journal_event(&c->j, "ckpt_complete", json_pack("{s:s,s:I,s:O,s:i,s:s}", "tag", tag, "step", (json_int_t)step,
+                                                       "nodes", nodes, "world_size", c->world_size, "scope",
+                                                       rep_node ? "replicated" : "sharded"));
     json_t *pruned = json_array();
     if (ckpt_prune(c->cfg->ckpt_dir, c->cfg->keep, c->cfg->keep_every, pruned) > 0)
         journal_event(&c->j, "ckpt_pruned", json_pack("{s:O}", "tags", pruned));
     json_decref(pruned);
+    json_decref(only);
 }
 
 /* One event from an agent's checkpoint agent: journal it as ckpt_<event>;
@@ -116,6 +130,7 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
     json_object_del(fields, "event");
     json_object_set_new(fields, "node", json_string(n->name));
     journal_event(&c->j, name, fields);
+    ctl_ckwarn_event(c, what, ev);
     if (!strcmp(what, "persist_failed"))
         log_warn("%s: persisting checkpoint %s failed: %s", n->name,
                  json_string_value(json_object_get(ev, "tag")) ? json_string_value(json_object_get(ev, "tag")) : "?",
@@ -136,7 +151,8 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
         json_object_set_new(c->persisted, tag, t);
     }
     json_object_set(json_object_get(t, "nodes"), n->name, ranks);
-    maybe_complete(c, tag, t);
+    const char *scope = json_string_value(json_object_get(ev, "scope"));
+    maybe_complete(c, tag, t, scope && !strcmp(scope, "replicated") ? n->name : NULL);
 }
 
 /* Fills the resume_* fields of a new attempt's log from c->resume. */

@@ -49,6 +49,17 @@ struct failure {
     int not_retryable;
 };
 
+/* ctl_ckwarn.c: checkpoint saves that do not complete */
+struct ckwarn {
+    json_t *saves;              /* "<attempt>/<tag>" -> step: saved since the last complete TAG */
+    json_t *missing;            /* rank -> rank: ranks that did not commit those TAGs */
+    int64_t since;              /* now_ms() when the first of them was seen; 0: none */
+    int warned;                 /* the warning was given for them */
+    int warnings;               /* warnings in the whole run */
+    int completed;              /* TAGs completed in the whole run */
+    char newest[256];           /* the newest of them */
+};
+
 struct attempt_log {
     int64_t started_ms, ended_ms;
     struct failure f;
@@ -105,6 +116,7 @@ struct ctl {
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
     json_t *staged;             /* tag -> {"ms", "attempt"}: when its last part was staged, whole run */
     int world_size;             /* of the current attempt */
+    struct ckwarn ckwarn;
     /* --save-signal (C_SAVING): the ranks were asked to save; the stop follows */
     int save_sig;
     int interrupt_sig;          /* a signal that arrived during a stop: the run ends with it */
@@ -144,6 +156,15 @@ int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out);
 void ctl_ckpt_before_attempt(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
 void ctl_ckpt_attempt_log(struct ctl *c, struct attempt_log *h); /* resume_* of a new attempt */
+
+/* ctl_ckwarn.c */
+void ctl_ckwarn_event(struct ctl *c, const char *what, const json_t *ev); /* a ckpt event */
+void ctl_ckwarn_complete(struct ctl *c, const char *tag);
+int64_t ctl_ckwarn_deadline(struct ctl *c);  /* -1: none */
+void ctl_ckwarn_timers(struct ctl *c);
+void ctl_ckwarn_restart(struct ctl *c);      /* before an attempt after the first */
+void ctl_ckwarn_summary(struct ctl *c);
+void ctl_ckwarn_free(struct ctl *c);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);

@@ -57,5 +57,6 @@ void ctl_summary(struct ctl *c)
     if (dropped)
         fprintf(stderr, "  console lines dropped (the console was too slow; logs are complete): %llu\n",
                 (unsigned long long)dropped);
+    ctl_ckwarn_summary(c);
     fprintf(stderr, "  logs and events: %s\n", c->run_dir);
 }
