@@ -180,6 +180,8 @@ static int finish(struct jctx *c, json_t *ranks, json_t *ids)
                           c->job->tag, "step", (json_int_t)c->job->step, "node", c->node, "ranks", ranks,
                           "world_size", c->job->world_size, "created", when, "endure_version", ENDURE_VERSION,
                           "bytes", (json_int_t)c->bytes, "commits", ids, "files", c->files);
+    if (m && c->job->run_uid[0])
+        json_object_set_new(m, "run", json_string(c->job->run_uid));
     snprintf(mpath, sizeof mpath, "%s/manifest.json", c->partial);
     int rc = m ? ckpt_write_json(mpath, m) : -1;
     json_decref(m);

@@ -179,7 +179,8 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
         ckpt_problem(problems, tag, NULL, "COMPLETE", "marker does not match its tag");
         goto out;
     }
-    if (check_coverage(nodes, (int)json_integer_value(jw), tag, problems) < 0)
+    if (check_coverage(nodes, (int)json_integer_value(jw), tag, problems) < 0 ||
+        ckpt_run_check(ckpt_dir, c, tag, NULL, "COMPLETE", problems) < 0)
         goto out;
     rc = 0;
     const char *node;
@@ -188,6 +189,10 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, verify_mode == CKPT_VERIFY_FULL, problems);
         if (m && !same_ranks(json_object_get(m, "ranks"), ranks)) {
             ckpt_problem(problems, tag, node, "manifest.json", "ranks differ from COMPLETE");
+            json_decref(m);
+            m = NULL;
+        }
+        if (m && ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) < 0) {
             json_decref(m);
             m = NULL;
         }
@@ -301,7 +306,8 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     size_t i;
     json_object_foreach((json_t *)nodes_to_ranks, node, nr) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, 0, problems);
-        int same = m && same_ranks(json_object_get(m, "ranks"), nr);
+        int same = m && same_ranks(json_object_get(m, "ranks"), nr) &&
+                   ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) == 0;
         json_decref(m);
         if (!same) {
             json_t *p = json_array_get(problems, json_array_size(problems) - 1);
@@ -323,6 +329,9 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     c = json_pack("{si s:s s:I s:i s:O s:O s:s s:s}", "format", CKPT_FORMAT, "tag", tag, "step",
                   (json_int_t)step, "world_size", world_size, "nodes", nodes_to_ranks, "ranks", ranks,
                   "created", when, "endure_version", ENDURE_VERSION);
+    struct ckpt_run own;
+    if (c && ckpt_run_read(ckpt_dir, &own) == 1)
+        json_object_set_new(c, "run", json_string(own.uid));
     if (!c || ckpt_write_json(path, c) < 0) {
         buf_printf(err, "%s: %s", path, strerror(errno));
         goto out;
