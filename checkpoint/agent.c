@@ -60,12 +60,12 @@ static void sweep(struct ckpt_agent *a, const char *dir, int64_t max_age_ms)
 /* Creates the stage and one rank-<R> directory per local rank. */
 static int make_stage(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, struct buf *err)
 {
-    const char *id = cfg->run_id ? cfg->run_id : "run";
+    const char *id = cfg->run_id ? cfg->run_id : "run", *uid = a->run_uid[0] ? a->run_uid : NULL;
     int n = cfg->stage_dir ? snprintf(a->stage, sizeof a->stage, "%s", cfg->stage_dir)
-            : cfg->run_uid ? snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s-%s", id, cfg->run_uid, cfg->node)
-                           : snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s", id, cfg->node);
+            : uid ? snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s-%s", id, uid, cfg->node)
+                  : snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s", id, cfg->node);
     if (n <= 0 || (size_t)n >= sizeof a->stage || (!cfg->stage_dir && cfg->run_id && !safe_component(cfg->run_id)) ||
-        (cfg->run_uid && !safe_component(cfg->run_uid))) {
+        (uid && !safe_component(uid))) {
         buf_printf(err, "bad stage path or run id");
         return -1;
     }
@@ -183,7 +183,8 @@ int ckpt_agent_open(struct ckpt_agent **out, const struct ckpt_agent_cfg *cfg, s
     if (!a)
         return -1;
     a->epfd = a->infd = a->lockfd = -1;
-    snprintf(a->run_uid, sizeof a->run_uid, "%s", cfg->run_uid ? cfg->run_uid : "");
+    if (cfg->run_uid && strlen(cfg->run_uid) < sizeof a->run_uid)
+        snprintf(a->run_uid, sizeof a->run_uid, "%s", cfg->run_uid);
     a->ckpt_dir = strdup(cfg->ckpt_dir);
     a->node = strdup(cfg->node);
     a->world_size = cfg->world_size;

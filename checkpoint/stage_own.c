@@ -69,7 +69,7 @@ int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, str
         buf_printf(err, "stage %s: cannot lock %s: %s", a->stage, p, strerror(errno));
         goto out;
     }
-    const char *uid = cfg->run_uid ? cfg->run_uid : "";
+    const char *uid = a->run_uid;
     if (owner && (strcmp(ostr(owner, "uid"), uid) || strcmp(ostr(owner, "run_id"), cfg->run_id ? cfg->run_id : "")))
     {
         buf_printf(err,
@@ -167,7 +167,7 @@ int ckpt_stage_check_peers(const struct ckpt_agent *a, const struct ckpt_agent_c
         json_t *o = stage_owner(p);
         snprintf(lk, sizeof lk, "%s/" LOCK, p);
         if (o && !strcmp(ostr(o, "run_id"), cfg->run_id) && !strcmp(ostr(o, "node"), cfg->node) &&
-            strcmp(ostr(o, "uid"), cfg->run_uid ? cfg->run_uid : "") && lockfile_held(lk) == 1) {
+            strcmp(ostr(o, "uid"), a->run_uid) && lockfile_held(lk) == 1) {
             buf_printf(err,
                        "run id %s is already used on node %s by a live run (checkpoint dir %s, stage %s): "
                        "the same run id may be used again only by the same run resuming (same --ckpt-dir) "

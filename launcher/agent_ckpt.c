@@ -47,6 +47,8 @@ int agent_ckpt_start(struct agent *a, const json_t *start, struct buf *err)
             .ckpt_dir = json_string_value(json_object_get(ck, "dir")),
             .node = a->node,
             .run_id = json_string_value(json_object_get(ck, "run_id")),
+            .run_uid = json_string_value(json_object_get(ck, "run_uid")),
+            .stage_max_age_ms = json_integer_value(json_object_get(ck, "stage_max_age_ms")),
             .world_size = (int)json_integer_value(json_object_get(ck, "world_size")),
             .ranks = ranks,
             .nranks = a->nranks,

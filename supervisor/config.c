@@ -116,6 +116,7 @@ DUR_SETTER(set_backoff_max, backoff_max_ms, "restart-backoff-max")
 DUR_SETTER(set_healthy_after, healthy_after_ms, "healthy-after")
 DUR_SETTER(set_save_grace, save_grace_ms, "save-grace")
 DUR_SETTER(set_persist_timeout, persist_timeout_ms, "persist-timeout")
+DUR_SETTER(set_stage_max_age, stage_max_age_ms, "stage-max-age")
 INT_SETTER(set_keep, keep, "keep", 1, 1000000)
 INT_SETTER(set_persist_threads, persist_threads, "persist-threads", 1, 64)
 
@@ -372,6 +373,7 @@ static const struct opt opts[] = {
     {"save-grace", 0, 1, set_save_grace},
     {"persist-timeout", 0, 1, set_persist_timeout},
     {"persist-threads", 0, 1, set_persist_threads},
+    {"stage-max-age", 0, 1, set_stage_max_age},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -397,6 +399,7 @@ static void defaults(struct run_config *c)
     c->save_grace_ms = 60000;
     c->persist_timeout_ms = 5 * 60000;
     c->persist_threads = 2;
+    c->stage_max_age_ms = 3600000;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];

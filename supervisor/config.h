@@ -49,13 +49,14 @@ struct run_config {
     char *policy;                  /* --policy FILE */
     /* checkpoints (checkpoint/ckpt.h) */
     char *ckpt_dir;            /* NULL: no checkpoint handling */
-    char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<node> */
+    char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<uid>-<node> */
     int keep;
     long keep_every;
     int verify;                /* enum ckpt_verify */
     int save_signal;           /* 0: none */
     int64_t save_grace_ms, persist_timeout_ms;
     int persist_threads;
+    int64_t stage_max_age_ms;  /* sweep dead runs' stages older than this */
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

@@ -77,7 +77,8 @@ void config_usage(void)
 "                            checkpoints: ranks get ENDURE_CKPT_STAGE and ENDURE_CKPT_DIR\n"
 "                            and, when there is one to resume from, ENDURE_RESUME_DIR,\n"
 "                            ENDURE_RESUME_TAG and ENDURE_RESUME_STEP\n"
-"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<node>)\n"
+"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<uid>-<node>,\n"
+"                            <uid> naming this run's checkpoint lineage)\n"
 "  --keep K                  complete checkpoints to keep (default 3)\n"
 "  --keep-every N            also keep every checkpoint whose step is a multiple of N\n"
 "  --verify size|full        check before restoring: sizes (default; CRCs were computed\n"
@@ -88,6 +89,9 @@ void config_usage(void)
 "  --persist-timeout DUR     how long a stop waits for committed checkpoints to be\n"
 "                            persisted (default 5m)\n"
 "  --persist-threads N       copy threads per node (default 2)\n"
+"  --stage-max-age DUR       an agent starting removes the stages next to its own that\n"
+"                            dead runs left, once untouched this long (default 1h;\n"
+"                            0: at once)\n"
 "\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
 "(default python3). Exit codes: 0 success, 1 failed with the restart budget spent,\n"
@@ -129,10 +133,11 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(j, "diagnosis", json_pack("{s:o,s:b,s:s?}", "rules", rules, "default_rules",
                                                   !c->no_default_rules, "policy", c->policy));
     json_object_set_new(j, "checkpoint",
-                        json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i}", "ckpt_dir", c->ckpt_dir, "stage_dir",
+                        json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i,s:I}", "ckpt_dir", c->ckpt_dir, "stage_dir",
                                   c->stage_dir, "keep", c->keep, "keep_every", (json_int_t)c->keep_every,
                                   "verify", c->verify ? "full" : "size", "save_signal", c->save_signal,
                                   "save_grace_ms", (json_int_t)c->save_grace_ms, "persist_timeout_ms",
-                                  (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads));
+                                  (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads, "stage_max_age_ms",
+                                  (json_int_t)c->stage_max_age_ms));
     return j;
 }

@@ -50,12 +50,8 @@ static int make_run_dir(struct ctl *c, struct buf *err)
         buf_printf(err, "cannot create the run directory under %s: %s", cfg->log_dir, strerror(errno));
         return -1;
     }
-    snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", parent, cfg->run_id);
-    if (mkdir(c->run_dir, 0755) < 0) {
-        buf_printf(err, "cannot create the run directory %s: %s%s", c->run_dir, strerror(errno),
-                   errno == EEXIST ? " (choose another --rdzv-id or --log-dir)" : "");
+    if (ctl_claim_run(c, parent, err) < 0)
         return -1;
-    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/events.jsonl", c->run_dir);
     if (journal_open(&c->j, path) < 0) {
@@ -115,7 +111,7 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         }
         int first_node = n;
-        int64_t deadline = attempt_deadline(c);
+        int64_t deadline = deadline_min(attempt_deadline(c), ctl_peers_deadline(c));
         for (int i = 0; i < c->npend; i++)
             deadline = deadline_min(deadline, c->pend[i].deadline);
         for (int i = 0; i < c->nnodes; i++) {
@@ -148,6 +144,7 @@ static void loop(struct ctl *c)
         }
         agents_timers(c);
         attempt_timers(c);
+        ctl_peers_note(c);
         for (int i = 0; i < c->nnodes; i++)
             if (c->nodes[i].conn.fd >= 0 && msgconn_flush(&c->nodes[i].conn) < 0)
                 node_lost(c, &c->nodes[i], "its connection broke");
@@ -162,7 +159,7 @@ int controller_run(struct run_config *cfg)
     buf_init(&err, 1024);
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
-    c->lfd = c->sfd = c->j.fd = -1;
+    c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = -1;
     c->attempt = -1;
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
@@ -189,8 +186,11 @@ int controller_run(struct run_config *cfg)
         n->group_rank = -1;
         msgconn_init(&n->conn, -1);
     }
-    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:o}", "run_id", cfg->run_id, "run_dir", c->run_dir,
+    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "run_id", cfg->run_id, "run_dir",
+                                                   c->run_dir, "run_uid", c->run_uid, "resumed", c->resumed,
                                                    "version", ENDURE_VERSION, "config", config_to_json(cfg)));
+    if (c->resumed)
+        log_info("run %s resumes (the same run: same --rdzv-id, --log-dir and --ckpt-dir)", cfg->run_id);
     log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
     ctl_ckpt_startup(c);
     agents_start(c);
@@ -198,7 +198,7 @@ int controller_run(struct run_config *cfg)
     agents_shutdown(c);
     rc = c->exit_code;
     journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->attempt + 1));
+                                                 "attempts", c->nhist));
     ctl_summary(c);
 out:
     for (int i = 0; i < c->npend; i++)
@@ -206,6 +206,9 @@ out:
     for (int i = 0; i < c->nnodes; i++)
         msgconn_close(&c->nodes[i].conn);
     journal_close(&c->j);
+    ctl_release_run(c);
+    for (int i = 0; i < c->nnodes; i++)
+        free(c->nodes[i].stage);
     if (c->lfd >= 0)
         close(c->lfd);
     if (c->sfd >= 0)

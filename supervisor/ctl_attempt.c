@@ -98,7 +98,7 @@ void attempt_maybe_start(struct ctl *c)
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)
         starting += c->nodes[i].state == NODE_STARTING;
-    if (starting && c->attempt < 0)
+    if (starting && c->nhist == 0)
         return; /* first attempt: wait for every agent (spares too, so that the
                  * active nodes follow the --nodes order) or the agent timeout */
     int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;

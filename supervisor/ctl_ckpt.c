@@ -4,6 +4,7 @@
  * checkpoint events, mark a TAG complete once every rank's part is durable,
  * and apply retention. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
 #include "common/log.h"
@@ -11,7 +12,9 @@
 
 void ctl_ckpt_startup(struct ctl *c)
 {
-    if (!c->cfg->ckpt_dir)
+    /* with --node-rank the peers share the directory: each agent cleans its
+     * own node's leftovers instead */
+    if (!c->cfg->ckpt_dir || c->cfg->node_rank >= 0)
         return;
     json_t *cleaned = json_array();
     if (ckpt_clean_partials(c->cfg->ckpt_dir, cleaned) > 0)
@@ -62,6 +65,9 @@ json_t *ctl_ckpt_start_config(struct ctl *c)
                           "persist_timeout_ms", (json_int_t)cfg->persist_timeout_ms);
     if (c->resume)
         json_object_set(j, "resume", c->resume);
+    json_object_set_new(j, "run_uid", json_string(c->run_uid));
+    /* 0 means "any age"; the agent reads <= 0 as "no sweep" */
+    json_object_set_new(j, "stage_max_age_ms", json_integer(cfg->stage_max_age_ms > 0 ? cfg->stage_max_age_ms : 1));
     if (cfg->save_signal)
         json_object_set_new(j, "save_signal", json_integer(cfg->save_signal));
     return j;
@@ -103,6 +109,11 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
     const char *what = json_string_value(json_object_get(ev, "event"));
     if (!what || !c->cfg->ckpt_dir || strlen(what) > 40)
         return;
+    const char *path = json_string_value(json_object_get(ev, "path"));
+    if (!strcmp(what, "stage_opened") && path) {
+        free(n->stage);
+        n->stage = strdup(path);
+    }
     char name[64];
     snprintf(name, sizeof name, "ckpt_%s", what);
     json_t *fields = json_deep_copy(ev);
