@@ -81,8 +81,8 @@ static int make_stage(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, st
             return -1;
         }
     }
-    if (check_own_dir(a->stage, err) < 0 || ckpt_stage_claim(a, cfg, err) < 0 ||
-        ckpt_stage_check_peers(a, cfg, err) < 0)
+    if (ckpt_stage_check_peers(a, cfg, err) < 0 || check_own_dir(a->stage, err) < 0 ||
+        ckpt_stage_claim(a, cfg, err) < 0)
         return -1;
     if (cfg->stage_max_age_ms > 0 && slash && slash != parent)
         sweep(a, parent, cfg->stage_max_age_ms);

@@ -51,8 +51,8 @@ struct ckpt_agent;
  * refusing a stage path that is a symlink, not a directory or not owned by
  * the user; takes the stage's owner lock (<stage>/.endure-lock, held until
  * close) and records the owner (<stage>/.endure-owner.json), refusing a
- * stage that a live agent holds, a stage recorded as another run's, and an
- * unmarked stage that holds commits; refuses to start when a live stage of
+ * stage that a live agent holds, a stage recorded as another run's, and
+ * (with a run uid) an unmarked stage that holds commits; refuses to start when a live stage of
  * the same run id and node but another run uid sits next to ours (the same
  * run id used twice); sweeps dead runs' stages (ckpt_stage_sweep); creates the durable directory; removes this node's stale
  * <ckpt>/<TAG>/<node>.partial directories; starts the persister threads.

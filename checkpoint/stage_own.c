@@ -78,7 +78,8 @@ int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, str
                    a->stage, ostr(owner, "run_id"), ostr(owner, "uid"), ostr(owner, "ckpt_dir"));
         goto out;
     }
-    if (!owner && has_commits(a->stage)) {
+    /* without a run uid (a library user) there is no run to tell apart */
+    if (!owner && uid[0] && has_commits(a->stage)) {
         buf_printf(err, "stage %s holds checkpoints of an unknown run (no " OWNER "); remove it or choose another "
                    "--stage-dir", a->stage);
         goto out;
