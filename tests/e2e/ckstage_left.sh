@@ -12,7 +12,7 @@ wait_for has_event ckpt_staged node=n1
 kill -9 "$(agent_pid n1)"
 wait_endure
 expect_rc 0
-stage=$(ls -d /dev/shm/endure-"$(basename "$RUN")"-*-n1 2>/dev/null | head -n 1)
+stage=$(ls -d /dev/shm/endure-"$(basename "$RUN")"-*n1 2>/dev/null | head -n 1)
 [ -n "$stage" ] && [ -d "$stage" ] || fail "the killed agent's stage is not where expected"
 grep -q "checkpoint stage left on n1: $stage ([0-9.]* MiB" "$ERR" ||
     { tail -n 12 "$ERR" >&2; fail "the summary does not say where the killed agent's stage is"; }
