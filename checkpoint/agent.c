@@ -42,13 +42,30 @@ static int check_own_dir(const char *path, struct buf *err)
     return 0;
 }
 
+/* Removes dead runs' stages next to ours, one stage_removed event each. */
+static void sweep(struct ckpt_agent *a, const char *dir, int64_t max_age_ms)
+{
+    json_t *removed = json_array();
+    ckpt_stage_sweep(dir, a->stage, max_age_ms, removed);
+    size_t i;
+    json_t *r;
+    json_array_foreach(removed, i, r) {
+        json_t *ev = ckpt_event("stage_removed", "", -1, a->node);
+        json_object_update(ev, r);
+        ckpt_agent_emit(a, ev);
+    }
+    json_decref(removed);
+}
+
 /* Creates the stage and one rank-<R> directory per local rank. */
 static int make_stage(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, struct buf *err)
 {
+    const char *id = cfg->run_id ? cfg->run_id : "run", *uid = a->run_uid[0] ? a->run_uid : NULL;
     int n = cfg->stage_dir ? snprintf(a->stage, sizeof a->stage, "%s", cfg->stage_dir)
-                           : snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s",
-                                      cfg->run_id ? cfg->run_id : "run", cfg->node);
-    if (n <= 0 || (size_t)n >= sizeof a->stage || (!cfg->stage_dir && cfg->run_id && !safe_component(cfg->run_id))) {
+            : uid ? snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s-%s", id, uid, cfg->node)
+                  : snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s", id, cfg->node);
+    if (n <= 0 || (size_t)n >= sizeof a->stage || (!cfg->stage_dir && cfg->run_id && !safe_component(cfg->run_id)) ||
+        (uid && !safe_component(uid))) {
         buf_printf(err, "bad stage path or run id");
         return -1;
     }
@@ -64,8 +81,11 @@ static int make_stage(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, st
             return -1;
         }
     }
-    if (check_own_dir(a->stage, err) < 0)
+    if (ckpt_stage_check_peers(a, cfg, err) < 0 || check_own_dir(a->stage, err) < 0 ||
+        ckpt_stage_claim(a, cfg, err) < 0)
         return -1;
+    if (cfg->stage_max_age_ms > 0 && slash && slash != parent)
+        sweep(a, parent, cfg->stage_max_age_ms);
     for (int i = 0; i < a->nranks; i++) {
         char rd[PATH_MAX];
         if (ckpt_stage_path(rd, sizeof rd, a->stage, a->ranks[i], NULL) < 0 || check_own_dir(rd, err) < 0)
@@ -162,7 +182,9 @@ int ckpt_agent_open(struct ckpt_agent **out, const struct ckpt_agent_cfg *cfg, s
     struct ckpt_agent *a = calloc(1, sizeof *a);
     if (!a)
         return -1;
-    a->epfd = a->infd = -1;
+    a->epfd = a->infd = a->lockfd = -1;
+    if (cfg->run_uid && strlen(cfg->run_uid) < sizeof a->run_uid)
+        snprintf(a->run_uid, sizeof a->run_uid, "%s", cfg->run_uid);
     a->ckpt_dir = strdup(cfg->ckpt_dir);
     a->node = strdup(cfg->node);
     a->world_size = cfg->world_size;
@@ -191,6 +213,9 @@ int ckpt_agent_open(struct ckpt_agent **out, const struct ckpt_agent_cfg *cfg, s
         goto fail;
     }
     clean_own_partials(a);
+    json_t *ev = ckpt_event("stage_opened", "", -1, a->node);
+    json_object_set_new(ev, "path", json_string(a->stage));
+    ckpt_agent_emit(a, ev);
     a->per = ckpt_persist_start(a->ckpt_dir, a->node, cfg->threads, err);
     if (!a->per || setup_fds(a, err) < 0)
         goto fail;
@@ -299,6 +324,8 @@ void ckpt_agent_close(struct ckpt_agent *a)
         close(a->infd);
     if (a->epfd >= 0)
         close(a->epfd);
+    if (a->lockfd >= 0)
+        close(a->lockfd);
     for (int i = 0; i < a->ntags; i++)
         json_decref(a->tags[i].ids);
     json_decref(a->out);

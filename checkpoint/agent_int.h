@@ -21,6 +21,8 @@ struct ckpt_tagst {
 
 struct ckpt_agent {
     char stage[PATH_MAX];
+    int lockfd;           /* holds <stage>/.endure-lock (stage_own.c), -1 */
+    char run_uid[CKPT_UID_HEX + 1]; /* "" when none: recorded in manifests */
     char *ckpt_dir, *node;
     int world_size, nranks, *ranks;
     int *pinned; /* per local rank: slot handed out by resume_dir, or -1 */
@@ -40,6 +42,12 @@ struct ckpt_agent {
     unsigned nreported;
 };
 
+/* stage_own.c: takes the stage's owner lock and writes its owner record,
+ * refusing a live or foreign stage; 0 or -1 with err. */
+int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, struct buf *err);
+/* Refuses (-1 with err) when a live stage of the same run id and node but
+ * another run uid sits next to ours. */
+int ckpt_stage_check_peers(const struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, struct buf *err);
 /* Reads every local commit, emits staged events, queues ready parts. */
 void ckpt_agent_scan(struct ckpt_agent *a);
 /* Reports every TAG that only some local ranks committed (the ranks have

@@ -159,6 +159,7 @@ static void take_ready(struct ckpt_agent *a, const char *tag, json_t *g, json_t 
         t->state = T_QUEUED;
         snprintf(job->tag, sizeof job->tag, "%s", tag);
         snprintf(job->stage, sizeof job->stage, "%s", a->stage);
+        snprintf(job->run_uid, sizeof job->run_uid, "%s", a->run_uid);
         job->step = t->step;
         job->world_size = a->world_size;
         job->commits = commits;

@@ -29,6 +29,12 @@ struct ckpt_agent_cfg {
     const char *ckpt_dir;     /* durable directory, required */
     const char *node;         /* node name, a safe path component */
     const char *run_id;       /* used for the default stage path */
+    const char *run_uid;      /* the run's uid (ckpt_run_claim): names the
+                               * default stage /dev/shm/endure-<run_id>-<uid>-<node>,
+                               * marks the stage's owner and every manifest;
+                               * NULL: none (library users, tests) */
+    int64_t stage_max_age_ms; /* sweep: remove dead runs' stages older than
+                               * this next to ours; <= 0: no sweep */
     int world_size;
     const int *ranks;         /* this node's global ranks (copied) */
     int nranks;
@@ -43,7 +49,12 @@ struct ckpt_agent;
 
 /* Creates the stage (mode 0700, with rank-<R>/ for every local rank),
  * refusing a stage path that is a symlink, not a directory or not owned by
- * the user; creates the durable directory; removes this node's stale
+ * the user; takes the stage's owner lock (<stage>/.endure-lock, held until
+ * close) and records the owner (<stage>/.endure-owner.json), refusing a
+ * stage that a live agent holds, a stage recorded as another run's, and
+ * (with a run uid) an unmarked stage that holds commits; refuses to start when a live stage of
+ * the same run id and node but another run uid sits next to ours (the same
+ * run id used twice); sweeps dead runs' stages (ckpt_stage_sweep); creates the durable directory; removes this node's stale
  * <ckpt>/<TAG>/<node>.partial directories; starts the persister threads.
  * Parts already committed in an existing stage and not yet durable are
  * persisted. Returns 0 and *out (owned by the caller, ckpt_agent_close), or
@@ -88,6 +99,29 @@ int ckpt_agent_remove_stage(struct ckpt_agent *a);
 /* Stops the threads (an unfinished persist is abandoned and its .partial
  * removed), closes the fds, frees a. Undelivered events are discarded. */
 void ckpt_agent_close(struct ckpt_agent *a);
+
+/* ---- run identity (checkpoint/runid.c) and stages (checkpoint/stage_own.c) ---- */
+
+#define CKPT_UID_HEX 16 /* hex digits of a run uid */
+struct ckpt_run {
+    char run_id[256];
+    char uid[CKPT_UID_HEX + 1];
+};
+/* Reads <ckpt>/.endure-run.json: 1 (out set), 0 (none), -1 (unreadable). */
+int ckpt_run_read(const char *ckpt_dir, struct ckpt_run *out);
+/* The controller's start: mints the directory's run record when it has none
+ * (a new run), or adopts the recorded uid when its run id is run_id (the
+ * same run resuming). -1 with a message in err when the directory belongs
+ * to another run id or the record cannot be read or written. */
+int ckpt_run_claim(const char *ckpt_dir, const char *run_id, struct ckpt_run *out, struct buf *err);
+/* Removes the stages next to ours (entries "endure-*" of dir, ours
+ * excepted) that a dead run left: owned by this user, marked by an owner
+ * record, no live owner lock, untouched for at least max_age_ms. Appends
+ * {"path","run_id","bytes","age_s"} per removed stage to removed (NULL
+ * skips). Returns the count, or -1 when dir cannot be read. */
+int ckpt_stage_sweep(const char *dir, const char *own_stage, int64_t max_age_ms, json_t *removed);
+/* Bytes held by the regular files under path (0 when it does not exist). */
+uint64_t ckpt_tree_bytes(const char *path);
 
 /* ---- controller side and commands (no agent needed) ---- */
 

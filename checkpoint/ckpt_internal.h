@@ -58,6 +58,10 @@ long ckpt_json_step(const json_t *o);
  * reference) or NULL with problems appended. */
 json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node, long step, int full,
                          json_t *problems);
+/* Checks the "run" uid of a manifest or COMPLETE marker o against the run
+ * record of ckpt_dir (none: anything goes). 0, or -1 with a problem. */
+int ckpt_run_check(const char *ckpt_dir, const json_t *o, const char *tag, const char *node, const char *file,
+                   json_t *problems);
 /* RFC 3339 UTC now. */
 void ckpt_now_str(char *out, size_t outlen);
 

@@ -188,6 +188,8 @@ static int finish(struct jctx *c, json_t *ranks, json_t *ids)
                           "bytes", (json_int_t)c->bytes, "commits", ids, "files", c->files);
     if (m && replicated(c->job))
         json_object_set_new(m, "scope", json_string("replicated"));
+    if (m && c->job->run_uid[0])
+        json_object_set_new(m, "run", json_string(c->job->run_uid));
     snprintf(mpath, sizeof mpath, "%s/manifest.json", c->partial);
     int rc = m ? ckpt_write_json(mpath, m) : -1;
     json_decref(m);

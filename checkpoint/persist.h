@@ -11,6 +11,7 @@ struct ckpt_pjob {
     long step;
     int world_size;
     char stage[PATH_MAX];
+    char run_uid[40]; /* the run's uid for the manifest ("run"), or "" */
     json_t *commits; /* array of validated commit records, owned */
 };
 void ckpt_pjob_free(struct ckpt_pjob *job);

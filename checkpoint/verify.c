@@ -186,7 +186,8 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
         goto out;
     }
     int replicated = ckpt_commit_replicated(c);
-    if (replicated < 0 || check_coverage(nodes, (int)json_integer_value(jw), replicated, tag, problems) < 0)
+    if (replicated < 0 || check_coverage(nodes, (int)json_integer_value(jw), replicated, tag, problems) < 0 ||
+        ckpt_run_check(ckpt_dir, c, tag, NULL, "COMPLETE", problems) < 0)
         goto out;
     rc = 0;
     const char *node;
@@ -195,6 +196,10 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, verify_mode == CKPT_VERIFY_FULL, problems);
         if (m && (!same_ranks(json_object_get(m, "ranks"), ranks) || ckpt_commit_replicated(m) != replicated)) {
             ckpt_problem(problems, tag, node, "manifest.json", "ranks or scope differ from COMPLETE");
+            json_decref(m);
+            m = NULL;
+        }
+        if (m && ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) < 0) {
             json_decref(m);
             m = NULL;
         }
@@ -330,7 +335,8 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     int replicated = 0;
     json_object_foreach((json_t *)nodes_to_ranks, node, nr) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, 0, problems);
-        int same = m && same_ranks(json_object_get(m, "ranks"), nr) && ckpt_commit_replicated(m) >= 0;
+        int same = m && same_ranks(json_object_get(m, "ranks"), nr) && ckpt_commit_replicated(m) >= 0 &&
+                   ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) == 0;
         replicated |= same && ckpt_commit_replicated(m) == 1;
         json_decref(m);
         if (!same) {
@@ -362,6 +368,9 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
                   "created", when, "endure_version", ENDURE_VERSION);
     if (c && replicated)
         json_object_set_new(c, "scope", json_string("replicated"));
+    struct ckpt_run own;
+    if (c && ckpt_run_read(ckpt_dir, &own) == 1)
+        json_object_set_new(c, "run", json_string(own.uid));
     if (!c || ckpt_write_json(path, c) < 0) {
         buf_printf(err, "%s: %s", path, strerror(errno));
         goto out;

@@ -70,8 +70,9 @@ static int dec_bare(json_t *j, struct msg *m, json_error_t *e)
 
 static json_t *enc_ckpt_cfg(const struct msg_ckpt_cfg *c)
 {
-    json_t *j = json_pack("{s:s,s:s*,s:s,s:i,s:i,s:I}", "dir", c->dir, "stage_dir", c->stage_dir, "run_id",
-                          c->run_id, "world_size", c->world_size, "threads", c->threads, "persist_timeout_ms",
+    json_t *j = json_pack("{s:s,s:s*,s:s,s:s,s:I,s:i,s:i,s:I}", "dir", c->dir, "stage_dir", c->stage_dir, "run_id",
+                          c->run_id, "run_uid", c->run_uid, "stage_max_age_ms", (json_int_t)c->stage_max_age_ms,
+                          "world_size", c->world_size, "threads", c->threads, "persist_timeout_ms",
                           (json_int_t)c->persist_timeout_ms);
     if (j && c->has_resume)
         json_object_set_new(j, "resume", json_pack("{s:s,s:I}", "tag", c->resume_tag, "step",
@@ -83,13 +84,15 @@ static json_t *enc_ckpt_cfg(const struct msg_ckpt_cfg *c)
 static int dec_ckpt_cfg(json_t *j, struct msg_ckpt_cfg *c, json_error_t *e)
 {
     json_t *resume = NULL;
-    json_int_t pt, step = -1;
+    json_int_t pt, age, step = -1;
     c->save_signal = 0;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s?s,s:s,s:i,s:i,s:I,s?o,s?i}", "dir", &c->dir, "stage_dir",
-                       &c->stage_dir, "run_id", &c->run_id, "world_size", &c->world_size, "threads", &c->threads,
-                       "persist_timeout_ms", &pt, "resume", &resume, "save_signal", &c->save_signal) < 0)
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s?s,s:s,s:s,s:I,s:i,s:i,s:I,s?o,s?i}", "dir", &c->dir, "stage_dir",
+                       &c->stage_dir, "run_id", &c->run_id, "run_uid", &c->run_uid, "stage_max_age_ms", &age,
+                       "world_size", &c->world_size, "threads", &c->threads, "persist_timeout_ms", &pt, "resume",
+                       &resume, "save_signal", &c->save_signal) < 0)
         return -1;
     c->persist_timeout_ms = pt;
+    c->stage_max_age_ms = age;
     c->has_resume = resume != NULL;
     if (resume && json_unpack_ex(resume, e, JSON_STRICT, "{s:s,s:I}", "tag", &c->resume_tag, "step", &step) < 0)
         return -1;

@@ -51,6 +51,8 @@ struct msg_welcome { const char *mac; int64_t hb_interval_ms, hb_timeout_ms; };
 /* The checkpoint part of a start message (has_ckpt in msg_start). */
 struct msg_ckpt_cfg {
     const char *dir, *stage_dir, *run_id; /* stage_dir NULL: the default */
+    const char *run_uid;                  /* the run's lineage (checkpoint/runid.c) */
+    int64_t stage_max_age_ms;             /* stale stages older than this are swept; <= 0: none */
     int world_size, threads;
     int64_t persist_timeout_ms;
     int has_resume;

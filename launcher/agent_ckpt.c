@@ -42,6 +42,8 @@ int agent_ckpt_start(struct agent *a, const struct msg_start *st, struct buf *er
             .ckpt_dir = ck->dir,
             .node = a->node,
             .run_id = ck->run_id,
+            .run_uid = ck->run_uid,
+            .stage_max_age_ms = ck->stage_max_age_ms,
             .world_size = ck->world_size,
             .ranks = ranks,
             .nranks = a->nranks,

@@ -116,6 +116,7 @@ DUR_SETTER(set_backoff_max, backoff_max_ms, "restart-backoff-max")
 DUR_SETTER(set_healthy_after, healthy_after_ms, "healthy-after")
 DUR_SETTER(set_save_grace, save_grace_ms, "save-grace")
 DUR_SETTER(set_persist_timeout, persist_timeout_ms, "persist-timeout")
+DUR_SETTER(set_stage_max_age, stage_max_age_ms, "stage-max-age")
 INT_SETTER(set_keep, keep, "keep", 1, 1000000)
 INT_SETTER(set_persist_threads, persist_threads, "persist-threads", 1, 64)
 INT_SETTER(set_ckpt_warn_saves, ckpt_warn_saves, "ckpt-warn-saves", 1, 1000000)
@@ -383,6 +384,7 @@ static const struct opt opts[] = {
     {"ckpt-warn-saves", 0, 1, set_ckpt_warn_saves},
     {"ckpt-warn-after", 0, 1, set_ckpt_warn_after},
     {"shared-perms", 0, 0, set_shared_perms},
+    {"stage-max-age", 0, 1, set_stage_max_age},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -411,6 +413,7 @@ static void defaults(struct run_config *c)
     c->ckpt_warn_saves = 3;
     c->ckpt_warn_after_ms = 30 * 60000;
     c->rank_umask = -1;
+    c->stage_max_age_ms = 3600000;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];

@@ -49,7 +49,7 @@ struct run_config {
     char *policy;                  /* --policy FILE */
     /* checkpoints (checkpoint/ckpt.h) */
     char *ckpt_dir;            /* NULL: no checkpoint handling */
-    char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<node> */
+    char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<uid>-<node> */
     int keep;
     long keep_every;
     int verify;                /* enum ckpt_verify */
@@ -60,6 +60,7 @@ struct run_config {
     int64_t ckpt_warn_after_ms; /* or this long after the first of them */
     int shared_perms;          /* run dir and checkpoints follow the umask, not 0700/0600 */
     int rank_umask;            /* the user's umask, restored for the ranks; -1: not changed */
+    int64_t stage_max_age_ms;  /* sweep dead runs' stages older than this */
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

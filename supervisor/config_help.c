@@ -33,12 +33,15 @@ void config_usage(void)
 "  --master-port PORT        fixed MASTER_PORT (default: a free port each attempt)\n"
 "  --node-rank N             without --nodes: run only node N of an --nnodes job,\n"
 "                            torchrun-style (each node runs its own endure; needs\n"
-"                            --master-port); with one controller, leave it out\n"
+"                            --master-port; its files go to <run dir>/node-rank-N/, so\n"
+"                            the nodes may share --log-dir); with one controller, leave it out\n"
 "  --role NAME               ROLE_NAME for the ranks (default 'default')\n"
 "  -m, --module              run the script as a Python module (python -u -m)\n"
 "  --no-python               run the script directly, not through Python\n"
 "  --run-path                accepted: the script runs with python -u either way\n"
 "  --rdzv-id ID              the run id (default: time and random); names the run dir\n"
+"                            and the run; the same id, --log-dir and --ckpt-dir again\n"
+"                            resume that run (a checkpoint dir belongs to one run id)\n"
 "  --standalone              accepted: endure's controller is always its own rendezvous\n"
 "  --rdzv-backend, --rdzv-endpoint, --rdzv-conf, --rdzv-timeout, --max-nodes,\n"
 "  --start-method, --local-addr\n"
@@ -78,7 +81,8 @@ void config_usage(void)
 "                            checkpoints: ranks get ENDURE_CKPT_STAGE and ENDURE_CKPT_DIR\n"
 "                            and, when there is one to resume from, ENDURE_RESUME_DIR,\n"
 "                            ENDURE_RESUME_TAG and ENDURE_RESUME_STEP\n"
-"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<node>)\n"
+"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<uid>-<node>,\n"
+"                            <uid> naming this run's checkpoint lineage)\n"
 "  --keep K                  complete checkpoints to keep (default 3)\n"
 "  --keep-every N            also keep every checkpoint whose step is a multiple of N\n"
 "  --verify size|full        check before restoring: sizes (default; CRCs were computed\n"
@@ -95,6 +99,9 @@ void config_usage(void)
 "  --shared-perms            create the run directory, logs and durable checkpoints\n"
 "                            with the umask's permissions (default: 0700 directories,\n"
 "                            0600 files, readable by the user only)\n"
+"  --stage-max-age DUR       an agent starting removes the stages next to its own that\n"
+"                            dead runs left, once untouched this long (default 1h;\n"
+"                            0: at once)\n"
 "\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h. Python scripts run as $PYTHON_EXEC -u\n"
 "(default python3); the ranks' PYTHONPATH ends with endure's Python helper\n"
@@ -138,11 +145,12 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(j, "diagnosis", json_pack("{s:o,s:b,s:s?}", "rules", rules, "default_rules",
                                                   !c->no_default_rules, "policy", c->policy));
     json_object_set_new(j, "checkpoint",
-                        json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i}", "ckpt_dir", c->ckpt_dir, "stage_dir",
+                        json_pack("{s:s?,s:s?,s:i,s:I,s:s,s:i,s:I,s:I,s:i,s:I}", "ckpt_dir", c->ckpt_dir, "stage_dir",
                                   c->stage_dir, "keep", c->keep, "keep_every", (json_int_t)c->keep_every,
                                   "verify", c->verify ? "full" : "size", "save_signal", c->save_signal,
                                   "save_grace_ms", (json_int_t)c->save_grace_ms, "persist_timeout_ms",
-                                  (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads));
+                                  (json_int_t)c->persist_timeout_ms, "persist_threads", c->persist_threads, "stage_max_age_ms",
+                                  (json_int_t)c->stage_max_age_ms));
     json_t *ck = json_object_get(j, "checkpoint");
     json_object_set_new(ck, "warn_saves", json_integer(c->ckpt_warn_saves));
     json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));

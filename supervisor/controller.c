@@ -18,6 +18,7 @@
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/worker.h"
 #include "launcher/spawn.h"
 #include "supervisor/ctl_int.h"
 
@@ -49,12 +50,8 @@ static int make_run_dir(struct ctl *c, struct buf *err)
         buf_printf(err, "cannot create the run directory under %s: %s", cfg->log_dir, strerror(errno));
         return -1;
     }
-    snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", parent, cfg->run_id);
-    if (mkdir(c->run_dir, 0755) < 0) {
-        buf_printf(err, "cannot create the run directory %s: %s%s", c->run_dir, strerror(errno),
-                   errno == EEXIST ? " (choose another --rdzv-id or --log-dir)" : "");
+    if (ctl_claim_run(c, parent, err) < 0)
         return -1;
-    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/events.jsonl", c->run_dir);
     if (journal_open(&c->j, path) < 0) {
@@ -103,18 +100,20 @@ static void on_signals(struct ctl *c)
 
 static void loop(struct ctl *c)
 {
-    struct pollfd pf[2 + MAX_PENDING + MAX_NODES];
-    int who[2 + MAX_PENDING + MAX_NODES];
+    struct pollfd pf[3 + MAX_PENDING + MAX_NODES];
+    int who[3 + MAX_PENDING + MAX_NODES];
     while (c->state != C_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = c->sfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = c->lfd, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = worker_fd(c->bio), .events = POLLIN};
         for (int i = 0; i < c->npend; i++) {
             who[n] = i;
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         }
         int first_node = n;
-        int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)), ctl_ckwarn_deadline(c));
+        int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)),
+                                        deadline_min(ctl_ckwarn_deadline(c), ctl_peers_deadline(c)));
         for (int i = 0; i < c->nnodes; i++) {
             struct node *nd = &c->nodes[i];
             who[n] = i;
@@ -135,9 +134,11 @@ static void loop(struct ctl *c)
             for (int i = first_node; i < n; i++)
                 if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
                     agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
-            for (int i = first_node - 1; i >= 2; i--)
+            for (int i = first_node - 1; i >= 3; i--)
                 if (pf[i].revents && who[i] < c->npend && c->pend[who[i]].conn.fd == pf[i].fd)
                     agents_pending_io(c, who[i], pf[i].revents);
+            if (pf[2].revents)
+                worker_dispatch(c->bio); /* a restore choice or a prune finished */
             if (pf[1].revents)
                 agents_accept(c);
             if (pf[0].revents)
@@ -146,6 +147,7 @@ static void loop(struct ctl *c)
         agents_timers(c);
         attempt_timers(c);
         ctl_ckwarn_timers(c);
+        ctl_peers_note(c);
         for (int i = 0; i < c->nnodes; i++)
             if (c->nodes[i].conn.fd >= 0 && msgconn_flush(&c->nodes[i].conn) < 0)
                 node_lost(c, &c->nodes[i], "its connection broke");
@@ -160,7 +162,7 @@ int controller_run(struct run_config *cfg)
     buf_init(&err, 1024);
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
-    c->lfd = c->sfd = c->j.fd = -1;
+    c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = -1;
     c->attempt = -1;
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
@@ -187,8 +189,11 @@ int controller_run(struct run_config *cfg)
         n->group_rank = -1;
         msgconn_init(&n->conn, -1);
     }
-    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:o}", "run_id", cfg->run_id, "run_dir", c->run_dir,
+    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "run_id", cfg->run_id, "run_dir",
+                                                   c->run_dir, "run_uid", c->run_uid, "resumed", c->resumed,
                                                    "version", ENDURE_VERSION, "config", config_to_json(cfg)));
+    if (c->resumed)
+        log_info("run %s resumes (the same run: same --rdzv-id, --log-dir and --ckpt-dir)", cfg->run_id);
     log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
     ctl_ckpt_startup(c);
     agents_start(c);
@@ -196,14 +201,18 @@ int controller_run(struct run_config *cfg)
     agents_shutdown(c);
     rc = c->exit_code;
     journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->attempt + 1));
+                                                 "attempts", c->nhist));
     ctl_summary(c);
 out:
     for (int i = 0; i < c->npend; i++)
         msgconn_close(&c->pend[i].conn);
     for (int i = 0; i < c->nnodes; i++)
         msgconn_close(&c->nodes[i].conn);
+    worker_stop(c->bio); /* waits for a running restore choice or prune */
     journal_close(&c->j);
+    ctl_release_run(c);
+    for (int i = 0; i < c->nnodes; i++)
+        free(c->nodes[i].stage);
     if (c->lfd >= 0)
         close(c->lfd);
     if (c->sfd >= 0)

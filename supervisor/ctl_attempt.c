@@ -103,7 +103,7 @@ void attempt_maybe_start(struct ctl *c)
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)
         starting += c->nodes[i].state == NODE_STARTING;
-    if (starting && c->attempt < 0)
+    if (starting && c->nhist == 0)
         return; /* first attempt: wait for every agent (spares too, so that the
                  * active nodes follow the --nodes order) or the agent timeout */
     int need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
@@ -114,12 +114,24 @@ void attempt_maybe_start(struct ctl *c)
         snprintf(why, sizeof why, "not enough healthy nodes: %d left, at least %d needed", healthy, need);
         return ctl_finish(c, EXIT_NO_NODES, why);
     }
+    ctl_on(c, go);
+    ctl_ckpt_restore_begin(c); /* attempt_launch follows once the checkpoint is chosen */
+}
+
+/* Starts the attempt's ranks on the first ready nodes (in --nodes order);
+ * nodes lost while the restore was chosen are not used. */
+void attempt_launch(struct ctl *c)
+{
+    const struct run_config *cfg = c->cfg;
+    int healthy = ctl_healthy_nodes(c), need = cfg->node_rank >= 0 ? 1 : cfg->nnodes_min;
+    if (healthy < need) {
+        char why[160];
+        snprintf(why, sizeof why, "not enough healthy nodes: %d left, at least %d needed", healthy, need);
+        return ctl_finish(c, EXIT_NO_NODES, why);
+    }
     int nnodes = cfg->node_rank >= 0 ? cfg->nnodes_max : (healthy < cfg->nnodes_max ? healthy : cfg->nnodes_max);
     int active = cfg->node_rank >= 0 ? 1 : nnodes;
     c->world_size = nnodes * cfg->nproc;
-    ctl_on(c, go);
-    ctl_ckpt_before_attempt(c);
-    ctl_on(c, CE_RESTORED);
     c->attempt++;
     c->master_port = cfg->master_port ? cfg->master_port : free_port(cfg->master_addr);
     c->nactive = 0;

@@ -6,16 +6,24 @@
  * time, as the controller saw it), so that the summary can tell the work
  * lost to a failure from the restart overhead. */
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
+#include "common/worker.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 
 void ctl_ckpt_startup(struct ctl *c)
 {
-    if (!c->cfg->ckpt_dir)
+    /* with --node-rank the peers share the directory: each agent cleans its
+     * own node's leftovers instead */
+    if (c->cfg->ckpt_dir && worker_start(&c->bio) < 0)
+        log_warn("no worker thread (%s): restore choices and pruning run in the loop", strerror(errno));
+    if (!c->cfg->ckpt_dir || c->cfg->node_rank >= 0)
         return;
     json_t *cleaned = json_array();
     if (ckpt_clean_partials(c->cfg->ckpt_dir, cleaned) > 0)
@@ -23,41 +31,97 @@ void ctl_ckpt_startup(struct ctl *c)
     json_decref(cleaned);
 }
 
-/* Chooses the checkpoint to resume from, journaling every problem found on
- * the way (a corrupt or incomplete TAG makes restore fall back). */
-void ctl_ckpt_before_attempt(struct ctl *c)
-{
-    json_decref(c->resume);
-    c->resume = NULL;
-    json_decref(c->persisted);
-    c->persisted = json_object();
-    if (!c->cfg->ckpt_dir)
-        return;
+/* A restore choice made on the worker thread (ckpt_choose_restore may read
+ * every byte of a checkpoint under --verify full): the loop keeps
+ * heartbeating meanwhile (C_RESTORING). */
+struct restore_job {
+    char *dir;
+    int verify;
+    int64_t delay_ms;           /* ENDURE_TEST_RESTORE_DELAY_MS: a test hook */
+    int ran, r, err;
     struct ckpt_choice ch;
-    json_t *problems = json_array();
-    int r = ckpt_choose_restore(c->cfg->ckpt_dir, c->cfg->verify, &ch, problems);
-    int e = errno;
+    json_t *problems;
+};
+
+static void restore_run(void *arg)
+{
+    struct restore_job *j = arg;
+    if (j->delay_ms > 0)
+        poll(NULL, 0, (int)j->delay_ms); /* test hook: a slow store, on this thread only */
+    j->r = ckpt_choose_restore(j->dir, j->verify, &j->ch, j->problems);
+    j->err = errno;
+    j->ran = 1;
+}
+
+/* Journals what the choice found and sets c->resume. */
+static void restore_apply(struct ctl *c, struct restore_job *j)
+{
     size_t i;
     json_t *p;
-    json_array_foreach(problems, i, p) {
+    json_array_foreach(j->problems, i, p) {
         journal_event(&c->j, "ckpt_corrupt", json_incref(p));
         log_warn("checkpoint %s is not usable: %s %s", json_string_value(json_object_get(p, "tag")),
                  json_string_value(json_object_get(p, "file")) ? json_string_value(json_object_get(p, "file")) : "",
                  json_string_value(json_object_get(p, "problem")));
     }
-    json_decref(problems);
-    if (r < 0 && e != ENOENT) /* not there yet: the agents create it */
-        log_warn("cannot read the checkpoint directory %s: %s", c->cfg->ckpt_dir, strerror(e));
-    if (r != 1) {
-        ctl_ckwarn_restart(c);
-        return;
+    if (j->r < 0 && j->err != ENOENT) /* not there yet: the agents create it */
+        log_warn("cannot read the checkpoint directory %s: %s", c->cfg->ckpt_dir, strerror(j->err));
+    if (j->r == 1) {
+        c->resume = json_pack("{s:s,s:I}", "tag", j->ch.tag, "step", (json_int_t)j->ch.step);
+        journal_event(&c->j, "ckpt_restore", json_pack("{s:i,s:s,s:I,s:s}", "attempt", c->attempt + 1, "tag",
+                                                          j->ch.tag, "step", (json_int_t)j->ch.step, "verify",
+                                                          c->cfg->verify ? "full" : "size"));
+        log_info("resuming from checkpoint %s (step %ld)", j->ch.tag, j->ch.step);
     }
-    c->resume = json_pack("{s:s,s:I}", "tag", ch.tag, "step", (json_int_t)ch.step);
-    journal_event(&c->j, "ckpt_restore", json_pack("{s:i,s:s,s:I,s:s}", "attempt", c->attempt + 1, "tag", ch.tag,
-                                                      "step", (json_int_t)ch.step, "verify",
-                                                      c->cfg->verify ? "full" : "size"));
-    log_info("resuming from checkpoint %s (step %ld)", ch.tag, ch.step);
     ctl_ckwarn_restart(c);
+}
+
+static void restore_free(struct restore_job *j)
+{
+    json_decref(j->problems);
+    free(j->dir);
+    free(j);
+}
+
+static void restore_done(void *ctx, void *arg)
+{
+    struct ctl *c = ctx;
+    struct restore_job *j = arg;
+    if (j->ran && c->state == C_RESTORING) {
+        restore_apply(c, j);
+        ctl_on(c, CE_RESTORED);
+        attempt_launch(c);
+    }
+    restore_free(j);
+}
+
+/* In C_RESTORING: chooses the checkpoint the next attempt resumes from (the
+ * newest complete TAG that verifies, journaling every problem on the way)
+ * on the worker thread; the attempt is launched when the choice is made. */
+void ctl_ckpt_restore_begin(struct ctl *c)
+{
+    json_decref(c->resume);
+    c->resume = NULL;
+    json_decref(c->persisted);
+    c->persisted = json_object();
+    struct restore_job *j = c->cfg->ckpt_dir ? calloc(1, sizeof *j) : NULL;
+    if (j) {
+        const char *d = getenv("ENDURE_TEST_RESTORE_DELAY_MS");
+        j->dir = strdup(c->cfg->ckpt_dir);
+        j->verify = c->cfg->verify;
+        j->delay_ms = d ? atoll(d) : 0;
+        j->problems = json_array();
+    }
+    if (j && c->bio && j->dir && j->problems && worker_submit(c->bio, restore_run, restore_done, c, j) == 0)
+        return;
+    if (j && j->dir && j->problems) { /* no worker: choose here (the loop waits) */
+        restore_run(j);
+        restore_apply(c, j);
+    }
+    if (j)
+        restore_free(j);
+    ctl_on(c, CE_RESTORED);
+    attempt_launch(c);
 }
 
 int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
@@ -67,7 +131,10 @@ int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
         return 0;
     *out = (struct msg_ckpt_cfg){.dir = cfg->ckpt_dir, .stage_dir = cfg->stage_dir, .run_id = cfg->run_id,
                                  .world_size = c->world_size, .threads = cfg->persist_threads,
-                                 .persist_timeout_ms = cfg->persist_timeout_ms, .save_signal = cfg->save_signal};
+                                 .persist_timeout_ms = cfg->persist_timeout_ms, .save_signal = cfg->save_signal,
+                                 .run_uid = c->run_uid,
+                                 /* 0 means "any age"; the agent reads <= 0 as "no sweep" */
+                                 .stage_max_age_ms = cfg->stage_max_age_ms > 0 ? cfg->stage_max_age_ms : 1};
     if (c->resume) {
         out->has_resume = 1;
         out->resume_tag = json_string_value(json_object_get(c->resume, "tag"));
@@ -110,11 +177,50 @@ static void maybe_complete(struct ctl *c, const char *tag, json_t *t, const char
     journal_event(&c->j, "ckpt_complete", json_pack("{s:s,s:I,s:O,s:i,s:s}", "tag", tag, "step", (json_int_t)step,
                                                        "nodes", nodes, "world_size", c->world_size, "scope",
                                                        rep_node ? "replicated" : "sharded"));
-    json_t *pruned = json_array();
-    if (ckpt_prune(c->cfg->ckpt_dir, c->cfg->keep, c->cfg->keep_every, pruned) > 0)
-        journal_event(&c->j, "ckpt_pruned", json_pack("{s:O}", "tags", pruned));
-    json_decref(pruned);
+    ctl_ckpt_prune(c);
     json_decref(only);
+}
+
+struct prune_job {
+    char *dir;
+    int keep;
+    long keep_every;
+    int n;
+    json_t *pruned;
+};
+
+static void prune_run(void *arg)
+{
+    struct prune_job *j = arg;
+    j->n = ckpt_prune(j->dir, j->keep, j->keep_every, j->pruned);
+}
+
+static void prune_done(void *ctx, void *arg)
+{
+    struct ctl *c = ctx;
+    struct prune_job *j = arg;
+    if (j->n > 0)
+        journal_event(&c->j, "ckpt_pruned", json_pack("{s:O}", "tags", j->pruned));
+    json_decref(j->pruned);
+    free(j->dir);
+    free(j);
+}
+
+/* Retention after a TAG completed, on the worker thread (deleting old
+ * checkpoints can take minutes on a parallel file system). Jobs run in
+ * order, so a prune never overlaps a restore choice. */
+void ctl_ckpt_prune(struct ctl *c)
+{
+    struct prune_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return;
+    *j = (struct prune_job){.dir = strdup(c->cfg->ckpt_dir), .keep = c->cfg->keep,
+                            .keep_every = c->cfg->keep_every, .pruned = json_array()};
+    if (j->dir && j->pruned && c->bio && worker_submit(c->bio, prune_run, prune_done, c, j) == 0)
+        return;
+    if (j->dir && j->pruned)
+        prune_run(j);
+    prune_done(c, j);
 }
 
 /* One event from an agent's checkpoint agent: journal it as ckpt_<event>;
@@ -124,6 +230,11 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
     const char *what = json_string_value(json_object_get(ev, "event"));
     if (!what || !c->cfg->ckpt_dir || strlen(what) > 40)
         return;
+    const char *path = json_string_value(json_object_get(ev, "path"));
+    if (!strcmp(what, "stage_opened") && path) {
+        free(n->stage);
+        n->stage = strdup(path);
+    }
     char name[64];
     snprintf(name, sizeof name, "ckpt_%s", what);
     json_t *fields = json_deep_copy(ev);

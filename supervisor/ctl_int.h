@@ -30,6 +30,7 @@ struct node {
     int stopped;                /* reported stopped in the current attempt */
     int ranks_ok;               /* ranks that exited 0 in the current attempt */
     uint64_t dropped;           /* console lines dropped, whole run */
+    char *stage;                /* its checkpoint stage, once its agent said (owned) */
 };
 
 struct pending {                /* a connection before its hello */
@@ -72,11 +73,17 @@ struct attempt_log {
 
 struct ctl {
     struct run_config *cfg;
-    char run_dir[PATH_MAX];
+    char run_dir[PATH_MAX];     /* with --node-rank: <shared_dir>/node-rank-<N> */
+    char shared_dir[PATH_MAX];  /* --node-rank: <log-dir>/<run-id>, else "" */
+    char run_uid[40];           /* the checkpoint lineage's uid ("" without --ckpt-dir) */
+    int ckpt_lockfd, run_lockfd; /* held for the controller's life (ctl_runid.c) */
+    int resumed;                /* the run directory existed: the same run resuming */
+    int64_t next_peer_note;     /* --node-rank: next "waiting for peers" line */
     char secret[65];
     char addr[128];             /* host:port agents connect to */
     int lfd, sfd;
     struct journal j;
+    struct worker *bio;         /* slow file work (restore choice, pruning) off the loop */
     struct node nodes[MAX_NODES];
     int nnodes;
     struct pending pend[MAX_PENDING];
@@ -149,11 +156,21 @@ void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
 void ctl_diag_free(struct ctl *c);
 
+/* ctl_runid.c: locks the checkpoint dir, adopts or mints the run uid,
+ * creates or resumes (and locks) the run directory under parent. 0 or -1. */
+int ctl_claim_run(struct ctl *c, const char *parent, struct buf *err);
+void ctl_release_run(struct ctl *c);
+/* --node-rank: when the next "waiting for peers" line is due (-1: none) and
+ * the line itself, said while no rank has made progress. */
+int64_t ctl_peers_deadline(struct ctl *c);
+void ctl_peers_note(struct ctl *c);
+
 /* ctl_ckpt.c */
 void ctl_ckpt_startup(struct ctl *c);
 /* Fills the checkpoint part of a start message; 0 when the run has none. */
 int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out);
-void ctl_ckpt_before_attempt(struct ctl *c);
+void ctl_ckpt_restore_begin(struct ctl *c);
+void ctl_ckpt_prune(struct ctl *c);
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev);
 void ctl_ckpt_attempt_log(struct ctl *c, struct attempt_log *h); /* resume_* of a new attempt */
 
@@ -168,6 +185,7 @@ void ctl_ckwarn_free(struct ctl *c);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
+void attempt_launch(struct ctl *c);  /* in C_RUNNING, once the restore choice is made */
 void attempt_fail(struct ctl *c, const struct failure *f);
 void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
 void attempt_on_stopped(struct ctl *c, struct node *n);

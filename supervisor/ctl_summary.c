@@ -5,6 +5,8 @@
  * failure to the next attempt's start: the stop and the back-off), and why
  * it ended. */
 #include <stdio.h>
+#include <sys/stat.h>
+#include "checkpoint/ckpt.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 
@@ -24,6 +26,26 @@ static int64_t kept_until(const struct ctl *c, int i)
         kept = h->last_ckpt_ms;
     }
     return kept > h->started_ms ? kept : h->started_ms;
+}
+
+/* Stages an agent left behind (killed, lost): where and how big. Only a
+ * stage this machine can see is measured (the local transport). */
+static void ctl_summary_stages(struct ctl *c)
+{
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        struct stat st;
+        if (!n->stage || lstat(n->stage, &st) < 0)
+            continue;
+        uint64_t bytes = ckpt_tree_bytes(n->stage);
+        journal_event(&c->j, "stage_left", json_pack("{s:s,s:s,s:I}", "node", n->name, "path", n->stage, "bytes",
+                                                       (json_int_t)bytes));
+        fprintf(stderr,
+                "  checkpoint stage left on %s: %s (%.1f MiB in node memory; the same run resuming there "
+                "uses it, an agent starting there removes it once this run is dead and it is older than "
+                "--stage-max-age)\n",
+                n->name, n->stage, (double)bytes / 1048576.0);
+    }
 }
 
 void ctl_summary(struct ctl *c)
@@ -58,5 +80,6 @@ void ctl_summary(struct ctl *c)
         fprintf(stderr, "  console lines dropped (the console was too slow; logs are complete): %llu\n",
                 (unsigned long long)dropped);
     ctl_ckwarn_summary(c);
+    ctl_summary_stages(c);
     fprintf(stderr, "  logs and events: %s\n", c->run_dir);
 }

@@ -19,6 +19,7 @@ for r in 0 1 2 3; do [ -s "$T/ref-$r" ] || fail "reference rank $r"; done
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --restart-backoff 0 --ckpt-dir "$CK" -- \
     /usr/bin/python3 "$TRAIN" --pace 0 --fail-at 25 --out "$T/run-{rank}"
 expect_rc 0
+FIRST_ID=$(basename "$RUN")
 expect_count 1 ckpt_complete tag=step-000000010
 expect_count 1 ckpt_complete tag=step-000000020
 # (a transient failure before the crash, e.g. a gloo rendezvous hiccup, adds
@@ -42,7 +43,8 @@ f=$(ls "$CK"/step-000000030/n2/rank-3/* | head -n1)
 set +e; "$ENDURE" ckpt verify "$CK" >"$T/verify" 2>&1; vrc=$?; set -e
 [ "$vrc" -ne 0 ] || fail "ckpt verify missed the flipped byte"
 grep -q "rank-3" "$T/verify" || fail "ckpt verify does not name the file: $(cat "$T/verify")"
-run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --ckpt-dir "$CK" --verify full -- \
+# (the same run resuming: its run id, a fresh log dir; another id is refused)
+LOGS="$T/logs-again" RUN_ID=$FIRST_ID run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --ckpt-dir "$CK" --verify full -- \
     /usr/bin/python3 "$TRAIN" --pace 0 --out "$T/again-{rank}"
 expect_rc 0
 expect_count 1 ckpt_restore tag=step-000000020 attempt=0

@@ -12,6 +12,7 @@ wait_for has_event ckpt_staged node=n2
 kill -9 "$(agent_pid n2)"
 wait_endure
 expect_rc 0
+FIRST_ID=$(basename "$RUN")
 expect_count 1 node_lost node=n2
 [ "$(count ckpt_persisted node=n2)" = 0 ] || fail "n2 finished its persist before the kill; the test did not test"
 ls -d "$CK"/*/n2.partial >/dev/null 2>&1 || fail "no n2.partial left by the killed agent"
@@ -28,7 +29,8 @@ done
 "$ENDURE" ckpt verify "$CK" >/dev/null || fail "the store does not verify"
 check_no_leftovers
 # the next start-up removes the partial part
-run_endure --ckpt-dir "$CK" -- /bin/true
+# (the same run resuming: a checkpoint dir belongs to one run id)
+LOGS="$T/logs-again" RUN_ID=$FIRST_ID run_endure --ckpt-dir "$CK" -- /bin/true
 expect_rc 0
 [ "$(count ckpt_cleaned)" = 1 ] || fail "the partial was not cleaned at start-up"
 ls -d "$CK"/*/n2.partial >/dev/null 2>&1 && fail "n2.partial still there"

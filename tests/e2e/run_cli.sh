@@ -49,7 +49,8 @@ grep -qx "env MASTER_PORT=29511" "$RUN/attempt-0/node0/rank-0.log" || fail "--ma
 # torchrun-style --node-rank: this endure runs node 1 of a 2-node job
 run_endure --nnodes 2 --node-rank 1 --nproc-per-node 2 --master-port 29513 -- "$FAKE" --steps 1 --print-env
 expect_rc 0
-log="$RUN/attempt-0/node1/rank-3.log"
+# (each --node-rank node owns <run dir>/node-rank-<N>/ of the shared run directory)
+log="$RUN/node-rank-1/attempt-0/node1/rank-3.log"
 grep -qx "env RANK=3" "$log" && grep -qx "env GROUP_RANK=1" "$log" && grep -qx "env WORLD_SIZE=4" "$log" ||
     fail "--node-rank 1: $(grep '^env' "$log" | head -5)"
 check_no_leftovers

@@ -42,7 +42,7 @@ TEST(msg_start_roundtrip_with_ckpt)
     s->cmd = cmd, s->env = env, s->rules = rules, s->redirects = "0", s->progress_regex = "step (\\d+)";
     s->monitor_ms = 100, s->stop_timeout_ms = 30000, s->kill_timeout_ms = 10000;
     s->has_ckpt = 1;
-    s->ckpt = (struct msg_ckpt_cfg){.dir = "/ck", .run_id = "r1", .world_size = 8, .threads = 2,
+    s->ckpt = (struct msg_ckpt_cfg){.dir = "/ck", .run_id = "r1", .run_uid = "u1", .world_size = 8, .threads = 2,
                                     .persist_timeout_ms = 5000, .has_resume = 1, .resume_tag = "step-10",
                                     .resume_step = 10, .save_signal = 10};
     struct msg out;
@@ -146,7 +146,7 @@ TEST(msg_decoder_is_strict_and_names_the_field)
     /* nested objects are strict too */
     CHECK(decode_text("{\"type\":\"start\",\"attempt\":0,\"nproc\":1,\"group_rank\":0,\"node_dir\":\"d\","
                       "\"cwd\":\"/\",\"cmd\":[\"x\"],\"redirects\":\"0\",\"monitor_ms\":1,\"stop_timeout_ms\":1,"
-                      "\"kill_timeout_ms\":1,\"env\":{},\"ckpt\":{\"dir\":\"/c\",\"run_id\":\"r\","
+                      "\"kill_timeout_ms\":1,\"env\":{},\"ckpt\":{\"dir\":\"/c\",\"run_id\":\"r\",\"run_uid\":\"u\",\"stage_max_age_ms\":1,"
                       "\"world_size\":1,\"threads\":1,\"persist_timeout_ms\":1,\"bogus\":1}}",
                       err, sizeof err) == -1);
     CHECK(strstr(err, "bogus") != NULL);
