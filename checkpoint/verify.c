@@ -47,8 +47,8 @@ static int verify_file(int dirfd, const json_t *ranks, const json_t *f, int full
         return -1;
     }
     long r = -1;
-    char extra;
-    if (!ckpt_relpath_ok(path) || sscanf(path, "rank-%ld/%c", &r, &extra) != 2 || !has_rank(ranks, r)) {
+    size_t k = strncmp(path, "rank-", 5) ? 0 : parse_digits(path + 5, INT_MAX, &r);
+    if (!ckpt_relpath_ok(path) || !k || path[5 + k] != '/' || !path[6 + k] || !has_rank(ranks, r)) {
         ckpt_problem(problems, tag, node, path, "path escapes its directory or names no local rank");
         return -1;
     }
