@@ -188,6 +188,11 @@ static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
     } else if (!strcmp(type, "events_dropped")) {
         journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
                                                             "events", json_object_get(m, "events")));
+    } else if (!strcmp(type, "limit_hits")) {
+        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
+                 (long long)json_integer_value(json_object_get(m, "runs")));
+        journal_event(&c->j, "regex_limit_hits", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att,
+                                                              "runs", json_object_get(m, "runs")));
     } else if (!strcmp(type, "ckpt")) {
         ctl_ckpt_event(c, n, json_object_get(m, "event"));
     } else if (!strcmp(type, "spawn_error")) {
