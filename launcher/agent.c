@@ -35,11 +35,13 @@ void agent_send(struct agent *a, json_t *msg)
 static int connect_to(const char *hostport)
 {
     char host[256];
+    long port;
     const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host)
+    if (!colon || (size_t)(colon - hostport) >= sizeof host || parse_long(colon + 1, 1, 65535, &port) < 0)
         return -1;
     snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    /* a port number only, never a service name */
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
     if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
         return -1;
     int fd = -1;

@@ -64,3 +64,25 @@ expect_rc 0
 [ "$(field regex_limit_hits runs)" -ge 1 ] || fail "regex_limit_hits without runs"
 grep -q "stopped at the PCRE2 match limit" "$ERR" || fail "limit hits not logged"
 check_no_leftovers
+
+# the agent's --connect port is a plain number (getaddrinfo alone would
+# also take "+PORT", " PORT" and service names)
+/usr/bin/python3 - "$T/port" <<'PY' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); s.settimeout(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+try:
+    s.accept()[0].close()
+except socket.timeout:
+    pass
+PY
+lpid=$!
+wait_for test -s "$T/port"
+set +e
+ENDURE_SECRET=x timeout 5 "$ENDURE" agent --connect "127.0.0.1:+$(cat "$T/port")" --node n0 2>"$T/agent.err"
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "agent with port '+N': rc $rc"
+grep -q "cannot connect to the controller" "$T/agent.err" || fail "agent: $(cat "$T/agent.err")"
+exec 5<>/dev/tcp/127.0.0.1/"$(cat "$T/port")"; exec 5>&- # ends the listener
+wait "$lpid" || true
