@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/util.h"
 
 static char log_who[64];
 static int log_level = -1;
@@ -23,8 +24,10 @@ void log_set_level(int level)
 int log_get_level(void)
 {
     if (log_level < 0) {
+        /* 0 errors .. 3 debug; anything else keeps the default */
         const char *e = getenv("ENDURE_LOG_LEVEL");
-        log_level = e ? atoi(e) : LOG_INFO;
+        long v;
+        log_level = e && parse_long(e, LOG_ERROR, LOG_DEBUG, &v) == 0 ? (int)v : LOG_INFO;
     }
     return log_level;
 }

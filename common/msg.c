@@ -262,7 +262,10 @@ static int dec_payload(json_t *j, struct msg *m, json_error_t *e)
 }
 
 /* The count field's name differs by type. */
-static const char *count_key(enum msg_type t) { return t == MSG_EVENTS_DROPPED ? "events" : "lines"; }
+static const char *count_key(enum msg_type t)
+{
+    return t == MSG_EVENTS_DROPPED ? "events" : t == MSG_LIMIT_HITS ? "runs" : "lines";
+}
 static json_t *enc_count(const struct msg *m)
 {
     return json_pack("{s:s,s:i,s:I}", "type", type_s(m), "attempt", m->u.count.attempt, count_key(m->type),
@@ -313,6 +316,7 @@ static const struct {
     [MSG_DROPPED] = {"dropped", enc_count, dec_count},
     [MSG_UNCLASSIFIED] = {"unclassified", enc_count, dec_count},
     [MSG_EVENTS_DROPPED] = {"events_dropped", enc_count, dec_count},
+    [MSG_LIMIT_HITS] = {"limit_hits", enc_count, dec_count},
     [MSG_LOG_ERROR] = {"log_error", enc_error, dec_error},
     [MSG_SPAWN_ERROR] = {"spawn_error", enc_error, dec_error},
 };

@@ -39,6 +39,7 @@ enum msg_type {
     MSG_DROPPED,        /* agent: console lines dropped */
     MSG_UNCLASSIFIED,   /* agent: lines shed by the classifier */
     MSG_EVENTS_DROPPED, /* agent: events over the cap */
+    MSG_LIMIT_HITS,     /* agent: pattern runs stopped at the PCRE2 match limit */
     MSG_LOG_ERROR,      /* agent: a rank log could not be written */
     MSG_SPAWN_ERROR,    /* agent: the ranks could not be started */
     MSG__COUNT
@@ -95,7 +96,7 @@ struct msg_exit {
 struct msg_progress { int attempt; };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
 struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
-struct msg_count { int attempt; int64_t n; };         /* DROPPED, UNCLASSIFIED, EVENTS_DROPPED */
+struct msg_count { int attempt; int64_t n; };         /* DROPPED, UNCLASSIFIED, EVENTS_DROPPED, LIMIT_HITS */
 struct msg_error { int attempt; const char *error; }; /* LOG_ERROR, SPAWN_ERROR */
 
 struct msg {

@@ -1,6 +1,5 @@
 /* util: clocks, fd helpers, durable writes, strict number parsing (util.h). */
 #include "common/util.h"
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -257,7 +256,10 @@ char *read_regular_capped(const char *path, size_t max, size_t *len_out, int fla
 
 int parse_long(const char *s, long min, long max, long *out)
 {
-    if (!s || !*s || isspace((unsigned char)*s))
+    /* an optional '-' (only where min < 0), then decimal digits only: no
+     * spaces, no '+', no hex or octal prefixes, no trailing bytes */
+    const char *d = s && *s == '-' && min < 0 ? s + 1 : s;
+    if (!d || !*d || strspn(d, "0123456789") != strlen(d))
         return -1;
     char *end;
     errno = 0;
@@ -268,28 +270,56 @@ int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+size_t parse_digits(const char *s, long max, long *out)
+{
+    size_t n = strspn(s, "0123456789");
+    long v = 0;
+    if (n == 0 || n > 18)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    if (v > max)
+        return 0;
+    *out = v;
+    return n;
+}
+
 int parse_duration_ms(const char *s, int64_t *out)
 {
-    if (!s || !*s || isspace((unsigned char)*s) || *s == '-')
+    /* DIGITS[.DIGITS][ms|s|m|h]: checked by hand before strtod, which would
+     * also take "nan", "inf", "0x10", "1e3", spaces and signs */
+    if (!s)
         return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0)
+    size_t n = strspn(s, "0123456789");
+    if (n == 0)
         return -1;
-    double mult = 1000;
-    if (!strcmp(end, "ms"))
+    if (s[n] == '.') {
+        size_t f = strspn(s + n + 1, "0123456789");
+        if (f == 0)
+            return -1;
+        n += 1 + f;
+    }
+    const char *unit = s + n;
+    double mult;
+    if (!strcmp(unit, "ms"))
         mult = 1;
-    else if (!strcmp(end, "s") || !*end)
+    else if (!strcmp(unit, "s") || !*unit)
         mult = 1000;
-    else if (!strcmp(end, "m"))
+    else if (!strcmp(unit, "m"))
         mult = 60000;
-    else if (!strcmp(end, "h"))
+    else if (!strcmp(unit, "h"))
         mult = 3600000;
     else
         return -1;
+    char num[64];
+    if (n >= sizeof num)
+        return -1;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    errno = 0;
+    double v = strtod(num, NULL);
     double ms = v * mult;
-    if (ms > 9e15)
+    if (errno || !(ms >= 0 && ms <= 9e15))
         return -1;
     *out = (int64_t)(ms + 0.5);
     return 0;

@@ -54,10 +54,18 @@ const char *file_strerror(int e);
  * else could plant); never blocks on a FIFO (see open_regular()). */
 char *read_regular_capped(const char *path, size_t max, size_t *len_out, int flags);
 
-/* Strict parsers for flag values: the whole string must be a number in
- * range. Return 0 or -1. */
+/* Strict parsers for flag values, environment variables and file fields:
+ * the whole string must be a decimal number in range: no spaces, no '+',
+ * no hex, a '-' only when min < 0. Return 0 or -1. */
 int parse_long(const char *s, long min, long max, long *out);
-/* Durations: "30", "30s", "500ms", "5m", "2h", "1.5s"; result in ms. */
+/* The decimal digits that start s (no sign, no spaces) as a value in
+ * [0, max] (for numbers inside names such as "rank-12.log"): returns how
+ * many digits were read, or 0 when there is none, more than 18, or the
+ * value is over max. */
+size_t parse_digits(const char *s, long max, long *out);
+/* Durations: DIGITS[.DIGITS] with an optional unit ms, s (the default), m
+ * or h: "30", "30s", "500ms", "5m", "2h", "1.5s"; result in ms, at most
+ * 9e15. No NaN, infinities, exponents, hex, signs or spaces. */
 int parse_duration_ms(const char *s, int64_t *out);
 
 /* Returns 1 if name is a safe single path component (no '/', not '.' or

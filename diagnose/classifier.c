@@ -108,29 +108,36 @@ long classifier_progress_step(const struct classifier *c)
     return c->step;
 }
 
-/* strtol(s, NULL, 10) of the n <= 18 bytes at s (no overflow possible),
- * without the copy and the locale machinery: this runs on every step line. */
+/* The step in the n <= 18 bytes at s (leading blanks, then digits to the
+ * end: no sign, no trailing bytes), or -1; by hand, without the copy and
+ * the locale machinery of strtol: this runs on every step line. */
 static long step_value(const char *s, size_t n)
 {
     size_t i = 0;
-    long v = 0, sign = 1;
+    long v = 0;
     while (i < n && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
         i++;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        sign = s[i++] == '-' ? -1 : 1;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+    if (i == n)
+        return -1;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
         v = v * 10 + (s[i] - '0');
-    return sign * v;
+    }
+    return v;
 }
 
-/* Records the step captured by a progress rule that just matched. */
+/* Records the step captured by a progress rule that just matched (a
+ * capture that is not a number leaves the last step as it was). */
 static void note_step(struct classifier *c, const struct rule *r, const char *line)
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
     int n = r->groups[GROUP_STEP];
     if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 18)
         return;
-    c->step = step_value(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    long v = step_value(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    if (v >= 0)
+        c->step = v;
 }
 
 static void mark(struct classifier *c, uint32_t o)

@@ -2,7 +2,8 @@
  * check: load and validate (errors as file:line:column), warn about rules
  * without a prefilter literal; test: every example and counter-example
  * through the full path (prefix stripping, Aho-Corasick prefilter, PCRE2),
- * ending with "N passed, N failed"; export: the rules as JSON (for the
+ * ending with "N passed, N failed" (a line that hits the PCRE2 match or
+ * depth limit fails, whatever the expectation); export: the rules as JSON (for the
  * Python baseline of the benchmark). Default PATH: the shipped set. */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,8 @@ static const char usage_text[] =
     "       every argument is a PATH)\n"
     "  check    validate rule files (errors as file:line:column: message)\n"
     "  test     run every example (must match) and counter_example (must not)\n"
-    "           through the full classifier; ends with \"N passed, N failed\"\n"
+    "           through the full classifier; ends with \"N passed, N failed\";\n"
+    "           a line on which a pattern hits the match limit fails\n"
     "  export   print the rules as a JSON array\n"
     "PATH: rule files or directories; default: the shipped rules.\n"
     "exit: 0 ok, 1 errors or failures, 2 usage error\n";
@@ -70,9 +72,18 @@ static int one(struct classifier *c, size_t i, const struct rule_info *ri, const
                int want, size_t *shadowed)
 {
     struct prefix_info p;
+    struct classifier_stats before, after;
     size_t len = strlen(ex);
     prefix_parse(ex, len, &p);
+    classifier_stats(c, &before);
     int got = classifier_rule_check(c, i, ex + p.skip, len - p.skip);
+    classifier_stats(c, &after);
+    if (after.limit_hits > before.limit_hits) {
+        printf("%s:%ld:%ld: FAIL rule %s: %s hits the match limit (the pattern backtracks too "
+               "much; keep it linear): %s\n", ri->file, ri->line, ri->column, ri->id,
+               want ? "example" : "counter_example", ex);
+        return 0;
+    }
     if ((got == 1) == want) {
         const char *win = want ? classifier_match(c, ex + p.skip, len - p.skip) : NULL;
         if (win && strcmp(win, ri->id) && (*shadowed)++ < 20)
@@ -102,7 +113,11 @@ static int test(struct ruleset *rs)
         for (size_t k = 0; k < ri.ncounter_examples; k++)
             one(c, i, &ri, ri.counter_examples[k], 0, &shadowed) ? passed++ : failed++;
     }
+    struct classifier_stats st;
+    classifier_stats(c, &st);
     classifier_free(c);
+    if (st.limit_hits)
+        printf("%lu pattern runs hit the match limit (counted as no match)\n", st.limit_hits);
     if (shadowed)
         printf("%zu examples are claimed by a higher-ranked rule (notes above, at most 20)\n",
                shadowed);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +67,10 @@ static int is_log_name(const char *name)
 /* rank-<R>.log[.gz] -> R, else -1. */
 static long rank_of(const char *name)
 {
-    char *end;
-    if (strncmp(name, "rank-", 5))
-        return -1;
-    long r = strtol(name + 5, &end, 10);
-    return end != name + 5 && r >= 0 && (!strcmp(end, ".log") || !strcmp(end, ".log.gz")) ? r : -1;
+    long r;
+    size_t n = strncmp(name, "rank-", 5) ? 0 : parse_digits(name + 5, INT_MAX, &r);
+    const char *end = name + 5 + n;
+    return n && (!strcmp(end, ".log") || !strcmp(end, ".log.gz")) ? r : -1;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -114,11 +114,9 @@ static long highest_attempt(char **names, size_t n)
 {
     long best = -1;
     for (size_t i = 0; i < n; i++) {
-        char *end;
-        if (strncmp(names[i], "attempt-", 8))
-            continue;
-        long a = strtol(names[i] + 8, &end, 10);
-        if (end != names[i] + 8 && !*end && a > best)
+        long a;
+        size_t k = strncmp(names[i], "attempt-", 8) ? 0 : parse_digits(names[i] + 8, INT_MAX, &a);
+        if (k && !names[i][8 + k] && a > best)
             best = a;
     }
     return best;

@@ -3,7 +3,8 @@
  *   overrides:  {nccl_timeout: restart, syntax_error: stop}
  *   categories: {infrastructure: exclude_node}
  * Keys and values are validated against the taxonomy, with file:line:column
- * errors (libyaml events, aliases rejected, file capped). */
+ * errors (libyaml events, aliases rejected, nesting and file capped); a key
+ * given twice is an error, not a silent override. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 struct entry {
     char *key, *action;
     int is_category;
+    size_t line; /* where the key is, for duplicate errors */
 };
 
 struct policy {
@@ -60,6 +62,16 @@ static int read_map(struct pl *L, struct policy *p, int is_cat)
                         : type_known(k);
         if (!ok)
             perr(L, L->y.ev.start_mark, is_cat ? "unknown category '%s'" : "unknown type '%s'", k);
+        yaml_mark_t km = L->y.ev.start_mark;
+        for (size_t i = 0; ok && i < p->n; i++)
+            if (p->e[i].is_category == is_cat && !strcmp(p->e[i].key, k)) {
+                perr(L, km, "duplicate key '%s' (first at line %zu)", k, p->e[i].line);
+                ok = 0;
+            }
+        if (ok && p->n == POLICY_MAX_ENTRIES) {
+            perr(L, km, "too many entries (at most %d)", POLICY_MAX_ENTRIES);
+            ok = 0;
+        }
         char *key = strdup(k);
         if (pnext(L) < 0) {
             free(key);
@@ -70,8 +82,8 @@ static int read_map(struct pl *L, struct policy *p, int is_cat)
             perr(L, L->y.ev.start_mark, "unknown action '%s' (restart, exclude_node, stop)", a);
             ok = 0;
         }
-        if (ok && p->n < POLICY_MAX_ENTRIES && key) {
-            p->e[p->n++] = (struct entry){key, strdup(a), is_cat};
+        if (ok && key) {
+            p->e[p->n++] = (struct entry){key, strdup(a), is_cat, km.line + 1};
             key = NULL;
         }
         free(key);
@@ -92,6 +104,7 @@ static int read_policy(struct pl *L, struct policy *p)
         perr(L, L->y.ev.start_mark, "%s", "a policy must be a mapping");
         return -1;
     }
+    size_t seen[2] = {0, 0}; /* line of each top-level key, 0: not yet */
     for (;;) {
         if (pnext(L) < 0)
             return -1;
@@ -103,6 +116,11 @@ static int read_policy(struct pl *L, struct policy *p)
             perr(L, L->y.ev.start_mark, "unknown key '%s' (overrides, categories)", k);
             return -1;
         }
+        if (seen[which]) {
+            perr(L, L->y.ev.start_mark, "duplicate key '%s' (first at line %zu)", k, seen[which]);
+            return -1;
+        }
+        seen[which] = L->y.ev.start_mark.line + 1;
         if (pnext(L) < 0 || read_map(L, p, which) < 0)
             return -1;
     }

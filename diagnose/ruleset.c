@@ -52,6 +52,27 @@ void rule_clear(struct rule *r)
     rules_error(acc, r->file, m->marks[k].line + 1, m->marks[k].column + 1, __VA_ARGS__)
 #define RERR(...) rules_error(acc, r->file, (size_t)r->line, (size_t)r->column, __VA_ARGS__)
 
+/* Named groups must be among group_names, each at most once ((?J) would
+ * allow a name twice, and then the capture could not be read by name). */
+static void check_group_names(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
+{
+    uint32_t count = 0, size = 0;
+    PCRE2_SPTR table = NULL;
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMECOUNT, &count);
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+    pcre2_pattern_info(r->re, PCRE2_INFO_NAMETABLE, &table);
+    for (uint32_t i = 0; table && i < count; i++) {
+        const char *name = (const char *)table + (size_t)i * size + 2; /* after the number */
+        int g = 0;
+        while (g < NGROUPS && strcmp(group_names[g], name))
+            g++;
+        if (g == NGROUPS)
+            MERR(5, "unknown capture group name '%s' (host, rank, gpu, step, loss)", name);
+        else if (i > 0 && !strcmp(name, (const char *)table + (size_t)(i - 1) * size + 2))
+            MERR(5, "capture group name '%s' used twice", name);
+    }
+}
+
 static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
 {
     int code;
@@ -67,6 +88,7 @@ static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct 
                     "invalid pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
         return;
     }
+    check_group_names(acc, r, m);
     r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
     if (!strpbrk(r->pattern, "\\^$.|?*+()[]{}") && r->pattern[0]) {
         r->plain = strdup(r->pattern);

@@ -50,15 +50,28 @@ int yev_next(struct yev *y)
     if (y->have)
         yaml_event_delete(&y->ev);
     y->have = 0;
+    if (y->failed)
+        return -1;
+    y->failed = 1;
     if (!yaml_parser_parse(&y->p, &y->ev)) {
         yev_error(y, y->p.problem_mark, "YAML: %s", y->p.problem ? y->p.problem : "parse error");
         return -1;
     }
     y->have = 1;
-    if (y->ev.type == YAML_ALIAS_EVENT) {
+    y->events++;
+    yaml_event_type_t t = y->ev.type;
+    if (t == YAML_ALIAS_EVENT) {
         yev_error(y, y->ev.start_mark, "YAML aliases are not supported");
         return -1;
     }
+    if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+        if (++y->depth > YEV_DEPTH_MAX) {
+            yev_error(y, y->ev.start_mark, "nesting deeper than %d levels", YEV_DEPTH_MAX);
+            return -1;
+        }
+    } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+        y->depth--;
+    y->failed = 0;
     return 0;
 }
 

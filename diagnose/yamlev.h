@@ -1,7 +1,9 @@
 /* yamlev: the small layer over libyaml's event parser shared by the rule
  * loader and the policy loader: positioned error messages
  * ("file:line:column: message", capped in number), reading events with
- * aliases rejected (no alias bombs), skipping whole nodes. */
+ * aliases rejected (no alias bombs) and nesting bounded (libyaml's scanner
+ * is quadratic in the depth), skipping whole nodes. The first error of the
+ * YAML layer is final: every later yev_next fails at once. */
 #ifndef ENDURE_DIAGNOSE_YAMLEV_H
 #define ENDURE_DIAGNOSE_YAMLEV_H
 #include <stdarg.h>
@@ -9,12 +11,16 @@
 #include "common/buf.h"
 
 #define YEV_ERRORS_MAX 200
+#define YEV_DEPTH_MAX 64 /* nested sequences and mappings */
 
 struct yev {
     const char *file;
     yaml_parser_t p;
     yaml_event_t ev;   /* the current event (valid after yev_next returned 0) */
     int have, init;
+    int depth;         /* open sequences and mappings */
+    int failed;        /* a parse error, an alias or too deep: stop */
+    size_t events;     /* events read so far */
     struct buf *err;   /* messages go here */
     int *nerrors;      /* and are counted here */
 };
@@ -30,7 +36,8 @@ void yev_close(struct yev *y);
 /* An error at a YAML position. */
 void yev_error(struct yev *y, yaml_mark_t m, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Next event; -1 on a parse error or an alias (reported). */
+/* Next event; -1 on a parse error, an alias or nesting deeper than
+ * YEV_DEPTH_MAX (reported once), and from then on. */
 int yev_next(struct yev *y);
 /* Skips the node that starts with the current event. */
 int yev_skip(struct yev *y);

@@ -61,15 +61,27 @@ void agent_send_error(struct agent *a, enum msg_type t, const char *error)
     agent_send_msg(a, &m);
 }
 
+/* Splits HOST:PORT (the port a number 1-65535); 0 or -1. */
+static int split_hostport(const char *hostport, char *host, size_t hostlen, const char **port)
+{
+    long p;
+    const char *colon = strrchr(hostport, ':');
+    if (!colon || colon == hostport || (size_t)(colon - hostport) >= hostlen || parse_long(colon + 1, 1, 65535, &p) < 0)
+        return -1;
+    snprintf(host, hostlen, "%.*s", (int)(colon - hostport), hostport);
+    *port = colon + 1;
+    return 0;
+}
+
 static int connect_to(const char *hostport, int timeout_ms)
 {
     char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host)
+    const char *port;
+    if (split_hostport(hostport, host, sizeof host, &port) < 0)
         return -1;
-    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+    /* a port number only, never a service name */
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0)
         return -1;
     int fd = -1;
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -184,6 +196,12 @@ static int retry_pause(struct agent *a, int64_t delay_ms)
 static int join(struct agent *a, const char *addr, int64_t deadline)
 {
     int64_t delay = RETRY_FIRST_MS;
+    char host[256];
+    const char *port;
+    if (split_hostport(addr, host, sizeof host, &port) < 0) { /* retrying cannot help */
+        log_error("bad controller address '%s': HOST:PORT, the port a number 1-65535", addr);
+        return -1;
+    }
     for (int tries = 1;; tries++) {
         int64_t try_end = deadline_min(deadline, now_ms() + CONNECT_TIMEOUT_MS);
         msgconn_init(&a->conn, connect_to(addr, ms_until(try_end)));

@@ -23,20 +23,30 @@
 #define SHED_ON 4   /* shed once a quarter of the pipe waits behind a read */
 #define SHED_OFF 16 /* classify again once less than a sixteenth waits */
 
+/* A number of a spec, in [0, max] (config.c checked it; junk reads as -1). */
+static long spec_num(const char *s, long max)
+{
+    long v;
+    return parse_long(s, 0, max, &v) == 0 ? v : -1;
+}
+
 /* torchrun's -r spec: "N" for every local rank or "lr:N,lr:N". */
 static int stream_bits(const char *spec, int local_rank)
 {
     if (!spec || !*spec)
         return 0;
     if (!strchr(spec, ':'))
-        return atoi(spec);
+        return spec_num(spec, 3) > 0 ? (int)spec_num(spec, 3) : 0;
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s", spec);
     char *save = NULL;
     for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         char *c = strchr(t, ':');
-        if (c && atoi(t) == local_rank)
-            return atoi(c + 1);
+        if (c) {
+            *c = '\0';
+            if (spec_num(t, 1024) == local_rank)
+                return spec_num(c + 1, 3) > 0 ? (int)spec_num(c + 1, 3) : 0;
+        }
     }
     return 0;
 }
@@ -49,7 +59,7 @@ static int in_filter(const char *filter, int local_rank)
     snprintf(tmp, sizeof tmp, "%s", filter);
     char *save = NULL;
     for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (atoi(t) == local_rank)
+        if (spec_num(t, 1024) == local_rank)
             return 1;
     return 0;
 }

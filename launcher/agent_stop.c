@@ -192,6 +192,8 @@ void ranks_monitor(struct agent *a)
 
 void ranks_free(struct agent *a)
 {
+    /* lines on which a pattern stopped at the PCRE2 limits (no match) */
+    unsigned long limit_hits = progress_limit_hits(a->progress);
     for (int i = 0; a->ranks && i < a->nranks; i++) {
         struct rank *r = &a->ranks[i];
         struct stream *ss[2] = {&r->out, &r->err};
@@ -199,6 +201,11 @@ void ranks_free(struct agent *a)
             if (ss[k]->fd >= 0)
                 close(ss[k]->fd);
             linesplit_free(&ss[k]->split);
+            if (ss[k]->cls) {
+                struct classifier_stats st;
+                classifier_stats(ss[k]->cls, &st);
+                limit_hits += st.limit_hits;
+            }
             classifier_free(ss[k]->cls);
         }
         /* not fsynced (as with torchrun): a sync of a flooded log would
@@ -215,6 +222,8 @@ void ranks_free(struct agent *a)
         agent_send_count(a, MSG_UNCLASSIFIED, a->unclassified);
         a->unclassified = 0;
     }
+    if (limit_hits)
+        agent_send_count(a, MSG_LIMIT_HITS, (int64_t)limit_hits);
     if (a->events_dropped) {
         agent_send_count(a, MSG_EVENTS_DROPPED, a->events_dropped);
         a->events_dropped = 0;

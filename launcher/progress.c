@@ -9,6 +9,7 @@ struct progress {
     pcre2_code *re;
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    unsigned long limit_hits;
 };
 
 int progress_new(struct progress **out, const char *pattern, struct buf *err)
@@ -42,7 +43,15 @@ int progress_new(struct progress **out, const char *pattern, struct buf *err)
 
 int progress_line(struct progress *p, const char *line, size_t len)
 {
-    return pcre2_match(p->re, (PCRE2_SPTR)line, len, 0, 0, p->md, p->mc) >= 0;
+    int rc = pcre2_match(p->re, (PCRE2_SPTR)line, len, 0, 0, p->md, p->mc);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+        p->limit_hits++;
+    return rc >= 0;
+}
+
+unsigned long progress_limit_hits(const struct progress *p)
+{
+    return p ? p->limit_hits : 0;
 }
 
 void progress_free(struct progress *p)

@@ -14,6 +14,9 @@ int progress_new(struct progress **out, const char *pattern, struct buf *err);
 /* 1 when the line shows progress, else 0. Bounded: a hostile line stops at
  * the match limit. */
 int progress_line(struct progress *p, const char *line, size_t len);
+/* How many lines stopped at the match or depth limit (counted as no
+ * progress) since progress_new. */
+unsigned long progress_limit_hits(const struct progress *p);
 void progress_free(struct progress *p);
 
 #endif

@@ -35,6 +35,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -64,7 +65,7 @@ def _install_save_signal():
     if not name:
         return
     try:
-        num = int(name) if name.isdigit() else getattr(signal, name if name.startswith("SIG") else "SIG" + name)
+        num = int(name) if re.fullmatch(r"[0-9]+", name, re.ASCII) else getattr(signal, name if name.startswith("SIG") else "SIG" + name)
         signal.signal(num, _on_save_signal)
     except (AttributeError, ValueError, OSError):
         pass  # unknown signal, or not imported in the main thread
@@ -84,12 +85,24 @@ def default_tag(step):
     return "step-%09d" % int(step)
 
 
+def _env_num(name, default, frac=False):
+    """An environment variable holding a plain decimal number (ASCII digits,
+    with a fraction when frac): int()/float() would also take spaces, signs,
+    '_', other scripts' digits, 'nan' and 'inf'. Unset or empty: default."""
+    v = os.environ.get(name, "")
+    if not v:
+        return default
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?" if frac else r"[0-9]+", v, re.ASCII):
+        raise ValueError("endure_ckpt: %s=%r is not a non-negative %s" % (name, v, "number" if frac else "integer"))
+    return float(v) if frac else int(v)
+
+
 def _rank():
-    return int(os.environ.get("RANK", "0"))
+    return _env_num("RANK", 0)
 
 
 def _world():
-    return int(os.environ.get("WORLD_SIZE", "1"))
+    return _env_num("WORLD_SIZE", 1)
 
 
 class _ReuseFile(io.FileIO):
@@ -211,7 +224,7 @@ def _commit(rdir, k, sdir, before, tag, step, scope):
         "format": 1, "tag": tag, "step": int(step), "rank": _rank(), "slot": k, "scope": scope,
         "id": "%x-%d-%s" % (time.time_ns(), os.getpid(), uuid.uuid4().hex[:8]),
         "time": time.time(), "files": files,
-        "attempt": int(os.environ.get("ENDURE_ATTEMPT", os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) or 0),
+        "attempt": _env_num("ENDURE_ATTEMPT", _env_num("TORCHELASTIC_RESTART_COUNT", 0)),
     }
     tmp = os.path.join(rdir, "slot-%d.commit.tmp" % k)
     with builtins.open(tmp, "w") as f:
@@ -229,7 +242,7 @@ def _save_stage(stage, step, tag, scope):
     else:
         newest = 0 if c[0] else 1
     candidates = [1 - newest, newest]
-    k, lfd = _lock_slot(rdir, candidates, float(os.environ.get("ENDURE_CKPT_LOCK_TIMEOUT", "600")))
+    k, lfd = _lock_slot(rdir, candidates, _env_num("ENDURE_CKPT_LOCK_TIMEOUT", 600.0, frac=True))
     try:
         try:
             os.unlink(os.path.join(rdir, "slot-%d.commit" % k))
@@ -367,7 +380,7 @@ def resume():
     replicated."""
     d = os.environ.get("ENDURE_RESUME_DIR")
     if d:
-        return Resume(d, int(os.environ.get("ENDURE_RESUME_STEP", "0")))
+        return Resume(d, _env_num("ENDURE_RESUME_STEP", 0))
     if os.environ.get("ENDURE_CKPT_STAGE"):
         return None
     return _resume_plain(os.environ.get("ENDURE_CKPT_FALLBACK_DIR", "checkpoints"))

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include "common/util.h"
+#include "launcher/progress.h"
 
 typedef int (*opt_set)(struct run_config *c, const char *v, struct buf *err);
 
@@ -34,6 +35,14 @@ static int bad(struct buf *err, const char *flag, const char *v, const char *why
     return -1;
 }
 
+/* A comma-separated list that fits in cap bytes and has no empty item
+ * (strtok_r would skip those silently). */
+static int list_ok(const char *v, size_t cap)
+{
+    size_t n = strlen(v);
+    return n && n < cap && v[0] != ',' && v[n - 1] != ',' && !strstr(v, ",,");
+}
+
 static int set_nnodes(struct run_config *c, const char *v, struct buf *err)
 {
     long lo, hi;
@@ -41,7 +50,7 @@ static int set_nnodes(struct run_config *c, const char *v, struct buf *err)
     if (colon) {
         char tmp[64];
         snprintf(tmp, sizeof tmp, "%.*s", (int)(colon - v), v);
-        if (parse_long(tmp, 1, MAX_NODES, &lo) < 0 || parse_long(colon + 1, 1, MAX_NODES, &hi) < 0 || lo > hi)
+        if ((size_t)(colon - v) >= sizeof tmp || parse_long(tmp, 1, MAX_NODES, &lo) < 0 || parse_long(colon + 1, 1, MAX_NODES, &hi) < 0 || lo > hi)
             return bad(err, "nnodes", v, "expected N or MIN:MAX with 1 <= MIN <= MAX");
     } else {
         if (parse_long(v, 1, MAX_NODES, &lo) < 0)
@@ -128,20 +137,49 @@ DUR_SETTER(set_ckpt_warn_after, ckpt_warn_after_ms, "ckpt-warn-after")
         (void)err;                                                              \
         return set_str(&c->field, v);                                           \
     }
-STR_SETTER(set_log_dir, log_dir)
-STR_SETTER(set_master_addr, master_addr)
-STR_SETTER(set_role, role)
+/* The same for values that must not be empty. */
+#define NONEMPTY_SETTER(fn, field, flag)                                        \
+    static int fn(struct run_config *c, const char *v, struct buf *err)         \
+    {                                                                           \
+        if (!*v)                                                                \
+            return bad(err, flag, v, "must not be empty");                      \
+        return set_str(&c->field, v);                                           \
+    }
+NONEMPTY_SETTER(set_log_dir, log_dir, "log-dir")
+NONEMPTY_SETTER(set_master_addr, master_addr, "master-addr")
+NONEMPTY_SETTER(set_role, role, "role")
 STR_SETTER(set_rdzv_backend, rdzv_backend)
 STR_SETTER(set_rdzv_endpoint, rdzv_endpoint)
 STR_SETTER(set_rdzv_conf, rdzv_conf)
-STR_SETTER(set_progress, progress_regex)
-STR_SETTER(set_ckpt_dir, ckpt_dir)
-STR_SETTER(set_policy, policy)
+NONEMPTY_SETTER(set_ckpt_dir, ckpt_dir, "ckpt-dir")
+NONEMPTY_SETTER(set_policy, policy, "policy")
+
+/* Compiled here, as the agents will compile it, so that a bad pattern is a
+ * usage error before the run directory exists. */
+static int set_progress(struct run_config *c, const char *v, struct buf *err)
+{
+    struct progress *p = NULL;
+    struct buf msg;
+    if (!*v)
+        return bad(err, "progress-regex", v, "must not be empty");
+    buf_init(&msg, 512);
+    int rc = progress_new(&p, v, &msg);
+    progress_free(p);
+    if (rc < 0) {
+        bad(err, "progress-regex", v, msg.p ? msg.p : "cannot compile it");
+        buf_free(&msg);
+        return -1;
+    }
+    buf_free(&msg);
+    return set_str(&c->progress_regex, v);
+}
 
 static int set_rules(struct run_config *c, const char *v, struct buf *err)
 {
     if (c->nrules == MAX_RULE_PATHS)
         return bad(err, "rules", v, "too many --rules");
+    if (!*v)
+        return bad(err, "rules", v, "must not be empty");
     c->rules[c->nrules] = strdup(v);
     return c->rules[c->nrules++] ? 0 : -1;
 }
@@ -158,7 +196,7 @@ static int set_shared_perms(struct run_config *c, const char *v, struct buf *err
     c->shared_perms = 1;
     return 0;
 }
-STR_SETTER(set_stage_dir, stage_dir)
+NONEMPTY_SETTER(set_stage_dir, stage_dir, "stage-dir")
 
 static int set_keep_every(struct run_config *c, const char *v, struct buf *err)
 {
@@ -182,6 +220,8 @@ static int check_stream_spec(const char *flag, const char *v, struct buf *err)
     if (parse_long(v, 0, 3, &n) == 0)
         return 0;
     char tmp[256];
+    if (!list_ok(v, sizeof tmp))
+        return bad(err, flag, v, "expected 0-3 or LOCAL_RANK:0-3,...");
     snprintf(tmp, sizeof tmp, "%s", v);
     char *save = NULL;
     for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -208,6 +248,8 @@ static int set_tee(struct run_config *c, const char *v, struct buf *err)
 static int set_filter(struct run_config *c, const char *v, struct buf *err)
 {
     char tmp[1024];
+    if (!list_ok(v, sizeof tmp))
+        return bad(err, "local-ranks-filter", v, "expected a comma-separated list of local ranks");
     snprintf(tmp, sizeof tmp, "%s", v);
     char *save = NULL;
     long n;
@@ -229,6 +271,8 @@ static int set_nodes(struct run_config *c, const char *v, struct buf *err)
     for (int i = 0; i < c->nnodes_list; i++)
         free(c->nodes[i]);
     c->nnodes_list = 0;
+    if (!list_ok(v, SIZE_MAX))
+        return bad(err, "nodes", v, "expected a comma-separated list of node names");
     char *tmp = strdup(v), *save = NULL;
     if (!tmp)
         return -1;
@@ -285,6 +329,8 @@ static int set_save_signal(struct run_config *c, const char *v, struct buf *err)
 static int set_signals(struct run_config *c, const char *v, struct buf *err)
 {
     char tmp[256];
+    if (!list_ok(v, sizeof tmp))
+        return bad(err, "forward-signals", v, "expected a comma-separated list of signal names");
     snprintf(tmp, sizeof tmp, "%s", v);
     char *save = NULL;
     c->nsignals = 0;

@@ -226,7 +226,8 @@ static int msg_attempt(const struct msg *m)
     case MSG_PROGRESS: return m->u.progress.attempt;
     case MSG_STOPPED: return m->u.stopped.attempt;
     case MSG_EVENT: case MSG_CKPT: return m->u.payload.attempt;
-    case MSG_DROPPED: case MSG_UNCLASSIFIED: case MSG_EVENTS_DROPPED: return m->u.count.attempt;
+    case MSG_DROPPED: case MSG_UNCLASSIFIED: case MSG_EVENTS_DROPPED: case MSG_LIMIT_HITS:
+        return m->u.count.attempt;
     case MSG_LOG_ERROR: case MSG_SPAWN_ERROR: return m->u.error.attempt;
     default: return -1;
     }
@@ -284,6 +285,12 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
     case MSG_EVENTS_DROPPED:
         journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
                                                             "events", (json_int_t)m->u.count.n));
+        return;
+    case MSG_LIMIT_HITS:
+        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
+                 (long long)m->u.count.n);
+        journal_event(&c->j, "regex_limit_hits", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
+                                                              "runs", (json_int_t)m->u.count.n));
         return;
     case MSG_CKPT:
         ctl_ckpt_event(c, n, m->u.payload.event);

@@ -14,7 +14,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -f
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
 SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c"
 status=0
-for t in rules classify prefix proto; do
+for t in rules classify prefix proto parse; do
     echo "== fuzz_$t: build"
     clang $CFLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRCS $LIBS
     work="$OUT/corpus-$t"

@@ -83,6 +83,7 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_DROPPED, .u.count = {3, 77}},
         {.type = MSG_UNCLASSIFIED, .u.count = {3, 78}},
         {.type = MSG_EVENTS_DROPPED, .u.count = {3, 79}},
+        {.type = MSG_LIMIT_HITS, .u.count = {3, 80}},
         {.type = MSG_LOG_ERROR, .u.error = {3, "disk full"}},
         {.type = MSG_SPAWN_ERROR, .u.error = {3, "no such file"}},
     };
