@@ -69,6 +69,7 @@ struct agent {
     /* output */
     struct console console;
     int log_failed;              /* the disk refused a write; said once */
+    uint64_t log_reported;       /* own dropped messages already reported */
     uint64_t log_bytes_lost;
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;

@@ -183,10 +183,13 @@ void ranks_monitor(struct agent *a)
         agent_send(a, json_pack("{s:s,s:i}", "type", "progress", "attempt", a->attempt));
         a->progress_pending = 0;
     }
-    if (a->console.dropped > a->console.reported) {
-        agent_send(a, json_pack("{s:s,s:i,s:I}", "type", "dropped", "attempt", a->attempt, "lines",
-                                (json_int_t)(a->console.dropped - a->console.reported)));
+    uint64_t own = log_dropped(); /* the agent's own messages, lost on the same console */
+    if (a->console.dropped > a->console.reported || own > a->log_reported) {
+        agent_send(a, json_pack("{s:s,s:i,s:I,s:I}", "type", "dropped", "attempt", a->attempt, "lines",
+                                (json_int_t)(a->console.dropped - a->console.reported), "messages",
+                                (json_int_t)(own - a->log_reported)));
         a->console.reported = a->console.dropped;
+        a->log_reported = own;
     }
 }
 

@@ -104,8 +104,8 @@ static void on_signals(struct ctl *c)
 
 static void loop(struct ctl *c)
 {
-    struct pollfd pf[2 + MAX_PENDING + MAX_NODES];
-    int who[2 + MAX_PENDING + MAX_NODES];
+    struct pollfd pf[3 + MAX_PENDING + MAX_NODES];
+    int who[3 + MAX_PENDING + MAX_NODES];
     while (c->state != C_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = c->sfd, .events = POLLIN};
@@ -128,14 +128,17 @@ static void loop(struct ctl *c)
                 deadline = deadline_min(deadline, nd->last_heard + c->cfg->heartbeat_timeout_ms);
             }
         }
+        int nodes_end = n;
+        pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             ctl_finish(c, EXIT_FAILED, "internal error in the poll loop");
             break;
         }
+        log_flush();
         if (r > 0) {
-            for (int i = first_node; i < n; i++)
+            for (int i = first_node; i < nodes_end; i++)
                 if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
                     agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
             for (int i = first_node - 1; i >= 2; i--)
@@ -197,9 +200,11 @@ int controller_run(struct run_config *cfg)
     loop(c);
     agents_shutdown(c);
     rc = c->exit_code;
-    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->attempt + 1));
+    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i,s:I}", "exit_code", rc, "reason", c->end_reason,
+                                                 "attempts", c->attempt + 1, "messages_dropped",
+                                                 (json_int_t)log_dropped()));
     ctl_summary(c);
+    log_drain(1000); /* bounded: a console nobody reads must not keep us */
 out:
     for (int i = 0; i < c->npend; i++)
         msgconn_close(&c->pend[i].conn);

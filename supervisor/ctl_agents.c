@@ -174,8 +174,10 @@ static void on_agent_message(struct ctl *c, struct node *n, json_t *m)
     } else if (!strcmp(type, "dropped")) {
         json_int_t lines = json_integer_value(json_object_get(m, "lines"));
         n->dropped += (uint64_t)lines;
-        journal_event(&c->j, "console_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                             "lines", lines));
+        json_t *ev = json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, "lines", lines);
+        if (json_integer_value(json_object_get(m, "messages")) > 0) /* the agent's own, lost on the console */
+            json_object_set(ev, "messages", json_object_get(m, "messages"));
+        journal_event(&c->j, "console_dropped", ev);
     } else if (!strcmp(type, "log_error")) {
         journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "error",
                                                        json_object_get(m, "error")));

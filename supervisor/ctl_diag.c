@@ -147,25 +147,25 @@ static void print_verdict(struct ctl *c, const json_t *v, const char *act)
         else
             snprintf(where + l, sizeof where - l, " %s %lld", names[i], (long long)json_integer_value(x));
     }
-    fprintf(stderr, "endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
+    log_text("endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
             jstr(v, "category"), jstr(v, "type"), where[0] ? ", culprit" : "", where, act,
             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
             json_number_value(json_object_get(v, "confidence")));
     if (*jstr(v, "explanation"))
-        fprintf(stderr, "  why: %s\n", jstr(v, "explanation"));
+        log_text("  why: %s\n", jstr(v, "explanation"));
     if (json_is_object(key))
-        fprintf(stderr, "  key line: %s:%lld: %s\n", jstr(key, "file"),
+        log_text("  key line: %s:%lld: %s\n", jstr(key, "file"),
                 (long long)json_integer_value(json_object_get(key, "line")), jstr(key, "text"));
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(v, "evidence"), i, e) {
         if (i == 0)
-            fprintf(stderr, "  evidence:\n");
+            log_text("  evidence:\n");
         if (i == 8) {
-            fprintf(stderr, "    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
+            log_text("    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
             break;
         }
-        fprintf(stderr, "    %s\n", json_string_value(e) ? json_string_value(e) : "");
+        log_text("    %s\n", json_string_value(e) ? json_string_value(e) : "");
     }
 }
 
