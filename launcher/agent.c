@@ -229,7 +229,7 @@ static int64_t loop_deadline(struct agent *a)
     if (a->stopping == 1)
         d = deadline_min(d, a->stop_deadline);
     if (a->stopping == 2)
-        d = deadline_min(d, a->kill_deadline);
+        d = deadline_min(deadline_min(d, a->kill_deadline), a->sweep_at);
     if (a->draining)
         d = now_ms(); /* each turn drains one slice */
     if (a->ck)
@@ -344,7 +344,7 @@ int agent_main(const struct agent_opts *o)
 out:
     if (a.attempt >= 0 || a.stopping) { /* leaving early: never orphan a rank */
         ranks_signal(&a, SIGKILL);
-        spawn_signal_children(SIGKILL);
+        spawn_signal_descendants(SIGKILL, NULL, 0);
         ranks_free(&a);
     }
     agent_ckpt_close(&a, a.exit_rc == 0);

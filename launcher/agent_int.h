@@ -65,6 +65,7 @@ struct agent {
     /* stopping */
     int stopping;                /* 0 no, 1 TERM sent, 2 KILL sent */
     int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;
+    int64_t sweep_at;            /* next KILL sweep of the descendants (stopping 2) */
     int shutdown_after_stop;
     /* output */
     struct console console;

@@ -1,8 +1,12 @@
 /* agent_stop: reaping and stopping the ranks of an attempt. A stop sends the
- * stop signal to every rank's process group (and to any reparented
- * grandchild), waits up to the grace period, then KILLs, and is complete only
- * when no child of the agent is left; processes that survive KILL for the
- * kill timeout are reported as unkillable instead of hanging the agent. */
+ * stop signal to every rank's process group and to every descendant of the
+ * agent (found through /proc: grandchildren that escaped into a session of
+ * their own are included), waits up to the grace period, then KILLs them
+ * all, and keeps KILLing descendants (at every reaped exit, which is when
+ * an escaped process is reparented to the agent, and every SWEEP_MS) until
+ * none is left. The stop is complete only when no child of the agent is
+ * left; processes that survive KILL for the kill timeout are reported as
+ * unkillable instead of hanging the agent. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +19,8 @@
 #include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 #include "launcher/spawn.h"
+
+#define SWEEP_MS 100 /* KILL sweeps of the descendants after the grace */
 
 static struct rank *rank_by_pid(struct agent *a, pid_t pid)
 {
@@ -108,6 +114,8 @@ void ranks_reap(struct agent *a)
             report_exit(a, r, st);
         }
     }
+    if (a->stopping == 2 && !a->draining && !none_left) /* orphans reparented by these exits */
+        spawn_signal_descendants(SIGKILL, NULL, 0);
     if (a->stopping && !a->draining && a->nalive == 0 && none_left)
         finish_stop(a, json_array());
 }
@@ -127,7 +135,7 @@ void ranks_begin_stop(struct agent *a, int sig)
     a->stop_started = now_ms();
     a->stop_deadline = a->stop_started + (sig == SIGKILL ? 0 : a->stop_timeout_ms);
     ranks_signal(a, sig);
-    spawn_signal_children(sig);
+    spawn_signal_descendants(sig, NULL, 0);
     ranks_reap(a);
 }
 
@@ -146,10 +154,15 @@ void ranks_stop_tick(struct agent *a)
     if (a->stopping == 1 && now >= a->stop_deadline) {
         a->stopping = 2;
         a->kill_deadline = now + a->kill_timeout_ms;
+        a->sweep_at = now + SWEEP_MS;
         ranks_signal(a, SIGKILL);
-        spawn_signal_children(SIGKILL);
+        spawn_signal_descendants(SIGKILL, NULL, 0);
         ranks_reap(a);
         return;
+    }
+    if (a->stopping == 2 && now >= a->sweep_at && now < a->kill_deadline) {
+        a->sweep_at = now + SWEEP_MS;
+        spawn_signal_descendants(SIGKILL, NULL, 0);
     }
     if (a->stopping == 2 && now >= a->kill_deadline) {
         json_t *left = json_array();

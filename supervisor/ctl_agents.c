@@ -256,9 +256,10 @@ void agents_timers(struct ctl *c)
 
 void agents_reap(struct ctl *c)
 {
-    int st;
+    int st, reaped = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        reaped = 1;
         for (int i = 0; i < c->nnodes; i++) {
             struct node *n = &c->nodes[i];
             if (n->agent_pid != pid)
@@ -273,6 +274,22 @@ void agents_reap(struct ctl *c)
                 node_lost(c, n, why);
         }
     }
+    if (reaped)
+        agents_kill_strays(c);
+}
+
+/* Processes a dead agent left behind (escaped from its ranks' sessions,
+ * now reparented to the controller, a subreaper) are KILLed: only the live
+ * agents' subtrees are spared, so nothing outlives its agent into the next
+ * attempt. */
+void agents_kill_strays(struct ctl *c)
+{
+    pid_t live[MAX_NODES];
+    int n = 0;
+    for (int i = 0; i < c->nnodes; i++)
+        if (c->nodes[i].agent_pid > 0)
+            live[n++] = c->nodes[i].agent_pid;
+    spawn_signal_descendants(SIGKILL, live, n);
 }
 
 void node_lost(struct ctl *c, struct node *n, const char *why)
@@ -339,7 +356,7 @@ void agents_shutdown(struct ctl *c)
         if (!left && !killed) {
             /* orphans reparented to us (we are a subreaper) go too */
             killed = 1;
-            spawn_signal_children(SIGKILL);
+            spawn_signal_descendants(SIGKILL, NULL, 0);
             deadline = now_ms() + 2000;
         }
         if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD && !left)

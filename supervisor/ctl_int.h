@@ -106,6 +106,7 @@ void agents_pending_io(struct ctl *c, int i, short revents);
 void agents_node_io(struct ctl *c, struct node *n, short revents);
 void agents_timers(struct ctl *c);
 void agents_reap(struct ctl *c);
+void agents_kill_strays(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_shutdown(struct ctl *c);
 void node_lost(struct ctl *c, struct node *n, const char *why);
