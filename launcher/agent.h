@@ -9,7 +9,7 @@
 struct agent_opts {
     const char *connect;   /* controller "host:port" */
     const char *node;      /* this node's name */
-    const char *secret;    /* the run's secret (from the environment) */
+    const char *secret;    /* the run's secret (from stdin) */
 };
 
 /* Runs the agent until the controller says shutdown or is lost.
