@@ -176,6 +176,19 @@ void log_text(const char *fmt, ...)
     emit(text, (size_t)m);
 }
 
+void log_reopen(void)
+{
+    pthread_mutex_lock(&mu);
+    if (out_mode == OUT_NONBLOCK)
+        close(out_fd);
+    if (out_mode != OUT_UNSET)
+        buf_free(&queue);
+    out_mode = OUT_UNSET;
+    out_fd = -1;
+    dropped = announced = 0;
+    pthread_mutex_unlock(&mu);
+}
+
 void log_flush(void)
 {
     pthread_mutex_lock(&mu);

@@ -26,6 +26,9 @@ void log_flush(void);
 int log_pending_fd(void);
 /* Messages dropped since start because stderr did not take them. */
 uint64_t log_dropped(void);
+/* Forgets the queue and the counts and looks at stderr again at the next
+ * message (after stderr was redirected). */
+void log_reopen(void);
 /* Flushes with a bounded wait (exit paths only). */
 void log_drain(int wait_ms);
 

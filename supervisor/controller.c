@@ -172,7 +172,7 @@ int controller_run(struct run_config *cfg)
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
     int rc = EXIT_FAILED;
     if (ctl_diag_setup(c, &err) < 0) {
-        fprintf(stderr, "endure run: %s", err.p ? err.p : "cannot load the rules\n");
+        log_text("endure run: %s", err.p ? err.p : "cannot load the rules\n");
         rc = EXIT_USAGE;
         goto out;
     }
@@ -204,7 +204,6 @@ int controller_run(struct run_config *cfg)
                                                  "attempts", c->attempt + 1, "messages_dropped",
                                                  (json_int_t)log_dropped()));
     ctl_summary(c);
-    log_drain(1000); /* bounded: a console nobody reads must not keep us */
 out:
     for (int i = 0; i < c->npend; i++)
         msgconn_close(&c->pend[i].conn);
@@ -220,5 +219,6 @@ out:
     json_decref(c->persisted);
     ctl_diag_free(c);
     buf_free(&err);
+    log_drain(1000); /* bounded: a console nobody reads must not keep us */
     return rc;
 }

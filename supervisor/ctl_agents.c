@@ -337,6 +337,7 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
 /* Ends every agent: shutdown message, a bounded wait, then KILL. */
 void agents_shutdown(struct ctl *c)
 {
+    int64_t flush_deadline = now_ms() + 1000; /* one second for all, not per node */
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->conn.fd < 0)
@@ -344,7 +345,7 @@ void agents_shutdown(struct ctl *c)
         json_t *m = json_pack("{s:s,s:b,s:i,s:i}", "type", "stop", "shutdown", 1, "signal", SIGKILL, "grace_ms", 0);
         msgconn_send(&n->conn, m);
         json_decref(m);
-        msgconn_flush_wait(&n->conn, 1000);
+        msgconn_flush_wait(&n->conn, ms_until(flush_deadline));
     }
     int64_t deadline = now_ms() + 5000;
     int killed = 0;
