@@ -344,7 +344,7 @@ int agent_main(const struct agent_opts *o)
 out:
     if (a.attempt >= 0 || a.stopping) { /* leaving early: never orphan a rank */
         ranks_signal(&a, SIGKILL);
-        spawn_signal_descendants(SIGKILL, NULL, 0);
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
         ranks_free(&a);
     }
     agent_ckpt_close(&a, a.exit_rc == 0);

@@ -115,7 +115,7 @@ void ranks_reap(struct agent *a)
         }
     }
     if (a->stopping == 2 && !a->draining && !none_left) /* orphans reparented by these exits */
-        spawn_signal_descendants(SIGKILL, NULL, 0);
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     if (a->stopping && !a->draining && a->nalive == 0 && none_left)
         finish_stop(a, json_array());
 }
@@ -127,6 +127,20 @@ void ranks_signal(struct agent *a, int sig)
             spawn_signal_group(a->ranks[i].pid, sig);
 }
 
+/* sig to every rank's process group, then once to every other descendant
+ * (those that left their rank's group or session, and orphans). */
+static void signal_all(struct agent *a, int sig)
+{
+    pid_t groups[AGENT_MAX_RANKS];
+    int n = 0;
+    for (int i = 0; a->ranks && i < a->nranks; i++)
+        if (a->ranks[i].alive) {
+            spawn_signal_group(a->ranks[i].pid, sig);
+            groups[n++] = a->ranks[i].pid;
+        }
+    spawn_signal_descendants(sig, NULL, 0, groups, n);
+}
+
 void ranks_begin_stop(struct agent *a, int sig)
 {
     if (a->stopping)
@@ -134,8 +148,7 @@ void ranks_begin_stop(struct agent *a, int sig)
     a->stopping = 1;
     a->stop_started = now_ms();
     a->stop_deadline = a->stop_started + (sig == SIGKILL ? 0 : a->stop_timeout_ms);
-    ranks_signal(a, sig);
-    spawn_signal_descendants(sig, NULL, 0);
+    signal_all(a, sig);
     ranks_reap(a);
 }
 
@@ -155,14 +168,13 @@ void ranks_stop_tick(struct agent *a)
         a->stopping = 2;
         a->kill_deadline = now + a->kill_timeout_ms;
         a->sweep_at = now + SWEEP_MS;
-        ranks_signal(a, SIGKILL);
-        spawn_signal_descendants(SIGKILL, NULL, 0);
+        signal_all(a, SIGKILL);
         ranks_reap(a);
         return;
     }
     if (a->stopping == 2 && now >= a->sweep_at && now < a->kill_deadline) {
         a->sweep_at = now + SWEEP_MS;
-        spawn_signal_descendants(SIGKILL, NULL, 0);
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     }
     if (a->stopping == 2 && now >= a->kill_deadline) {
         json_t *left = json_array();

@@ -128,7 +128,7 @@ void spawn_signal_group(pid_t pgid, int sig)
 }
 
 struct proc_link {
-    pid_t pid, ppid;
+    pid_t pid, ppid, pgrp;
     char state;
     char mark; /* 1: a descendant to signal */
 };
@@ -159,8 +159,8 @@ static struct proc_link *read_links(size_t *count)
         fclose(f);
         char *rp = ok ? strrchr(line, ')') : NULL; /* the name may hold spaces and ')' */
         char st;
-        int ppid;
-        if (!rp || sscanf(rp + 1, " %c %d", &st, &ppid) != 2)
+        int ppid, pgrp;
+        if (!rp || sscanf(rp + 1, " %c %d %d", &st, &ppid, &pgrp) != 3)
             continue;
         if (n == cap) {
             struct proc_link *nv = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
@@ -168,7 +168,8 @@ static struct proc_link *read_links(size_t *count)
                 break;
             v = nv;
         }
-        v[n++] = (struct proc_link){.pid = (pid_t)atol(e->d_name), .ppid = (pid_t)ppid, .state = st};
+        v[n++] = (struct proc_link){.pid = (pid_t)atol(e->d_name), .ppid = (pid_t)ppid, .pgrp = (pid_t)pgrp,
+                                 .state = st};
     }
     if (d)
         closedir(d);
@@ -178,15 +179,15 @@ static struct proc_link *read_links(size_t *count)
     return v;
 }
 
-static int kept(pid_t pid, const pid_t *keep, int nkeep)
+static int in_list(pid_t pid, const pid_t *list, int n)
 {
-    for (int i = 0; i < nkeep; i++)
-        if (keep[i] == pid)
+    for (int i = 0; i < n; i++)
+        if (list[i] == pid)
             return 1;
     return 0;
 }
 
-int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep)
+int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep, const pid_t *groups_done, int ngroups)
 {
     size_t n = 0;
     struct proc_link *v = read_links(&n);
@@ -200,12 +201,12 @@ int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep)
                 continue;
             struct proc_link key = {.pid = v[i].ppid};
             struct proc_link *parent = bsearch(&key, v, n, sizeof *v, by_pid);
-            if ((v[i].ppid == self && !kept(v[i].pid, keep, nkeep)) || (parent && parent->mark))
+            if ((v[i].ppid == self && !in_list(v[i].pid, keep, nkeep)) || (parent && parent->mark))
                 v[i].mark = changed = 1;
         }
     }
     for (size_t i = 0; v && i < n; i++)
-        if (v[i].mark && v[i].state != 'Z' && kill(v[i].pid, sig) == 0)
+        if (v[i].mark && v[i].state != 'Z' && !in_list(v[i].pgrp, groups_done, ngroups) && kill(v[i].pid, sig) == 0)
             sent++;
     free(v);
     return sent;

@@ -30,8 +30,10 @@ void spawn_signal_group(pid_t pgid, int sig);
 /* Sends sig to every living descendant of this process, found through the
  * parent links in /proc: children, grandchildren that escaped into their own
  * session or process group, and orphans reparented to this subreaper. The
- * subtrees under the children in keep[0..nkeep) are spared. Returns how many
- * processes were signalled (zombies are not counted). */
-int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep);
+ * subtrees under the children in keep[0..nkeep) are spared, and so are the
+ * members of the process groups in groups_done[0..ngroups) (already sent
+ * sig as a group: a second TERM could reach a handler twice). Returns how
+ * many processes were signalled (zombies are not counted). */
+int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep, const pid_t *groups_done, int ngroups);
 
 #endif

@@ -289,7 +289,7 @@ void agents_kill_strays(struct ctl *c)
     for (int i = 0; i < c->nnodes; i++)
         if (c->nodes[i].agent_pid > 0)
             live[n++] = c->nodes[i].agent_pid;
-    spawn_signal_descendants(SIGKILL, live, n);
+    spawn_signal_descendants(SIGKILL, live, n, NULL, 0);
 }
 
 void node_lost(struct ctl *c, struct node *n, const char *why)
@@ -357,7 +357,7 @@ void agents_shutdown(struct ctl *c)
         if (!left && !killed) {
             /* orphans reparented to us (we are a subreaper) go too */
             killed = 1;
-            spawn_signal_descendants(SIGKILL, NULL, 0);
+            spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
             deadline = now_ms() + 2000;
         }
         if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD && !left)

@@ -80,8 +80,8 @@ TEST(descendant_sweep_finds_an_escaped_grandchild)
     CHECK(read(p[0], &b, sizeof b) == (ssize_t)sizeof b);
     close(p[0]);
     close(p[1]);
-    int spared = spawn_signal_descendants(SIGKILL, &a, 1); /* a's subtree is kept */
-    int killed = spawn_signal_descendants(SIGKILL, NULL, 0);
+    int spared = spawn_signal_descendants(SIGKILL, &a, 1, NULL, 0); /* a's subtree is kept */
+    int killed = spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     int st_a = 0, st_b = 0;
     waitpid(a, &st_a, 0);
     waitpid(b, &st_b, 0); /* reparented to us, the subreaper */
