@@ -268,18 +268,24 @@ static const char *count_key(enum msg_type t)
 }
 static json_t *enc_count(const struct msg *m)
 {
-    return json_pack("{s:s,s:i,s:I}", "type", type_s(m), "attempt", m->u.count.attempt, count_key(m->type),
-                     (json_int_t)m->u.count.n);
+    json_t *j = json_pack("{s:s,s:i,s:I}", "type", type_s(m), "attempt", m->u.count.attempt, count_key(m->type),
+                          (json_int_t)m->u.count.n);
+    if (j && m->type == MSG_DROPPED)
+        json_object_set_new(j, "messages", json_integer(m->u.count.messages));
+    return j;
 }
 static int dec_count(json_t *j, struct msg *m, json_error_t *e)
 {
     const char *t;
-    json_int_t n;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I}", "type", &t, "attempt", &m->u.count.attempt,
-                       count_key(m->type), &n) < 0)
-        return -1;
+    json_int_t n, msgs = 0;
+    int rc = m->type == MSG_DROPPED
+                 ? json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I,s:I}", "type", &t, "attempt",
+                                  &m->u.count.attempt, "lines", &n, "messages", &msgs)
+                 : json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:I}", "type", &t, "attempt", &m->u.count.attempt,
+                                  count_key(m->type), &n);
     m->u.count.n = n;
-    return 0;
+    m->u.count.messages = msgs;
+    return rc;
 }
 
 static json_t *enc_error(const struct msg *m)

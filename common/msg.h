@@ -96,7 +96,9 @@ struct msg_exit {
 struct msg_progress { int attempt; };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
 struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
-struct msg_count { int attempt; int64_t n; };         /* DROPPED, UNCLASSIFIED, EVENTS_DROPPED, LIMIT_HITS */
+/* DROPPED (n console lines; messages: the agent's own lost), UNCLASSIFIED,
+ * EVENTS_DROPPED, LIMIT_HITS */
+struct msg_count { int attempt; int64_t n; int64_t messages; };
 struct msg_error { int attempt; const char *error; }; /* LOG_ERROR, SPAWN_ERROR */
 
 struct msg {

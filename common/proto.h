@@ -3,7 +3,8 @@
  * JSON object with a string "type". Messages over PROTO_MAX_MSG, bad JSON or
  * non-objects are protocol errors: the peer is dropped.
  * Authentication is an HMAC-SHA256 challenge on a per-run secret that travels
- * only in the environment (ENDURE_SECRET), never on argv or in logs. */
+ * only on the agent's stdin, never in an environment, on argv or in logs
+ * (ENDURE_SECRET is still removed from every environment passed on). */
 #ifndef ENDURE_PROTO_H
 #define ENDURE_PROTO_H
 #include <stddef.h>

@@ -340,7 +340,7 @@ static int64_t loop_deadline(struct agent *a)
     if (a->stopping == 1)
         d = deadline_min(d, a->stop_deadline);
     if (a->stopping == 2)
-        d = deadline_min(d, a->kill_deadline);
+        d = deadline_min(deadline_min(d, a->kill_deadline), a->sweep_at);
     if (a->draining)
         d = now_ms(); /* each turn drains one slice */
     if (a->ck)
@@ -369,14 +369,15 @@ static void on_timers(struct agent *a)
 
 static void loop(struct agent *a)
 {
-    struct pollfd *pf = calloc(4 + 2 * AGENT_MAX_RANKS, sizeof *pf);
-    struct stream **who = calloc(4 + 2 * AGENT_MAX_RANKS, sizeof *who);
+    struct pollfd *pf = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *pf);
+    struct stream **who = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *who);
     while (pf && who && !a->quit) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = a->conn.fd, .events = (short)(POLLIN | (msgconn_want_write(&a->conn) ? POLLOUT : 0))};
         pf[n++] = (struct pollfd){.fd = console_pending(&a->console) ? a->console.fd : -1, .events = POLLOUT};
         pf[n++] = (struct pollfd){.fd = a->ck && !a->draining ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         for (int i = 0; a->ranks && i < a->nranks; i++) {
             struct stream *ss[2] = {&a->ranks[i].out, &a->ranks[i].err};
             for (int k = 0; k < 2; k++) {
@@ -391,7 +392,8 @@ static void loop(struct agent *a)
             log_error("poll: %s", strerror(errno));
             break;
         }
-        for (int i = 4; r > 0 && i < n; i++)
+        log_flush();
+        for (int i = 5; r > 0 && i < n; i++)
             if (pf[i].revents && who[i]->fd == pf[i].fd)
                 ranks_read(a, who[i]);
         if (r > 0 && pf[0].revents)
@@ -449,13 +451,14 @@ int agent_main(const struct agent_opts *o)
 out:
     if (a.attempt >= 0 || a.stopping) { /* leaving early: never orphan a rank */
         ranks_signal(&a, SIGKILL);
-        spawn_signal_children(SIGKILL);
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
         ranks_free(&a);
     }
     agent_ckpt_close(&a, a.exit_rc == 0);
     ruleset_free(a.rs);
     json_decref(a.unreaped);
     console_close(&a.console, 1000);
+    log_drain(500); /* bounded: a console nobody reads must not keep us */
     msgconn_close(&a.conn);
     if (a.sfd >= 0)
         close(a.sfd);

@@ -10,7 +10,7 @@
 struct agent_opts {
     const char *connect;   /* controller "host:port" */
     const char *node;      /* this node's name */
-    const char *secret;    /* the run's secret (from the environment) */
+    const char *secret;    /* the run's secret (from stdin) */
     int64_t timeout_ms;    /* keep trying to join this long (<= 0: 10 s) */
 };
 

@@ -66,10 +66,12 @@ struct agent {
     /* stopping */
     int stopping;                /* 0 no, 1 TERM sent, 2 KILL sent */
     int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;
+    int64_t sweep_at;            /* next KILL sweep of the descendants (stopping 2) */
     int shutdown_after_stop;
     /* output */
     struct console console;
     int log_failed;              /* the disk refused a write; said once */
+    uint64_t log_reported;       /* own dropped messages already reported */
     uint64_t log_bytes_lost;
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;

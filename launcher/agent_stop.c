@@ -1,8 +1,12 @@
 /* agent_stop: reaping and stopping the ranks of an attempt. A stop sends the
- * stop signal to every rank's process group (and to any reparented
- * grandchild), waits up to the grace period, then KILLs, and is complete only
- * when no child of the agent is left; processes that survive KILL for the
- * kill timeout are reported as unkillable instead of hanging the agent. */
+ * stop signal to every rank's process group and to every descendant of the
+ * agent (found through /proc: grandchildren that escaped into a session of
+ * their own are included), waits up to the grace period, then KILLs them
+ * all, and keeps KILLing descendants (at every reaped exit, which is when
+ * an escaped process is reparented to the agent, and every SWEEP_MS) until
+ * none is left. The stop is complete only when no child of the agent is
+ * left; processes that survive KILL for the kill timeout are reported as
+ * unkillable instead of hanging the agent. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +19,8 @@
 #include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 #include "launcher/spawn.h"
+
+#define SWEEP_MS 100 /* KILL sweeps of the descendants after the grace */
 
 static struct rank *rank_by_pid(struct agent *a, pid_t pid)
 {
@@ -109,6 +115,8 @@ void ranks_reap(struct agent *a)
             report_exit(a, r, st);
         }
     }
+    if (a->stopping == 2 && !a->draining && !none_left) /* orphans reparented by these exits */
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     if (a->stopping && !a->draining && a->nalive == 0 && none_left)
         finish_stop(a, json_array());
 }
@@ -120,6 +128,20 @@ void ranks_signal(struct agent *a, int sig)
             spawn_signal_group(a->ranks[i].pid, sig);
 }
 
+/* sig to every rank's process group, then once to every other descendant
+ * (those that left their rank's group or session, and orphans). */
+static void signal_all(struct agent *a, int sig)
+{
+    pid_t groups[AGENT_MAX_RANKS];
+    int n = 0;
+    for (int i = 0; a->ranks && i < a->nranks; i++)
+        if (a->ranks[i].alive) {
+            spawn_signal_group(a->ranks[i].pid, sig);
+            groups[n++] = a->ranks[i].pid;
+        }
+    spawn_signal_descendants(sig, NULL, 0, groups, n);
+}
+
 void ranks_begin_stop(struct agent *a, int sig)
 {
     if (a->stopping)
@@ -127,8 +149,7 @@ void ranks_begin_stop(struct agent *a, int sig)
     a->stopping = 1;
     a->stop_started = now_ms();
     a->stop_deadline = a->stop_started + (sig == SIGKILL ? 0 : a->stop_timeout_ms);
-    ranks_signal(a, sig);
-    spawn_signal_children(sig);
+    signal_all(a, sig);
     ranks_reap(a);
 }
 
@@ -147,10 +168,14 @@ void ranks_stop_tick(struct agent *a)
     if (a->stopping == 1 && now >= a->stop_deadline) {
         a->stopping = 2;
         a->kill_deadline = now + a->kill_timeout_ms;
-        ranks_signal(a, SIGKILL);
-        spawn_signal_children(SIGKILL);
+        a->sweep_at = now + SWEEP_MS;
+        signal_all(a, SIGKILL);
         ranks_reap(a);
         return;
+    }
+    if (a->stopping == 2 && now >= a->sweep_at && now < a->kill_deadline) {
+        a->sweep_at = now + SWEEP_MS;
+        spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     }
     if (a->stopping == 2 && now >= a->kill_deadline) {
         json_t *left = json_array();
@@ -184,9 +209,14 @@ void ranks_monitor(struct agent *a)
         agent_send_progress(a);
         a->progress_pending = 0;
     }
-    if (a->console.dropped > a->console.reported) {
-        agent_send_count(a, MSG_DROPPED, (int64_t)(a->console.dropped - a->console.reported));
+    uint64_t own = log_dropped(); /* the agent's own messages, lost on the same console */
+    if (a->console.dropped > a->console.reported || own > a->log_reported) {
+        struct msg m = {.type = MSG_DROPPED,
+                        .u.count = {.attempt = a->attempt, .n = (int64_t)(a->console.dropped - a->console.reported),
+                                    .messages = (int64_t)(own - a->log_reported)}};
+        agent_send_msg(a, &m);
         a->console.reported = a->console.dropped;
+        a->log_reported = own;
     }
 }
 

@@ -3,6 +3,8 @@
  * only async-signal-safe calls in the child before execve (safe even when
  * the agent has persister threads). See spawn.h. */
 #include "launcher/spawn.h"
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -135,14 +137,87 @@ void spawn_signal_group(pid_t pgid, int sig)
         kill(-pgid, sig);
 }
 
-void spawn_signal_children(int sig)
+struct proc_link {
+    pid_t pid, ppid, pgrp;
+    char state;
+    char mark; /* 1: a descendant to signal */
+};
+
+static int by_pid(const void *x, const void *y)
 {
-    pid_t kids[1024];
-    int n = spawn_list_children(kids, 1024);
-    for (int i = 0; i < n; i++) {
-        pid_t pg = getpgid(kids[i]);
-        if (pg > 1 && pg != getpgrp())
-            kill(-pg, sig);
-        kill(kids[i], sig);
+    pid_t a = ((const struct proc_link *)x)->pid, b = ((const struct proc_link *)y)->pid;
+    return (a > b) - (a < b);
+}
+
+/* Reads pid, state and parent of every process in /proc, sorted by pid;
+ * NULL when /proc cannot be read. */
+static struct proc_link *read_links(size_t *count)
+{
+    DIR *d = opendir("/proc");
+    struct proc_link *v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue; /* gone meanwhile */
+        char *ok = fgets(line, sizeof line, f);
+        fclose(f);
+        char *rp = ok ? strrchr(line, ')') : NULL; /* the name may hold spaces and ')' */
+        char st;
+        int ppid, pgrp;
+        if (!rp || sscanf(rp + 1, " %c %d %d", &st, &ppid, &pgrp) != 3)
+            continue;
+        if (n == cap) {
+            struct proc_link *nv = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = (struct proc_link){.pid = (pid_t)atol(e->d_name), .ppid = (pid_t)ppid, .pgrp = (pid_t)pgrp,
+                                 .state = st};
     }
+    if (d)
+        closedir(d);
+    if (v)
+        qsort(v, n, sizeof *v, by_pid);
+    *count = n;
+    return v;
+}
+
+static int in_list(pid_t pid, const pid_t *list, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == pid)
+            return 1;
+    return 0;
+}
+
+int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep, const pid_t *groups_done, int ngroups)
+{
+    size_t n = 0;
+    struct proc_link *v = read_links(&n);
+    pid_t self = getpid();
+    int changed = 1, sent = 0;
+    /* mark until stable: pids wrap, so a child may sort before its parent */
+    while (v && changed) {
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].mark)
+                continue;
+            struct proc_link key = {.pid = v[i].ppid};
+            struct proc_link *parent = bsearch(&key, v, n, sizeof *v, by_pid);
+            if ((v[i].ppid == self && !in_list(v[i].pid, keep, nkeep)) || (parent && parent->mark))
+                v[i].mark = changed = 1;
+        }
+    }
+    for (size_t i = 0; v && i < n; i++)
+        if (v[i].mark && v[i].state != 'Z' && !in_list(v[i].pgrp, groups_done, ngroups) && kill(v[i].pid, sig) == 0)
+            sent++;
+    free(v);
+    return sent;
 }

@@ -2,7 +2,8 @@
  * Each rank runs in its own session and process group, with stdout and
  * stderr on pipes, and PR_SET_PDEATHSIG(SIGKILL) so that no rank outlives its
  * agent. The agent itself is a child subreaper, so grandchildren that lose
- * their parent are reparented to it and reaped there. */
+ * their parent are reparented to it and reaped there; processes that leave
+ * the rank's session are still found through their parent links in /proc. */
 #ifndef ENDURE_SPAWN_H
 #define ENDURE_SPAWN_H
 #include <stddef.h>
@@ -28,9 +29,15 @@ int spawn_become_subreaper(void);
 /* Fills pids with the current children of this process (from
  * /proc/self/task/<pid>/children); returns how many, at most max. */
 int spawn_list_children(pid_t *pids, int max);
-/* Sends sig to the process group pgid and, when also_children, to every
- * current child of this process and its process group. */
+/* Sends sig to the process group pgid. */
 void spawn_signal_group(pid_t pgid, int sig);
-void spawn_signal_children(int sig);
+/* Sends sig to every living descendant of this process, found through the
+ * parent links in /proc: children, grandchildren that escaped into their own
+ * session or process group, and orphans reparented to this subreaper. The
+ * subtrees under the children in keep[0..nkeep) are spared, and so are the
+ * members of the process groups in groups_done[0..ngroups) (already sent
+ * sig as a group: a second TERM could reach a handler twice). Returns how
+ * many processes were signalled (zombies are not counted). */
+int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep, const pid_t *groups_done, int ngroups);
 
 #endif

@@ -124,14 +124,17 @@ static void loop(struct ctl *c)
                 deadline = deadline_min(deadline, nd->last_heard + c->cfg->heartbeat_timeout_ms);
             }
         }
+        int nodes_end = n;
+        pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             ctl_finish(c, EXIT_FAILED, "internal error in the poll loop");
             break;
         }
+        log_flush();
         if (r > 0) {
-            for (int i = first_node; i < n; i++)
+            for (int i = first_node; i < nodes_end; i++)
                 if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
                     agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
             for (int i = first_node - 1; i >= 3; i--)
@@ -169,7 +172,7 @@ int controller_run(struct run_config *cfg)
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
     int rc = EXIT_FAILED;
     if (ctl_diag_setup(c, &err) < 0) {
-        fprintf(stderr, "endure run: %s", err.p ? err.p : "cannot load the rules\n");
+        log_text("endure run: %s", err.p ? err.p : "cannot load the rules\n");
         rc = EXIT_USAGE;
         goto out;
     }
@@ -200,8 +203,9 @@ int controller_run(struct run_config *cfg)
     loop(c);
     agents_shutdown(c);
     rc = c->exit_code;
-    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->nhist));
+    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i,s:I}", "exit_code", rc, "reason", c->end_reason,
+                                                 "attempts", c->nhist, "messages_dropped",
+                                                 (json_int_t)log_dropped()));
     ctl_summary(c);
 out:
     for (int i = 0; i < c->npend; i++)
@@ -224,5 +228,6 @@ out:
     ctl_ckwarn_free(c);
     ctl_diag_free(c);
     buf_free(&err);
+    log_drain(1000); /* bounded: a console nobody reads must not keep us */
     return rc;
 }

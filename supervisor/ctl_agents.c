@@ -267,8 +267,12 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         return;
     case MSG_DROPPED:
         n->dropped += (uint64_t)m->u.count.n;
-        journal_event(&c->j, "console_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                             "lines", (json_int_t)m->u.count.n));
+    {
+        json_t *ev = json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, "lines", (json_int_t)m->u.count.n);
+        if (m->u.count.messages > 0) /* the agent's own, lost on the console */
+            json_object_set_new(ev, "messages", json_integer(m->u.count.messages));
+        journal_event(&c->j, "console_dropped", ev);
+    }
         return;
     case MSG_LOG_ERROR:
         journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:s}", "node", n->name, "attempt", att, "error",
@@ -380,9 +384,10 @@ void agents_timers(struct ctl *c)
 
 void agents_reap(struct ctl *c)
 {
-    int st;
+    int st, reaped = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        reaped = 1;
         for (int i = 0; i < c->nnodes; i++) {
             struct node *n = &c->nodes[i];
             if (n->agent_pid != pid)
@@ -397,6 +402,22 @@ void agents_reap(struct ctl *c)
                 node_lost(c, n, why);
         }
     }
+    if (reaped)
+        agents_kill_strays(c);
+}
+
+/* Processes a dead agent left behind (escaped from its ranks' sessions,
+ * now reparented to the controller, a subreaper) are KILLed: only the live
+ * agents' subtrees are spared, so nothing outlives its agent into the next
+ * attempt. */
+void agents_kill_strays(struct ctl *c)
+{
+    pid_t live[MAX_NODES];
+    int n = 0;
+    for (int i = 0; i < c->nnodes; i++)
+        if (c->nodes[i].agent_pid > 0)
+            live[n++] = c->nodes[i].agent_pid;
+    spawn_signal_descendants(SIGKILL, live, n, NULL, 0);
 }
 
 void node_lost(struct ctl *c, struct node *n, const char *why)
@@ -444,6 +465,7 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
 void agents_shutdown(struct ctl *c)
 {
     agents_rejected_flush(c);
+    int64_t flush_deadline = now_ms() + 1000; /* one second for all, not per node */
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->conn.fd < 0)
@@ -452,7 +474,7 @@ void agents_shutdown(struct ctl *c)
         json_t *m = msg_encode(&sm);
         msgconn_send(&n->conn, m);
         json_decref(m);
-        msgconn_flush_wait(&n->conn, 1000);
+        msgconn_flush_wait(&n->conn, ms_until(flush_deadline));
     }
     int64_t deadline = now_ms() + 5000;
     int killed = 0;
@@ -464,7 +486,7 @@ void agents_shutdown(struct ctl *c)
         if (!left && !killed) {
             /* orphans reparented to us (we are a subreaper) go too */
             killed = 1;
-            spawn_signal_children(SIGKILL);
+            spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
             deadline = now_ms() + 2000;
         }
         if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD && !left)

@@ -160,12 +160,18 @@ static void explain_outcome(struct ctl *c, json_t *v, const char *act, const cha
 }
 
 /* Text from rank output goes to the user's terminal: escaped there. */
-static void put(const char *s, int esc)
+/* Text from rank output goes to the user's terminal: a copy with control
+ * characters escaped there (caller frees; never NULL). */
+static char *shown(const char *s, int esc)
 {
-    if (esc)
-        text_fputs_escaped(s, stderr, 0);
-    else
-        fputs(s, stderr);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = esc ? open_memstream(&out, &len) : NULL;
+    if (f) {
+        text_fputs_escaped(s, f, 0);
+        fclose(f);
+    }
+    return out ? out : strdup(s);
 }
 
 static void print_verdict(struct ctl *c, const json_t *v, const char *act)
@@ -184,36 +190,33 @@ static void print_verdict(struct ctl *c, const json_t *v, const char *act)
         else
             snprintf(where + l, sizeof where - l, " %s %lld", names[i], (long long)json_integer_value(x));
     }
-    fprintf(stderr, "endure: attempt %d diagnosis: %s/%s%s", c->attempt, jstr(v, "category"), jstr(v, "type"),
-            where[0] ? ", culprit" : "");
-    put(where, esc);
-    fprintf(stderr, ", action %s (rule %s, confidence %.2f)\n", act,
-            json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
-            json_number_value(json_object_get(v, "confidence")));
-    if (*jstr(v, "explanation")) {
-        fputs("  why: ", stderr);
-        put(jstr(v, "explanation"), esc);
-        fputs("\n", stderr);
-    }
+    char *w = shown(where, esc), *ex = shown(jstr(v, "explanation"), esc);
+    log_text("endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
+             jstr(v, "category"), jstr(v, "type"), where[0] ? ", culprit" : "", w, act,
+             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
+             json_number_value(json_object_get(v, "confidence")));
+    if (*ex)
+        log_text("  why: %s\n", ex);
+    free(w);
+    free(ex);
     if (json_is_object(key)) {
-        fputs("  key line: ", stderr);
-        put(jstr(key, "file"), esc);
-        fprintf(stderr, ":%lld: ", (long long)json_integer_value(json_object_get(key, "line")));
-        put(jstr(key, "text"), esc);
-        fputs("\n", stderr);
+        char *f = shown(jstr(key, "file"), esc), *t = shown(jstr(key, "text"), esc);
+        log_text("  key line: %s:%lld: %s\n", f, (long long)json_integer_value(json_object_get(key, "line")), t);
+        free(f);
+        free(t);
     }
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(v, "evidence"), i, e) {
         if (i == 0)
-            fprintf(stderr, "  evidence:\n");
+            log_text("  evidence:\n");
         if (i == 8) {
-            fprintf(stderr, "    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
+            log_text("    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
             break;
         }
-        fputs("    ", stderr);
-        put(json_string_value(e) ? json_string_value(e) : "", esc);
-        fputs("\n", stderr);
+        char *t = shown(json_string_value(e) ? json_string_value(e) : "", esc);
+        log_text("    %s\n", t);
+        free(t);
     }
 }
 

@@ -140,6 +140,7 @@ void agents_timers(struct ctl *c);
 int64_t agents_deadline(struct ctl *c);  /* pending handshakes, rejection summary; -1 if none */
 void agents_rejected_flush(struct ctl *c);
 void agents_reap(struct ctl *c);
+void agents_kill_strays(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m);
 void agents_send_stop(struct ctl *c, struct node *n, int sig, int64_t grace_ms);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include "checkpoint/ckpt.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 
@@ -51,8 +52,8 @@ static void ctl_summary_stages(struct ctl *c)
 void ctl_summary(struct ctl *c)
 {
     int64_t lost_work = 0, overhead = 0, end = now_ms();
-    fprintf(stderr, "\nendure: run %s ended: %s (exit %d)\n", c->cfg->run_id, c->end_reason, c->exit_code);
-    fprintf(stderr, "  attempts: %d, restarts: %d, run time: %.1fs\n", c->nhist, c->restarts,
+    log_text("\nendure: run %s ended: %s (exit %d)\n", c->cfg->run_id, c->end_reason, c->exit_code);
+    log_text("  attempts: %d, restarts: %d, run time: %.1fs\n", c->nhist, c->restarts,
             (double)(end - c->run_start) / 1000.0);
     for (int i = 0; i < c->nhist; i++) {
         struct attempt_log *h = &c->hist[i];
@@ -67,19 +68,22 @@ void ctl_summary(struct ctl *c)
         int64_t lost = failed > kept ? failed - kept : 0;
         lost_work += lost;
         overhead += until - failed;
-        fprintf(stderr, "  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", i, h->f.what, h->f.at,
+        log_text("  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", i, h->f.what, h->f.at,
                 h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict, (double)lost / 1000.0);
     }
-    fprintf(stderr, "  time lost to failures: %.1fs of work lost (since the last checkpoint kept, or the "
+    log_text("  time lost to failures: %.1fs of work lost (since the last checkpoint kept, or the "
                     "attempt's start), %.1fs of restart overhead (stops and back-offs)\n",
             (double)lost_work / 1000.0, (double)overhead / 1000.0);
     uint64_t dropped = 0;
     for (int i = 0; i < c->nnodes; i++)
         dropped += c->nodes[i].dropped;
     if (dropped)
-        fprintf(stderr, "  console lines dropped (the console was too slow; logs are complete): %llu\n",
+        log_text("  console lines dropped (the console was too slow; logs are complete): %llu\n",
                 (unsigned long long)dropped);
     ctl_ckwarn_summary(c);
     ctl_summary_stages(c);
-    fprintf(stderr, "  logs and events: %s\n", c->run_dir);
+    if (log_dropped())
+        log_text("  messages of endure dropped (stderr was not being read; events.jsonl is complete): %llu\n",
+                 (unsigned long long)log_dropped());
+    log_text("  logs and events: %s\n", c->run_dir);
 }

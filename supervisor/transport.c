@@ -1,6 +1,7 @@
 /* transport: the local transport (see transport.h). */
 #include "supervisor/transport.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +11,30 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/proto.h"
+#include "common/util.h"
 
 extern char **environ;
+
+/* The secret on a pipe that becomes the agent's stdin: never in its
+ * environment (readable in /proc/<pid>/environ by the ranks' user for the
+ * agent's whole life) nor on argv. 65 bytes fit in an empty pipe, so the
+ * write cannot block. */
+static int secret_pipe(const char *secret, int *rd)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    char line[160];
+    int n = snprintf(line, sizeof line, "%s\n", secret);
+    int rc = n > 0 && (size_t)n < sizeof line && write_all(p[1], line, (size_t)n) == 0 ? 0 : -1;
+    explicit_bzero(line, sizeof line);
+    close(p[1]);
+    if (rc < 0)
+        close(p[0]);
+    else
+        *rd = p[0];
+    return rc;
+}
 
 pid_t transport_start_agent(const char *transport, const char *node, const char *addr, const char *secret,
                             int64_t join_ms)
@@ -26,17 +49,16 @@ pid_t transport_start_agent(const char *transport, const char *node, const char 
     size_t ne = 0;
     while (environ[ne])
         ne++;
-    char **envp = calloc(ne + 2, sizeof *envp);
-    char *sec = NULL;
-    if (!envp || asprintf(&sec, "%s=%s", PROTO_SECRET_ENV, secret) < 0) {
+    char **envp = calloc(ne + 1, sizeof *envp);
+    int rd = -1;
+    if (!envp || secret_pipe(secret, &rd) < 0) {
         free(envp);
         return -1;
     }
-    size_t k = 0;
+    size_t k = 0; /* a secret of the user's own environment is not passed on either */
     for (size_t i = 0; i < ne; i++)
         if (strncmp(environ[i], PROTO_SECRET_ENV "=", strlen(PROTO_SECRET_ENV) + 1))
             envp[k++] = environ[i];
-    envp[k++] = sec;
     char join[32];
     snprintf(join, sizeof join, "%lldms", (long long)join_ms);
     char *argv[] = {self, "agent", "--connect", (char *)addr, "--node", (char *)node, "--join-timeout", join, NULL};
@@ -47,7 +69,7 @@ pid_t transport_start_agent(const char *transport, const char *node, const char 
         sigemptyset(&none);
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
+        if (getppid() != parent || dup2(rd, STDIN_FILENO) < 0)
             _exit(127);
         sigprocmask(SIG_SETMASK, &none, NULL);
         execve(self, argv, envp);
@@ -55,7 +77,7 @@ pid_t transport_start_agent(const char *transport, const char *node, const char 
     }
     if (pid < 0)
         log_error("cannot start the agent of %s: %s", node, strerror(errno));
-    free(sec);
+    close(rd);
     free(envp);
     return pid;
 }

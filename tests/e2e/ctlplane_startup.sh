@@ -43,7 +43,7 @@ fake=$!
 wait_for test -s "$T/fake.out"
 port=$(head -n 1 "$T/fake.out")
 set +e
-ENDURE_SECRET=$FAKE_SECRET timeout 30 "$ENDURE" agent --connect "127.0.0.1:$port" --node n0 --join-timeout 20s \
+echo "$FAKE_SECRET" | timeout 30 "$ENDURE" agent --connect "127.0.0.1:$port" --node n0 --join-timeout 20s \
     2>"$T/agent.err"
 rc=$?
 set -e

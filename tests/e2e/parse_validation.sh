@@ -79,7 +79,7 @@ PY
 lpid=$!
 wait_for test -s "$T/port"
 set +e
-ENDURE_SECRET=x timeout 5 "$ENDURE" agent --connect "127.0.0.1:+$(cat "$T/port")" --node n0 2>"$T/agent.err"
+echo x | timeout 5 "$ENDURE" agent --connect "127.0.0.1:+$(cat "$T/port")" --node n0 2>"$T/agent.err"
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "agent with port '+N': rc $rc"

@@ -80,7 +80,7 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_STOPPED, .u.stopped = {3, 250, arr}},
         {.type = MSG_EVENT, .u.payload = {3, ev}},
         {.type = MSG_CKPT, .u.payload = {3, ev}},
-        {.type = MSG_DROPPED, .u.count = {3, 77}},
+        {.type = MSG_DROPPED, .u.count = {3, 77, 5}},
         {.type = MSG_UNCLASSIFIED, .u.count = {3, 78}},
         {.type = MSG_EVENTS_DROPPED, .u.count = {3, 79}},
         {.type = MSG_LIMIT_HITS, .u.count = {3, 80}},
