@@ -227,16 +227,16 @@ static void leave(struct agent *a)
         a->stop_timeout_ms = half;
     if (a->kill_timeout_ms > half)
         a->kill_timeout_ms = half;
-    if (a->stopping == 1 && a->stop_deadline > a->stop_started + half)
+    if (a->state == A_TERM && a->stop_deadline > a->stop_started + half)
         a->stop_deadline = a->stop_started + half;
-    if (a->stopping == 2 && a->kill_deadline > now_ms() + half)
+    if (a->state == A_KILL && a->kill_deadline > now_ms() + half)
         a->kill_deadline = now_ms() + half;
-    if (a->draining && a->drain_deadline > now_ms() + half)
+    if (a->state == A_DRAINING && a->drain_deadline > now_ms() + half)
         a->drain_deadline = now_ms() + half;
-    if (a->attempt >= 0 || a->stopping)
-        ranks_begin_stop(a, SIGTERM);
+    if (a->state == A_IDLE)
+        agent_on(a, AE_QUIT);
     else
-        a->quit = 1;
+        ranks_begin_stop(a, SIGTERM); /* a stop in progress ends in A_DONE */
 }
 
 static void controller_lost(struct agent *a, const char *why)
@@ -251,7 +251,7 @@ static void on_message(struct agent *a, struct msg *m)
 {
     switch (m->type) {
     case MSG_START:
-        if (a->attempt >= 0 || a->stopping) {
+        if (a->state != A_IDLE) {
             log_error("start while attempt %d is still running; ignored", a->attempt);
             return;
         }
@@ -262,12 +262,12 @@ static void on_message(struct agent *a, struct msg *m)
         a->stop_timeout_ms = m->u.stop.grace_ms;
         if (m->u.stop.shutdown)
             a->shutdown_after_stop = 1;
-        if (a->attempt < 0 && !a->stopping) {
+        if (a->state == A_IDLE) {
             if (a->shutdown_after_stop)
-                a->quit = 1;
+                agent_on(a, AE_QUIT);
             return;
         }
-        if (a->stopping == 1 && sig == SIGKILL)
+        if (a->state == A_TERM && sig == SIGKILL)
             a->stop_deadline = now_ms(); /* escalate a stop in progress */
         ranks_begin_stop(a, sig > 0 && sig < 65 ? sig : SIGTERM);
         return;
@@ -337,11 +337,11 @@ static int64_t loop_deadline(struct agent *a)
     }
     if (a->attempt >= 0)
         d = deadline_min(d, a->next_monitor);
-    if (a->stopping == 1)
+    if (a->state == A_TERM)
         d = deadline_min(d, a->stop_deadline);
-    if (a->stopping == 2)
+    if (a->state == A_KILL)
         d = deadline_min(deadline_min(d, a->kill_deadline), a->sweep_at);
-    if (a->draining)
+    if (a->state == A_DRAINING)
         d = now_ms(); /* each turn drains one slice */
     if (a->ck)
         d = deadline_min(d, ckpt_agent_deadline(a->ck));
@@ -363,7 +363,7 @@ static void on_timers(struct agent *a)
         a->next_monitor = now + a->monitor_ms;
     }
     ranks_stop_tick(a);
-    if (a->ck && !a->draining && now >= ckpt_agent_deadline(a->ck))
+    if (a->ck && a->state != A_DRAINING && now >= ckpt_agent_deadline(a->ck))
         ckpt_agent_dispatch(a->ck);
 }
 
@@ -371,12 +371,12 @@ static void loop(struct agent *a)
 {
     struct pollfd *pf = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *pf);
     struct stream **who = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *who);
-    while (pf && who && !a->quit) {
+    while (pf && who && a->state != A_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = a->conn.fd, .events = (short)(POLLIN | (msgconn_want_write(&a->conn) ? POLLOUT : 0))};
         pf[n++] = (struct pollfd){.fd = console_pending(&a->console) ? a->console.fd : -1, .events = POLLOUT};
-        pf[n++] = (struct pollfd){.fd = a->ck && !a->draining ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = a->ck && a->state != A_DRAINING ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         for (int i = 0; a->ranks && i < a->nranks; i++) {
             struct stream *ss[2] = {&a->ranks[i].out, &a->ranks[i].err};
@@ -449,7 +449,7 @@ int agent_main(const struct agent_opts *o)
         msgconn_flush_wait(&a.conn, 1000);
     rc = a.exit_rc;
 out:
-    if (a.attempt >= 0 || a.stopping) { /* leaving early: never orphan a rank */
+    if (a.state != A_IDLE && a.state != A_DONE) { /* leaving early: never orphan a rank */
         ranks_signal(&a, SIGKILL);
         spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
         ranks_free(&a);

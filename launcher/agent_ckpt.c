@@ -91,7 +91,6 @@ void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars)
 
 void agent_ckpt_begin_drain(struct agent *a, int64_t deadline)
 {
-    a->draining = 1;
     a->drain_deadline = deadline;
 }
 

@@ -10,6 +10,7 @@
 #include "common/lines.h"
 #include "common/msg.h"
 #include "common/proto.h"
+#include "launcher/agent_state.h"
 #include "launcher/console.h"
 #include "launcher/progress.h"
 
@@ -63,11 +64,11 @@ struct agent {
     long long unclassified;      /* lines not classified because the rank outran the agent */
     int no_shedding;             /* draining a dead rank: classify everything */
     int progress_pending;
-    /* stopping */
-    int stopping;                /* 0 no, 1 TERM sent, 2 KILL sent */
+    enum agent_state state;      /* changed only by agent_on() */
+    /* stopping (A_TERM, A_KILL) */
     int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;
-    int64_t sweep_at;            /* next KILL sweep of the descendants (stopping 2) */
-    int shutdown_after_stop;
+    int64_t sweep_at;            /* next KILL sweep of the descendants (A_KILL) */
+    int shutdown_after_stop;     /* A_DRAINING ends in A_DONE, not A_IDLE */
     /* output */
     struct console console;
     int log_failed;              /* the disk refused a write; said once */
@@ -76,13 +77,11 @@ struct agent {
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;
     int ck_group_rank;
-    int draining;                /* ranks reaped, persisting before "stopped" */
-    int64_t drain_deadline;
+    int64_t drain_deadline;      /* A_DRAINING */
     json_t *unreaped;            /* reported with "stopped" */
     /* who killed a rank (agent_oom.c): baselines taken when the attempt starts */
     double attempt_boot_s;       /* CLOCK_MONOTONIC, comparable with kernel log stamps */
     long oom_kills_at_start;     /* of the memory cgroup, -1 when unreadable */
-    int quit;                    /* leave the loop */
     int exit_rc;
 };
 

@@ -115,7 +115,7 @@ void agent_exit_facts(struct agent *a, const struct rank *r, int st, struct msg_
     m->lines = r->lineno; /* the tail's last line number */
     if (sig != SIGKILL && code != 128 + SIGKILL)
         return;
-    m->killer = a->stopping ? "endure" : "outside";
+    m->killer = a->state != A_RUNNING ? "endure" : "outside";
     size_t len = 0;
     char *log = kernel_log(&len), rec[512] = "";
     m->kernel_log = log ? "read" : "unreadable";

@@ -193,6 +193,7 @@ int ranks_start(struct agent *a, struct msg *start)
     buf_init(&err, 1024);
     a->start = *start;
     start->raw = NULL;
+    agent_on(a, AE_START); /* a spawn error below stops what was started */
     const struct msg_start *st = &a->start.u.start;
     a->attempt = st->attempt;
     a->nranks = st->nproc;

@@ -40,7 +40,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     a->no_shedding = 0;
     agent_diag_finish(&r->out);
     agent_diag_finish(&r->err);
-    if (a->progress_pending && !a->stopping) { /* the controller hears of progress before the exit */
+    if (a->progress_pending && a->state == A_RUNNING) { /* the controller hears of progress before the exit */
         agent_send_progress(a);
         a->progress_pending = 0;
     }
@@ -69,6 +69,7 @@ static void finish_stop(struct agent *a, json_t *unreaped)
     }
     json_decref(a->unreaped);
     a->unreaped = unreaped;
+    agent_on(a, AE_REAPED);
     const struct msg_start *st = &a->start.u.start;
     int64_t persist_ms = st->has_ckpt ? st->ckpt.persist_timeout_ms : 0;
     agent_ckpt_begin_drain(a, now_ms() + persist_ms);
@@ -82,15 +83,14 @@ void ranks_complete_stop(struct agent *a)
     int64_t ms = now_ms() - a->stop_started;
     json_t *unreaped = a->unreaped ? a->unreaped : json_array();
     a->unreaped = NULL;
-    a->draining = 0;
     struct msg m = {.type = MSG_STOPPED, .u.stopped = {.attempt = a->attempt, .ms = ms, .unreaped = unreaped}};
     if (a->attempt >= 0)
         agent_send_msg(a, &m);
     json_decref(unreaped);
     ranks_free(a);
-    a->stopping = 0;
+    agent_on(a, AE_DRAINED);
     if (a->shutdown_after_stop)
-        a->quit = 1;
+        agent_on(a, AE_QUIT);
 }
 
 /* Reaps every exited child; reports rank exits; completes a stop when no
@@ -115,9 +115,9 @@ void ranks_reap(struct agent *a)
             report_exit(a, r, st);
         }
     }
-    if (a->stopping == 2 && !a->draining && !none_left) /* orphans reparented by these exits */
+    if (a->state == A_KILL && !none_left) /* orphans reparented by these exits */
         spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
-    if (a->stopping && !a->draining && a->nalive == 0 && none_left)
+    if ((a->state == A_TERM || a->state == A_KILL) && a->nalive == 0 && none_left)
         finish_stop(a, json_array());
 }
 
@@ -144,9 +144,8 @@ static void signal_all(struct agent *a, int sig)
 
 void ranks_begin_stop(struct agent *a, int sig)
 {
-    if (a->stopping)
+    if (agent_on(a, AE_STOP) < 0) /* not running, or already stopping */
         return;
-    a->stopping = 1;
     a->stop_started = now_ms();
     a->stop_deadline = a->stop_started + (sig == SIGKILL ? 0 : a->stop_timeout_ms);
     signal_all(a, sig);
@@ -157,27 +156,27 @@ void ranks_begin_stop(struct agent *a, int sig)
  * deadline and gives up waiting at the kill deadline. */
 void ranks_stop_tick(struct agent *a)
 {
-    if (!a->stopping)
-        return;
-    if (a->draining) {
+    if (a->state == A_DRAINING) {
         if (agent_ckpt_drain_step(a))
             ranks_complete_stop(a);
         return;
     }
+    if (a->state != A_TERM && a->state != A_KILL)
+        return;
     int64_t now = now_ms();
-    if (a->stopping == 1 && now >= a->stop_deadline) {
-        a->stopping = 2;
+    if (a->state == A_TERM && now >= a->stop_deadline) {
+        agent_on(a, AE_GRACE_OVER);
         a->kill_deadline = now + a->kill_timeout_ms;
         a->sweep_at = now + SWEEP_MS;
         signal_all(a, SIGKILL);
         ranks_reap(a);
         return;
     }
-    if (a->stopping == 2 && now >= a->sweep_at && now < a->kill_deadline) {
+    if (a->state == A_KILL && now >= a->sweep_at && now < a->kill_deadline) {
         a->sweep_at = now + SWEEP_MS;
         spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
     }
-    if (a->stopping == 2 && now >= a->kill_deadline) {
+    if (a->state == A_KILL && now >= a->kill_deadline) {
         json_t *left = json_array();
         pid_t kids[1024];
         int n = spawn_list_children(kids, 1024);
@@ -205,7 +204,7 @@ void ranks_monitor(struct agent *a)
             a->progress_pending = 1;
         }
     }
-    if (a->progress_pending && !a->stopping) {
+    if (a->progress_pending && a->state == A_RUNNING) {
         agent_send_progress(a);
         a->progress_pending = 0;
     }

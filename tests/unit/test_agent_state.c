@@ -1,0 +1,41 @@
+/* test_agent_state: the agent's transition table, driven directly (no
+ * processes): every state x event has a defined answer, the stop path
+ * runs idle -> running -> term -> kill -> draining -> idle, and done is final. */
+#include "launcher/agent_state.h"
+#include "tests/unit/harness.h"
+
+TEST(agent_table_every_pair_is_defined)
+{
+    for (int s = 0; s <= A__COUNT; s++)
+        for (int e = 0; e <= AE__COUNT; e++) {
+            int n = agent_next((enum agent_state)s, (enum agent_event)e);
+            CHECK(n == -1 || (n >= 0 && n < A__COUNT));
+            if (s == A__COUNT || e == AE__COUNT)
+                CHECK(n == -1);
+        }
+    for (int s = 0; s < A__COUNT; s++)
+        CHECK(agent_state_name((enum agent_state)s)[0] != '?');
+    for (int e = 0; e < AE__COUNT; e++)
+        CHECK(agent_event_name((enum agent_event)e)[0] != '?');
+}
+
+TEST(agent_table_paths)
+{
+    CHECK(agent_next(A_IDLE, AE_START) == A_RUNNING);
+    CHECK(agent_next(A_RUNNING, AE_STOP) == A_TERM);
+    CHECK(agent_next(A_TERM, AE_GRACE_OVER) == A_KILL);
+    CHECK(agent_next(A_TERM, AE_REAPED) == A_DRAINING);
+    CHECK(agent_next(A_KILL, AE_REAPED) == A_DRAINING);
+    CHECK(agent_next(A_DRAINING, AE_DRAINED) == A_IDLE);
+    CHECK(agent_next(A_IDLE, AE_QUIT) == A_DONE);
+    /* a second stop, a start while an attempt runs, a quit with ranks alive: ignored */
+    CHECK(agent_next(A_TERM, AE_STOP) == -1);
+    CHECK(agent_next(A_KILL, AE_STOP) == -1);
+    CHECK(agent_next(A_DRAINING, AE_STOP) == -1);
+    CHECK(agent_next(A_RUNNING, AE_START) == -1);
+    CHECK(agent_next(A_DRAINING, AE_START) == -1);
+    CHECK(agent_next(A_RUNNING, AE_QUIT) == -1);
+    CHECK(agent_next(A_IDLE, AE_STOP) == -1);
+    for (int e = 0; e < AE__COUNT; e++)
+        CHECK(agent_next(A_DONE, (enum agent_event)e) == -1);
+}
