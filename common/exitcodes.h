@@ -1,4 +1,4 @@
-/* exitcodes: the exit codes of `endure run` (documented in README.md and docs/run.md). */
+/* exitcodes: the exit codes of `endure run` (documented in docs/run.md, "Exit codes"). */
 #ifndef ENDURE_EXITCODES_H
 #define ENDURE_EXITCODES_H
 

@@ -25,7 +25,10 @@ slots of this rank in the node-local stage (tmpfs) and commits with an
 atomic rename of a small commit record; endure's agent persists it in the
 background. Outside endure it writes ./checkpoints/<tag>/rank-<R> (or
 $ENDURE_CKPT_FALLBACK_DIR) and renames it into place, so the same script runs
-anywhere. The on-disk contract is documented in docs/checkpoints.md.
+anywhere. Under endure this module is importable with no setup (endure
+appends its directory to the ranks' PYTHONPATH; docs/run.md, "Worker
+environment"). The on-disk contract and the helper's API are documented in
+docs/checkpoints.md ("The Python helper", "Who saves").
 Standard library only (torch_save imports torch when called).
 """
 import builtins

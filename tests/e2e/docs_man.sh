@@ -1,15 +1,16 @@
 #!/bin/bash
 # docs_man: the man page renders without warnings, names every flag that
-# `endure run --help` and `endure diagnose --help` list, and every relative
-# link of README.md and docs/*.md points at a file that exists.
+# the --help of `endure run`, `diagnose`, `ckpt`, `rules` and `agent` lists,
+# and every relative link of README.md and docs/*.md points at a file that
+# exists.
 . "$(dirname "$0")/lib.sh"
 cd "$ENDURE_SRC"
 warn=$(groff -man -Tutf8 -ww endure.1 2>&1 >/dev/null)
 [ -z "$warn" ] || fail "groff warnings: $warn"
 # the man page escapes dashes as \-
 plain=$(sed 's/\\-/-/g' endure.1)
-for cmd in run diagnose; do
-    for flag in $("$ENDURE" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+for cmd in run diagnose ckpt rules agent; do
+    for flag in $("$ENDURE" $cmd --help 2>&1 | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         case "$flag" in --help|--dash-names|--underscore|--flag) continue ;; esac
         grep -qF -- "$flag" <<<"$plain" || fail "endure.1 does not mention $cmd's $flag"
     done
