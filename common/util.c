@@ -337,3 +337,30 @@ int safe_component(const char *name)
     }
     return 1;
 }
+
+int find_data_dir(const char *env, const char *const *rel, size_t nrel, const char *probe, char *out,
+                  size_t outlen)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return snprintf(out, outlen, "%s", e) < (int)outlen ? 0 : -1;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    for (size_t i = 0; i < nrel; i++) {
+        char cand[2 * PATH_MAX], real[PATH_MAX];
+        struct stat st;
+        snprintf(cand, sizeof cand, "%s/%s%s%s", exe, rel[i], *probe ? "/" : "", probe);
+        if (stat(cand, &st) < 0 || !(*probe ? S_ISREG(st.st_mode) : S_ISDIR(st.st_mode)) || !realpath(cand, real))
+            continue;
+        if (*probe)
+            *strrchr(real, '/') = '\0';
+        return snprintf(out, outlen, "%s", real) < (int)outlen ? 0 : -1;
+    }
+    return -1;
+}

@@ -72,4 +72,11 @@ int parse_duration_ms(const char *s, int64_t *out);
  * '..', not empty, printable, at most 128 bytes), else 0. */
 int safe_component(const char *name);
 
+/* Finds one of endure's data directories (the rules, the Python helper):
+ * $env when set and non-empty, else the first of "<binary dir>/<rel[i]>"
+ * that holds probe (a name inside it; "" for the directory itself), made
+ * absolute. 0, or -1 when none is found or out is too small. */
+int find_data_dir(const char *env, const char *const *rel, size_t nrel, const char *probe, char *out,
+                  size_t outlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/util.h"
 #include "diagnose/rules_load.h"
 
 #define RULES_MAX 20000
@@ -282,30 +283,8 @@ static void load_path(struct rules_acc *acc, const char *path)
 
 int ruleset_default_dir(char *out, size_t outlen)
 {
-    const char *env = getenv("ENDURE_RULES_DIR");
-    struct stat st;
-    if (env && *env) {
-        snprintf(out, outlen, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
     static const char *const rel[] = {"../share/endure/rules", "../rules", "../../rules"};
-    for (size_t i = 0; i < 3; i++) {
-        char cand[PATH_MAX + 32], real[PATH_MAX];
-        snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
-        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, real)) {
-            snprintf(out, outlen, "%s", real);
-            return 0;
-        }
-    }
-    return -1;
+    return find_data_dir("ENDURE_RULES_DIR", rel, 3, "", out, outlen);
 }
 
 /* Turns what acc accumulated into a ruleset (or frees it on errors). */

@@ -1,5 +1,6 @@
 /* env: rank environment construction (see env.h). */
 #include "launcher/env.h"
+#include "common/util.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,28 +62,8 @@ void env_free(char **envp)
 
 int env_python_dir(char *out, size_t outlen)
 {
-    const char *env = getenv("ENDURE_PYTHON_DIR");
-    if (env && *env)
-        return snprintf(out, outlen, "%s", env) < (int)outlen ? 0 : -1;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
     static const char *const rel[] = {"../share/endure/python", "../python", "../../python"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char cand[PATH_MAX + 64], real[PATH_MAX];
-        struct stat st;
-        snprintf(cand, sizeof cand, "%s/%s/endure_ckpt.py", exe, rel[i]);
-        if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || !realpath(cand, real))
-            continue;
-        *strrchr(real, '/') = '\0';
-        return snprintf(out, outlen, "%s", real) < (int)outlen ? 0 : -1;
-    }
-    return -1;
+    return find_data_dir("ENDURE_PYTHON_DIR", rel, 3, "endure_ckpt.py", out, outlen);
 }
 
 /* 1 if dir is one of the ':'-separated entries of path. */
