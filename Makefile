@@ -60,7 +60,8 @@ fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh; else echo "no fuzz targets"; fi
 
 bench: all
-	@for b in bench/*.sh; do [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
+	@for b in bench/*.sh; do case $$b in */compare.sh) continue ;; esac; \
+	  [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
 
 # The Python helper also goes where $(PYTHON) imports from under PREFIX (its
 # sys.path entry PREFIX/lib/.../site-packages or Debian's dist-packages), so
