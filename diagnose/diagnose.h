@@ -124,4 +124,10 @@ int policy_load(struct policy **out, const char *path, struct buf *err);
 const char *policy_action(const struct policy *p, const json_t *verdict);
 void policy_free(struct policy *p);
 
+/* The commands of this module: argv[0] is the command name, the result is
+ * the exit code. `endure diagnose PATH...` (cmd_diagnose.c) and `endure
+ * rules check|test|export` (cmd_rules.c). */
+int cmd_diagnose(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
 #endif
