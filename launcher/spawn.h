@@ -1,9 +1,12 @@
-/* spawn: starting and stopping rank processes.
+/* spawn: starting rank processes and signalling what they leave behind.
  * Each rank runs in its own session and process group, with stdout and
- * stderr on pipes, and PR_SET_PDEATHSIG(SIGKILL) so that no rank outlives its
- * agent. The agent itself is a child subreaper, so grandchildren that lose
- * their parent are reparented to it and reaped there; processes that leave
- * the rank's session are still found through their parent links in /proc. */
+ * stderr on pipes, stdin on /dev/null, the user's umask and
+ * PR_SET_PDEATHSIG(SIGKILL) so that no rank outlives its agent. The agent
+ * (and the controller) are child subreapers, so grandchildren that lose
+ * their parent are reparented to them and reaped there; processes that
+ * leave the rank's session are still found through their parent links in
+ * /proc (spawn_signal_descendants, used by the agent's stop and by the
+ * controller for what a dead agent left). */
 #ifndef ENDURE_SPAWN_H
 #define ENDURE_SPAWN_H
 #include <stddef.h>
