@@ -54,7 +54,7 @@ static void child_exec(const struct spawn_opts *o, int report, pid_t parent, cha
         child_fail(report, ST_PRCTL);
     if (getppid() != parent) /* the parent died before prctl */
         _exit(127);
-    int in = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int in = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) ||
         (o->stderr_fd >= 0 && dup2(o->stderr_fd, 2) < 0))
         child_fail(report, ST_REDIRECT);
