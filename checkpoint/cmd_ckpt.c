@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
+#include "checkpoint/cmd.h"
 #include "common/exitcodes.h"
 #include "common/util.h"
-#include "supervisor/commands.h"
 
 static const char usage_text[] =
     "usage: endure ckpt ls DIR [--json]\n"

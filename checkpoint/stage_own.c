@@ -4,7 +4,7 @@
  * live run: a second agent is refused while the first lives, another run's
  * stage is never adopted, and a stage whose lock nobody holds is provably
  * dead (ckpt_stage_sweep removes it once it is old enough). */
-#include "checkpoint/agent_int.h"
+#include "checkpoint/watcher_int.h"
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>

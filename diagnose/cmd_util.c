@@ -60,60 +60,16 @@ static const char *str(const json_t *o, const char *k)
     return s ? s : "-";
 }
 
-static void print_culprit(const json_t *c)
+static void to_stdout(void *arg, const char *piece)
 {
-    static const char *const keys[] = {"host", "rank", "gpu"};
-    int any = 0;
-    printf("culprit:     ");
-    for (int i = 0; i < 3; i++) {
-        json_t *x = json_object_get(c, keys[i]);
-        if (!x || json_is_null(x))
-            continue;
-        printf("%s%s ", any++ ? ", " : "", keys[i]);
-        if (json_is_integer(x))
-            printf("%lld", (long long)json_integer_value(x));
-        else
-            print_text(json_string_value(x), 0);
-    }
-    printf("%s\n", any ? "" : "none identified");
+    (void)arg;
+    fputs(piece, stdout);
 }
 
 void print_verdict(const json_t *v)
 {
-    const json_t *key = json_object_get(v, "key_line");
-    printf("category:    ");
-    print_text(str(v, "category"), 0);
-    printf("\ntype:        ");
-    print_text(str(v, "type"), 0);
-    printf("\n");
-    print_culprit(json_object_get(v, "culprit"));
-    printf("action:      ");
-    print_text(str(v, "action"), 0);
-    printf("\nrule:        ");
-    print_text(str(v, "rule"), 0);
-    printf(" (confidence %.2f)\n", json_number_value(json_object_get(v, "confidence")));
-    if (json_is_object(key)) {
-        json_t *line = json_object_get(key, "line");
-        printf("key line:    ");
-        print_text(str(key, "file"), 0);
-        if (json_is_integer(line))
-            printf(":%lld", (long long)json_integer_value(line));
-        printf("\n    > ");
-        print_text(str(key, "text"), 0);
-        printf("\n");
-    }
-    size_t i;
-    json_t *e;
-    if (json_array_size(json_object_get(v, "evidence")))
-        printf("evidence:\n");
-    json_array_foreach(json_object_get(v, "evidence"), i, e) {
-        printf("    ");
-        print_text(json_string_value(e) ? json_string_value(e) : "", 0);
-        printf("\n");
-    }
-    printf("explanation:\n    ");
-    print_text(str(v, "explanation"), 1);
-    printf("\n");
+    struct verdict_print_opts o = {.style = VERDICT_PRINT_FULL, .escape = escape_out, .write = to_stdout};
+    verdict_print(v, &o);
 }
 
 /* "category/type, culprit ..., action A (source)" of one attempt. */

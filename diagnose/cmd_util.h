@@ -17,7 +17,8 @@ void print_json(const json_t *v);
 void print_escape(int on);
 /* Writes s to stdout, escaped when print_escape is on. */
 void print_text(const char *s, int keep_newline);
-/* The human summary of a verdict (log text escaped per print_escape). */
+/* The human summary of a verdict on stdout (verdict_print's full form, log
+ * text escaped per print_escape). */
 void print_verdict(const json_t *v);
 /* The attempt list of a run directory (see run_report() in offline.h),
  * printed before the verdict of its last attempt. */

@@ -108,6 +108,25 @@ json_t *verdict_pick(const json_t *events, const json_t *first_failure, const st
  * "type|rule|host|rank|gpu" (empty fields for nulls). Returns 0, or -1 when
  * it does not fit in out. */
 int verdict_signature(const json_t *verdict, char *out, size_t outlen);
+
+/* The human text of a verdict (verdict_print.c), one printer for both forms:
+ * VERDICT_PRINT_FULL is `endure diagnose`'s block ("category:    ...",
+ * culprit, action, rule and confidence, key line, evidence, explanation);
+ * VERDICT_PRINT_BRIEF is the controller's "endure: attempt N diagnosis:
+ * category/type, culprit ..., action A (rule R, confidence C)" followed by
+ * "  why:", "  key line:" and at most 8 evidence lines. The text goes to
+ * write(arg, piece) in pieces of whole lines (in the brief form exactly one
+ * line each), so each caller keeps its own sink. */
+enum verdict_print_style { VERDICT_PRINT_FULL, VERDICT_PRINT_BRIEF };
+struct verdict_print_opts {
+    enum verdict_print_style style;
+    int escape;          /* escape control characters of log text (a terminal) */
+    int attempt;         /* BRIEF: the attempt's number */
+    const char *action;  /* BRIEF: the action decided (after the policy) */
+    void (*write)(void *arg, const char *piece);
+    void *arg;
+};
+void verdict_print(const json_t *verdict, const struct verdict_print_opts *o);
 /* The window (seconds) in which root events count as simultaneous. */
 #define VERDICT_WINDOW_S 2.0
 
@@ -123,5 +142,11 @@ int policy_load(struct policy **out, const char *path, struct buf *err);
  * by p or the verdict. */
 const char *policy_action(const struct policy *p, const json_t *verdict);
 void policy_free(struct policy *p);
+
+/* The commands of this module: argv[0] is the command name, the result is
+ * the exit code. `endure diagnose PATH...` (cmd_diagnose.c) and `endure
+ * rules check|test|export` (cmd_rules.c). */
+int cmd_diagnose(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

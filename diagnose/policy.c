@@ -30,6 +30,7 @@ struct policy {
 struct pl {
     struct yev y;
     int nerr;
+    struct policy *p; /* being filled */
 };
 
 #define perr(L, m, ...) yev_error(&(L)->y, m, __VA_ARGS__)
@@ -49,10 +50,9 @@ static int read_map(struct pl *L, struct policy *p, int is_cat)
         return -1;
     }
     for (;;) {
-        if (pnext(L) < 0)
-            return -1;
-        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
-            return 0;
+        int more = yev_item(&L->y);
+        if (more <= 0)
+            return more;
         if (L->y.ev.type != YAML_SCALAR_EVENT) {
             perr(L, L->y.ev.start_mark, "%s", "keys must be strings");
             return -1;
@@ -92,24 +92,21 @@ static int read_map(struct pl *L, struct policy *p, int is_cat)
     }
 }
 
-static int read_policy(struct pl *L, struct policy *p)
+/* The document's top-level node (yev_parse's callback). */
+static int read_policy(struct yev *y, void *arg)
 {
-    if (pnext(L) < 0 || pnext(L) < 0)
-        return -1;
-    if (L->y.ev.type == YAML_STREAM_END_EVENT || pnext(L) < 0)
-        return L->y.ev.type == YAML_STREAM_END_EVENT ? 0 : -1;
-    if (L->y.ev.type == YAML_SCALAR_EVENT && !L->y.ev.data.scalar.length)
-        return 0;
+    struct pl *L = arg;
+    struct policy *p = L->p;
+    (void)y; /* L->y */
     if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
         perr(L, L->y.ev.start_mark, "%s", "a policy must be a mapping");
         return -1;
     }
     size_t seen[2] = {0, 0}; /* line of each top-level key, 0: not yet */
     for (;;) {
-        if (pnext(L) < 0)
-            return -1;
-        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
-            return 0;
+        int more = yev_item(&L->y);
+        if (more <= 0)
+            return more;
         const char *k = L->y.ev.type == YAML_SCALAR_EVENT ? sval(L) : "";
         int which = !strcmp(k, "overrides") ? 0 : !strcmp(k, "categories") ? 1 : -1;
         if (which < 0) {
@@ -131,7 +128,7 @@ int policy_load(struct policy **out, const char *path, struct buf *err)
     size_t len;
     char *text = read_file_capped(path, POLICY_MAX_BYTES, &len);
     struct policy *p = calloc(1, sizeof *p);
-    struct pl L = {.nerr = 0};
+    struct pl L = {.nerr = 0, .p = p};
     int rc = -1;
     *out = NULL;
     if (!text) {
@@ -139,10 +136,9 @@ int policy_load(struct policy **out, const char *path, struct buf *err)
                    errno == EFBIG ? "file too large" : file_strerror(errno));
         goto done;
     }
-    if (!p || yev_open(&L.y, path, text, len, err, &L.nerr) < 0)
+    if (!p)
         goto done;
-    rc = read_policy(&L, p) < 0 || L.nerr ? -1 : 0;
-    yev_close(&L.y);
+    rc = yev_parse(&L.y, path, text, len, err, &L.nerr, read_policy, &L) < 0 || L.nerr ? -1 : 0;
 done:
     free(text);
     if (rc == 0)

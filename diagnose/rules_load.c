@@ -53,10 +53,9 @@ static int read_list(struct loader *L, const char *key, char ***out, size_t *nou
         return skip_node(L);
     }
     for (;;) {
-        if (next(L) < 0)
-            return -1;
-        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
-            return 0;
+        int more = yev_item(&L->y);
+        if (more <= 0)
+            return more;
         if (L->y.ev.type != YAML_SCALAR_EVENT) {
             lerr(L, L->y.ev.start_mark, "items of '%s' must be strings", key);
             if (skip_node(L) < 0)
@@ -123,10 +122,9 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
     r->line = (long)L->y.ev.start_mark.line + 1;
     r->column = (long)L->y.ev.start_mark.column + 1;
     for (;;) {
-        if (next(L) < 0)
-            return -1;
-        if (L->y.ev.type == YAML_MAPPING_END_EVENT)
-            return 0;
+        int more = yev_item(&L->y);
+        if (more <= 0)
+            return more;
         if (L->y.ev.type != YAML_SCALAR_EVENT) {
             lerr(L, L->y.ev.start_mark, "%s", "rule keys must be plain strings");
             if (skip_node(L) < 0 || next(L) < 0 || skip_node(L) < 0)
@@ -167,25 +165,21 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
     }
 }
 
-/* Parses the document: a sequence of rule mappings (or nothing). */
-static int read_doc(struct loader *L)
+/* The document's top-level node, a sequence of rule mappings (yev_parse's
+ * callback). */
+static int read_doc(struct yev *y, void *arg)
 {
-    if (next(L) < 0 || next(L) < 0) /* stream start, document start */
-        return -1;
-    if (L->y.ev.type == YAML_STREAM_END_EVENT)
-        return 0;
-    if (next(L) < 0)
-        return -1;
-    if (L->y.ev.type == YAML_SCALAR_EVENT && L->y.ev.data.scalar.length == 0)
-        return 0;
+    struct loader *L = arg;
+    (void)y; /* L->y */
     if (L->y.ev.type != YAML_SEQUENCE_START_EVENT) {
         lerr(L, L->y.ev.start_mark, "%s", "a rule file must be a list of rules");
         return -1;
     }
     for (;;) {
-        if (next(L) < 0)
+        int more = yev_item(&L->y);
+        if (more < 0)
             return -1;
-        if (L->y.ev.type == YAML_SEQUENCE_END_EVENT)
+        if (!more)
             break;
         if (L->y.ev.type != YAML_MAPPING_START_EVENT) {
             lerr(L, L->y.ev.start_mark, "%s", "each rule must be a mapping");
@@ -214,15 +208,11 @@ static int read_doc(struct loader *L)
 int rules_load_text(struct rules_acc *acc, const char *name, const char *text, size_t len)
 {
     struct loader L = {.file = name, .acc = acc};
-    int rc = -1;
     if (len > RULE_FILE_MAX) {
         rules_error(acc, name, 0, 0, "file too large (over 4 MiB)");
         return -1;
     }
-    if (yev_open(&L.y, name, text, len, acc->err, &acc->nerrors) == 0)
-        rc = read_doc(&L);
-    yev_close(&L.y);
-    return rc;
+    return yev_parse(&L.y, name, text, len, acc->err, &acc->nerrors, read_doc, &L);
 }
 
 int rules_load_file(struct rules_acc *acc, const char *path)

@@ -5,7 +5,8 @@
  * are ranked by rule priority, then category (infrastructure, framework,
  * script, hang, unknown), then time, then arrival order. The time of an
  * event is the controller's "arrival" when present, else its "ts"; events
- * without either are always in the window. See docs/diagnose.md. */
+ * without either are always in the window. docs/diagnose.md ("Root cause
+ * (verdict_pick)") states these rules, the culprit and the confidence. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>

@@ -89,3 +89,39 @@ int yev_skip(struct yev *y)
     } while (yev_next(y) == 0);
     return -1;
 }
+
+int yev_item(struct yev *y)
+{
+    if (yev_next(y) < 0)
+        return -1;
+    yaml_event_type_t t = y->ev.type;
+    return t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT ? 0 : 1;
+}
+
+/* Stream start, document start, then the top-level node: 1 with it
+ * current, 0 for an empty stream or document, -1 on an error. */
+static int doc_begin(struct yev *y)
+{
+    if (yev_next(y) < 0 || yev_next(y) < 0)
+        return -1;
+    if (y->ev.type == YAML_STREAM_END_EVENT)
+        return 0;
+    if (yev_next(y) < 0)
+        return -1;
+    if (y->ev.type == YAML_SCALAR_EVENT && !y->ev.data.scalar.length)
+        return 0;
+    return 1;
+}
+
+int yev_parse(struct yev *y, const char *file, const char *text, size_t len, struct buf *err,
+              int *nerrors, yev_top_fn top, void *arg)
+{
+    int rc = -1;
+    if (yev_open(y, file, text, len, err, nerrors) == 0) {
+        rc = doc_begin(y);
+        if (rc > 0)
+            rc = top(y, arg);
+    }
+    yev_close(y);
+    return rc;
+}

@@ -18,4 +18,8 @@ struct agent_opts {
  * Returns 0 after a clean shutdown, -1 otherwise. */
 int agent_main(const struct agent_opts *o);
 
+/* `endure agent`: reads the secret from stdin, parses argv (argv[0] is
+ * "agent") and runs agent_main; returns the exit code (cmd_agent.c). */
+int cmd_agent(int argc, char **argv);
+
 #endif

@@ -1,5 +1,8 @@
-/* agent_int: the agent's internal state, shared by agent.c (connection and
- * loop) and agent_ranks.c (the ranks of one attempt). Not a public header. */
+/* agent_int: the agent's internal state (struct agent, struct rank, struct
+ * stream), shared by agent.c (connection and loop), agent_ranks.c (starting
+ * the ranks, their output), agent_stop.c (reaping, stopping, monitoring),
+ * agent_diag.c (classification), agent_ckpt.c (checkpoint glue) and
+ * agent_oom.c (who killed a rank). Not a public header. */
 #ifndef ENDURE_AGENT_INT_H
 #define ENDURE_AGENT_INT_H
 #include <limits.h>
@@ -85,7 +88,7 @@ struct agent {
     int exit_rc;
 };
 
-/* agent_ranks.c */
+/* agent_ranks.c: ranks_start, ranks_read; agent_stop.c: the others */
 /* Takes over *start (a decoded MSG_START). */
 int ranks_start(struct agent *a, struct msg *start);
 void ranks_read(struct agent *a, struct stream *s);

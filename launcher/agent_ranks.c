@@ -1,7 +1,7 @@
 /* agent_ranks: the ranks of one attempt on this node: start them with
- * torchrun's environment, move their output to the log files, the console
- * and the progress matcher, reap them, and stop them (TERM, grace, KILL,
- * bounded wait for the unkillable). */
+ * torchrun's environment (spawn.c) and move their output to the log files,
+ * the console, the classifier and the progress matcher. Reaping and
+ * stopping them is agent_stop.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

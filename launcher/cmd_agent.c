@@ -14,7 +14,6 @@
 #include "common/proto.h"
 #include "common/util.h"
 #include "launcher/agent.h"
-#include "supervisor/commands.h"
 
 #define SECRET_WAIT_MS 10000
 

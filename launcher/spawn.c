@@ -1,7 +1,9 @@
-/* spawn: fork+exec of ranks with a new session, pipes and a parent-death
- * signal. posix_spawn cannot set PR_SET_PDEATHSIG, so this uses fork() and
- * only async-signal-safe calls in the child before execve (safe even when
- * the agent has persister threads). See spawn.h. */
+/* spawn: the one fork+exec recipe of endure (ranks, and the controller's
+ * local agents through spawn_exec): a new session or process group, a
+ * parent-death signal, redirections, and exec errors reported through a
+ * close-on-exec pipe. posix_spawn cannot set PR_SET_PDEATHSIG, so this uses
+ * fork() and only async-signal-safe calls in the child before execve (safe
+ * even when the agent has persister threads). See spawn.h. */
 #include "launcher/spawn.h"
 #include <ctype.h>
 #include <dirent.h>
@@ -34,64 +36,84 @@ void spawn_set_umask(int mask)
     rank_umask = mask;
 }
 
+enum { ST_SETSID = 1, ST_PRCTL, ST_REDIRECT, ST_CHDIR, ST_EXEC, ST_SETPGID, ST_COUNT };
+
 /* Runs in the child: only async-signal-safe calls. */
-static void child_exec(int out, int errfd, int report, pid_t parent, char *const argv[], char *const envp[],
-                       const char *cwd)
+static void child_exec(const struct spawn_opts *o, int report, pid_t parent, char *const argv[],
+                       char *const envp[])
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int s = 1; s < 32; s++)
+    for (int s = 1; o->reset_signals && s < 32; s++)
         if (s != SIGKILL && s != SIGSTOP)
             signal(s, SIG_DFL);
-    if (setsid() < 0)
-        child_fail(report, 1);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-        child_fail(report, 2);
-    if (getppid() != parent) /* the agent died before prctl */
+    if (o->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
+        child_fail(report, o->new_session ? ST_SETSID : ST_SETPGID);
+    if (o->pdeath_sig && prctl(PR_SET_PDEATHSIG, o->pdeath_sig) < 0)
+        child_fail(report, ST_PRCTL);
+    if (getppid() != parent) /* the parent died before prctl */
         _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
-        child_fail(report, 3);
-    if (cwd && chdir(cwd) < 0)
-        child_fail(report, 4);
-    if (rank_umask >= 0)
-        umask((mode_t)rank_umask);
-    execvpe(argv[0], argv, envp);
-    child_fail(report, 5);
+    int in = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) ||
+        (o->stderr_fd >= 0 && dup2(o->stderr_fd, 2) < 0))
+        child_fail(report, ST_REDIRECT);
+    if (o->cwd && chdir(o->cwd) < 0)
+        child_fail(report, ST_CHDIR);
+    if (o->umask >= 0)
+        umask((mode_t)o->umask);
+    if (o->search_path)
+        execvpe(argv[0], argv, envp);
+    else
+        execve(argv[0], argv, envp);
+    child_fail(report, ST_EXEC);
+}
+
+pid_t spawn_exec(char *const argv[], char *const envp[], const struct spawn_opts *o, struct buf *err)
+{
+    int pr[2] = {-1, -1};
+    pid_t pid = -1;
+    if (pipe2(pr, O_CLOEXEC) < 0) {
+        buf_printf(err, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid = fork();
+    if (pid < 0)
+        buf_printf(err, "fork: %s", strerror(errno));
+    if (pid == 0)
+        child_exec(o, pr[1], parent, argv, envp);
+    close(pr[1]);
+    int e[2];
+    ssize_t n = 0;
+    while (pid > 0 && (n = read(pr[0], e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    if (pid > 0 && n == (ssize_t)sizeof e) {
+        static const char *what[] = {"", "setsid", "prctl", "redirect", "chdir", "exec", "setpgid"};
+        buf_printf(err, "cannot %s '%s': %s", what[e[0] > 0 && e[0] < ST_COUNT ? e[0] : 0], argv[0],
+                   strerror(e[1]));
+        waitpid(pid, NULL, 0);
+        pid = -1;
+    }
+    close(pr[0]);
+    return pid;
 }
 
 int spawn_rank(struct spawned *s, char *const argv[], char *const envp[], const char *cwd, struct buf *err)
 {
-    int po[2] = {-1, -1}, pe[2] = {-1, -1}, pr[2] = {-1, -1}, rc = -1;
-    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 || pipe2(pr, O_CLOEXEC) < 0) {
+    int po[2] = {-1, -1}, pe[2] = {-1, -1}, rc = -1;
+    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
         buf_printf(err, "pipe: %s", strerror(errno));
         goto out;
     }
     /* a bigger pipe means fewer wake-ups for a rank that writes a lot */
     fcntl(po[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
     fcntl(pe[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        buf_printf(err, "fork: %s", strerror(errno));
+    struct spawn_opts o = {.new_session = 1, .pdeath_sig = SIGKILL, .reset_signals = 1, .umask = rank_umask,
+                           .search_path = 1, .stdin_fd = -1, .stdout_fd = po[1], .stderr_fd = pe[1], .cwd = cwd};
+    pid_t pid = spawn_exec(argv, envp, &o, err);
+    if (pid < 0)
         goto out;
-    }
-    if (pid == 0)
-        child_exec(po[1], pe[1], pr[1], parent, argv, envp, cwd);
-    close(pr[1]);
-    pr[1] = -1;
-    int e[2];
-    ssize_t n;
-    do
-        n = read(pr[0], e, sizeof e);
-    while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)sizeof e) {
-        static const char *what[] = {"", "setsid", "prctl", "redirect", "chdir", "exec"};
-        buf_printf(err, "cannot %s '%s': %s", what[e[0] > 0 && e[0] < 6 ? e[0] : 0], argv[0], strerror(e[1]));
-        waitpid(pid, NULL, 0);
-        goto out;
-    }
     s->pid = pid;
     s->out_fd = po[0];
     s->err_fd = pe[0];
@@ -105,8 +127,6 @@ out:
             close(po[i]);
         if (pe[i] >= 0)
             close(pe[i]);
-        if (pr[i] >= 0)
-            close(pr[i]);
     }
     return rc;
 }

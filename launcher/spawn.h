@@ -1,9 +1,14 @@
-/* spawn: starting and stopping rank processes.
+/* spawn: starting rank processes and signalling what they leave behind;
+ * spawn_exec is endure's one fork+exec recipe, also used by the controller
+ * to start local agents (supervisor/transport.c).
  * Each rank runs in its own session and process group, with stdout and
- * stderr on pipes, and PR_SET_PDEATHSIG(SIGKILL) so that no rank outlives its
- * agent. The agent itself is a child subreaper, so grandchildren that lose
- * their parent are reparented to it and reaped there; processes that leave
- * the rank's session are still found through their parent links in /proc. */
+ * stderr on pipes, stdin on /dev/null, the user's umask and
+ * PR_SET_PDEATHSIG(SIGKILL) so that no rank outlives its agent. The agent
+ * (and the controller) are child subreapers, so grandchildren that lose
+ * their parent are reparented to them and reaped there; processes that
+ * leave the rank's session are still found through their parent links in
+ * /proc (spawn_signal_descendants, used by the agent's stop and by the
+ * controller for what a dead agent left). */
 #ifndef ENDURE_SPAWN_H
 #define ENDURE_SPAWN_H
 #include <stddef.h>
@@ -16,6 +21,23 @@ struct spawned {
     int err_fd;     /* read end of the rank's stderr, non-blocking, owned */
 };
 
+/* How spawn_exec starts a child; the child is prepared in this order. */
+struct spawn_opts {
+    int reset_signals;  /* every disposition back to SIG_DFL (the mask is always emptied) */
+    int new_session;    /* 1: setsid (ranks); 0: its own process group (setpgid) */
+    int pdeath_sig;     /* PR_SET_PDEATHSIG, 0: none */
+    int stdin_fd;       /* becomes fd 0; -1: /dev/null */
+    int stdout_fd, stderr_fd; /* become fds 1 and 2; -1: inherited */
+    const char *cwd;    /* NULL: unchanged */
+    int umask;          /* -1: inherited */
+    int search_path;    /* argv[0] searched in PATH (execvpe), else execve */
+};
+/* fork+exec of argv[0] with envp as o says, with only async-signal-safe
+ * calls in the child. Returns the child's pid once it has exec'd, or -1
+ * with the reason in err ("cannot exec 'x': ...": a failure in the child is
+ * reported through a close-on-exec pipe, not as an exit code). Fds of the
+ * caller without FD_CLOEXEC are inherited. */
+pid_t spawn_exec(char *const argv[], char *const envp[], const struct spawn_opts *o, struct buf *err);
 /* Starts argv[0] (searched in PATH) with envp in cwd (NULL: unchanged).
  * Returns 0, or -1 with the reason in err (an exec failure is reported
  * here, through a close-on-exec pipe, not as an exit code). */

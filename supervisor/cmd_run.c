@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include "common/exitcodes.h"
 #include "common/log.h"
-#include "supervisor/commands.h"
 #include "supervisor/config.h"
 #include "supervisor/controller.h"
 

@@ -1,6 +1,9 @@
 /* config: flag parsing for `endure run` (see config.h). Table-driven: one row
- * per flag with its spellings, its PET_ variable and a setter, so the help,
- * the environment and argv cannot drift apart. */
+ * per flag with its spellings and a setter; its PET_ variable is derived
+ * from the name, so the environment and argv cannot drift apart. The --help
+ * text is a separate, hand-written list (config_help.c): a flag added here
+ * must be added there too, and its default stated there must match
+ * defaults(). */
 #include "supervisor/config.h"
 #include <signal.h>
 #include <stdio.h>

@@ -10,4 +10,8 @@
 /* Runs the whole job; returns the process exit code. cfg is borrowed. */
 int controller_run(struct run_config *cfg);
 
+/* `endure run`: parses argv (argv[0] is "run"), runs the job and returns the
+ * exit code (supervisor/cmd_run.c). */
+int cmd_run(int argc, char **argv);
+
 #endif

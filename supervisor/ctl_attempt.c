@@ -1,6 +1,6 @@
-/* ctl_attempt: one attempt of the job: choose the nodes, start the ranks,
- * notice the first failure, stop every rank, and decide what comes next
- * (restart after a back-off, or an exit code). */
+/* ctl_attempt: the start of one attempt of the job: choose the nodes, pick
+ * a free master port, build each node's start message and send it once the
+ * restore choice is made. Failures, stops and decisions are ctl_decide.c's. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>

@@ -159,65 +159,19 @@ static void explain_outcome(struct ctl *c, json_t *v, const char *act, const cha
     json_object_set_new(v, "explanation", json_string(ex));
 }
 
-/* Text from rank output goes to the user's terminal: escaped there. */
-/* Text from rank output goes to the user's terminal: a copy with control
- * characters escaped there (caller frees; never NULL). */
-static char *shown(const char *s, int esc)
+static void to_log(void *arg, const char *piece)
 {
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = esc ? open_memstream(&out, &len) : NULL;
-    if (f) {
-        text_fputs_escaped(s, f, 0);
-        fclose(f);
-    }
-    return out ? out : strdup(s);
+    (void)arg;
+    log_text("%s", piece);
 }
 
+/* The diagnosis on the console, through the non-blocking log; text from
+ * rank output is escaped when stderr is a terminal. */
 static void print_verdict(struct ctl *c, const json_t *v, const char *act)
 {
-    const json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
-    char where[256] = "";
-    const char *names[] = {"host", "rank", "gpu"};
-    int esc = isatty(STDERR_FILENO);
-    for (int i = 0; i < 3; i++) {
-        json_t *x = json_object_get(cul, names[i]);
-        if (!x || json_is_null(x))
-            continue;
-        size_t l = strlen(where);
-        if (json_is_string(x))
-            snprintf(where + l, sizeof where - l, " %s %s", names[i], json_string_value(x));
-        else
-            snprintf(where + l, sizeof where - l, " %s %lld", names[i], (long long)json_integer_value(x));
-    }
-    char *w = shown(where, esc), *ex = shown(jstr(v, "explanation"), esc);
-    log_text("endure: attempt %d diagnosis: %s/%s%s%s, action %s (rule %s, confidence %.2f)\n", c->attempt,
-             jstr(v, "category"), jstr(v, "type"), where[0] ? ", culprit" : "", w, act,
-             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none",
-             json_number_value(json_object_get(v, "confidence")));
-    if (*ex)
-        log_text("  why: %s\n", ex);
-    free(w);
-    free(ex);
-    if (json_is_object(key)) {
-        char *f = shown(jstr(key, "file"), esc), *t = shown(jstr(key, "text"), esc);
-        log_text("  key line: %s:%lld: %s\n", f, (long long)json_integer_value(json_object_get(key, "line")), t);
-        free(f);
-        free(t);
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(v, "evidence"), i, e) {
-        if (i == 0)
-            log_text("  evidence:\n");
-        if (i == 8) {
-            log_text("    ... (%zu lines in failure.json)\n", json_array_size(json_object_get(v, "evidence")));
-            break;
-        }
-        char *t = shown(json_string_value(e) ? json_string_value(e) : "", esc);
-        log_text("    %s\n", t);
-        free(t);
-    }
+    struct verdict_print_opts o = {.style = VERDICT_PRINT_BRIEF, .escape = isatty(STDERR_FILENO),
+                                   .attempt = c->attempt, .action = act, .write = to_log};
+    verdict_print(v, &o);
 }
 
 /* The node to exclude for a verdict: the culprit host when it names a node

@@ -1,6 +1,10 @@
-/* ctl_int: the controller's internal state, shared by controller.c (setup
- * and the poll loop), ctl_agents.c (agent connections and messages) and
- * ctl_attempt.c (attempts, stops, decisions, the summary). */
+/* ctl_int: the controller's internal state (struct ctl, struct node) and
+ * the functions its files export to each other: controller.c (set-up, the
+ * poll loop, ctl_finish), ctl_state.c (the transition table), ctl_agents.c
+ * (agent connections and messages), ctl_attempt.c (starting an attempt),
+ * ctl_decide.c (failures, stops, decisions), ctl_diag.c (diagnosis),
+ * ctl_ckpt.c and ctl_ckwarn.c (checkpoints), ctl_runid.c (the run's
+ * identity and directories), ctl_summary.c (the summary at exit). */
 #ifndef ENDURE_CTL_INT_H
 #define ENDURE_CTL_INT_H
 #include <limits.h>
@@ -187,17 +191,23 @@ void ctl_ckwarn_free(struct ctl *c);
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
 void attempt_launch(struct ctl *c);  /* in C_RUNNING, once the restore choice is made */
+int ctl_healthy_nodes(struct ctl *c);
+
+/* ctl_decide.c */
 void attempt_fail(struct ctl *c, const struct failure *f);
 void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
 void attempt_on_stopped(struct ctl *c, struct node *n);
 void attempt_timers(struct ctl *c);
 void attempt_on_signal(struct ctl *c, int sig);
-void ctl_finish(struct ctl *c, int code, const char *why);
-void ctl_summary(struct ctl *c);
 int64_t attempt_deadline(struct ctl *c);
-int ctl_healthy_nodes(struct ctl *c);
-/* ctl_decide.c: what follows a failed attempt whose nodes are settled, as a
- * sentence (decide() takes the same branches). */
+/* What follows a failed attempt whose nodes are settled, as a sentence
+ * (decide() takes the same branches). */
 void ctl_next_step(struct ctl *c, char *out, size_t len);
+
+/* controller.c */
+void ctl_finish(struct ctl *c, int code, const char *why);
+
+/* ctl_summary.c */
+void ctl_summary(struct ctl *c);
 
 #endif

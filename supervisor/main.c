@@ -1,9 +1,13 @@
 /* main: endure's subcommand table. Commands are thin: each parses its argv
- * and calls into the module libraries; only commands exit. */
+ * and calls into the module libraries; only commands exit. Each module
+ * exports its command through its own public header. */
 #include <stdio.h>
 #include <string.h>
 #include "common/exitcodes.h"
-#include "supervisor/commands.h"
+#include "checkpoint/cmd.h"
+#include "diagnose/diagnose.h"
+#include "launcher/agent.h"
+#include "supervisor/controller.h"
 
 struct command {
     const char *name;

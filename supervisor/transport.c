@@ -1,4 +1,5 @@
-/* transport: the local transport (see transport.h). */
+/* transport: the local transport (see transport.h); the child is started
+ * by launcher/spawn.c's recipe (spawn_exec). */
 #include "supervisor/transport.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -7,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/util.h"
+#include "launcher/spawn.h"
 
 extern char **environ;
 
@@ -62,21 +63,14 @@ pid_t transport_start_agent(const char *transport, const char *node, const char 
     char join[32];
     snprintf(join, sizeof join, "%lldms", (long long)join_ms);
     char *argv[] = {self, "agent", "--connect", (char *)addr, "--node", (char *)node, "--join-timeout", join, NULL};
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent || dup2(rd, STDIN_FILENO) < 0)
-            _exit(127);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execve(self, argv, envp);
-        _exit(127);
-    }
+    struct spawn_opts o = {.pdeath_sig = SIGTERM, .stdin_fd = rd, .stdout_fd = -1, .stderr_fd = -1,
+                           .umask = -1};
+    struct buf err;
+    buf_init(&err, 512);
+    pid_t pid = spawn_exec(argv, envp, &o, &err);
     if (pid < 0)
-        log_error("cannot start the agent of %s: %s", node, strerror(errno));
+        log_error("cannot start the agent of %s: %s", node, err.p ? err.p : "out of memory");
+    buf_free(&err);
     close(rd);
     free(envp);
     return pid;

@@ -1,8 +1,8 @@
-/* agent: the node agent's side of checkpoints: it owns the stage (created
+/* watcher: the node agent's side of checkpoints: it owns the stage (created
  * 0700, never a symlink or someone else's directory), watches it with
  * inotify plus a periodic scan, queues complete node parts on the persister
  * threads and delivers their events on the caller's thread only. */
-#include "checkpoint/agent_int.h"
+#include "checkpoint/watcher_int.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

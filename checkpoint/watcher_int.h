@@ -1,8 +1,9 @@
-/* agent_int: the agent object's fields, shared by agent.c (life cycle, fds,
- * dispatch) and agent_scan.c (reading commits, queueing, stage limit,
- * resume). Internal to checkpoint/. */
-#ifndef ENDURE_CKPT_AGENT_INT_H
-#define ENDURE_CKPT_AGENT_INT_H
+/* watcher_int: the checkpoint watcher's fields (struct ckpt_agent), shared
+ * by watcher.c (life cycle, fds, dispatch), watcher_scan.c (reading commits,
+ * queueing, stage limit), watcher_resume.c (resume directories) and
+ * stage_own.c (stage ownership). Internal to checkpoint/. */
+#ifndef ENDURE_CKPT_WATCHER_INT_H
+#define ENDURE_CKPT_WATCHER_INT_H
 #include "checkpoint/ckpt.h"
 #include "checkpoint/persist.h"
 

@@ -1,9 +1,9 @@
-/* agent_scan: what the agent reads from the stage: the ranks' commit
+/* watcher_scan: what the agent reads from the stage: the ranks' commit
  * records (a node part of TAG is ready when every local rank has committed
  * TAG), queueing ready parts in step order, the stage size limit (drop older
  * staged commits, never the newest one or one being persisted), and the
  * per-rank resume directory (staged copy when it is the manifest's commit). */
-#include "checkpoint/agent_int.h"
+#include "checkpoint/watcher_int.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

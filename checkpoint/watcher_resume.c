@@ -1,7 +1,7 @@
-/* agent_resume: where each local rank resumes from (its staged slot when it
+/* watcher_resume: where each local rank resumes from (its staged slot when it
  * holds exactly the commit recorded in the TAG's manifest, else the durable
  * copy) and forgetting staged commits of an abandoned timeline. */
-#include "checkpoint/agent_int.h"
+#include "checkpoint/watcher_int.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
