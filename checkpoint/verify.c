@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 /* 1 if rank appears in the JSON int array. */
@@ -46,7 +47,7 @@ static int verify_file(int dirfd, const json_t *ranks, const json_t *f, int full
         ckpt_problem(problems, tag, node, path, "malformed file entry");
         return -1;
     }
-    long r = ckpt_rank_of_path(path);
+    long r = layout_parse_rank_path(path);
     if (!ckpt_relpath_ok(path) || r < 0 || !has_rank(ranks, r)) {
         ckpt_problem(problems, tag, node, path, "path escapes its directory or names no local rank");
         return -1;
@@ -83,8 +84,7 @@ json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node
     json_t *m = NULL;
     int dirfd = -1, bad = 0;
     if (!safe_component(tag) || !safe_component(node) ||
-        snprintf(dir, sizeof dir, "%s/%s/%s", ckpt_dir, tag, node) >= (int)sizeof dir ||
-        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir) >= (int)sizeof mpath) {
+        layout_part_dir(dir, sizeof dir, ckpt_dir, tag, node) < 0 || layout_manifest(mpath, sizeof mpath, dir) < 0) {
         ckpt_problem(problems, tag, node, NULL, "bad tag or node name");
         goto fail;
     }
@@ -168,7 +168,7 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
     buf_init(&why, 512);
     int rc = -1;
     json_t *c = NULL;
-    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+    if (!safe_component(tag) || layout_complete(path, sizeof path, ckpt_dir, tag) < 0) {
         ckpt_problem(problems, tag, NULL, NULL, "bad tag name");
         goto out;
     }
@@ -217,7 +217,7 @@ out:
 static json_t *read_complete(const char *ckpt_dir, const char *tag)
 {
     char path[PATH_MAX];
-    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
+    if (!safe_component(tag) || layout_complete(path, sizeof path, ckpt_dir, tag) < 0)
         return NULL;
     return ckpt_read_json(path, CKPT_JSON_MAX, NULL);
 }
@@ -252,7 +252,7 @@ static const char *rank_dir_in(const json_t *complete, const char *ckpt_dir, con
     snprintf(key, sizeof key, "%d", r);
     const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
     if (!node || !safe_component(node) ||
-        snprintf(out, outlen, "%s/%s/%s/rank-%d", ckpt_dir, tag, node, r) >= (int)outlen)
+        layout_durable_rank(out, outlen, ckpt_dir, tag, node, r) < 0)
         return NULL;
     return node;
 }
@@ -325,7 +325,7 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     json_t *problems = json_array(), *c = NULL, *ranks = json_object();
     int rc = -1;
     if (!safe_component(tag) || step < 0 ||
-        snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+        layout_complete(path, sizeof path, ckpt_dir, tag) < 0) {
         buf_printf(err, "bad tag or step");
         goto out;
     }
