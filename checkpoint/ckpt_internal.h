@@ -20,11 +20,7 @@ extern uint64_t ckpt_chunk_bytes;
  * each safe_component() and not starting with ".endure", no leading '/',
  * at most 32 levels and 1024 bytes. */
 int ckpt_relpath_ok(const char *rel);
-/* The rank R of a manifest path "rank-<R>/<file>", R written exactly as
- * the agent writes it: decimal, no sign, no leading zeros, at most 9
- * digits ("rank-0/x", "rank-17/x"; not "rank-00/x", "rank-+1/x", "rank-1").
- * Returns R, or -1. */
-long ckpt_rank_of_path(const char *path);
+/* (The rank of a manifest path "rank-<R>/<file>": layout_parse_rank_path.) */
 /* Opens rel under dirfd without following any symlink on the way
  * (O_NOFOLLOW on every component) and without blocking: the result must be
  * a regular file (open_regular(), errno ENOTREGULAR). flags: O_RDONLY for

@@ -7,6 +7,7 @@
 #include "checkpoint/ckpt.h"
 #include "checkpoint/cmd.h"
 #include "common/exitcodes.h"
+#include "common/layout.h"
 #include "common/util.h"
 
 static const char usage_text[] =
@@ -78,7 +79,7 @@ static int do_ls(const struct opts *o)
     if (o->json) {
         print_json(l);
     } else {
-        printf("%-24s %10s  %-8s %5s %10s %6s\n", "TAG", "STEP", "COMPLETE", "NODES", "SIZE", "AGE");
+        printf("%-24s %10s  %-8s %5s %10s %6s\n", "TAG", "STEP", LAYOUT_COMPLETE, "NODES", "SIZE", "AGE");
         size_t i;
         json_t *t;
         json_array_foreach(l, i, t) {
@@ -123,7 +124,7 @@ static int do_verify(const struct opts *o)
         const char *unreadable = json_string_value(json_object_get(t, "complete_problem"));
         int complete = json_is_true(json_object_get(t, "complete")) || unreadable;
         if (unreadable)
-            json_array_append_new(probs, json_pack("{s:s,s:s,s:s}", "tag", tag, "file", "COMPLETE", "problem", unreadable));
+            json_array_append_new(probs, json_pack("{s:s,s:s,s:s}", "tag", tag, "file", LAYOUT_COMPLETE, "problem", unreadable));
         int ok = !unreadable && complete &&
                  ckpt_verify_tag(o->dir, tag, o->size_only ? CKPT_VERIFY_SIZE : CKPT_VERIFY_FULL, probs) == 0;
         const char *status = ok ? "ok" : complete ? "corrupt" : "incomplete";

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 #define COPY_BUF (1u << 20)
@@ -56,7 +57,7 @@ static int copy_checked(int src, int dst, uint64_t size, uint32_t want, const ch
 static int copy_rank(int srcfd, int tmpfd, const json_t *manifest, int rank, json_t *info, struct buf *err)
 {
     char prefix[32], *buf = malloc(COPY_BUF);
-    snprintf(prefix, sizeof prefix, "rank-%d/", rank);
+    layout_rank_prefix(prefix, sizeof prefix, rank);
     size_t plen = strlen(prefix), i;
     json_int_t files = 0, bytes = 0;
     json_t *f;
@@ -104,7 +105,7 @@ static int write_commit_at(int tmpfd, const struct ckpt_choice *c, int rank)
                                "world_size", c->world_size, "scope", c->saver >= 0 ? "replicated" : "sharded");
     char *text = commit ? json_dumps(commit, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
     json_decref(commit);
-    int fd = text ? open_regular(tmpfd, ".endure-commit.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) : -1;
+    int fd = text ? open_regular(tmpfd, LAYOUT_COMMIT_RECORD, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644) : -1;
     int rc = fd < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ? -1 : 0;
     int e = text ? errno : ENOMEM;
     if (fd >= 0)
@@ -138,9 +139,9 @@ static int export_rank(const char *ckpt_dir, const struct ckpt_choice *c, int ta
     char src[PATH_MAX], tmp[64], final[32], tmppath[PATH_MAX], shown[PATH_MAX];
     int srcfd = -1, tmpfd = -1, rc = -1;
     struct stat st;
-    snprintf(src, sizeof src, "%s/%s/%s", ckpt_dir, c->tag, node);
-    snprintf(final, sizeof final, "rank-%d", rank);
-    snprintf(tmp, sizeof tmp, ".rank-%d.tmp-%ld", rank, (long)getpid());
+    layout_part_dir(src, sizeof src, ckpt_dir, c->tag, node);
+    layout_rank_name(final, sizeof final, rank);
+    layout_plain_tmp_name(tmp, sizeof tmp, rank, (int)getpid());
     snprintf(shown, sizeof shown, "%s/%s", tagout, final);
     snprintf(tmppath, sizeof tmppath, "%s/%s", tagout, tmp);
     if (fstatat(tagfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 int ckpt_relpath_ok(const char *rel)
@@ -33,17 +34,6 @@ int ckpt_relpath_ok(const char *rel)
     }
     /* strtok_r hides empty components ("a//b", "a/"): reject them too */
     return depth > 0 && !strstr(rel, "//") && rel[n - 1] != '/';
-}
-
-long ckpt_rank_of_path(const char *path)
-{
-    if (!path || strncmp(path, "rank-", 5))
-        return -1;
-    const char *d = path + 5;
-    size_t n = strspn(d, "0123456789");
-    if (n == 0 || n > 9 || (d[0] == '0' && n > 1) || d[n] != '/' || !d[n + 1])
-        return -1;
-    return strtol(d, NULL, 10);
 }
 
 /* Opens or creates one directory component under dirfd, no symlinks. */
@@ -193,7 +183,7 @@ int ckpt_remove_dir(const char *parent, const char *name)
 {
     char from[PATH_MAX], to[PATH_MAX];
     if (snprintf(from, sizeof from, "%s/%s", parent, name) >= (int)sizeof from ||
-        snprintf(to, sizeof to, "%s/.trash-%s-%d", parent, name, (int)getpid()) >= (int)sizeof to) {
+        layout_trash(to, sizeof to, parent, name, (int)getpid()) < 0) {
         errno = ENAMETOOLONG;
         return -1;
     }

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 #define BATCH 256
@@ -39,9 +40,8 @@ static int lock_slots(struct jctx *c)
     json_array_foreach(c->job->commits, i, cm) {
         int rank = (int)json_integer_value(json_object_get(cm, "rank"));
         int slot = (int)json_integer_value(json_object_get(cm, "slot"));
-        char path[PATH_MAX], name[32];
-        snprintf(name, sizeof name, "slot-%d.lock", slot);
-        if (c->nlocks >= 4096 || ckpt_stage_path(path, sizeof path, c->job->stage, rank, name) < 0)
+        char path[PATH_MAX];
+        if (c->nlocks >= 4096 || layout_stage_slot_lock(path, sizeof path, c->job->stage, rank, slot) < 0)
             return -1;
         int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) < 0) {
@@ -69,7 +69,9 @@ static int open_pair(struct jctx *c, int slotfd, int rank, const json_t *f, stru
     const char *rel = json_string_value(json_object_get(f, "path"));
     uint64_t size = (uint64_t)json_integer_value(json_object_get(f, "size"));
     struct stat st;
-    snprintf(pc->dst_rel, sizeof pc->dst_rel, "rank-%d/%s", rank, rel);
+    char prefix[32];
+    layout_rank_prefix(prefix, sizeof prefix, rank);
+    snprintf(pc->dst_rel, sizeof pc->dst_rel, "%s%s", prefix, rel);
     pc->size = size;
     pc->src = ckpt_open_under(slotfd, rel, O_RDONLY);
     if (pc->src < 0 || fstat(pc->src, &st) < 0 || (uint64_t)st.st_size != size) {
@@ -134,9 +136,9 @@ static int copy_all(struct jctx *c)
     int rc = 0;
     json_array_foreach(c->job->commits, i, cm) {
         int rank = (int)json_integer_value(json_object_get(cm, "rank"));
-        char slot[PATH_MAX], name[32];
-        snprintf(name, sizeof name, "slot-%d", (int)json_integer_value(json_object_get(cm, "slot")));
-        if (ckpt_stage_path(slot, sizeof slot, c->job->stage, rank, name) < 0)
+        char slot[PATH_MAX];
+        int k = (int)json_integer_value(json_object_get(cm, "slot"));
+        if (layout_stage_slot(slot, sizeof slot, c->job->stage, rank, k) < 0)
             return -1;
         int slotfd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (slotfd < 0) {
@@ -190,7 +192,7 @@ static int finish(struct jctx *c, json_t *ranks, json_t *ids)
         json_object_set_new(m, "scope", json_string("replicated"));
     if (m && c->job->run_uid[0])
         json_object_set_new(m, "run", json_string(c->job->run_uid));
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", c->partial);
+    layout_manifest(mpath, sizeof mpath, c->partial);
     int rc = m ? ckpt_write_json(mpath, m) : -1;
     json_decref(m);
     if (rc < 0) {
@@ -231,10 +233,10 @@ json_t *ckpt_run_job(struct ckpt_persister *p, const char *ckpt_dir, const char 
     int made_partial = 0;
     c.files = json_array();
     job_ids(job, ranks, ids);
-    snprintf(c.tagdir, sizeof c.tagdir, "%s/%s", ckpt_dir, job->tag);
-    snprintf(c.partial, sizeof c.partial, "%s/%s.partial", c.tagdir, node);
-    snprintf(c.final, sizeof c.final, "%s/%s", c.tagdir, node);
-    snprintf(complete, sizeof complete, "%s/COMPLETE", c.tagdir);
+    layout_tag_dir(c.tagdir, sizeof c.tagdir, ckpt_dir, job->tag);
+    layout_partial_dir(c.partial, sizeof c.partial, ckpt_dir, job->tag, node);
+    layout_part_dir(c.final, sizeof c.final, ckpt_dir, job->tag, node);
+    layout_complete(complete, sizeof complete, ckpt_dir, job->tag);
     if (mkdir_p(c.tagdir, 0755) < 0) {
         snprintf(c.err, sizeof c.err, "mkdir %s: %s", c.tagdir, strerror(errno));
         goto out;

@@ -12,18 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "checkpoint/ckpt.h"
+#include "common/layout.h"
 #include "common/proto.h"
 #include "common/util.h"
-
-#define RUN_FILE ".endure-run.json"
 
 int ckpt_run_read(const char *ckpt_dir, struct ckpt_run *out)
 {
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/" RUN_FILE, ckpt_dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
+    if (layout_ckpt_run(path, sizeof path, ckpt_dir) < 0)
         return -1;
-    }
     json_t *o = ckpt_read_json(path, 64 * 1024, NULL);
     if (!o)
         return errno == ENOENT ? 0 : -1;
@@ -48,8 +45,8 @@ static int mint(const char *ckpt_dir, const char *run_id)
     if (proto_random_hex(uid, CKPT_UID_HEX / 2) < 0)
         return -1;
     ckpt_now_str(when, sizeof when);
-    snprintf(tmp, sizeof tmp, "%s/" RUN_FILE ".tmp-%d", ckpt_dir, (int)getpid());
-    snprintf(path, sizeof path, "%s/" RUN_FILE, ckpt_dir);
+    snprintf(tmp, sizeof tmp, "%s/" LAYOUT_CKPT_RUN ".tmp-%d", ckpt_dir, (int)getpid());
+    layout_ckpt_run(path, sizeof path, ckpt_dir);
     json_t *o = json_pack("{s:i,s:s,s:s,s:s}", "format", CKPT_FORMAT, "run_id", run_id, "uid", uid, "created", when);
     int rc = o ? ckpt_write_json(tmp, o) : -1;
     json_decref(o);
@@ -69,7 +66,7 @@ int ckpt_run_claim(const char *ckpt_dir, const char *run_id, struct ckpt_run *ou
     if (r == 0 && mint(ckpt_dir, run_id) == 0)
         r = ckpt_run_read(ckpt_dir, out);
     if (r <= 0) {
-        buf_printf(err, "checkpoint directory %s: cannot read or write its run record " RUN_FILE ": %s", ckpt_dir,
+        buf_printf(err, "checkpoint directory %s: cannot read or write its run record " LAYOUT_CKPT_RUN ": %s", ckpt_dir,
                    strerror(errno));
         return -1;
     }
@@ -92,7 +89,7 @@ int ckpt_run_check(const char *ckpt_dir, const json_t *o, const char *tag, const
         return 0; /* a directory without a run record (not written by endure run) */
     const char *uid = json_string_value(json_object_get(o, "run"));
     if (r < 0) {
-        ckpt_problem(problems, tag, node, file, "the directory's run record " RUN_FILE " is unreadable");
+        ckpt_problem(problems, tag, node, file, "the directory's run record " LAYOUT_CKPT_RUN " is unreadable");
         return -1;
     }
     if (uid && !strcmp(uid, own.uid))

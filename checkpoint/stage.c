@@ -8,13 +8,15 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 int ckpt_stage_path(char *out, size_t outlen, const char *stage, int rank, const char *what)
 {
-    int n = what ? snprintf(out, outlen, "%s/rank-%d/%s", stage, rank, what)
-                 : snprintf(out, outlen, "%s/rank-%d", stage, rank);
-    if (n < 0 || (size_t)n >= outlen) {
+    char rd[PATH_MAX];
+    if (!what)
+        return layout_stage_rank(out, outlen, stage, rank);
+    if (layout_stage_rank(rd, sizeof rd, stage, rank) < 0 || snprintf(out, outlen, "%s/%s", rd, what) >= (int)outlen) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -72,8 +74,7 @@ int ckpt_commit_replicated(const json_t *c)
 json_t *ckpt_stage_commit(const char *stage, int rank, int slot, struct buf *why)
 {
     char path[PATH_MAX], name[32];
-    snprintf(name, sizeof name, "slot-%d.commit", slot);
-    if (ckpt_stage_path(path, sizeof path, stage, rank, name) < 0)
+    if (layout_slot_commit_name(name, sizeof name, slot) < 0 || layout_stage_slot_commit(path, sizeof path, stage, rank, slot) < 0)
         return NULL;
     struct buf local;
     buf_init(&local, 256);

@@ -13,16 +13,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/lockfile.h"
 #include "common/util.h"
-
-#define OWNER ".endure-owner.json"
-#define LOCK ".endure-lock"
 
 static json_t *read_owner(const char *stage)
 {
     char p[PATH_MAX];
-    if (snprintf(p, sizeof p, "%s/" OWNER, stage) >= (int)sizeof p)
+    if (snprintf(p, sizeof p, "%s/" LAYOUT_STAGE_OWNER, stage) >= (int)sizeof p)
         return NULL;
     return ckpt_read_json(p, 64 * 1024, NULL);
 }
@@ -41,9 +39,9 @@ static int has_commits(const char *stage)
     int found = 0;
     while (d && !found && (e = readdir(d))) {
         char p[PATH_MAX];
-        for (int k = 0; k < 2 && !strncmp(e->d_name, "rank-", 5); k++)
-            if (snprintf(p, sizeof p, "%s/%s/slot-%d.commit", stage, e->d_name, k) < (int)sizeof p &&
-                access(p, F_OK) == 0)
+        long r = layout_parse_rank_name(e->d_name);
+        for (int k = 0; k < LAYOUT_SLOTS && r >= 0; k++)
+            if (layout_stage_slot_commit(p, sizeof p, stage, (int)r, k) == 0 && access(p, F_OK) == 0)
                 found = 1;
     }
     if (d)
@@ -56,7 +54,7 @@ int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, str
     char p[PATH_MAX];
     json_t *owner = NULL;
     int rc = -1;
-    snprintf(p, sizeof p, "%s/" LOCK, a->stage);
+    snprintf(p, sizeof p, "%s/" LAYOUT_STAGE_LOCK, a->stage);
     a->lockfd = lockfile_take(p);
     owner = read_owner(a->stage);
     if (a->lockfd == -2) {
@@ -80,7 +78,7 @@ int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, str
     }
     /* without a run uid (a library user) there is no run to tell apart */
     if (!owner && uid[0] && has_commits(a->stage)) {
-        buf_printf(err, "stage %s holds checkpoints of an unknown run (no " OWNER "); remove it or choose another "
+        buf_printf(err, "stage %s holds checkpoints of an unknown run (no " LAYOUT_STAGE_OWNER "); remove it or choose another "
                    "--stage-dir", a->stage);
         goto out;
     }
@@ -88,7 +86,7 @@ int ckpt_stage_claim(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, str
     ckpt_now_str(when, sizeof when);
     json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s}", "run_id", cfg->run_id ? cfg->run_id : "", "uid", uid, "node",
                           cfg->node, "pid", (int)getpid(), "ckpt_dir", cfg->ckpt_dir, "created", when);
-    snprintf(p, sizeof p, "%s/" OWNER, a->stage);
+    snprintf(p, sizeof p, "%s/" LAYOUT_STAGE_OWNER, a->stage);
     if (!o || ckpt_write_json(p, o) < 0) {
         buf_printf(err, "stage %s: cannot write its owner record: %s", a->stage, strerror(errno));
         json_decref(o);
@@ -110,7 +108,7 @@ static double last_used(const char *stage)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         char p[PATH_MAX];
-        if ((strncmp(e->d_name, "rank-", 5) && strcmp(e->d_name, OWNER)) ||
+        if ((layout_parse_rank_name(e->d_name) < 0 && strcmp(e->d_name, LAYOUT_STAGE_OWNER)) ||
             snprintf(p, sizeof p, "%s/%s", stage, e->d_name) >= (int)sizeof p)
             continue;
         if (lstat(p, &st) == 0 && (double)st.st_mtime > t)
@@ -162,11 +160,11 @@ int ckpt_stage_check_peers(const struct ckpt_agent *a, const struct ckpt_agent_c
     int rc = 0;
     while (d && rc == 0 && (e = readdir(d))) {
         char p[PATH_MAX], lk[PATH_MAX];
-        if (strncmp(e->d_name, "endure-", 7) || snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p ||
+        if (strncmp(e->d_name, LAYOUT_STAGE_PREFIX, strlen(LAYOUT_STAGE_PREFIX)) || snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p ||
             !strcmp(p, a->stage))
             continue;
         json_t *o = stage_owner(p);
-        snprintf(lk, sizeof lk, "%s/" LOCK, p);
+        snprintf(lk, sizeof lk, "%s/" LAYOUT_STAGE_LOCK, p);
         if (o && !strcmp(ostr(o, "run_id"), cfg->run_id) && !strcmp(ostr(o, "node"), cfg->node) &&
             strcmp(ostr(o, "uid"), a->run_uid) && lockfile_held(lk) == 1) {
             buf_printf(err,
@@ -192,12 +190,12 @@ int ckpt_stage_sweep(const char *dir, const char *own_stage, int64_t max_age_ms,
     int n = 0;
     while ((e = readdir(d))) {
         char p[PATH_MAX], lk[PATH_MAX];
-        if (strncmp(e->d_name, "endure-", 7) || snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p ||
+        if (strncmp(e->d_name, LAYOUT_STAGE_PREFIX, strlen(LAYOUT_STAGE_PREFIX)) || snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p ||
             (own_stage && !strcmp(p, own_stage)))
             continue;
         json_t *o = stage_owner(p);
         double age = o ? wall_time() - last_used(p) : 0;
-        snprintf(lk, sizeof lk, "%s/" LOCK, p);
+        snprintf(lk, sizeof lk, "%s/" LAYOUT_STAGE_LOCK, p);
         /* holding the owner lock ourselves proves the owner dead and keeps a
          * resuming agent out while the tree goes */
         int fd = o && age * 1000.0 >= (double)max_age_ms ? lockfile_take(lk) : -1;

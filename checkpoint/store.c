@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 /* Sum of regular file sizes under dir (no symlinks followed), bounded depth. */
@@ -45,10 +46,9 @@ static json_t *describe_tag(const char *ckpt_dir, const char *tag)
 {
     char dir[PATH_MAX], p[PATH_MAX];
     struct stat st;
-    if (snprintf(dir, sizeof dir, "%s/%s", ckpt_dir, tag) >= (int)sizeof dir || lstat(dir, &st) < 0 ||
-        !S_ISDIR(st.st_mode))
+    if (layout_tag_dir(dir, sizeof dir, ckpt_dir, tag) < 0 || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return NULL;
-    if (snprintf(p, sizeof p, "%s/COMPLETE", dir) >= (int)sizeof p)
+    if (layout_complete(p, sizeof p, ckpt_dir, tag) < 0)
         return NULL;
     struct buf why;
     buf_init(&why, 256);
@@ -60,14 +60,12 @@ static json_t *describe_tag(const char *ckpt_dir, const char *tag)
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n > 8 && !strcmp(e->d_name + n - 8, ".partial"))
-            partial = 1;
-        if (e->d_name[0] == '.' || !safe_component(e->d_name) || !strcmp(e->d_name, "COMPLETE"))
+        int is_partial = layout_is_partial_name(e->d_name, NULL);
+        partial |= is_partial;
+        if (e->d_name[0] == '.' || !safe_component(e->d_name) || !strcmp(e->d_name, LAYOUT_COMPLETE) || is_partial)
             continue;
-        if (n > 8 && !strcmp(e->d_name + n - 8, ".partial"))
-            continue;
-        if (snprintf(p, sizeof p, "%s/%s/manifest.json", dir, e->d_name) >= (int)sizeof p)
+        char part[PATH_MAX];
+        if (layout_part_dir(part, sizeof part, ckpt_dir, tag, e->d_name) < 0 || layout_manifest(p, sizeof p, part) < 0)
             continue;
         json_t *m = ckpt_read_json(p, CKPT_JSON_MAX, NULL);
         if (m) {
@@ -181,9 +179,8 @@ static int clean_level(const char *dir, int partials, json_t *cleaned)
     int count = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        int is_partial = partials && n > 8 && !strcmp(e->d_name + n - 8, ".partial");
-        if (!is_partial && strncmp(e->d_name, ".trash-", 7))
+        int is_partial = partials && layout_is_partial_name(e->d_name, NULL);
+        if (!is_partial && !layout_is_trash_name(e->d_name))
             continue;
         char p[PATH_MAX];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p || ckpt_rmtree(p) < 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 /* 1 if rank appears in the JSON int array. */
@@ -46,7 +47,7 @@ static int verify_file(int dirfd, const json_t *ranks, const json_t *f, int full
         ckpt_problem(problems, tag, node, path, "malformed file entry");
         return -1;
     }
-    long r = ckpt_rank_of_path(path);
+    long r = layout_parse_rank_path(path);
     if (!ckpt_relpath_ok(path) || r < 0 || !has_rank(ranks, r)) {
         ckpt_problem(problems, tag, node, path, "path escapes its directory or names no local rank");
         return -1;
@@ -83,8 +84,7 @@ json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node
     json_t *m = NULL;
     int dirfd = -1, bad = 0;
     if (!safe_component(tag) || !safe_component(node) ||
-        snprintf(dir, sizeof dir, "%s/%s/%s", ckpt_dir, tag, node) >= (int)sizeof dir ||
-        snprintf(mpath, sizeof mpath, "%s/manifest.json", dir) >= (int)sizeof mpath) {
+        layout_part_dir(dir, sizeof dir, ckpt_dir, tag, node) < 0 || layout_manifest(mpath, sizeof mpath, dir) < 0) {
         ckpt_problem(problems, tag, node, NULL, "bad tag or node name");
         goto fail;
     }
@@ -95,7 +95,7 @@ json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node
     }
     m = ckpt_read_json(mpath, CKPT_JSON_MAX, &why);
     if (!m) {
-        ckpt_problem(problems, tag, node, "manifest.json", "%s", why.p ? why.p : "unreadable");
+        ckpt_problem(problems, tag, node, LAYOUT_MANIFEST, "%s", why.p ? why.p : "unreadable");
         goto fail;
     }
     json_t *ranks = json_object_get(m, "ranks"), *files = json_object_get(m, "files");
@@ -104,7 +104,7 @@ json_t *ckpt_verify_node(const char *ckpt_dir, const char *tag, const char *node
     if (!mt || strcmp(mt, tag) || !mn || strcmp(mn, node) || !json_is_array(ranks) ||
         !json_is_array(files) || json_array_size(files) > CKPT_MAX_FILES ||
         (step >= 0 && ckpt_json_step(m) != step)) {
-        ckpt_problem(problems, tag, node, "manifest.json", "manifest does not match tag/node/step");
+        ckpt_problem(problems, tag, node, LAYOUT_MANIFEST, "manifest does not match tag/node/step");
         goto fail;
     }
     size_t i;
@@ -128,7 +128,7 @@ fail:
 static int check_coverage(const json_t *nodes, int world, int replicated, const char *tag, json_t *problems)
 {
     if (!json_is_object(nodes) || world <= 0 || world > 1000000) {
-        ckpt_problem(problems, tag, NULL, "COMPLETE", "bad nodes or world size");
+        ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "bad nodes or world size");
         return -1;
     }
     char *seen = calloc((size_t)world, 1);
@@ -155,9 +155,9 @@ static int check_coverage(const json_t *nodes, int world, int replicated, const 
     if (replicated && (count != 1 || json_object_size(nodes) != 1))
         rc = -1;
     if (rc < 0 && replicated)
-        ckpt_problem(problems, tag, NULL, "COMPLETE", "a replicated checkpoint names exactly one saving rank");
+        ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "a replicated checkpoint names exactly one saving rank");
     else if (rc < 0)
-        ckpt_problem(problems, tag, NULL, "COMPLETE", "nodes do not cover ranks 0..%d exactly once", world - 1);
+        ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "nodes do not cover ranks 0..%d exactly once", world - 1);
     return rc;
 }
 
@@ -168,13 +168,13 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
     buf_init(&why, 512);
     int rc = -1;
     json_t *c = NULL;
-    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+    if (!safe_component(tag) || layout_complete(path, sizeof path, ckpt_dir, tag) < 0) {
         ckpt_problem(problems, tag, NULL, NULL, "bad tag name");
         goto out;
     }
     c = ckpt_read_json(path, CKPT_JSON_MAX, &why);
     if (!c) {
-        ckpt_problem(problems, tag, NULL, "COMPLETE", "%s", why.p ? why.p : "unreadable");
+        ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "%s", why.p ? why.p : "unreadable");
         goto out;
     }
     const char *ct = json_string_value(json_object_get(c, "tag"));
@@ -182,12 +182,12 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
     json_t *jw = json_object_get(c, "world_size");
     long step = ckpt_json_step(c);
     if (!ct || strcmp(ct, tag) || step < 0 || !json_is_integer(jw)) {
-        ckpt_problem(problems, tag, NULL, "COMPLETE", "marker does not match its tag");
+        ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "marker does not match its tag");
         goto out;
     }
     int replicated = ckpt_commit_replicated(c);
     if (replicated < 0 || check_coverage(nodes, (int)json_integer_value(jw), replicated, tag, problems) < 0 ||
-        ckpt_run_check(ckpt_dir, c, tag, NULL, "COMPLETE", problems) < 0)
+        ckpt_run_check(ckpt_dir, c, tag, NULL, LAYOUT_COMPLETE, problems) < 0)
         goto out;
     rc = 0;
     const char *node;
@@ -195,11 +195,11 @@ int ckpt_verify_tag(const char *ckpt_dir, const char *tag, int verify_mode, json
     json_object_foreach(nodes, node, ranks) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, verify_mode == CKPT_VERIFY_FULL, problems);
         if (m && (!same_ranks(json_object_get(m, "ranks"), ranks) || ckpt_commit_replicated(m) != replicated)) {
-            ckpt_problem(problems, tag, node, "manifest.json", "ranks or scope differ from COMPLETE");
+            ckpt_problem(problems, tag, node, LAYOUT_MANIFEST, "ranks or scope differ from COMPLETE");
             json_decref(m);
             m = NULL;
         }
-        if (m && ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) < 0) {
+        if (m && ckpt_run_check(ckpt_dir, m, tag, node, LAYOUT_MANIFEST, problems) < 0) {
             json_decref(m);
             m = NULL;
         }
@@ -217,7 +217,7 @@ out:
 static json_t *read_complete(const char *ckpt_dir, const char *tag)
 {
     char path[PATH_MAX];
-    if (!safe_component(tag) || snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path)
+    if (!safe_component(tag) || layout_complete(path, sizeof path, ckpt_dir, tag) < 0)
         return NULL;
     return ckpt_read_json(path, CKPT_JSON_MAX, NULL);
 }
@@ -252,7 +252,7 @@ static const char *rank_dir_in(const json_t *complete, const char *ckpt_dir, con
     snprintf(key, sizeof key, "%d", r);
     const char *node = json_string_value(json_object_get(json_object_get(complete, "ranks"), key));
     if (!node || !safe_component(node) ||
-        snprintf(out, outlen, "%s/%s/%s/rank-%d", ckpt_dir, tag, node, r) >= (int)outlen)
+        layout_durable_rank(out, outlen, ckpt_dir, tag, node, r) < 0)
         return NULL;
     return node;
 }
@@ -282,7 +282,7 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
         const char *tag = json_string_value(json_object_get(t, "tag"));
         const char *bad = json_string_value(json_object_get(t, "complete_problem"));
         if (bad)
-            ckpt_problem(problems, tag, NULL, "COMPLETE", "%s", bad);
+            ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "%s", bad);
         if (!json_is_true(json_object_get(t, "complete")))
             continue;
         if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0 || ckpt_choice_of(ckpt_dir, tag, out) < 0)
@@ -325,7 +325,7 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     json_t *problems = json_array(), *c = NULL, *ranks = json_object();
     int rc = -1;
     if (!safe_component(tag) || step < 0 ||
-        snprintf(path, sizeof path, "%s/%s/COMPLETE", ckpt_dir, tag) >= (int)sizeof path) {
+        layout_complete(path, sizeof path, ckpt_dir, tag) < 0) {
         buf_printf(err, "bad tag or step");
         goto out;
     }
@@ -336,7 +336,7 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
     json_object_foreach((json_t *)nodes_to_ranks, node, nr) {
         json_t *m = ckpt_verify_node(ckpt_dir, tag, node, step, 0, problems);
         int same = m && same_ranks(json_object_get(m, "ranks"), nr) && ckpt_commit_replicated(m) >= 0 &&
-                   ckpt_run_check(ckpt_dir, m, tag, node, "manifest.json", problems) == 0;
+                   ckpt_run_check(ckpt_dir, m, tag, node, LAYOUT_MANIFEST, problems) == 0;
         replicated |= same && ckpt_commit_replicated(m) == 1;
         json_decref(m);
         if (!same) {

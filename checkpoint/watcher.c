@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -62,8 +63,7 @@ static int make_stage(struct ckpt_agent *a, const struct ckpt_agent_cfg *cfg, st
 {
     const char *id = cfg->run_id ? cfg->run_id : "run", *uid = a->run_uid[0] ? a->run_uid : NULL;
     int n = cfg->stage_dir ? snprintf(a->stage, sizeof a->stage, "%s", cfg->stage_dir)
-            : uid ? snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s-%s", id, uid, cfg->node)
-                  : snprintf(a->stage, sizeof a->stage, "/dev/shm/endure-%s-%s", id, cfg->node);
+            : layout_stage_default(a->stage, sizeof a->stage, id, uid, cfg->node) == 0 ? (int)strlen(a->stage) : -1;
     if (n <= 0 || (size_t)n >= sizeof a->stage || (!cfg->stage_dir && cfg->run_id && !safe_component(cfg->run_id)) ||
         (uid && !safe_component(uid))) {
         buf_printf(err, "bad stage path or run id");
@@ -100,7 +100,7 @@ static void clean_own_partials(struct ckpt_agent *a)
     DIR *d = opendir(a->ckpt_dir);
     struct dirent *e;
     char trash[300];
-    snprintf(trash, sizeof trash, ".trash-%s-", a->node);
+    layout_trash_prefix(trash, sizeof trash, a->node);
     while (d && (e = readdir(d))) {
         char tdir[PATH_MAX];
         if (e->d_name[0] == '.' || snprintf(tdir, sizeof tdir, "%s/%s", a->ckpt_dir, e->d_name) >= (int)sizeof tdir)
@@ -108,8 +108,7 @@ static void clean_own_partials(struct ckpt_agent *a)
         DIR *t = opendir(tdir);
         struct dirent *f;
         while (t && (f = readdir(t))) {
-            size_t nl = strlen(a->node);
-            int partial = !strncmp(f->d_name, a->node, nl) && !strcmp(f->d_name + nl, ".partial");
+            int partial = layout_is_partial_name(f->d_name, a->node);
             if (!partial && strncmp(f->d_name, trash, strlen(trash)))
                 continue;
             char p[PATH_MAX + 300];

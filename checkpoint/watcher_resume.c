@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 static int local_index(const struct ckpt_agent *a, int rank)
@@ -28,7 +29,8 @@ static int slot_matches(const char *slotdir, const json_t *manifest, int rank, c
     if (dfd < 0)
         return 0;
     char prefix[32];
-    int plen = snprintf(prefix, sizeof prefix, "rank-%d/", rank);
+    layout_rank_prefix(prefix, sizeof prefix, rank);
+    int plen = (int)strlen(prefix);
     size_t i, count = 0;
     json_t *f;
     int ok = 1;
@@ -55,18 +57,17 @@ int ckpt_agent_resume_dir(struct ckpt_agent *a, const char *tag, int global_rank
         return -1;
     char *slash = strrchr(durable, '/'); /* .../<TAG>/<node>/rank-R -> manifest of <node> */
     *slash = '\0';
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", durable);
+    layout_manifest(mpath, sizeof mpath, durable);
     *slash = '/';
     json_t *m = ckpt_read_json(mpath, CKPT_JSON_MAX, NULL);
     snprintf(key, sizeof key, "%d", global_rank);
     json_t *want = json_object_get(json_object_get(m, "commits"), key);
     int li = ckpt_commit_replicated(m) == 1 ? -1 : local_index(a, global_rank), rc = 0; /* replicated: durable */
-    for (int k = 0; m && want && li >= 0 && k < 2 && rc == 0; k++) {
+    for (int k = 0; m && want && li >= 0 && k < LAYOUT_SLOTS && rc == 0; k++) {
         json_t *c = ckpt_stage_commit(a->stage, global_rank, k, NULL);
-        char slot[PATH_MAX], name[32];
-        snprintf(name, sizeof name, "slot-%d", k);
+        char slot[PATH_MAX];
         if (c && json_equal(json_object_get(c, "id"), want) &&
-            ckpt_stage_path(slot, sizeof slot, a->stage, global_rank, name) == 0 &&
+            layout_stage_slot(slot, sizeof slot, a->stage, global_rank, k) == 0 &&
             slot_matches(slot, m, global_rank, c) && snprintf(out, outlen, "%s", slot) < (int)outlen) {
             a->pinned[li] = k;
             a->pinned_at[li] = wall_time();
@@ -84,21 +85,19 @@ int ckpt_agent_discard_after(struct ckpt_agent *a, long step)
 {
     int count = 0, blocked = 0;
     for (int i = 0; i < a->nranks; i++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < LAYOUT_SLOTS; k++) {
             json_t *c = ckpt_stage_commit(a->stage, a->ranks[i], k, NULL);
             long s = c ? ckpt_json_step(c) : -1;
             json_decref(c);
             if (s <= step)
                 continue;
-            char path[PATH_MAX], name[32];
-            snprintf(name, sizeof name, "slot-%d.lock", k);
-            ckpt_stage_path(path, sizeof path, a->stage, a->ranks[i], name);
+            char path[PATH_MAX];
+            layout_stage_slot_lock(path, sizeof path, a->stage, a->ranks[i], k);
             int lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0) {
                 blocked = 1;
             } else {
-                snprintf(name, sizeof name, "slot-%d.commit", k);
-                ckpt_stage_path(path, sizeof path, a->stage, a->ranks[i], name);
+                layout_stage_slot_commit(path, sizeof path, a->stage, a->ranks[i], k);
                 count += unlink(path) == 0;
             }
             if (lfd >= 0)

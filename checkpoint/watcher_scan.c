@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/util.h"
 
 static struct ckpt_tagst *find_tag(struct ckpt_agent *a, const char *tag)
@@ -56,7 +57,9 @@ static void report_bad(struct ckpt_agent *a, int i, int slot, const char *why)
     snprintf(a->bad[i][slot], sizeof a->bad[i][slot], "%s", why);
     json_t *ev = ckpt_event("corrupt", "", -1, a->node);
     json_object_set_new(ev, "rank", json_integer(a->ranks[i]));
-    json_object_set_new(ev, "file", json_string(slot ? "slot-1.commit" : "slot-0.commit"));
+    char name[32];
+    layout_slot_commit_name(name, sizeof name, slot);
+    json_object_set_new(ev, "file", json_string(name));
     json_object_set_new(ev, "problem", json_string(why));
     ckpt_agent_emit(a, ev);
 }
@@ -75,7 +78,7 @@ static json_t *read_commits(struct ckpt_agent *a)
 {
     json_t *by_tag = json_object();
     for (int i = 0; i < a->nranks; i++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < LAYOUT_SLOTS; k++) {
             struct buf why;
             buf_init(&why, 512);
             json_t *c = ckpt_stage_commit(a->stage, a->ranks[i], k, &why);
@@ -105,8 +108,8 @@ static json_t *read_commits(struct ckpt_agent *a)
 /* 1 if the durable part of tag on this node was made from exactly ids. */
 static int already_durable(struct ckpt_agent *a, const char *tag, const json_t *ids)
 {
-    char p[PATH_MAX];
-    if (snprintf(p, sizeof p, "%s/%s/%s/manifest.json", a->ckpt_dir, tag, a->node) >= (int)sizeof p)
+    char part[PATH_MAX], p[PATH_MAX];
+    if (layout_part_dir(part, sizeof part, a->ckpt_dir, tag, a->node) < 0 || layout_manifest(p, sizeof p, part) < 0)
         return 0;
     json_t *m = ckpt_read_json(p, CKPT_JSON_MAX, NULL);
     int same = m && json_equal(json_object_get(m, "commits"), ids);
@@ -287,9 +290,8 @@ void ckpt_agent_scan(struct ckpt_agent *a)
  * files to zero. Returns the commit (new reference) or NULL. */
 static json_t *drop_slot(struct ckpt_agent *a, int i, int k)
 {
-    char path[PATH_MAX], name[32];
-    snprintf(name, sizeof name, "slot-%d.lock", k);
-    if (ckpt_stage_path(path, sizeof path, a->stage, a->ranks[i], name) < 0)
+    char path[PATH_MAX];
+    if (layout_stage_slot_lock(path, sizeof path, a->stage, a->ranks[i], k) < 0)
         return NULL;
     int lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) < 0) {
@@ -298,10 +300,8 @@ static json_t *drop_slot(struct ckpt_agent *a, int i, int k)
         return NULL;
     }
     json_t *c = ckpt_stage_commit(a->stage, a->ranks[i], k, NULL);
-    snprintf(name, sizeof name, "slot-%d.commit", k);
-    if (c && ckpt_stage_path(path, sizeof path, a->stage, a->ranks[i], name) == 0 && unlink(path) == 0) {
-        snprintf(name, sizeof name, "slot-%d", k);
-        ckpt_stage_path(path, sizeof path, a->stage, a->ranks[i], name);
+    if (c && layout_stage_slot_commit(path, sizeof path, a->stage, a->ranks[i], k) == 0 && unlink(path) == 0) {
+        layout_stage_slot(path, sizeof path, a->stage, a->ranks[i], k);
         int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         size_t j;
         json_t *f;

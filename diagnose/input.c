@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "common/layout.h"
 #include "common/lines.h"
 #include "common/text.h"
 #include "common/util.h"
@@ -64,15 +65,6 @@ static int is_log_name(const char *name)
                               ends(base, ".txt"));
 }
 
-/* rank-<R>.log[.gz] -> R, else -1. */
-static long rank_of(const char *name)
-{
-    long r;
-    size_t n = strncmp(name, "rank-", 5) ? 0 : parse_digits(name + 5, INT_MAX, &r);
-    const char *end = name + 5 + n;
-    return n && (!strcmp(end, ".log") || !strcmp(end, ".log.gz")) ? r : -1;
-}
-
 static int cmp_name(const void *a, const void *b)
 {
     return strverscmp(*(char *const *)a, *(char *const *)b);
@@ -114,9 +106,8 @@ static long highest_attempt(char **names, size_t n)
 {
     long best = -1;
     for (size_t i = 0; i < n; i++) {
-        long a;
-        size_t k = strncmp(names[i], "attempt-", 8) ? 0 : parse_digits(names[i] + 8, INT_MAX, &a);
-        if (k && !names[i][8 + k] && a > best)
+        long a = layout_parse_attempt_name(names[i]);
+        if (a >= 0 && a > best)
             best = a;
     }
     return best;
@@ -144,13 +135,13 @@ long *input_attempts(const char *dir, size_t *count)
     long *v = calloc(n + 1, sizeof *v);
     *count = 0;
     for (size_t i = 0; v && i < n; i++) {
-        char *end, path[4096];
+        char path[4096];
         struct stat st;
-        if (strncmp(names[i], "attempt-", 8))
+        long a = layout_parse_attempt_name(names[i]);
+        if (a < 0)
             continue;
-        long a = strtol(names[i] + 8, &end, 10);
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (end != names[i] + 8 && !*end && a >= 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
             v[(*count)++] = a;
     }
     free_names(names, n);
@@ -173,13 +164,11 @@ static void walk(struct input_list *l, const char *dir, const char *rel, const c
         if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
             continue;
         if (S_ISDIR(st.st_mode)) {
-            char want[32];
-            snprintf(want, sizeof want, "attempt-%ld", att);
-            if (depth < WALK_DEPTH && (att < 0 || strncmp(names[i], "attempt-", 8) ||
-                                       !strcmp(names[i], want)))
+            if (depth < WALK_DEPTH && (att < 0 || strncmp(names[i], LAYOUT_ATTEMPT_PREFIX, strlen(LAYOUT_ATTEMPT_PREFIX)) ||
+                                       layout_parse_attempt_name(names[i]) == att))
                 walk(l, path, r, names[i], depth + 1);
         } else if (S_ISREG(st.st_mode) && is_log_name(names[i])) {
-            long rank = rank_of(names[i]);
+            long rank = layout_parse_rank_log_name(names[i]);
             if (push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank) == 0)
                 l->v[l->n - 1].regular = 2;
         }
@@ -198,7 +187,7 @@ int input_expand(struct input_list *l, const char *arg, struct buf *err)
     }
     if (!S_ISDIR(st.st_mode)) {
         const char *base = strrchr(arg, '/');
-        return push(l, arg, arg, NULL, rank_of(base ? base + 1 : arg));
+        return push(l, arg, arg, NULL, layout_parse_rank_log_name(base ? base + 1 : arg));
     }
     size_t before = l->n;
     walk(l, arg, "", NULL, 0);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/lines.h"
 #include "diagnose/offline.h"
 
@@ -98,7 +99,7 @@ static void read_journal(const char *dir, struct story *s)
     struct linesplit ls;
     size_t total = 0;
     ssize_t n;
-    if (snprintf(path, sizeof path, "%s/events.jsonl", dir) >= (int)sizeof path)
+    if (layout_run_file(path, sizeof path, dir, LAYOUT_EVENTS) < 0)
         return;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -138,14 +139,14 @@ static json_t *attempt_entry(const char *dir, const struct story *s, size_t i, i
 {
     const struct att *a = &s->a[i];
     char adir[PATH_MAX], src[64];
-    snprintf(adir, sizeof adir, "%s/attempt-%ld", dir, a->n);
+    layout_attempt_dir(adir, sizeof adir, dir, a->n);
     json_t *v = attempt_dir_verdict(adir);
     const char *outcome = a->ok == 1 ? "succeeded"
                           : a->ok == 0 || v ? "failed"
                           : s->journal && !s->end && i + 1 == s->n ? "unfinished"
                                                                     : "unknown";
     *failed += !strcmp(outcome, "failed");
-    snprintf(src, sizeof src, "attempt-%ld/failure.json", a->n);
+    layout_failure_json(src, sizeof src, NULL, a->n);
     json_t *e = json_pack("{s:I,s:s,s:O?,s:o,s:s?}", "attempt", (json_int_t)a->n, "outcome", outcome,
                           "what", a->what, "verdict", v ? verdict_brief(v) : json_null(), "source",
                           v ? src : NULL);

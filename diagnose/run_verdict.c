@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -58,19 +59,16 @@ static int is_attempt_dir(const char *dir)
     size_t b = n;
     while (b > 0 && dir[b - 1] != '/')
         b--;
-    if (n - b <= 8 || strncmp(dir + b, "attempt-", 8))
-        return 0;
-    for (size_t i = b + 8; i < n; i++)
-        if (dir[i] < '0' || dir[i] > '9')
-            return 0;
-    return 1;
+    char name[64];
+    return n - b < sizeof name && snprintf(name, sizeof name, "%.*s", (int)(n - b), dir + b) > 0 &&
+           layout_parse_attempt_name(name) >= 0;
 }
 
 json_t *attempt_dir_verdict(const char *adir)
 {
     char path[PATH_MAX];
     size_t len;
-    if (snprintf(path, sizeof path, "%s/failure.json", adir) >= (int)sizeof path)
+    if (layout_failure_json(path, sizeof path, adir, -1) < 0)
         return NULL;
     char *text = read_regular_capped(path, FAILURE_JSON_MAX, &len, O_NOFOLLOW);
     if (!text && errno != ENOENT) /* a FIFO or symlink planted there: refused, never blocks */
@@ -89,12 +87,12 @@ json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
     long att = input_last_attempt(dir);
     char adir[PATH_MAX];
     if (att >= 0) {
-        if (snprintf(adir, sizeof adir, "%s/attempt-%ld", dir, att) >= (int)sizeof adir)
+        if (layout_attempt_dir(adir, sizeof adir, dir, att) < 0)
             return NULL;
-        snprintf(src, srclen, "attempt-%ld/failure.json", att);
+        layout_failure_json(src, srclen, NULL, att);
     } else if (is_attempt_dir(dir)) {
         snprintf(adir, sizeof adir, "%s", dir);
-        snprintf(src, srclen, "failure.json");
+        layout_failure_json(src, srclen, NULL, -1);
     } else {
         return NULL;
     }

@@ -95,6 +95,15 @@ json_t *verdict_base(const char *cat, const char *type, const char *action, doub
                      "confidence", conf, "key_line", "evidence", "explanation", explain);
 }
 
+/* Puts the node that printed the key line (the event's own "node", never
+ * parsed back from the file path) on v's key_line, when known. */
+static void key_node(json_t *v, const json_t *from)
+{
+    json_t *node = json_object_get(from, "node"), *key = json_object_get(v, "key_line");
+    if (json_is_string(node) && json_is_object(key))
+        json_object_set(key, "node", node);
+}
+
 static json_t *unknown_verdict(const json_t *ff)
 {
     json_t *v = verdict_base("unknown", "unknown", "restart", 0.0,
@@ -110,6 +119,7 @@ static json_t *unknown_verdict(const json_t *ff)
         json_object_set_new(v, "key_line",
                             json_pack("{s:O?,s:O?,s:O?}", "file", file, "line", json_object_get(ff, "lines"),
                                       "text", n ? json_array_get(tail, n - 1) : NULL));
+    key_node(v, ff);
     return v;
 }
 
@@ -165,13 +175,15 @@ json_t *verdict_pick(const json_t *events, const json_t *first_failure, const st
     int pct = (root ? 80 : 40) + (has_culprit(c) ? 10 : 0) - (competing ? 20 : 0);
     double conf = pct / 100.0;
     json_t *ev = json_object_get(e, "evidence");
-    return json_pack("{s:O?,s:O?,s:o,s:O?,s:O?,s:f,s:{s:O?,s:O?,s:O?},s:o,s:s}", "category",
+    json_t *v = json_pack("{s:O?,s:O?,s:o,s:O?,s:O?,s:f,s:{s:O?,s:O?,s:O?},s:o,s:s}", "category",
                      json_object_get(e, "category"), "type", json_object_get(e, "failure_type"),
                      "culprit", c, "action", json_object_get(e, "action"), "rule",
                      json_object_get(e, "rule"), "confidence", conf, "key_line", "file",
                      json_object_get(e, "file"), "line", json_object_get(e, "line"), "text", json_object_get(e, "text"),
                      "evidence", json_is_array(ev) ? json_deep_copy(ev) : json_array(),
                      "explanation", explain ? explain : "");
+    key_node(v, e);
+    return v;
 }
 
 /* A culprit field as text ("" for null). */

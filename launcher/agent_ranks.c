@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "launcher/agent_int.h"
@@ -148,7 +149,7 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
     json_object_set_new(v, "ENDURE_HEARTBEAT_FILE", json_string(r->hb_path));
     const char *dir = a->start.u.start.node_dir;
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/error-%d.json", dir, r->global_rank);
+    layout_error_file(path, sizeof path, dir, r->global_rank);
     json_object_set_new(v, "TORCHELASTIC_ERROR_FILE", json_string(path));
     agent_ckpt_env(a, r, v);
     env_add_python_path(v);
@@ -166,10 +167,11 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
     r->global_rank = st->group_rank * a->nranks + lr;
     r->log_fd = r->out.fd = r->err.fd = -1;
     snprintf(r->prefix, sizeof r->prefix, "[%s:%d] ", a->node, r->global_rank);
-    snprintf(r->log_rel, sizeof r->log_rel, "attempt-%d/%s/rank-%d.log", a->attempt, a->node, r->global_rank);
-    snprintf(r->hb_path, sizeof r->hb_path, "%s/heartbeat-%d", dir, r->global_rank);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/rank-%d.log", dir, r->global_rank);
+    char rel[PATH_MAX], path[PATH_MAX];
+    layout_node_dir(rel, sizeof rel, NULL, a->attempt, a->node);
+    layout_rank_log(r->log_rel, sizeof r->log_rel, rel, r->global_rank);
+    layout_heartbeat(r->hb_path, sizeof r->hb_path, dir, r->global_rank);
+    layout_rank_log(path, sizeof path, dir, r->global_rank);
     r->log_fd = open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
     if (r->log_fd < 0)
         return -1;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "diagnose/diagnose.h"
@@ -52,7 +53,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     agent_exit_facts(a, r, st, &m.u.exit);
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/rank-%d.log", a->start.u.start.node_dir, r->global_rank);
+        layout_rank_log(path, sizeof path, a->start.u.start.node_dir, r->global_rank);
         m.u.exit.tail = agent_log_tail(path, 20);
     }
     agent_send_msg(a, &m);

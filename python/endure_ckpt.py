@@ -48,7 +48,21 @@ __all__ = ["save", "resume", "open", "torch_save", "default_tag", "Resume", "sav
 
 Resume = collections.namedtuple("Resume", ["dir", "step"])
 
-_SLOTS = (0, 1)
+# The stage layout and the plain layout, stated once: the same names as the
+# #defines between "BEGIN/END shared with python/endure_ckpt.py" in endure's
+# common/layout.h (the C side that reads them); tests/e2e/layout_python.sh
+# checks that the two agree.
+LAYOUT_RANK_DIR_FMT = "rank-%d"                  # <stage>/rank-<R>, <root>/<TAG>/rank-<R>
+LAYOUT_SLOT_DIR_FMT = "slot-%d"                  # <stage>/rank-<R>/slot-<K>/
+LAYOUT_SLOT_LOCK_FMT = "slot-%d.lock"            # flock: the rank EX while writing, the agent SH
+LAYOUT_SLOT_COMMIT_FMT = "slot-%d.commit"        # the commit record, renamed into place
+LAYOUT_SLOT_COMMIT_TMP_FMT = "slot-%d.commit.tmp"
+LAYOUT_SLOTS = 2
+LAYOUT_COMMIT_RECORD = ".endure-commit.json"     # plain layout: a rank dir's record
+LAYOUT_PLAIN_TMP_FMT = ".rank-%d.tmp-%d"         # plain layout: rank, pid
+LAYOUT_PLAIN_OLD_FMT = ".rank-%d.old-%d"         # plain layout: rank, pid
+
+_SLOTS = tuple(range(LAYOUT_SLOTS))
 _written = set()  # files opened with endure_ckpt.open during the current save
 
 
@@ -168,7 +182,7 @@ def torch_save(obj, path):
 
 def _read_commit(rdir, k):
     try:
-        with builtins.open(os.path.join(rdir, "slot-%d.commit" % k)) as f:
+        with builtins.open(os.path.join(rdir, LAYOUT_SLOT_COMMIT_FMT % k)) as f:
             c = json.load(f)
         return c if isinstance(c, dict) else None
     except (OSError, ValueError):
@@ -179,14 +193,14 @@ def _lock_slot(rdir, candidates, timeout):
     """Takes the exclusive flock of the first free candidate slot; if all
     are held (the agent is persisting them), waits for the first one."""
     for k in candidates:
-        fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(os.path.join(rdir, LAYOUT_SLOT_LOCK_FMT % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return k, fd
         except BlockingIOError:
             os.close(fd)
     k = candidates[0]
-    fd = os.open(os.path.join(rdir, "slot-%d.lock" % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(os.path.join(rdir, LAYOUT_SLOT_LOCK_FMT % k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     end = time.monotonic() + timeout
     while True:
         try:
@@ -229,15 +243,15 @@ def _commit(rdir, k, sdir, before, tag, step, scope):
         "time": time.time(), "files": files,
         "attempt": _env_num("ENDURE_ATTEMPT", _env_num("TORCHELASTIC_RESTART_COUNT", 0)),
     }
-    tmp = os.path.join(rdir, "slot-%d.commit.tmp" % k)
+    tmp = os.path.join(rdir, LAYOUT_SLOT_COMMIT_TMP_FMT % k)
     with builtins.open(tmp, "w") as f:
         json.dump(rec, f)
-    return tmp, os.path.join(rdir, "slot-%d.commit" % k)
+    return tmp, os.path.join(rdir, LAYOUT_SLOT_COMMIT_FMT % k)
 
 
 @contextlib.contextmanager
 def _save_stage(stage, step, tag, scope):
-    rdir = os.path.join(stage, "rank-%d" % _rank())
+    rdir = os.path.join(stage, LAYOUT_RANK_DIR_FMT % _rank())
     os.makedirs(rdir, mode=0o700, exist_ok=True)
     c = [_read_commit(rdir, k) for k in _SLOTS]
     if c[0] and c[1]:
@@ -248,10 +262,10 @@ def _save_stage(stage, step, tag, scope):
     k, lfd = _lock_slot(rdir, candidates, _env_num("ENDURE_CKPT_LOCK_TIMEOUT", 600.0, frac=True))
     try:
         try:
-            os.unlink(os.path.join(rdir, "slot-%d.commit" % k))
+            os.unlink(os.path.join(rdir, LAYOUT_SLOT_COMMIT_FMT % k))
         except FileNotFoundError:
             pass
-        sdir = os.path.join(rdir, "slot-%d" % k)
+        sdir = os.path.join(rdir, LAYOUT_SLOT_DIR_FMT % k)
         os.makedirs(sdir, exist_ok=True)
         before = {rel: (st.st_ino, st.st_ctime_ns, st.st_size) for rel, st in _walk(sdir).items()}
         _written.clear()
@@ -286,18 +300,18 @@ def _fsync_tree(top):
 def _save_plain(root, step, tag, scope):
     tdir = os.path.join(root, tag)
     os.makedirs(tdir, exist_ok=True)
-    final = os.path.join(tdir, "rank-%d" % _rank())
-    tmp = os.path.join(tdir, ".rank-%d.tmp-%d" % (_rank(), os.getpid()))
+    final = os.path.join(tdir, LAYOUT_RANK_DIR_FMT % _rank())
+    tmp = os.path.join(tdir, LAYOUT_PLAIN_TMP_FMT % (_rank(), os.getpid()))
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     try:
         yield tmp
-        with builtins.open(os.path.join(tmp, ".endure-commit.json"), "w") as f:
+        with builtins.open(os.path.join(tmp, LAYOUT_COMMIT_RECORD), "w") as f:
             json.dump({"tag": tag, "step": int(step), "rank": _rank(), "world_size": _world(), "scope": scope}, f)
         _fsync_tree(tmp)
         old = None
         if os.path.exists(final):
-            old = os.path.join(tdir, ".rank-%d.old-%d" % (_rank(), os.getpid()))
+            old = os.path.join(tdir, LAYOUT_PLAIN_OLD_FMT % (_rank(), os.getpid()))
             os.replace(final, old)
         os.replace(tmp, final)
         fd = os.open(tdir, os.O_RDONLY)
@@ -342,7 +356,7 @@ def _resume_plain(root):
     for tag in tags:
         steps, replicated = set(), None
         try:
-            names = sorted(n for n in os.listdir(os.path.join(root, tag)) if n.startswith("rank-"))
+            names = sorted(n for n in os.listdir(os.path.join(root, tag)) if n.startswith(LAYOUT_RANK_DIR_FMT.split("%")[0]))
         except OSError:
             continue
         for name in names:  # a replicated part is the whole job's state
@@ -351,12 +365,12 @@ def _resume_plain(root):
                 replicated = Resume(os.path.join(root, tag, name), int(c["step"]))
                 break
         for r in range(_world()):
-            c = _read_plain_commit(os.path.join(root, tag, "rank-%d" % r))
+            c = _read_plain_commit(os.path.join(root, tag, LAYOUT_RANK_DIR_FMT % r))
             steps.add(int(c["step"]) if c else None)
         if replicated:
             cand = replicated
         elif len(steps) == 1 and None not in steps:
-            cand = Resume(os.path.join(root, tag, "rank-%d" % _rank()), steps.pop())
+            cand = Resume(os.path.join(root, tag, LAYOUT_RANK_DIR_FMT % _rank()), steps.pop())
         else:
             continue
         if best is None or cand.step > best.step:
@@ -366,7 +380,7 @@ def _resume_plain(root):
 
 def _read_plain_commit(d):
     try:
-        with builtins.open(os.path.join(d, ".endure-commit.json")) as f:
+        with builtins.open(os.path.join(d, LAYOUT_COMMIT_RECORD)) as f:
             c = json.load(f)
         int(c["step"])
         return c

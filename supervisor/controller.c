@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/exitcodes.h"
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/worker.h"
@@ -53,8 +54,7 @@ static int make_run_dir(struct ctl *c, struct buf *err)
     if (ctl_claim_run(c, parent, err) < 0)
         return -1;
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/events.jsonl", c->run_dir);
-    if (journal_open(&c->j, path) < 0) {
+    if (layout_run_file(path, sizeof path, c->run_dir, LAYOUT_EVENTS) < 0 || journal_open(&c->j, path) < 0) {
         buf_printf(err, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "common/exitcodes.h"
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
@@ -72,7 +73,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
 {
     const struct run_config *cfg = c->cfg;
     char dir[PATH_MAX], cwd[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/attempt-%d/%s", c->run_dir, c->attempt, n->name);
+    layout_node_dir(dir, sizeof dir, c->run_dir, c->attempt, n->name);
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
     json_t *cmd = command_json(cfg), *env = base_env(c, n->group_rank, nnodes, n->name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "common/util.h"
@@ -175,19 +176,12 @@ static void print_verdict(struct ctl *c, const json_t *v, const char *act)
 }
 
 /* The node to exclude for a verdict: the culprit host when it names a node
- * of the pool, else the node that printed the key line. */
+ * of the pool, else the node that printed the key line (the deciding
+ * event's own "node", carried on the key line by verdict_pick). */
 static struct node *culprit_node(struct ctl *c, const json_t *v)
 {
     struct node *n = node_by_name(c, json_string_value(json_object_get(json_object_get(v, "culprit"), "host")));
-    if (n)
-        return n;
-    const char *file = jstr(json_object_get(v, "key_line"), "file"); /* attempt-N/<node>/rank-R.log */
-    const char *a = strchr(file, '/'), *b = a ? strchr(a + 1, '/') : NULL;
-    char name[130];
-    if (!a || !b || (size_t)(b - a - 1) >= sizeof name)
-        return NULL;
-    snprintf(name, sizeof name, "%.*s", (int)(b - a - 1), a + 1);
-    return node_by_name(c, name);
+    return n ? n : node_by_name(c, json_string_value(json_object_get(json_object_get(v, "key_line"), "node")));
 }
 
 /* The verdict of the failed attempt and its action ("restart",
@@ -220,10 +214,11 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     json_t *copy = json_deep_copy(v);
     json_object_set_new(copy, "decided_action", json_string(act));
     journal_event(&c->j, "verdict", json_pack("{s:i,s:o}", "attempt", c->attempt, "verdict", copy));
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/attempt-%d", c->run_dir, c->attempt);
+    char adir[PATH_MAX], path[PATH_MAX];
+    layout_attempt_dir(adir, sizeof adir, c->run_dir, c->attempt);
+    layout_failure_json(path, sizeof path, c->run_dir, c->attempt);
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!s || mkdir_p(path, 0755) < 0 || (strcat(path, "/failure.json"), write_file_durable(path, s, strlen(s))) < 0)
+    if (!s || mkdir_p(adir, 0755) < 0 || write_file_durable(path, s, strlen(s)) < 0)
         log_warn("cannot write %s", path);
     free(s);
     print_verdict(c, v, act);

@@ -15,21 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checkpoint/ckpt.h"
+#include "common/layout.h"
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
 
 #define PEER_NOTE_MS 5000 /* how often a node-rank node waiting for peers says so */
-
-/* ".endure-run.lock", or ".endure-run-node-rank-<N>.lock" with --node-rank. */
-static void lock_name(const struct ctl *c, const char *dir, const char *base, char *out, size_t outlen)
-{
-    if (c->cfg->node_rank >= 0)
-        snprintf(out, outlen, "%s/%s-node-rank-%d.lock", dir, base, c->cfg->node_rank);
-    else
-        snprintf(out, outlen, "%s/%s.lock", dir, base);
-}
 
 /* Locks the checkpoint directory and adopts or mints its run uid. */
 static int claim_ckpt(struct ctl *c, struct buf *err)
@@ -40,7 +32,10 @@ static int claim_ckpt(struct ctl *c, struct buf *err)
         buf_printf(err, "checkpoint dir %s: %s", dir, strerror(errno));
         return -1;
     }
-    lock_name(c, dir, ".endure-run", lk, sizeof lk);
+    if (layout_ckpt_lock(lk, sizeof lk, dir, c->cfg->node_rank) < 0) {
+        buf_printf(err, "checkpoint dir path too long: %s", dir);
+        return -1;
+    }
     c->ckpt_lockfd = lockfile_take(lk);
     if (c->ckpt_lockfd == -2) {
         buf_printf(err, "checkpoint directory %s is in use by another live `endure run` (lock %s)", dir, lk);
@@ -64,9 +59,8 @@ static int last_attempt(const char *dir)
     struct dirent *e;
     int last = -1;
     while (d && (e = readdir(d))) {
-        char *end;
-        long n = strncmp(e->d_name, "attempt-", 8) ? -1 : strtol(e->d_name + 8, &end, 10);
-        if (n >= 0 && n < 1000000 && !*end && n > last)
+        long n = layout_parse_attempt_name(e->d_name);
+        if (n >= 0 && n < 1000000 && n > last)
             last = (int)n;
     }
     if (d)
@@ -78,7 +72,7 @@ static int last_attempt(const char *dir)
 static int resume_run_dir(struct ctl *c, struct buf *err)
 {
     char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/run.json", c->run_dir);
+    layout_run_file(p, sizeof p, c->run_dir, LAYOUT_RUN_JSON);
     json_t *o = json_load_file(p, 0, NULL);
     const char *uid = json_string_value(json_object_get(o, "uid"));
     const char *ck = json_string_value(json_object_get(o, "ckpt_dir"));
@@ -99,16 +93,17 @@ static int resume_run_dir(struct ctl *c, struct buf *err)
 /* Creates or resumes the run directory and locks it. */
 static int claim_run_dir(struct ctl *c, const char *parent, struct buf *err)
 {
-    int n = c->cfg->node_rank >= 0
-                ? snprintf(c->run_dir, sizeof c->run_dir, "%s/%s/node-rank-%d", parent, c->cfg->run_id,
-                           c->cfg->node_rank)
-                : snprintf(c->run_dir, sizeof c->run_dir, "%s/%s", parent, c->cfg->run_id);
-    if (n < 0 || (size_t)n >= sizeof c->run_dir || !safe_component(c->cfg->run_id)) {
+    char shared[PATH_MAX];
+    int n = layout_run_dir(shared, sizeof shared, parent, c->cfg->run_id);
+    if (n == 0)
+        n = c->cfg->node_rank >= 0 ? layout_node_rank_dir(c->run_dir, sizeof c->run_dir, shared, c->cfg->node_rank)
+                                   : layout_run_dir(c->run_dir, sizeof c->run_dir, parent, c->cfg->run_id);
+    if (n < 0 || !safe_component(c->cfg->run_id)) {
         buf_printf(err, "bad run id or run directory path");
         return -1;
     }
     if (c->cfg->node_rank >= 0) {
-        snprintf(c->shared_dir, sizeof c->shared_dir, "%s/%s", parent, c->cfg->run_id);
+        snprintf(c->shared_dir, sizeof c->shared_dir, "%s", shared);
         if (mkdir(c->shared_dir, 0755) < 0 && errno != EEXIST) {
             buf_printf(err, "cannot create the run directory %s: %s", c->shared_dir, strerror(errno));
             return -1;
@@ -120,7 +115,7 @@ static int claim_run_dir(struct ctl *c, const char *parent, struct buf *err)
         return -1;
     }
     char lk[PATH_MAX];
-    snprintf(lk, sizeof lk, "%s/.controller.lock", c->run_dir);
+    layout_run_file(lk, sizeof lk, c->run_dir, LAYOUT_CONTROLLER_LOCK);
     c->run_lockfd = lockfile_take(lk);
     if (c->run_lockfd == -2) {
         buf_printf(err, "run %s is already running (run directory %s)", c->cfg->run_id, c->run_dir);
@@ -133,7 +128,7 @@ static int claim_run_dir(struct ctl *c, const char *parent, struct buf *err)
     if (!fresh)
         return resume_run_dir(c, err);
     char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/run.json", c->run_dir);
+    layout_run_file(p, sizeof p, c->run_dir, LAYOUT_RUN_JSON);
     json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "run_id", c->cfg->run_id, "uid", c->run_uid, "ckpt_dir",
                           c->cfg->ckpt_dir ? c->cfg->ckpt_dir : "", "node_rank", c->cfg->node_rank);
     int rc = o ? json_dump_file(o, p, JSON_INDENT(1)) : -1;
@@ -173,8 +168,10 @@ int64_t ctl_peers_deadline(struct ctl *c)
 static void peers(struct ctl *c, int want, struct buf *out, json_t *list)
 {
     for (int k = 0; k < c->cfg->nnodes_max; k++) {
-        char lk[PATH_MAX];
-        snprintf(lk, sizeof lk, "%s/node-rank-%d/.controller.lock", c->shared_dir, k);
+        char nd[PATH_MAX], lk[PATH_MAX];
+        if (layout_node_rank_dir(nd, sizeof nd, c->shared_dir, k) < 0 ||
+            layout_run_file(lk, sizeof lk, nd, LAYOUT_CONTROLLER_LOCK) < 0)
+            continue;
         if (k == c->cfg->node_rank || (lockfile_held(lk) == 1) != want)
             continue;
         buf_printf(out, "%s%d", out->len ? ", " : "", k);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checkpoint/ckpt_internal.h"
+#include "common/layout.h"
 #include "common/util.h"
 #include "launcher/agent_int.h"
 #include "supervisor/journal.h"
@@ -89,18 +90,18 @@ TEST(ckfiles_durable_write_refuses_planted_fifo)
 
 TEST(ckfiles_rank_dir_parser_is_exact)
 {
-    CHECK(ckpt_rank_of_path("rank-0/x") == 0);
-    CHECK(ckpt_rank_of_path("rank-17/a/b") == 17);
-    CHECK(ckpt_rank_of_path("rank-999999999/x") == 999999999);
+    CHECK(layout_parse_rank_path("rank-0/x") == 0);
+    CHECK(layout_parse_rank_path("rank-17/a/b") == 17);
+    CHECK(layout_parse_rank_path("rank-999999999/x") == 999999999);
     const char *bad[] = {"rank-00/blob", "rank-01/x", "rank-+1/x", "rank- 1/x", "rank--1/x", "rank-1",
                          "rank-1/", "rank-/x", "rank-1x/y", "rank-1000000000/x", "Rank-1/x", "rank-0x1/y",
                          "xrank-1/y", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        if (ckpt_rank_of_path(bad[i]) != -1)
+        if (layout_parse_rank_path(bad[i]) != -1)
             fprintf(stderr, "  accepted %s\n", bad[i]);
-        CHECK(ckpt_rank_of_path(bad[i]) == -1);
+        CHECK(layout_parse_rank_path(bad[i]) == -1);
     }
-    CHECK(ckpt_rank_of_path(NULL) == -1);
+    CHECK(layout_parse_rank_path(NULL) == -1);
 }
 
 /* A rank could swap its log for a FIFO before it fails: the agent's tail of
