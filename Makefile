@@ -83,8 +83,14 @@ install: $(BUILD)/endure
 	install -m 0644 endure.1 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/endure/
 
+# The man page's `endure run` option list is generated from config.c's table.
+man: $(BUILD)/endure
+	@GEN="$$($(BUILD)/endure run --help-man)" awk \
+	  '/^\.\\" BEGIN generated/ {print; print ENVIRON["GEN"]; skip=1; next} /^\.\\" END generated/ {skip=0} !skip' \
+	  endure.1 > endure.1.tmp && mv endure.1.tmp endure.1
+
 clean:
 	rm -rf build build-asan
 
-.PHONY: all test asan valgrind fuzz bench install clean
+.PHONY: all test asan valgrind fuzz bench install clean man
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/supervisor/main.d

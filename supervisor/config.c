@@ -1,10 +1,11 @@
 /* config: flag parsing for `endure run` (see config.h). Table-driven: one row
- * per flag with its spellings and a setter; its PET_ variable is derived
- * from the name, so the environment and argv cannot drift apart. The --help
- * text is a separate, hand-written list (config_help.c): a flag added here
- * must be added there too, and its default stated there must match
- * defaults(). */
+ * per flag with its spellings, its setter, its help paragraph and where its
+ * default lives; its PET_ variable is derived from the name, and
+ * config_help.c renders `--help` and the man page's option list from the
+ * same rows (defaults from defaults()), so none of them can drift apart. */
 #include "supervisor/config.h"
+#include <stddef.h>
+#include "supervisor/config_int.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +16,6 @@
 #include "common/util.h"
 #include "launcher/progress.h"
 
-typedef int (*opt_set)(struct run_config *c, const char *v, struct buf *err);
-
-struct opt {
-    const char *name;  /* long name, dash spelling, without "--" */
-    char shortc;       /* 0 when none */
-    int takes_arg;
-    opt_set set;
-};
 
 static int set_str(char **dst, const char *v)
 {
@@ -380,64 +373,126 @@ static int set_ignored(struct run_config *c, const char *v, struct buf *err)
     return 0;
 }
 
+#define O(n, s, a, f, g, arg, h) {n, s, a, f, g, arg, h, D_NONE, 0}
+#define OD(n, f, g, arg, h, k, field) {n, 0, 1, f, g, arg, h, k, offsetof(struct run_config, field)}
 static const struct opt opts[] = {
-    {"nnodes", 0, 1, set_nnodes},
-    {"nproc-per-node", 0, 1, set_nproc},
-    {"max-restarts", 0, 1, set_max_restarts},
-    {"monitor-interval", 0, 1, set_monitor},
-    {"log-dir", 0, 1, set_log_dir},
-    {"redirects", 'r', 1, set_redirects},
-    {"tee", 't', 1, set_tee},
-    {"local-ranks-filter", 0, 1, set_filter},
-    {"master-addr", 0, 1, set_master_addr},
-    {"master-port", 0, 1, set_master_port},
-    {"node-rank", 0, 1, set_node_rank},
-    {"role", 0, 1, set_role},
-    {"module", 'm', 0, set_module},
-    {"no-python", 0, 0, set_no_python},
-    {"run-path", 0, 0, set_run_path},
-    {"rdzv-id", 0, 1, set_run_id},
-    {"standalone", 0, 0, set_standalone},
-    {"rdzv-backend", 0, 1, set_rdzv_backend},
-    {"rdzv-endpoint", 0, 1, set_rdzv_endpoint},
-    {"rdzv-conf", 0, 1, set_rdzv_conf},
-    {"max-nodes", 0, 1, set_ignored},
-    {"start-method", 0, 1, set_ignored},
-    {"local-addr", 0, 1, set_ignored},
-    {"rdzv-timeout", 0, 1, set_ignored},
-    {"nodes", 0, 1, set_nodes},
-    {"transport", 0, 1, set_transport},
-    {"stop-timeout", 0, 1, set_stop_timeout},
-    {"kill-timeout", 0, 1, set_kill_timeout},
-    {"hang-timeout", 0, 1, set_hang_timeout},
-    {"startup-timeout", 0, 1, set_startup_timeout},
-    {"heartbeat-timeout", 0, 1, set_hb_timeout},
-    {"agent-timeout", 0, 1, set_agent_timeout},
-    {"restart-backoff", 0, 1, set_backoff},
-    {"restart-backoff-max", 0, 1, set_backoff_max},
-    {"healthy-after", 0, 1, set_healthy_after},
-    {"progress-regex", 0, 1, set_progress},
-    {"forward-signals", 0, 1, set_signals},
-    {"rules", 0, 1, set_rules},
-    {"no-default-rules", 0, 0, set_no_default_rules},
-    {"policy", 0, 1, set_policy},
-    {"ckpt-dir", 0, 1, set_ckpt_dir},
-    {"stage-dir", 0, 1, set_stage_dir},
-    {"keep", 0, 1, set_keep},
-    {"keep-every", 0, 1, set_keep_every},
-    {"verify", 0, 1, set_verify},
-    {"save-signal", 0, 1, set_save_signal},
-    {"save-grace", 0, 1, set_save_grace},
-    {"persist-timeout", 0, 1, set_persist_timeout},
-    {"persist-threads", 0, 1, set_persist_threads},
-    {"ckpt-warn-saves", 0, 1, set_ckpt_warn_saves},
-    {"ckpt-warn-after", 0, 1, set_ckpt_warn_after},
-    {"shared-perms", 0, 0, set_shared_perms},
-    {"stage-max-age", 0, 1, set_stage_max_age},
+    OD("nnodes", set_nnodes, G_TORCHRUN, "N|MIN:MAX",
+       "nodes in the job (default %D); with MIN:MAX endure runs on as many healthy nodes as it has, up to MAX, "
+       "at least MIN", D_INT, nnodes_min),
+    OD("nproc-per-node", set_nproc, G_TORCHRUN, "N|cpu|gpu|auto", "ranks per node (default %D)", D_INT, nproc),
+    OD("max-restarts", set_max_restarts, G_TORCHRUN, "N", "restarts before giving up (default %D)", D_INT,
+       max_restarts),
+    OD("monitor-interval", set_monitor, G_TORCHRUN, "DUR",
+       "how often agents check heartbeat files and report (default %D; failures are seen at once regardless)",
+       D_MS, monitor_interval_ms),
+    O("log-dir", 0, 1, set_log_dir, G_TORCHRUN, "DIR",
+      "parent of the run directory (default ./endure-runs); logs go to DIR/<run-id>/attempt-<N>/<node>/rank-<R>.log"),
+    O("redirects", 'r', 1, set_redirects, G_TORCHRUN, "SPEC",
+      "keep these streams off the console (0 none, 1 stdout, 2 stderr, 3 both; or LOCAL_RANK:N,...); logs get all "
+      "bytes"),
+    O("tee", 't', 1, set_tee, G_TORCHRUN, "SPEC",
+      "accepted: endure always writes every byte to the log files and shows non-redirected streams on the console"),
+    O("local-ranks-filter", 0, 1, set_filter, G_TORCHRUN, "L", "show only these local ranks on the console (e.g. 0,1)"),
+    O("master-addr", 0, 1, set_master_addr, G_TORCHRUN, "ADDR", "MASTER_ADDR for the ranks (default 127.0.0.1)"),
+    O("master-port", 0, 1, set_master_port, G_TORCHRUN, "PORT", "fixed MASTER_PORT (default: a free port each attempt)"),
+    O("node-rank", 0, 1, set_node_rank, G_TORCHRUN, "N",
+      "without --nodes: run only node N of an --nnodes job, torchrun-style (each node runs its own endure; needs "
+      "--master-port; its files go to <run dir>/node-rank-N/, so the nodes may share --log-dir); with one "
+      "controller, leave it out"),
+    O("role", 0, 1, set_role, G_TORCHRUN, "NAME", "ROLE_NAME for the ranks (default 'default')"),
+    O("module", 'm', 0, set_module, G_TORCHRUN, NULL, "run the script as a Python module (python -u -m)"),
+    O("no-python", 0, 0, set_no_python, G_TORCHRUN, NULL, "run the script directly, not through Python"),
+    O("run-path", 0, 0, set_run_path, G_TORCHRUN, NULL, "accepted: the script runs with python -u either way"),
+    O("rdzv-id", 0, 1, set_run_id, G_TORCHRUN, "ID",
+      "the run id (default: time and random); names the run dir and the run; the same id, --log-dir and "
+      "--ckpt-dir again resume that run (a checkpoint dir belongs to one run id)"),
+    O("standalone", 0, 0, set_standalone, G_TORCHRUN, NULL,
+      "accepted: endure's controller is always its own rendezvous"),
+    O("rdzv-backend", 0, 1, set_rdzv_backend, G_IGNORED, "X", NULL),
+    O("rdzv-endpoint", 0, 1, set_rdzv_endpoint, G_IGNORED, "X", NULL),
+    O("rdzv-conf", 0, 1, set_rdzv_conf, G_IGNORED, "X", NULL),
+    O("rdzv-timeout", 0, 1, set_ignored, G_IGNORED, "X", NULL),
+    O("max-nodes", 0, 1, set_ignored, G_IGNORED, "X", NULL),
+    O("start-method", 0, 1, set_ignored, G_IGNORED, "X", NULL),
+    O("local-addr", 0, 1, set_ignored, G_IGNORED, "X", NULL),
+    O("nodes", 0, 1, set_nodes, G_ENDURE, "N1,N2,...",
+      "node names (default: node0..node<nnodes-1>); nodes beyond --nnodes are warm spares that replace excluded "
+      "nodes"),
+    O("transport", 0, 1, set_transport, G_ENDURE, "local", "how agents start (only 'local': child processes here)"),
+    OD("stop-timeout", set_stop_timeout, G_ENDURE, "DUR",
+       "grace between TERM and KILL on a stop (default %D); both reach every process started by the ranks, also "
+       "those that left the rank's session", D_MS, stop_timeout_ms),
+    OD("kill-timeout", set_kill_timeout, G_ENDURE, "DUR",
+       "how long to wait for KILLed processes before reporting them as unkillable and going on (default %D)", D_MS,
+       kill_timeout_ms),
+    OD("hang-timeout", set_hang_timeout, G_ENDURE, "DUR", "no progress for this long is a hang (default %D)", D_MS,
+       hang_timeout_ms),
+    OD("startup-timeout", set_startup_timeout, G_ENDURE, "DUR", "the same before the first progress (default %D)",
+       D_MS, startup_timeout_ms),
+    OD("heartbeat-timeout", set_hb_timeout, G_ENDURE, "DUR", "an agent silent this long is lost (default %D)", D_MS,
+       heartbeat_timeout_ms),
+    OD("agent-timeout", set_agent_timeout, G_ENDURE, "DUR",
+       "how long an agent may take to connect; it retries with back-off until then (default %D)", D_MS,
+       agent_timeout_ms),
+    OD("restart-backoff", set_backoff, G_ENDURE, "DUR", "first back-off before a restart, doubling (default %D)",
+       D_MS, backoff_ms),
+    OD("restart-backoff-max", set_backoff_max, G_ENDURE, "DUR", "cap of the back-off (default %D)", D_MS,
+       backoff_max_ms),
+    OD("healthy-after", set_healthy_after, G_ENDURE, "DUR",
+       "an attempt that ran this long resets the back-off (default %D)", D_MS, healthy_after_ms),
+    O("progress-regex", 0, 1, set_progress, G_ENDURE, "RE",
+      "PCRE2 pattern that also marks a progress line (beside the rules' progress rules; without rules the default "
+      "is the 'step N', 'iteration N', 'iter N' forms); compiled at start: an invalid pattern exits 2"),
+    O("forward-signals", 0, 1, set_signals, G_ENDURE, "LIST",
+      "signals forwarded to the ranks before a stop (default INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at "
+      "once"),
+    O("rules", 0, 1, set_rules, G_DIAG, "PATH",
+      "a rule file or directory added to the shipped rules (repeatable); checked at start, a bad rule exits 2"),
+    O("no-default-rules", 0, 0, set_no_default_rules, G_DIAG, NULL, "use only the --rules given"),
+    O("policy", 0, 1, set_policy, G_DIAG, "FILE",
+      "per-type/per-category overrides of the rules' actions; checked at start, a bad policy exits 2"),
+    O("ckpt-dir", 0, 1, set_ckpt_dir, G_CKPT, "DIR",
+      "durable checkpoint directory; enables asynchronous checkpoints: ranks get ENDURE_CKPT_STAGE and "
+      "ENDURE_CKPT_DIR and, when there is one to resume from, ENDURE_RESUME_DIR, ENDURE_RESUME_TAG and "
+      "ENDURE_RESUME_STEP"),
+    O("stage-dir", 0, 1, set_stage_dir, G_CKPT, "DIR",
+      "node-local stage (default /dev/shm/endure-<run-id>-<uid>-<node>, <uid> naming this run's checkpoint "
+      "lineage)"),
+    OD("keep", set_keep, G_CKPT, "K", "complete checkpoints to keep (default %D, at least 1)", D_INT, keep),
+    O("keep-every", 0, 1, set_keep_every, G_CKPT, "N", "also keep every checkpoint whose step is a multiple of N"),
+    O("verify", 0, 1, set_verify, G_CKPT, "size|full",
+      "check before restoring: sizes (default; CRCs were computed while persisting) or every CRC (reads the whole "
+      "checkpoint)"),
+    O("save-signal", 0, 1, set_save_signal, G_CKPT, "SIG",
+      "on a signal to endure, first send SIG to the ranks so that they can commit a last checkpoint "
+      "(ENDURE_SAVE_SIGNAL)"),
+    OD("save-grace", set_save_grace, G_CKPT, "DUR", "how long to wait for that last checkpoint (default %D)", D_MS,
+       save_grace_ms),
+    OD("persist-timeout", set_persist_timeout, G_CKPT, "DUR",
+       "how long a stop waits for committed checkpoints to be persisted (default %D)", D_MS, persist_timeout_ms),
+    OD("persist-threads", set_persist_threads, G_CKPT, "N", "copy threads per node (default %D)", D_INT,
+       persist_threads),
+    OD("ckpt-warn-saves", set_ckpt_warn_saves, G_CKPT, "N",
+       "warn (console, journal, summary) when N checkpoint saves pass and none completes (default %D)", D_INT,
+       ckpt_warn_saves),
+    OD("ckpt-warn-after", set_ckpt_warn_after, G_CKPT, "DUR",
+       "the same when DUR passes after such a save (default %D)", D_MS, ckpt_warn_after_ms),
+    O("shared-perms", 0, 0, set_shared_perms, G_CKPT, NULL,
+      "create the run directory, logs and durable checkpoints with the umask's permissions (default: 0700 "
+      "directories, 0600 files, readable by the user only)"),
+    OD("stage-max-age", set_stage_max_age, G_CKPT, "DUR",
+       "an agent starting removes the stages next to its own that dead runs left, once untouched this long "
+       "(default %D; 0: at once)", D_MS, stage_max_age_ms),
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
-static void defaults(struct run_config *c)
+const struct opt *config_opts(size_t *n)
+{
+    *n = NOPTS;
+    return opts;
+}
+
+void config_defaults(struct run_config *c)
 {
     memset(c, 0, sizeof *c);
     c->nnodes_min = c->nnodes_max = 1;
@@ -601,7 +656,7 @@ static int finish(struct run_config *c, struct buf *err)
 
 int config_parse(struct run_config *c, int argc, char **argv, struct buf *err)
 {
-    defaults(c);
+    config_defaults(c);
     if (apply_env(c, err) < 0)
         return -1;
     int i = 1;
@@ -609,6 +664,10 @@ int config_parse(struct run_config *c, int argc, char **argv, struct buf *err)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             config_usage();
+            return 1;
+        }
+        if (!strcmp(a, "--help-man")) { /* the man page's option list (make man) */
+            config_man();
             return 1;
         }
         if (!strcmp(a, "--")) {

@@ -1,10 +1,103 @@
-/* config_help: `endure run --help` and the configuration as journal JSON.
- * Kept beside config.c so that every flag's help sits in one place. */
+/* config_help: `endure run --help` and the man page's option list, both
+ * rendered from config.c's option table (defaults from config_defaults()),
+ * and the configuration as journal JSON. */
 #include "supervisor/config.h"
+#include <string.h>
+#include "supervisor/config_int.h"
 #include <stdio.h>
+
+#define HELP_COL 28   /* where the help paragraphs start */
+#define HELP_WIDTH 80
+
+static const char *const group_title[] = {
+    [G_TORCHRUN] = "torchrun flags:", [G_IGNORED] = NULL, [G_ENDURE] = "endure flags:",
+    [G_DIAG] = "diagnosis flags (see docs/diagnose.md):", [G_CKPT] = "checkpoint flags (see docs/checkpoints.md):"};
+
+/* 30s, 5m, 1h, 100ms: the largest unit that renders ms exactly. */
+static void fmt_ms(int64_t ms, char *out, size_t n)
+{
+    if (ms && ms % 3600000 == 0)
+        snprintf(out, n, "%lldh", (long long)(ms / 3600000));
+    else if (ms && ms % 60000 == 0 && ms < 3600000)
+        snprintf(out, n, "%lldm", (long long)(ms / 60000));
+    else if (ms % 1000 == 0)
+        snprintf(out, n, "%llds", (long long)(ms / 1000));
+    else
+        snprintf(out, n, "%lldms", (long long)ms);
+}
+
+/* The row's help with %D replaced by its default, rendered from defaults. */
+static void help_text(const struct opt *o, const struct run_config *d, char *out, size_t n)
+{
+    char dv[64] = "";
+    const char *base = (const char *)d + o->doff;
+    if (o->dkind == D_MS)
+        fmt_ms(*(const int64_t *)(const void *)base, dv, sizeof dv);
+    else if (o->dkind == D_INT)
+        snprintf(dv, sizeof dv, "%d", *(const int *)(const void *)base);
+    const char *p = strstr(o->help, "%D");
+    if (p)
+        snprintf(out, n, "%.*s%s%s", (int)(p - o->help), o->help, dv, p + 2);
+    else
+        snprintf(out, n, "%s", o->help);
+}
+
+/* Prints text from column col (the first line continues the current one,
+ * at column at), wrapped at HELP_WIDTH. */
+static void wrap(const char *text, size_t at, size_t col)
+{
+    const char *p = text;
+    while (*p) {
+        size_t room = HELP_WIDTH > at ? HELP_WIDTH - at : 20, len = strlen(p);
+        size_t take = len;
+        if (len > room) {
+            take = room;
+            while (take > 0 && p[take] != ' ')
+                take--;
+            if (!take) /* one long word */
+                for (take = room; p[take] && p[take] != ' '; take++)
+                    ;
+        }
+        printf("%.*s\n", (int)take, p);
+        p += take;
+        while (*p == ' ')
+            p++;
+        if (*p)
+            printf("%*s", (int)col, "");
+        at = col;
+    }
+}
+
+/* "  -r, --redirects SPEC"; returns its width */
+static int flag_left(const struct opt *o, char *out, size_t n)
+{
+    const char *sp = o->arg ? " " : "", *arg = o->arg ? o->arg : "";
+    if (o->shortc)
+        return snprintf(out, n, "  -%c, --%s%s%s", o->shortc, o->name, sp, arg);
+    return snprintf(out, n, "  --%s%s%s", o->name, sp, arg);
+}
+
+static void print_ignored(const struct opt *rows, size_t n)
+{
+    char list[512] = "";
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].group == G_IGNORED) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s--%s", l ? ", " : "", rows[i].name);
+        }
+    printf("  ");
+    wrap(list, 2, 2);
+    printf("%*s", HELP_COL, "");
+    wrap("accepted for compatibility and ignored: the controller assigns ranks itself and agents reach it over TCP",
+         HELP_COL, HELP_COL);
+}
 
 void config_usage(void)
 {
+    size_t n;
+    const struct opt *rows = config_opts(&n);
+    struct run_config d;
+    config_defaults(&d);
     printf(
 "usage: endure run [torchrun flags] [endure flags] script.py [args...]\n"
 "       endure run [flags] -- command [args...]\n"
@@ -13,99 +106,29 @@ void config_usage(void)
 "the ranks with torchrun's environment, every rank's output goes to its log file,\n"
 "and a failed rank, a lost node or a hang stops the job and restarts it.\n"
 "Flags accept --dash-names and --underscore_names, --flag=value and --flag value;\n"
-"every torchrun flag can also come from PET_<NAME> (e.g. PET_NPROC_PER_NODE=4).\n"
-"\n"
-"torchrun flags:\n"
-"  --nnodes N|MIN:MAX        nodes in the job (default 1); with MIN:MAX endure runs on\n"
-"                            as many healthy nodes as it has, up to MAX, at least MIN\n"
-"  --nproc-per-node N|cpu|gpu|auto  ranks per node (default 1)\n"
-"  --max-restarts N          restarts before giving up (default 3)\n"
-"  --monitor-interval DUR    how often agents check heartbeat files and report\n"
-"                            (default 100ms; failures are seen at once regardless)\n"
-"  --log-dir DIR             parent of the run directory (default ./endure-runs);\n"
-"                            logs go to DIR/<run-id>/attempt-<N>/<node>/rank-<R>.log\n"
-"  -r, --redirects SPEC      keep these streams off the console (0 none, 1 stdout,\n"
-"                            2 stderr, 3 both; or LOCAL_RANK:N,...); logs get all bytes\n"
-"  -t, --tee SPEC            accepted: endure always writes every byte to the log\n"
-"                            files and shows non-redirected streams on the console\n"
-"  --local-ranks-filter L    show only these local ranks on the console (e.g. 0,1)\n"
-"  --master-addr ADDR        MASTER_ADDR for the ranks (default 127.0.0.1)\n"
-"  --master-port PORT        fixed MASTER_PORT (default: a free port each attempt)\n"
-"  --node-rank N             without --nodes: run only node N of an --nnodes job,\n"
-"                            torchrun-style (each node runs its own endure; needs\n"
-"                            --master-port; its files go to <run dir>/node-rank-N/, so\n"
-"                            the nodes may share --log-dir); with one controller, leave it out\n"
-"  --role NAME               ROLE_NAME for the ranks (default 'default')\n"
-"  -m, --module              run the script as a Python module (python -u -m)\n"
-"  --no-python               run the script directly, not through Python\n"
-"  --run-path                accepted: the script runs with python -u either way\n"
-"  --rdzv-id ID              the run id (default: time and random); names the run dir\n"
-"                            and the run; the same id, --log-dir and --ckpt-dir again\n"
-"                            resume that run (a checkpoint dir belongs to one run id)\n"
-"  --standalone              accepted: endure's controller is always its own rendezvous\n"
-"  --rdzv-backend, --rdzv-endpoint, --rdzv-conf, --rdzv-timeout, --max-nodes,\n"
-"  --start-method, --local-addr\n"
-"                            accepted for compatibility and ignored: the controller\n"
-"                            assigns ranks itself and agents reach it over TCP\n"
-"\n"
-"endure flags:\n"
-"  --nodes N1,N2,...         node names (default: node0..node<nnodes-1>); nodes beyond\n"
-"                            --nnodes are warm spares that replace excluded nodes\n"
-"  --transport local         how agents start (only 'local': child processes here)\n"
-"  --stop-timeout DUR        grace between TERM and KILL on a stop (default 30s); both\n"
-"                            reach every process started by the ranks, also those\n"
-"                            that left the rank's session\n"
-"  --kill-timeout DUR        how long to wait for KILLed processes before reporting\n"
-"                            them as unkillable and going on (default 10s)\n"
-"  --hang-timeout DUR        no progress for this long is a hang (default 30m)\n"
-"  --startup-timeout DUR     the same before the first progress (default 30m)\n"
-"  --heartbeat-timeout DUR   an agent silent this long is lost (default 10s)\n"
-"  --agent-timeout DUR       how long an agent may take to connect; it retries with\n"
-"                            back-off until then (default 60s)\n"
-"  --restart-backoff DUR     first back-off before a restart, doubling (default 1s)\n"
-"  --restart-backoff-max DUR cap of the back-off (default 5m)\n"
-"  --healthy-after DUR       an attempt that ran this long resets the back-off\n"
-"                            (default 10m)\n"
-"  --progress-regex RE       PCRE2 pattern that also marks a progress line (beside\n"
-"                            the rules' progress rules; without rules the default\n"
-"                            is the 'step N', 'iteration N', 'iter N' forms);\n"
-"                            compiled at start: an invalid pattern exits 2\n"
-"  --forward-signals LIST    signals forwarded to the ranks before a stop (default\n"
-"                            INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at once\n"
-"\n"
-"diagnosis flags (see docs/diagnose.md):\n"
-"  --rules PATH              a rule file or directory added to the shipped rules\n"
-"                            (repeatable); checked at start, a bad rule exits 2\n"
-"  --no-default-rules        use only the --rules given\n"
-"  --policy FILE             per-type/per-category overrides of the rules' actions;\n"
-"                            checked at start, a bad policy exits 2\n"
-"\n"
-"checkpoint flags (see docs/checkpoints.md):\n"
-"  --ckpt-dir DIR            durable checkpoint directory; enables asynchronous\n"
-"                            checkpoints: ranks get ENDURE_CKPT_STAGE and ENDURE_CKPT_DIR\n"
-"                            and, when there is one to resume from, ENDURE_RESUME_DIR,\n"
-"                            ENDURE_RESUME_TAG and ENDURE_RESUME_STEP\n"
-"  --stage-dir DIR           node-local stage (default /dev/shm/endure-<run-id>-<uid>-<node>,\n"
-"                            <uid> naming this run's checkpoint lineage)\n"
-"  --keep K                  complete checkpoints to keep (default 3)\n"
-"  --keep-every N            also keep every checkpoint whose step is a multiple of N\n"
-"  --verify size|full        check before restoring: sizes (default; CRCs were computed\n"
-"                            while persisting) or every CRC (reads the whole checkpoint)\n"
-"  --save-signal SIG         on a signal to endure, first send SIG to the ranks so that\n"
-"                            they can commit a last checkpoint (ENDURE_SAVE_SIGNAL)\n"
-"  --save-grace DUR          how long to wait for that last checkpoint (default 60s)\n"
-"  --persist-timeout DUR     how long a stop waits for committed checkpoints to be\n"
-"                            persisted (default 5m)\n"
-"  --persist-threads N       copy threads per node (default 2)\n"
-"  --ckpt-warn-saves N       warn (console, journal, summary) when N checkpoint saves\n"
-"                            pass and none completes (default 3)\n"
-"  --ckpt-warn-after DUR     the same when DUR passes after such a save (default 30m)\n"
-"  --shared-perms            create the run directory, logs and durable checkpoints\n"
-"                            with the umask's permissions (default: 0700 directories,\n"
-"                            0600 files, readable by the user only)\n"
-"  --stage-max-age DUR       an agent starting removes the stages next to its own that\n"
-"                            dead runs left, once untouched this long (default 1h;\n"
-"                            0: at once)\n"
+"every torchrun flag can also come from PET_<NAME> (e.g. PET_NPROC_PER_NODE=4).\n");
+    for (int g = G_TORCHRUN; g <= G_CKPT; g++) {
+        if (g == G_IGNORED) {
+            print_ignored(rows, n);
+            continue;
+        }
+        printf("\n%s\n", group_title[g]);
+        for (size_t i = 0; i < n; i++) {
+            if ((int)rows[i].group != g || !rows[i].help)
+                continue;
+            char left[128], text[1024];
+            int w = flag_left(&rows[i], left, sizeof left);
+            help_text(&rows[i], &d, text, sizeof text);
+            if (w >= HELP_COL - 1) { /* a long flag: the help starts after two spaces */
+                printf("%s  ", left);
+                wrap(text, (size_t)w + 2, HELP_COL);
+            } else {
+                printf("%-*s", HELP_COL, left);
+                wrap(text, HELP_COL, HELP_COL);
+            }
+        }
+    }
+    printf(
 "\n"
 "Durations: 30 (seconds), 30s, 500ms, 5m, 2h, 1.5s: digits with an optional\n"
 "fraction and unit (no signs, exponents, hex, nan or inf). Flag values, PET_\n"
@@ -115,6 +138,66 @@ void config_usage(void)
 "ends with endure's Python helper directory (import endure_ckpt).\n"
 "Exit codes: 0 success, 1 failed with the restart budget spent, 2 usage,\n"
 "3 failure not worth retrying, 4 not enough healthy nodes, 128+N signal N.\n");
+}
+
+/* Text for man(7): backslashes and dashes escaped, no line starting with a
+ * control character. */
+static void man_text(const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", stdout);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", stdout);
+        else if (*s == '-')
+            fputs("\\-", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+void config_man(void)
+{
+    size_t n;
+    const struct opt *rows = config_opts(&n);
+    struct run_config d;
+    config_defaults(&d);
+    static const char *const sections[] = {[G_TORCHRUN] = "RUN: TORCHRUN FLAGS", [G_ENDURE] = "RUN: ENDURE FLAGS",
+                                           [G_DIAG] = "RUN: DIAGNOSIS FLAGS", [G_CKPT] = "RUN: CHECKPOINT FLAGS"};
+    for (int g = G_TORCHRUN; g <= G_CKPT; g++) {
+        if (g == G_IGNORED)
+            continue;
+        printf(".SH %s\n", sections[g]);
+        for (size_t i = 0; i < n; i++) {
+            const struct opt *o = &rows[i];
+            if ((int)o->group != g || !o->help)
+                continue;
+            char text[1024];
+            help_text(o, &d, text, sizeof text);
+            fputs(".TP\n.B ", stdout);
+            if (o->shortc)
+                printf("\\-%c, ", o->shortc);
+            fputs("\\-\\-", stdout);
+            man_text(o->name);
+            if (o->arg) {
+                fputs(" \\fI", stdout);
+                man_text(o->arg);
+                fputs("\\fR", stdout);
+            }
+            putchar('\n');
+            man_text(text);
+            putchar('\n');
+        }
+        if (g == G_TORCHRUN) {
+            fputs(".TP\n.B ", stdout);
+            for (size_t i = 0, k = 0; i < n; i++)
+                if (rows[i].group == G_IGNORED) {
+                    printf("%s\\-\\-", k++ ? ", " : "");
+                    man_text(rows[i].name);
+                }
+            fputs("\nAccepted for compatibility and ignored: the controller assigns ranks itself.\n", stdout);
+        }
+    }
 }
 
 json_t *config_to_json(const struct run_config *c)

@@ -5,6 +5,11 @@
 # exists.
 . "$(dirname "$0")/lib.sh"
 cd "$ENDURE_SRC"
+# the run options of the page are what `endure run --help-man` renders from
+# config.c's table (make man writes them)
+committed=$(sed -n '/^\.\\" BEGIN generated/,/^\.\\" END generated/p' endure.1 | sed '1d;$d')
+[ -n "$committed" ] || fail "endure.1 has no generated option block"
+[ "$committed" = "$("$ENDURE" run --help-man)" ] || fail "endure.1's option list is stale: run make man"
 warn=$(groff -man -Tutf8 -ww endure.1 2>&1 >/dev/null)
 [ -z "$warn" ] || fail "groff warnings: $warn"
 # the man page escapes dashes as \-
