@@ -81,9 +81,9 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_EVENT, .u.payload = {3, ev}},
         {.type = MSG_CKPT, .u.payload = {3, ev}},
         {.type = MSG_DROPPED, .u.count = {3, 77, 5}},
-        {.type = MSG_UNCLASSIFIED, .u.count = {3, 78}},
-        {.type = MSG_EVENTS_DROPPED, .u.count = {3, 79}},
-        {.type = MSG_LIMIT_HITS, .u.count = {3, 80}},
+        {.type = MSG_UNCLASSIFIED, .u.count = {.attempt = 3, .n = 78}},
+        {.type = MSG_EVENTS_DROPPED, .u.count = {.attempt = 3, .n = 79}},
+        {.type = MSG_LIMIT_HITS, .u.count = {.attempt = 3, .n = 80}},
         {.type = MSG_LOG_ERROR, .u.error = {3, "disk full"}},
         {.type = MSG_SPAWN_ERROR, .u.error = {3, "no such file"}},
     };
