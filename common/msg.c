@@ -70,10 +70,9 @@ static int dec_bare(json_t *j, struct msg *m, json_error_t *e)
 
 static json_t *enc_ckpt_cfg(const struct msg_ckpt_cfg *c)
 {
-    json_t *j = json_pack("{s:s,s:s*,s:s,s:s,s:I,s:i,s:i,s:I}", "dir", c->dir, "stage_dir", c->stage_dir, "run_id",
-                          c->run_id, "run_uid", c->run_uid, "stage_max_age_ms", (json_int_t)c->stage_max_age_ms,
-                          "world_size", c->world_size, "threads", c->threads, "persist_timeout_ms",
-                          (json_int_t)c->persist_timeout_ms);
+    json_t *j = json_pack("{s:s,s:s*,s:s,s:s,s:i,s:i,s:I}", "dir", c->dir, "stage_dir", c->stage_dir, "run_id",
+                          c->run_id, "run_uid", c->run_uid, "world_size", c->world_size, "threads", c->threads,
+                          "persist_timeout_ms", (json_int_t)c->persist_timeout_ms);
     if (j && c->has_resume)
         json_object_set_new(j, "resume", json_pack("{s:s,s:I}", "tag", c->resume_tag, "step",
                                                    (json_int_t)c->resume_step));
@@ -84,15 +83,14 @@ static json_t *enc_ckpt_cfg(const struct msg_ckpt_cfg *c)
 static int dec_ckpt_cfg(json_t *j, struct msg_ckpt_cfg *c, json_error_t *e)
 {
     json_t *resume = NULL;
-    json_int_t pt, age, step = -1;
+    json_int_t pt, step = -1;
     c->save_signal = 0;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s?s,s:s,s:s,s:I,s:i,s:i,s:I,s?o,s?i}", "dir", &c->dir, "stage_dir",
-                       &c->stage_dir, "run_id", &c->run_id, "run_uid", &c->run_uid, "stage_max_age_ms", &age,
-                       "world_size", &c->world_size, "threads", &c->threads, "persist_timeout_ms", &pt, "resume",
-                       &resume, "save_signal", &c->save_signal) < 0)
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s?s,s:s,s:s,s:i,s:i,s:I,s?o,s?i}", "dir", &c->dir, "stage_dir",
+                       &c->stage_dir, "run_id", &c->run_id, "run_uid", &c->run_uid, "world_size", &c->world_size,
+                       "threads", &c->threads, "persist_timeout_ms", &pt, "resume", &resume, "save_signal",
+                       &c->save_signal) < 0)
         return -1;
     c->persist_timeout_ms = pt;
-    c->stage_max_age_ms = age;
     c->has_resume = resume != NULL;
     if (resume && json_unpack_ex(resume, e, JSON_STRICT, "{s:s,s:I}", "tag", &c->resume_tag, "step", &step) < 0)
         return -1;
@@ -114,6 +112,8 @@ static json_t *enc_start(const struct msg *m)
                      (json_int_t)s->kill_timeout_ms, "env", s->env, "ckpt", ck, "rules", s->rules);
     if (j && s->umask >= 0)
         json_object_set_new(j, "umask", json_integer(s->umask));
+    if (j)
+        json_object_set_new(j, "stage_max_age_ms", json_integer((json_int_t)s->stage_max_age_ms));
     return j;
 }
 static int dec_start(json_t *j, struct msg *m, json_error_t *e)
@@ -121,15 +121,17 @@ static int dec_start(json_t *j, struct msg *m, json_error_t *e)
     struct msg_start *s = &m->u.start;
     const char *t;
     json_t *ck = NULL;
-    json_int_t mon, st, kt;
+    json_int_t mon, st, kt, age;
     s->umask = -1;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i}",
+    if (json_unpack_ex(j, e, JSON_STRICT,
+                       "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i,s:I}",
                        "type", &t, "attempt", &s->attempt, "nproc", &s->nproc, "group_rank", &s->group_rank,
                        "node_dir", &s->node_dir, "cwd", &s->cwd, "cmd", &s->cmd, "redirects", &s->redirects,
                        "local_ranks_filter", &s->local_ranks_filter, "progress_regex", &s->progress_regex,
                        "monitor_ms", &mon, "stop_timeout_ms", &st, "kill_timeout_ms", &kt, "env", &s->env, "ckpt",
-                       &ck, "rules", &s->rules, "umask", &s->umask) < 0)
+                       &ck, "rules", &s->rules, "umask", &s->umask, "stage_max_age_ms", &age) < 0)
         return -1;
+    s->stage_max_age_ms = age;
     s->monitor_ms = mon;
     s->stop_timeout_ms = st;
     s->kill_timeout_ms = kt;

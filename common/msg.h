@@ -53,7 +53,6 @@ struct msg_welcome { const char *mac; int64_t hb_interval_ms, hb_timeout_ms; };
 struct msg_ckpt_cfg {
     const char *dir, *stage_dir, *run_id; /* stage_dir NULL: the default */
     const char *run_uid;                  /* the run's lineage (checkpoint/runid.c) */
-    int64_t stage_max_age_ms;             /* stale stages older than this are swept; <= 0: none */
     int world_size, threads;
     int64_t persist_timeout_ms;
     int has_resume;
@@ -75,6 +74,7 @@ struct msg_start {
     struct msg_ckpt_cfg ckpt;
     json_t *rules;                        /* array of paths, NULL: none */
     int umask;                            /* the ranks' umask (the user's), -1: the agent's */
+    int64_t stage_max_age_ms;             /* dead runs' stages older than this are swept; <= 0: none */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };

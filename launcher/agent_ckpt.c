@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checkpoint/ckpt.h"
+#include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "launcher/agent_int.h"
@@ -23,12 +24,35 @@ static void on_event(void *ctx, const json_t *ev)
 
 /* (Re)opens the checkpoint agent when the run has one and this node's ranks
  * changed; then drops staged commits newer than the step to resume from. */
+/* A run without checkpoints has no stage of its own, but its agent still
+ * removes (once) the stages that dead runs left on this node, as the
+ * checkpoint watcher does when it opens a stage. */
+static void sweep_without_stage(struct agent *a, const struct msg_start *st)
+{
+    if (a->swept || st->stage_max_age_ms <= 0)
+        return;
+    a->swept = 1;
+    json_t *removed = json_array();
+    ckpt_stage_sweep(LAYOUT_STAGE_ROOT, NULL, st->stage_max_age_ms, removed);
+    size_t i;
+    json_t *r;
+    json_array_foreach(removed, i, r) {
+        json_t *ev = json_pack("{s:s,s:s,s:i,s:s}", "event", "stage_removed", "tag", "", "step", -1, "node", a->node);
+        json_object_update(ev, r);
+        on_event(a, ev);
+        json_decref(ev);
+    }
+    json_decref(removed);
+}
+
 int agent_ckpt_start(struct agent *a, const struct msg_start *st, struct buf *err)
 {
     const struct msg_ckpt_cfg *ck = &st->ckpt;
     int group_rank = st->group_rank;
-    if (!st->has_ckpt)
+    if (!st->has_ckpt) {
+        sweep_without_stage(a, st);
         return 0;
+    }
     if (a->ck && a->ck_group_rank != group_rank)
         agent_ckpt_close(a, 0);
     if (!a->ck) {
@@ -43,7 +67,7 @@ int agent_ckpt_start(struct agent *a, const struct msg_start *st, struct buf *er
             .node = a->node,
             .run_id = ck->run_id,
             .run_uid = ck->run_uid,
-            .stage_max_age_ms = ck->stage_max_age_ms,
+            .stage_max_age_ms = st->stage_max_age_ms,
             .world_size = ck->world_size,
             .ranks = ranks,
             .nranks = a->nranks,

@@ -81,6 +81,7 @@ struct agent {
     struct ckpt_agent *ck;
     int ck_group_rank;
     int64_t drain_deadline;      /* A_DRAINING */
+    int swept;                   /* dead runs' stages swept (runs without --ckpt-dir) */
     json_t *unreaped;            /* reported with "stopped" */
     /* who killed a rank (agent_oom.c): baselines taken when the attempt starts */
     double attempt_boot_s;       /* CLOCK_MONOTONIC, comparable with kernel log stamps */

@@ -132,9 +132,7 @@ int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)
     *out = (struct msg_ckpt_cfg){.dir = cfg->ckpt_dir, .stage_dir = cfg->stage_dir, .run_id = cfg->run_id,
                                  .world_size = c->world_size, .threads = cfg->persist_threads,
                                  .persist_timeout_ms = cfg->persist_timeout_ms, .save_signal = cfg->save_signal,
-                                 .run_uid = c->run_uid,
-                                 /* 0 means "any age"; the agent reads <= 0 as "no sweep" */
-                                 .stage_max_age_ms = cfg->stage_max_age_ms > 0 ? cfg->stage_max_age_ms : 1};
+                                 .run_uid = c->run_uid};
     if (c->resume) {
         out->has_resume = 1;
         out->resume_tag = json_string_value(json_object_get(c->resume, "tag"));
@@ -228,7 +226,8 @@ void ctl_ckpt_prune(struct ctl *c)
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
 {
     const char *what = json_string_value(json_object_get(ev, "event"));
-    if (!what || !c->cfg->ckpt_dir || strlen(what) > 40)
+    /* (an agent sweeps dead runs' stages for runs without checkpoints too) */
+    if (!what || (!c->cfg->ckpt_dir && strcmp(what, "stage_removed")) || strlen(what) > 40)
         return;
     const char *path = json_string_value(json_object_get(ev, "path"));
     if (!strcmp(what, "stage_opened") && path) {

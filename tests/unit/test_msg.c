@@ -147,7 +147,7 @@ TEST(msg_decoder_is_strict_and_names_the_field)
     /* nested objects are strict too */
     CHECK(decode_text("{\"type\":\"start\",\"attempt\":0,\"nproc\":1,\"group_rank\":0,\"node_dir\":\"d\","
                       "\"cwd\":\"/\",\"cmd\":[\"x\"],\"redirects\":\"0\",\"monitor_ms\":1,\"stop_timeout_ms\":1,"
-                      "\"kill_timeout_ms\":1,\"env\":{},\"ckpt\":{\"dir\":\"/c\",\"run_id\":\"r\",\"run_uid\":\"u\",\"stage_max_age_ms\":1,"
+                      "\"kill_timeout_ms\":1,\"stage_max_age_ms\":1,\"env\":{},\"ckpt\":{\"dir\":\"/c\",\"run_id\":\"r\",\"run_uid\":\"u\","
                       "\"world_size\":1,\"threads\":1,\"persist_timeout_ms\":1,\"bogus\":1}}",
                       err, sizeof err) == -1);
     CHECK(strstr(err, "bogus") != NULL);
