@@ -6,14 +6,8 @@
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 SAVER="$ENDURE_SRC/tests/e2e/ckpt_saver.py"
-start_endure --nodes n1,n2 --nnodes 1 --heartbeat-timeout 2s --restart-backoff 0 --ckpt-dir "$T/ck" -- \
-    /usr/bin/python3 "$SAVER" --size 65536 --steps 60 --every 2
-wait_for has_event ckpt_staged node=n1
-kill -9 "$(agent_pid n1)"
-wait_endure
-expect_rc 0
-stage=$(ls -d /dev/shm/endure-"$(basename "$RUN")"-*n1 2>/dev/null | head -n 1)
-[ -n "$stage" ] && [ -d "$stage" ] || fail "the killed agent's stage is not where expected"
+dead_stage
+stage=$STAGE
 grep -q "checkpoint stage left on n1: $stage ([0-9.]* MiB" "$ERR" ||
     { tail -n 12 "$ERR" >&2; fail "the summary does not say where the killed agent's stage is"; }
 expect_count 1 stage_left node=n1

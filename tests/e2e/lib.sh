@@ -132,3 +132,17 @@ has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }
 logs_say() {
     [ "$(grep -lE "$2" "$RUN"/attempt-*/*/rank-*.log 2>/dev/null | wc -l)" -ge "$1" ]
 }
+
+# dead_stage: leaves a dead run's node stage on n1 (its agent SIGKILLed
+# while the ranks checkpoint; the spare n2 finishes the job) and sets STAGE
+# to its path; ERR and RUN are that run's.
+dead_stage() {
+    start_endure --nodes n1,n2 --nnodes 1 --heartbeat-timeout 2s --restart-backoff 0 --ckpt-dir "$T/ck" -- \
+        /usr/bin/python3 "$ENDURE_SRC/tests/e2e/ckpt_saver.py" --size 65536 --steps 60 --every 2
+    wait_for has_event ckpt_staged node=n1
+    kill -9 "$(agent_pid n1)"
+    wait_endure
+    expect_rc 0
+    STAGE=$(ls -d /dev/shm/endure-"$(basename "$RUN")"-*n1 2>/dev/null | head -n 1)
+    [ -n "$STAGE" ] && [ -d "$STAGE" ] || fail "the killed agent's stage is not where expected"
+}
