@@ -19,7 +19,7 @@ struct worker {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct job *todo, *todo_tail; /* FIFO */
+    struct job *queued, *queued_tail; /* first in, first out */
     struct job *finished;         /* done callbacks to run (any order is fine: one job at a time) */
     int running;                  /* a job is being run */
     int quit;
@@ -31,14 +31,14 @@ static void *worker_main(void *p)
     struct worker *w = p;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->todo && !w->quit)
+        while (!w->queued && !w->quit)
             pthread_cond_wait(&w->cv, &w->mu);
         if (w->quit)
             break;
-        struct job *j = w->todo;
-        w->todo = j->next;
-        if (!w->todo)
-            w->todo_tail = NULL;
+        struct job *j = w->queued;
+        w->queued = j->next;
+        if (!w->queued)
+            w->queued_tail = NULL;
         w->running = 1;
         pthread_mutex_unlock(&w->mu);
         j->fn(j->arg);
@@ -90,11 +90,11 @@ int worker_submit(struct worker *w, worker_fn fn, worker_done done, void *ctx, v
         return -1;
     *j = (struct job){.fn = fn, .done = done, .ctx = ctx, .arg = arg};
     pthread_mutex_lock(&w->mu);
-    if (w->todo_tail)
-        w->todo_tail->next = j;
+    if (w->queued_tail)
+        w->queued_tail->next = j;
     else
-        w->todo = j;
-    w->todo_tail = j;
+        w->queued = j;
+    w->queued_tail = j;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     return 0;
@@ -123,7 +123,7 @@ int worker_pending(struct worker *w)
 {
     pthread_mutex_lock(&w->mu);
     int n = w->running;
-    for (struct job *j = w->todo; j; j = j->next)
+    for (struct job *j = w->queued; j; j = j->next)
         n++;
     pthread_mutex_unlock(&w->mu);
     return n;
@@ -135,8 +135,8 @@ void worker_stop(struct worker *w)
         return;
     pthread_mutex_lock(&w->mu);
     w->quit = 1;
-    struct job *dropped = w->todo;
-    w->todo = w->todo_tail = NULL;
+    struct job *dropped = w->queued;
+    w->queued = w->queued_tail = NULL;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL); /* a running job finishes first */

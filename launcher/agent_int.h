@@ -86,6 +86,9 @@ struct agent {
     /* who killed a rank (agent_oom.c): baselines taken when the attempt starts */
     double attempt_boot_s;       /* CLOCK_MONOTONIC, comparable with kernel log stamps */
     long oom_kills_at_start;     /* of the memory cgroup, -1 when unreadable */
+    char *klog;                  /* the kernel log as last read (owned), reused briefly */
+    size_t klog_len;
+    int64_t klog_ms;             /* when it was read, 0: never */
     int exit_rc;
 };
 
@@ -129,6 +132,8 @@ long oom_cgroup_kills(void);
  * log's record, or the cgroup's new OOM kills) when found, and whether the
  * kernel log and cgroup could be read. */
 void agent_exit_facts(struct agent *a, const struct rank *r, int st, struct msg_exit *m);
+/* Drops the kept copy of the kernel log (end of an attempt). */
+void agent_oom_free(struct agent *a);
 
 /* agent_stop.c */
 void ranks_complete_stop(struct agent *a);

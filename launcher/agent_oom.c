@@ -19,6 +19,7 @@
 
 #define KLOG_MAX (512u << 10) /* the newest part of the kernel ring buffer */
 #define CGROUP_FILE_MAX 4096
+#define KLOG_REUSE_MS 200      /* a KILL of many ranks is reaped in one burst: one read serves it */
 
 double oom_boot_seconds(void)
 {
@@ -95,17 +96,34 @@ long oom_cgroup_kills(void)
     return kills;
 }
 
-/* Reads the newest KLOG_MAX bytes of the kernel log; NULL when not allowed. */
-static char *kernel_log(size_t *len)
+/* The newest KLOG_MAX bytes of the kernel log (NULL when not allowed), read
+ * at most once per KLOG_REUSE_MS: the copy is kept in a (agent_oom_free). */
+static const char *kernel_log(struct agent *a, size_t *len)
 {
+    int64_t now = now_ms();
+    if (a->klog_ms && now - a->klog_ms < KLOG_REUSE_MS) {
+        *len = a->klog_len;
+        return a->klog;
+    }
+    agent_oom_free(a);
     char *b = malloc(KLOG_MAX);
     int n = b ? klogctl(3 /* SYSLOG_ACTION_READ_ALL */, b, (int)KLOG_MAX) : -1;
     if (n < 0) {
         free(b);
-        return NULL;
+        b = NULL;
     }
-    *len = (size_t)n;
+    a->klog = b;
+    a->klog_len = *len = b ? (size_t)n : 0;
+    a->klog_ms = now;
     return b;
+}
+
+void agent_oom_free(struct agent *a)
+{
+    free(a->klog);
+    a->klog = NULL;
+    a->klog_len = 0;
+    a->klog_ms = 0;
 }
 
 void agent_exit_facts(struct agent *a, const struct rank *r, int st, struct msg_exit *m)
@@ -117,10 +135,10 @@ void agent_exit_facts(struct agent *a, const struct rank *r, int st, struct msg_
         return;
     m->killer = a->state != A_RUNNING ? "endure" : "outside";
     size_t len = 0;
-    char *log = kernel_log(&len), rec[512] = "";
+    const char *log = kernel_log(a, &len);
+    char rec[512] = "";
     m->kernel_log = log ? "read" : "unreadable";
     int f = log ? oom_find(log, len, (long)r->pid, a->attempt_boot_s, rec, sizeof rec) : 0;
-    free(log);
     long kills = oom_cgroup_kills();
     json_t *oom = NULL;
     if (f)

@@ -222,6 +222,7 @@ void ranks_monitor(struct agent *a)
 
 void ranks_free(struct agent *a)
 {
+    agent_oom_free(a);
     /* lines on which a pattern stopped at the PCRE2 limits (no match) */
     unsigned long limit_hits = progress_limit_hits(a->progress);
     for (int i = 0; a->ranks && i < a->nranks; i++) {
