@@ -31,13 +31,20 @@ static long spec_num(const char *s, long max)
     return parse_long(s, 0, max, &v) == 0 ? v : -1;
 }
 
+/* A stream mask of a spec (0..3); junk reads as 0. */
+static int spec_bits(const char *s)
+{
+    long v = spec_num(s, 3);
+    return v > 0 ? (int)v : 0;
+}
+
 /* torchrun's -r spec: "N" for every local rank or "lr:N,lr:N". */
 static int stream_bits(const char *spec, int local_rank)
 {
     if (!spec || !*spec)
         return 0;
     if (!strchr(spec, ':'))
-        return spec_num(spec, 3) > 0 ? (int)spec_num(spec, 3) : 0;
+        return spec_bits(spec);
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s", spec);
     char *save = NULL;
@@ -46,7 +53,7 @@ static int stream_bits(const char *spec, int local_rank)
         if (c) {
             *c = '\0';
             if (spec_num(t, 1024) == local_rank)
-                return spec_num(c + 1, 3) > 0 ? (int)spec_num(c + 1, 3) : 0;
+                return spec_bits(c + 1);
         }
     }
     return 0;
