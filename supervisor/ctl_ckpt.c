@@ -226,8 +226,7 @@ void ctl_ckpt_prune(struct ctl *c)
 void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
 {
     const char *what = json_string_value(json_object_get(ev, "event"));
-    /* (an agent sweeps dead runs' stages for runs without checkpoints too) */
-    if (!what || (!c->cfg->ckpt_dir && strcmp(what, "stage_removed")) || strlen(what) > 40)
+    if (!what || strlen(what) > 40)
         return;
     const char *path = json_string_value(json_object_get(ev, "path"));
     if (!strcmp(what, "stage_opened") && path) {
@@ -240,6 +239,8 @@ void ctl_ckpt_event(struct ctl *c, struct node *n, json_t *ev)
     json_object_del(fields, "event");
     json_object_set_new(fields, "node", json_string(n->name));
     journal_event(&c->j, name, fields);
+    if (!c->cfg->ckpt_dir) /* a run without checkpoints: only its agents' stage sweeps report */
+        return;
     ctl_ckwarn_event(c, what, ev);
     if (!strcmp(what, "persist_failed"))
         log_warn("%s: persisting checkpoint %s failed: %s", n->name,
