@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include "common/buf.h"
 
-#define MAX_NODES 256
+#define MAX_NODES 4096
 #define MAX_SIGNALS 16
 #define MAX_RULE_PATHS 32
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -71,6 +72,17 @@ static int listen_socket(struct ctl *c)
         return -1;
     snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", ntohs(sa.sin_port));
     return 0;
+}
+
+/* One descriptor per agent connection (and one per transport's stderr):
+ * a job of a thousand nodes needs more than the usual soft limit of 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 static int setup_signals(struct ctl *c)
@@ -186,6 +198,7 @@ int controller_run(struct run_config *cfg)
         goto out;
     }
     spawn_become_subreaper();
+    raise_fd_limit();
     for (int i = 0; i < cfg->nnodes_list; i++) {
         struct node *n = &c->nodes[c->nnodes++];
         n->name = cfg->nodes[i];

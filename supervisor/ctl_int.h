@@ -17,7 +17,7 @@
 #include "supervisor/journal.h"
 #include "supervisor/ctl_state.h"
 
-#define MAX_PENDING 32     /* connections not yet authenticated; when full, the oldest makes room */
+#define MAX_PENDING 128    /* connections not yet authenticated; when full, the oldest makes room */
 #define HANDSHAKE_MS 3000    /* an unauthenticated connection is dropped after this */
 #define REJECT_LOG_BURST 5   /* rejections journaled one by one per window ... */
 #define REJECT_WINDOW_MS 10000 /* ... the rest counted and summarised per window */
