@@ -27,15 +27,24 @@ static int dec_challenge(json_t *j, struct msg *m, json_error_t *e)
 static json_t *enc_hello(const struct msg *m)
 {
     const struct msg_hello *h = &m->u.hello;
-    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "type", type_s(m), "node", h->node, "pid", h->pid, "nonce",
-                     h->nonce, "mac", h->mac, "version", h->version);
+    json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:s*,s:s*,s:s*}", "type", type_s(m), "node", h->node, "pid",
+                          h->pid, "nonce", h->nonce, "mac", h->mac, "version", h->version, "release", h->release,
+                          "host", h->host, "addr", h->addr);
+    if (j && h->gpus >= 0)
+        json_object_set_new(j, "gpus", json_integer(h->gpus));
+    if (j && h->cpus >= 0)
+        json_object_set_new(j, "cpus", json_integer(h->cpus));
+    return j;
 }
 static int dec_hello(json_t *j, struct msg *m, json_error_t *e)
 {
     struct msg_hello *h = &m->u.hello;
     const char *t;
-    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:s,s:i,s:s,s:s,s:i}", "type", &t, "node", &h->node, "pid",
-                          &h->pid, "nonce", &h->nonce, "mac", &h->mac, "version", &h->version);
+    h->gpus = h->cpus = -1;
+    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:s,s:i,s:s,s:s,s:i,s?s,s?s,s?s,s?i,s?i}", "type", &t, "node",
+                          &h->node, "pid", &h->pid, "nonce", &h->nonce, "mac", &h->mac, "version", &h->version,
+                          "release", &h->release, "host", &h->host, "addr", &h->addr, "gpus", &h->gpus, "cpus",
+                          &h->cpus);
 }
 
 static json_t *enc_welcome(const struct msg *m)
@@ -114,6 +123,10 @@ static json_t *enc_start(const struct msg *m)
         json_object_set_new(j, "umask", json_integer(s->umask));
     if (j)
         json_object_set_new(j, "stage_max_age_ms", json_integer((json_int_t)s->stage_max_age_ms));
+    if (j && s->run_dir)
+        json_object_set_new(j, "run_dir", json_string(s->run_dir));
+    if (j && !s->shared_fs)
+        json_object_set_new(j, "shared_fs", json_false());
     return j;
 }
 static int dec_start(json_t *j, struct msg *m, json_error_t *e)
@@ -123,13 +136,15 @@ static int dec_start(json_t *j, struct msg *m, json_error_t *e)
     json_t *ck = NULL;
     json_int_t mon, st, kt, age;
     s->umask = -1;
+    s->shared_fs = 1;
     if (json_unpack_ex(j, e, JSON_STRICT,
-                       "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i,s:I}",
+                       "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i,s:I,s?s,s?b}",
                        "type", &t, "attempt", &s->attempt, "nproc", &s->nproc, "group_rank", &s->group_rank,
                        "node_dir", &s->node_dir, "cwd", &s->cwd, "cmd", &s->cmd, "redirects", &s->redirects,
                        "local_ranks_filter", &s->local_ranks_filter, "progress_regex", &s->progress_regex,
                        "monitor_ms", &mon, "stop_timeout_ms", &st, "kill_timeout_ms", &kt, "env", &s->env, "ckpt",
-                       &ck, "rules", &s->rules, "umask", &s->umask, "stage_max_age_ms", &age) < 0)
+                       &ck, "rules", &s->rules, "umask", &s->umask, "stage_max_age_ms", &age, "run_dir",
+                       &s->run_dir, "shared_fs", &s->shared_fs) < 0)
         return -1;
     s->stage_max_age_ms = age;
     s->monitor_ms = mon;
@@ -176,15 +191,20 @@ static int dec_signal(json_t *j, struct msg *m, json_error_t *e)
 
 static json_t *enc_started(const struct msg *m)
 {
-    return json_pack("{s:s,s:i,s:O}", "type", type_s(m), "attempt", m->u.started.attempt, "pids",
-                     m->u.started.pids);
+    json_t *j = json_pack("{s:s,s:i,s:O}", "type", type_s(m), "attempt", m->u.started.attempt, "pids",
+                          m->u.started.pids);
+    if (j && m->u.started.shared_fs >= 0)
+        json_object_set_new(j, "shared_fs", json_boolean(m->u.started.shared_fs));
+    return j;
 }
 static int dec_started(json_t *j, struct msg *m, json_error_t *e)
 {
     const char *t;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:o}", "type", &t, "attempt", &m->u.started.attempt, "pids",
-                       &m->u.started.pids) < 0)
+    int shared = -1;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:o,s?b}", "type", &t, "attempt", &m->u.started.attempt, "pids",
+                       &m->u.started.pids, "shared_fs", &shared) < 0)
         return -1;
+    m->u.started.shared_fs = shared;
     return json_is_array(m->u.started.pids) ? 0 : (snprintf(e->text, sizeof e->text, "pids must be an array"), -1);
 }
 
@@ -301,6 +321,29 @@ static int dec_error(json_t *j, struct msg *m, json_error_t *e)
                           &m->u.error.error);
 }
 
+/* PORT_REQ {attempt} and PORT {attempt, port}. */
+static json_t *enc_port(const struct msg *m)
+{
+    if (m->type == MSG_PORT_REQ)
+        return json_pack("{s:s,s:i}", "type", type_s(m), "attempt", m->u.port.attempt);
+    return json_pack("{s:s,s:i,s:i}", "type", type_s(m), "attempt", m->u.port.attempt, "port", m->u.port.port);
+}
+static int dec_port(json_t *j, struct msg *m, json_error_t *e)
+{
+    const char *t;
+    m->u.port.port = 0;
+    if (m->type == MSG_PORT_REQ)
+        return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i}", "type", &t, "attempt", &m->u.port.attempt);
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i}", "type", &t, "attempt", &m->u.port.attempt, "port",
+                       &m->u.port.port) < 0)
+        return -1;
+    if (m->u.port.port < 1 || m->u.port.port > 65535) {
+        snprintf(e->text, sizeof e->text, "port must be within 1..65535");
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the table ---------------------------------------------------------- */
 
 static const struct {
@@ -327,6 +370,8 @@ static const struct {
     [MSG_LIMIT_HITS] = {"limit_hits", enc_count, dec_count},
     [MSG_LOG_ERROR] = {"log_error", enc_error, dec_error},
     [MSG_SPAWN_ERROR] = {"spawn_error", enc_error, dec_error},
+    [MSG_PORT_REQ] = {"port_req", enc_port, dec_port},
+    [MSG_PORT] = {"port", enc_port, dec_port},
 };
 
 const char *msg_type_name(enum msg_type t)

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* Bumped on any incompatible change; the handshake refuses a mismatch. */
-#define MSG_PROTO_VERSION 1
+#define MSG_PROTO_VERSION 2
 
 enum msg_type {
     MSG_CHALLENGE,      /* controller -> agent, first message */
@@ -42,11 +42,20 @@ enum msg_type {
     MSG_LIMIT_HITS,     /* agent: pattern runs stopped at the PCRE2 match limit */
     MSG_LOG_ERROR,      /* agent: a rank log could not be written */
     MSG_SPAWN_ERROR,    /* agent: the ranks could not be started */
+    MSG_PORT_REQ,       /* controller -> agent: choose a free MASTER_PORT on your node */
+    MSG_PORT,           /* agent: the port it chose */
     MSG__COUNT
 };
 
 struct msg_challenge { const char *nonce; int version; };
-struct msg_hello { const char *node; int pid; const char *nonce; const char *mac; int version; };
+struct msg_hello {
+    const char *node; int pid; const char *nonce; const char *mac; int version;
+    /* optional (NULL / -1 when absent): what the controller needs of a node */
+    const char *release;                  /* ENDURE_VERSION of the agent */
+    const char *host;                     /* its hostname */
+    const char *addr;                     /* its address toward the controller (MASTER_ADDR) */
+    int gpus, cpus;                       /* what the node (or its Slurm step) sees */
+};
 struct msg_welcome { const char *mac; int64_t hb_interval_ms, hb_timeout_ms; };
 
 /* The checkpoint part of a start message (has_ckpt in msg_start). */
@@ -75,11 +84,13 @@ struct msg_start {
     json_t *rules;                        /* array of paths, NULL: none */
     int umask;                            /* the ranks' umask (the user's), -1: the agent's */
     int64_t stage_max_age_ms;             /* dead runs' stages older than this are swept; <= 0: none */
+    const char *run_dir;                  /* the controller's run directory, NULL: not said */
+    int shared_fs;                        /* 0: --no-shared-fs (long tails in exit messages) */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };
 struct msg_signal { int signal; };
-struct msg_started { int attempt; json_t *pids; };
+struct msg_started { int attempt; json_t *pids; int shared_fs; /* -1: not said */ };
 struct msg_exit {
     int attempt, rank, local_rank;
     double ts;
@@ -100,6 +111,7 @@ struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
  * EVENTS_DROPPED, LIMIT_HITS */
 struct msg_count { int attempt; int64_t n; int64_t messages; };
 struct msg_error { int attempt; const char *error; }; /* LOG_ERROR, SPAWN_ERROR */
+struct msg_port { int attempt; int port; };           /* PORT_REQ (port 0), PORT */
 
 struct msg {
     enum msg_type type;
@@ -118,6 +130,7 @@ struct msg {
         struct msg_payload payload;
         struct msg_count count;
         struct msg_error error;
+        struct msg_port port;
     } u;
 };
 

@@ -1,5 +1,6 @@
 /* util: clocks, fd helpers, durable writes, strict number parsing (util.h). */
 #include "common/util.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -363,4 +364,25 @@ int find_data_dir(const char *env, const char *const *rel, size_t nrel, const ch
         return snprintf(out, outlen, "%s", real) < (int)outlen ? 0 : -1;
     }
     return -1;
+}
+
+int gpu_count(void)
+{
+    const char *v = getenv("CUDA_VISIBLE_DEVICES");
+    int n = 0;
+    if (v) {
+        if (!*v || !strcmp(v, "-1") || !strcmp(v, "NoDevFiles"))
+            return 0;
+        for (const char *p = v; *p; p++) /* non-empty comma-separated entries */
+            n += *p != ',' && (p == v || p[-1] == ',');
+        return n;
+    }
+    DIR *d = opendir("/dev");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (!strncmp(e->d_name, "nvidia", 6) && e->d_name[6] >= '0' && e->d_name[6] <= '9')
+            n++;
+    if (d)
+        closedir(d);
+    return n;
 }

@@ -76,6 +76,11 @@ int safe_component(const char *name);
  * $env when set and non-empty, else the first of "<binary dir>/<rel[i]>"
  * that holds probe (a name inside it; "" for the directory itself), made
  * absolute. 0, or -1 when none is found or out is too small. */
+/* The GPUs this process may use: the entries of CUDA_VISIBLE_DEVICES when it
+ * is set (as a Slurm step or a scheduler sets it; "" or "-1" is none), else
+ * the /dev/nvidia<N> devices. */
+int gpu_count(void);
+
 int find_data_dir(const char *env, const char *const *rel, size_t nrel, const char *probe, char *out,
                   size_t outlen);
 

@@ -137,6 +137,41 @@ static int recv_one(struct agent *a, int64_t deadline, enum msg_type want, struc
     }
 }
 
+/* This node's hostname and its address on the connection to the controller
+ * (the interface the other nodes most likely reach it by: MASTER_ADDR when
+ * its node is group rank 0). */
+static void node_facts(struct agent *a, char *host, size_t hostlen, char *addr, size_t addrlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (gethostname(host, hostlen) < 0)
+        snprintf(host, hostlen, "%s", a->node);
+    host[hostlen - 1] = '\0';
+    if (getsockname(a->conn.fd, (struct sockaddr *)&ss, &sl) < 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, addr, (socklen_t)addrlen, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(addr, addrlen, "127.0.0.1");
+}
+
+/* A free TCP port on this node for MASTER_PORT, chosen per attempt (so that
+ * a restart never trips over the last attempt's port in TIME_WAIT here). */
+static void answer_port_req(struct agent *a, const struct msg_port *req)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    socklen_t sl = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        port = ntohs(sa.sin_port);
+    if (fd >= 0)
+        close(fd);
+    if (port <= 0) {
+        log_error("cannot find a free port for MASTER_PORT: %s", strerror(errno));
+        return; /* the controller's heartbeat watch and start timeout cover it */
+    }
+    struct msg m = {.type = MSG_PORT, .u.port = {.attempt = req->attempt, .port = port}};
+    agent_send_msg(a, &m);
+}
+
 static int handshake(struct agent *a, int64_t deadline)
 {
     int rc = -1;
@@ -152,9 +187,12 @@ static int handshake(struct agent *a, int64_t deadline)
     const char *n1 = ch.u.challenge.nonce;
     if (strlen(n1) > 128 || proto_random_hex(nonce, 32) < 0 || proto_hmac_hex(a->secret, n1, a->node, mac) < 0)
         goto out;
+    char host[256], addr[64];
+    node_facts(a, host, sizeof host, addr, sizeof addr);
     struct msg hello = {.type = MSG_HELLO,
                         .u.hello = {.node = a->node, .pid = (int)getpid(), .nonce = nonce, .mac = mac,
-                                    .version = MSG_PROTO_VERSION}};
+                                    .version = MSG_PROTO_VERSION, .release = ENDURE_VERSION, .host = host,
+                                    .addr = addr, .gpus = gpu_count(), .cpus = (int)sysconf(_SC_NPROCESSORS_ONLN)}};
     agent_send_msg(a, &hello);
     if (msgconn_flush_wait(&a->conn, ms_until(deadline)) < 0)
         goto out;
@@ -277,6 +315,9 @@ static void on_message(struct agent *a, struct msg *m)
             ranks_signal(a, m->u.signal.signal);
         return;
     case MSG_HB:
+        return;
+    case MSG_PORT_REQ:
+        answer_port_req(a, &m->u.port);
         return;
     default:
         log_warn("unexpected message '%s' from the controller; ignored", msg_type_name(m->type));

@@ -16,6 +16,7 @@
 
 #define AGENT_MAX_EVENTS 2000 /* per attempt; the rest are counted */
 #define TAIL_BYTES 8192
+#define TAIL_BYTES_LONG 65536
 
 /* Loads the rule set named by the start message once per agent. */
 int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *err)
@@ -76,16 +77,18 @@ void agent_diag_finish(struct stream *s)
         classifier_finish(s->cls, on_event, s);
 }
 
-/* The last lines (at most maxlines, of the last 8 KiB) of a log file, as
- * JSON strings; an empty array when the file cannot be read. */
+/* The last lines (at most maxlines, of the last 8 KiB, or 64 KiB for a
+ * long tail) of a log file, as JSON strings; an empty array when the file
+ * cannot be read. */
 json_t *agent_log_tail(const char *path, int maxlines)
 {
     json_t *out = json_array();
-    char buf[TAIL_BYTES];
+    static char buf[TAIL_BYTES_LONG];
+    const off_t cap = maxlines > AGENT_SHORT_TAIL ? TAIL_BYTES_LONG : TAIL_BYTES;
     int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0); /* never a FIFO a rank made */
     if (fd < 0)
         return out;
-    off_t end = lseek(fd, 0, SEEK_END), start = end > TAIL_BYTES ? end - TAIL_BYTES : 0;
+    off_t end = lseek(fd, 0, SEEK_END), start = end > cap ? end - cap : 0;
     ssize_t n = end > 0 ? pread(fd, buf, (size_t)(end - start), start) : 0;
     close(fd);
     if (n <= 0)

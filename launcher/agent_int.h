@@ -46,6 +46,9 @@ struct rank {
     struct timespec hb_mtime;
 };
 
+#define AGENT_SHORT_TAIL 20   /* lines of a failed rank's log in its exit message */
+#define AGENT_LONG_TAIL 200   /* the same without a shared filesystem */
+
 struct agent {
     const char *node;
     const char *secret;
@@ -67,6 +70,8 @@ struct agent {
     long long unclassified;      /* lines not classified because the rank outran the agent */
     int no_shedding;             /* draining a dead rank: classify everything */
     int progress_pending;
+    int tail_lines;              /* lines of a failed rank's log sent with its exit */
+    int shared_fs;               /* the controller's run directory is visible here; -1: unknown */
     enum agent_state state;      /* changed only by agent_on() */
     /* stopping (A_TERM, A_KILL) */
     int64_t stop_started, stop_deadline, kill_deadline, stop_timeout_ms, kill_timeout_ms;

@@ -195,6 +195,19 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
     return 0;
 }
 
+/* Whether this node sees the controller's run directory (a shared
+ * filesystem): without one (or with --no-shared-fs) the logs stay here and
+ * a failed rank's exit carries a long tail, so that the controller's
+ * failure.json holds what the diagnosis needs. */
+static void see_run_dir(struct agent *a, const struct msg_start *st)
+{
+    char p[PATH_MAX];
+    a->shared_fs = -1;
+    if (st->run_dir && layout_run_file(p, sizeof p, st->run_dir, LAYOUT_RUN_JSON) == 0)
+        a->shared_fs = access(p, F_OK) == 0;
+    a->tail_lines = !st->shared_fs || a->shared_fs == 0 ? AGENT_LONG_TAIL : AGENT_SHORT_TAIL;
+}
+
 /* Starts every local rank of the attempt described by start (taken over by a). */
 int ranks_start(struct agent *a, struct msg *start)
 {
@@ -212,6 +225,7 @@ int ranks_start(struct agent *a, struct msg *start)
     a->next_monitor = now_ms() + a->monitor_ms;
     a->progress_pending = 0;
     a->nalive = 0;
+    see_run_dir(a, st);
     const char *dir = st->node_dir;
     json_t *cmd = st->cmd, *pids = json_array();
     size_t ncmd = json_array_size(cmd);
@@ -258,7 +272,8 @@ int ranks_start(struct agent *a, struct msg *start)
         a->nalive++;
         json_array_append_new(pids, json_integer(sp.pid));
     }
-    struct msg started = {.type = MSG_STARTED, .u.started = {.attempt = a->attempt, .pids = pids}};
+    struct msg started = {.type = MSG_STARTED,
+                          .u.started = {.attempt = a->attempt, .pids = pids, .shared_fs = a->shared_fs}};
     agent_send_msg(a, &started);
     rc = 0;
 out:

@@ -54,7 +54,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         char path[PATH_MAX];
         layout_rank_log(path, sizeof path, a->start.u.start.node_dir, r->global_rank);
-        m.u.exit.tail = agent_log_tail(path, 20);
+        m.u.exit.tail = agent_log_tail(path, a->tail_lines > 0 ? a->tail_lines : AGENT_SHORT_TAIL);
     }
     agent_send_msg(a, &m);
     json_decref(m.u.exit.tail);

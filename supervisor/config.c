@@ -55,20 +55,8 @@ static int set_nnodes(struct run_config *c, const char *v, struct buf *err)
     }
     c->nnodes_min = (int)lo;
     c->nnodes_max = (int)hi;
+    c->nnodes_set = 1;
     return 0;
-}
-
-static int count_gpus(void)
-{
-    int n = 0;
-    DIR *d = opendir("/dev");
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (!strncmp(e->d_name, "nvidia", 6) && e->d_name[6] >= '0' && e->d_name[6] <= '9')
-            n++;
-    if (d)
-        closedir(d);
-    return n;
 }
 
 static int set_nproc(struct run_config *c, const char *v, struct buf *err)
@@ -77,7 +65,7 @@ static int set_nproc(struct run_config *c, const char *v, struct buf *err)
     if (!strcmp(v, "cpu")) {
         c->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
     } else if (!strcmp(v, "gpu") || !strcmp(v, "auto")) {
-        int g = count_gpus();
+        int g = gpu_count();
         if (!g && !strcmp(v, "gpu"))
             return bad(err, "nproc-per-node", v, "no GPU found");
         c->nproc = g ? g : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -264,40 +252,43 @@ static int set_run_id(struct run_config *c, const char *v, struct buf *err)
 
 static int set_nodes(struct run_config *c, const char *v, struct buf *err)
 {
-    for (int i = 0; i < c->nnodes_list; i++)
-        free(c->nodes[i]);
-    c->nnodes_list = 0;
-    if (!list_ok(v, SIZE_MAX))
-        return bad(err, "nodes", v, "expected a comma-separated list of node names");
-    char *tmp = strdup(v), *save = NULL;
-    if (!tmp)
-        return -1;
-    int rc = 0;
-    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (c->nnodes_list == MAX_NODES || !safe_component(t) || strchr(t, ':') || strchr(t, ' ')) {
-            rc = bad(err, "nodes", v, "expected a comma-separated list of node names");
-            break;
-        }
-        for (int i = 0; i < c->nnodes_list; i++)
-            if (!strcmp(c->nodes[i], t)) {
-                rc = bad(err, "nodes", v, "duplicate node name");
-                break;
-            }
-        if (rc)
-            break;
-        c->nodes[c->nnodes_list++] = strdup(t);
-    }
-    free(tmp);
-    if (!rc && !c->nnodes_list)
-        rc = bad(err, "nodes", v, "empty node list");
-    return rc;
+    if (!*v)
+        return bad(err, "nodes", v, "empty node list");
+    return set_str(&c->nodes_expr, v); /* expanded by config_resolve_nodes */
 }
 
 static int set_transport(struct run_config *c, const char *v, struct buf *err)
 {
-    if (strcmp(v, "local"))
-        return bad(err, "transport", v, "only 'local' is available in this version");
+    if (strcmp(v, "auto") && strcmp(v, "local") && strcmp(v, "slurm") && strcmp(v, "ssh"))
+        return bad(err, "transport", v, "expected auto, local, slurm or ssh");
     return set_str(&c->transport, v);
+}
+
+NONEMPTY_SETTER(set_hostfile, hostfile, "hostfile")
+STR_SETTER(set_ssh_opts, ssh_opts)
+NONEMPTY_SETTER(set_agent_cmd, agent_cmd, "agent-cmd")
+
+static int set_controller_addr(struct run_config *c, const char *v, struct buf *err)
+{
+    const char *colon = strrchr(v, ':');
+    long port;
+    if (!*v || colon == v || (colon && parse_long(colon + 1, 0, 65535, &port) < 0))
+        return bad(err, "controller-addr", v, "expected HOST or HOST:PORT (a port 0-65535)");
+    return set_str(&c->controller_addr, v);
+}
+
+static int set_slurm_drain(struct run_config *c, const char *v, struct buf *err)
+{
+    (void)v, (void)err;
+    c->slurm_drain = 1;
+    return 0;
+}
+
+static int set_no_shared_fs(struct run_config *c, const char *v, struct buf *err)
+{
+    (void)v, (void)err;
+    c->no_shared_fs = 1;
+    return 0;
 }
 
 static int sig_from_name(const char *s)
@@ -393,8 +384,11 @@ static const struct opt opts[] = {
     O("tee", 't', 1, set_tee, G_TORCHRUN, "SPEC",
       "accepted: endure always writes every byte to the log files and shows non-redirected streams on the console"),
     O("local-ranks-filter", 0, 1, set_filter, G_TORCHRUN, "L", "show only these local ranks on the console (e.g. 0,1)"),
-    O("master-addr", 0, 1, set_master_addr, G_TORCHRUN, "ADDR", "MASTER_ADDR for the ranks (default 127.0.0.1)"),
-    O("master-port", 0, 1, set_master_port, G_TORCHRUN, "PORT", "fixed MASTER_PORT (default: a free port each attempt)"),
+    O("master-addr", 0, 1, set_master_addr, G_TORCHRUN, "ADDR",
+      "MASTER_ADDR for the ranks (default: the address of the group-rank-0 node as its agent reports it; "
+      "127.0.0.1 with --node-rank)"),
+    O("master-port", 0, 1, set_master_port, G_TORCHRUN, "PORT",
+      "fixed MASTER_PORT (default: a free port chosen on the group-rank-0 node for each attempt)"),
     O("node-rank", 0, 1, set_node_rank, G_TORCHRUN, "N",
       "without --nodes: run only node N of an --nnodes job, torchrun-style (each node runs its own endure; needs "
       "--master-port; its files go to <run dir>/node-rank-N/, so the nodes may share --log-dir); with one "
@@ -415,10 +409,31 @@ static const struct opt opts[] = {
     O("max-nodes", 0, 1, set_ignored, G_IGNORED, "X", NULL),
     O("start-method", 0, 1, set_ignored, G_IGNORED, "X", NULL),
     O("local-addr", 0, 1, set_ignored, G_IGNORED, "X", NULL),
-    O("nodes", 0, 1, set_nodes, G_ENDURE, "N1,N2,...",
-      "node names (default: node0..node<nnodes-1>); nodes beyond --nnodes are warm spares that replace excluded "
-      "nodes"),
-    O("transport", 0, 1, set_transport, G_ENDURE, "local", "how agents start (only 'local': child processes here)"),
+    O("nodes", 0, 1, set_nodes, G_ENDURE, "HOSTLIST",
+      "the nodes, as names or a Slurm hostlist (n[1-4,7],gpu-b5); default: the Slurm allocation's nodes, else "
+      "node0..node<nnodes-1> on this machine; nodes beyond --nnodes are warm spares that replace excluded nodes"),
+    O("hostfile", 0, 1, set_hostfile, G_ENDURE, "FILE",
+      "the nodes, one 'HOST [slots=N]' per line (DeepSpeed/MPI style, # comments); slots is checked against "
+      "--nproc-per-node; implies --transport ssh under auto"),
+    O("transport", 0, 1, set_transport, G_ENDURE, "auto|local|slurm|ssh",
+      "how agents start: local (child processes here), slurm (one srun step per node inside the allocation), ssh "
+      "(ssh HOST endure agent); auto (default): slurm when SLURM_JOB_ID is set and neither --nodes nor --hostfile "
+      "is given, ssh with --hostfile, else local"),
+    O("ssh-opts", 0, 1, set_ssh_opts, G_ENDURE, "OPTS",
+      "extra ssh options for --transport ssh, split like a shell would (e.g. \"-p 2222 -i ~/.ssh/id_job\"); always "
+      "used: -T -o BatchMode=yes -o ConnectTimeout=10"),
+    O("agent-cmd", 0, 1, set_agent_cmd, G_ENDURE, "PATH",
+      "endure on the nodes (default: the controller's own absolute path; install endure there or on a shared "
+      "filesystem)"),
+    O("controller-addr", 0, 1, set_controller_addr, G_ENDURE, "HOST[:PORT]",
+      "where the controller listens for its agents (default: 127.0.0.1 for local; for slurm and ssh the address "
+      "of this host on the route to the first node, else its hostname's address; a free port)"),
+    O("slurm-drain", 0, 0, set_slurm_drain, G_ENDURE, NULL,
+      "drain a node that endure excludes for a hardware or infrastructure verdict (scontrol update state=drain "
+      "reason=\"endure: <type> <run-id>\"); off by default"),
+    O("no-shared-fs", 0, 0, set_no_shared_fs, G_ENDURE, NULL,
+      "the run directory is not shared with the nodes: their logs stay on each node under the same path and each "
+      "attempt's failure.json keeps the failed ranks' last 200 lines and every event (also detected)"),
     OD("stop-timeout", set_stop_timeout, G_ENDURE, "DUR",
        "grace between TERM and KILL on a stop (default %D); both reach every process started by the ranks, also "
        "those that left the rank's session", D_MS, stop_timeout_ms),
@@ -601,9 +616,9 @@ static int finish(struct run_config *c, struct buf *err)
 {
     if (!c->log_dir && set_str(&c->log_dir, "endure-runs") < 0)
         return -1;
-    if (!c->transport && set_str(&c->transport, "local") < 0)
+    if (!c->transport && set_str(&c->transport, "auto") < 0)
         return -1;
-    if (!c->master_addr && set_str(&c->master_addr, "127.0.0.1") < 0)
+    if (c->node_rank >= 0 && !c->master_addr && set_str(&c->master_addr, "127.0.0.1") < 0)
         return -1;
     if (!c->role && set_str(&c->role, "default") < 0)
         return -1;
@@ -614,15 +629,8 @@ static int finish(struct run_config *c, struct buf *err)
     const char *py = getenv("PYTHON_EXEC");
     if (set_str(&c->python, py && *py ? py : "python3") < 0)
         return -1;
-    if (!c->nnodes_list) {
-        /* torchrun-style --node-rank: this endure runs that one node */
-        int first = c->node_rank >= 0 ? c->node_rank : 0, n = c->node_rank >= 0 ? 1 : c->nnodes_max;
-        for (int i = first; i < first + n; i++) {
-            char name[32];
-            snprintf(name, sizeof name, "node%d", i);
-            c->nodes[c->nnodes_list++] = strdup(name);
-        }
-    }
+    if (config_resolve_nodes(c, err) < 0)
+        return -1;
     if (c->nnodes_list < (c->node_rank >= 0 ? 1 : c->nnodes_min)) {
         buf_printf(err, "--nodes lists %d node(s) but --nnodes needs at least %d", c->nnodes_list, c->nnodes_min);
         return -1;
@@ -693,7 +701,9 @@ void config_free(struct run_config *c)
 {
     char **strs[] = {&c->log_dir, &c->redirects, &c->tee, &c->local_ranks_filter, &c->master_addr,
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
-                     &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy};
+                     &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy,
+                     &c->nodes_expr, &c->hostfile, &c->slurm_job, &c->ssh_opts, &c->agent_cmd,
+                     &c->controller_addr};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

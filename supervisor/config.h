@@ -34,7 +34,17 @@ struct run_config {
     /* endure's own */
     char *nodes[MAX_NODES];
     int nnodes_list;
-    char *transport;
+    int slots[MAX_NODES];      /* --hostfile slots=N per node, -1: none */
+    char *nodes_expr;          /* --nodes as given (a hostlist expression) */
+    char *hostfile;            /* --hostfile */
+    int nnodes_set;            /* --nnodes was given */
+    char *transport;           /* auto, local, slurm, ssh; resolved by config_resolve_nodes */
+    int transport_kind;        /* enum transport_kind, once resolved */
+    char *slurm_job;           /* SLURM_JOB_ID (slurm transport) */
+    char *ssh_opts, *agent_cmd;
+    char *controller_addr;     /* --controller-addr HOST[:PORT], NULL: chosen */
+    int slurm_drain;           /* drain nodes excluded for hardware/infrastructure verdicts */
+    int no_shared_fs;          /* the run directory is not shared with the nodes */
     int64_t stop_timeout_ms, kill_timeout_ms, hang_timeout_ms, startup_timeout_ms;
     int64_t heartbeat_timeout_ms, agent_timeout_ms;
     int64_t backoff_ms, backoff_max_ms, healthy_after_ms;
@@ -75,5 +85,10 @@ void config_free(struct run_config *cfg);
 json_t *config_to_json(const struct run_config *cfg);
 /* Prints `endure run --help`. */
 void config_usage(void);
+/* Chooses the transport (auto: slurm inside an allocation without --nodes,
+ * ssh with --hostfile, else local) and fills the node list from --nodes,
+ * --hostfile or SLURM_JOB_NODELIST (supervisor/config_nodes.c). 0, or -1
+ * with one sentence in err. */
+int config_resolve_nodes(struct run_config *c, struct buf *err);
 
 #endif

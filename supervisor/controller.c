@@ -62,18 +62,6 @@ static int make_run_dir(struct ctl *c, struct buf *err)
     return 0;
 }
 
-static int listen_socket(struct ctl *c)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(c->lfd, 64) < 0 ||
-        getsockname(c->lfd, (struct sockaddr *)&sa, &sl) < 0)
-        return -1;
-    snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", ntohs(sa.sin_port));
-    return 0;
-}
-
 /* One descriptor per agent connection (and one per transport's stderr):
  * a job of a thousand nodes needs more than the usual soft limit of 1024. */
 static void raise_fd_limit(void)
@@ -112,8 +100,8 @@ static void on_signals(struct ctl *c)
 
 static void loop(struct ctl *c)
 {
-    struct pollfd pf[3 + MAX_PENDING + MAX_NODES];
-    int who[3 + MAX_PENDING + MAX_NODES];
+    static struct pollfd pf[3 + MAX_PENDING + 2 * MAX_NODES];
+    static int who[3 + MAX_PENDING + 2 * MAX_NODES];
     while (c->state != C_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = c->sfd, .events = POLLIN};
@@ -137,6 +125,12 @@ static void loop(struct ctl *c)
             }
         }
         int nodes_end = n;
+        for (int i = 0; i < c->nnodes; i++) /* srun's or ssh's stderr */
+            if (c->nodes[i].err_fd >= 0) {
+                who[n] = i;
+                pf[n++] = (struct pollfd){.fd = c->nodes[i].err_fd, .events = POLLIN};
+            }
+        int errs_end = n;
         pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
@@ -149,6 +143,9 @@ static void loop(struct ctl *c)
             for (int i = first_node; i < nodes_end; i++)
                 if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
                     agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
+            for (int i = nodes_end; i < errs_end; i++)
+                if (pf[i].revents && c->nodes[who[i]].err_fd == pf[i].fd)
+                    agents_err_io(c, &c->nodes[who[i]]);
             for (int i = first_node - 1; i >= 3; i--)
                 if (pf[i].revents && who[i] < c->npend && c->pend[who[i]].conn.fd == pf[i].fd)
                     agents_pending_io(c, who[i], pf[i].revents);
@@ -193,8 +190,13 @@ int controller_run(struct run_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (proto_random_hex(c->secret, 32) < 0 || listen_socket(c) < 0 || setup_signals(c) < 0) {
+    if (proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0) {
         log_error("cannot set up the controller: %s", strerror(errno));
+        goto out;
+    }
+    if (ctl_listen(c, &err) < 0) {
+        log_error("%s", err.p ? err.p : "cannot listen for the agents");
+        rc = EXIT_USAGE;
         goto out;
     }
     spawn_become_subreaper();
@@ -203,6 +205,9 @@ int controller_run(struct run_config *cfg)
         struct node *n = &c->nodes[c->nnodes++];
         n->name = cfg->nodes[i];
         n->group_rank = -1;
+        n->gpus = n->cpus = n->shared_fs = -1;
+        n->err_fd = -1;
+        linesplit_init(&n->err_split, 4096);
         msgconn_init(&n->conn, -1);
     }
     journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "run_id", cfg->run_id, "run_dir",
@@ -228,8 +233,12 @@ out:
     worker_stop(c->bio); /* waits for a running restore choice or prune */
     journal_close(&c->j);
     ctl_release_run(c);
-    for (int i = 0; i < c->nnodes; i++)
+    for (int i = 0; i < c->nnodes; i++) {
         free(c->nodes[i].stage);
+        linesplit_free(&c->nodes[i].err_split);
+        if (c->nodes[i].err_fd >= 0)
+            close(c->nodes[i].err_fd);
+    }
     if (c->lfd >= 0)
         close(c->lfd);
     if (c->sfd >= 0)

@@ -27,17 +27,77 @@
 
 int agents_start(struct ctl *c)
 {
+    struct buf err;
+    buf_init(&err, 1024);
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
-        n->agent_pid = transport_start_agent(c->cfg->transport, n->name, c->addr, c->secret,
-                                              c->cfg->agent_timeout_ms);
-        if (n->agent_pid < 0) {
+        struct agent_launch l;
+        buf_reset(&err);
+        if (transport_start_agent(&c->tr, n->name, &l, &err) < 0) {
             n->agent_pid = 0;
-            node_lost(c, n, "the transport could not start its agent");
+            char why[1200];
+            snprintf(why, sizeof why, "the %s transport could not start its agent: %s",
+                     transport_name(c->tr.kind), err.p ? err.p : "out of memory");
+            node_lost(c, n, why);
+            continue;
         }
+        n->agent_pid = l.pid;
+        n->err_fd = l.err_fd;
+        journal_event(&c->j, "agent_launched", json_pack("{s:s,s:s,s:i}", "node", n->name, "transport",
+                                                            transport_name(c->tr.kind), "pid", (int)l.pid));
     }
+    buf_free(&err);
     c->wait_deadline = now_ms() + c->cfg->agent_timeout_ms;
     return 0;
+}
+
+static void on_err_line(void *ctx, const char *line, size_t len, unsigned flags)
+{
+    struct node *n = ctx;
+    (void)flags;
+    if (!len)
+        return;
+    log_text("%.*s\n", (int)len, line); /* srun's and ssh's messages, and the remote agent's */
+    snprintf(n->err_last, sizeof n->err_last, "%.*s", (int)len, line);
+}
+
+void agents_err_io(struct ctl *c, struct node *n)
+{
+    char chunk[16384];
+    (void)c;
+    for (int i = 0; i < 16 && n->err_fd >= 0; i++) { /* bounded per turn: other nodes get their go */
+        ssize_t r = read(n->err_fd, chunk, sizeof chunk);
+        if (r > 0) {
+            linesplit_feed(&n->err_split, chunk, (size_t)r, on_err_line, n);
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        linesplit_finish(&n->err_split, on_err_line, n);
+        close(n->err_fd);
+        n->err_fd = -1;
+    }
+}
+
+/* Why the launching process of n ended, with the last line it printed
+ * (ssh's and srun's own messages name what went wrong). */
+static void launch_end_reason(struct ctl *c, struct node *n, int st, char *why, size_t len)
+{
+    const char *what = c->tr.kind == TRANSPORT_SLURM ? "its srun step" : c->tr.kind == TRANSPORT_SSH ? "its ssh"
+                                                                                                     : "its agent";
+    char hint[200] = "";
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 255 && c->tr.kind == TRANSPORT_SSH)
+        snprintf(hint, sizeof hint, "; ssh could not run the agent there (unreachable, key or host key refused)");
+    else if (WIFEXITED(st) && (WEXITSTATUS(st) == 127 || WEXITSTATUS(st) == 126) && c->tr.kind != TRANSPORT_LOCAL)
+        snprintf(hint, sizeof hint, "; endure is missing or not executable at %s there (install it on every node "
+                 "or give --agent-cmd)", c->tr.agent_cmd ? c->tr.agent_cmd : "the controller's path");
+    char how[64];
+    if (WIFEXITED(st))
+        snprintf(how, sizeof how, "exited with code %d", WEXITSTATUS(st));
+    else
+        snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(st));
+    snprintf(why, len, "%s %s%s%s%s%s", what, how, hint, n->err_last[0] ? " (last message: \"" : "", n->err_last,
+             n->err_last[0] ? "\")" : "");
 }
 
 void agents_send(struct ctl *c, struct node *n, json_t *msg)
@@ -172,11 +232,21 @@ static const char *take_hello(struct ctl *c, struct pending *p, const struct msg
     struct node *n = node_by_name(c, h->node);
     if (!n || n->state != NODE_STARTING || n->conn.fd >= 0)
         return "claims an unknown or already connected node";
+    if (h->release && strcmp(h->release, ENDURE_VERSION)) {
+        snprintf(why, whylen, "its agent is endure %.32s, this controller endure %s (use the same endure on every "
+                 "node)", h->release, ENDURE_VERSION);
+        node_lost(c, n, why);
+        return why;
+    }
     char wmac[65];
     if (proto_hmac_hex(c->secret, h->nonce, "controller", wmac) < 0)
         return "cannot answer the agent's challenge";
     n->conn = p->conn;
     p->conn.fd = -1;
+    snprintf(n->host, sizeof n->host, "%s", h->host ? h->host : "");
+    snprintf(n->addr, sizeof n->addr, "%s", h->addr ? h->addr : "");
+    n->gpus = h->gpus;
+    n->cpus = h->cpus;
     node_on(n, NE_CONNECTED);
     n->last_heard = now_ms();
     n->next_hb = n->last_heard + c->hb_interval_ms;
@@ -184,7 +254,9 @@ static const char *take_hello(struct ctl *c, struct pending *p, const struct msg
                     .u.welcome = {.mac = wmac, .hb_interval_ms = c->hb_interval_ms,
                                   .hb_timeout_ms = c->cfg->heartbeat_timeout_ms}};
     agents_send_msg(c, n, &w);
-    journal_event(&c->j, "agent_connected", json_pack("{s:s,s:i}", "node", n->name, "pid", h->pid));
+    journal_event(&c->j, "agent_connected", json_pack("{s:s,s:i,s:s,s:s,s:i,s:i}", "node", n->name, "pid", h->pid,
+                                                         "host", n->host, "addr", n->addr, "gpus", n->gpus, "cpus",
+                                                         n->cpus));
     return NULL;
 }
 
@@ -229,6 +301,7 @@ static int msg_attempt(const struct msg *m)
     case MSG_DROPPED: case MSG_UNCLASSIFIED: case MSG_EVENTS_DROPPED: case MSG_LIMIT_HITS:
         return m->u.count.attempt;
     case MSG_LOG_ERROR: case MSG_SPAWN_ERROR: return m->u.error.attempt;
+    case MSG_PORT: return m->u.port.attempt;
     default: return -1;
     }
 }
@@ -244,6 +317,10 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
     case MSG_STARTED:
         journal_event(&c->j, "ranks_started", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "pids",
                                                            m->u.started.pids));
+        ctl_note_shared_fs(c, n, m->u.started.shared_fs);
+        return;
+    case MSG_PORT:
+        attempt_on_port(c, n, &m->u.port);
         return;
     case MSG_EXIT:
         if (current)
@@ -393,11 +470,9 @@ void agents_reap(struct ctl *c)
             if (n->agent_pid != pid)
                 continue;
             n->agent_pid = 0;
-            char why[128];
-            if (WIFEXITED(st))
-                snprintf(why, sizeof why, "its agent exited with code %d", WEXITSTATUS(st));
-            else
-                snprintf(why, sizeof why, "its agent was killed by signal %d", WTERMSIG(st));
+            agents_err_io(c, n); /* what it printed last, before it ended */
+            char why[1024];
+            launch_end_reason(c, n, st, why, sizeof why);
             if (c->state != C_DONE)
                 node_lost(c, n, why);
         }
@@ -432,6 +507,8 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
     journal_event(&c->j, "node_lost", json_pack("{s:s,s:s,s:i}", "node", n->name, "reason", why, "attempt",
                                                    c->attempt));
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
+    if (c->state == C_RESTORING && !c->port_ready && n == &c->nodes[c->port_node])
+        attempt_request_port(c); /* ask the next ready node */
     if (!was_active)
         return attempt_maybe_start(c);
     if (c->state == C_RUNNING) {

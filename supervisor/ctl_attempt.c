@@ -24,24 +24,6 @@ int ctl_healthy_nodes(struct ctl *c)
     return k;
 }
 
-/* A free TCP port on addr for MASTER_PORT (a new one per attempt, so that a
- * restart never trips over the last attempt's port in TIME_WAIT). */
-static int free_port(const char *addr)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-        sa.sin_addr.s_addr = htonl(INADDR_ANY);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    socklen_t sl = sizeof sa;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static json_t *command_json(const struct run_config *cfg)
 {
     json_t *cmd = json_array();
@@ -63,7 +45,7 @@ static json_t *base_env(struct ctl *c, int group_rank, int nnodes, const char *n
     return json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:s,s:i,s:i,s:i,s:s,s:s,s:s,s:i,s:s}",
                      "GROUP_RANK", group_rank, "ROLE_NAME", cfg->role, "LOCAL_WORLD_SIZE", cfg->nproc,
                      "WORLD_SIZE", world, "GROUP_WORLD_SIZE", nnodes, "ROLE_WORLD_SIZE", world,
-                     "MASTER_ADDR", cfg->master_addr, "MASTER_PORT", c->master_port,
+                     "MASTER_ADDR", c->master_addr, "MASTER_PORT", c->master_port,
                      "TORCHELASTIC_RESTART_COUNT", c->restarts, "TORCHELASTIC_MAX_RESTARTS",
                      cfg->max_restarts, "TORCHELASTIC_RUN_ID", cfg->run_id, "ENDURE_RUN_DIR", c->run_dir,
                      "ENDURE_RUN_ID", cfg->run_id, "ENDURE_ATTEMPT", c->attempt, "ENDURE_NODE", node);
@@ -118,7 +100,49 @@ void attempt_maybe_start(struct ctl *c)
         return ctl_finish(c, EXIT_NO_NODES, why);
     }
     ctl_on(c, go);
-    ctl_ckpt_restore_begin(c); /* attempt_launch follows once the checkpoint is chosen */
+    c->restore_ready = 0;
+    attempt_request_port(c);
+    ctl_ckpt_restore_begin(c); /* attempt_try_launch follows once the checkpoint is chosen */
+}
+
+/* The node that will be group rank 0: the first ready one (attempt_launch
+ * takes the first ready nodes in --nodes order). */
+static struct node *first_ready(struct ctl *c)
+{
+    for (int i = 0; i < c->nnodes; i++)
+        if (c->nodes[i].state == NODE_READY)
+            return &c->nodes[i];
+    return NULL;
+}
+
+void attempt_request_port(struct ctl *c)
+{
+    struct node *n = first_ready(c);
+    c->master_port = c->cfg->master_port;
+    c->port_ready = c->master_port != 0 || !n; /* none ready: attempt_launch says so */
+    if (c->port_ready)
+        return;
+    c->port_node = (int)(n - c->nodes);
+    c->port_deadline = now_ms() + c->cfg->heartbeat_timeout_ms;
+    struct msg m = {.type = MSG_PORT_REQ, .u.port = {.attempt = c->attempt + 1}};
+    agents_send_msg(c, n, &m);
+}
+
+void attempt_on_port(struct ctl *c, struct node *n, const struct msg_port *m)
+{
+    if (c->state != C_RESTORING || c->port_ready || m->attempt != c->attempt + 1 || n != &c->nodes[c->port_node])
+        return; /* an answer that came too late: a newer question is out */
+    c->master_port = m->port;
+    c->port_ready = 1;
+    attempt_try_launch(c);
+}
+
+void attempt_try_launch(struct ctl *c)
+{
+    if (c->state != C_RESTORING || !c->restore_ready || !c->port_ready)
+        return;
+    ctl_on(c, CE_RESTORED);
+    attempt_launch(c);
 }
 
 /* Starts the attempt's ranks on the first ready nodes (in --nodes order);
@@ -136,7 +160,9 @@ void attempt_launch(struct ctl *c)
     int active = cfg->node_rank >= 0 ? 1 : nnodes;
     c->world_size = nnodes * cfg->nproc;
     c->attempt++;
-    c->master_port = cfg->master_port ? cfg->master_port : free_port(cfg->master_addr);
+    struct node *master = first_ready(c);
+    snprintf(c->master_addr, sizeof c->master_addr, "%s",
+             cfg->master_addr ? cfg->master_addr : master && master->addr[0] ? master->addr : "127.0.0.1");
     c->nactive = 0;
     json_t *nodes_j = json_array();
     for (int i = 0; i < c->nnodes; i++) {
@@ -162,9 +188,10 @@ void attempt_launch(struct ctl *c)
         ctl_ckpt_attempt_log(c, &h[c->nhist++]);
     }
     journal_event(&c->j, "attempt_start",
-                  json_pack("{s:i,s:i,s:o,s:i,s:i,s:i,s:O?}", "attempt", c->attempt, "restart_count", c->restarts,
-                            "nodes", nodes_j, "world_size", nnodes * cfg->nproc, "master_port", c->master_port,
+                  json_pack("{s:i,s:i,s:o,s:i,s:s,s:i,s:i,s:O?}", "attempt", c->attempt, "restart_count", c->restarts,
+                            "nodes", nodes_j, "world_size", nnodes * cfg->nproc, "master_addr", c->master_addr,
+                            "master_port", c->master_port,
                             "spares", healthy - c->nactive, "resume", c->resume));
-    log_info("attempt %d: %d node(s) x %d rank(s), MASTER_PORT %d", c->attempt, nnodes, cfg->nproc,
-             c->master_port);
+    log_info("attempt %d: %d node(s) x %d rank(s), MASTER_ADDR %s MASTER_PORT %d", c->attempt, nnodes, cfg->nproc,
+             c->master_addr, c->master_port);
 }

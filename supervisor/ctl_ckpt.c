@@ -89,15 +89,16 @@ static void restore_done(void *ctx, void *arg)
     struct restore_job *j = arg;
     if (j->ran && c->state == C_RESTORING) {
         restore_apply(c, j);
-        ctl_on(c, CE_RESTORED);
-        attempt_launch(c);
+        c->restore_ready = 1;
+        attempt_try_launch(c);
     }
     restore_free(j);
 }
 
 /* In C_RESTORING: chooses the checkpoint the next attempt resumes from (the
  * newest complete TAG that verifies, journaling every problem on the way)
- * on the worker thread; the attempt is launched when the choice is made. */
+ * on the worker thread; the attempt is launched when the choice is made
+ * (and the master port is known: attempt_try_launch). */
 void ctl_ckpt_restore_begin(struct ctl *c)
 {
     json_decref(c->resume);
@@ -120,8 +121,8 @@ void ctl_ckpt_restore_begin(struct ctl *c)
     }
     if (j)
         restore_free(j);
-    ctl_on(c, CE_RESTORED);
-    attempt_launch(c);
+    c->restore_ready = 1;
+    attempt_try_launch(c);
 }
 
 int ctl_ckpt_start_config(struct ctl *c, struct msg_ckpt_cfg *out)

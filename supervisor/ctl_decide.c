@@ -239,6 +239,8 @@ void attempt_timers(struct ctl *c)
         }
     } else if (c->state == C_BACKOFF && now >= c->backoff_until) {
         attempt_maybe_start(c);
+    } else if (c->state == C_RESTORING && !c->port_ready && now >= c->port_deadline) {
+        node_lost(c, &c->nodes[c->port_node], "it did not answer the port request in time");
     }
 }
 
@@ -254,6 +256,8 @@ int64_t attempt_deadline(struct ctl *c)
         return c->backoff_until;
     if (c->state == C_WAIT_AGENTS)
         return c->wait_deadline;
+    if (c->state == C_RESTORING && !c->port_ready)
+        return c->port_deadline;
     return -1;
 }
 

@@ -18,6 +18,7 @@
 #include "supervisor/ctl_int.h"
 
 #define MAX_EVENTS 10000
+#define MAX_TAILS 256   /* failed ranks whose log tails failure.json keeps */
 
 static int add_path(struct ctl *c, const char *p, struct buf *err)
 {
@@ -38,6 +39,8 @@ int ctl_diag_setup(struct ctl *c, struct buf *err)
     char dir[PATH_MAX];
     c->rule_paths = json_array();
     c->events = json_array();
+    c->tails = json_array();
+    c->local_logs = cfg->no_shared_fs;
     if (!cfg->no_default_rules) {
         if (ruleset_default_dir(dir, sizeof dir) == 0)
             add_path(c, dir, err);
@@ -71,6 +74,7 @@ int ctl_diag_setup(struct ctl *c, struct buf *err)
 void ctl_diag_attempt_reset(struct ctl *c)
 {
     json_array_clear(c->events);
+    json_array_clear(c->tails);
     json_decref(c->first_failure);
     c->first_failure = NULL;
     c->ckpt_completed = 0;
@@ -89,6 +93,9 @@ void ctl_diag_event(struct ctl *c, json_t *ev)
  * rule matched. */
 void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
+    if (m->code != 0 && m->tail && json_array_size(c->tails) < MAX_TAILS)
+        json_array_append_new(c->tails, json_pack("{s:s,s:i,s:s,s:O}", "node", n->name, "rank", m->rank, "file",
+                                                  m->file, "tail", m->tail));
     if (c->first_failure || m->code == 0)
         return;
     c->first_failure = json_pack("{s:s,s:i,s:s,s:O?,s:I}", "node", n->name, "rank", m->rank, "file", m->file, "tail",
@@ -102,6 +109,18 @@ void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
             json_object_set_new(c->first_failure, facts[i][0], json_string(facts[i][1]));
     if (m->oom)
         json_object_set(c->first_failure, "oom", m->oom);
+}
+
+void ctl_note_shared_fs(struct ctl *c, struct node *n, int shared)
+{
+    n->shared_fs = shared;
+    if (shared || c->local_logs)
+        return;
+    c->local_logs = 1;
+    log_warn("node %s does not see the run directory %s (no shared filesystem): its logs stay on the node "
+             "under the same path, and each attempt's failure.json here keeps the failed ranks' last lines and "
+             "every event", n->name, c->run_dir);
+    journal_event(&c->j, "no_shared_fs", json_pack("{s:s}", "node", n->name));
 }
 
 static const char *jstr(const json_t *o, const char *k)
@@ -217,6 +236,10 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     char adir[PATH_MAX], path[PATH_MAX];
     layout_attempt_dir(adir, sizeof adir, c->run_dir, c->attempt);
     layout_failure_json(path, sizeof path, c->run_dir, c->attempt);
+    if (c->local_logs) { /* the evidence lives on the nodes: keep it here */
+        json_object_set(v, "events", c->events);
+        json_object_set(v, "tails", c->tails);
+    }
     char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!s || mkdir_p(adir, 0755) < 0 || write_file_durable(path, s, strlen(s)) < 0)
         log_warn("cannot write %s", path);
@@ -234,5 +257,6 @@ void ctl_diag_free(struct ctl *c)
     policy_free(c->policy);
     json_decref(c->rule_paths);
     json_decref(c->events);
+    json_decref(c->tails);
     json_decref(c->first_failure);
 }

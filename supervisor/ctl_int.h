@@ -12,10 +12,12 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "common/msg.h"
+#include "common/lines.h"
 #include "common/proto.h"
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
 #include "supervisor/ctl_state.h"
+#include "supervisor/transport.h"
 
 #define MAX_PENDING 128    /* connections not yet authenticated; when full, the oldest makes room */
 #define HANDSHAKE_MS 3000    /* an unauthenticated connection is dropped after this */
@@ -35,6 +37,15 @@ struct node {
     int ranks_ok;               /* ranks that exited 0 in the current attempt */
     uint64_t dropped;           /* console lines dropped, whole run */
     char *stage;                /* its checkpoint stage, once its agent said (owned) */
+    /* what its agent said of the node in its hello */
+    char host[256];             /* hostname */
+    char addr[64];              /* its address toward the controller: MASTER_ADDR when group rank 0 */
+    int gpus, cpus;             /* -1: not said */
+    int shared_fs;              /* sees the run directory: 1, 0, -1 unknown */
+    /* the transport's process (srun, ssh): its stderr, read by the loop */
+    int err_fd;                 /* -1: none (local agents share the controller's stderr) */
+    struct linesplit err_split; /* its lines */
+    char err_last[512];         /* the last line it printed: names what went wrong */
 };
 
 struct pending {                /* a connection before its hello */
@@ -84,7 +95,8 @@ struct ctl {
     int resumed;                /* the run directory existed: the same run resuming */
     int64_t next_peer_note;     /* --node-rank: next "waiting for peers" line */
     char secret[65];
-    char addr[128];             /* host:port agents connect to */
+    char addr[300];             /* host:port agents connect to */
+    struct transport tr;        /* how agents are started (points into cfg, addr, secret) */
     int lfd, sfd;
     struct journal j;
     struct worker *bio;         /* slow file work (restore choice, pruning) off the loop */
@@ -104,6 +116,11 @@ struct ctl {
     int attempt;                /* -1 before the first */
     int nactive;
     int master_port;
+    char master_addr[256];      /* of the current attempt */
+    /* C_RESTORING waits for both: the restore choice and the master port */
+    int restore_ready, port_ready;
+    int port_node;              /* index of the node asked for the port */
+    int64_t port_deadline;
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
     int progressed;
     struct failure fail;
@@ -120,6 +137,8 @@ struct ctl {
     json_t *rule_paths;         /* absolute paths the agents load */
     json_t *events;             /* this attempt's match events, arrival order */
     json_t *first_failure;      /* {"node","rank","file","tail"} */
+    json_t *tails;              /* this attempt's failed ranks: [{"node","rank","file","tail"}] */
+    int local_logs;             /* some node does not see the run dir (or --no-shared-fs) */
     char last_signature[512];   /* root cause of the previous failed attempt */
     int ckpt_completed;         /* a checkpoint completed in this attempt */
     /* checkpoints (ctl_ckpt.c) */
@@ -144,6 +163,8 @@ void agents_timers(struct ctl *c);
 int64_t agents_deadline(struct ctl *c);  /* pending handshakes, rejection summary; -1 if none */
 void agents_rejected_flush(struct ctl *c);
 void agents_reap(struct ctl *c);
+/* The transport process of n printed on its stderr (n->err_fd readable). */
+void agents_err_io(struct ctl *c, struct node *n);
 void agents_kill_strays(struct ctl *c);
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m);
@@ -158,6 +179,8 @@ int ctl_diag_setup(struct ctl *c, struct buf *err);
 void ctl_diag_attempt_reset(struct ctl *c);
 void ctl_diag_event(struct ctl *c, json_t *ev);
 void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
+/* A node said whether it sees the run directory (-1: it did not say). */
+void ctl_note_shared_fs(struct ctl *c, struct node *n, int shared);
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
 void ctl_diag_free(struct ctl *c);
 
@@ -190,6 +213,12 @@ void ctl_ckwarn_free(struct ctl *c);
 
 /* ctl_attempt.c */
 void attempt_maybe_start(struct ctl *c);
+/* C_RESTORING: asks the next attempt's group-rank-0 node for a free port
+ * (MSG_PORT_REQ); attempt_on_port takes the answer; attempt_try_launch
+ * starts the attempt once the port and the restore choice are both known. */
+void attempt_request_port(struct ctl *c);
+void attempt_on_port(struct ctl *c, struct node *n, const struct msg_port *m);
+void attempt_try_launch(struct ctl *c);
 void attempt_launch(struct ctl *c);  /* in C_RUNNING, once the restore choice is made */
 int ctl_healthy_nodes(struct ctl *c);
 
@@ -203,6 +232,9 @@ int64_t attempt_deadline(struct ctl *c);
 /* What follows a failed attempt whose nodes are settled, as a sentence
  * (decide() takes the same branches). */
 void ctl_next_step(struct ctl *c, char *out, size_t len);
+
+/* ctl_listen.c: the listening socket, c->addr and c->tr. 0 or -1 (err). */
+int ctl_listen(struct ctl *c, struct buf *err);
 
 /* controller.c */
 void ctl_finish(struct ctl *c, int code, const char *why);

@@ -60,7 +60,7 @@ TEST(config_errors_name_the_flag)
         {{"run", "--nnodes", "0", "x", NULL}, "--nnodes"},
         {{"run", "--bogus", "x", NULL}, "--bogus"},
         {{"run", "--hang-timeout", "soon", "x", NULL}, "--hang-timeout"},
-        {{"run", "--nodes", "a,a", "x", NULL}, "duplicate"},
+        {{"run", "--nodes", "a,a", "x", NULL}, "listed twice"},
         {{"run", "--nodes", "a", "--nnodes", "2", "x"}, "at least 2"},
         {{"run", "--max-restarts", NULL}, "needs a value"},
     };

@@ -41,7 +41,7 @@ static int setup(void)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof sa;
     c.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c.lfd < 0 || bind(c.lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(c.lfd, 128) < 0 ||
+    if (c.lfd < 0 || bind(c.lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(c.lfd, SOMAXCONN) < 0 ||
         getsockname(c.lfd, (struct sockaddr *)&sa, &sl) < 0)
         return -1;
     return ntohs(sa.sin_port);
@@ -110,8 +110,8 @@ TEST(ctlplane_idle_strangers_do_not_lock_out_an_agent)
 {
     int port = setup();
     CHECK(port > 0);
-    int idle[40];
-    for (int i = 0; i < 40; i++) {
+    int idle[MAX_PENDING + 8];
+    for (int i = 0; i < MAX_PENDING + 8; i++) {
         idle[i] = dial(port);
         CHECK(idle[i] >= 0);
     }
@@ -147,7 +147,7 @@ TEST(ctlplane_idle_strangers_do_not_lock_out_an_agent)
     CHECK_STR(json_string_value(json_object_get(wel, "type")), "welcome");
     json_decref(wel);
     msgconn_close(&a);
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < MAX_PENDING + 8; i++)
         close(idle[i]);
     teardown();
 }

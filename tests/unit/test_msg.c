@@ -86,6 +86,8 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_LIMIT_HITS, .u.count = {.attempt = 3, .n = 80}},
         {.type = MSG_LOG_ERROR, .u.error = {3, "disk full"}},
         {.type = MSG_SPAWN_ERROR, .u.error = {3, "no such file"}},
+        {.type = MSG_PORT_REQ, .u.port = {4, 0}},
+        {.type = MSG_PORT, .u.port = {4, 29500}},
     };
     int ok = 1;
     for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
@@ -113,6 +115,34 @@ TEST(msg_agent_messages_roundtrip)
     msg_free(&out);
 }
 
+TEST(msg_hello_node_facts_and_port)
+{
+    struct msg in = {.type = MSG_HELLO,
+                     .u.hello = {"n2", 7, "abc", "mac", MSG_PROTO_VERSION, "0.3.0", "gpu-a01", "10.0.0.2", 8, 96}};
+    struct msg out;
+    char err[256];
+    CHECK(roundtrip(&in, &out, err, sizeof err) == 0);
+    CHECK_STR(out.u.hello.release, "0.3.0");
+    CHECK_STR(out.u.hello.host, "gpu-a01");
+    CHECK_STR(out.u.hello.addr, "10.0.0.2");
+    CHECK(out.u.hello.gpus == 8 && out.u.hello.cpus == 96);
+    msg_free(&out);
+    /* an agent that says nothing of its node: the fields are absent */
+    struct msg bare = {.type = MSG_HELLO, .u.hello = {"n2", 7, "abc", "mac", MSG_PROTO_VERSION, .gpus = -1,
+                                                       .cpus = -1}};
+    CHECK(roundtrip(&bare, &out, err, sizeof err) == 0);
+    CHECK(out.u.hello.release == NULL && out.u.hello.addr == NULL && out.u.hello.gpus == -1);
+    msg_free(&out);
+    struct msg port = {.type = MSG_PORT, .u.port = {5, 41000}};
+    CHECK(roundtrip(&port, &out, err, sizeof err) == 0 && out.u.port.attempt == 5 && out.u.port.port == 41000);
+    msg_free(&out);
+    struct msg started = {.type = MSG_STARTED, .u.started = {5, NULL, 0}};
+    started.u.started.pids = json_array();
+    CHECK(roundtrip(&started, &out, err, sizeof err) == 0 && out.u.started.shared_fs == 0);
+    msg_free(&out);
+    json_decref(started.u.started.pids);
+}
+
 /* decodes a JSON text; returns the decoder's rc and leaves its error in err */
 static int decode_text(const char *text, char *err, size_t errlen)
 {
@@ -138,6 +168,9 @@ TEST(msg_decoder_is_strict_and_names_the_field)
     CHECK(decode_text("{\"type\":\"launch_missiles\"}", err, sizeof err) == -1);
     CHECK(strstr(err, "launch_missiles") != NULL);
     CHECK(decode_text("{\"nope\":1}", err, sizeof err) == -1);
+    CHECK(decode_text("{\"type\":\"port\",\"attempt\":1,\"port\":0}", err, sizeof err) == -1);
+    CHECK(strstr(err, "port") != NULL);
+    CHECK(decode_text("{\"type\":\"port\",\"attempt\":1,\"port\":70000}", err, sizeof err) == -1);
     /* exit needs exactly one of code and signal */
     CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\",\"lines\":0}", err,
                       sizeof err) == -1);

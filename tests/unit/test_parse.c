@@ -92,7 +92,7 @@ TEST(parse_run_flags_refused)
     CHECK(run_rejects(a7, "--local-ranks-filter"));
     char *a8[] = {"run", "-r", "", "--", "true", NULL};
     CHECK(run_rejects(a8, "--redirects"));
-    char *a9[] = {"run", "--nodes", "a,,b", "--", "true", NULL};
+    char *a9[] = {"run", "--nodes", "a,n[3-1]", "--", "true", NULL};
     CHECK(run_rejects(a9, "--nodes"));
     char *a10[] = {"run", "--max-restarts", "+3", "--", "true", NULL};
     CHECK(run_rejects(a10, "--max-restarts"));
