@@ -465,6 +465,8 @@ void agents_reap(struct ctl *c)
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
         reaped = 1;
+        if (ctl_drain_reaped(c, pid, st))
+            continue;
         for (int i = 0; i < c->nnodes; i++) {
             struct node *n = &c->nodes[i];
             if (n->agent_pid != pid)
@@ -483,15 +485,18 @@ void agents_reap(struct ctl *c)
 
 /* Processes a dead agent left behind (escaped from its ranks' sessions,
  * now reparented to the controller, a subreaper) are KILLed: only the live
- * agents' subtrees are spared, so nothing outlives its agent into the next
+ * agents' (and a running scontrol's) subtrees are spared, so nothing outlives its agent into the next
  * attempt. */
 void agents_kill_strays(struct ctl *c)
 {
-    pid_t live[MAX_NODES];
+    static pid_t live[MAX_NODES + MAX_DRAINS];
     int n = 0;
     for (int i = 0; i < c->nnodes; i++)
         if (c->nodes[i].agent_pid > 0)
             live[n++] = c->nodes[i].agent_pid;
+    for (int i = 0; i < c->ndrain; i++) /* scontrol of --slurm-drain */
+        if (c->drain[i].pid > 0)
+            live[n++] = c->drain[i].pid;
     spawn_signal_descendants(SIGKILL, live, n, NULL, 0);
 }
 
@@ -560,14 +565,19 @@ void agents_shutdown(struct ctl *c)
         int left = 0;
         for (int i = 0; i < c->nnodes; i++)
             left += c->nodes[i].agent_pid > 0;
+        for (int i = 0; i < c->ndrain; i++) /* a drain of the last failure finishes */
+            left += c->drain[i].pid > 0;
         if (!left && !killed) {
             /* orphans reparented to us (we are a subreaper) go too */
             killed = 1;
             spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
             deadline = now_ms() + 2000;
         }
-        if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD && !left)
+        siginfo_t any; /* WNOWAIT: a child that ended is left for agents_reap */
+        if (waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD && !left)
             break;
+        for (int i = 0; i < c->nnodes; i++) /* srun/ssh must not block on a full stderr pipe */
+            agents_err_io(c, &c->nodes[i]);
         if (now_ms() >= deadline) {
             if (killed)
                 break;
@@ -579,7 +589,7 @@ void agents_shutdown(struct ctl *c)
             continue;
         }
         struct pollfd p = {.fd = c->sfd, .events = POLLIN};
-        if (poll(&p, 1, ms_until(deadline)) > 0) {
+        if (poll(&p, 1, ms_until(deadline_min(deadline, now_ms() + 100))) > 0) {
             struct signalfd_siginfo si;
             while (read(c->sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ;

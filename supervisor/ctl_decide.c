@@ -166,6 +166,7 @@ static void decide(struct ctl *c)
     if (culprit) {
         snprintf(why, sizeof why, "diagnosed %s", c->fail.verdict);
         node_exclude(c, culprit, why);
+        ctl_drain(c, culprit); /* --slurm-drain, infrastructure verdicts only */
     }
     int need = nodes_needed(c);
     if (ctl_healthy_nodes(c) < need) {

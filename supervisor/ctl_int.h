@@ -66,6 +66,12 @@ struct failure {
 };
 
 /* ctl_ckwarn.c: checkpoint saves that do not complete */
+#define MAX_DRAINS 64          /* nodes --slurm-drain asks Slurm to drain in one run */
+struct drain {
+    struct node *node;
+    pid_t pid;                  /* scontrol, 0 once reaped */
+};
+
 struct ckwarn {
     json_t *saves;              /* "<attempt>/<tag>" -> step: saved since the last complete TAG */
     json_t *missing;            /* rank -> rank: ranks that did not commit those TAGs */
@@ -150,6 +156,8 @@ struct ctl {
     /* --save-signal (C_SAVING): the ranks were asked to save; the stop follows */
     int save_sig;
     int interrupt_sig;          /* a signal that arrived during a stop: the run ends with it */
+    struct drain drain[MAX_DRAINS]; /* --slurm-drain (ctl_drain.c) */
+    int ndrain;
     int exited;                 /* ranks that exited while saving */
     int64_t save_until;
 };
@@ -232,6 +240,11 @@ int64_t attempt_deadline(struct ctl *c);
 /* What follows a failed attempt whose nodes are settled, as a sentence
  * (decide() takes the same branches). */
 void ctl_next_step(struct ctl *c, char *out, size_t len);
+
+/* ctl_drain.c: --slurm-drain of a node excluded for an infrastructure
+ * verdict (c->fail.verdict); ctl_drain_reaped: 1 when pid was scontrol. */
+void ctl_drain(struct ctl *c, struct node *n);
+int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
 
 /* ctl_listen.c: the listening socket, c->addr and c->tr. 0 or -1 (err). */
 int ctl_listen(struct ctl *c, struct buf *err);
