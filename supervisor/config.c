@@ -62,13 +62,11 @@ static int set_nnodes(struct run_config *c, const char *v, struct buf *err)
 static int set_nproc(struct run_config *c, const char *v, struct buf *err)
 {
     long n;
+    c->nproc_mode = NPROC_NUMBER;
     if (!strcmp(v, "cpu")) {
-        c->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        c->nproc_mode = NPROC_CPU; /* counted by config_resolve_nodes or per attempt */
     } else if (!strcmp(v, "gpu") || !strcmp(v, "auto")) {
-        int g = gpu_count();
-        if (!g && !strcmp(v, "gpu"))
-            return bad(err, "nproc-per-node", v, "no GPU found");
-        c->nproc = g ? g : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        c->nproc_mode = !strcmp(v, "gpu") ? NPROC_GPU : NPROC_AUTO;
     } else if (parse_long(v, 1, 1024, &n) == 0) {
         c->nproc = (int)n;
     } else {
@@ -370,7 +368,7 @@ static const struct opt opts[] = {
     OD("nnodes", set_nnodes, G_TORCHRUN, "N|MIN:MAX",
        "nodes in the job (default %D); with MIN:MAX endure runs on as many healthy nodes as it has, up to MAX, "
        "at least MIN", D_INT, nnodes_min),
-    OD("nproc-per-node", set_nproc, G_TORCHRUN, "N|cpu|gpu|auto", "ranks per node (default %D)", D_INT, nproc),
+    OD("nproc-per-node", set_nproc, G_TORCHRUN, "N|cpu|gpu|auto", "ranks per node (default %D); cpu, gpu (the GPUs the node or its Slurm step sees: CUDA_VISIBLE_DEVICES, else /dev/nvidia*) and auto (gpu, else cpu) are counted on each node by its agent for slurm and ssh, here for local", D_INT, nproc),
     OD("max-restarts", set_max_restarts, G_TORCHRUN, "N", "restarts before giving up (default %D)", D_INT,
        max_restarts),
     OD("monitor-interval", set_monitor, G_TORCHRUN, "DUR",

@@ -11,10 +11,14 @@
 #define MAX_SIGNALS 16
 #define MAX_RULE_PATHS 32
 
+enum nproc_mode { NPROC_NUMBER, NPROC_CPU, NPROC_GPU, NPROC_AUTO };
+
 struct run_config {
     /* torchrun-compatible */
     int nnodes_min, nnodes_max;
-    int nproc;                 /* ranks per node */
+    int nproc;                 /* ranks per node (of the current attempt when counted on the nodes) */
+    int nproc_mode;            /* NPROC_NUMBER, or what to count: on this machine for the local
+                                * transport, per attempt on the nodes (their agents' hello) otherwise */
     int max_restarts;
     int64_t monitor_interval_ms;
     char *log_dir;             /* parent of the run directory */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/hostlist.h"
+#include "common/util.h"
 #include "supervisor/config.h"
 #include "supervisor/transport.h"
 
@@ -108,6 +110,18 @@ static void default_names(struct run_config *c)
     }
 }
 
+/* --nproc-per-node cpu|gpu|auto for the local transport: counted here. */
+static int count_here(struct run_config *c, struct buf *err)
+{
+    int g = gpu_count(), cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (c->nproc_mode == NPROC_GPU && !g) {
+        buf_printf(err, "--nproc-per-node gpu: no GPU found (CUDA_VISIBLE_DEVICES, /dev/nvidia*)");
+        return -1;
+    }
+    c->nproc = c->nproc_mode == NPROC_CPU ? cpus : g ? g : cpus;
+    return 0;
+}
+
 int config_resolve_nodes(struct run_config *c, struct buf *err)
 {
     const char *job = getenv("SLURM_JOB_ID");
@@ -146,7 +160,9 @@ int config_resolve_nodes(struct run_config *c, struct buf *err)
     } else {
         default_names(c);
     }
-    for (int i = 0; i < c->nnodes_list; i++)
+    if (c->nproc_mode != NPROC_NUMBER && c->transport_kind == TRANSPORT_LOCAL && count_here(c, err) < 0)
+        return -1;
+    for (int i = 0; i < c->nnodes_list && (c->nproc_mode == NPROC_NUMBER || c->transport_kind == TRANSPORT_LOCAL); i++)
         if (c->slots[i] > 0 && c->nproc > c->slots[i]) {
             buf_printf(err, "--hostfile gives %s slots=%d, fewer than --nproc-per-node %d", c->nodes[i], c->slots[i],
                        c->nproc);

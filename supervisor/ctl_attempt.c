@@ -147,6 +147,33 @@ void attempt_try_launch(struct ctl *c)
 
 /* Starts the attempt's ranks on the first ready nodes (in --nodes order);
  * nodes lost while the restore was chosen are not used. */
+/* --nproc-per-node cpu|gpu|auto with slurm or ssh: what the first `active`
+ * ready nodes said in their hello, the smallest of them (every node runs
+ * the same number of ranks). 0, or -1 with why. */
+static int count_on_nodes(struct ctl *c, int active, char *why, size_t len)
+{
+    int nproc = 0, k = 0, differ = 0;
+    for (int i = 0; i < c->nnodes && k < active; i++) {
+        struct node *n = &c->nodes[i];
+        if (n->state != NODE_READY)
+            continue;
+        k++;
+        int g = n->gpus > 0 ? n->gpus : 0, cpus = n->cpus > 0 ? n->cpus : 1;
+        int v = c->cfg->nproc_mode == NPROC_CPU ? cpus : c->cfg->nproc_mode == NPROC_GPU ? g : g ? g : cpus;
+        if (!v) {
+            snprintf(why, len, "--nproc-per-node gpu: node %s sees no GPU (CUDA_VISIBLE_DEVICES, /dev/nvidia*)",
+                     n->name);
+            return -1;
+        }
+        differ |= nproc && v != nproc;
+        nproc = !nproc || v < nproc ? v : nproc;
+    }
+    if (differ)
+        log_warn("the nodes count different numbers of ranks for --nproc-per-node; every node runs %d", nproc);
+    c->cfg->nproc = nproc ? nproc : 1;
+    return 0;
+}
+
 void attempt_launch(struct ctl *c)
 {
     const struct run_config *cfg = c->cfg;
@@ -158,6 +185,10 @@ void attempt_launch(struct ctl *c)
     }
     int nnodes = cfg->node_rank >= 0 ? cfg->nnodes_max : (healthy < cfg->nnodes_max ? healthy : cfg->nnodes_max);
     int active = cfg->node_rank >= 0 ? 1 : nnodes;
+    char why[300];
+    if (cfg->nproc_mode != NPROC_NUMBER && cfg->transport_kind != TRANSPORT_LOCAL &&
+        count_on_nodes(c, active, why, sizeof why) < 0)
+        return ctl_finish(c, EXIT_NOT_RETRYABLE, why);
     c->world_size = nnodes * cfg->nproc;
     c->attempt++;
     struct node *master = first_ready(c);
