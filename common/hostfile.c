@@ -4,6 +4,7 @@
  * repeated host is refused here, where both line numbers are known. */
 #include "common/hostlist.h"
 #include "common/util.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,18 @@ static size_t next_field(const char **p, const char *end, const char **start)
     return (size_t)(*p - *start);
 }
 
+/* Appends the field (len bytes at s) shortened to 60 bytes, with bytes
+ * that are not printable as '?' (a hostfile may hold anything). */
+static void put_field(struct buf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len && i < 60; i++) {
+        char c = isprint((unsigned char)s[i]) ? s[i] : '?';
+        buf_append(b, &c, 1);
+    }
+    if (len > 60)
+        buf_puts(b, "...");
+}
+
 /* Parses one line (comment already cut) into e; host NULL for a blank
  * line. On -1 the problem is in why. */
 static int parse_line(const char *p, const char *end, struct hostfile_entry *e, struct buf *why)
@@ -34,11 +47,13 @@ static int parse_line(const char *p, const char *end, struct hostfile_entry *e, 
     e->slots = -1;
     if (len == 0)
         return 0;
-    if (memchr(f, '[', len) || memchr(f, ',', len))
-        return buf_printf(why, "'%.*s' is not one plain host name (a hostfile takes no hostlist "
-                               "expressions: one host per line)",
-                          (int)(len > 60 ? 60 : len), f),
-               -1;
+    if (memchr(f, '[', len) || memchr(f, ',', len)) {
+        buf_puts(why, "'");
+        put_field(why, f, len);
+        buf_puts(why, "' is not one plain host name (a hostfile takes no hostlist expressions: "
+                      "one host per line)");
+        return -1;
+    }
     if (hostlist_check_name(f, len, why) < 0)
         return -1;
     const char *host = f;
@@ -46,17 +61,21 @@ static int parse_line(const char *p, const char *end, struct hostfile_entry *e, 
     while ((len = next_field(&p, end, &f)) > 0) {
         char num[16];
         long v;
-        if (len < 6 || strncmp(f, "slots=", 6) != 0)
-            return buf_printf(why, "unexpected '%.*s' (expected HOST [slots=N])",
-                              (int)(len > 60 ? 60 : len), f),
-                   -1;
+        if (len < 6 || strncmp(f, "slots=", 6) != 0) {
+            buf_puts(why, "unexpected '");
+            put_field(why, f, len);
+            buf_puts(why, "' (expected HOST [slots=N])");
+            return -1;
+        }
         if (e->slots != -1)
             return buf_puts(why, "slots= given twice"), -1;
         if (len - 6 >= sizeof num || (memcpy(num, f + 6, len - 6), num[len - 6] = '\0',
-                                      parse_long(num, 1, HOSTFILE_SLOTS_MAX, &v) < 0))
-            return buf_printf(why, "'%.*s': slots must be a number from 1 to %d",
-                              (int)(len > 60 ? 60 : len), f, HOSTFILE_SLOTS_MAX),
-                   -1;
+                                      parse_long(num, 1, HOSTFILE_SLOTS_MAX, &v) < 0)) {
+            buf_puts(why, "'");
+            put_field(why, f, len);
+            buf_printf(why, "': slots must be a number from 1 to %d", HOSTFILE_SLOTS_MAX);
+            return -1;
+        }
         e->slots = (int)v;
     }
     if (!(e->host = strndup(host, hostlen)))

@@ -34,6 +34,8 @@ struct group {
 /* One token, parsed: lit[0] group[0] lit[1] ... group[ng-1] (the text after
  * the last group must be empty, as in Slurm). */
 struct token {
+    const char *text; /* the whole token, checked characters only */
+    size_t textlen;
     const char *lit[GROUPS_MAX + 1];
     size_t litlen[GROUPS_MAX + 1];
     struct group g[GROUPS_MAX];
@@ -88,10 +90,6 @@ int hostlist_check_name(const char *s, size_t len, struct buf *why)
 {
     if (len == 0)
         return buf_puts(why, "empty host name"), -1;
-    if (len > HOSTLIST_NAME_MAX)
-        return buf_printf(why, "host name '%.40s...' is longer than %d characters", s,
-                          HOSTLIST_NAME_MAX),
-               -1;
     for (size_t i = 0; i < len; i++) {
         if (!name_char(s[i])) {
             describe_char(why, s[i]);
@@ -99,6 +97,10 @@ int hostlist_check_name(const char *s, size_t len, struct buf *why)
             return -1;
         }
     }
+    if (len > HOSTLIST_NAME_MAX)
+        return buf_printf(why, "host name '%.40s...' is longer than %d characters", s,
+                          HOSTLIST_NAME_MAX),
+               -1;
     if (s[0] == '-' || s[0] == '.')
         return buf_printf(why, "host name '%.*s' starts with '%c'", (int)(len > 40 ? 40 : len), s,
                           s[0]),
@@ -185,6 +187,7 @@ static int parse_group(const char *expr, const char *s, size_t len, struct token
 static int parse_token(const char *expr, size_t *pos, struct token *t, struct buf *err)
 {
     const char *p = expr + *pos;
+    t->text = p;
     t->ng = 0;
     t->nr = 0;
     t->lit[0] = p;
@@ -229,6 +232,7 @@ static int parse_token(const char *expr, size_t *pos, struct token *t, struct bu
                -1;
     if (t->litlen[0] > 0 && (t->lit[0][0] == '-' || t->lit[0][0] == '.'))
         return bad(err, expr, "a host name may not start with '%c'", t->lit[0][0]), -1;
+    t->textlen = (size_t)(p - t->text);
     *pos = (size_t)(p - expr);
     return 0;
 }
@@ -283,8 +287,9 @@ static int expand_token(const char *expr, const struct token *t, uint64_t count,
     for (uint64_t k = 0; k < count; k++) {
         char name[HOSTLIST_NAME_MAX + 1];
         if (build_name(t, cur, name) < 0)
-            return bad(err, expr, "a host name '%.40s...' is longer than %d characters",
-                       t->lit[0], HOSTLIST_NAME_MAX),
+            return bad(err, expr, "'%.*s%s' makes a host name longer than %d characters",
+                       (int)(t->textlen > 40 ? 40 : t->textlen), t->text,
+                       t->textlen > 40 ? "..." : "", HOSTLIST_NAME_MAX),
                    -1;
         if (!(v[*n] = strdup(name)))
             return bad(err, expr, "out of memory"), -1;

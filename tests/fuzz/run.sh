@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets of tests/fuzz (clang, -fsanitize=fuzzer,
 # address,undefined; the diagnose and common sources are compiled in
 # directly: the rule loader, the classifier, the prefix parser, the agent
-# port's framing) and runs each for FUZZ_SECONDS (default 20) from its seed corpus.
+# port's framing, the hostlist scanner) and runs each for FUZZ_SECONDS (default 20) from its seed corpus.
 # Used by `make fuzz`; not part of `make test`. Exit non-zero on a crash.
+# FUZZ_TARGETS="hostlist parse" runs only those.
 set -eu
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-20}
@@ -12,9 +13,9 @@ mkdir -p "$OUT"
 PKGS="libpcre2-8 zlib jansson yaml-0.1 libcrypto"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
-SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c"
+SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c common/layout.c common/hostlist.c common/hostfile.c"
 status=0
-for t in rules classify prefix proto parse; do
+for t in ${FUZZ_TARGETS:-rules classify prefix proto parse hostlist}; do
     echo "== fuzz_$t: build"
     clang $CFLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRCS $LIBS
     work="$OUT/corpus-$t"
