@@ -209,7 +209,7 @@ json_t *config_to_json(const struct run_config *c)
         json_array_append_new(cmd, json_string(c->cmd[i]));
     for (int i = 0; i < c->nsignals; i++)
         json_array_append_new(sigs, json_integer(c->signals[i]));
-    json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:s?,s:s,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:b,"
+    json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:s?,s:s?,s:i,s:i,s:s,s:b,s:b,s:b,s:s,s:b,"
                      "s:o,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:o,s:s,s:o}",
                      "nnodes_min", c->nnodes_min, "nnodes_max", c->nnodes_max, "nproc_per_node", c->nproc,
                      "max_restarts", c->max_restarts, "monitor_interval_ms", (json_int_t)c->monitor_interval_ms,
@@ -245,5 +245,9 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(ck, "warn_saves", json_integer(c->ckpt_warn_saves));
     json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));
     json_object_set_new(j, "shared_perms", json_boolean(c->shared_perms));
+    json_object_set_new(j, "multinode", json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:b}", "hostfile", c->hostfile,
+                                                  "slurm_job", c->slurm_job, "controller_addr", c->controller_addr,
+                                                  "agent_cmd", c->agent_cmd, "ssh_opts", c->ssh_opts, "slurm_drain",
+                                                  c->slurm_drain, "no_shared_fs", c->no_shared_fs));
     return j;
 }
