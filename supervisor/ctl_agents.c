@@ -489,7 +489,8 @@ void agents_shutdown(struct ctl *c)
             spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
             deadline = now_ms() + 2000;
         }
-        if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD && !left)
+        siginfo_t si; /* WNOWAIT: an agent that just exited is reaped (and recorded) by agents_reap */
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD && !left)
             break;
         if (now_ms() >= deadline) {
             if (killed)
