@@ -20,6 +20,7 @@
 # Medians where repeated. Prints figures, asserts nothing. Every process it
 # started is gone when it exits (also on Ctrl-C): whatever carries its
 # marker in its environment is KILLed at the end.
+# KEEP=1 keeps the run directories (printed at the end).
 #   SIZES="256 1024" RULES="default tiny" FAILS=3 BUILD=build bench/scale.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -58,7 +59,7 @@ cleanup() {
         for _ in $(seq 1 100); do kill -0 "$CTL" 2>/dev/null || break; sleep 0.1; done
     fi
     kill_marked
-    rm -rf "$DIR"
+    if [ -n "${KEEP:-}" ]; then echo "kept: $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -204,7 +205,7 @@ one() { # N RULESET
     CTL=
     h report "$EV" "$N" "${kills[@]}"
     kill_marked
-    rm -rf "$RUN"
+    [ -n "${KEEP:-}" ] || rm -rf "$RUN"
 }
 
 echo "scale: $(date -u +%F) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); endure $("$ENDURE" --version 2>/dev/null | head -n1)"
