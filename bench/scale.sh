@@ -30,6 +30,7 @@ SIZES=${SIZES:-256 1024}
 RULES=${RULES:-default tiny}
 FAILS=${FAILS:-3}
 CPU_S=${CPU_S:-10}
+HB=${HB:-10s}     # --heartbeat-timeout (agents send one every HB/4)
 WAIT_S=${WAIT_S:-900} # how long one phase (all connected, all restarted) may take
 [ -x "$ENDURE" ] || { echo "build first: make BUILD=$BUILD" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -144,6 +145,7 @@ h() { /usr/bin/python3 "$DIR/h.py" "$@"; }
 now_ms() { date +%s%3N; }
 # cputicks PID: utime+stime of PID in clock ticks
 cputicks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+systicks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 # wait_for CMD...: until CMD succeeds or WAIT_S passes (the controller alive)
 wait_for() {
@@ -165,37 +167,39 @@ one() { # N RULESET
     EV=$RUN/r/events.jsonl
     echo "== $N agents x 1 rank, rules: $2 =="
     "$ENDURE" run --log-dir "$RUN" --rdzv-id r --nnodes "$N" --nproc-per-node 1 --no-python "${rules[@]}" \
-        --restart-backoff 0 --max-restarts $((FAILS + 1)) --agent-timeout 30m --startup-timeout 2h \
+        --heartbeat-timeout "$HB" --restart-backoff 0 --max-restarts $((FAILS + 1)) --agent-timeout 30m --startup-timeout 2h \
         --stop-timeout 5s --progress-regex 'bench step \d+' \
         -- sh -c 'echo bench step 1; exec sleep 1000000' </dev/null >/dev/null 2>"$RUN/err" &
     CTL=$!
     wait_for test -s "$EV" && wait_for all_started 0 || return 1
     sleep 2 # let the last hellos and starts settle
-    local hz t0 a0 t1 a1 ag agents=()
+    local hz t0 a0 t1 a1 s0 s1 ag agents=()
     hz=$(getconf CLK_TCK)
     for ag in /proc/[0-9]*/stat; do
         ag=${ag#/proc/}; ag=${ag%/stat}
         [ "$(awk '{print $4}' "/proc/$ag/stat" 2>/dev/null)" = "$CTL" ] && agents+=("$ag")
     done
-    t0=$(cputicks "$CTL"); a0=0
+    t0=$(cputicks "$CTL"); s0=$(systicks "$CTL"); a0=0
     for ag in "${agents[@]}"; do a0=$((a0 + $(cputicks "$ag"))); done
     sleep "$CPU_S"
-    t1=$(cputicks "$CTL"); a1=0
+    t1=$(cputicks "$CTL"); s1=$(systicks "$CTL"); a1=0
     for ag in "${agents[@]}"; do a1=$((a1 + $(cputicks "$ag"))); done
     local rss
     rss=$(for ag in "${agents[@]}"; do kb "$ag" VmRSS; done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-    awk -v c=$((t1 - t0)) -v a=$((a1 - a0)) -v hz="$hz" -v s="$CPU_S" -v na="${#agents[@]}" 'BEGIN {
-        printf "  CPU at steady heartbeats over %ss: controller %.1f%% of one core; %d agents together %.1f%%\n",
-               s, 100 * c / hz / s, na, 100 * a / hz / s }'
+    awk -v c=$((t1 - t0)) -v k=$((s1 - s0)) -v a=$((a1 - a0)) -v hz="$hz" -v s="$CPU_S" -v na="${#agents[@]}" 'BEGIN {
+        printf "  CPU at steady heartbeats over %ss: controller %.1f%% of one core (%.1f%% in the kernel); %d agents together %.1f%%\n",
+               s, 100 * c / hz / s, 100 * k / hz / s, na, 100 * a / hz / s }'
     echo "  RSS: controller VmRSS $(kb "$CTL" VmRSS) kB (VmHWM $(kb "$CTL" VmHWM) kB); an agent (median) $rss kB"
-    local kills=() i a pid k
+    local kills=() i a pid k c0
     for i in $(seq 1 "$FAILS"); do
         a=$(h attempt "$EV")
         pid=$(h pid "$EV" "$a" "node$((N / 2))") || return 1
+        c0=$(cputicks "$CTL")
         k=$(now_ms)
         kill -KILL "$pid"
         kills+=("$a:$k")
         wait_for all_started $((a + 1)) || return 1
+        echo "  failure $i: controller CPU from the kill to all running again: $((($(cputicks "$CTL") - c0) * 1000 / hz)) ms"
         sleep 1
     done
     k=$(now_ms)
