@@ -157,6 +157,8 @@ void spawn_signal_group(pid_t pgid, int sig)
         kill(-pgid, sig);
 }
 
+#define SUBTREE_MAX (1 << 20) /* descendants read at most (pids are recycled: a bound, not a cycle check) */
+
 struct proc_link {
     pid_t pid, ppid, pgrp;
     char state;
@@ -217,12 +219,89 @@ static int in_list(pid_t pid, const pid_t *list, int n)
     return 0;
 }
 
+/* Appends the children of pid (the children file of each of its threads)
+ * to v, skipping those in keep. -1 when pid's task directory cannot be
+ * read (it is gone, or the kernel has no children files). */
+static int add_children(pid_t pid, const pid_t *keep, int nkeep, struct proc_link **v, size_t *n, size_t *cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) && rc == 0) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char cpath[300];
+        snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        FILE *f = fopen(cpath, "re");
+        if (!f) {
+            rc = errno == ENOENT && pid == getpid() ? -1 : 0; /* no children files at all */
+            continue;
+        }
+        long c;
+        while (fscanf(f, "%ld", &c) == 1) {
+            if (in_list((pid_t)c, keep, nkeep))
+                continue;
+            if (*n == *cap) {
+                struct proc_link *nv = *n < SUBTREE_MAX ? realloc(*v, (*cap = *cap ? 2 * *cap : 64) * sizeof **v)
+                                                        : NULL;
+                if (!nv)
+                    break;
+                *v = nv;
+            }
+            (*v)[(*n)++] = (struct proc_link){.pid = (pid_t)c, .mark = 1};
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Every descendant of this process but the subtrees of keep, found by
+ * walking the children files down from here: only the subtree is read, not
+ * all of /proc (a host with a thousand agents has thousands of processes,
+ * and each agent sweeps after every exit). NULL and *ok 0 when the kernel
+ * has no children files (CONFIG_PROC_CHILDREN). */
+static struct proc_link *read_subtree(const pid_t *keep, int nkeep, size_t *count, int *ok)
+{
+    struct proc_link *v = NULL;
+    size_t n = 0, cap = 0;
+    *ok = add_children(getpid(), keep, nkeep, &v, &n, &cap) == 0;
+    for (size_t i = 0; *ok && i < n; i++) {
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)v[i].pid);
+        FILE *f = fopen(path, "re");
+        char *got = f ? fgets(line, sizeof line, f) : NULL;
+        if (f)
+            fclose(f);
+        char *rp = got ? strrchr(line, ')') : NULL;
+        int ppid, pgrp;
+        if (!rp || sscanf(rp + 1, " %c %d %d", &v[i].state, &ppid, &pgrp) != 3) {
+            v[i].state = 'Z'; /* gone meanwhile: nothing to signal */
+            continue;
+        }
+        v[i].pgrp = (pid_t)pgrp;
+        add_children(v[i].pid, keep, nkeep, &v, &n, &cap);
+    }
+    *count = n;
+    return v;
+}
+
 int spawn_signal_descendants(int sig, const pid_t *keep, int nkeep, const pid_t *groups_done, int ngroups)
 {
     size_t n = 0;
-    struct proc_link *v = read_links(&n);
+    int ok, changed = 1, sent = 0;
+    struct proc_link *v = read_subtree(keep, nkeep, &n, &ok);
+    if (!ok) { /* no children files: every process of /proc, marked through its parent links */
+        free(v);
+        v = read_links(&n);
+    } else {
+        changed = 0; /* already the descendants only, all marked */
+    }
     pid_t self = getpid();
-    int changed = 1, sent = 0;
     /* mark until stable: pids wrap, so a child may sort before its parent */
     while (v && changed) {
         changed = 0;
