@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -98,40 +99,55 @@ static void on_signals(struct ctl *c)
     }
 }
 
+void ctl_watch(struct ctl *c, int fd, uint64_t tag, int out)
+{
+    struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0), .data.u64 = tag};
+    if (c->epfd < 0 || fd < 0)
+        return;
+    if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+        epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void ctl_unwatch(struct ctl *c, int fd)
+{
+    if (c->epfd >= 0 && fd >= 0)
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* The nodes' connections and their transports' stderr that are ready
+ * (epoll: the cost follows the ready ones, not the thousand idle ones). */
+static void nodes_io(struct ctl *c)
+{
+    struct epoll_event ev[256];
+    int k = epoll_wait(c->epfd, ev, (int)(sizeof ev / sizeof *ev), 0);
+    for (int i = 0; i < k; i++) {
+        uint64_t idx = ev[i].data.u64 >> 1;
+        if (idx >= (uint64_t)c->nnodes)
+            continue;
+        struct node *n = &c->nodes[idx];
+        if (ev[i].data.u64 & 1)
+            agents_err_io(c, n);
+        else if (n->conn.fd >= 0)
+            agents_node_io(c, n, (short)ev[i].events);
+    }
+}
+
+/* The one loop: poll() over the few fixed descriptors, the pending
+ * handshakes (at most MAX_PENDING) and the epoll set of the nodes. */
 static void loop(struct ctl *c)
 {
-    static struct pollfd pf[3 + MAX_PENDING + 2 * MAX_NODES];
-    static int who[3 + MAX_PENDING + 2 * MAX_NODES];
+    struct pollfd pf[5 + MAX_PENDING];
     while (c->state != C_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = c->sfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = c->lfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = worker_fd(c->bio), .events = POLLIN};
-        for (int i = 0; i < c->npend; i++) {
-            who[n] = i;
+        pf[n++] = (struct pollfd){.fd = c->epfd, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
+        for (int i = 0; i < c->npend; i++)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
-        }
-        int first_node = n;
         int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)),
                                         deadline_min(ctl_ckwarn_deadline(c), ctl_peers_deadline(c)));
-        for (int i = 0; i < c->nnodes; i++) {
-            struct node *nd = &c->nodes[i];
-            who[n] = i;
-            pf[n++] = (struct pollfd){.fd = nd->conn.fd,
-                                      .events = (short)(POLLIN | (msgconn_want_write(&nd->conn) ? POLLOUT : 0))};
-            if (nd->state == NODE_READY) {
-                deadline = deadline_min(deadline, nd->next_hb);
-                deadline = deadline_min(deadline, nd->last_heard + c->cfg->heartbeat_timeout_ms);
-            }
-        }
-        int nodes_end = n;
-        for (int i = 0; i < c->nnodes; i++) /* srun's or ssh's stderr */
-            if (c->nodes[i].err_fd >= 0) {
-                who[n] = i;
-                pf[n++] = (struct pollfd){.fd = c->nodes[i].err_fd, .events = POLLIN};
-            }
-        int errs_end = n;
-        pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
@@ -140,15 +156,11 @@ static void loop(struct ctl *c)
         }
         log_flush();
         if (r > 0) {
-            for (int i = first_node; i < nodes_end; i++)
-                if (pf[i].revents && c->nodes[who[i]].conn.fd == pf[i].fd)
-                    agents_node_io(c, &c->nodes[who[i]], pf[i].revents);
-            for (int i = nodes_end; i < errs_end; i++)
-                if (pf[i].revents && c->nodes[who[i]].err_fd == pf[i].fd)
-                    agents_err_io(c, &c->nodes[who[i]]);
-            for (int i = first_node - 1; i >= 3; i--)
-                if (pf[i].revents && who[i] < c->npend && c->pend[who[i]].conn.fd == pf[i].fd)
-                    agents_pending_io(c, who[i], pf[i].revents);
+            if (pf[3].revents)
+                nodes_io(c);
+            for (int i = n - 1; i >= 5; i--) /* a handshake may move the last one into slot i */
+                if (pf[i].revents && i - 5 < c->npend && c->pend[i - 5].conn.fd == pf[i].fd)
+                    agents_pending_io(c, i - 5, pf[i].revents);
             if (pf[2].revents)
                 worker_dispatch(c->bio); /* a restore choice or a prune finished */
             if (pf[1].revents)
@@ -160,9 +172,6 @@ static void loop(struct ctl *c)
         attempt_timers(c);
         ctl_ckwarn_timers(c);
         ctl_peers_note(c);
-        for (int i = 0; i < c->nnodes; i++)
-            if (c->nodes[i].conn.fd >= 0 && msgconn_flush(&c->nodes[i].conn) < 0)
-                node_lost(c, &c->nodes[i], "its connection broke");
     }
 }
 
@@ -174,7 +183,7 @@ int controller_run(struct run_config *cfg)
     buf_init(&err, 1024);
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
-    c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = -1;
+    c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = c->epfd = -1;
     c->attempt = -1;
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
@@ -190,7 +199,8 @@ int controller_run(struct run_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0) {
+    if (proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0 ||
+        (c->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         log_error("cannot set up the controller: %s", strerror(errno));
         goto out;
     }
@@ -243,6 +253,8 @@ out:
         close(c->lfd);
     if (c->sfd >= 0)
         close(c->sfd);
+    if (c->epfd >= 0)
+        close(c->epfd);
     free(c->hist);
     json_decref(c->resume);
     json_decref(c->persisted);

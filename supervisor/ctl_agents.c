@@ -43,6 +43,7 @@ int agents_start(struct ctl *c)
         }
         n->agent_pid = l.pid;
         n->err_fd = l.err_fd;
+        ctl_watch(c, n->err_fd, (uint64_t)i * 2 + 1, 0);
         journal_event(&c->j, "agent_launched", json_pack("{s:s,s:s,s:i}", "node", n->name, "transport",
                                                             transport_name(c->tr.kind), "pid", (int)l.pid));
     }
@@ -64,7 +65,6 @@ static void on_err_line(void *ctx, const char *line, size_t len, unsigned flags)
 void agents_err_io(struct ctl *c, struct node *n)
 {
     char chunk[16384];
-    (void)c;
     for (int i = 0; i < 16 && n->err_fd >= 0; i++) { /* bounded per turn: other nodes get their go */
         ssize_t r = read(n->err_fd, chunk, sizeof chunk);
         if (r > 0) {
@@ -74,6 +74,7 @@ void agents_err_io(struct ctl *c, struct node *n)
         if (r < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         linesplit_finish(&n->err_split, on_err_line, n);
+        ctl_unwatch(c, n->err_fd);
         close(n->err_fd);
         n->err_fd = -1;
     }
@@ -100,6 +101,21 @@ static void launch_end_reason(struct ctl *c, struct node *n, int st, char *why, 
              n->err_last[0] ? "\")" : "");
 }
 
+/* Sends what n's queue holds now; what the socket does not take waits for
+ * EPOLLOUT (agents_node_io). */
+static void node_flush(struct ctl *c, struct node *n)
+{
+    if (n->conn.fd < 0)
+        return;
+    if (msgconn_flush(&n->conn) < 0)
+        return node_lost(c, n, "its connection broke");
+    int out = msgconn_want_write(&n->conn);
+    if (out != n->watch_out) {
+        n->watch_out = out;
+        ctl_watch(c, n->conn.fd, (uint64_t)(n - c->nodes) * 2, out);
+    }
+}
+
 void agents_send(struct ctl *c, struct node *n, json_t *msg)
 {
     if (n->conn.fd >= 0 && msgconn_send(&n->conn, msg) < 0) {
@@ -108,6 +124,7 @@ void agents_send(struct ctl *c, struct node *n, json_t *msg)
         return;
     }
     json_decref(msg);
+    node_flush(c, n);
 }
 
 void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m)
@@ -243,13 +260,14 @@ static const char *take_hello(struct ctl *c, struct pending *p, const struct msg
         return "cannot answer the agent's challenge";
     n->conn = p->conn;
     p->conn.fd = -1;
+    n->watch_out = 0;
+    ctl_watch(c, n->conn.fd, (uint64_t)(n - c->nodes) * 2, 0);
     snprintf(n->host, sizeof n->host, "%s", h->host ? h->host : "");
     snprintf(n->addr, sizeof n->addr, "%s", h->addr ? h->addr : "");
     n->gpus = h->gpus;
     n->cpus = h->cpus;
     node_on(n, NE_CONNECTED);
     n->last_heard = now_ms();
-    n->next_hb = n->last_heard + c->hb_interval_ms;
     struct msg w = {.type = MSG_WELCOME,
                     .u.welcome = {.mac = wmac, .hb_interval_ms = c->hb_interval_ms,
                                   .hb_timeout_ms = c->cfg->heartbeat_timeout_ms}};
@@ -394,8 +412,10 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
 
 void agents_node_io(struct ctl *c, struct node *n, short revents)
 {
-    if ((revents & POLLOUT) && msgconn_flush(&n->conn) < 0)
-        return node_lost(c, n, "its connection broke");
+    if (revents & POLLOUT)
+        node_flush(c, n);
+    if (n->conn.fd < 0)
+        return;
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
         return;
     int r = msgconn_read(&n->conn);
@@ -427,12 +447,15 @@ void agents_node_io(struct ctl *c, struct node *n, short revents)
 
 int64_t agents_deadline(struct ctl *c)
 {
-    int64_t d = c->rej_suppressed ? c->rej_window_end : -1;
+    int64_t d = deadline_min(c->rej_suppressed ? c->rej_window_end : -1, c->node_tick);
     for (int i = 0; i < c->npend; i++)
         d = deadline_min(d, c->pend[i].deadline);
     return d;
 }
 
+/* Every node is looked at once per tick (an eighth of --heartbeat-timeout),
+ * not on every turn of the loop: with a thousand nodes the loop's cost
+ * follows the messages, not the node count. */
 void agents_timers(struct ctl *c)
 {
     int64_t now = now_ms();
@@ -441,6 +464,15 @@ void agents_timers(struct ctl *c)
             drop_pending(c, i, "no hello within the handshake timeout");
     if (c->rej_suppressed && now >= c->rej_window_end)
         agents_rejected_flush(c);
+    if (now < c->node_tick)
+        return;
+    int64_t tick = c->hb_interval_ms / 2 > 0 ? c->hb_interval_ms / 2 : 1;
+    c->node_tick = now + tick;
+    if (now < c->wait_deadline)
+        c->node_tick = deadline_min(c->node_tick, c->wait_deadline);
+    int send_hb = now >= c->next_hb_all;
+    if (send_hb)
+        c->next_hb_all = now + c->hb_interval_ms;
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->state == NODE_STARTING && now >= c->wait_deadline)
@@ -451,10 +483,9 @@ void agents_timers(struct ctl *c)
             node_lost(c, n, "no heartbeat within --heartbeat-timeout");
             continue;
         }
-        if (now >= n->next_hb) {
+        if (send_hb) {
             struct msg hb = {.type = MSG_HB};
             agents_send_msg(c, n, &hb);
-            n->next_hb = now + c->hb_interval_ms;
         }
     }
 }
@@ -505,6 +536,7 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
     int was_active = n->group_rank >= 0 && (c->state == C_RUNNING || c->state == C_SAVING || c->state == C_STOPPING);
     if (node_on(n, NE_LOST) < 0)
         return;
+    ctl_unwatch(c, n->conn.fd);
     msgconn_close(&n->conn);
     if (n->agent_pid > 0)
         kill(n->agent_pid, SIGKILL); /* its ranks follow through PDEATHSIG */
@@ -536,10 +568,7 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
     if (n->conn.fd >= 0) {
         struct msg sm = stop_msg(SIGKILL, 0, 1);
-        json_t *m = msg_encode(&sm);
-        msgconn_send(&n->conn, m);
-        json_decref(m);
-        msgconn_flush(&n->conn);
+        agents_send_msg(c, n, &sm);
     }
 }
 

@@ -31,7 +31,8 @@ struct node {
     enum node_state state;
     pid_t agent_pid;            /* 0 once reaped */
     struct msgconn conn;
-    int64_t last_heard, next_hb;
+    int64_t last_heard;
+    int watch_out;              /* its connection is watched for EPOLLOUT (unsent bytes) */
     int group_rank;             /* in the current attempt, -1 when spare */
     int stopped;                /* reported stopped in the current attempt */
     int ranks_ok;               /* ranks that exited 0 in the current attempt */
@@ -104,6 +105,9 @@ struct ctl {
     char addr[300];             /* host:port agents connect to */
     struct transport tr;        /* how agents are started (points into cfg, addr, secret) */
     int lfd, sfd;
+    int epfd;                   /* epoll set of the nodes' connections and stderr pipes */
+    int64_t node_tick;          /* next scan of every node: heartbeats sent and checked */
+    int64_t next_hb_all;        /* next heartbeat to every ready node */
     struct journal j;
     struct worker *bio;         /* slow file work (restore choice, pruning) off the loop */
     struct node nodes[MAX_NODES];
@@ -245,6 +249,11 @@ void ctl_next_step(struct ctl *c, char *out, size_t len);
  * verdict (c->fail.verdict); ctl_drain_reaped: 1 when pid was scontrol. */
 void ctl_drain(struct ctl *c, struct node *n);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
+
+/* controller.c: the epoll set of the nodes. tag: node index * 2 for its
+ * connection, + 1 for its transport's stderr; out: also EPOLLOUT. */
+void ctl_watch(struct ctl *c, int fd, uint64_t tag, int out);
+void ctl_unwatch(struct ctl *c, int fd);
 
 /* ctl_listen.c: the listening socket, c->addr and c->tr. 0 or -1 (err). */
 int ctl_listen(struct ctl *c, struct buf *err);
