@@ -25,7 +25,10 @@ static const char usage_text[] =
     "of its highest attempt-N, plus every attempt's outcome and verdict; an\n"
     "attempt-N directory; a directory of rank logs; a Slurm output directory), or\n"
     "- for stdin. Interleaved logs are split by their rank prefixes. When the logs\n"
-    "show no failure, the controller's verdict (attempt-N/failure.json) is used.\n\n"
+    "show no failure, the controller's verdict (attempt-N/failure.json) is used.\n"
+    "When the node logs of a run directory are not on this host (endure run\n"
+    "--no-shared-fs), the events and log tails kept in its failure.json are the\n"
+    "evidence, and the output says so.\n\n"
     "  --json               print the verdict as one JSON object (for a run\n"
     "                       directory also \"attempts\" and \"run\")\n"
     "  --all                also list every match in order (with --json: an\n"
@@ -53,6 +56,9 @@ struct dopts {
     size_t max_bytes;
     char **paths; /* argc entries */
     int npaths;
+    /* found while reading: where evidence kept in failure.json came from */
+    size_t kept;
+    char kept_from[PATH_MAX + 80], kept_src[64];
 };
 
 /* "N" with an optional K, M, G or T suffix (powers of 1024, either case),
@@ -205,6 +211,21 @@ static json_t *with_run_verdict(json_t *v, char **paths, int npaths, char *from,
     return v;
 }
 
+/* Says in the verdict that (some of) its evidence came from failure.json
+ * because the node logs are not on this host. */
+static void note_kept(json_t *v, const struct dopts *o, char *from, size_t fromlen)
+{
+    char ex[4096];
+    snprintf(ex, sizeof ex, "%s (The logs of %zu rank(s) of this attempt are not on this host: without a shared "
+             "filesystem they stay on the nodes. The evidence is the events and log tails the controller kept in "
+             "%s.)", json_string_value(json_object_get(v, "explanation")) ?: "", o->kept,
+             o->kept_from);
+    json_object_set_new(v, "explanation", json_string(ex));
+    json_object_set_new(v, "evidence_source", json_pack("{s:s,s:I,s:s}", "file", o->kept_from, "ranks",
+                                                        (json_int_t)o->kept, "reason", "node logs not on this host"));
+    snprintf(from, fromlen, "%s, kept evidence", o->kept_src);
+}
+
 /* For a single run directory: every attempt with its verdict (the last
  * one's is v, from its logs or its failure.json), on v as "attempts" and
  * "run" for --json, printed before the verdict otherwise. */
@@ -248,10 +269,12 @@ static void print_compressed(struct offline *off, int escape)
 static void print_results(const struct dopts *o, struct offline *off, const struct input_list *inputs,
                           const struct policy *pol, int escape)
 {
-    char from[64];
+    char from[128];
     if (o->compress)
         return print_compressed(off, escape);
     json_t *v = with_run_verdict(offline_verdict(off, inputs), o->paths, o->npaths, from, sizeof from);
+    if (o->kept)
+        note_kept(v, o, from, sizeof from);
     if (off->events_dropped)
         fprintf(stderr, "endure diagnose: %zu more matches were not kept (memory cap); the "
                         "verdict uses the first %d and later roots\n", off->events_dropped,
@@ -269,6 +292,32 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
     else
         print_verdict(v);
     json_decref(v);
+}
+
+/* Expands PATH i; for a run directory whose node logs are not here, also
+ * takes the evidence kept in its failure.json (then a directory with no
+ * log at all is no error). */
+static int expand(struct dopts *o, struct offline *off, struct input_list *inputs, int i, struct buf *err)
+{
+    size_t mark = err->len;
+    char src[64];
+    int rc = input_expand(inputs, o->paths[i], err);
+    size_t n = o->bench || o->compress ? 0 : offline_kept_evidence(off, o->paths[i], src, sizeof src);
+    if (!n)
+        return rc;
+    if (!o->kept) {
+        int plen = (int)strlen(o->paths[i]);
+        while (plen > 1 && o->paths[i][plen - 1] == '/')
+            plen--;
+        snprintf(o->kept_from, sizeof o->kept_from, "%.*s/%s", plen > PATH_MAX ? PATH_MAX : plen, o->paths[i], src);
+        snprintf(o->kept_src, sizeof o->kept_src, "%s", src);
+    }
+    o->kept += n;
+    if (rc < 0 && err->p) { /* "no log files": the kept evidence stands in */
+        err->len = mark;
+        err->p[mark] = '\0';
+    }
+    return 0;
 }
 
 int cmd_diagnose(int argc, char **argv)
@@ -296,12 +345,12 @@ int cmd_diagnose(int argc, char **argv)
         free(o.paths);
         return EXIT_USAGE;
     }
-    for (int i = 0; i < o.npaths; i++)
-        failed |= input_expand(&inputs, o.paths[i], &err) < 0;
     rc = EXIT_FAILED;
     if (offline_init(&off, rs, o.compress) < 0)
         goto out;
     off.max_bytes = o.max_bytes;
+    for (int i = 0; i < o.npaths; i++)
+        failed |= expand(&o, &off, &inputs, i, &err) < 0;
     if (o.bench)
         rc = run_bench(&off, &inputs, &err);
     for (size_t i = 0; !o.bench && i < inputs.n; i++)
@@ -310,7 +359,7 @@ int cmd_diagnose(int argc, char **argv)
         text_fputs_escaped(err.p, stderr, 1);
     else
         fputs(err.len ? err.p : "", stderr);
-    if (!o.bench && inputs.n) {
+    if (!o.bench && (inputs.n || off.kept)) {
         print_results(&o, &off, &inputs, pol, escape);
         rc = failed ? EXIT_FAILED : EXIT_OK;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/lines.h"
+#include "common/text.h"
 #include "diagnose/prefix.h"
 
 #define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
@@ -32,13 +33,15 @@ int offline_init(struct offline *o, const struct ruleset *rs, int compress)
     memset(o, 0, sizeof *o);
     o->rs = rs;
     o->events = json_array();
+    o->kept_tails = json_object();
     o->z = compress ? compressor_new() : NULL;
-    return o->events && (!compress || o->z) ? 0 : -1;
+    return o->events && o->kept_tails && (!compress || o->z) ? 0 : -1;
 }
 
 void offline_free(struct offline *o)
 {
     json_decref(o->events);
+    json_decref(o->kept_tails);
     compressor_free(o->z);
     memset(o, 0, sizeof *o);
 }
@@ -55,6 +58,11 @@ static void on_event(void *ctx, json_t *ev)
         if (r->cur->host[0])
             json_object_set_new(ev, "node", json_string(r->cur->host));
     }
+    offline_keep_event(o, ev);
+}
+
+void offline_keep_event(struct offline *o, json_t *ev)
+{
     const char *role = json_string_value(json_object_get(ev, "role"));
     size_t n = json_array_size(o->events);
     /* Past the cap, keep roots only (up to twice the cap). */
@@ -128,35 +136,88 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
         compressor_line(o->z, line + p.skip, len - p.skip, s->rank, (f & CLS_FAILURE) != 0, len);
 }
 
+/* The streams of one input: 0, or -1 (no memory; reading_end still due). */
+static int reading_start(struct reading *r, struct offline *o, const struct input *in)
+{
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->in = in;
+    r->s = calloc(OFFLINE_MAX_STREAMS, sizeof *r->s);
+    r->fallback.rank = in->rank;
+    r->fallback.local_rank = -1;
+    r->fallback.c = new_cls(r, in->rank, NULL);
+    return r->s && r->fallback.c ? 0 : -1;
+}
+
+/* Delivers the pending events of every stream and frees them. */
+static void reading_end(struct reading *r, int finish)
+{
+    for (size_t i = 0; finish && i < r->ns; i++)
+        classifier_finish(r->s[i].c, on_event, r);
+    if (finish)
+        classifier_finish(r->fallback.c, on_event, r);
+    for (size_t i = 0; r->s && i < r->ns; i++)
+        classifier_free(r->s[i].c);
+    classifier_free(r->fallback.c);
+    free(r->s);
+}
+
 int offline_read(struct offline *o, const struct input *in, struct buf *err)
 {
-    struct reading r = {.o = o, .in = in};
+    struct reading r;
     size_t bytes = 0;
     int rc = -1;
-    r.s = calloc(OFFLINE_MAX_STREAMS, sizeof *r.s);
-    r.fallback.rank = in->rank;
-    r.fallback.local_rank = -1;
-    r.fallback.c = new_cls(&r, in->rank, NULL);
-    if (!r.s || !r.fallback.c) {
+    if (reading_start(&r, o, in) < 0) {
         buf_printf(err, "%s: out of memory\n", in->display);
-        goto done;
+        reading_end(&r, 0);
+        return -1;
     }
     rc = input_read(in, on_line, &r, err, o->max_bytes, &bytes);
     o->bytes += bytes;
-    for (size_t i = 0; i < r.ns; i++)
-        classifier_finish(r.s[i].c, on_event, &r);
-    classifier_finish(r.fallback.c, on_event, &r);
-done:
-    for (size_t i = 0; r.s && i < r.ns; i++)
-        classifier_free(r.s[i].c);
-    classifier_free(r.fallback.c);
-    free(r.s);
+    reading_end(&r, 1);
     return rc;
 }
 
-/* Context lines around the key line, when the event brought no evidence. */
-static void add_context(json_t *v, const struct input_list *inputs, size_t max_bytes)
+int offline_read_lines(struct offline *o, const char *display, const char *node, long rank,
+                       const json_t *lines)
 {
+    struct input in = {.path = NULL, .display = (char *)display, .node = (char *)node, .rank = rank};
+    struct reading r;
+    size_t i;
+    json_t *l;
+    if (reading_start(&r, o, &in) < 0) {
+        reading_end(&r, 0);
+        return -1;
+    }
+    json_array_foreach(lines, i, l)
+    {
+        const char *s = json_string_value(l);
+        size_t len = json_string_length(l);
+        if (!s)
+            continue;
+        on_line(&r, s, len > LINE_CAP_DEFAULT ? LINE_CAP_DEFAULT : len, (long)i + 1,
+                len > LINE_CAP_DEFAULT ? LINE_TRUNCATED : 0);
+        o->bytes += len;
+    }
+    reading_end(&r, 1);
+    json_object_set(o->kept_tails, display, (json_t *)lines);
+    return 0;
+}
+
+/* Lines first..last (1-based) of a kept tail, as context. */
+static void tail_context(const json_t *tail, json_int_t first, json_int_t last, json_t *evid)
+{
+    for (json_int_t i = first; i <= last; i++) {
+        const char *s = json_string_value(json_array_get(tail, (size_t)i - 1));
+        if (s)
+            json_array_append_new(evid, json_text(s, strlen(s)));
+    }
+}
+
+/* Context lines around the key line, when the event brought no evidence. */
+static void add_context(json_t *v, const struct input_list *inputs, const struct offline *o)
+{
+    size_t max_bytes = o->max_bytes;
     json_t *key = json_object_get(v, "key_line");
     json_t *evid = json_object_get(v, "evidence");
     const char *file = json_string_value(json_object_get(key, "file"));
@@ -169,12 +230,15 @@ static void add_context(json_t *v, const struct input_list *inputs, size_t max_b
                           evid);
             return;
         }
+    json_t *tail = json_object_get(o->kept_tails, file);
+    if (tail)
+        tail_context(tail, line > 3 ? line - 3 : 1, line + 2, evid);
 }
 
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
 {
     json_t *v;
-    if (o->lines == 0) {
+    if (o->lines == 0 && !o->kept) {
         json_t *ff = json_pack("{s:s?,s:[]}", "file", inputs->n ? inputs->v[0].display : NULL,
                                "tail");
         v = verdict_pick(o->events, ff, o->rs);
@@ -185,6 +249,6 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     }
     v = verdict_pick(o->events, NULL, o->rs);
     if (v)
-        add_context(v, inputs, o->max_bytes);
+        add_context(v, inputs, o);
     return v;
 }

@@ -17,7 +17,9 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define FAILURE_JSON_MAX (1u << 20)
+/* Without a shared filesystem failure.json also keeps up to 256 rank
+ * tails of 64 KiB and 10000 events (see run_evidence.c). */
+#define FAILURE_JSON_MAX ((size_t)64 << 20)
 
 /* key of src when it is a string, else null (a new reference). */
 static json_t *str_or_null(const json_t *src, const char *key)
@@ -64,7 +66,7 @@ static int is_attempt_dir(const char *dir)
            layout_parse_attempt_name(name) >= 0;
 }
 
-json_t *attempt_dir_verdict(const char *adir)
+json_t *failure_json_load(const char *adir)
 {
     char path[PATH_MAX];
     size_t len;
@@ -75,6 +77,16 @@ json_t *attempt_dir_verdict(const char *adir)
         log_warn("%s: %s (ignored)", path, errno == EFBIG ? "too large" : file_strerror(errno));
     json_t *f = text ? json_loadb(text, len, 0, NULL) : NULL;
     free(text);
+    if (!json_is_object(f)) {
+        json_decref(f);
+        return NULL;
+    }
+    return f;
+}
+
+json_t *attempt_dir_verdict(const char *adir)
+{
+    json_t *f = failure_json_load(adir);
     json_t *v = NULL;
     if (json_is_string(json_object_get(f, "category")) && json_is_string(json_object_get(f, "type")))
         v = sanitized(f);
@@ -82,19 +94,24 @@ json_t *attempt_dir_verdict(const char *adir)
     return v;
 }
 
-json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
+int run_dir_last_attempt(const char *dir, char *adir, size_t adirlen, char *src, size_t srclen)
 {
     long att = input_last_attempt(dir);
-    char adir[PATH_MAX];
     if (att >= 0) {
-        if (layout_attempt_dir(adir, sizeof adir, dir, att) < 0)
-            return NULL;
+        if (layout_attempt_dir(adir, adirlen, dir, att) < 0)
+            return -1;
         layout_failure_json(src, srclen, NULL, att);
-    } else if (is_attempt_dir(dir)) {
-        snprintf(adir, sizeof adir, "%s", dir);
+    } else if (is_attempt_dir(dir) && strlen(dir) < adirlen) {
+        snprintf(adir, adirlen, "%s", dir);
         layout_failure_json(src, srclen, NULL, -1);
     } else {
-        return NULL;
+        return -1;
     }
-    return attempt_dir_verdict(adir);
+    return 0;
+}
+
+json_t *run_dir_verdict(const char *dir, char *src, size_t srclen)
+{
+    char adir[PATH_MAX];
+    return run_dir_last_attempt(dir, adir, sizeof adir, src, srclen) < 0 ? NULL : attempt_dir_verdict(adir);
 }
