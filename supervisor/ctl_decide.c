@@ -89,6 +89,8 @@ void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
             begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal");
         return;
     }
+    if (c->state == C_STOPPING) /* ranks that failed too: their tails are evidence */
+        ctl_diag_note_tail(c, n, m);
     if (c->state != C_RUNNING)
         return;
     if (exited && m->code == 0) {

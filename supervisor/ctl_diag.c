@@ -91,11 +91,16 @@ void ctl_diag_event(struct ctl *c, json_t *ev)
 
 /* The first rank to fail: its log's last lines are the evidence when no
  * rule matched. */
-void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
+void ctl_diag_note_tail(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
     if (m->code != 0 && m->tail && json_array_size(c->tails) < MAX_TAILS)
         json_array_append_new(c->tails, json_pack("{s:s,s:i,s:s,s:O}", "node", n->name, "rank", m->rank, "file",
                                                   m->file, "tail", m->tail));
+}
+
+void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
+{
+    ctl_diag_note_tail(c, n, m);
     if (c->first_failure || m->code == 0)
         return;
     c->first_failure = json_pack("{s:s,s:i,s:s,s:O?,s:I}", "node", n->name, "rank", m->rank, "file", m->file, "tail",

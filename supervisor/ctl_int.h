@@ -191,6 +191,8 @@ int ctl_diag_setup(struct ctl *c, struct buf *err);
 void ctl_diag_attempt_reset(struct ctl *c);
 void ctl_diag_event(struct ctl *c, json_t *ev);
 void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m);
+/* Keeps the log tail of a failed rank for failure.json (also while stopping). */
+void ctl_diag_note_tail(struct ctl *c, struct node *n, const struct msg_exit *m);
 /* A node said whether it sees the run directory (-1: it did not say). */
 void ctl_note_shared_fs(struct ctl *c, struct node *n, int shared);
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
