@@ -163,17 +163,18 @@ EOF
 
 case_outside() {
     # no allocation: SLURM_* unset
-    new_run
+    new_usage_run
     set +e
     env -u SLURM_JOB_ID -u SLURM_JOBID -u SLURM_JOB_NODELIST -u SLURM_NODELIST \
-        "$ENDURE" run --log-dir "$LOGS" --transport slurm --nnodes 1 -- /bin/true >"$OUT" 2>"$ERR"
+        "$ENDURE" run --log-dir "$ULOGS" --transport slurm --nnodes 1 -- /bin/true >"$OUT" 2>"$ERR"
     RC=$?
     set -e
     one_line_usage_error
     grep -qi 'slurm' "$ERR" || fail "the message does not say why: $(cat "$ERR")"
     # an allocation whose node list cannot be parsed
+    new_usage_run
     set +e
-    SLURM_JOB_ID=999999 SLURM_JOB_NODELIST='n[1-' "$ENDURE" run --log-dir "$LOGS" --transport slurm --nnodes 1 -- \
+    SLURM_JOB_ID=999999 SLURM_JOB_NODELIST='n[1-' "$ENDURE" run --log-dir "$ULOGS" --transport slurm --nnodes 1 -- \
         /bin/true >"$OUT" 2>"$ERR"
     RC=$?
     set -e

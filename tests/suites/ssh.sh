@@ -174,10 +174,9 @@ case_key_refused() {
 }
 
 bad() { # bad ENDURE-ARGS...: must be refused as usage (exit 2), nothing run
-    rm -rf "$LOGS"
-    new_run
+    new_usage_run
     set +e
-    timeout 20 "$ENDURE" run --log-dir "$LOGS" --transport ssh --nproc-per-node 2 "$@" -- /bin/true >"$OUT" 2>"$ERR"
+    timeout 20 "$ENDURE" run --log-dir "$ULOGS" --transport ssh --nproc-per-node 2 "$@" -- /bin/true >"$OUT" 2>"$ERR"
     RC=$?
     set -e
     one_line_usage_error

@@ -47,6 +47,8 @@ new_run() {
     OUT="$T/out.$RUN_ID"
     ERR="$T/err.$RUN_ID"
 }
+ULOGS="$T/usage-logs"
+new_usage_run() { new_run; rm -rf "$ULOGS"; }
 count() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count "$@"; }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
 has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }
@@ -82,12 +84,13 @@ wait_pid() {
     set +e; wait "$pid"; RC=$?; set -e
 }
 # one_line_usage_error: endure refused the input as bad usage (exit 2, one
-# line on stderr, nothing on stdout) and created no run directory
+# line on stderr, nothing on stdout) and created no run directory under
+# $ULOGS (the --log-dir of such runs; emptied by new_usage_run)
 one_line_usage_error() {
     [ "$RC" = 2 ] || fail "exit code $RC, expected 2 (stderr: $(head -c 300 "$ERR"))"
     [ "$(wc -l <"$ERR")" = 1 ] || fail "expected one line on stderr, got $(wc -l <"$ERR"): $(head -c 300 "$ERR")"
     [ ! -s "$OUT" ] || fail "unexpected stdout: $(head -c 200 "$OUT")"
-    [ -z "$(ls -A "$LOGS" 2>/dev/null)" ] || fail "a run directory was created: $(ls "$LOGS")"
+    [ -z "$(ls -A "$ULOGS" 2>/dev/null)" ] || fail "a run directory was created: $(ls "$ULOGS")"
 }
 
 # expect_checksum FILE WORLD STEPS: FILE (rank 0's) matches the one-process
