@@ -131,7 +131,9 @@ head_job_procs() {
     local p
     for p in $(grep -lsxz "ENDURE_TEST_TAG=$ENDURE_TEST_TAG" /proc/[0-9]*/environ | cut -d/ -f3); do
         [ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
-        case "$(cat "/proc/$p/comm" 2>/dev/null)" in bash|sleep|timeout|cat|grep|ps|tr) continue ;; esac
+        local comm
+        comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue # gone meanwhile
+        case "$comm" in ""|bash|sleep|timeout|cat|grep|ps|tr|cut) continue ;; esac
         echo "$p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | cut -c1-120)"
     done
 }
