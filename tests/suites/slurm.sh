@@ -89,18 +89,16 @@ case_node_killed() {
         "$TORCH_PY" "$DDP" --steps $STEPS --step-sleep 0.5 --out "$T/sum.killed"
     wait_running 60 grep -qs '^step 2 loss' "$RUN/attempt-0/n2/rank-2.log"
     bed "$TB/slurm-node.sh" kill n2
-    local killed_at=$SECONDS
     wait_for 30 has_event node_lost node=n2
-    local lost_after=$((SECONDS - killed_at))
     wait_pid 150 "$PID"
     bed "$TB/slurm-node.sh" start n2
     wait_for 20 node_ok n2
     expect_rc 0
     expect_count 1 node_lost node=n2
     expect_count 1 node_excluded node=n2
-    # endure's heartbeat, not Slurm's 13-21 s node-death detection: generous
-    # bound (2 s timeout + a loaded machine), far below Slurm's
-    [ "$lost_after" -le 10 ] || fail "node_lost came ${lost_after}s after the kill"
+    # endure's own watch (connection, heartbeat), not srun ending after
+    # Slurm's 13-21 s node-death detection
+    expect_own_detection n2
     [ -f "$RUN/attempt-1/n3/rank-2.log" ] || fail "the spare n3 did not take group rank 1"
     [ -e "$RUN/attempt-1/n2" ] && fail "the killed node was used again"
     expect_checksum "$T/sum.killed" 4 $STEPS

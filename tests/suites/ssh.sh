@@ -110,22 +110,20 @@ case_hostlist() {
 }
 
 # lost_case HOW ARGS...: start a run, break n2 mid-run with HOW, check the
-# spare took over within the heartbeat timeout
+# spare took over, the loss seen by endure's own watch
 lost_case() {
     local how=$1; shift
     start_run "$@" -- "$TORCH_PY" "$DDP" --steps $STEPS --step-sleep 0.5 --out "$T/sum.$how"
     wait_running 60 grep -qs '^step 2 loss' "$RUN/attempt-0/n2/rank-2.log"
     bed "$TB/netns-node.sh" "$how" n2
-    local cut_at=$SECONDS
     wait_for 30 has_event node_lost node=n2
-    LOST_AFTER=$((SECONDS - cut_at))
     wait_pid 150 "$PID"
 }
 check_lost_case() {
     expect_rc 0
     expect_count 1 node_lost node=n2
     expect_count 1 node_excluded node=n2
-    [ "$LOST_AFTER" -le 10 ] || fail "node_lost came ${LOST_AFTER}s after the fault"
+    expect_own_detection n2 ssh
     [ -f "$RUN/attempt-1/n3/rank-2.log" ] || fail "the spare n3 did not take group rank 1"
     [ -e "$RUN/attempt-1/n2" ] && fail "the lost node was used again"
     expect_checksum "$T/sum.$1" 4 $STEPS
@@ -135,6 +133,9 @@ case_partition() {
     lost_case partition --nodes n1,n2,n3
     bed "$TB/netns-node.sh" heal n2
     check_lost_case partition
+    # a cut link shows as nothing at all: only the heartbeat can tell
+    case "$(field node_lost reason node=n2)" in *"no heartbeat"*) ;; *)
+        fail "partition: lost for '$(field node_lost reason node=n2)', not by the heartbeat" ;; esac
     # once the link is back, the cut-off agent must notice that its run is
     # over and stop its ranks (the controller ended long ago)
     no_job_procs 30 "${HOSTS[@]}"

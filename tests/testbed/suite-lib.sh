@@ -51,6 +51,20 @@ ULOGS="$T/usage-logs"
 new_usage_run() { new_run; rm -rf "$ULOGS"; }
 count() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count "$@"; }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
+# field EVENT KEY [key=value ...]: KEY of the first matching event
+field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
+# expect_own_detection NODE: the node was lost by endure's own watch (its
+# connection, its heartbeats, or its srun/ssh ending at once), not after
+# Slurm declared the node dead (srun exits only then: 13-21 s)
+expect_own_detection() {
+    local why
+    why=$(field node_lost reason node="$1")
+    case "$why" in
+        *"connection closed"*|*"connection broke"*|*"no heartbeat"*) ;;
+        *"its ssh exited"*) [ "${2:-}" = ssh ] || fail "node $1 lost by its transport ending: '$why'" ;;
+        *) fail "node $1 lost for '$why', not by endure's own watch" ;;
+    esac
+}
 has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }
 expect_count() { # expect_count N EVENT [key=value ...]
     local want=$1 got; shift
