@@ -26,6 +26,7 @@ static int setup(void)
     memset(&cfg, 0, sizeof cfg);
     cfg.heartbeat_timeout_ms = 10000;
     c.cfg = &cfg;
+    c.epfd = -1; /* no epoll set: ctl_watch does nothing */
     c.state = C_DONE;
     c.hb_interval_ms = 1000;
     snprintf(c.secret, sizeof c.secret, "%s", "0123456789abcdef0123456789abcdef");
@@ -149,6 +150,37 @@ TEST(ctlplane_idle_strangers_do_not_lock_out_an_agent)
     msgconn_close(&a);
     for (int i = 0; i < MAX_PENDING + 8; i++)
         close(idle[i]);
+    teardown();
+}
+
+/* An authenticated agent of another endure release loses its node at once,
+ * with both versions named (it would otherwise misread the messages). */
+TEST(ctlplane_agent_of_another_release_is_refused)
+{
+    int port = setup();
+    CHECK(port > 0);
+    struct msgconn a;
+    msgconn_init(&a, dial(port));
+    CHECK(a.fd >= 0);
+    accept_all();
+    json_t *ch = client_recv(&a);
+    CHECK(ch != NULL);
+    char mac[65];
+    CHECK(proto_hmac_hex(c.secret, json_string_value(json_object_get(ch, "nonce")), "n0", mac) == 0);
+    json_decref(ch);
+    json_t *hello = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:s}", "type", "hello", "node", "n0", "pid", 1, "nonce",
+                              "abcd", "mac", mac, "version", MSG_PROTO_VERSION, "release", "0.0.0-old");
+    CHECK(msgconn_send(&a, hello) == 0);
+    json_decref(hello);
+    CHECK(msgconn_flush_wait(&a, 5000) == 0);
+    for (int tries = 0; tries < 50 && c.nodes[0].state == NODE_STARTING && c.npend; tries++) {
+        struct pollfd p = {.fd = c.pend[0].conn.fd, .events = POLLIN};
+        if (poll(&p, 1, 100) == 1)
+            agents_pending_io(&c, 0, p.revents);
+    }
+    CHECK(c.nodes[0].state == NODE_LOST);
+    CHECK(journal_lines("endure 0.0.0-old, this controller endure " ENDURE_VERSION) >= 1);
+    msgconn_close(&a);
     teardown();
 }
 
