@@ -12,13 +12,15 @@
 #   save_signal  sbatch --no-requeue; `scancel --batch --signal=USR1` reaches
 #                endure (exec'd by the batch script) -> --save-signal: a last
 #                checkpoint is committed before the end
+#   gpus         salloc --gpus-per-node=2 (fake GPU GRES): --nproc-per-node gpu
+#                counts the GPUs each agent's step sees; ranks see them
 #   outside      --transport slurm outside an allocation, and an unparsable
 #                SLURM_JOB_NODELIST: one line, exit 2, nothing started
 # After every case: no step left (squeue -s), no endure/python process on
 # any host or on the head. The bed comes up once and is always torn down.
 # Env: ENDURE, ENDURE_SRC (tests/run.sh); needs root and the slurm packages.
 SUITE=slurm
-CASES=(restart node_killed drain save_signal outside)
+CASES=(restart node_killed drain save_signal gpus outside)
 source "$(dirname "$0")/../testbed/suite-lib.sh"
 HOSTS=(n1 n2 n3 n4)
 export TB_NS_DIR=/tmp/endure-testbed/netns TB_DIR=/tmp/endure-testbed/slurm
@@ -159,6 +161,23 @@ EOF
     after_case
 }
 
+case_gpus() {
+    new_run
+    set +e
+    timeout -k 5 60 salloc -N2 --gpus-per-node=2 --no-kill --immediate=20 -J endure-suite -- \
+        $(endure_run) --nnodes 2 --nproc-per-node gpu --no-python -- \
+        sh -c 'echo "gpu-view rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE cvd=$CUDA_VISIBLE_DEVICES"' \
+        >"$OUT" 2>"$ERR"
+    RC=$?
+    set -e
+    expect_rc 0
+    # two ranks per node, because each node's step sees two GPUs (the head sees none)
+    [ "$(grep -c 'gpu-view rank=' "$OUT")" = 4 ] || fail "expected 4 ranks: $(grep gpu-view "$OUT" | tr '\n' ';')"
+    [ "$(grep -c 'world=4 cvd=0,1$' "$OUT")" = 4 ] || fail "ranks do not see the step's GPUs: $(grep gpu-view "$OUT" | tr '\n' ';')"
+    [ "$(field agent_connected gpus node=n1)" = 2 ] || fail "n1's agent reported $(field agent_connected gpus node=n1) GPUs"
+    after_case
+}
+
 case_outside() {
     # no allocation: SLURM_* unset
     new_usage_run
@@ -184,7 +203,7 @@ case_outside() {
 
 if [ "$(id -u)" != 0 ]; then fail_all "needs root"; exit 0; fi
 if [ ! -x "$ENDURE" ]; then fail_all "no endure binary at $ENDURE"; exit 0; fi
-if ! bed "$TB/netns-up.sh" || ! TB_MODE=netns bed "$TB/slurm-up.sh"; then
+if ! bed "$TB/netns-up.sh" || ! TB_MODE=netns TB_GPUS=2 bed "$TB/slurm-up.sh"; then
     fail_all "the Slurm test bed did not come up: $(grep -h 'ERROR' "$SUITE_LOG" | tail -n 1)"
     FAILED=1
     exit 0

@@ -51,8 +51,6 @@ ULOGS="$T/usage-logs"
 new_usage_run() { new_run; rm -rf "$ULOGS"; }
 count() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" count "$@"; }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
-# field EVENT KEY [key=value ...]: KEY of the first matching event
-field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
 # expect_own_detection NODE: the node was lost by endure's own watch (its
 # connection, its heartbeats, or its srun/ssh ending at once), not after
 # Slurm declared the node dead (srun exits only then: 13-21 s)
