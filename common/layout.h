@@ -18,6 +18,7 @@
 #define LAYOUT_EVENTS "events.jsonl"          /* the controller's journal */
 #define LAYOUT_CONTROLLER_LOCK ".controller.lock"
 #define LAYOUT_FAILURE_JSON "failure.json"    /* an attempt's verdict */
+#define LAYOUT_HEALTH_JSON "health.json"      /* attempt-<N>/: the nodes' health checks before it */
 #define LAYOUT_ATTEMPT_PREFIX "attempt-"
 
 /* <log_dir>/<run_id>: the run directory (the shared one with --node-rank). */

@@ -344,6 +344,61 @@ static int dec_port(json_t *j, struct msg *m, json_error_t *e)
     return 0;
 }
 
+static json_t *enc_health_req(const struct msg *m)
+{
+    const struct msg_health_req *h = &m->u.health_req;
+    return json_pack("{s:s,s:i,s:O*,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:s*,s:s*}", "type", type_s(m), "id", h->id,
+                     "probes", h->probes, "gpus", h->gpus, "fail_after", h->fail_after, "timeout_ms",
+                     (json_int_t)h->timeout_ms, "probe_timeout_ms", (json_int_t)h->probe_timeout_ms,
+                     "gpu_free_timeout_ms", (json_int_t)h->gpu_free_timeout_ms, "min_free", (json_int_t)h->min_free,
+                     "min_mem", (json_int_t)h->min_mem, "ckpt_dir", h->ckpt_dir, "stage_dir", h->stage_dir);
+}
+static int dec_health_req(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_health_req *h = &m->u.health_req;
+    const char *t;
+    json_int_t to, pto, gto, mf, mm;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s?o,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s?s,s?s}", "type", &t, "id",
+                       &h->id, "probes", &h->probes, "gpus", &h->gpus, "fail_after", &h->fail_after, "timeout_ms",
+                       &to, "probe_timeout_ms", &pto, "gpu_free_timeout_ms", &gto, "min_free", &mf, "min_mem", &mm,
+                       "ckpt_dir", &h->ckpt_dir, "stage_dir", &h->stage_dir) < 0)
+        return -1;
+    h->timeout_ms = to, h->probe_timeout_ms = pto, h->gpu_free_timeout_ms = gto, h->min_free = mf, h->min_mem = mm;
+    size_t i;
+    json_t *v;
+    int ok = !h->probes || (json_is_array(h->probes) && json_array_size(h->probes) <= 16);
+    json_array_foreach(h->probes, i, v) ok &= json_is_string(v);
+    if (!ok || h->fail_after < 1 || h->fail_after > 100 || h->timeout_ms < 1 || h->min_free < 0 || h->min_mem < 0) {
+        snprintf(e->text, sizeof e->text, "probes must be at most 16 strings, fail_after 1-100, timeout_ms > 0");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *enc_health(const struct msg *m)
+{
+    const struct msg_health *h = &m->u.health;
+    return json_pack("{s:s,s:i,s:s,s:O*,s:s*}", "type", type_s(m), "id", h->id, "result", h->result, "report",
+                     h->report, "error", h->error);
+}
+static int dec_health(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_health *h = &m->u.health;
+    const char *t;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:s,s?o,s?s}", "type", &t, "id", &h->id, "result", &h->result,
+                       "report", &h->report, "error", &h->error) < 0)
+        return -1;
+    static const char *const ok[] = {"pass", "warn", "fail", "error"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        known |= !strcmp(h->result, ok[i]);
+    if (!known || (h->report && !json_is_object(h->report))) {
+        snprintf(e->text, sizeof e->text, "result must be pass, warn, fail or error; report an object");
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the table ---------------------------------------------------------- */
 
 static const struct {
@@ -372,6 +427,8 @@ static const struct {
     [MSG_SPAWN_ERROR] = {"spawn_error", enc_error, dec_error},
     [MSG_PORT_REQ] = {"port_req", enc_port, dec_port},
     [MSG_PORT] = {"port", enc_port, dec_port},
+    [MSG_HEALTH_REQ] = {"health_req", enc_health_req, dec_health_req},
+    [MSG_HEALTH] = {"health", enc_health, dec_health},
 };
 
 const char *msg_type_name(enum msg_type t)

@@ -44,6 +44,8 @@ enum msg_type {
     MSG_SPAWN_ERROR,    /* agent: the ranks could not be started */
     MSG_PORT_REQ,       /* controller -> agent: choose a free MASTER_PORT on your node */
     MSG_PORT,           /* agent: the port it chose */
+    MSG_HEALTH_REQ,     /* controller -> agent: run the node's health probes */
+    MSG_HEALTH,         /* agent: their results */
     MSG__COUNT
 };
 
@@ -112,6 +114,20 @@ struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
 struct msg_count { int attempt; int64_t n; int64_t messages; };
 struct msg_error { int attempt; const char *error; }; /* LOG_ERROR, SPAWN_ERROR */
 struct msg_port { int attempt; int port; };           /* PORT_REQ (port 0), PORT */
+/* HEALTH_REQ: `endure health --json` with these settings, on the node. */
+struct msg_health_req {
+    int id;
+    json_t *probes;                       /* array of probe names, NULL: every probe */
+    int gpus;                             /* GPUs the node should have, -1: not checked */
+    int fail_after;                       /* debounce: consecutive failing runs */
+    int64_t timeout_ms;                   /* the whole check (the agent kills it after) */
+    int64_t probe_timeout_ms, gpu_free_timeout_ms;
+    int64_t min_free, min_mem;            /* bytes, 0: the command's defaults */
+    const char *ckpt_dir, *stage_dir;     /* NULL: none */
+};
+/* HEALTH: result "pass" | "warn" | "fail" | "error" (the check could not run
+ * or timed out: error says why); report is the command's JSON. */
+struct msg_health { int id; const char *result; json_t *report; const char *error; };
 
 struct msg {
     enum msg_type type;
@@ -131,6 +147,8 @@ struct msg {
         struct msg_count count;
         struct msg_error error;
         struct msg_port port;
+        struct msg_health_req health_req;
+        struct msg_health health;
     } u;
 };
 

@@ -271,10 +271,12 @@ static void leave(struct agent *a)
         a->kill_deadline = now_ms() + half;
     if (a->state == A_DRAINING && a->drain_deadline > now_ms() + half)
         a->drain_deadline = now_ms() + half;
-    if (a->state == A_IDLE)
+    if (a->state == A_IDLE || a->state == A_HEALTH) {
+        agent_health_kill(a);
         agent_on(a, AE_QUIT);
-    else
+    } else {
         ranks_begin_stop(a, SIGTERM); /* a stop in progress ends in A_DONE */
+    }
 }
 
 static void controller_lost(struct agent *a, const char *why)
@@ -300,9 +302,11 @@ static void on_message(struct agent *a, struct msg *m)
         a->stop_timeout_ms = m->u.stop.grace_ms;
         if (m->u.stop.shutdown)
             a->shutdown_after_stop = 1;
-        if (a->state == A_IDLE) {
-            if (a->shutdown_after_stop)
+        if (a->state == A_IDLE || a->state == A_HEALTH) {
+            if (a->shutdown_after_stop) {
+                agent_health_kill(a);
                 agent_on(a, AE_QUIT);
+            }
             return;
         }
         if (a->state == A_TERM && sig == SIGKILL)
@@ -318,6 +322,15 @@ static void on_message(struct agent *a, struct msg *m)
         return;
     case MSG_PORT_REQ:
         answer_port_req(a, &m->u.port);
+        return;
+    case MSG_HEALTH_REQ:
+        if (a->state != A_IDLE) {
+            struct msg busy = {.type = MSG_HEALTH, .u.health = {.id = m->u.health_req.id, .result = "error",
+                                                                .error = "the node is busy (ranks or a check run)"}};
+            agent_send_msg(a, &busy);
+            return;
+        }
+        agent_health_start(a, &m->u.health_req);
         return;
     default:
         log_warn("unexpected message '%s' from the controller; ignored", msg_type_name(m->type));
@@ -386,7 +399,7 @@ static int64_t loop_deadline(struct agent *a)
         d = now_ms(); /* each turn drains one slice */
     if (a->ck)
         d = deadline_min(d, ckpt_agent_deadline(a->ck));
-    return d;
+    return deadline_min(d, agent_health_deadline(a));
 }
 
 static void on_timers(struct agent *a)
@@ -404,14 +417,15 @@ static void on_timers(struct agent *a)
         a->next_monitor = now + a->monitor_ms;
     }
     ranks_stop_tick(a);
+    agent_health_timers(a);
     if (a->ck && a->state != A_DRAINING && now >= ckpt_agent_deadline(a->ck))
         ckpt_agent_dispatch(a->ck);
 }
 
 static void loop(struct agent *a)
 {
-    struct pollfd *pf = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *pf);
-    struct stream **who = calloc(5 + 2 * AGENT_MAX_RANKS, sizeof *who);
+    struct pollfd *pf = calloc(6 + 2 * AGENT_MAX_RANKS, sizeof *pf);
+    struct stream **who = calloc(6 + 2 * AGENT_MAX_RANKS, sizeof *who);
     while (pf && who && a->state != A_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
@@ -419,6 +433,7 @@ static void loop(struct agent *a)
         pf[n++] = (struct pollfd){.fd = console_pending(&a->console) ? a->console.fd : -1, .events = POLLOUT};
         pf[n++] = (struct pollfd){.fd = a->ck && a->state != A_DRAINING ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
+        pf[n++] = (struct pollfd){.fd = a->health_fd, .events = POLLIN};    /* endure health's report */
         for (int i = 0; a->ranks && i < a->nranks; i++) {
             struct stream *ss[2] = {&a->ranks[i].out, &a->ranks[i].err};
             for (int k = 0; k < 2; k++) {
@@ -434,9 +449,11 @@ static void loop(struct agent *a)
             break;
         }
         log_flush();
-        for (int i = 5; r > 0 && i < n; i++)
+        for (int i = 6; r > 0 && i < n; i++)
             if (pf[i].revents && who[i]->fd == pf[i].fd)
                 ranks_read(a, who[i]);
+        if (r > 0 && pf[5].revents && a->health_fd >= 0)
+            agent_health_read(a);
         if (r > 0 && pf[0].revents)
             handle_signals(a);
         if (r > 0 && pf[1].revents && a->conn.fd >= 0)
@@ -460,6 +477,7 @@ int agent_main(const struct agent_opts *o)
     a.secret = o->secret;
     a.attempt = -1;
     a.sfd = -1;
+    a.health_fd = -1;
     a.stop_timeout_ms = 30000;
     a.kill_timeout_ms = 10000;
     msgconn_init(&a.conn, -1);
@@ -495,6 +513,7 @@ out:
         spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
         ranks_free(&a);
     }
+    agent_health_kill(&a);
     agent_ckpt_close(&a, a.exit_rc == 0);
     ruleset_free(a.rs);
     json_decref(a.unreaped);

@@ -95,7 +95,23 @@ struct agent {
     size_t klog_len;
     int64_t klog_ms;             /* when it was read, 0: never */
     int exit_rc;
+    /* the health check (agent_health.c), in A_HEALTH */
+    pid_t health_pid;            /* `endure health`, 0 when none */
+    int health_fd;               /* its stdout, -1 when closed */
+    struct buf health_out;
+    int health_id, health_timed_out;
+    int64_t health_deadline;
 };
+
+/* agent_health.c: a health_req runs `endure health --json` as a child; its
+ * end (ranks_reap -> agent_health_reaped: 1 when pid was the check) sends
+ * the `health` message. */
+int agent_health_start(struct agent *a, const struct msg_health_req *r);
+void agent_health_read(struct agent *a);
+int agent_health_reaped(struct agent *a, pid_t pid, int st);
+int64_t agent_health_deadline(struct agent *a);
+void agent_health_timers(struct agent *a);
+void agent_health_kill(struct agent *a);
 
 /* agent_ranks.c: ranks_start, ranks_read; agent_stop.c: the others */
 /* Takes over *start (a decoded MSG_START). */

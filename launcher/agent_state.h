@@ -12,6 +12,7 @@ enum agent_state {
     A_TERM,      /* the stop signal was sent; waiting out the grace */
     A_KILL,      /* KILL sent; sweeping descendants until none is left or --kill-timeout */
     A_DRAINING,  /* every process reaped; persisting committed checkpoints before "stopped" */
+    A_HEALTH,    /* `endure health` runs on the node for the controller (no ranks) */
     A_DONE,      /* leave the loop */
     A__COUNT
 };
@@ -23,6 +24,8 @@ enum agent_event {
     AE_REAPED,      /* no process of the attempt is left (or the kill timeout passed) */
     AE_DRAINED,     /* the checkpoints are persisted (or --persist-timeout passed); "stopped" sent */
     AE_QUIT,        /* shut down (controller's shutdown, controller lost, a signal) */
+    AE_CHECK,       /* a health_req: the health command is started */
+    AE_CHECKED,     /* the health command ended (or was killed); "health" sent */
     AE__COUNT
 };
 

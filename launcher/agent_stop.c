@@ -109,6 +109,8 @@ void ranks_reap(struct agent *a)
         }
         if (pid == 0)
             break;
+        if (agent_health_reaped(a, pid, st))
+            continue;
         struct rank *r = rank_by_pid(a, pid);
         if (r && r->alive) {
             r->alive = 0;

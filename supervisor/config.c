@@ -275,6 +275,58 @@ static int set_controller_addr(struct run_config *c, const char *v, struct buf *
     return set_str(&c->controller_addr, v);
 }
 
+static int set_health(struct run_config *c, const char *v, struct buf *err)
+{
+    if (!strcmp(v, "off"))
+        c->health = HEALTH_OFF;
+    else if (!strcmp(v, "local"))
+        c->health = HEALTH_OFF; /* local once endure health lands */
+    else if (!strcmp(v, "pairwise"))
+        return bad(err, "health", v, "the pairwise test is not implemented yet (use local or off)");
+    else
+        return bad(err, "health", v, "expected off or local");
+    return 0;
+}
+
+DUR_SETTER(set_health_timeout, health_timeout_ms, "health-timeout")
+DUR_SETTER(set_health_probe_timeout, health_probe_timeout_ms, "health-probe-timeout")
+DUR_SETTER(set_gpu_free_timeout, gpu_free_timeout_ms, "gpu-free-timeout")
+INT_SETTER(set_health_fail_after, health_fail_after, "health-fail-after", 1, 100)
+INT_SETTER(set_gpus_per_node, gpus_per_node, "gpus-per-node", 0, 1024)
+
+#define SIZE_SETTER(fn, field, flag)                                            \
+    static int fn(struct run_config *c, const char *v, struct buf *err)         \
+    {                                                                           \
+        uint64_t b;                                                             \
+        if (parse_size(v, &b) < 0)                                              \
+            return bad(err, flag, v, "expected a size such as 512M or 2G");     \
+        c->field = (int64_t)b;                                                  \
+        return 0;                                                               \
+    }
+SIZE_SETTER(set_min_free, min_free, "min-free")
+SIZE_SETTER(set_min_mem, min_mem, "min-mem")
+
+static int set_health_probes(struct run_config *c, const char *v, struct buf *err)
+{
+    static const char *const known[] = {"gpu", "cuda", "nic", "storage", "memory"};
+    char tmp[256];
+    if (!list_ok(v, sizeof tmp))
+        return bad(err, "health-probes", v, "expected a comma list of gpu, cuda, nic, storage, memory");
+    snprintf(tmp, sizeof tmp, "%s", v);
+    json_decref(c->health_probes);
+    c->health_probes = json_array();
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+            ok |= !strcmp(t, known[i]);
+        if (!ok)
+            return bad(err, "health-probes", v, "expected a comma list of gpu, cuda, nic, storage, memory");
+        json_array_append_new(c->health_probes, json_string(t));
+    }
+    return 0;
+}
+
 static int set_slurm_drain(struct run_config *c, const char *v, struct buf *err)
 {
     (void)v, (void)err;
@@ -429,6 +481,25 @@ static const struct opt opts[] = {
     O("slurm-drain", 0, 0, set_slurm_drain, G_ENDURE, NULL,
       "drain a node that endure excludes for a hardware or infrastructure verdict (scontrol update state=drain "
       "reason=\"endure: <type> <run-id>\"); off by default"),
+    O("health", 0, 1, set_health, G_HEALTH, "off|local",
+      "local (default): every node runs its health probes (endure health: gpu, cuda, nic, storage, memory) "
+      "before the first attempt, and spares again before they join; a node that fails is excluded like a lost "
+      "node; off: none"),
+    OD("health-timeout", set_health_timeout, G_HEALTH, "DUR",
+       "a node whose check has not answered by then is excluded (default %D)", D_MS, health_timeout_ms),
+    OD("health-probe-timeout", set_health_probe_timeout, G_HEALTH, "DUR", "bound of each probe (default %D)",
+       D_MS, health_probe_timeout_ms),
+    OD("health-fail-after", set_health_fail_after, G_HEALTH, "N",
+       "a probe must fail N consecutive runs before the node counts as unhealthy (default %D)", D_INT,
+       health_fail_after),
+    O("health-probes", 0, 1, set_health_probes, G_HEALTH, "LIST", "run only these probes (default: all)"),
+    O("gpus-per-node", 0, 1, set_gpus_per_node, G_HEALTH, "N",
+      "the GPUs every node must have (the gpu probe fails with fewer; default: not checked)"),
+    OD("gpu-free-timeout", set_gpu_free_timeout, G_HEALTH, "DUR",
+       "how long the gpu probe waits for processes left on the GPUs to go (default %D)", D_MS, gpu_free_timeout_ms),
+    O("min-free", 0, 1, set_min_free, G_HEALTH, "SIZE",
+      "free space the checkpoint directory needs (default: twice the newest checkpoint)"),
+    O("min-mem", 0, 1, set_min_mem, G_HEALTH, "SIZE", "MemAvailable each node needs (default: not checked)"),
     O("no-shared-fs", 0, 0, set_no_shared_fs, G_ENDURE, NULL,
       "the run directory is not shared with the nodes: their logs stay on each node under the same path and each "
       "attempt's failure.json keeps the failed ranks' last 200 lines and every event (also detected)"),
@@ -531,6 +602,12 @@ void config_defaults(struct run_config *c)
     c->ckpt_warn_after_ms = 30 * 60000;
     c->rank_umask = -1;
     c->stage_max_age_ms = 3600000;
+    c->health = HEALTH_OFF; /* local once endure health lands */
+    c->health_timeout_ms = 120000;
+    c->health_probe_timeout_ms = 30000;
+    c->gpu_free_timeout_ms = 30000;
+    c->health_fail_after = 2;
+    c->gpus_per_node = -1;
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];
@@ -709,6 +786,8 @@ void config_free(struct run_config *c)
     for (int i = 0; i < c->nnodes_list; i++)
         free(c->nodes[i]);
     c->nnodes_list = 0;
+    json_decref(c->health_probes);
+    c->health_probes = NULL;
     for (int i = 0; i < c->nrules; i++)
         free(c->rules[i]);
     c->nrules = 0;

@@ -12,6 +12,7 @@
 #define MAX_RULE_PATHS 32
 
 enum nproc_mode { NPROC_NUMBER, NPROC_CPU, NPROC_GPU, NPROC_AUTO };
+enum health_mode { HEALTH_OFF, HEALTH_LOCAL };
 
 struct run_config {
     /* torchrun-compatible */
@@ -49,6 +50,13 @@ struct run_config {
     char *controller_addr;     /* --controller-addr HOST[:PORT], NULL: chosen */
     int slurm_drain;           /* drain nodes excluded for hardware/infrastructure verdicts */
     int no_shared_fs;          /* the run directory is not shared with the nodes */
+    /* health checks before attempts (supervisor/ctl_health.c, health/) */
+    int health;                /* HEALTH_OFF, HEALTH_LOCAL */
+    int64_t health_timeout_ms, health_probe_timeout_ms, gpu_free_timeout_ms;
+    int health_fail_after;
+    int gpus_per_node;         /* GPUs each node must have, -1: not checked */
+    int64_t min_free, min_mem; /* bytes, 0: the probes' defaults */
+    json_t *health_probes;     /* array of probe names, NULL: all */
     int64_t stop_timeout_ms, kill_timeout_ms, hang_timeout_ms, startup_timeout_ms;
     int64_t heartbeat_timeout_ms, agent_timeout_ms;
     int64_t backoff_ms, backoff_max_ms, healthy_after_ms;

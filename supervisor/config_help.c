@@ -11,6 +11,7 @@
 
 static const char *const group_title[] = {
     [G_TORCHRUN] = "torchrun flags:", [G_IGNORED] = NULL, [G_ENDURE] = "endure flags:",
+    [G_HEALTH] = "health check flags (see docs/health.md):",
     [G_DIAG] = "diagnosis flags (see docs/diagnose.md):", [G_CKPT] = "checkpoint flags (see docs/checkpoints.md):"};
 
 /* 30s, 5m, 1h, 100ms: the largest unit that renders ms exactly. */
@@ -163,6 +164,7 @@ void config_man(void)
     struct run_config d;
     config_defaults(&d);
     static const char *const sections[] = {[G_TORCHRUN] = "RUN: TORCHRUN FLAGS", [G_ENDURE] = "RUN: ENDURE FLAGS",
+                                           [G_HEALTH] = "RUN: HEALTH CHECK FLAGS",
                                            [G_DIAG] = "RUN: DIAGNOSIS FLAGS", [G_CKPT] = "RUN: CHECKPOINT FLAGS"};
     for (int g = G_TORCHRUN; g <= G_CKPT; g++) {
         if (g == G_IGNORED)
@@ -245,6 +247,14 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(ck, "warn_saves", json_integer(c->ckpt_warn_saves));
     json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));
     json_object_set_new(j, "shared_perms", json_boolean(c->shared_perms));
+    json_object_set_new(j, "health", json_pack("{s:s,s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:O?}", "mode",
+                                               c->health == HEALTH_OFF ? "off" : "local", "timeout_ms",
+                                               (json_int_t)c->health_timeout_ms, "probe_timeout_ms",
+                                               (json_int_t)c->health_probe_timeout_ms, "fail_after",
+                                               c->health_fail_after, "gpus_per_node", c->gpus_per_node,
+                                               "gpu_free_timeout_ms", (json_int_t)c->gpu_free_timeout_ms,
+                                               "min_free", (json_int_t)c->min_free, "min_mem",
+                                               (json_int_t)c->min_mem, "probes", c->health_probes));
     json_object_set_new(j, "multinode", json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:b}", "hostfile", c->hostfile,
                                                   "slurm_job", c->slurm_job, "controller_addr", c->controller_addr,
                                                   "agent_cmd", c->agent_cmd, "ssh_opts", c->ssh_opts, "slurm_drain",

@@ -8,7 +8,7 @@
 
 typedef int (*opt_set)(struct run_config *c, const char *v, struct buf *err);
 
-enum opt_group { G_TORCHRUN, G_IGNORED, G_ENDURE, G_DIAG, G_CKPT };
+enum opt_group { G_TORCHRUN, G_IGNORED, G_ENDURE, G_HEALTH, G_DIAG, G_CKPT };
 /* How a row's default is rendered into "%D" of its help: from the field at
  * doff of the struct that config_defaults() fills, so it cannot drift. */
 enum opt_dflt { D_NONE, D_MS, D_INT };

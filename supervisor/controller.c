@@ -148,6 +148,7 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)),
                                         deadline_min(ctl_ckwarn_deadline(c), ctl_peers_deadline(c)));
+        deadline = deadline_min(deadline, ctl_health_deadline(c));
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
@@ -169,6 +170,7 @@ static void loop(struct ctl *c)
                 on_signals(c);
         }
         agents_timers(c);
+        ctl_health_timers(c);
         attempt_timers(c);
         ctl_ckwarn_timers(c);
         ctl_peers_note(c);
@@ -216,6 +218,7 @@ int controller_run(struct run_config *cfg)
         n->name = cfg->nodes[i];
         n->group_rank = -1;
         n->gpus = n->cpus = n->shared_fs = -1;
+        n->need_health = 1;
         n->err_fd = -1;
         linesplit_init(&n->err_split, 4096);
         msgconn_init(&n->conn, -1);
@@ -257,6 +260,7 @@ out:
         close(c->epfd);
     free(c->hist);
     json_decref(c->resume);
+    json_decref(c->health);
     json_decref(c->persisted);
     json_decref(c->staged);
     ctl_ckwarn_free(c);

@@ -340,6 +340,9 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
     case MSG_PORT:
         attempt_on_port(c, n, &m->u.port);
         return;
+    case MSG_HEALTH:
+        ctl_health_result(c, n, &m->u.health);
+        return;
     case MSG_EXIT:
         if (current)
             attempt_on_exit(c, n, &m->u.exit);
@@ -547,6 +550,8 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
     if (c->state == C_RESTORING && !c->port_ready && n == &c->nodes[c->port_node])
         attempt_request_port(c); /* ask the next ready node */
+    if (c->state == C_HEALTH)
+        return ctl_health_node_gone(c, n);
     if (!was_active)
         return attempt_maybe_start(c);
     if (c->state == C_RUNNING) {

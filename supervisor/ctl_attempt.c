@@ -100,9 +100,7 @@ void attempt_maybe_start(struct ctl *c)
         return ctl_finish(c, EXIT_NO_NODES, why);
     }
     ctl_on(c, go);
-    c->restore_ready = 0;
-    attempt_request_port(c);
-    ctl_ckpt_restore_begin(c); /* attempt_try_launch follows once the checkpoint is chosen */
+    ctl_health_begin(c); /* C_HEALTH; then C_RESTORING, the port and the restore choice */
 }
 
 /* The node that will be group rank 0: the first ready one (attempt_launch

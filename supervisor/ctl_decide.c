@@ -196,6 +196,7 @@ static void decide(struct ctl *c)
                                                  (json_int_t)delay, "restart_count", c->restarts));
     log_info("restarting in %lld ms (restart %d of %d)", (long long)delay, c->restarts, cfg->max_restarts);
     ctl_on(c, CE_RESTART);
+    ctl_health_after_attempt(c);
     c->backoff_until = now + delay;
     attempt_maybe_start(c);
 }

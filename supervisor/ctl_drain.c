@@ -31,8 +31,15 @@ static int infra_type(const char *verdict, char *type, size_t len)
 
 void ctl_drain(struct ctl *c, struct node *n)
 {
-    char type[128], nodearg[300], reason[400];
-    if (!c->cfg->slurm_drain || !infra_type(c->fail.verdict, type, sizeof type))
+    char type[128];
+    if (infra_type(c->fail.verdict, type, sizeof type))
+        ctl_drain_type(c, n, type);
+}
+
+void ctl_drain_type(struct ctl *c, struct node *n, const char *type)
+{
+    char nodearg[300], reason[400];
+    if (!c->cfg->slurm_drain)
         return;
     for (int i = 0; i < c->ndrain; i++)
         if (c->drain[i].node == n)

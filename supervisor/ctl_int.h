@@ -47,6 +47,10 @@ struct node {
     int err_fd;                 /* -1: none (local agents share the controller's stderr) */
     struct linesplit err_split; /* its lines */
     char err_last[512];         /* the last line it printed: names what went wrong */
+    /* health checks (ctl_health.c) */
+    int need_health;            /* checked before it next joins an attempt */
+    int health_id;              /* the request it has not answered, 0: none */
+    int64_t health_deadline;
 };
 
 struct pending {                /* a connection before its hello */
@@ -131,6 +135,9 @@ struct ctl {
     int restore_ready, port_ready;
     int port_node;              /* index of the node asked for the port */
     int64_t port_deadline;
+    /* C_HEALTH (ctl_health.c) */
+    json_t *health;             /* node -> its report, for attempt-<N>/health.json */
+    int health_seq;
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
     int progressed;
     struct failure fail;
@@ -248,8 +255,20 @@ int64_t attempt_deadline(struct ctl *c);
 void ctl_next_step(struct ctl *c, char *out, size_t len);
 
 /* ctl_drain.c: --slurm-drain of a node excluded for an infrastructure
- * verdict (c->fail.verdict); ctl_drain_reaped: 1 when pid was scontrol. */
+ * verdict (c->fail.verdict), or for a reason of type type (ctl_drain_type);
+ * ctl_drain_reaped: 1 when pid was scontrol. */
 void ctl_drain(struct ctl *c, struct node *n);
+void ctl_drain_type(struct ctl *c, struct node *n, const char *type);
+
+/* ctl_health.c: C_HEALTH. begin: entered (from attempt_maybe_start);
+ * result: a node's `health` message; node_gone: a node waited for was lost;
+ * after_attempt: spares are checked again before they join. */
+void ctl_health_begin(struct ctl *c);
+void ctl_health_result(struct ctl *c, struct node *n, const struct msg_health *m);
+int64_t ctl_health_deadline(struct ctl *c);
+void ctl_health_timers(struct ctl *c);
+void ctl_health_node_gone(struct ctl *c, struct node *n);
+void ctl_health_after_attempt(struct ctl *c);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
 
 /* controller.c: the epoll set of the nodes. tag: node index * 2 for its

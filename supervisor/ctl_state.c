@@ -10,7 +10,8 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
     if (e == CE_FINISH)
         return C_DONE; /* a fatal condition or a decision ends the run from any state */
     switch (s) {
-    case C_WAIT_AGENTS: return e == CE_NODES_READY ? C_RESTORING : -1;
+    case C_WAIT_AGENTS: return e == CE_NODES_READY ? C_HEALTH : -1;
+    case C_HEALTH: return e == CE_HEALTHY ? C_RESTORING : -1;
     case C_RESTORING: return e == CE_RESTORED ? C_RUNNING : -1;
     case C_RUNNING:
         if (e == CE_FAILURE || e == CE_SUCCESS)
@@ -20,21 +21,21 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
     case C_STOPPING: return e == CE_ALL_STOPPED ? C_DIAGNOSING : -1;
     case C_DIAGNOSING: return e == CE_DIAGNOSED ? C_DECIDING : -1;
     case C_DECIDING: return e == CE_RESTART ? C_BACKOFF : -1;
-    case C_BACKOFF: return e == CE_BACKOFF_OVER ? C_RESTORING : -1;
+    case C_BACKOFF: return e == CE_BACKOFF_OVER ? C_HEALTH : -1;
     default: return -1;
     }
 }
 
 const char *ctl_state_name(enum ctl_state s)
 {
-    static const char *names[C__COUNT] = {"wait_agents", "restoring", "running", "saving", "stopping",
+    static const char *names[C__COUNT] = {"wait_agents", "health", "restoring", "running", "saving", "stopping",
                                           "diagnosing", "deciding", "backoff", "done"};
     return (unsigned)s < C__COUNT ? names[s] : "?";
 }
 
 const char *ctl_event_name(enum ctl_event e)
 {
-    static const char *names[CE__COUNT] = {"nodes_ready", "restored", "failure", "success", "save", "save_over",
+    static const char *names[CE__COUNT] = {"nodes_ready", "healthy", "restored", "failure", "success", "save", "save_over",
                                            "all_stopped", "diagnosed", "restart", "backoff_over", "finish"};
     return (unsigned)e < CE__COUNT ? names[e] : "?";
 }

@@ -8,6 +8,7 @@
 
 enum ctl_state {
     C_WAIT_AGENTS,  /* agents starting; the first attempt waits for all of them */
+    C_HEALTH,       /* the next attempt's nodes run their health probes (--health) */
     C_RESTORING,    /* choosing the checkpoint the next attempt resumes from */
     C_RUNNING,      /* the attempt's ranks run; failures are watched */
     C_SAVING,       /* --save-signal: the ranks were asked for a last checkpoint */
@@ -21,6 +22,7 @@ enum ctl_state {
 
 enum ctl_event {
     CE_NODES_READY,   /* enough agents are in for an attempt */
+    CE_HEALTHY,       /* the next attempt's nodes passed their health checks (or --health off) */
     CE_RESTORED,      /* the checkpoint choice is made */
     CE_FAILURE,       /* a rank failed, a node was lost, a hang, a signal, a spawn error */
     CE_SUCCESS,       /* every rank exited 0 (the stop reaps leftovers) */

@@ -28,6 +28,11 @@ TEST(agent_table_paths)
     CHECK(agent_next(A_KILL, AE_REAPED) == A_DRAINING);
     CHECK(agent_next(A_DRAINING, AE_DRAINED) == A_IDLE);
     CHECK(agent_next(A_IDLE, AE_QUIT) == A_DONE);
+    CHECK(agent_next(A_IDLE, AE_CHECK) == A_HEALTH);
+    CHECK(agent_next(A_HEALTH, AE_CHECKED) == A_IDLE);
+    CHECK(agent_next(A_HEALTH, AE_QUIT) == A_DONE);
+    CHECK(agent_next(A_HEALTH, AE_START) == -1); /* no ranks while the probes run */
+    CHECK(agent_next(A_RUNNING, AE_CHECK) == -1);
     /* a second stop, a start while an attempt runs, a quit with ranks alive: ignored */
     CHECK(agent_next(A_TERM, AE_STOP) == -1);
     CHECK(agent_next(A_KILL, AE_STOP) == -1);

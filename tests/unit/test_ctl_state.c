@@ -37,10 +37,15 @@ static int walk(enum ctl_state s, const enum ctl_event *ev, int n)
 
 TEST(ctl_table_documented_paths)
 {
-    enum ctl_event restart[] = {CE_NODES_READY, CE_RESTORED, CE_FAILURE, CE_ALL_STOPPED, CE_DIAGNOSED,
-                                CE_RESTART, CE_BACKOFF_OVER, CE_RESTORED};
-    CHECK(walk(C_WAIT_AGENTS, restart, 8) == C_RUNNING);
-    CHECK(walk(C_WAIT_AGENTS, restart, 6) == C_BACKOFF);
+    enum ctl_event restart[] = {CE_NODES_READY, CE_HEALTHY, CE_RESTORED, CE_FAILURE, CE_ALL_STOPPED,
+                                CE_DIAGNOSED, CE_RESTART, CE_BACKOFF_OVER, CE_HEALTHY, CE_RESTORED};
+    CHECK(walk(C_WAIT_AGENTS, restart, 10) == C_RUNNING);
+    CHECK(walk(C_WAIT_AGENTS, restart, 7) == C_BACKOFF);
+    CHECK(walk(C_WAIT_AGENTS, restart, 8) == C_HEALTH);
+    /* no rank starts before the health checks and the restore choice */
+    CHECK(ctl_next(C_HEALTH, CE_RESTORED) == -1);
+    CHECK(ctl_next(C_WAIT_AGENTS, CE_HEALTHY) == -1);
+    CHECK(ctl_next(C_HEALTH, CE_FINISH) == C_DONE);
     enum ctl_event save[] = {CE_SAVE, CE_SAVE_OVER, CE_ALL_STOPPED};
     CHECK(walk(C_RUNNING, save, 3) == C_DIAGNOSING);
     CHECK(ctl_next(C_RUNNING, CE_SUCCESS) == C_STOPPING);

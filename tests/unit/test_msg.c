@@ -88,6 +88,8 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_SPAWN_ERROR, .u.error = {3, "no such file"}},
         {.type = MSG_PORT_REQ, .u.port = {4, 0}},
         {.type = MSG_PORT, .u.port = {4, 29500}},
+        {.type = MSG_HEALTH_REQ, .u.health_req = {1, NULL, 8, 2, 60000, 30000, 30000, 0, 0, "/ck", NULL}},
+        {.type = MSG_HEALTH, .u.health = {1, "fail", ev, NULL}},
     };
     int ok = 1;
     for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
@@ -143,6 +145,27 @@ TEST(msg_hello_node_facts_and_port)
     json_decref(started.u.started.pids);
 }
 
+TEST(msg_health_messages)
+{
+    json_t *probes = json_pack("[s,s]", "gpu", "storage"), *report = json_pack("{s:s}", "result", "fail");
+    struct msg in = {.type = MSG_HEALTH_REQ,
+                     .u.health_req = {7, probes, 8, 2, 60000, 30000, 10000, 1 << 30, 0, "/ck", "/dev/shm/x"}};
+    struct msg out;
+    char err[256];
+    CHECK(roundtrip(&in, &out, err, sizeof err) == 0);
+    CHECK(out.u.health_req.id == 7 && out.u.health_req.gpus == 8 && out.u.health_req.min_free == 1 << 30);
+    CHECK(json_array_size(out.u.health_req.probes) == 2);
+    CHECK_STR(out.u.health_req.stage_dir, "/dev/shm/x");
+    msg_free(&out);
+    struct msg h = {.type = MSG_HEALTH, .u.health = {7, "error", NULL, "timed out"}};
+    CHECK(roundtrip(&h, &out, err, sizeof err) == 0);
+    CHECK_STR(out.u.health.result, "error");
+    CHECK_STR(out.u.health.error, "timed out");
+    msg_free(&out);
+    json_decref(probes);
+    json_decref(report);
+}
+
 /* decodes a JSON text; returns the decoder's rc and leaves its error in err */
 static int decode_text(const char *text, char *err, size_t errlen)
 {
@@ -171,6 +194,7 @@ TEST(msg_decoder_is_strict_and_names_the_field)
     CHECK(decode_text("{\"type\":\"port\",\"attempt\":1,\"port\":0}", err, sizeof err) == -1);
     CHECK(strstr(err, "port") != NULL);
     CHECK(decode_text("{\"type\":\"port\",\"attempt\":1,\"port\":70000}", err, sizeof err) == -1);
+    CHECK(decode_text("{\"type\":\"health\",\"id\":1,\"result\":\"great\"}", err, sizeof err) == -1);
     /* exit needs exactly one of code and signal */
     CHECK(decode_text("{\"type\":\"exit\",\"attempt\":0,\"rank\":0,\"local_rank\":0,\"ts\":1,\"file\":\"f\",\"lines\":0}", err,
                       sizeof err) == -1);
