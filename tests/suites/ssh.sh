@@ -74,8 +74,10 @@ hex64_in() { tr '\0' '\n' <"$1" 2>/dev/null | grep -E '(^|[^0-9a-fA-F])[0-9a-fA-
 # secret-like token in its argv or environment (ps on a host sees the argv)
 no_secret_in_procs() {
     local h p seen=0
-    for h in n1 n2 n3; do
+    for h in n1 n2 n3; do # every host's argv first, while the job surely runs
         "$TB/netns-node.sh" exec "$h" ps -eo args= >"$T/ps.$h" || fail "ps on $h failed"
+    done
+    for h in n1 n2 n3; do
         grep -q 'endure agent' "$T/ps.$h" && seen=$((seen + 1))
         [ -z "$(hex64_in "$T/ps.$h")" ] || fail "a secret-like token in an argv on $h: $(hex64_in "$T/ps.$h" | head -n 1 | cut -c1-120)"
         grep -q 'ENDURE_SECRET' "$T/ps.$h" && fail "ENDURE_SECRET on a command line on $h"
@@ -91,7 +93,8 @@ no_secret_in_procs() {
 }
 
 case_hostlist() {
-    start_run --nodes 'n[1-3]' -- "$TORCH_PY" "$DDP" --steps $STEPS --step-sleep 0.3 --out "$T/sum.hostlist"
+    # slow steps: the job must outlive the look at every host, however loaded the machine
+    start_run --nodes 'n[1-3]' -- "$TORCH_PY" "$DDP" --steps $STEPS --step-sleep 1 --out "$T/sum.hostlist"
     wait_running 60 grep -qs '^step 2 loss' "$RUN/attempt-0/n2/rank-3.log"
     no_secret_in_procs
     wait_pid 120 "$PID"
