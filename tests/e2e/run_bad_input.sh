@@ -43,7 +43,8 @@ port=$(tr '\0' ' ' < /proc/$(agent_pid node0)/cmdline | sed -n 's/.*--connect 12
 exec 5<>/dev/tcp/127.0.0.1/$port; printf 'GET / HTTP/1.0\r\n\r\n' >&5; exec 5>&-
 exec 5<>/dev/tcp/127.0.0.1/$port; printf '\x7f\xff\xff\xff' >&5; exec 5>&-
 exec 5<>/dev/tcp/127.0.0.1/$port
-/usr/bin/python3 -c 'import sys,json; m=json.dumps({"type":"hello","node":"node0","pid":1,"nonce":"ab","mac":"00"*32,"version":1}).encode(); sys.stdout.buffer.write(len(m).to_bytes(4,"big")+m)' >&5
+V=$(sed -n 's/^#define MSG_PROTO_VERSION \([0-9]*\).*/\1/p' "$ENDURE_SRC/common/msg.h") # the current protocol
+V=$V /usr/bin/python3 -c 'import os; import sys,json; m=json.dumps({"type":"hello","node":"node0","pid":1,"nonce":"ab","mac":"00"*32,"version":int(os.environ["V"])}).encode(); sys.stdout.buffer.write(len(m).to_bytes(4,"big")+m)' >&5
 sleep 0.3; exec 5>&-
 # an agent of another protocol version is refused naming both versions
 exec 5<>/dev/tcp/127.0.0.1/$port
@@ -51,12 +52,12 @@ exec 5<>/dev/tcp/127.0.0.1/$port
 sleep 0.3; exec 5>&-
 # a hello with a field the protocol does not have is refused naming it
 exec 5<>/dev/tcp/127.0.0.1/$port
-/usr/bin/python3 -c 'import sys,json; m=json.dumps({"type":"hello","node":"node0","pid":1,"nonce":"ab","mac":"00"*32,"version":1,"extra":1}).encode(); sys.stdout.buffer.write(len(m).to_bytes(4,"big")+m)' >&5
+V=$V /usr/bin/python3 -c 'import os; import sys,json; m=json.dumps({"type":"hello","node":"node0","pid":1,"nonce":"ab","mac":"00"*32,"version":int(os.environ["V"]),"extra":1}).encode(); sys.stdout.buffer.write(len(m).to_bytes(4,"big")+m)' >&5
 sleep 0.3; exec 5>&-
 wait_endure
 expect_rc 0
 [ "$(count agent_rejected)" -ge 3 ] || fail "junk connections not journaled: $(count agent_rejected)"
 expect_count 1 agent_rejected "reason=failed the HMAC challenge"
-grep -q '"agent_rejected".*protocol version 99, this controller 1' "$RUN/events.jsonl" || fail "version mismatch not named"
+grep -q "\"agent_rejected\".*protocol version 99, this controller $V" "$RUN/events.jsonl" || fail "version mismatch not named"
 grep -q '"agent_rejected".*bad .hello. message.*extra' "$RUN/events.jsonl" || fail "unknown hello field not named"
 check_no_leftovers
