@@ -20,9 +20,10 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: endure agent --connect HOST:PORT --node NAME [--join-timeout DUR]\n\n"
-               "The per-node launcher. `endure run` starts one per node; it is not meant\n"
-               "to be run by hand. The run's secret is read from standard input (one\n"
-               "line, within %d s).\n"
+               "The per-node launcher. `endure run` starts one per node (a child process,\n"
+               "a Slurm step through srun, or over ssh); it is not meant to be run by\n"
+               "hand. The run's secret is read from standard input (one line, within\n"
+               "%d s).\n"
                "--join-timeout: how long to keep retrying (with back-off) to connect to and\n"
                "authenticate with the controller (default 10s; `endure run` passes\n"
                "--agent-timeout).\n", SECRET_WAIT_MS / 1000);
