@@ -1,5 +1,6 @@
 /* util: clocks, fd helpers, durable writes, strict number parsing (util.h). */
 #include "common/util.h"
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -323,6 +324,33 @@ int parse_duration_ms(const char *s, int64_t *out)
     if (errno || !(ms >= 0 && ms <= 9e15))
         return -1;
     *out = (int64_t)(ms + 0.5);
+    return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+    if (!s)
+        return -1;
+    size_t n = strspn(s, "0123456789");
+    const char *u = s + n, *units = "KMGT", *k = *u ? strchr(units, toupper((unsigned char)*u)) : NULL;
+    unsigned shift = 0;
+    if (*u) {
+        if (!k || !*k) /* strchr finds the NUL too */
+            return -1;
+        shift = 10 * (unsigned)(k - units + 1);
+        u++;
+        if (strcmp(u, "") && strcmp(u, "B") && strcmp(u, "iB"))
+            return -1;
+    }
+    char num[24];
+    long v;
+    if (n == 0 || n >= sizeof num)
+        return -1;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    if (parse_long(num, 0, LONG_MAX, &v) < 0 || (uint64_t)v > ((uint64_t)1 << 62) >> shift)
+        return -1;
+    *out = (uint64_t)v << shift;
     return 0;
 }
 

@@ -67,6 +67,10 @@ size_t parse_digits(const char *s, long max, long *out);
  * or h: "30", "30s", "500ms", "5m", "2h", "1.5s"; result in ms, at most
  * 9e15. No NaN, infinities, exponents, hex, signs or spaces. */
 int parse_duration_ms(const char *s, int64_t *out);
+/* Sizes in bytes: DIGITS with an optional unit K, M, G or T (powers of
+ * 1024, either case, "B" or "iB" may follow: "512M", "2G", "2GiB", "4096");
+ * at most 2^62. No signs, spaces, fractions or hex. */
+int parse_size(const char *s, uint64_t *out);
 
 /* Returns 1 if name is a safe single path component (no '/', not '.' or
  * '..', not empty, printable, at most 128 bytes), else 0. */
