@@ -88,6 +88,8 @@ static void child_main(const struct probe_def *d, const struct health_opts *o, i
     char *t = json_dumps(j, JSON_COMPACT);
     if (t)
         write_all(wfd, t, strlen(t));
+    free(t);
+    json_decref(j);
     _exit(0);
 }
 
@@ -137,6 +139,10 @@ static json_t *parse_child(struct slot *s, int status, int timed_out, const stru
         return run_result("fail", why);
     }
     json_t *j = s->out.len ? json_loadb(s->out.p, s->out.len, 0, NULL) : NULL;
+    if (!j && WIFEXITED(status) && WEXITSTATUS(status)) {
+        snprintf(why, sizeof why, "the probe exited with status %d", WEXITSTATUS(status));
+        return run_result("fail", why);
+    }
     if (!json_is_object(j) || !json_is_string(json_object_get(j, "result")) ||
         !json_is_object(json_object_get(j, "figures"))) {
         json_decref(j);

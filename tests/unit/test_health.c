@@ -70,13 +70,19 @@ static void crashes(const struct health_opts *o, struct probe_out *out)
 {
     (void)o;
     (void)out;
-    raise(SIGSEGV);
+    abort(); /* not SIGSEGV: a sanitizer would turn that into exit(1) */
 }
 static void silent(const struct health_opts *o, struct probe_out *out)
 {
     (void)o;
     (void)out;
     _exit(0);
+}
+static void exits(const struct health_opts *o, struct probe_out *out)
+{
+    (void)o;
+    (void)out;
+    _exit(3);
 }
 static void first(const struct health_opts *o, struct probe_out *out)
 {
@@ -125,13 +131,15 @@ TEST(health_timeout_crash_and_silence_fail)
     struct health_opts o = quick();
     o.timeout_ms = 300;
     o.fail_after = 1;
-    const struct probe_def d[] = {{"hangs", hangs, -1, 0}, {"crashes", crashes, -1, 0}, {"silent", silent, -1, 0}};
-    json_t *r = health_run_defs(&o, d, 3);
+    const struct probe_def d[] = {{"hangs", hangs, -1, 0}, {"crashes", crashes, -1, 0}, {"silent", silent, -1, 0},
+                                  {"exits", exits, -1, 0}};
+    json_t *r = health_run_defs(&o, d, 4);
     CHECK(r);
     int ok = !strcmp(field(probe_at(r, 0), "reason"), "timed out after 0.3s") &&
              !strcmp(field(probe_at(r, 0), "result"), "fail") &&
-             !strcmp(field(probe_at(r, 1), "reason"), "the probe crashed (signal 11)") &&
-             !strcmp(field(probe_at(r, 2), "reason"), "the probe gave no result");
+             !strcmp(field(probe_at(r, 1), "reason"), "the probe crashed (signal 6)") &&
+             !strcmp(field(probe_at(r, 2), "reason"), "the probe gave no result") &&
+             !strcmp(field(probe_at(r, 3), "reason"), "the probe exited with status 3");
     if (!ok)
         fprintf(stderr, "  %s\n", json_dumps(r, JSON_COMPACT));
     json_decref(r);
