@@ -16,7 +16,7 @@ endif
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 BUILD   ?= build
 
-MODULES := common supervisor launcher diagnose checkpoint
+MODULES := common supervisor launcher diagnose checkpoint health
 LIB_SRC := $(filter-out supervisor/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -25,6 +25,18 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPERS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/endure $(BUILD)/unit-tests $(HELPERS)
+
+# Test-only stand-ins of the NVML and CUDA driver libraries (tests/fakes/),
+# never part of libendure.a; the nosym/ variants each lack one symbol.
+FAKE_DIR  := $(BUILD)/tests/fakes
+FAKE_LIBS := $(FAKE_DIR)/libnvidia-ml.so.1 $(FAKE_DIR)/libcuda.so.1 \
+	$(FAKE_DIR)/nosym/libnvidia-ml.so.1 $(FAKE_DIR)/nosym/libcuda.so.1
+all: $(FAKE_LIBS)
+$(FAKE_DIR)/libnvidia-ml.so.1 $(FAKE_DIR)/nosym/libnvidia-ml.so.1: tests/fakes/fake_nvml.c
+$(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/nosym/libcuda.so.1: tests/fakes/fake_cuda.c
+$(FAKE_DIR)/%.so.1:
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(findstring /nosym/,$@),-DFAKE_NOSYM) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@
 #include "common/exitcodes.h"
 #include "checkpoint/cmd.h"
 #include "diagnose/diagnose.h"
+#include "health/cmd.h"
 #include "launcher/agent.h"
 #include "supervisor/controller.h"
 
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     {"diagnose", cmd_diagnose, "classify saved logs: verdict, culprit, key lines, advice"},
     {"rules", cmd_rules, "check or test rule files"},
     {"ckpt", cmd_ckpt, "inspect and manage a checkpoint store"},
+    {"health", cmd_health, "check this node (GPUs, CUDA, NICs, storage, memory)"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,9 @@
+/* cmd: the command of the health module, `endure health` (cmd_health.c),
+ * for supervisor/main.c's command table. */
+#ifndef ENDURE_HEALTH_CMD_H
+#define ENDURE_HEALTH_CMD_H
+
+/* argv[0] is "health"; returns the exit code. */
+int cmd_health(int argc, char **argv);
+
+#endif
