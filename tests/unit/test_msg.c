@@ -69,12 +69,13 @@ TEST(msg_agent_messages_roundtrip)
     json_t *arr = json_pack("[i,i]", 11, 12), *ev = json_pack("{s:s}", "rule", "x");
     struct msg ins[] = {
         {.type = MSG_CHALLENGE, .u.challenge = {"abc", MSG_PROTO_VERSION}},
-        {.type = MSG_HELLO, .u.hello = {"n1", 42, "def", "mac", MSG_PROTO_VERSION}},
+        {.type = MSG_HELLO, .u.hello = {.node = "n1", .pid = 42, .nonce = "def", .mac = "mac",
+                                        .version = MSG_PROTO_VERSION, .gpus = -1, .cpus = -1}},
         {.type = MSG_WELCOME, .u.welcome = {"mac2", 1000, 10000}},
         {.type = MSG_HB},
         {.type = MSG_STOP, .u.stop = {15, 3000, 1}},
         {.type = MSG_SIGNAL, .u.signal = {10}},
-        {.type = MSG_STARTED, .u.started = {3, arr}},
+        {.type = MSG_STARTED, .u.started = {.attempt = 3, .pids = arr, .shared_fs = -1}},
         {.type = MSG_EXIT, .u.exit = {3, 5, 1, 12.5, "rank-5.log", -1, 9, arr, 40, "outside", "read", "read", ev}},
         {.type = MSG_PROGRESS, .u.progress = {3}},
         {.type = MSG_STOPPED, .u.stopped = {3, 250, arr}},
@@ -130,8 +131,8 @@ TEST(msg_hello_node_facts_and_port)
     CHECK(out.u.hello.gpus == 8 && out.u.hello.cpus == 96);
     msg_free(&out);
     /* an agent that says nothing of its node: the fields are absent */
-    struct msg bare = {.type = MSG_HELLO, .u.hello = {"n2", 7, "abc", "mac", MSG_PROTO_VERSION, .gpus = -1,
-                                                       .cpus = -1}};
+    struct msg bare = {.type = MSG_HELLO, .u.hello = {.node = "n2", .pid = 7, .nonce = "abc", .mac = "mac",
+                                                       .version = MSG_PROTO_VERSION, .gpus = -1, .cpus = -1}};
     CHECK(roundtrip(&bare, &out, err, sizeof err) == 0);
     CHECK(out.u.hello.release == NULL && out.u.hello.addr == NULL && out.u.hello.gpus == -1);
     msg_free(&out);
