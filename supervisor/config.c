@@ -280,7 +280,7 @@ static int set_health(struct run_config *c, const char *v, struct buf *err)
     if (!strcmp(v, "off"))
         c->health = HEALTH_OFF;
     else if (!strcmp(v, "local"))
-        c->health = HEALTH_OFF; /* local once endure health lands */
+        c->health = HEALTH_LOCAL;
     else if (!strcmp(v, "pairwise"))
         return bad(err, "health", v, "the pairwise test is not implemented yet (use local or off)");
     else
@@ -602,7 +602,7 @@ void config_defaults(struct run_config *c)
     c->ckpt_warn_after_ms = 30 * 60000;
     c->rank_umask = -1;
     c->stage_max_age_ms = 3600000;
-    c->health = HEALTH_OFF; /* local once endure health lands */
+    c->health = HEALTH_LOCAL;
     c->health_timeout_ms = 120000;
     c->health_probe_timeout_ms = 30000;
     c->gpu_free_timeout_ms = 30000;

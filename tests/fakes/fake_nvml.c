@@ -15,6 +15,8 @@
  *   FAKE_NVML_ONCE=F          the faults above apply only when file F
  *                             exists; nvmlInit_v2 removes it (a fault that
  *                             goes away after one run)
+ *   FAKE_NVML_NODES=a,b       the faults above apply only on these nodes
+ *                             (ENDURE_NODE, set by the agent for its check)
  * Built with -DFAKE_NOSYM it lacks nvmlDeviceGetRemappedRows. */
 #include <poll.h>
 #include <stdint.h>
@@ -35,6 +37,14 @@ int nvmlInit_v2(void)
     const char *once = getenv("FAKE_NVML_ONCE");
     if (once && *once)
         faults = unlink(once) == 0;
+    const char *nodes = getenv("FAKE_NVML_NODES"), *me = getenv("ENDURE_NODE");
+    if (nodes && *nodes) { /* ",a,b," contains ",<me>," */
+        size_t n = strlen(nodes), m = me ? strlen(me) : 0;
+        int in = 0;
+        for (const char *p = nodes; m && p + m <= nodes + n; p++)
+            in |= (p == nodes || p[-1] == ',') && !strncmp(p, me, m) && (p[m] == ',' || p[m] == '\0');
+        faults = faults && in;
+    }
     if (env("FAKE_NVML_HANG", 0))
         for (;;)
             poll(NULL, 0, -1);
@@ -57,7 +67,8 @@ const char *nvmlErrorString(int rc)
 
 int nvmlDeviceGetCount_v2(unsigned *n)
 {
-    *n = (unsigned)env("FAKE_NVML_GPUS", 1);
+    const char *g = getenv("FAKE_NVML_GPUS"); /* the node's shape, not a fault */
+    *n = g && *g ? (unsigned)strtoul(g, NULL, 0) : 1;
     return 0;
 }
 
