@@ -166,18 +166,16 @@ static int set_rules(struct run_config *c, const char *v, struct buf *err)
     return c->rules[c->nrules++] ? 0 : -1;
 }
 
-static int set_no_default_rules(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->no_default_rules = 1;
-    return 0;
-}
-static int set_shared_perms(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->shared_perms = 1;
-    return 0;
-}
+/* A switch (a flag without a value) that sets field to 1. */
+#define SWITCH_SETTER(fn, field)                                                \
+    static int fn(struct run_config *c, const char *v, struct buf *err)         \
+    {                                                                           \
+        (void)v, (void)err;                                                     \
+        c->field = 1;                                                           \
+        return 0;                                                               \
+    }
+SWITCH_SETTER(set_no_default_rules, no_default_rules)
+SWITCH_SETTER(set_shared_perms, shared_perms)
 NONEMPTY_SETTER(set_stage_dir, stage_dir, "stage-dir")
 
 static int set_keep_every(struct run_config *c, const char *v, struct buf *err)
@@ -327,19 +325,9 @@ static int set_health_probes(struct run_config *c, const char *v, struct buf *er
     return 0;
 }
 
-static int set_slurm_drain(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->slurm_drain = 1;
-    return 0;
-}
+SWITCH_SETTER(set_slurm_drain, slurm_drain)
 
-static int set_no_shared_fs(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->no_shared_fs = 1;
-    return 0;
-}
+SWITCH_SETTER(set_no_shared_fs, no_shared_fs)
 
 static int sig_from_name(const char *s)
 {
@@ -380,33 +368,13 @@ static int set_signals(struct run_config *c, const char *v, struct buf *err)
     return 0;
 }
 
-static int set_module(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->module = 1;
-    return 0;
-}
+SWITCH_SETTER(set_module, module)
 
-static int set_no_python(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->no_python = 1;
-    return 0;
-}
+SWITCH_SETTER(set_no_python, no_python)
 
-static int set_run_path(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->run_path = 1;
-    return 0;
-}
+SWITCH_SETTER(set_run_path, run_path)
 
-static int set_standalone(struct run_config *c, const char *v, struct buf *err)
-{
-    (void)v, (void)err;
-    c->standalone = 1;
-    return 0;
-}
+SWITCH_SETTER(set_standalone, standalone)
 
 static int set_ignored(struct run_config *c, const char *v, struct buf *err)
 {

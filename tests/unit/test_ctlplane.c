@@ -107,6 +107,28 @@ static int journal_lines(const char *needle)
     return n;
 }
 
+/* An agent of node n0 connects, answers the challenge with a hello (of
+ * release when not NULL) and sends it. 0 or -1. */
+static int agent_hello(struct msgconn *a, int port, const char *release)
+{
+    msgconn_init(a, dial(port));
+    if (a->fd < 0)
+        return -1;
+    accept_all();
+    json_t *ch = client_recv(a);
+    char mac[65];
+    int rc = ch && proto_hmac_hex(c.secret, json_string_value(json_object_get(ch, "nonce")), "n0", mac) == 0 ? 0 : -1;
+    json_decref(ch);
+    json_t *hello = rc ? NULL : json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "type", "hello", "node", "n0", "pid", 1,
+                                          "nonce", "abcd", "mac", mac, "version", MSG_PROTO_VERSION);
+    if (hello && release)
+        json_object_set_new(hello, "release", json_string(release));
+    if (!hello || msgconn_send(a, hello) < 0 || msgconn_flush_wait(a, 5000) < 0)
+        rc = -1;
+    json_decref(hello);
+    return rc;
+}
+
 TEST(ctlplane_idle_strangers_do_not_lock_out_an_agent)
 {
     int port = setup();
@@ -120,18 +142,7 @@ TEST(ctlplane_idle_strangers_do_not_lock_out_an_agent)
     CHECK(c.npend == MAX_PENDING);
     /* the agent: connect, answer the challenge, check the welcome */
     struct msgconn a;
-    msgconn_init(&a, dial(port));
-    CHECK(a.fd >= 0);
-    accept_all();
-    json_t *ch = client_recv(&a);
-    CHECK(ch != NULL);
-    char mac[65];
-    CHECK(proto_hmac_hex(c.secret, json_string_value(json_object_get(ch, "nonce")), "n0", mac) == 0);
-    json_decref(ch);
-    json_t *hello = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "type", "hello", "node", "n0", "pid", 1, "nonce", "abcd", "mac", mac, "version", MSG_PROTO_VERSION);
-    CHECK(msgconn_send(&a, hello) == 0);
-    json_decref(hello);
-    CHECK(msgconn_flush_wait(&a, 5000) == 0);
+    CHECK(agent_hello(&a, port, NULL) == 0);
     for (int tries = 0; tries < 50 && c.nodes[0].state != NODE_READY; tries++) {
         struct pollfd p[MAX_PENDING];
         for (int i = 0; i < c.npend; i++)
@@ -160,19 +171,7 @@ TEST(ctlplane_agent_of_another_release_is_refused)
     int port = setup();
     CHECK(port > 0);
     struct msgconn a;
-    msgconn_init(&a, dial(port));
-    CHECK(a.fd >= 0);
-    accept_all();
-    json_t *ch = client_recv(&a);
-    CHECK(ch != NULL);
-    char mac[65];
-    CHECK(proto_hmac_hex(c.secret, json_string_value(json_object_get(ch, "nonce")), "n0", mac) == 0);
-    json_decref(ch);
-    json_t *hello = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i,s:s}", "type", "hello", "node", "n0", "pid", 1, "nonce",
-                              "abcd", "mac", mac, "version", MSG_PROTO_VERSION, "release", "0.0.0-old");
-    CHECK(msgconn_send(&a, hello) == 0);
-    json_decref(hello);
-    CHECK(msgconn_flush_wait(&a, 5000) == 0);
+    CHECK(agent_hello(&a, port, "0.0.0-old") == 0);
     for (int tries = 0; tries < 50 && c.nodes[0].state == NODE_STARTING && c.npend; tries++) {
         struct pollfd p = {.fd = c.pend[0].conn.fd, .events = POLLIN};
         if (poll(&p, 1, 100) == 1)
