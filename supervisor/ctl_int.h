@@ -173,18 +173,21 @@ struct ctl {
     int64_t save_until;
 };
 
-/* ctl_agents.c */
+/* ctl_launch.c: the agents' launching processes */
 int agents_start(struct ctl *c);
+void agents_reap(struct ctl *c);
+void agents_kill_strays(struct ctl *c);
+/* The transport process of n printed on its stderr (n->err_fd readable). */
+void agents_err_io(struct ctl *c, struct node *n);
+
+/* ctl_agents.c */
 void agents_accept(struct ctl *c);
 void agents_pending_io(struct ctl *c, int i, short revents);
 void agents_node_io(struct ctl *c, struct node *n, short revents);
 void agents_timers(struct ctl *c);
 int64_t agents_deadline(struct ctl *c);  /* pending handshakes, rejection summary; -1 if none */
 void agents_rejected_flush(struct ctl *c);
-void agents_reap(struct ctl *c);
-/* The transport process of n printed on its stderr (n->err_fd readable). */
-void agents_err_io(struct ctl *c, struct node *n);
-void agents_kill_strays(struct ctl *c);
+
 void agents_send(struct ctl *c, struct node *n, json_t *msg); /* steals msg */
 void agents_send_msg(struct ctl *c, struct node *n, const struct msg *m);
 void agents_send_stop(struct ctl *c, struct node *n, int sig, int64_t grace_ms);
