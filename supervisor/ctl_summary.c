@@ -55,10 +55,11 @@ void ctl_summary(struct ctl *c)
     log_text("\nendure: run %s ended: %s (exit %d)\n", c->cfg->run_id, c->end_reason, c->exit_code);
     log_text("  attempts: %d, restarts: %d, run time: %.1fs\n", c->nhist, c->restarts,
             (double)(end - c->run_start) / 1000.0);
+    int first = c->attempt - c->nhist + 1; /* a resumed run goes on numbering its attempts */
     for (int i = 0; i < c->nhist; i++) {
         struct attempt_log *h = &c->hist[i];
-        if (i > 0 && h->resume_step >= 0)
-            fprintf(stderr, "  attempt %d: resumed from the checkpoint of step %ld\n", i, h->resume_step);
+        if (h->resume_step >= 0)
+            log_text("  attempt %d: resumed from the checkpoint of step %ld\n", first + i, h->resume_step);
         if (h->f.kind == F_NONE)
             continue;
         int64_t until = i + 1 < c->nhist ? c->hist[i + 1].started_ms : (h->ended_ms ? h->ended_ms : end);
@@ -68,7 +69,7 @@ void ctl_summary(struct ctl *c)
         int64_t lost = failed > kept ? failed - kept : 0;
         lost_work += lost;
         overhead += until - failed;
-        log_text("  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", i, h->f.what, h->f.at,
+        log_text("  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", first + i, h->f.what, h->f.at,
                 h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict, (double)lost / 1000.0);
     }
     log_text("  time lost to failures: %.1fs of work lost (since the last checkpoint kept, or the "

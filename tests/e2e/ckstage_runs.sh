@@ -51,6 +51,8 @@ expect_count 1 ckpt_restore tag=step-000000008 attempt=1
 grep '"ckpt_corrupt"' "$RUN/events.jsonl" | grep -q "written by another run" ||
     fail "the refused TAG of another run is not journaled"
 [ -d "$RUN/attempt-1" ] || fail "the resumed run did not continue the attempt numbers"
+grep -q "attempt 1: resumed from the checkpoint of step 8" "$ERR" ||
+    fail "the summary does not number the resumed run's attempt as the journal does: $(grep attempt "$ERR")"
 # another id on run C's checkpoint dir is refused, naming the run that owns it
 run_endure --ckpt-dir "$T/ckC" -- /bin/true
 expect_rc 2
