@@ -1,11 +1,13 @@
 /* layout: the builders and parsers of every on-disk name (see layout.h).
  * Each builder is one formatted write checked for truncation. */
 #include "common/layout.h"
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "common/util.h"
 
 /* snprintf into out; 0, or -1 with ENAMETOOLONG when it does not fit. */
@@ -89,6 +91,27 @@ long layout_parse_attempt_name(const char *name)
 {
     static const char *const none[] = {"", NULL};
     return parse_name(name, LAYOUT_ATTEMPT_PREFIX, none);
+}
+
+long layout_last_attempt(const char *run_dir, const char *holding)
+{
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+    long best = -1;
+    while (d && (e = readdir(d))) {
+        long n = layout_parse_attempt_name(e->d_name);
+        char dir[PATH_MAX], path[PATH_MAX];
+        struct stat st;
+        if (n <= best || n >= LAYOUT_ATTEMPT_MAX)
+            continue;
+        if (holding && (layout_attempt_dir(dir, sizeof dir, run_dir, n) < 0 ||
+                        layout_run_file(path, sizeof path, dir, holding) < 0 || lstat(path, &st) < 0))
+            continue;
+        best = n;
+    }
+    if (d)
+        closedir(d);
+    return best;
 }
 
 long layout_parse_rank_log_name(const char *name)

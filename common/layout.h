@@ -43,6 +43,11 @@ int layout_heartbeat(char *out, size_t n, const char *node_dir, int rank);
 int layout_error_file(char *out, size_t n, const char *node_dir, int rank);
 /* "attempt-<N>" (decimal digits only) -> N, else -1. */
 long layout_parse_attempt_name(const char *name);
+#define LAYOUT_ATTEMPT_MAX 1000000 /* attempt-<N> with a larger N is not one of ours */
+/* The highest N (below LAYOUT_ATTEMPT_MAX) of the attempt-<N> directories
+ * under run_dir (only those holding a file or directory named holding, when
+ * not NULL), or -1. */
+long layout_last_attempt(const char *run_dir, const char *holding);
 /* "rank-<R>.log" or "rank-<R>.log.gz" -> R, else -1. */
 long layout_parse_rank_log_name(const char *name);
 

@@ -18,7 +18,6 @@ enum health_result { HEALTH_PASS, HEALTH_WARN, HEALTH_FAIL, HEALTH_SKIP };
 
 #define HEALTH_MAX_NICS 16
 #define HEALTH_NPROBES 5               /* gpu, cuda, nic, storage, memory */
-#define HEALTH_JSON "health.json"      /* <run dir>/attempt-<N>/health.json */
 #define HEALTH_JSON_MAX (16u << 20)    /* bytes of a health.json read back */
 
 struct health_opts {

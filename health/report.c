@@ -1,49 +1,26 @@
 /* report: reads back the last health results of a run directory
  * (<run dir>/attempt-<N>/health.json, written by the controller), an
  * untrusted file: bounded read, no symlinks, shape checked. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "common/layout.h"
 #include "common/util.h"
 #include "health/health.h"
 
-/* The highest N of attempt-<N>/ under run_dir that holds a health.json. */
-static long newest_attempt(const char *run_dir)
-{
-    DIR *d = opendir(run_dir);
-    struct dirent *e;
-    long best = -1;
-    while (d && (e = readdir(d))) {
-        long n = layout_parse_attempt_name(e->d_name);
-        char dir[PATH_MAX], path[PATH_MAX + 32];
-        struct stat st;
-        if (n <= best || layout_attempt_dir(dir, sizeof dir, run_dir, n) < 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, HEALTH_JSON);
-        if (lstat(path, &st) == 0)
-            best = n;
-    }
-    if (d)
-        closedir(d);
-    return best;
-}
-
 json_t *health_load_run(const char *run_dir, long *attempt, struct buf *err)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
-    long n = newest_attempt(run_dir);
+    long n = layout_last_attempt(run_dir, LAYOUT_HEALTH_JSON);
     if (n < 0) {
-        buf_printf(err, "no %s under %s/attempt-*/", HEALTH_JSON, run_dir);
+        buf_printf(err, "no %s under %s/attempt-*/", LAYOUT_HEALTH_JSON, run_dir);
         return NULL;
     }
     layout_attempt_dir(dir, sizeof dir, run_dir, n);
-    snprintf(path, sizeof path, "%s/%s", dir, HEALTH_JSON);
+    layout_run_file(path, sizeof path, dir, LAYOUT_HEALTH_JSON);
     size_t len = 0;
     char *text = read_regular_capped(path, HEALTH_JSON_MAX, &len, O_NOFOLLOW);
     if (!text) {

@@ -7,7 +7,6 @@
  * for the controller's life, so the same run never runs twice at once.
  * With --node-rank, every node's endure owns <log-dir>/<run-id>/node-rank-<N>/
  * of the shared run directory, and a node says which peers it waits for. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,22 +51,6 @@ static int claim_ckpt(struct ctl *c, struct buf *err)
     return 0;
 }
 
-/* The highest attempt-<N> under dir, or -1. */
-static int last_attempt(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int last = -1;
-    while (d && (e = readdir(d))) {
-        long n = layout_parse_attempt_name(e->d_name);
-        if (n >= 0 && n < 1000000 && n > last)
-            last = (int)n;
-    }
-    if (d)
-        closedir(d);
-    return last;
-}
-
 /* An existing run directory: the same run resuming, or an error. */
 static int resume_run_dir(struct ctl *c, struct buf *err)
 {
@@ -85,7 +68,7 @@ static int resume_run_dir(struct ctl *c, struct buf *err)
     json_decref(o);
     if (!same)
         return -1;
-    c->attempt = last_attempt(c->run_dir);
+    c->attempt = (int)layout_last_attempt(c->run_dir, NULL);
     c->resumed = 1;
     return 0;
 }
