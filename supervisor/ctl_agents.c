@@ -424,9 +424,8 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
         return;
     ctl_unwatch(c, n->conn.fd);
     msgconn_close(&n->conn);
-    if (n->agent_pid > 0) /* its ranks follow through PDEATHSIG; srun cancels its step on TERM
-                           * at once (on KILL the step lingers in squeue) */
-        kill(n->agent_pid, c->tr.kind == TRANSPORT_SLURM ? SIGTERM : SIGKILL);
+    if (n->agent_pid > 0) /* its ranks follow through PDEATHSIG (the agent's own watch, remotely) */
+        kill(n->agent_pid, transport_kill_signal(c->tr.kind));
     log_error("node %s lost: %s; excluded from this run", n->name, why);
     journal_event(&c->j, "node_lost", json_pack("{s:s,s:s,s:i}", "node", n->name, "reason", why, "attempt",
                                                    c->attempt));

@@ -168,8 +168,10 @@ int64_t ctl_health_deadline(struct ctl *c)
 
 void ctl_health_timers(struct ctl *c)
 {
-    int64_t now = now_ms();
-    for (int i = 0; c->state == C_HEALTH && i < c->nnodes; i++) {
+    int64_t now = now_ms(), due = ctl_health_deadline(c);
+    if (due < 0 || now < due)
+        return; /* nothing timed out: answers and losses call progress() themselves */
+    for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
         if (n->health_id && n->state == NODE_READY && now >= n->health_deadline) {
             n->health_id = 0;

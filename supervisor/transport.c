@@ -36,6 +36,11 @@ const char *transport_name(enum transport_kind k)
     return (unsigned)k < sizeof NAMES / sizeof *NAMES ? NAMES[k] : "?";
 }
 
+int transport_kill_signal(enum transport_kind k)
+{
+    return k == TRANSPORT_SLURM ? SIGTERM : SIGKILL;
+}
+
 /* The secret on a pipe that becomes the launching process's stdin (srun and
  * ssh forward it to the agent): never in its environment (readable in
  * /proc/<pid>/environ by the ranks' user for the agent's whole life) nor on

@@ -41,6 +41,11 @@ const char *transport_name(enum transport_kind k);
 int transport_argv(const struct transport *t, const char *node, const char *self, char ***out, struct buf *err);
 void transport_argv_free(char **argv);
 
+/* The signal that ends a node's launching process at once when the node is
+ * given up: KILL, but TERM for srun (it then cancels its step; KILLed, it
+ * leaves the step in the queue for seconds). */
+int transport_kill_signal(enum transport_kind k);
+
 /* Starts the agent of node. 0, or -1 with the reason in err. */
 int transport_start_agent(const struct transport *t, const char *node, struct agent_launch *out, struct buf *err);
 
