@@ -430,8 +430,8 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
     journal_event(&c->j, "node_lost", json_pack("{s:s,s:s,s:i}", "node", n->name, "reason", why, "attempt",
                                                    c->attempt));
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
-    if (c->state == C_RESTORING && !c->port_ready && n == &c->nodes[c->port_node])
-        attempt_request_port(c); /* ask the next ready node */
+    if (c->state == C_RESTORING && !c->cfg->master_port && n == &c->nodes[c->port_node])
+        attempt_request_port(c); /* the next ready node will be group rank 0: its own port */
     if (c->state == C_HEALTH)
         return ctl_health_node_gone(c, n);
     if (!was_active)

@@ -143,8 +143,6 @@ void attempt_try_launch(struct ctl *c)
     attempt_launch(c);
 }
 
-/* Starts the attempt's ranks on the first ready nodes (in --nodes order);
- * nodes lost while the restore was chosen are not used. */
 /* --nproc-per-node cpu|gpu|auto with slurm or ssh: what the first `active`
  * ready nodes said in their hello, the smallest of them (every node runs
  * the same number of ranks). 0, or -1 with why. */
@@ -172,6 +170,8 @@ static int count_on_nodes(struct ctl *c, int active, char *why, size_t len)
     return 0;
 }
 
+/* Starts the attempt's ranks on the first ready nodes (in --nodes order);
+ * nodes lost while the restore was chosen are not used. */
 void attempt_launch(struct ctl *c)
 {
     const struct run_config *cfg = c->cfg;
