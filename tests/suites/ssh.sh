@@ -15,6 +15,9 @@
 #   no_endure    n2 without endure (an empty dir mounted over the build dir in
 #                its mount namespace): a clear error naming n2, exit 4
 #   key_refused  n4's sshd accepts no key: a clear error naming n4, exit 4
+#   unreachable  a host name that does not resolve: an error naming it, exit 4
+#   host_key     a known-hosts file without the hosts' keys (--ssh-opts): "Host key
+#                verification failed" naming the host, exit 4
 #   bad_input    --hostfile missing / malformed / slots too few, a repeated
 #                host, an empty or unparsable --nodes: one line, exit 2,
 #                nothing started
@@ -22,7 +25,7 @@
 # The beds come up once and are always torn down.
 # Env: ENDURE, ENDURE_SRC (tests/run.sh); needs root and openssh-server.
 SUITE=ssh
-CASES=(hostlist partition power_cut no_endure key_refused bad_input)
+CASES=(hostlist partition power_cut no_endure key_refused unreachable host_key bad_input)
 source "$(dirname "$0")/../testbed/suite-lib.sh"
 HOSTS=(n1 n2 n3 n4)
 export TB_NS_DIR=/tmp/endure-testbed/netns TB_SSH_DIR=/tmp/endure-testbed/ssh
@@ -174,6 +177,27 @@ case_key_refused() {
     expect_rc 4
     grep -E 'n4' "$ERR" | grep -qiE 'permission denied|publickey|authenticat' ||
         fail "no error naming n4 and the refused key: $(head -c 400 "$ERR")"
+    no_job_procs 15 "${HOSTS[@]}"
+}
+
+case_unreachable() {
+    # a host name that does not resolve: ssh fails at once, the host is named
+    run_sync 60 --nodes n1,nowhere9 -- "$TORCH_PY" "$DDP" --steps 2
+    expect_rc 4
+    grep -E 'nowhere9' "$ERR" | grep -qiE 'could not resolve|unreachable' ||
+        fail "no error naming nowhere9 and why: $(head -c 400 "$ERR")"
+    no_job_procs 15 "${HOSTS[@]}"
+}
+
+case_host_key() {
+    # a known-hosts file without the hosts' key (what a changed host key
+    # looks like to BatchMode ssh), through --ssh-opts
+    : >"$T/known_hosts_empty"
+    run_sync 60 --nodes n1,n2 --ssh-opts "-o UserKnownHostsFile=$T/known_hosts_empty -o StrictHostKeyChecking=yes" \
+        -- "$TORCH_PY" "$DDP" --steps 2
+    expect_rc 4
+    grep -E 'node n[12] lost' "$ERR" | grep -qiE 'host key verification failed' ||
+        fail "no error naming the host and the host key: $(head -c 400 "$ERR")"
     no_job_procs 15 "${HOSTS[@]}"
 }
 
