@@ -59,10 +59,16 @@ for step in range(start + 1, args.steps + 1):
     opt.step()
     attempt = int(os.environ.get("ENDURE_ATTEMPT", "0"))
     if step == args.corrupt_at and rank == 0 and attempt == 0:
+        # the newest checkpoint taken (endure persists it in the background:
+        # wait until it is complete, so the victim does not depend on timing)
         root = os.environ["ENDURE_CKPT_DIR"]
-        done = sorted(t for t in os.listdir(root) if os.path.exists(os.path.join(root, t, "COMPLETE")))
+        tag = "step-%09d" % (step - step % args.every)
+        for _ in range(1200):
+            if os.path.exists(os.path.join(root, tag, "COMPLETE")):
+                break
+            time.sleep(0.05)
         victim = None
-        for dirpath, _, files in os.walk(os.path.join(root, done[-1])):
+        for dirpath, _, files in os.walk(os.path.join(root, tag)):
             for name in files:
                 if name == "state.pt":
                     victim = os.path.join(dirpath, name)
