@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"rules", cmd_rules, "check or test rule files"},
     {"ckpt", cmd_ckpt, "inspect and manage a checkpoint store"},
     {"health", cmd_health, "check this node (GPUs, CUDA, NICs, storage, memory)"},
+    {"pair-probe", cmd_pair, "one side of a pairwise link test between two nodes"},
 };
 
 static void usage(FILE *f)
