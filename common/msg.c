@@ -399,6 +399,77 @@ static int dec_health(json_t *j, struct msg *m, json_error_t *e)
     return 0;
 }
 
+static json_t *enc_pair_req(const struct msg *m)
+{
+    const struct msg_pair_req *p = &m->u.pair_req;
+    return json_pack("{s:s,s:i,s:i,s:s,s:s*,s:i,s:s*,s:s*,s:s*,s:I,s:I,s:i}", "type", type_s(m), "id", p->id,
+                     "rank", p->rank, "backend", p->backend, "addr", p->addr, "port", p->port, "nccl_id",
+                     p->nccl_id, "token", p->token, "command", p->command, "bytes", (json_int_t)p->bytes,
+                     "timeout_ms", (json_int_t)p->timeout_ms, "iters", p->iters);
+}
+static int dec_pair_req(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_pair_req *p = &m->u.pair_req;
+    const char *t;
+    json_int_t bytes, to;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s:s,s?s,s:i,s?s,s?s,s?s,s:I,s:I,s:i}", "type", &t, "id",
+                       &p->id, "rank", &p->rank, "backend", &p->backend, "addr", &p->addr, "port", &p->port,
+                       "nccl_id", &p->nccl_id, "token", &p->token, "command", &p->command, "bytes", &bytes,
+                       "timeout_ms", &to, "iters", &p->iters) < 0)
+        return -1;
+    p->bytes = bytes, p->timeout_ms = to;
+    if ((p->rank != 0 && p->rank != 1) || p->port < 0 || p->port > 65535 || bytes < 1 || bytes > (16LL << 30) ||
+        to < 1 || p->iters < 1 || p->iters > 1000 ||
+        (strcmp(p->backend, "tcp") && strcmp(p->backend, "nccl") && strcmp(p->backend, "command"))) {
+        snprintf(e->text, sizeof e->text, "rank 0|1, port 0..65535, bytes 1..16G, timeout_ms > 0, iters 1..1000, "
+                                          "backend tcp, nccl or command");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *enc_pair_ready(const struct msg *m)
+{
+    const struct msg_pair_ready *p = &m->u.pair_ready;
+    return json_pack("{s:s,s:i,s:i,s:s*}", "type", type_s(m), "id", p->id, "port", p->port, "nccl_id", p->nccl_id);
+}
+static int dec_pair_ready(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_pair_ready *p = &m->u.pair_ready;
+    const char *t;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:i,s?s}", "type", &t, "id", &p->id, "port", &p->port,
+                       "nccl_id", &p->nccl_id) < 0)
+        return -1;
+    if (p->port < 0 || p->port > 65535 || (p->nccl_id && strlen(p->nccl_id) > 512)) {
+        snprintf(e->text, sizeof e->text, "port must be within 0..65535, nccl_id at most 512 characters");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *enc_pair(const struct msg *m)
+{
+    const struct msg_pair *p = &m->u.pair;
+    return json_pack("{s:s,s:i,s:s,s:s*,s:f,s:I}", "type", type_s(m), "id", p->id, "result", p->result, "reason",
+                     p->reason, "gbps", p->gbps, "ms", (json_int_t)p->ms);
+}
+static int dec_pair(json_t *j, struct msg *m, json_error_t *e)
+{
+    struct msg_pair *p = &m->u.pair;
+    const char *t;
+    json_int_t ms;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s:s,s?s,s:F,s:I}", "type", &t, "id", &p->id, "result",
+                       &p->result, "reason", &p->reason, "gbps", &p->gbps, "ms", &ms) < 0)
+        return -1;
+    p->ms = ms;
+    if ((strcmp(p->result, "pass") && strcmp(p->result, "fail") && strcmp(p->result, "skip") &&
+         strcmp(p->result, "error")) || p->gbps != p->gbps || p->gbps > 1e9) {
+        snprintf(e->text, sizeof e->text, "result must be pass, fail, skip or error; gbps a number");
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the table ---------------------------------------------------------- */
 
 static const struct {
@@ -429,6 +500,9 @@ static const struct {
     [MSG_PORT] = {"port", enc_port, dec_port},
     [MSG_HEALTH_REQ] = {"health_req", enc_health_req, dec_health_req},
     [MSG_HEALTH] = {"health", enc_health, dec_health},
+    [MSG_PAIR_REQ] = {"pair_req", enc_pair_req, dec_pair_req},
+    [MSG_PAIR_READY] = {"pair_ready", enc_pair_ready, dec_pair_ready},
+    [MSG_PAIR] = {"pair", enc_pair, dec_pair},
 };
 
 const char *msg_type_name(enum msg_type t)

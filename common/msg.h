@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* Bumped on any incompatible change; the handshake refuses a mismatch. */
-#define MSG_PROTO_VERSION 2
+#define MSG_PROTO_VERSION 3
 
 enum msg_type {
     MSG_CHALLENGE,      /* controller -> agent, first message */
@@ -46,6 +46,9 @@ enum msg_type {
     MSG_PORT,           /* agent: the port it chose */
     MSG_HEALTH_REQ,     /* controller -> agent: run the node's health probes */
     MSG_HEALTH,         /* agent: their results */
+    MSG_PAIR_REQ,       /* controller -> agent: run one side of a pairwise link test */
+    MSG_PAIR_READY,     /* agent (rank 0 of a pair): the peer may connect */
+    MSG_PAIR,           /* agent: that side's result */
     MSG__COUNT
 };
 
@@ -128,6 +131,23 @@ struct msg_health_req {
 /* HEALTH: result "pass" | "warn" | "fail" | "error" (the check could not run
  * or timed out: error says why); report is the command's JSON. */
 struct msg_health { int id; const char *result; json_t *report; const char *error; };
+/* PAIR_REQ: `endure pair-probe` on the node (health/pair.h); rank 0 serves,
+ * rank 1 connects to addr:port or joins nccl_id. token: the tcp secret of
+ * the pair (64 hex characters), handed to the child on stdin. */
+struct msg_pair_req {
+    int id, rank;
+    const char *backend;                  /* "tcp", "nccl", "command" */
+    const char *addr;                     /* rank 0's address, NULL: none */
+    int port;                             /* rank 1: rank 0's port; 0: none */
+    const char *nccl_id, *token, *command; /* NULL: none */
+    int64_t bytes, timeout_ms;
+    int iters;
+};
+/* PAIR_READY: rank 0 listens on port (tcp, command) or made nccl_id. */
+struct msg_pair_ready { int id; int port; const char *nccl_id; };
+/* PAIR: result "pass" | "fail" | "skip" | "error" (could not run); gbps < 0
+ * when not measured. */
+struct msg_pair { int id; const char *result; const char *reason; double gbps; int64_t ms; };
 
 struct msg {
     enum msg_type type;
@@ -149,6 +169,9 @@ struct msg {
         struct msg_port port;
         struct msg_health_req health_req;
         struct msg_health health;
+        struct msg_pair_req pair_req;
+        struct msg_pair_ready pair_ready;
+        struct msg_pair pair;
     } u;
 };
 

@@ -332,6 +332,16 @@ static void on_message(struct agent *a, struct msg *m)
         }
         agent_health_start(a, &m->u.health_req);
         return;
+    case MSG_PAIR_REQ:
+        if (a->state != A_IDLE) {
+            struct msg busy = {.type = MSG_PAIR, .u.pair = {.id = m->u.pair_req.id, .result = "error",
+                                                            .reason = "the node is busy (ranks or a check run)",
+                                                            .gbps = -1}};
+            agent_send_msg(a, &busy);
+            return;
+        }
+        agent_pair_start(a, &m->u.pair_req);
+        return;
     default:
         log_warn("unexpected message '%s' from the controller; ignored", msg_type_name(m->type));
     }

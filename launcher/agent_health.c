@@ -4,7 +4,8 @@
  * in ENDURE_NODE; the agent's loop reads its stdout (capped), ranks_reap
  * hands its end here, and the result goes back as a `health` message. The
  * check is killed (its whole group) at the request's timeout. It runs only
- * in A_HEALTH, when the node has no ranks. */
+ * in A_HEALTH, when the node has no ranks. The same child slot runs the
+ * pairwise test's `endure pair-probe` (agent_pair.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,7 +24,7 @@
 
 extern char **environ;
 
-static void add_arg(char **argv, int *n, const char *flag, const char *val)
+void add_arg(char **argv, int *n, const char *flag, const char *val)
 {
     argv[(*n)++] = strdup(flag);
     if (val)
@@ -67,7 +68,7 @@ static char **health_argv(const char *self, const struct msg_health_req *r)
     return argv;
 }
 
-static void free_argv(char **argv)
+void free_argv(char **argv)
 {
     for (int i = 0; argv && argv[i]; i++)
         free(argv[i]);
@@ -98,45 +99,69 @@ static void send_result(struct agent *a, const char *result, json_t *report, con
     agent_on(a, AE_CHECKED);
 }
 
-int agent_health_start(struct agent *a, const struct msg_health_req *r)
+int agent_check_spawn(struct agent *a, char **argv, const char *input, int64_t timeout_ms, struct buf *err)
 {
-    char self[PATH_MAX], nodevar[300];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (agent_on(a, AE_CHECK) < 0)
-        return -1;
-    a->health_id = r->id;
-    if (len < 0) {
-        send_result(a, "error", NULL, "cannot find endure's own path");
-        return -1;
-    }
-    self[len] = '\0';
-    int p[2] = {-1, -1};
-    char **argv = health_argv(self, r), **envp = health_env(a->node, nodevar, sizeof nodevar);
-    struct buf err;
-    buf_init(&err, 512);
+    char nodevar[300];
+    int p[2] = {-1, -1}, in[2] = {-1, -1};
+    char **envp = health_env(a->node, nodevar, sizeof nodevar);
     pid_t pid = -1;
-    if (argv && envp && pipe2(p, O_CLOEXEC) == 0) {
-        struct spawn_opts o = {.pdeath_sig = SIGKILL, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = -1,
-                               .umask = -1};
-        pid = spawn_exec(argv, envp, &o, &err);
+    if (argv && envp && pipe2(p, O_CLOEXEC) == 0 && (!input || pipe2(in, O_CLOEXEC) == 0)) {
+        if (input && write_all(in[1], input, strlen(input)) < 0) /* fits the pipe: a token line */
+            buf_puts(err, "cannot hand the check its input");
+        else {
+            struct spawn_opts o = {.pdeath_sig = SIGKILL, .stdin_fd = in[0], .stdout_fd = p[1], .stderr_fd = -1,
+                                   .umask = -1};
+            pid = spawn_exec(argv, envp, &o, err);
+        }
     }
+    for (int i = 0; i < 2; i++)
+        if (in[i] >= 0)
+            close(in[i]);
     if (p[1] >= 0)
         close(p[1]);
+    free(envp);
     if (pid < 0) {
         if (p[0] >= 0)
             close(p[0]);
-        send_result(a, "error", NULL, err.p ? err.p : "cannot start endure health");
-    } else {
-        fd_set_nonblock(p[0]);
-        a->health_pid = pid;
-        a->health_fd = p[0];
-        a->health_deadline = now_ms() + r->timeout_ms;
-        buf_init(&a->health_out, HEALTH_OUT_MAX);
+        return -1;
     }
+    fd_set_nonblock(p[0]);
+    a->health_pid = pid;
+    a->health_fd = p[0];
+    a->health_deadline = now_ms() + timeout_ms;
+    buf_init(&a->health_out, HEALTH_OUT_MAX);
+    return 0;
+}
+
+int agent_self_path(char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    if (n < 0)
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
+int agent_health_start(struct agent *a, const struct msg_health_req *r)
+{
+    char self[PATH_MAX];
+    if (agent_on(a, AE_CHECK) < 0)
+        return -1;
+    a->health_id = r->id;
+    a->health_kind = CHECK_HEALTH;
+    if (agent_self_path(self, sizeof self) < 0) {
+        send_result(a, "error", NULL, "cannot find endure's own path");
+        return -1;
+    }
+    char **argv = health_argv(self, r);
+    struct buf err;
+    buf_init(&err, 512);
+    int rc = agent_check_spawn(a, argv, NULL, r->timeout_ms, &err);
+    if (rc < 0)
+        send_result(a, "error", NULL, err.p ? err.p : "cannot start endure health");
     buf_free(&err);
     free_argv(argv);
-    free(envp);
-    return pid < 0 ? -1 : 0;
+    return rc;
 }
 
 void agent_health_read(struct agent *a)
@@ -146,6 +171,8 @@ void agent_health_read(struct agent *a)
         ssize_t r = read(a->health_fd, chunk, sizeof chunk);
         if (r > 0) {
             buf_append_some(&a->health_out, chunk, (size_t)r); /* beyond the cap: dropped, unparsable */
+            if (a->health_kind == CHECK_PAIR)
+                agent_pair_output(a);
             continue;
         }
         if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -164,6 +191,12 @@ int agent_health_reaped(struct agent *a, pid_t pid, int st)
     if (a->health_fd >= 0) {
         close(a->health_fd);
         a->health_fd = -1;
+    }
+    if (a->health_kind == CHECK_PAIR) {
+        agent_pair_reaped(a, st);
+        buf_free(&a->health_out);
+        a->health_timed_out = 0;
+        return 1;
     }
     json_error_t je;
     json_t *report = a->health_out.p ? json_loadb(a->health_out.p, a->health_out.len, 0, &je) : NULL;

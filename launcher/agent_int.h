@@ -95,8 +95,10 @@ struct agent {
     size_t klog_len;
     int64_t klog_ms;             /* when it was read, 0: never */
     int exit_rc;
-    /* the health check (agent_health.c), in A_HEALTH */
-    pid_t health_pid;            /* `endure health`, 0 when none */
+    /* the health check (agent_health.c) or a pairwise test (agent_pair.c), in A_HEALTH */
+    int health_kind;             /* CHECK_HEALTH, CHECK_PAIR */
+    int pair_ready_sent;         /* pair: rank 0's ready line was passed on */
+    pid_t health_pid;            /* `endure health` (or pair-probe), 0 when none */
     int health_fd;               /* its stdout, -1 when closed */
     struct buf health_out;
     int health_id, health_timed_out;
@@ -107,6 +109,21 @@ struct agent {
  * end (ranks_reap -> agent_health_reaped: 1 when pid was the check) sends
  * the `health` message. */
 int agent_health_start(struct agent *a, const struct msg_health_req *r);
+enum { CHECK_HEALTH, CHECK_PAIR };
+/* Starts argv (owned by the caller) as the node's check child: stdout on a
+ * pipe the loop reads into health_out, input (NULL: none) on its stdin,
+ * ENDURE_NODE set, killed at timeout_ms. 0, or -1 with the reason in err. */
+int agent_check_spawn(struct agent *a, char **argv, const char *input, int64_t timeout_ms, struct buf *err);
+/* endure's own executable (for the check children); 0 or -1. */
+int agent_self_path(char *out, size_t len);
+/* argv building for the check children: appends "flag [val]" (strdup'd). */
+void add_arg(char **argv, int *n, const char *flag, const char *val);
+void free_argv(char **argv);
+/* agent_pair.c: a pair_req runs `endure pair-probe`; rank 0's ready line
+ * becomes pair_ready, its end the `pair` message. */
+int agent_pair_start(struct agent *a, const struct msg_pair_req *r);
+void agent_pair_output(struct agent *a);
+void agent_pair_reaped(struct agent *a, int st);
 void agent_health_read(struct agent *a);
 int agent_health_reaped(struct agent *a, pid_t pid, int st);
 int64_t agent_health_deadline(struct agent *a);

@@ -280,11 +280,37 @@ static int set_health(struct run_config *c, const char *v, struct buf *err)
     else if (!strcmp(v, "local"))
         c->health = HEALTH_LOCAL;
     else if (!strcmp(v, "pairwise"))
-        return bad(err, "health", v, "the pairwise test is not implemented yet (use local or off)");
+        c->health = HEALTH_PAIRWISE;
     else
-        return bad(err, "health", v, "expected off or local");
+        return bad(err, "health", v, "expected off, local or pairwise");
     return 0;
 }
+
+static int set_pair_probe(struct run_config *c, const char *v, struct buf *err)
+{
+    if (strcmp(v, "auto") && strcmp(v, "tcp") && strcmp(v, "nccl") && strcmp(v, "command"))
+        return bad(err, "pair-probe", v, "expected auto, tcp, nccl or command");
+    return set_str(&c->pair_probe, v);
+}
+
+static int set_pair_command(struct run_config *c, const char *v, struct buf *err)
+{
+    if (!*v || strlen(v) > 4000)
+        return bad(err, "pair-command", v, "expected a shell command of at most 4000 characters");
+    return set_str(&c->pair_command, v);
+}
+
+static int set_straggler_ratio(struct run_config *c, const char *v, struct buf *err)
+{
+    char *end;
+    double r = strtod(v, &end);
+    if (!*v || *end || !(r > 0 && r <= 1))
+        return bad(err, "straggler-ratio", v, "expected a number above 0 and at most 1 (e.g. 0.5)");
+    c->straggler_ratio = r;
+    return 0;
+}
+
+SWITCH_SETTER(set_exclude_stragglers, exclude_stragglers)
 
 DUR_SETTER(set_health_timeout, health_timeout_ms, "health-timeout")
 DUR_SETTER(set_health_probe_timeout, health_probe_timeout_ms, "health-probe-timeout")
@@ -303,6 +329,7 @@ INT_SETTER(set_gpus_per_node, gpus_per_node, "gpus-per-node", 0, 1024)
     }
 SIZE_SETTER(set_min_free, min_free, "min-free")
 SIZE_SETTER(set_min_mem, min_mem, "min-mem")
+SIZE_SETTER(set_pair_bytes, pair_bytes, "pair-bytes")
 
 static int set_health_probes(struct run_config *c, const char *v, struct buf *err)
 {
@@ -449,10 +476,23 @@ static const struct opt opts[] = {
     O("slurm-drain", 0, 0, set_slurm_drain, G_ENDURE, NULL,
       "drain a node that endure excludes for a hardware or infrastructure verdict (scontrol update state=drain "
       "reason=\"endure: <type> <run-id>\"); off by default"),
-    O("health", 0, 1, set_health, G_HEALTH, "off|local",
+    O("health", 0, 1, set_health, G_HEALTH, "off|local|pairwise",
       "local (default): every node runs its health probes (endure health: gpu, cuda, nic, storage, memory) "
       "before the first attempt, and spares again before they join; a node that fails is excluded like a lost "
-      "node; off: none"),
+      "node; pairwise: the probes, then a two-round pairwise link test (--pair-probe); off: none"),
+    O("pair-probe", 0, 1, set_pair_probe, G_HEALTH, "auto|tcp|nccl|command",
+      "the pairwise test's backend: nccl (all-reduce through libnccl.so.2), tcp (socket bandwidth both ways), "
+      "command (--pair-command); auto (default): nccl when both nodes have GPUs, else tcp"),
+    O("pair-command", 0, 1, set_pair_command, G_HEALTH, "CMD",
+      "the command backend: a shell command run on both nodes of a pair with ENDURE_PAIR_RANK/ADDR/PORT, "
+      "MASTER_ADDR/PORT, RANK, WORLD_SIZE=2 and NCCL_COMM_ID set; its '# Avg bus bandwidth : X' line "
+      "(nccl-tests) is the pair's GB/s"),
+    O("pair-bytes", 0, 1, set_pair_bytes, G_HEALTH, "SIZE",
+      "bytes per direction (tcp) or per all-reduce (nccl) of the pairwise test (default 64M tcp, 256M nccl)"),
+    O("straggler-ratio", 0, 1, set_straggler_ratio, G_HEALTH, "X",
+      "pairwise: a node whose best bandwidth is under X times the median is a straggler (default 0.5)"),
+    O("exclude-stragglers", 0, 0, set_exclude_stragglers, G_HEALTH, NULL,
+      "exclude stragglers like failed nodes (default: journaled and warned only)"),
     OD("health-timeout", set_health_timeout, G_HEALTH, "DUR",
        "a node whose check has not answered by then is excluded (default %D)", D_MS, health_timeout_ms),
     OD("health-probe-timeout", set_health_probe_timeout, G_HEALTH, "DUR", "bound of each probe (default %D)",
@@ -571,6 +611,7 @@ void config_defaults(struct run_config *c)
     c->rank_umask = -1;
     c->stage_max_age_ms = 3600000;
     c->health = HEALTH_LOCAL;
+    c->straggler_ratio = 0.5;
     c->health_timeout_ms = 120000;
     c->health_probe_timeout_ms = 30000;
     c->gpu_free_timeout_ms = 30000;
@@ -702,6 +743,14 @@ static int finish(struct run_config *c, struct buf *err)
         buf_printf(err, "invalid value for --monitor-interval: must be between 1ms and 60s");
         return -1;
     }
+    if (c->pair_probe && !strcmp(c->pair_probe, "command") && !c->pair_command) {
+        buf_printf(err, "--pair-probe command needs --pair-command");
+        return -1;
+    }
+    if (c->pair_bytes > (16LL << 30)) {
+        buf_printf(err, "invalid value for --pair-bytes: at most 16G");
+        return -1;
+    }
     return 0;
 }
 
@@ -746,7 +795,7 @@ void config_free(struct run_config *c)
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
                      &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy,
                      &c->nodes_expr, &c->hostfile, &c->slurm_job, &c->ssh_opts, &c->agent_cmd,
-                     &c->controller_addr};
+                     &c->controller_addr, &c->pair_probe, &c->pair_command};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

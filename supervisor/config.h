@@ -12,7 +12,7 @@
 #define MAX_RULE_PATHS 32
 
 enum nproc_mode { NPROC_NUMBER, NPROC_CPU, NPROC_GPU, NPROC_AUTO };
-enum health_mode { HEALTH_OFF, HEALTH_LOCAL };
+enum health_mode { HEALTH_OFF, HEALTH_LOCAL, HEALTH_PAIRWISE };
 
 struct run_config {
     /* torchrun-compatible */
@@ -51,7 +51,12 @@ struct run_config {
     int slurm_drain;           /* drain nodes excluded for hardware/infrastructure verdicts */
     int no_shared_fs;          /* the run directory is not shared with the nodes */
     /* health checks before attempts (supervisor/ctl_health.c, health/) */
-    int health;                /* HEALTH_OFF, HEALTH_LOCAL */
+    int health;                /* HEALTH_OFF, HEALTH_LOCAL, HEALTH_PAIRWISE */
+    char *pair_probe;          /* pairwise backend: auto (nccl on GPU nodes, else tcp), tcp, nccl, command */
+    char *pair_command;        /* the command backend's shell command */
+    int64_t pair_bytes;        /* per direction / all-reduce; 0: the backend's default */
+    double straggler_ratio;    /* a node under ratio x the median bandwidth is a straggler */
+    int exclude_stragglers;    /* stragglers are excluded, not only journaled */
     int64_t health_timeout_ms, health_probe_timeout_ms, gpu_free_timeout_ms;
     int health_fail_after;
     int gpus_per_node;         /* GPUs each node must have, -1: not checked */

@@ -248,13 +248,17 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));
     json_object_set_new(j, "shared_perms", json_boolean(c->shared_perms));
     json_object_set_new(j, "health", json_pack("{s:s,s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:O?}", "mode",
-                                               c->health == HEALTH_OFF ? "off" : "local", "timeout_ms",
+                                               c->health == HEALTH_OFF ? "off" : c->health == HEALTH_LOCAL ? "local" : "pairwise", "timeout_ms",
                                                (json_int_t)c->health_timeout_ms, "probe_timeout_ms",
                                                (json_int_t)c->health_probe_timeout_ms, "fail_after",
                                                c->health_fail_after, "gpus_per_node", c->gpus_per_node,
                                                "gpu_free_timeout_ms", (json_int_t)c->gpu_free_timeout_ms,
                                                "min_free", (json_int_t)c->min_free, "min_mem",
                                                (json_int_t)c->min_mem, "probes", c->health_probes));
+    json_object_set_new(json_object_get(j, "health"), "pairwise",
+                        json_pack("{s:s,s:s?,s:I,s:f,s:b}", "probe", c->pair_probe ? c->pair_probe : "auto",
+                                  "command", c->pair_command, "bytes", (json_int_t)c->pair_bytes, "straggler_ratio",
+                                  c->straggler_ratio, "exclude_stragglers", c->exclude_stragglers));
     json_object_set_new(j, "multinode", json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:b,s:b}", "hostfile", c->hostfile,
                                                   "slurm_job", c->slurm_job, "controller_addr", c->controller_addr,
                                                   "agent_cmd", c->agent_cmd, "ssh_opts", c->ssh_opts, "slurm_drain",

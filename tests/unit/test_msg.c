@@ -91,6 +91,10 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_PORT, .u.port = {4, 29500}},
         {.type = MSG_HEALTH_REQ, .u.health_req = {1, NULL, 8, 2, 60000, 30000, 30000, 0, 0, "/ck", NULL}},
         {.type = MSG_HEALTH, .u.health = {1, "fail", ev, NULL}},
+        {.type = MSG_PAIR_REQ, .u.pair_req = {.id = 2, .rank = 1, .backend = "tcp", .addr = "10.0.0.1", .port = 4000,
+                                              .token = "t", .bytes = 1 << 20, .timeout_ms = 5000, .iters = 5}},
+        {.type = MSG_PAIR_READY, .u.pair_ready = {2, 4000, NULL}},
+        {.type = MSG_PAIR, .u.pair = {2, "pass", "1.5 GB/s", 1.5, 40}},
     };
     int ok = 1;
     for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
@@ -116,6 +120,36 @@ TEST(msg_agent_messages_roundtrip)
     rc = roundtrip(&ins[14], &out, err, sizeof err);
     CHECK(rc == 0 && out.u.count.n == 79);
     msg_free(&out);
+    rc = roundtrip(&ins[22], &out, err, sizeof err);
+    CHECK(rc == 0 && out.u.pair_req.port == 4000 && out.u.pair_req.bytes == 1 << 20 && !out.u.pair_req.nccl_id);
+    CHECK_STR(out.u.pair_req.addr, "10.0.0.1");
+    msg_free(&out);
+    rc = roundtrip(&ins[24], &out, err, sizeof err);
+    CHECK(rc == 0 && out.u.pair.gbps == 1.5 && out.u.pair.ms == 40);
+    msg_free(&out);
+}
+
+/* Bad pair messages are refused, naming what is wrong. */
+TEST(msg_pair_refused)
+{
+    static const char *const bad[] = {
+        "{\"type\":\"pair_req\",\"id\":1,\"rank\":2,\"backend\":\"tcp\",\"port\":0,\"bytes\":1,"
+        "\"timeout_ms\":1,\"iters\":1}",
+        "{\"type\":\"pair_req\",\"id\":1,\"rank\":0,\"backend\":\"rdma\",\"port\":0,\"bytes\":1,"
+        "\"timeout_ms\":1,\"iters\":1}",
+        "{\"type\":\"pair_req\",\"id\":1,\"rank\":0,\"backend\":\"tcp\",\"port\":0,\"bytes\":0,"
+        "\"timeout_ms\":1,\"iters\":1}",
+        "{\"type\":\"pair_ready\",\"id\":1,\"port\":70000}",
+        "{\"type\":\"pair\",\"id\":1,\"result\":\"maybe\",\"gbps\":1.0,\"ms\":1}",
+        "{\"type\":\"pair\",\"id\":1,\"result\":\"pass\",\"gbps\":\"fast\",\"ms\":1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *j = json_loads(bad[i], 0, NULL);
+        struct msg m;
+        char err[256] = "";
+        CHECK(j && msg_decode(j, &m, err, sizeof err) < 0 && strstr(err, "bad 'pair"));
+        json_decref(j);
+    }
 }
 
 TEST(msg_hello_node_facts_and_port)
