@@ -51,7 +51,9 @@ static const char usage_text[] =
     "  --fail-after N         a failing probe is rerun (0.5 s apart) and fails\n"
     "                         only after N failed runs in a row (default 2)\n\n"
     "RUN_DIR: the last health results of a run (<RUN_DIR>/attempt-<N>/health.json\n"
-    "of the newest attempt that has one), per node; exit 1 when a node failed.\n"
+    "of the newest attempt that has one), per node, with the pairwise verdicts\n"
+    "and pairs of --health pairwise; exit 1 when a node failed (a probe, or\n"
+    "faulty in the pairwise test).\n"
     "DUR: 30, 30s, 500ms, 5m. SIZE: bytes, or with K, M, G, T (powers of 1024).\n";
 
 struct hopts {
@@ -201,6 +203,53 @@ static void print_report(const json_t *r)
     }
 }
 
+/* The node's pairwise verdict, when it had a pairwise test. */
+static void print_pairwise(const json_t *pw)
+{
+    const char *res = json_string_value(json_object_get(pw, "result")), *why;
+    const json_t *g = json_object_get(pw, "gbps");
+    if (!json_is_object(pw))
+        return;
+    printf("pairwise: ");
+    print_escaped(res);
+    if (json_is_number(g))
+        printf(", best pair %.3f GB/s", json_number_value(g));
+    if (json_is_true(json_object_get(pw, "straggler")))
+        printf(", straggler");
+    if ((why = json_string_value(json_object_get(pw, "reason")))) {
+        printf(": ");
+        print_escaped(why);
+    }
+    putchar('\n');
+}
+
+/* The pairs of the pairwise test, one line each. */
+static void print_pairs(const json_t *pairs)
+{
+    const json_t *p;
+    size_t i;
+    if (!json_is_array(pairs) || !json_array_size(pairs))
+        return;
+    printf("\npairwise tests:\n%-5s %-30s %-7s %-6s %9s  %s\n", "ROUND", "NODES", "BACKEND", "RESULT", "GB/S",
+           "REASON");
+    json_array_foreach(pairs, i, p) {
+        const json_t *n = json_object_get(p, "nodes"), *g = json_object_get(p, "gbps");
+        const char *a = json_string_value(json_array_get(n, 0)), *b = json_string_value(json_array_get(n, 1));
+        const char *be = json_string_value(json_object_get(p, "backend")), *r = json_string_value(json_object_get(p, "result"));
+        char both[40];
+        snprintf(both, sizeof both, "%.14s-%.14s", a ? a : "?", b ? b : "?");
+        printf("%-5lld ", json_integer_value(json_object_get(p, "round")));
+        print_escaped(both);
+        printf("%*s %-7.8s %-6.8s ", (int)(strlen(both) < 30 ? 30 - strlen(both) : 0), "", be ? be : "?", r ? r : "?");
+        if (json_is_number(g))
+            printf("%9.3f  ", json_number_value(g));
+        else
+            printf("%9s  ", "-");
+        print_escaped(json_string_value(json_object_get(p, "reason")) ?: "");
+        putchar('\n');
+    }
+}
+
 static int show_run(const struct hopts *o)
 {
     struct buf err;
@@ -218,7 +267,8 @@ static int show_run(const struct hopts *o)
     json_t *v, *nodes = json_object_get(j, "nodes");
     json_object_foreach(nodes, node, v) {
         const char *res = json_string_value(json_object_get(v, "result"));
-        bad |= !res || !strcmp(res, "fail");
+        const char *pw = json_string_value(json_object_get(json_object_get(v, "pairwise"), "result"));
+        bad |= !res || !strcmp(res, "fail") || (pw && !strcmp(pw, "faulty"));
     }
     if (o->json) {
         char *t = json_dumps(j, JSON_COMPACT);
@@ -234,12 +284,14 @@ static int show_run(const struct hopts *o)
             printf(":\n");
             if (json_is_object(v) && json_is_array(json_object_get(v, "probes")))
                 print_report(v);
-            else {
+            else if (!json_is_object(json_object_get(v, "pairwise"))) {
                 printf("error: ");
                 print_escaped(json_string_value(json_object_get(v, "error")));
                 putchar('\n');
             }
+            print_pairwise(json_object_get(v, "pairwise"));
         }
+        print_pairs(json_object_get(j, "pairs"));
     }
     json_decref(j);
     return bad ? EXIT_FAILED : EXIT_OK;

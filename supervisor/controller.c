@@ -218,7 +218,8 @@ int controller_run(struct run_config *cfg)
         n->name = cfg->nodes[i];
         n->group_rank = -1;
         n->gpus = n->cpus = n->shared_fs = -1;
-        n->need_health = 1;
+        n->need_health = n->need_pair = 1;
+        n->pair_gbps = -1;
         n->err_fd = -1;
         linesplit_init(&n->err_split, 4096);
         msgconn_init(&n->conn, -1);
@@ -261,6 +262,7 @@ out:
     free(c->hist);
     json_decref(c->resume);
     json_decref(c->health);
+    ctl_pairs_free(c);
     json_decref(c->persisted);
     json_decref(c->staged);
     ctl_ckwarn_free(c);

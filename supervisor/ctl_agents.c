@@ -267,6 +267,12 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
     case MSG_HEALTH:
         ctl_health_result(c, n, &m->u.health);
         return;
+    case MSG_PAIR_READY:
+        ctl_pairs_ready(c, n, &m->u.pair_ready);
+        return;
+    case MSG_PAIR:
+        ctl_pairs_result(c, n, &m->u.pair);
+        return;
     case MSG_EXIT:
         if (current)
             attempt_on_exit(c, n, &m->u.exit);

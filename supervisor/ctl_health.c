@@ -24,6 +24,16 @@ static int nodes_wanted(const struct ctl *c)
     return cfg->node_rank >= 0 ? 1 : cfg->nnodes_max;
 }
 
+int ctl_health_wanted(const struct ctl *c, int i)
+{
+    int k = 0;
+    if (c->nhist == 0)
+        return 1; /* the first time: spares too */
+    for (int j = 0; j <= i && j < c->nnodes; j++)
+        k += c->nodes[j].state == NODE_READY;
+    return c->nodes[i].state == NODE_READY && k <= nodes_wanted(c);
+}
+
 static void send_req(struct ctl *c, struct node *n)
 {
     const struct run_config *cfg = c->cfg;
@@ -64,7 +74,7 @@ static void write_report(struct ctl *c)
     layout_attempt_dir(adir, sizeof adir, c->run_dir, c->attempt + 1);
     if (layout_run_file(path, sizeof path, adir, LAYOUT_HEALTH_JSON) < 0)
         return;
-    json_t *j = json_pack("{s:i,s:O}", "attempt", c->attempt + 1, "nodes", c->health);
+    json_t *j = json_pack("{s:i,s:O,s:O}", "attempt", c->attempt + 1, "nodes", c->health, "pairs", c->pairs);
     char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!s || mkdir_p(adir, 0755) < 0 || write_file_durable(path, s, strlen(s)) < 0)
         log_warn("cannot write %s", path);
@@ -72,12 +82,19 @@ static void write_report(struct ctl *c)
     json_decref(j);
 }
 
+static void progress(struct ctl *c);
+
 /* Every check of the attempt's nodes is in: on to C_RESTORING, or the end
  * when too few nodes passed. */
-static void progress(struct ctl *c)
+static void progress_once(struct ctl *c)
 {
-    if (c->state != C_HEALTH || ask(c))
-        return;
+    int r = 2;
+    while (r == 2) { /* a pairwise plan that excluded nodes: their spares need checks too */
+        if (c->state != C_HEALTH || ask(c))
+            return;
+        if ((r = ctl_pairs_step(c)) == 1)
+            return;
+    }
     if (json_object_size(c->health))
         write_report(c);
     int healthy = ctl_healthy_nodes(c), need = c->cfg->node_rank >= 0 ? 1 : c->cfg->nnodes_min;
@@ -92,10 +109,33 @@ static void progress(struct ctl *c)
     ctl_ckpt_restore_begin(c); /* attempt_try_launch follows once the checkpoint is chosen */
 }
 
+/* progress_once, not re-entered: a send that loses a node calls back here
+ * (node_lost -> ctl_health_node_gone); the outer call runs it again. */
+static void progress(struct ctl *c)
+{
+    if (c->health_busy) {
+        c->health_again = 1;
+        return;
+    }
+    c->health_busy = 1;
+    do {
+        c->health_again = 0;
+        progress_once(c);
+    } while (c->health_again && c->state == C_HEALTH);
+    c->health_busy = 0;
+}
+
+void ctl_health_progress(struct ctl *c)
+{
+    progress(c);
+}
+
 void ctl_health_begin(struct ctl *c)
 {
     json_decref(c->health);
     c->health = json_object();
+    json_decref(c->pairs);
+    c->pairs = json_array();
     if (c->cfg->health == HEALTH_OFF)
         for (int i = 0; i < c->nnodes; i++)
             c->nodes[i].need_health = 0;
@@ -103,7 +143,7 @@ void ctl_health_begin(struct ctl *c)
 }
 
 /* Excludes n for a failed check (the probes' reasons in why). */
-static void unhealthy(struct ctl *c, struct node *n, const char *why, json_t *report)
+void ctl_health_exclude(struct ctl *c, struct node *n, const char *why, json_t *report)
 {
     log_error("node %s failed its health check: %s", n->name, why);
     journal_event(&c->j, "node_unhealthy", json_pack("{s:s,s:s,s:O?}", "node", n->name, "reason", why, "report",
@@ -147,9 +187,9 @@ void ctl_health_result(struct ctl *c, struct node *n, const struct msg_health *m
     if (!strcmp(m->result, "fail")) {
         char why[600];
         failing(m->report, why, sizeof why);
-        unhealthy(c, n, why, m->report);
+        ctl_health_exclude(c, n, why, m->report);
     } else if (!strcmp(m->result, "error")) {
-        unhealthy(c, n, m->error ? m->error : "the check could not run", NULL);
+        ctl_health_exclude(c, n, m->error ? m->error : "the check could not run", NULL);
     } else if (!strcmp(m->result, "warn")) {
         log_warn("node %s: health check warnings (see %s/attempt-%d/health.json)", n->name, c->run_dir,
                  c->attempt + 1);
@@ -159,7 +199,7 @@ void ctl_health_result(struct ctl *c, struct node *n, const struct msg_health *m
 
 int64_t ctl_health_deadline(struct ctl *c)
 {
-    int64_t d = -1;
+    int64_t d = c->state == C_HEALTH ? ctl_pairs_deadline(c) : -1;
     for (int i = 0; c->state == C_HEALTH && i < c->nnodes; i++)
         if (c->nodes[i].health_id && c->nodes[i].state == NODE_READY)
             d = deadline_min(d, c->nodes[i].health_deadline);
@@ -168,6 +208,8 @@ int64_t ctl_health_deadline(struct ctl *c)
 
 void ctl_health_timers(struct ctl *c)
 {
+    if (c->state == C_HEALTH)
+        ctl_pairs_timers(c);
     int64_t now = now_ms(), due = ctl_health_deadline(c);
     if (due < 0 || now < due)
         return; /* nothing timed out: answers and losses call progress() themselves */
@@ -177,7 +219,7 @@ void ctl_health_timers(struct ctl *c)
             n->health_id = 0;
             json_object_set_new(c->health, n->name, json_pack("{s:s,s:s}", "result", "error", "error",
                                                               "no answer within --health-timeout"));
-            unhealthy(c, n, "no answer within --health-timeout", NULL);
+            ctl_health_exclude(c, n, "no answer within --health-timeout", NULL);
         }
     }
     progress(c);
@@ -186,6 +228,7 @@ void ctl_health_timers(struct ctl *c)
 void ctl_health_node_gone(struct ctl *c, struct node *n)
 {
     n->health_id = 0;
+    ctl_pairs_node_gone(c, n);
     progress(c);
 }
 
@@ -193,5 +236,5 @@ void ctl_health_after_attempt(struct ctl *c)
 {
     for (int i = 0; i < c->nnodes; i++) /* spares join the next attempt only after a fresh check */
         if (c->nodes[i].state == NODE_READY && c->nodes[i].group_rank < 0)
-            c->nodes[i].need_health = 1;
+            c->nodes[i].need_health = c->nodes[i].need_pair = 1;
 }

@@ -17,6 +17,7 @@
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
 #include "supervisor/ctl_state.h"
+#include "supervisor/pairplan.h"
 #include "supervisor/transport.h"
 
 #define MAX_PENDING 128    /* connections not yet authenticated; when full, the oldest makes room */
@@ -51,6 +52,10 @@ struct node {
     int need_health;            /* checked before it next joins an attempt */
     int health_id;              /* the request it has not answered, 0: none */
     int64_t health_deadline;
+    /* the pairwise test (ctl_pairs.c, --health pairwise) */
+    int need_pair;              /* tested before it next joins an attempt */
+    int pair_ok;                /* passed (or skipped) a pairwise test in this run */
+    double pair_gbps;           /* its best pair's bandwidth, < 0: none */
 };
 
 struct pending {                /* a connection before its hello */
@@ -138,6 +143,13 @@ struct ctl {
     /* C_HEALTH (ctl_health.c) */
     json_t *health;             /* node -> its report, for attempt-<N>/health.json */
     int health_seq;
+    int health_busy, health_again; /* ctl_health.c's progress is running / must run again */
+    /* the pairwise test (ctl_pairs.c) */
+    int pw_active;              /* a plan runs */
+    struct pairplan pw;
+    int *pw_node, *pw_ref;      /* plan index -> node index, and whether it is a reference (owned) */
+    struct pw_run *pw_runs;     /* the current batch's pairs (owned) */
+    json_t *pairs;              /* every pair of this C_HEALTH, for health.json */
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
     int progressed;
     struct failure fail;
@@ -272,6 +284,21 @@ int64_t ctl_health_deadline(struct ctl *c);
 void ctl_health_timers(struct ctl *c);
 void ctl_health_node_gone(struct ctl *c, struct node *n);
 void ctl_health_after_attempt(struct ctl *c);
+/* Re-evaluates C_HEALTH after an answer, a loss or a timer. */
+void ctl_health_progress(struct ctl *c);
+/* Node i is among the nodes the next attempt takes (spares too before the first). */
+int ctl_health_wanted(const struct ctl *c, int i);
+/* Excludes n for a failed check: node_unhealthy journaled (with report), drained. */
+void ctl_health_exclude(struct ctl *c, struct node *n, const char *why, json_t *report);
+/* ctl_pairs.c: the pairwise test inside C_HEALTH. step: 1 while pairs run,
+ * 2 after a plan ended (verdicts applied: re-check), 0 when none is needed. */
+int ctl_pairs_step(struct ctl *c);
+void ctl_pairs_ready(struct ctl *c, struct node *n, const struct msg_pair_ready *m);
+void ctl_pairs_result(struct ctl *c, struct node *n, const struct msg_pair *m);
+int64_t ctl_pairs_deadline(struct ctl *c);
+void ctl_pairs_timers(struct ctl *c);
+void ctl_pairs_node_gone(struct ctl *c, struct node *n);
+void ctl_pairs_free(struct ctl *c);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
 
 /* controller.c: the epoll set of the nodes. tag: node index * 2 for its
