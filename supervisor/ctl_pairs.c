@@ -222,8 +222,10 @@ static void straggler(struct ctl *c, struct node *n, double gbps)
     journal_event(&c->j, "node_straggler", json_pack("{s:s,s:f,s:f,s:f,s:b}", "node", n->name, "gbps", gbps, "median",
                                                       c->pw.median, "ratio", cfg->straggler_ratio, "excluded",
                                                       cfg->exclude_stragglers));
-    if (cfg->exclude_stragglers)
-        ctl_health_exclude(c, n, why, NULL);
+    if (cfg->exclude_stragglers) {
+        node_exclude(c, n, why);
+        ctl_drain_type(c, n, "straggler");
+    }
 }
 
 /* The plan is over: verdicts applied to the candidates (not references). */
