@@ -103,8 +103,8 @@ static void pair_done(struct ctl *c, int k)
     for (int s = 0; s < 2; s++) {
         struct node *n = s ? b : a;
         if (!strcmp(r->result[s], "fail") || !strcmp(r->result[s], "error")) {
-            if (res != 0)
-                snprintf(why, sizeof why, "%s: %s", n->name, r->why[s]);
+            size_t used = res != 0 ? 0 : strlen(why); /* both sides' reasons when both failed */
+            snprintf(why + used, sizeof why - used, "%s%s: %s", used ? "; " : "", n->name, r->why[s]);
             res = 0;
         } else if (!strcmp(r->result[s], "skip") && res == 1) {
             res = -1;

@@ -21,11 +21,16 @@
 #   bad_input    --hostfile missing / malformed / slots too few, a repeated
 #                host, an empty or unparsable --nodes: one line, exit 2,
 #                nothing started
+#   pairwise     --health pairwise --pair-probe tcp over the hosts' own
+#                addresses: n3's link shaped to 8mbit is named straggler
+#                after two rounds and excluded (--exclude-stragglers), n4 cut
+#                off from the other hosts (not from the head) is faulty; the
+#                job runs on n1, n2 and ends with the reference checksum
 # After every case no endure/python process is left on any host or the head.
 # The beds come up once and are always torn down.
 # Env: ENDURE, ENDURE_SRC (tests/run.sh); needs root and openssh-server.
 SUITE=ssh
-CASES=(hostlist partition power_cut no_endure key_refused unreachable host_key bad_input)
+CASES=(${SSH_CASES:-hostlist partition power_cut no_endure key_refused unreachable host_key bad_input pairwise})
 source "$(dirname "$0")/../testbed/suite-lib.sh"
 HOSTS=(n1 n2 n3 n4)
 export TB_NS_DIR=/tmp/endure-testbed/netns TB_SSH_DIR=/tmp/endure-testbed/ssh
@@ -230,6 +235,26 @@ case_bad_input() {
     # nothing was started on any host
     no_job_procs 5 "${HOSTS[@]}"
     [ "$(accepted)" = "$before" ] || fail "ssh logged in to a host ($before -> $(accepted) logins)"
+}
+
+case_pairwise() {
+    bed "$TB/netns-node.sh" slow n3 8mbit
+    bed "$TB/netns-node.sh" isolate n4
+    run_sync 150 --nodes n1,n2,n3,n4 --health pairwise --health-probes memory --pair-probe tcp --pair-bytes 2M \
+        --health-timeout 15s --exclude-stragglers -- "$TORCH_PY" "$DDP" --steps 4 --out "$T/sum.pairwise"
+    expect_rc 0
+    expect_count 1 node_straggler node=n3 excluded=true
+    expect_count 1 node_unhealthy node=n4
+    expect_count 0 node_straggler node=n1
+    expect_count 0 node_straggler node=n2
+    [ "$(count pair node=n4 result=pass)" = 0 ] || fail "n4 passed a pair"
+    [ "$(count pair round=2)" -ge 2 ] || fail "no second round: $(grep '"pair"' "$RUN/events.jsonl")"
+    [ -f "$RUN/attempt-0/n1/rank-0.log" ] && [ -f "$RUN/attempt-0/n2/rank-2.log" ] || fail "the job did not run on n1, n2"
+    expect_checksum "$T/sum.pairwise" 4 4
+    "$ENDURE" health "$RUN" >"$T/pairwise.table" || true
+    grep -q "straggler" "$T/pairwise.table" && grep -q "pairwise: faulty" "$T/pairwise.table" ||
+        fail "endure health RUN_DIR: $(cat "$T/pairwise.table")"
+    no_job_procs 15 "${HOSTS[@]}"
 }
 
 if [ "$(id -u)" != 0 ]; then fail_all "needs root"; exit 0; fi

@@ -12,7 +12,10 @@
 #   netns-node.sh kill      nX         SIGKILL the init => all host processes die
 #   netns-node.sh restart   nX         kill (if alive) + boot: an empty, fresh host
 #   netns-node.sh partition nX         cut its link (ip link set down on the bridge side)
-#   netns-node.sh heal      nX         link up again, remove slow-link shaping
+#   netns-node.sh isolate   nX         cut it off from the other hosts, not from the head
+#                                      (a blackhole route for the subnet, the head's
+#                                      address routed; this kernel has no iptables)
+#   netns-node.sh heal      nX         link up again, remove shaping and isolation
 #   netns-node.sh slow      nX RATE    shape both directions to RATE (e.g. 1mbit) with
 #                                      tbf; this kernel has NO netem, so no fixed delay:
 #                                      a 1500 B packet at 1mbit costs ~12 ms queueing
@@ -25,7 +28,7 @@ TB_NS_DIR=${TB_NS_DIR:-/tmp/endure-testbed/netns}
 die() { echo "netns-node: ERROR: $*" >&2; exit 1; }
 alive_pid() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [ "${s%% *}" != Z ]; }
 
-[ $# -ge 2 ] || die "usage: $0 boot|exec|kill|restart|partition|heal|slow|freeze|thaw|pids|alive nX [args]"
+[ $# -ge 2 ] || die "usage: $0 boot|exec|kill|restart|partition|isolate|heal|slow|freeze|thaw|pids|alive nX [args]"
 cmd=$1 node=$2; shift 2
 [[ "$node" =~ ^n([0-9]+)$ ]] || die "host must look like n2, got '$node'"
 i=${BASH_REMATCH[1]}
@@ -78,8 +81,18 @@ case $cmd in
     init_pid >/dev/null && "$0" kill "$node"
     "$0" boot "$node" ;;
   partition) ip link set "$VETH" down || die "ip link set $VETH down failed"; echo "netns-node: $node partitioned" >&2 ;;
+  isolate)
+    net=$(sed -n 's/^TB_NET=//p' "$TB_NS_DIR/config") || die "no $TB_NS_DIR/config"
+    ip netns exec "$NS" ip route add "$net.254/32" dev eth0 || die "route to the head in $NS failed"
+    ip netns exec "$NS" ip route replace blackhole "$net.0/24" || die "blackhole in $NS failed"
+    echo "netns-node: $node isolated from the other hosts" >&2 ;;
   heal)
     ip link set "$VETH" up || die "ip link set $VETH up failed"
+    net=$(sed -n 's/^TB_NET=//p' "$TB_NS_DIR/config" 2>/dev/null)
+    if [ -n "$net" ] && ip netns exec "$NS" ip route show type blackhole | grep -q .; then
+      ip netns exec "$NS" ip route replace "$net.0/24" dev eth0 || die "route restore in $NS failed"
+      ip netns exec "$NS" ip route del "$net.254/32" dev eth0 2>/dev/null
+    fi
     tc qdisc del dev "$VETH" root 2>/dev/null; ip netns exec "$NS" tc qdisc del dev eth0 root 2>/dev/null
     echo "netns-node: $node healed" >&2 ;;
   slow)
