@@ -148,7 +148,9 @@ struct llm_run {
  * asked, -1 no result (reason in *result's "error"). */
 int llm_diagnose(const struct llm_run *r, const struct input_list *in, size_t max_bytes,
                  const char *condensed, const json_t *rule_verdict, json_t **result);
-/* Whether a rule verdict needs the LLM (unknown, or confidence below min). */
+/* Whether a rule verdict needs the LLM: unknown, none (logs without a
+ * failure line, given to diagnose because the job failed), or confidence
+ * below min; every verdict in observe mode. */
 int llm_wanted(const json_t *rule_verdict, double min_confidence, int observe);
 
 #endif

@@ -17,9 +17,9 @@
 int llm_wanted(const json_t *v, double min_confidence, int observe)
 {
     const char *cat = json_string_value(json_object_get(v, "category"));
-    if (!cat || !strcmp(cat, "none"))
+    if (!cat)
         return 0;
-    return observe || !strcmp(cat, "unknown") ||
+    return observe || !strcmp(cat, "unknown") || !strcmp(cat, "none") ||
            json_number_value(json_object_get(v, "confidence")) < min_confidence;
 }
 
