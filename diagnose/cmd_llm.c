@@ -227,10 +227,10 @@ void llm_print(const json_t *v)
     if (!res)
         return;
     printf("\nllm:         ");
-    if (!json_is_true(json_object_get(res, "asked"))) {
-        printf("not asked (the rule verdict is confident)\n");
-    } else if (json_is_string(json_object_get(res, "error"))) {
+    if (json_is_string(json_object_get(res, "error"))) {
         line("failed: ", str(res, "error"));
+    } else if (!json_is_true(json_object_get(res, "asked"))) {
+        printf("not asked (the rule verdict is confident)\n");
     } else if (json_is_string(json_object_get(res, "rejected"))) {
         line("rejected: ", str(res, "rejected"));
     } else if (lv) {

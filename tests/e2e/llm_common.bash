@@ -7,6 +7,7 @@ KEY_LINE='ZorgLib fatal: flux capacitor desynchronised on shard 7 (code 0x3f)'
 # A two-rank log whose failure no shipped rule classifies (unknown).
 make_unknown_log() { # FILE
     {
+        echo "[rank0]: ZorgLib init: 8 shards ready"
         for i in 1 2 3 4 5; do echo "[rank0]: step $i loss 2.$i"; echo "[rank1]: step $i loss 2.$i"; done
         echo "[rank1]: $KEY_LINE"
         echo "[rank1]: aborting"

@@ -45,7 +45,7 @@ want "$T/good.out" 'decision:    framework/runtime_error, action restart (source
 want "$T/good.out" 'category:    none'   # the rule verdict is still printed
 [ "$(jget "$T/good.out.json" 'v["llm"]["verdict"]["source"]')" = llm ] || fail "good: source not llm"
 [ "$(jget "$T/good.out.json" 'v["decision"]["source"]')" = llm ] || fail "good: llm does not decide"
-[ "$(jget "$T/good.out.json" 'v["llm"]["verdict"]["key_line"]["line"]')" = 11 ] || fail "good: key line number"
+[ "$(jget "$T/good.out.json" 'v["llm"]["verdict"]["key_line"]["line"]')" = 12 ] || fail "good: key line number"
 [ -s "$T/save-good/llm-request.json" ] && [ -s "$T/save-good/llm-reply.json" ] || fail "request/reply not saved"
 [ "$(jget "$T/save-good/llm-request.json" 'v["body"]["temperature"]')" = 0.0 ] || fail "temperature not 0"
 [ "$(jget "$T/save-good/llm-request.json" 'v["body"]["response_format"]["type"]')" = json_object ] || fail "no response_format"
