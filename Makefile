@@ -87,6 +87,8 @@ install: $(BUILD)/endure
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/endure/rules $(DESTDIR)$(PREFIX)/share/endure/python
 	install -m 0755 $(BUILD)/endure $(DESTDIR)$(PREFIX)/bin/endure
 	-cp -r rules/. $(DESTDIR)$(PREFIX)/share/endure/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/endure/benign
+	install -m 0644 tests/data/diagnose/clean_* $(DESTDIR)$(PREFIX)/share/endure/benign/
 	install -m 0644 python/endure_ckpt.py $(DESTDIR)$(PREFIX)/share/endure/python/
 	@site='$(PYSITE)'; if [ -n "$$site" ]; then \
 	  echo "install endure_ckpt.py into $$site"; \

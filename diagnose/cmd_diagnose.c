@@ -14,6 +14,7 @@
 #include "common/exitcodes.h"
 #include "common/text.h"
 #include "common/util.h"
+#include "diagnose/cmd_llm.h"
 #include "diagnose/cmd_util.h"
 #include "diagnose/offline.h"
 
@@ -51,7 +52,7 @@ static const char usage_text[] =
 struct dopts {
     int json, all, compress, bench, no_default;
     const char *policy;
-    const char *rules[64];
+    const char *rules[65];
     size_t nrules;
     size_t max_bytes;
     char **paths; /* argc entries */
@@ -59,6 +60,7 @@ struct dopts {
     /* found while reading: where evidence kept in failure.json came from */
     size_t kept;
     char kept_from[PATH_MAX + 80], kept_src[64];
+    struct llm_opts llm; /* --llm..., --learned... (cmd_llm.c) */
 };
 
 /* "N" with an optional K, M, G or T suffix (powers of 1024, either case),
@@ -88,12 +90,18 @@ static int parse_bytes(const char *s, size_t *out)
  * "--" every argument is a PATH. */
 static int parse(int argc, char **argv, struct dopts *o)
 {
-    static const struct option longs[] = {
+    static const struct option base[] = {
         {"json", no_argument, NULL, 'j'},     {"all", no_argument, NULL, 'a'},
         {"compress", no_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
         {"no-default-rules", no_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
         {"bench", no_argument, NULL, 'B'},    {"policy", required_argument, NULL, 'P'},
         {"max-bytes", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
+    struct option longs[sizeof base / sizeof *base + 16];
+    size_t nb = sizeof base / sizeof *base - 1, nl = 0;
+    while (llm_longs[nl].name)
+        nl++;
+    memcpy(longs, base, nb * sizeof *base);
+    memcpy(longs + nb, llm_longs, (nl + 1) * sizeof *llm_longs);
     int ch;
     optind = 1;
     opterr = 0;
@@ -107,20 +115,23 @@ static int parse(int argc, char **argv, struct dopts *o)
         case 'B': o->bench = 1; break;
         case 'N': o->no_default = 1; break;
         case 'P': o->policy = optarg; break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'h': fputs(usage_text, stdout), fputs(llm_usage_text, stdout); return 0;
         case 'M':
             if (parse_bytes(optarg, &o->max_bytes) < 0)
                 return usage_error("diagnose", "--max-bytes needs a size >= 1 (N, or N with K, M, G or T)");
             break;
         case 'r':
-            if (o->nrules == sizeof o->rules / sizeof *o->rules)
+            if (o->nrules == sizeof o->rules / sizeof *o->rules - 1)
                 return usage_error("diagnose", "too many --rules");
             o->rules[o->nrules++] = optarg;
             break;
         case ':':
             return usage_error("diagnose", "an option needs a value (see endure diagnose --help)");
         default:
-            return usage_error("diagnose", "unknown option (see endure diagnose --help)");
+            if (ch >= LLM_OPT_BASE && llm_option(&o->llm, ch, optarg))
+                return EXIT_USAGE;
+            if (ch < LLM_OPT_BASE)
+                return usage_error("diagnose", "unknown option (see endure diagnose --help)");
         }
     }
     while (optind < argc)
@@ -129,6 +140,8 @@ static int parse(int argc, char **argv, struct dopts *o)
         return usage_error("diagnose", "no PATH given (see endure diagnose --help)");
     if (o->compress && (o->json || o->all))
         return usage_error("diagnose", "--compress cannot be combined with --json or --all");
+    if (o->compress && o->llm.on)
+        return usage_error("diagnose", "--compress cannot be combined with --llm");
     if (o->no_default && !o->nrules)
         return usage_error("diagnose", "--no-default-rules needs --rules");
     return -1;
@@ -281,6 +294,7 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
                 OFFLINE_MAX_EVENTS);
     if (pol)
         json_object_set_new(v, "action", json_string(policy_action(pol, v)));
+    llm_attach(&o->llm, off, inputs, o->paths, o->npaths, v);
     if (o->npaths == 1)
         run_story(v, o->paths[0], from, o->json);
     if (o->all && o->json)
@@ -291,6 +305,8 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
         print_json(v);
     else
         print_verdict(v);
+    if (!o->json)
+        llm_print(v);
     json_decref(v);
 }
 
@@ -323,6 +339,7 @@ static int expand(struct dopts *o, struct offline *off, struct input_list *input
 int cmd_diagnose(int argc, char **argv)
 {
     struct dopts o = {0};
+    llm_opts_init(&o.llm);
     o.paths = calloc((size_t)argc + 1, sizeof *o.paths);
     int rc = o.paths ? parse(argc, argv, &o) : EXIT_FAILED;
     if (rc >= 0) {
@@ -337,7 +354,10 @@ int cmd_diagnose(int argc, char **argv)
     int failed = 0, escape = isatty(STDOUT_FILENO);
     buf_init(&err, 1 << 20);
     print_escape(escape);
-    if (load_rules(&rs, o.rules, o.nrules, !o.no_default, &err) < 0 ||
+    const char *learned = llm_learned_path(&o.llm);
+    if (learned)
+        o.rules[o.nrules++] = learned; /* rules[] has one slot more than --rules may fill */
+    if (load_rules_ex(&rs, o.rules, o.nrules, !o.no_default, o.llm.learned_auto, &err) < 0 ||
         (o.policy && policy_load(&pol, o.policy, &err) < 0)) {
         fputs(err.p ? err.p : "endure diagnose: cannot load rules\n", stderr);
         ruleset_free(rs);
@@ -346,7 +366,7 @@ int cmd_diagnose(int argc, char **argv)
         return EXIT_USAGE;
     }
     rc = EXIT_FAILED;
-    if (offline_init(&off, rs, o.compress) < 0)
+    if (offline_init(&off, rs, o.compress || o.llm.on) < 0)
         goto out;
     off.max_bytes = o.max_bytes;
     for (int i = 0; i < o.npaths; i++)

@@ -20,6 +20,7 @@ static const char usage_text[] =
     "           through the full classifier; ends with \"N passed, N failed\";\n"
     "           a line on which a pattern hits the match limit fails\n"
     "  export   print the rules as a JSON array\n"
+    "  learned  review the rules an LLM proposed (endure rules learned --help)\n"
     "PATH: rule files or directories; default: the shipped rules.\n"
     "exit: 0 ok, 1 errors or failures, 2 usage error\n";
 
@@ -150,6 +151,8 @@ int cmd_rules(int argc, char **argv)
         fputs(usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
+    if (!strcmp(argv[1], "learned"))
+        return cmd_rules_learned(argc, argv);
     int (*fn)(struct ruleset *) = !strcmp(argv[1], "check")    ? check
                                   : !strcmp(argv[1], "test")   ? test
                                   : !strcmp(argv[1], "export") ? export

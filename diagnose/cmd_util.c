@@ -16,6 +16,12 @@ int usage_error(const char *cmd, const char *msg)
 int load_rules(struct ruleset **rs, const char *const *extra, size_t nextra, int with_default,
                struct buf *err)
 {
+    return load_rules_ex(rs, extra, nextra, with_default, 1, err);
+}
+
+int load_rules_ex(struct ruleset **rs, const char *const *extra, size_t nextra, int with_default,
+                  int candidates, struct buf *err)
+{
     const char *paths[65];
     char dir[PATH_MAX];
     size_t n = 0;
@@ -28,7 +34,7 @@ int load_rules(struct ruleset **rs, const char *const *extra, size_t nextra, int
     }
     for (size_t i = 0; i < nextra && n < 65; i++)
         paths[n++] = extra[i];
-    return ruleset_load(rs, paths, n, err);
+    return ruleset_load_ex(rs, paths, n, candidates, err);
 }
 
 void print_json(const json_t *v)

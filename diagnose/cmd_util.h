@@ -10,6 +10,11 @@ int usage_error(const char *cmd, const char *msg);
 /* Loads the shipped set (when with_default) plus the extra paths. */
 int load_rules(struct ruleset **rs, const char *const *extra, size_t nextra, int with_default,
                struct buf *err);
+/* load_rules that leaves out learned candidates unless candidates is 1. */
+int load_rules_ex(struct ruleset **rs, const char *const *extra, size_t nextra, int with_default,
+                  int candidates, struct buf *err);
+/* `endure rules learned ...` (cmd_learned.c), called by cmd_rules. */
+int cmd_rules_learned(int argc, char **argv);
 /* One JSON object on one line of stdout. */
 void print_json(const json_t *v);
 /* Human output escapes control characters of log text (see

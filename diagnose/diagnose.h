@@ -21,6 +21,10 @@ struct ruleset; /* immutable after load; shareable between threads */
  * "file:line:column: message"; returns 0, or -1 (and *out = NULL) when any
  * rule is invalid. The caller owns *out (ruleset_free). */
 int ruleset_load(struct ruleset **out, const char *const *paths, size_t npaths, struct buf *err);
+/* ruleset_load that leaves out the learned rules still of status
+ * `candidate` (llm.h) unless candidates is 1 (`--learned auto`). */
+int ruleset_load_ex(struct ruleset **out, const char *const *paths, size_t npaths, int candidates,
+                    struct buf *err);
 /* Finds the shipped rules directory: $ENDURE_RULES_DIR, <exe dir>/../share/
  * endure/rules, <exe dir>/../rules, <exe dir>/../../rules. Writes it into
  * out and returns 0, or -1 when none exists. */
@@ -41,6 +45,7 @@ struct rule_info {
     size_t ncounter_examples;
     const char *const *literals; /* folded literals used by the prefilter */
     size_t nliterals;            /* 0: the rule always runs */
+    const char *status;          /* learned rules: "candidate", "accepted"; else NULL */
 };
 void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *out);
 /* Index of the rule with this id, or -1. */

@@ -32,6 +32,7 @@ struct rule {
     size_t nliterals;
     uint32_t order;        /* position in the candidate order (lower runs first) */
     char *plain;           /* the pattern when it is a plain case-sensitive literal */
+    char *status;          /* learned rules: "candidate" or "accepted"; NULL otherwise */
     size_t plain_len;
 };
 

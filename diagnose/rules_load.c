@@ -113,6 +113,29 @@ static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, in
     return 0;
 }
 
+/* The keys of learned rules (llm_learn.c): `status: candidate|accepted`
+ * and `provenance`, a mapping kept for the reader (skipped here). */
+static int read_learned_key(struct loader *L, struct rule *r, const char *key)
+{
+    int status = !strcmp(key, "status");
+    if (next(L) < 0)
+        return -1;
+    if (!status) {
+        if (L->y.ev.type != YAML_MAPPING_START_EVENT)
+            lerr(L, L->y.ev.start_mark, "%s", "'provenance' must be a mapping");
+        return skip_node(L);
+    }
+    char *s = L->y.ev.type == YAML_SCALAR_EVENT ? scalar_dup(L) : NULL;
+    if (!s || (strcmp(s, "candidate") && strcmp(s, "accepted"))) {
+        lerr(L, L->y.ev.start_mark, "%s", "status must be 'candidate' or 'accepted'");
+        free(s);
+        return L->y.ev.type == YAML_SCALAR_EVENT ? 0 : skip_node(L);
+    }
+    free(r->status);
+    r->status = s;
+    return 0;
+}
+
 /* Reads one rule mapping (the current event is MAPPING_START). */
 static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
 {
@@ -133,6 +156,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
         }
         const char *key = (const char *)L->y.ev.data.scalar.value;
         yaml_mark_t km = L->y.ev.start_mark;
+        if (!strcmp(key, "status") || !strcmp(key, "provenance")) { /* learned rules */
+            if (read_learned_key(L, r, key) < 0)
+                return -1;
+            continue;
+        }
         int k = 0;
         while (keys[k] && strcmp(keys[k], key))
             k++;

@@ -11,6 +11,7 @@ struct rules_acc {
     int nerrors;
     struct rule *rules;
     size_t n, cap;
+    int no_candidates; /* leave out learned rules of status candidate */
 };
 
 /* Where each field's value started (indexes as in the key table:

@@ -43,7 +43,7 @@ void rule_clear(struct rule *r)
         free(r->counter[i]);
     for (size_t i = 0; i < r->nliterals; i++)
         free(r->literals[i]);
-    free(r->examples), free(r->counter), free(r->literals), free(r->plain);
+    free(r->examples), free(r->counter), free(r->literals), free(r->plain), free(r->status);
     if (r->re)
         pcre2_code_free(r->re);
     memset(r, 0, sizeof *r);
@@ -287,12 +287,27 @@ int ruleset_default_dir(char *out, size_t outlen)
     return find_data_dir("ENDURE_RULES_DIR", rel, 3, "", out, outlen);
 }
 
+/* Leaves out the learned rules whose status is candidate. */
+static void drop_candidates(struct rules_acc *acc)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < acc->n; i++) {
+        if (acc->rules[i].status && !strcmp(acc->rules[i].status, "candidate"))
+            rule_clear(&acc->rules[i]);
+        else
+            acc->rules[k++] = acc->rules[i];
+    }
+    acc->n = k;
+}
+
 /* Turns what acc accumulated into a ruleset (or frees it on errors). */
 static int build(struct ruleset **out, struct rules_acc *acc, struct buf *err)
 {
     struct ruleset *rs = NULL;
     if (acc->nerrors || !(rs = calloc(1, sizeof *rs)))
         goto fail;
+    if (acc->no_candidates)
+        drop_candidates(acc);
     rs->rules = acc->rules;
     rs->n = acc->n;
     acc->rules = NULL;
@@ -312,7 +327,13 @@ fail:
 
 int ruleset_load(struct ruleset **out, const char *const *paths, size_t npaths, struct buf *err)
 {
-    struct rules_acc acc = {.err = err};
+    return ruleset_load_ex(out, paths, npaths, 1, err);
+}
+
+int ruleset_load_ex(struct ruleset **out, const char *const *paths, size_t npaths, int candidates,
+                    struct buf *err)
+{
+    struct rules_acc acc = {.err = err, .no_candidates = !candidates};
     char dir[PATH_MAX];
     *out = NULL;
     if (npaths == 0) {
@@ -368,7 +389,7 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .line = r->line, .column = r->column, .priority = r->priority,
         .examples = (const char *const *)r->examples, .nexamples = r->nexamples,
         .counter_examples = (const char *const *)r->counter, .ncounter_examples = r->ncounter,
-        .literals = (const char *const *)r->literals, .nliterals = r->nliterals};
+        .literals = (const char *const *)r->literals, .nliterals = r->nliterals, .status = r->status};
 }
 
 long ruleset_find(const struct ruleset *rs, const char *id)

@@ -3,6 +3,7 @@
  * against these tables. */
 #include <string.h>
 #include "diagnose/internal.h"
+#include "diagnose/llm.h"
 
 const char *const group_names[NGROUPS] = {"host", "rank", "gpu", "step", "loss"};
 
@@ -88,4 +89,22 @@ int type_known(const char *type)
         if (type_in_category(categories[i].name, type))
             return 1;
     return !strcmp(type, "success");
+}
+
+/* The taxonomy an LLM's reply must use (llm.h): the failure categories with
+ * their types (noise and progress left out) and the actions of a verdict. */
+json_t *llm_taxonomy(void)
+{
+    json_t *cats = json_object(), *acts = json_array();
+    for (size_t i = 0; i < NCAT; i++) {
+        if (!strcmp(categories[i].name, "noise") || !strcmp(categories[i].name, "progress"))
+            continue;
+        json_t *types = json_array();
+        for (const char *const *t = categories[i].types; *t; t++)
+            json_array_append_new(types, json_string(*t));
+        json_object_set_new(cats, categories[i].name, types);
+    }
+    for (size_t i = 0; i < 3; i++) /* not "ignore" */
+        json_array_append_new(acts, json_string(actions[i]));
+    return json_pack("{s:o,s:o}", "categories", cats, "actions", acts);
 }
