@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-20}
 OUT=${FUZZ_BUILD:-build/fuzz}
 mkdir -p "$OUT"
-PKGS="libpcre2-8 zlib jansson yaml-0.1 libcrypto"
-CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
+PKGS="libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto"
+CFLAGS="-std=c11 -D_GNU_SOURCE -DENDURE_VERSION=\"fuzz\" -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
 SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c common/layout.c common/hostlist.c common/hostfile.c"
 status=0
