@@ -12,7 +12,6 @@ import hashlib
 import os
 import random
 import sys
-import time
 
 import torch
 import torch.distributed as dist
