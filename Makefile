@@ -89,10 +89,10 @@ install: $(BUILD)/endure
 	-cp -r rules/. $(DESTDIR)$(PREFIX)/share/endure/rules/
 	install -d $(DESTDIR)$(PREFIX)/share/endure/benign
 	install -m 0644 tests/data/diagnose/clean_* $(DESTDIR)$(PREFIX)/share/endure/benign/
-	install -m 0644 python/endure_ckpt.py $(DESTDIR)$(PREFIX)/share/endure/python/
+	install -m 0644 python/endure_ckpt.py python/endure_state.py $(DESTDIR)$(PREFIX)/share/endure/python/
 	@site='$(PYSITE)'; if [ -n "$$site" ]; then \
 	  echo "install endure_ckpt.py into $$site"; \
-	  install -d "$(DESTDIR)$$site" && install -m 0644 python/endure_ckpt.py "$(DESTDIR)$$site/"; \
+	  install -d "$(DESTDIR)$$site" && install -m 0644 python/endure_ckpt.py python/endure_state.py "$(DESTDIR)$$site/"; \
 	else echo "note: $(PYTHON) has no site directory under $(PREFIX)/lib: outside endure, add $(PREFIX)/share/endure/python to PYTHONPATH"; fi
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/endure
 	install -m 0644 endure.1 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1

@@ -6,9 +6,11 @@
 #     stage (fresh and reused slots) vs the memcpy floor;
 #  2. persist throughput of the agent (CRC32 while copying, fsync, manifest)
 #     vs `cp` + `sync` of the same file;
-#  3. restore with torch.load from the stage vs a cold durable copy.
+#  3. restore with torch.load from the stage vs a cold durable copy, and
+#     endure_ckpt.load_state (the tensor-native format of save_state, also
+#     timed in 1.) from the stage and from the cold durable copy.
 # Durable dir: CKPT_BENCH_DIR (default a temp dir under /var/tmp, on disk).
-# The size is reduced when /dev/shm or memory cannot hold ~5x the state.
+# The size is reduced when /dev/shm or memory cannot hold ~6x the state.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -18,7 +20,7 @@ MB=${CKPT_BENCH_MB:-2048}
 [ -x "$DRV" ] || { echo "build first: make"; exit 1; }
 avail_mb=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
 shm_mb=$(df -m --output=avail /dev/shm | tail -1)
-while [ $((MB * 5)) -gt "$avail_mb" ] || [ $((MB * 3)) -gt "$shm_mb" ]; do
+while [ $((MB * 6)) -gt "$avail_mb" ] || [ $((MB * 3)) -gt "$shm_mb" ]; do
   MB=$((MB / 2))
   echo "note: reducing the state to $MB MiB (MemAvailable ${avail_mb} MiB, /dev/shm free ${shm_mb} MiB)"
 done
@@ -33,8 +35,8 @@ mkdir -m 700 "$S/stage"
 echo "== 1. trainer blocking time"
 $PY bench/ckpt_bench.py save "$MB" "$D"
 rm -f "$D/sync.pt"
-# keep only the newest commit (step 8, slot 1, the helper's format) so one part is persisted
-rm -f "$S/stage/rank-0/slot-0.commit"
+# keep only the newest commit (step 13, slot 0: state.pt and state.est) so one part is persisted
+rm -f "$S/stage/rank-0/slot-1.commit"
 
 echo "== 2. persist throughput"
 "$DRV" agent --stage "$S/stage" --ckpt "$D/ckpt" --node n1 --world 1 --ranks 0 --threads 2 >"$S/ev" 2>&1 &
@@ -43,7 +45,7 @@ until grep -q '"event":"persist' "$S/ev"; do sleep 0.1; done
 kill -TERM "$drv"; wait "$drv" || true; drv=
 grep '"event":"persist' "$S/ev"
 mbs=$($PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1]) if "\"persisted\"" in l][0]; print("%.1f" % e["mb_per_s"])' "$S/ev")
-src=$S/stage/rank-0/slot-1/state.pt
+src=$S/stage/rank-0/slot-0/state.pt
 bytes=$(stat -c %s "$src")
 t0=$(date +%s.%N); cp "$src" "$D/cp.pt"; sync; t1=$(date +%s.%N)
 cpmbs=$(awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN {printf "%.1f", b / 1e6 / (z - a)}')
