@@ -22,10 +22,11 @@
 #                host, an empty or unparsable --nodes: one line, exit 2,
 #                nothing started
 #   pairwise     --health pairwise --pair-probe tcp over the hosts' own
-#                addresses: n3's link shaped to 8mbit is named straggler
+#                addresses: n2's link shaped to 8mbit is named straggler
 #                after two rounds and excluded (--exclude-stragglers), n4 cut
 #                off from the other hosts (not from the head) is faulty; the
-#                job runs on n1, n2 and ends with the reference checksum
+#                job runs on n1 and the spare n3 and ends with the reference
+#                checksum
 # After every case no endure/python process is left on any host or the head.
 # The beds come up once and are always torn down.
 # Env: ENDURE, ENDURE_SRC (tests/run.sh); needs root and openssh-server.
@@ -238,18 +239,21 @@ case_bad_input() {
 }
 
 case_pairwise() {
-    bed "$TB/netns-node.sh" slow n3 8mbit
+    bed "$TB/netns-node.sh" slow n2 8mbit
     bed "$TB/netns-node.sh" isolate n4
     run_sync 150 --nodes n1,n2,n3,n4 --health pairwise --health-probes memory --pair-probe tcp --pair-bytes 2M \
         --health-timeout 15s --exclude-stragglers -- "$TORCH_PY" "$DDP" --steps 4 --out "$T/sum.pairwise"
     expect_rc 0
-    expect_count 1 node_straggler node=n3 excluded=true
+    expect_count 1 node_straggler node=n2 excluded=true
     expect_count 1 node_unhealthy node=n4
     expect_count 0 node_straggler node=n1
-    expect_count 0 node_straggler node=n2
+    expect_count 0 node_straggler node=n3
+    expect_count 0 node_unhealthy node=n3
     [ "$(count pair node=n4 result=pass)" = 0 ] || fail "n4 passed a pair"
     [ "$(count pair round=2)" -ge 2 ] || fail "no second round: $(grep '"pair"' "$RUN/events.jsonl")"
-    [ -f "$RUN/attempt-0/n1/rank-0.log" ] && [ -f "$RUN/attempt-0/n2/rank-2.log" ] || fail "the job did not run on n1, n2"
+    [ -f "$RUN/attempt-0/n1/rank-0.log" ] && [ -f "$RUN/attempt-0/n3/rank-2.log" ] ||
+        fail "the job did not run on n1 and the spare n3"
+    [ -e "$RUN/attempt-0/n2" ] && fail "ranks ran on the straggler"
     expect_checksum "$T/sum.pairwise" 4 4
     "$ENDURE" health "$RUN" >"$T/pairwise.table" || true
     grep -q "straggler" "$T/pairwise.table" && grep -q "pairwise: faulty" "$T/pairwise.table" ||
