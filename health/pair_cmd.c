@@ -135,7 +135,7 @@ static void verdict(const struct pair_opts *o, int rc, int st, const struct buf 
     double gbps;
     last_line(out, line, sizeof line);
     if (rc < 0)
-        pair_set(res, "fail", "the command did not finish within %llds (killed)", (long long)o->timeout_ms / 1000);
+        pair_set(res, "fail", "the command did not finish within %gs (killed)", (double)o->timeout_ms / 1000);
     else if (!WIFEXITED(st) || WEXITSTATUS(st))
         pair_set(res, "fail", "the command %s %d: %s", WIFEXITED(st) ? "exited with code" : "was killed by signal",
                  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), line);

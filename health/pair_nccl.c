@@ -209,6 +209,8 @@ static int make_id(const struct pair_opts *o, struct job *j, pair_ready_fn ready
     return 0;
 }
 
+static struct job *abandoned;
+
 int pair_nccl(const struct pair_opts *o, pair_ready_fn ready, void *arg, json_t *res)
 {
     static struct api a; /* the worker may outlive this call */
@@ -238,9 +240,10 @@ int pair_nccl(const struct pair_opts *o, pair_ready_fn ready, void *arg, json_t 
         if (comm)
             a.abort(comm);
         pthread_detach(th);
-        pair_set(res, "fail", "the NCCL test did not finish within %llds%s", (long long)o->timeout_ms / 1000,
+        pair_set(res, "fail", "the NCCL test did not finish within %gs%s", (double)o->timeout_ms / 1000,
                  comm ? " (ncclCommAbort)" : " (stuck in ncclCommInitRank)");
-        return 0; /* j stays with the worker; the process ends */
+        abandoned = j; /* stays with the stuck worker until the process ends (reachable: no leak report) */
+        return 0;
     }
     pthread_join(th, NULL);
     if (j->ok) {

@@ -2,7 +2,8 @@
  * through LD_LIBRARY_PATH), exporting the NCCL symbols the pairwise nccl
  * backend uses, scripted by the environment:
  *   FAKE_NCCL_GBPS=X          each all-reduce of B bytes takes B / X GB/s
- *                             (default 50)
+ *                             (default FAKE_NCCL_BASE_GBPS, which applies
+ *                             on every node, or 50)
  *   FAKE_NCCL_INIT_FAIL=1     ncclCommInitRank fails (system error)
  *   FAKE_NCCL_HANG=init|allreduce   that call blocks until ncclCommAbort
  *   FAKE_NCCL_NODES=a,b       the settings above apply only on these nodes
@@ -94,7 +95,9 @@ int ncclAllReduce(const void *send, void *recv, size_t count, int type, int op, 
         hang();
         return ncclSystemError;
     }
-    double gbps = g ? strtod(g, NULL) : 50, s = (double)count * 4 / (gbps > 0 ? gbps : 50) / 1e9;
+    const char *base = getenv("FAKE_NCCL_BASE_GBPS");
+    double def = base && *base ? strtod(base, NULL) : 50, gbps = g ? strtod(g, NULL) : def;
+    double s = (double)count * 4 / (gbps > 0 ? gbps : 50) / 1e9;
     struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL); /* the fake link's speed */
     return ncclSuccess;
