@@ -315,6 +315,8 @@ static void on_message(struct agent *a, struct msg *m)
         return;
     }
     case MSG_SIGNAL:
+        if (m->u.signal.signal == SIGABRT) /* a hang's stack dump: the stacks travel in the exits' tails */
+            a->tail_lines = AGENT_LONG_TAIL;
         if (m->u.signal.signal > 0 && m->u.signal.signal < 65)
             ranks_signal(a, m->u.signal.signal);
         return;

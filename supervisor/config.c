@@ -99,6 +99,7 @@ DUR_SETTER(set_monitor, monitor_interval_ms, "monitor-interval")
 DUR_SETTER(set_stop_timeout, stop_timeout_ms, "stop-timeout")
 DUR_SETTER(set_kill_timeout, kill_timeout_ms, "kill-timeout")
 DUR_SETTER(set_hang_timeout, hang_timeout_ms, "hang-timeout")
+DUR_SETTER(set_hang_dump_timeout, hang_dump_timeout_ms, "hang-dump-timeout")
 DUR_SETTER(set_startup_timeout, startup_timeout_ms, "startup-timeout")
 DUR_SETTER(set_hb_timeout, heartbeat_timeout_ms, "heartbeat-timeout")
 DUR_SETTER(set_agent_timeout, agent_timeout_ms, "agent-timeout")
@@ -519,6 +520,11 @@ static const struct opt opts[] = {
        kill_timeout_ms),
     OD("hang-timeout", set_hang_timeout, G_ENDURE, "DUR", "no progress for this long is a hang (default %D)", D_MS,
        hang_timeout_ms),
+    OD("hang-dump-timeout", set_hang_dump_timeout, G_ENDURE, "DUR",
+       "on a hang, every rank first gets SIGABRT so that Python prints every thread's stack (PYTHONFAULTHANDLER=1 "
+       "is set for the ranks unless already set); the stop follows when all have exited or after DUR, and the "
+       "verdict names the rank whose stack differs (default %D; 0: stop at once, no stacks)", D_MS,
+       hang_dump_timeout_ms),
     OD("startup-timeout", set_startup_timeout, G_ENDURE, "DUR", "the same before the first progress (default %D)",
        D_MS, startup_timeout_ms),
     OD("heartbeat-timeout", set_hb_timeout, G_ENDURE, "DUR", "an agent silent this long is lost (default %D)", D_MS,
@@ -596,6 +602,7 @@ void config_defaults(struct run_config *c)
     c->stop_timeout_ms = 30000;
     c->kill_timeout_ms = 10000;
     c->hang_timeout_ms = 30 * 60000;
+    c->hang_dump_timeout_ms = 20000;
     c->startup_timeout_ms = 30 * 60000;
     c->heartbeat_timeout_ms = 10000;
     c->agent_timeout_ms = 60000;

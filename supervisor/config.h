@@ -63,6 +63,7 @@ struct run_config {
     int64_t min_free, min_mem; /* bytes, 0: the probes' defaults */
     json_t *health_probes;     /* array of probe names, NULL: all */
     int64_t stop_timeout_ms, kill_timeout_ms, hang_timeout_ms, startup_timeout_ms;
+    int64_t hang_dump_timeout_ms; /* a hang: SIGABRT for stacks, then the stop after this; 0: no dump */
     int64_t heartbeat_timeout_ms, agent_timeout_ms;
     int64_t backoff_ms, backoff_max_ms, healthy_after_ms;
     char *progress_regex;

@@ -187,6 +187,7 @@ int controller_run(struct run_config *cfg)
     c->cfg = cfg;
     c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = c->epfd = -1;
     c->attempt = -1;
+    c->dump_attempt = -1;
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;

@@ -307,7 +307,7 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
                                                        m->u.error.error));
         return;
     case MSG_EVENT:
-        if (current)
+        if (current && c->dump_attempt != c->attempt) /* lines of the stack dump endure caused */
             ctl_diag_event(c, m->u.payload.event);
         return;
     case MSG_UNCLASSIFIED:

@@ -51,6 +51,14 @@ static json_t *base_env(struct ctl *c, int group_rank, int nnodes, const char *n
                      "ENDURE_RUN_ID", cfg->run_id, "ENDURE_ATTEMPT", c->attempt, "ENDURE_NODE", node);
 }
 
+/* PYTHONFAULTHANDLER=1 for the ranks (unless the user set it), so that the
+ * SIGABRT of a hang dump (and a segfault) prints every thread's stack. */
+static void fault_handler_env(const struct ctl *c, json_t *env)
+{
+    if (c->cfg->hang_dump_timeout_ms > 0 && !getenv("PYTHONFAULTHANDLER"))
+        json_object_set_new(env, "PYTHONFAULTHANDLER", json_string("1"));
+}
+
 static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_j)
 {
     const struct run_config *cfg = c->cfg;
@@ -59,6 +67,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
     json_t *cmd = command_json(cfg), *env = base_env(c, n->group_rank, nnodes, n->name);
+    fault_handler_env(c, env);
     struct msg m = {.type = MSG_START};
     m.u.start = (struct msg_start){
         .attempt = c->attempt, .nproc = cfg->nproc, .group_rank = n->group_rank, .node_dir = dir, .cwd = cwd,

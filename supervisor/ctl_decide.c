@@ -78,6 +78,30 @@ static void save_first(struct ctl *c, const struct failure *f)
     }
 }
 
+/* A hang with --hang-dump-timeout: SIGABRT to every rank first, so that
+ * CPython's faulthandler (PYTHONFAULTHANDLER=1, set for the ranks) prints
+ * every thread's stack into the rank logs; the stop follows once every rank
+ * has exited or the timeout ran out. The stacks come back in the exit
+ * messages' tails (ctl_diag.c names the odd rank out). */
+static void dump_first(struct ctl *c, const struct failure *f)
+{
+    if (c->cfg->hang_dump_timeout_ms <= 0 || ctl_on(c, CE_HANG_DUMP) < 0)
+        return attempt_fail(c, f);
+    record_failure(c, f);
+    c->dump_attempt = c->attempt;
+    c->dump_until = now_ms() + c->cfg->hang_dump_timeout_ms;
+    c->exited = 0;
+    log_info("attempt %d: asking every rank for its stacks (SIGABRT) before the stop", c->attempt);
+    journal_event(&c->j, "hang_dump", json_pack("{s:i,s:i,s:I}", "attempt", c->attempt, "signal", SIGABRT,
+                                                   "timeout_ms", (json_int_t)c->cfg->hang_dump_timeout_ms));
+    struct msg m = {.type = MSG_SIGNAL, .u.signal = {.signal = SIGABRT}};
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        if (n->group_rank >= 0 && n->state == NODE_READY)
+            agents_send_msg(c, n, &m);
+    }
+}
+
 void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
     int rank = m->rank, exited = m->code >= 0;
@@ -87,6 +111,12 @@ void attempt_on_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
     if (c->state == C_SAVING) { /* --save-signal: stop as soon as every rank is out */
         if (++c->exited == c->nactive * c->cfg->nproc)
             begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal");
+        return;
+    }
+    if (c->state == C_DUMPING) { /* the tails hold the stacks */
+        ctl_diag_note_tail(c, n, m);
+        if (++c->exited == c->nactive * c->cfg->nproc)
+            begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
         return;
     }
     if (c->state == C_STOPPING) /* ranks that failed too: their tails are evidence */
@@ -225,6 +255,9 @@ void attempt_timers(struct ctl *c)
     if (c->state == C_SAVING) {
         if (now >= c->save_until)
             begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal");
+    } else if (c->state == C_DUMPING) {
+        if (now >= c->dump_until)
+            begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
     } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {
@@ -233,7 +266,7 @@ void attempt_timers(struct ctl *c)
                      c->progressed ? "--hang-timeout" : "--startup-timeout, before any progress");
             journal_event(&c->j, "hang", json_pack("{s:i,s:I}", "attempt", c->attempt, "idle_ms",
                                                       (json_int_t)(now - c->last_progress)));
-            attempt_fail(c, &f);
+            dump_first(c, &f);
         }
     } else if (c->state == C_STOPPING && now >= c->stop_deadline) {
         for (int i = 0; i < c->nnodes; i++) {
@@ -252,6 +285,8 @@ int64_t attempt_deadline(struct ctl *c)
 {
     if (c->state == C_SAVING)
         return c->save_until;
+    if (c->state == C_DUMPING)
+        return c->dump_until;
     if (c->state == C_RUNNING)
         return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);
     if (c->state == C_STOPPING)
@@ -270,6 +305,10 @@ void attempt_on_signal(struct ctl *c, int sig)
     journal_event(&c->j, "signal", json_pack("{s:i,s:s}", "signal", sig, "name", strsignal(sig)));
     if (c->state == C_SAVING)
         return begin_stop(c, CE_SAVE_OVER, c->save_sig, "signal"); /* a second signal: no more waiting */
+    if (c->state == C_DUMPING) { /* no more waiting for stacks; the run ends with the signal */
+        c->interrupt_sig = sig;
+        return begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
+    }
     if (c->state == C_RUNNING) {
         struct failure f = {.kind = F_SIGNAL, .rank = -1, .code = -1, .sig = sig};
         snprintf(f.what, sizeof f.what, "received signal %d (%s); forwarded to every rank", sig, strsignal(sig));

@@ -94,8 +94,8 @@ void ctl_diag_event(struct ctl *c, json_t *ev)
 void ctl_diag_note_tail(struct ctl *c, struct node *n, const struct msg_exit *m)
 {
     if (m->code != 0 && m->tail && json_array_size(c->tails) < MAX_TAILS)
-        json_array_append_new(c->tails, json_pack("{s:s,s:i,s:s,s:O}", "node", n->name, "rank", m->rank, "file",
-                                                  m->file, "tail", m->tail));
+        json_array_append_new(c->tails, json_pack("{s:s,s:i,s:s,s:O,s:I}", "node", n->name, "rank", m->rank, "file",
+                                                  m->file, "tail", m->tail, "lines", (json_int_t)m->lines));
 }
 
 void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
@@ -162,9 +162,10 @@ static void own_knowledge(struct ctl *c, json_t *v)
         char ex[700];
         snprintf(ex, sizeof ex, "%s. No rank printed a progress line or touched its heartbeat file; "
                  "a collective waiting on a dead peer, a deadlock or a stuck filesystem are the usual "
-                 "causes. The ranks were stopped and the job restarts; dump stacks (py-spy, faulthandler) "
-                 "if it repeats.", c->fail.what);
+                 "causes. The ranks were stopped and the job restarts%s", c->fail.what,
+                 c->dump_attempt == c->attempt ? "." : "; dump stacks (py-spy, faulthandler) if it repeats.");
         json_object_set_new(v, "explanation", json_string(ex));
+        ctl_stacks_verdict(c, v);
     }
 }
 

@@ -183,6 +183,9 @@ struct ctl {
     int ndrain;
     int exited;                 /* ranks that exited while saving */
     int64_t save_until;
+    /* C_DUMPING: the hang's stack dump (ctl_decide.c) */
+    int64_t dump_until;
+    int dump_attempt;           /* the attempt whose ranks got SIGABRT: its later events are the dump's, not evidence */
 };
 
 /* ctl_launch.c: the agents' launching processes */
@@ -299,6 +302,9 @@ int64_t ctl_pairs_deadline(struct ctl *c);
 void ctl_pairs_timers(struct ctl *c);
 void ctl_pairs_node_gone(struct ctl *c, struct node *n);
 void ctl_pairs_free(struct ctl *c);
+/* ctl_stacks.c: a hang's verdict v gets the odd rank out of the stacks in
+ * the exit tails (after C_DUMPING); stacks saved in attempt-<N>/stacks/. */
+void ctl_stacks_verdict(struct ctl *c, json_t *v);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
 
 /* controller.c: the epoll set of the nodes. tag: node index * 2 for its

@@ -16,8 +16,9 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
     case C_RUNNING:
         if (e == CE_FAILURE || e == CE_SUCCESS)
             return C_STOPPING;
-        return e == CE_SAVE ? C_SAVING : -1;
+        return e == CE_SAVE ? C_SAVING : e == CE_HANG_DUMP ? C_DUMPING : -1;
     case C_SAVING: return e == CE_SAVE_OVER ? C_STOPPING : -1;
+    case C_DUMPING: return e == CE_DUMP_OVER ? C_STOPPING : -1;
     case C_STOPPING: return e == CE_ALL_STOPPED ? C_DIAGNOSING : -1;
     case C_DIAGNOSING: return e == CE_DIAGNOSED ? C_DECIDING : -1;
     case C_DECIDING: return e == CE_RESTART ? C_BACKOFF : -1;
@@ -28,7 +29,7 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
 
 const char *ctl_state_name(enum ctl_state s)
 {
-    static const char *names[C__COUNT] = {"wait_agents", "health", "restoring", "running", "saving", "stopping",
+    static const char *names[C__COUNT] = {"wait_agents", "health", "restoring", "running", "saving", "dumping", "stopping",
                                           "diagnosing", "deciding", "backoff", "done"};
     return (unsigned)s < C__COUNT ? names[s] : "?";
 }
@@ -36,7 +37,7 @@ const char *ctl_state_name(enum ctl_state s)
 const char *ctl_event_name(enum ctl_event e)
 {
     static const char *names[CE__COUNT] = {"nodes_ready", "healthy", "restored", "failure", "success", "save", "save_over",
-                                           "all_stopped", "diagnosed", "restart", "backoff_over", "finish"};
+                                           "hang_dump", "dump_over", "all_stopped", "diagnosed", "restart", "backoff_over", "finish"};
     return (unsigned)e < CE__COUNT ? names[e] : "?";
 }
 

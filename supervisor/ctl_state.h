@@ -12,6 +12,7 @@ enum ctl_state {
     C_RESTORING,    /* choosing the checkpoint the next attempt resumes from */
     C_RUNNING,      /* the attempt's ranks run; failures are watched */
     C_SAVING,       /* --save-signal: the ranks were asked for a last checkpoint */
+    C_DUMPING,      /* a hang: the ranks got SIGABRT to print their Python stacks (--hang-dump-timeout) */
     C_STOPPING,     /* TERM (or the forwarded signal), grace, KILL, until every node reports stopped */
     C_DIAGNOSING,   /* the root cause of the failed attempt is picked */
     C_DECIDING,     /* policy, budget, crash loop, node exclusion */
@@ -28,6 +29,8 @@ enum ctl_event {
     CE_SUCCESS,       /* every rank exited 0 (the stop reaps leftovers) */
     CE_SAVE,          /* a signal with --save-signal: ask for a last checkpoint */
     CE_SAVE_OVER,     /* every rank exited, the grace ran out, or a second signal */
+    CE_HANG_DUMP,     /* a hang with --hang-dump-timeout: the ranks are asked for their stacks */
+    CE_DUMP_OVER,     /* every rank exited after its dump, the timeout ran out, a signal or a lost node */
     CE_ALL_STOPPED,   /* every active node reported its ranks reaped */
     CE_DIAGNOSED,     /* the verdict is known */
     CE_RESTART,       /* decided: restart after a back-off */

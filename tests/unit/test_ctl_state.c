@@ -49,6 +49,12 @@ TEST(ctl_table_documented_paths)
     enum ctl_event save[] = {CE_SAVE, CE_SAVE_OVER, CE_ALL_STOPPED};
     CHECK(walk(C_RUNNING, save, 3) == C_DIAGNOSING);
     CHECK(ctl_next(C_RUNNING, CE_SUCCESS) == C_STOPPING);
+    /* a hang: stacks first, then the stop; nothing else leaves C_DUMPING */
+    enum ctl_event dump[] = {CE_HANG_DUMP, CE_DUMP_OVER, CE_ALL_STOPPED, CE_DIAGNOSED};
+    CHECK(walk(C_RUNNING, dump, 4) == C_DECIDING);
+    CHECK(ctl_next(C_DUMPING, CE_FAILURE) == -1 && ctl_next(C_DUMPING, CE_SAVE_OVER) == -1);
+    CHECK(ctl_next(C_DUMPING, CE_SUCCESS) == -1 && ctl_next(C_DUMPING, CE_FINISH) == C_DONE);
+    CHECK(ctl_next(C_SAVING, CE_HANG_DUMP) == -1 && ctl_next(C_STOPPING, CE_DUMP_OVER) == -1);
     /* a failure while saving or stopping does not start a second stop */
     CHECK(ctl_next(C_SAVING, CE_FAILURE) == -1);
     CHECK(ctl_next(C_STOPPING, CE_FAILURE) == -1);
