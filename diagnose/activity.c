@@ -79,3 +79,13 @@ void activity_verdict(const struct activity *a, json_t *v)
     json_object_set_new(v, "confidence", json_real(0.5));
     json_object_set_new(v, "explanation", json_string(msg));
 }
+
+void activity_proven(json_t *v, const char *why)
+{
+    const char *type = json_string_value(json_object_get(v, "type"));
+    if (!type || strcmp(type, "no_failure"))
+        return;
+    json_object_set_new(v, "type", json_string("success"));
+    json_object_set_new(v, "confidence", json_real(0.9));
+    json_object_set_new(v, "explanation", json_string(why));
+}

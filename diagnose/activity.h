@@ -25,4 +25,9 @@ void activity_line(struct activity *a, const char *line, size_t len, long step);
  * (type success with no rule); leaves every other verdict alone. */
 void activity_verdict(const struct activity *a, json_t *v);
 
+/* Positive evidence of success found elsewhere (every rank exited 0):
+ * turns a "no failure found" verdict into none/success, why as its
+ * explanation. */
+void activity_proven(json_t *v, const char *why);
+
 #endif
