@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "diagnose/cmd_llm.h"
 #include "diagnose/cmd_util.h"
+#include "diagnose/activity.h"
 #include "diagnose/offline.h"
 
 static const char usage_text[] =
@@ -249,6 +250,10 @@ static void run_story(json_t *v, const char *path, const char *from, int json)
     json_t *last = json_array_get(list, json_array_size(list) - 1);
     if (!last)
         goto out;
+    const char *outcome = json_string_value(json_object_get(last, "outcome"));
+    if (outcome && !strcmp(outcome, "succeeded"))
+        activity_proven(v, "No failure found, and every rank of the last attempt exited 0 (the "
+                           "run's journal): the run succeeded.");
     json_object_set_new(last, "verdict", verdict_brief(v));
     json_object_set_new(last, "source", json_string(from));
     if (json) {

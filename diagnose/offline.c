@@ -35,6 +35,7 @@ int offline_init(struct offline *o, const struct ruleset *rs, int compress)
     o->events = json_array();
     o->kept_tails = json_object();
     o->z = compress ? compressor_new() : NULL;
+    activity_init(&o->act);
     return o->events && o->kept_tails && (!compress || o->z) ? 0 : -1;
 }
 
@@ -127,6 +128,7 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
+    activity_line(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c));
     r->cur = NULL;
     if (!o->z)
         return;
@@ -248,6 +250,8 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
         return v;
     }
     v = verdict_pick(o->events, NULL, o->rs);
+    if (v && !o->kept)
+        activity_verdict(&o->act, v);
     if (v)
         add_context(v, inputs, o);
     return v;

@@ -6,6 +6,7 @@
 #ifndef ENDURE_DIAGNOSE_OFFLINE_H
 #define ENDURE_DIAGNOSE_OFFLINE_H
 #include <jansson.h>
+#include "diagnose/activity.h"
 #include "diagnose/compress.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/input.h"
@@ -22,6 +23,7 @@ struct offline {
     size_t max_bytes;           /* per input, decompressed; 0: no limit */
     size_t kept;                /* ranks whose evidence came from failure.json */
     json_t *kept_tails;         /* their tails: display name -> [lines] (context) */
+    struct activity act;        /* what the logs show last (no-failure verdicts) */
 };
 
 /* Starts a session; compress: also build the condensed log. */

@@ -88,7 +88,7 @@ int type_known(const char *type)
     for (size_t i = 0; i < NCAT; i++)
         if (type_in_category(categories[i].name, type))
             return 1;
-    return !strcmp(type, "success");
+    return !strcmp(type, "success") || !strcmp(type, "no_failure");
 }
 
 /* The taxonomy an LLM's reply must use (llm.h): the failure categories with

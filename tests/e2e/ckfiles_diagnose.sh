@@ -16,11 +16,11 @@ rc=$?
 set -e
 [ $rc = 0 ] || fail "diagnose of a run dir with a FIFO failure.json: exit $rc (124: it hung): $(cat "$T/e")"
 grep -q 'failure.json: not a regular file (refused) (ignored)' "$T/e" || fail "no warning: $(cat "$T/e")"
-grep -q '"type":"success"' "$T/o" || fail "verdict: $(cat "$T/o")"
+grep -q '"type":"no_failure"' "$T/o" || fail "verdict: $(cat "$T/o")"
 set +e
 timeout -k 5 20 "$ENDURE" diagnose $RULES --json <(printf 'step 1 loss 2.0\n') >"$T/o" 2>"$T/e"
 rc=$?
 set -e
-[ $rc = 0 ] && grep -q '"type":"success"' "$T/o" || fail "a pipe on the command line: exit $rc $(cat "$T/e")"
+[ $rc = 0 ] && grep -q '"type":"no_failure"' "$T/o" || fail "a pipe on the command line: exit $rc $(cat "$T/e")"
 check_no_leftovers
 echo ok

@@ -94,7 +94,7 @@ check "run directory: culprit node and rank from the path" 0 $?
 mkdir -p "$T/hung/attempt-0/n1"
 printf 'step 1 loss 2.0\nstep 2 loss 1.9\n' > "$T/hung/attempt-0/n1/rank-0.log"
 "$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir without failure.json" 0 $?
-has "logs alone read as success" "$T/o" '"type":"success"'
+has "logs alone that just stop: no failure found, not success" "$T/o" '"type":"no_failure"'
 printf '{"category":"hang","type":"hang","culprit":{"host":"n1","rank":[1],"gpu":{}},"action":"restart","rule":null,"confidence":"high","key_line":7,"evidence":"x","explanation":"hang: no progress for 30 s","extra":1}' > "$T/hung/attempt-0/failure.json"
 "$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir with failure.json" 0 $?
 /usr/bin/python3 -c '
@@ -106,12 +106,13 @@ assert "controller" in v["explanation"] and "failure.json" in v["explanation"], 
 check "run dir: the controller's hang verdict, sanitized" 0 $?
 echo '{"category": 5}' > "$T/hung/attempt-0/failure.json"
 "$ENDURE" diagnose $RULES --json "$T/hung" > "$T/o" 2>&1; check "run dir with a junk failure.json" 0 $?
-has "junk failure.json ignored" "$T/o" '"type":"success"'
+has "junk failure.json ignored" "$T/o" '"type":"no_failure"'
 
-# clean log: success
+# a log that just stops: no failure found (no completion line: not a proven success)
 printf 'step 1 loss 2.0\nstep 2 loss 1.9\n' > "$T/clean.log"
 "$ENDURE" diagnose $RULES --json "$T/clean.log" > "$T/o" 2>&1; check "clean log" 0 $?
-has "clean log is success" "$T/o" '"type":"success"'
+has "clean log is no failure found" "$T/o" '"type":"no_failure"'
+has "clean log: last activity" "$T/o" '"last_activity":"training at step 2"'
 
 # rules check / test
 printf -- '- id: a\n  category: script\n  type: key_error\n  role: root\n  action: reboot\n  match: x\n  explain: x\n  examples: [x]\n' > "$T/bad.yaml"

@@ -63,7 +63,7 @@ done
 # rejected replies: the rule verdict decides, the reason is printed
 check_rejected() { # name reason
     want "$T/$1.out" "llm:         rejected: .*$2"
-    want "$T/$1.out" 'decision:    none/success, action none (source: rules)'
+    want "$T/$1.out" 'decision:    none/no_failure, action none (source: rules)'
     [ "$(jget "$T/$1.out.json" 'v["decision"]["source"]')" = rules ] || fail "$1: llm decides"
     echo "ok: $1 rejected"
 }

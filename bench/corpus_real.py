@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""corpus_real: measures `endure diagnose --json` on the real-log corpus of
+tests/data/corpus-real (logs collected verbatim from public issue trackers,
+labelled in labels.tsv, split once into dev and held-out in split.tsv).
+
+Prints, per split, the accuracy of category, type, action and culprit (over
+the logs whose label names a culprit: every labelled host/rank/gpu must be
+returned), the confusion between categories, and every miss of the
+held-out split with the expected and the returned verdict (--misses dev
+lists the dev misses too). With --floor-dev / --floor-held F it prints
+"PASS corpus-real:<split>" or "FAIL corpus-real:<split> (...)" lines for
+tests/run.sh: a split passes when its category, type and action accuracies
+are all at least F (fractions, e.g. 0.9).
+
+usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all]
+                      [--floor-dev F] [--floor-held F]
+"""
+import argparse, collections, csv, json, os, re, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "..", "tests", "data", "corpus-real")
+FIELDS = ("category", "type", "action")
+
+
+def norm_gpu(g):
+    """0000:3B:00.0, 3b:00 and PCI:0000:3b:00 name the same device."""
+    g = str(g).strip().lower()
+    g = re.sub(r"^pci:", "", g)
+    m = re.fullmatch(r"(?:[0-9a-f]{4,8}:)?([0-9a-f]{2}:[0-9a-f]{2})(?:\.[0-7])?", g)
+    return m.group(1) if m else g
+
+
+def culprit_ok(lab, got):
+    for k in ("host", "rank", "gpu"):
+        want = lab[k]
+        if not want:
+            continue
+        have = got.get(k)
+        if have is None:
+            return False
+        if k == "gpu":
+            if norm_gpu(have) != norm_gpu(want):
+                return False
+        elif str(have).lower() != want.lower():
+            return False
+    return True
+
+
+def run_one(endure, path):
+    try:
+        p = subprocess.run([endure, "diagnose", "--json", path], capture_output=True, timeout=60)
+        return json.loads(p.stdout.decode("utf-8", "replace"))
+    except (subprocess.TimeoutExpired, OSError, ValueError) as e:
+        return {"category": "error", "type": str(e)[:60], "action": "error", "culprit": {}}
+
+
+def load():
+    labels = list(csv.DictReader(open(os.path.join(CORPUS, "labels.tsv")), delimiter="\t"))
+    split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(CORPUS, "split.tsv")), delimiter="\t")}
+    for r in labels:
+        r["split"] = split.get(r["id"], "unsplit")
+    return labels
+
+
+def measure(endure, labels):
+    res = collections.defaultdict(lambda: {"n": 0, "ok": collections.Counter(), "cn": 0,
+                                           "conf": collections.Counter(), "miss": []})
+    for lab in labels:
+        got = run_one(endure, os.path.join(CORPUS, lab["id"] + ".log"))
+        s = res[lab["split"]]
+        s["n"] += 1
+        bad = [f for f in FIELDS if str(got.get(f)) != lab[f]]
+        for f in FIELDS:
+            s["ok"][f] += f not in bad
+        if lab["host"] or lab["rank"] or lab["gpu"]:
+            s["cn"] += 1
+            good = culprit_ok(lab, got.get("culprit") or {})
+            s["ok"]["culprit"] += good
+            if not good:
+                bad.append("culprit")
+        s["conf"][(lab["category"], str(got.get("category")))] += 1
+        if bad:
+            s["miss"].append((lab, got, bad))
+    return res
+
+
+def pct(a, b):
+    return 100.0 * a / b if b else 0.0
+
+
+def report(res, misses):
+    for name in ("dev", "held"):
+        s = res.get(name)
+        if not s:
+            continue
+        n = s["n"]
+        print("== %s split: %d logs (%d with a labelled culprit)" % (name, n, s["cn"]))
+        print("   category %.1f%%  type %.1f%%  action %.1f%%  culprit %.1f%%" % (
+            pct(s["ok"]["category"], n), pct(s["ok"]["type"], n), pct(s["ok"]["action"], n),
+            pct(s["ok"]["culprit"], s["cn"])))
+        cats = sorted({c for pair in s["conf"] for c in pair})
+        print("   confusion (rows expected, columns returned):")
+        print("   %-15s" % "" + "".join("%-9s" % c[:8] for c in cats))
+        for e in cats:
+            if any(s["conf"][(e, g)] for g in cats):
+                print("   %-15s" % e[:15] + "".join("%-9s" % (s["conf"][(e, g)] or ".") for g in cats))
+        if misses in (name, "all"):
+            for lab, got, bad in s["miss"]:
+                c = got.get("culprit") or {}
+                print("   MISS %s [%s]: expected %s/%s/%s host=%s rank=%s gpu=%s; got %s/%s/%s host=%s rank=%s gpu=%s (rule %s)" % (
+                    lab["id"], ",".join(bad), lab["category"], lab["type"], lab["action"],
+                    lab["host"] or "-", lab["rank"] or "-", lab["gpu"] or "-",
+                    got.get("category"), got.get("type"), got.get("action"),
+                    c.get("host"), c.get("rank"), c.get("gpu"), got.get("rule")))
+
+
+def floors(res, name, floor):
+    s = res.get(name)
+    if not s or not s["n"]:
+        print("FAIL corpus-real:%s (no logs)" % name)
+        return
+    acc = {f: s["ok"][f] / s["n"] for f in FIELDS}
+    low = ["%s %.1f%%" % (f, 100 * a) for f, a in acc.items() if a < floor]
+    figures = " ".join("%s %.1f%%" % (f, 100 * a) for f, a in acc.items())
+    figures += " culprit %.1f%%" % pct(s["ok"]["culprit"], s["cn"])
+    if low:
+        print("FAIL corpus-real:%s (below the floor %.0f%%: %s)" % (name, 100 * floor, ", ".join(low)))
+    else:
+        print("PASS corpus-real:%s (%d logs: %s; floor %.0f%%)" % (name, s["n"], figures, 100 * floor))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endure", default=os.environ.get("ENDURE", os.path.join(HERE, "..", "build", "endure")))
+    ap.add_argument("--misses", default="held", choices=("dev", "held", "all", "none"))
+    ap.add_argument("--floor-dev", type=float)
+    ap.add_argument("--floor-held", type=float)
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a = ap.parse_args()
+    res = measure(a.endure, load())
+    if a.json:
+        out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)}}
+               for k, v in res.items()}
+        print(json.dumps(out, indent=1))
+    else:
+        report(res, a.misses)
+    if a.floor_dev is not None:
+        floors(res, "dev", a.floor_dev)
+    if a.floor_held is not None:
+        floors(res, "held", a.floor_held)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+/* activity: the last activity of a log with no failure found, and the
+ * honest verdict for it (activity.h). Literal markers only: this runs on
+ * every line, and the markers are fixed strings printed by NCCL, PyTorch
+ * and the usual trainers. */
+#include <stdio.h>
+#include <string.h>
+#include "diagnose/activity.h"
+
+/* Collective/communicator setup: a log that ends here with no step printed
+ * is a suspected hang in the first collective. */
+static const char *const setup_marks[] = {
+    "NCCL INFO", "NCCL version", "ProcessGroupNCCL initialized", "NCCL watchdog thread started",
+    "Init COMPLETE", "Connected all rings", "Connected all trees", NULL};
+/* Completion lines: positive evidence of success. */
+static const char *const done_marks[] = {
+    "Training completed", "training completed", "Training finished", "training finished",
+    "Finished training", "finished training", "after training is done", "'train_runtime'",
+    "Process exits successfully", "exits successfully", "training done", "Training done",
+    "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
+    "`Trainer.fit` stopped: `max_epochs=", NULL};
+
+static int has_any(const char *line, size_t len, const char *const *marks)
+{
+    for (const char *const *m = marks; *m; m++)
+        if (memmem(line, len, *m, strlen(*m)))
+            return 1;
+    return 0;
+}
+
+void activity_init(struct activity *a)
+{
+    a->last = ACT_NONE;
+    a->step = -1;
+    a->done = 0;
+}
+
+void activity_line(struct activity *a, const char *line, size_t len, long step)
+{
+    if (has_any(line, len, done_marks))
+        a->done = 1;
+    if (step >= 0 && step != a->step) {
+        a->step = step;
+        a->last = ACT_STEP;
+    } else if (has_any(line, len, setup_marks)) {
+        a->last = ACT_SETUP;
+    }
+}
+
+void activity_verdict(const struct activity *a, json_t *v)
+{
+    const char *type = json_string_value(json_object_get(v, "type"));
+    if (!type || strcmp(type, "success") || !json_is_null(json_object_get(v, "rule")) || a->done)
+        return;
+    char last[64];
+    if (a->last == ACT_STEP || (a->last == ACT_SETUP && a->step >= 0))
+        snprintf(last, sizeof last, "training at step %ld", a->step);
+    else
+        snprintf(last, sizeof last, "%s", a->last == ACT_SETUP ? "NCCL init" : "none recognised");
+    json_object_set_new(v, "last_activity", json_string(last));
+    if (a->last == ACT_SETUP && a->step < 0) {
+        json_object_set_new(v, "category", json_string("hang"));
+        json_object_set_new(v, "type", json_string("hang"));
+        json_object_set_new(v, "action", json_string("restart"));
+        json_object_set_new(v, "suspected", json_true());
+        json_object_set_new(v, "confidence", json_real(0.4));
+        json_object_set_new(v, "explanation",
+                            json_string("No failure found, but the log ends in collective setup "
+                                        "(last activity: NCCL init) and no training step was "
+                                        "printed: suspected hang in the first collective (a rank "
+                                        "that never joined, or a network that does not connect)."));
+        return;
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "No failure found, and no evidence of success either (no completion line, no exit "
+             "status): the log simply stops. Last activity: %s.",
+             last);
+    json_object_set_new(v, "type", json_string("no_failure"));
+    json_object_set_new(v, "confidence", json_real(0.5));
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
+void activity_proven(json_t *v, const char *why)
+{
+    const char *type = json_string_value(json_object_get(v, "type"));
+    if (!type || strcmp(type, "no_failure"))
+        return;
+    json_object_set_new(v, "type", json_string("success"));
+    json_object_set_new(v, "confidence", json_real(0.9));
+    json_object_set_new(v, "explanation", json_string(why));
+}

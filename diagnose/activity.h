@@ -1,0 +1,33 @@
+/* activity: what a log shows last, for logs in which no rule found a
+ * failure. A log that simply stops is not a success: only a completion line
+ * proves one. The tracker sees every line (after its prefixes) and the
+ * progress step of the classifier; activity_verdict turns a "no failure"
+ * verdict into "success" (completion seen), a suspected hang (the log ends
+ * in collective setup with no step ever printed) or "no failure found"
+ * with the last activity. */
+#ifndef ENDURE_DIAGNOSE_ACTIVITY_H
+#define ENDURE_DIAGNOSE_ACTIVITY_H
+#include <stddef.h>
+#include <jansson.h>
+
+enum activity_kind { ACT_NONE, ACT_SETUP, ACT_STEP };
+
+struct activity {
+    enum activity_kind last; /* the last recognised activity */
+    long step;               /* the last training step seen, or -1 */
+    int done;                /* a completion line was seen */
+};
+
+void activity_init(struct activity *a);
+/* One line (prefixes stripped) and the stream's current step (-1: none). */
+void activity_line(struct activity *a, const char *line, size_t len, long step);
+/* Rewrites verdict v in place when it is the rules' "no failure" verdict
+ * (type success with no rule); leaves every other verdict alone. */
+void activity_verdict(const struct activity *a, json_t *v);
+
+/* Positive evidence of success found elsewhere (every rank exited 0):
+ * turns a "no failure found" verdict into none/success, why as its
+ * explanation. */
+void activity_proven(json_t *v, const char *why);
+
+#endif
