@@ -148,6 +148,11 @@ int ckpt_mark_complete(const char *ckpt_dir, const char *tag, long step, const j
  * {"tag","node","file","problem"}. Returns 1 (found, *out set), 0 (none),
  * -1 (the directory cannot be read). */
 int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choice *out, json_t *problems);
+/* The same, among the TAGs whose step is below before_step (LONG_MAX: all)
+ * and whose name is not in skip (an array of strings, NULL: none): the
+ * choice of a rollback and of a fallback past quarantined checkpoints. */
+int ckpt_choose_restore_ex(const char *ckpt_dir, int verify_mode, long before_step, const json_t *skip,
+                           struct ckpt_choice *out, json_t *problems);
 /* Fills out from <ckpt>/<tag>/COMPLETE (tag, step, world size) without
  * verifying anything. Returns 0, or -1 when there is no readable marker. */
 int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *out);

@@ -270,7 +270,24 @@ int ckpt_choice_of(const char *ckpt_dir, const char *tag, struct ckpt_choice *ou
     return 0;
 }
 
+static int skipped(const json_t *skip, const char *tag)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(skip, i, s) {
+        if (json_is_string(s) && tag && !strcmp(json_string_value(s), tag))
+            return 1;
+    }
+    return 0;
+}
+
 int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choice *out, json_t *problems)
+{
+    return ckpt_choose_restore_ex(ckpt_dir, verify_mode, LONG_MAX, NULL, out, problems);
+}
+
+int ckpt_choose_restore_ex(const char *ckpt_dir, int verify_mode, long before_step, const json_t *skip,
+                           struct ckpt_choice *out, json_t *problems)
 {
     json_t *tags = ckpt_list(ckpt_dir);
     if (!tags)
@@ -283,10 +300,15 @@ int ckpt_choose_restore(const char *ckpt_dir, int verify_mode, struct ckpt_choic
         const char *bad = json_string_value(json_object_get(t, "complete_problem"));
         if (bad)
             ckpt_problem(problems, tag, NULL, LAYOUT_COMPLETE, "%s", bad);
-        if (!json_is_true(json_object_get(t, "complete")))
+        if (!json_is_true(json_object_get(t, "complete")) || skipped(skip, tag))
+            continue;
+        json_t *st = json_object_get(t, "step");
+        if (before_step != LONG_MAX && (!json_is_integer(st) || json_integer_value(st) >= before_step))
             continue;
         if (ckpt_verify_tag(ckpt_dir, tag, verify_mode, problems) < 0 || ckpt_choice_of(ckpt_dir, tag, out) < 0)
             continue;
+        if (out->step >= before_step)
+            continue; /* the marker's step rules, if the listing's differs */
         found = 1;
         break;
     }

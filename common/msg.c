@@ -2,6 +2,7 @@
  * (see msg.h). Each message has one pack format and one unpack format kept
  * next to each other, so that a field added to one is added to the other. */
 #include "common/msg.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -242,12 +243,29 @@ static int dec_exit(json_t *j, struct msg *m, json_error_t *e)
 
 static json_t *enc_progress(const struct msg *m)
 {
-    return json_pack("{s:s,s:i}", "type", type_s(m), "attempt", m->u.progress.attempt);
+    const struct msg_progress *p = &m->u.progress;
+    json_t *j = json_pack("{s:s,s:i}", "type", type_s(m), "attempt", p->attempt);
+    if (j && p->step >= 0)
+        json_object_set_new(j, "step", json_integer((json_int_t)p->step));
+    if (j && isfinite(p->loss))
+        json_object_set_new(j, "loss", json_real(p->loss));
+    return j;
 }
 static int dec_progress(json_t *j, struct msg *m, json_error_t *e)
 {
     const char *t;
-    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i}", "type", &t, "attempt", &m->u.progress.attempt);
+    struct msg_progress *p = &m->u.progress;
+    json_int_t step = -1;
+    p->loss = NAN;
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s?I,s?F}", "type", &t, "attempt", &p->attempt, "step", &step,
+                       "loss", &p->loss) < 0)
+        return -1;
+    p->step = step;
+    if (step < -1 || !isfinite(p->loss) != !json_object_get(j, "loss")) {
+        snprintf(e->text, sizeof e->text, "step must be >= 0 and loss a finite number");
+        return -1;
+    }
+    return 0;
 }
 
 static json_t *enc_stopped(const struct msg *m)

@@ -109,7 +109,9 @@ struct msg_exit {
     const char *kernel_log, *cgroup;      /* "read" or "unreadable" */
     json_t *oom;                          /* object: the OOM-killer record, NULL: none found */
 };
-struct msg_progress { int attempt; };
+/* PROGRESS: step and loss of the last progress line, when it had them
+ * (-1 and NaN: none; optional on the wire). */
+struct msg_progress { int attempt; int64_t step; double loss; };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
 struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
 /* DROPPED (n console lines; messages: the agent's own lost), UNCLASSIFIED,

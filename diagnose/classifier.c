@@ -28,6 +28,7 @@ struct classifier {
     struct classifier_stats st;
     char *node, *file;
     long rank, seq, step;
+    double loss;                /* of the last progress line, NaN: none */
     double ts;
     int tb;                            /* enum tb_state */
     char frames[TB_LINES][TB_LINE_MAX];
@@ -50,6 +51,7 @@ struct classifier *classifier_new(const struct ruleset *rs)
     c->rs = rs;
     c->rank = -1;
     c->step = -1;
+    c->loss = NAN;
     c->ts = -1;
     c->md = pcre2_match_data_create(rs->max_captures + 1, NULL);
     c->mctx = pcre2_match_context_create(NULL);
@@ -108,6 +110,11 @@ long classifier_progress_step(const struct classifier *c)
     return c->step;
 }
 
+double classifier_progress_loss(const struct classifier *c)
+{
+    return c->loss;
+}
+
 /* The step in the n <= 18 bytes at s (leading blanks, then digits to the
  * end: no sign, no trailing bytes), or -1; by hand, without the copy and
  * the locale machinery of strtol: this runs on every step line. */
@@ -138,6 +145,23 @@ static void note_step(struct classifier *c, const struct rule *r, const char *li
     long v = step_value(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
     if (v >= 0)
         c->step = v;
+}
+
+/* The loss captured by the same match (a finite number of at most 40
+ * bytes), or NaN when the line has none. */
+static void note_loss(struct classifier *c, const struct rule *r, const char *line)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+    int n = r->groups[GROUP_LOSS];
+    char num[48], *end;
+    c->loss = NAN;
+    if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 40)
+        return;
+    memcpy(num, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    num[ov[2 * n + 1] - ov[2 * n]] = '\0';
+    double v = strtod(num, &end);
+    if (end != num && !*end && isfinite(v))
+        c->loss = v;
 }
 
 static void mark(struct classifier *c, uint32_t o)
@@ -201,6 +225,7 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
         if (r->role == ROLE_PROGRESS && rule_exec(c, r, line, len)) {
             c->progress = r;
             note_step(c, r, line);
+            note_loss(c, r, line);
         }
     }
     /* Noise rules only matter when a root or symptom rule could match too

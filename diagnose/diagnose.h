@@ -92,6 +92,9 @@ const char *classifier_match(struct classifier *c, const char *line, size_t len)
 
 /* The step captured by the last progress rule that had a `step` group, or -1. */
 long classifier_progress_step(const struct classifier *c);
+/* The loss of the last progress line (its "loss" group), NaN when it had
+ * none. */
+double classifier_progress_loss(const struct classifier *c);
 
 struct classifier_stats {
     unsigned long lines, candidates, regex_runs, matches, events, limit_hits;

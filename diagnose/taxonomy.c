@@ -8,7 +8,7 @@
 const char *const group_names[NGROUPS] = {"host", "rank", "gpu", "step", "loss"};
 
 static const char *const roles[] = {"root", "symptom", "noise", "progress"};
-static const char *const actions[] = {"restart", "exclude_node", "stop", "ignore"};
+static const char *const actions[] = {"restart", "exclude_node", "stop", "ignore", "rollback"};
 
 struct category {
     const char *name;
@@ -21,7 +21,7 @@ static const char *const infra[] = {"nvlink_error", "cuda_error", "node_failure"
 static const char *const framework[] = {"dataloader_killed", "attribute_error", "cuda_oom",
                                         "runtime_error", "assertion_error", "value_error",
                                         "zero_division", "checkpoint_error", "dataset_error",
-                                        "dist_barrier", "nan_loss", "device_side_assert", NULL};
+                                        "dist_barrier", "nan_loss", "loss_spike", "device_side_assert", NULL};
 static const char *const script[] = {"file_not_found", "os_error", "type_error", "name_error",
                                      "permission_error", "import_error", "key_error",
                                      "syntax_error", "argument_error", "called_process_error",

@@ -3,6 +3,7 @@
  * deadline. */
 #include "launcher/agent.h"
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -45,8 +46,10 @@ void agent_send_msg(struct agent *a, const struct msg *m)
 
 void agent_send_progress(struct agent *a)
 {
-    struct msg m = {.type = MSG_PROGRESS, .u.progress = {.attempt = a->attempt}};
+    struct msg m = {.type = MSG_PROGRESS,
+                    .u.progress = {.attempt = a->attempt, .step = a->progress_step, .loss = a->progress_loss}};
     agent_send_msg(a, &m);
+    a->progress_loss = NAN; /* each loss once: the controller watches them for spikes */
 }
 
 void agent_send_count(struct agent *a, enum msg_type t, int64_t n)
@@ -490,6 +493,8 @@ int agent_main(const struct agent_opts *o)
     a.attempt = -1;
     a.sfd = -1;
     a.health_fd = -1;
+    a.progress_step = -1;
+    a.progress_loss = NAN;
     a.stop_timeout_ms = 30000;
     a.kill_timeout_ms = 10000;
     msgconn_init(&a.conn, -1);

@@ -70,6 +70,8 @@ struct agent {
     long long unclassified;      /* lines not classified because the rank outran the agent */
     int no_shedding;             /* draining a dead rank: classify everything */
     int progress_pending;
+    long progress_step;          /* of the last progress line a rule matched, -1: none */
+    double progress_loss;        /* the highest loss since the last progress message, NaN: none */
     int tail_lines;              /* lines of a failed rank's log sent with its exit */
     int shared_fs;               /* the controller's run directory is visible here; -1: unknown */
     enum agent_state state;      /* changed only by agent_on() */

@@ -4,6 +4,7 @@
  * stopping them is agent_stop.c's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 #include "launcher/env.h"
 #include "launcher/spawn.h"
@@ -84,8 +86,12 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
         a->unclassified++;
         a->progress_pending = 1;
     } else {
-        if (agent_diag_line(s, line, len))
+        if (agent_diag_line(s, line, len)) {
             a->progress_pending = 1;
+            a->progress_step = classifier_progress_step(s->cls);
+            double loss = classifier_progress_loss(s->cls); /* the highest since the last send: a spike is kept */
+            a->progress_loss = isnan(a->progress_loss) || loss > a->progress_loss ? loss : a->progress_loss;
+        }
         if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
             a->progress_pending = 1;
     }

@@ -313,6 +313,18 @@ static int set_straggler_ratio(struct run_config *c, const char *v, struct buf *
 
 SWITCH_SETTER(set_exclude_stragglers, exclude_stragglers)
 
+static int set_spike_factor(struct run_config *c, const char *v, struct buf *err)
+{
+    char *end;
+    double f = strtod(v, &end);
+    if (!*v || *end || !(f == 0 || (f > 1 && f <= 1e6)))
+        return bad(err, "spike-factor", v, "expected 0 (off) or a number above 1 (e.g. 10)");
+    c->spike_factor = f;
+    return 0;
+}
+
+INT_SETTER(set_quarantine_after, quarantine_after, "quarantine-after", 1, 100)
+
 DUR_SETTER(set_health_timeout, health_timeout_ms, "health-timeout")
 DUR_SETTER(set_health_probe_timeout, health_probe_timeout_ms, "health-probe-timeout")
 DUR_SETTER(set_gpu_free_timeout, gpu_free_timeout_ms, "gpu-free-timeout")
@@ -520,6 +532,13 @@ static const struct opt opts[] = {
        kill_timeout_ms),
     OD("hang-timeout", set_hang_timeout, G_ENDURE, "DUR", "no progress for this long is a hang (default %D)", D_MS,
        hang_timeout_ms),
+    O("spike-factor", 0, 1, set_spike_factor, G_ENDURE, "X",
+      "a progress line's loss above X times the median of the recent losses is a loss spike: the attempt fails "
+      "and the job rolls back (default 0: off)"),
+    OD("quarantine-after", set_quarantine_after, G_ENDURE, "N",
+       "a checkpoint that the same failure followed right after resuming N times is quarantined (never restored "
+       "again) and the job rolls back past it instead of stopping as a crash loop (default %D)", D_INT,
+       quarantine_after),
     OD("hang-dump-timeout", set_hang_dump_timeout, G_ENDURE, "DUR",
        "on a hang, every rank first gets SIGABRT so that Python prints every thread's stack (PYTHONFAULTHANDLER=1 "
        "is set for the ranks unless already set); the stop follows when all have exited or after DUR, and the "
@@ -603,6 +622,7 @@ void config_defaults(struct run_config *c)
     c->kill_timeout_ms = 10000;
     c->hang_timeout_ms = 30 * 60000;
     c->hang_dump_timeout_ms = 20000;
+    c->quarantine_after = 2;
     c->startup_timeout_ms = 30 * 60000;
     c->heartbeat_timeout_ms = 10000;
     c->agent_timeout_ms = 60000;

@@ -64,6 +64,8 @@ struct run_config {
     json_t *health_probes;     /* array of probe names, NULL: all */
     int64_t stop_timeout_ms, kill_timeout_ms, hang_timeout_ms, startup_timeout_ms;
     int64_t hang_dump_timeout_ms; /* a hang: SIGABRT for stacks, then the stop after this; 0: no dump */
+    double spike_factor;       /* a loss above this x the recent median fails the attempt; 0: off */
+    int quarantine_after;      /* a checkpoint followed by the same failure this often is never restored */
     int64_t heartbeat_timeout_ms, agent_timeout_ms;
     int64_t backoff_ms, backoff_max_ms, healthy_after_ms;
     char *progress_regex;

@@ -188,6 +188,8 @@ int controller_run(struct run_config *cfg)
     c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = c->epfd = -1;
     c->attempt = -1;
     c->dump_attempt = -1;
+    c->skip_from = c->skip_to = -1;
+    c->rollback_before = LONG_MAX;
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
@@ -264,6 +266,7 @@ out:
     json_decref(c->resume);
     json_decref(c->health);
     ctl_pairs_free(c);
+    json_decref(c->quarantined);
     json_decref(c->persisted);
     json_decref(c->staged);
     ctl_ckwarn_free(c);

@@ -281,6 +281,11 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         if (current) {
             c->last_progress = now_ms();
             c->progressed = 1;
+            struct failure f = {.kind = F_SPIKE, .rank = -1, .code = -1, .sig = -1};
+            if (c->state == C_RUNNING && ctl_rollback_progress(c, &m->u.progress, f.what, sizeof f.what)) {
+                snprintf(f.node, sizeof f.node, "%s", n->name);
+                attempt_fail(c, &f);
+            }
         }
         return;
     case MSG_STOPPED:

@@ -68,6 +68,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
         strcpy(cwd, "/");
     json_t *cmd = command_json(cfg), *env = base_env(c, n->group_rank, nnodes, n->name);
     fault_handler_env(c, env);
+    ctl_rollback_env(c, env);
     struct msg m = {.type = MSG_START};
     m.u.start = (struct msg_start){
         .attempt = c->attempt, .nproc = cfg->nproc, .group_rank = n->group_rank, .node_dir = dir, .cwd = cwd,
@@ -198,6 +199,7 @@ void attempt_launch(struct ctl *c)
         return ctl_finish(c, EXIT_NOT_RETRYABLE, why);
     c->world_size = nnodes * cfg->nproc;
     c->attempt++;
+    ctl_rollback_attempt_start(c);
     struct node *master = first_ready(c);
     snprintf(c->master_addr, sizeof c->master_addr, "%s",
              cfg->master_addr ? cfg->master_addr : master && master->addr[0] ? master->addr : "127.0.0.1");

@@ -41,6 +41,9 @@ struct restore_job {
     int ran, r, err;
     struct ckpt_choice ch;
     json_t *problems;
+    json_t *skip;               /* quarantined tags (owned copy), NULL: none */
+    int rollback, rolled;       /* ROLLBACK_OLDER/PAST asked; done (an older TAG existed) */
+    long before;                /* rollback: older than this step too (the failed attempt's resume) */
 };
 
 static void restore_run(void *arg)
@@ -48,8 +51,16 @@ static void restore_run(void *arg)
     struct restore_job *j = arg;
     if (j->delay_ms > 0)
         poll(NULL, 0, (int)j->delay_ms); /* test hook: a slow store, on this thread only */
-    j->r = ckpt_choose_restore(j->dir, j->verify, &j->ch, j->problems);
+    j->r = ckpt_choose_restore_ex(j->dir, j->verify, LONG_MAX, j->skip, &j->ch, j->problems);
     j->err = errno;
+    if (j->r == 1 && j->rollback) { /* older than the newest and than the failed attempt's resume */
+        struct ckpt_choice older;
+        long bound = j->rollback == ROLLBACK_OLDER && j->ch.step < j->before ? j->ch.step : j->before;
+        if (ckpt_choose_restore_ex(j->dir, j->verify, bound, j->skip, &older, j->problems) == 1) {
+            j->ch = older;
+            j->rolled = 1;
+        }
+    }
     j->ran = 1;
 }
 
@@ -68,10 +79,17 @@ static void restore_apply(struct ctl *c, struct restore_job *j)
         log_warn("cannot read the checkpoint directory %s: %s", c->cfg->ckpt_dir, strerror(j->err));
     if (j->r == 1) {
         c->resume = json_pack("{s:s,s:I}", "tag", j->ch.tag, "step", (json_int_t)j->ch.step);
-        journal_event(&c->j, "ckpt_restore", json_pack("{s:i,s:s,s:I,s:s}", "attempt", c->attempt + 1, "tag",
+        journal_event(&c->j, "ckpt_restore", json_pack("{s:i,s:s,s:I,s:s,s:b}", "attempt", c->attempt + 1, "tag",
                                                           j->ch.tag, "step", (json_int_t)j->ch.step, "verify",
-                                                          c->cfg->verify ? "full" : "size"));
-        log_info("resuming from checkpoint %s (step %ld)", j->ch.tag, j->ch.step);
+                                                          c->cfg->verify ? "full" : "size", "rollback", j->rolled));
+        if (j->rolled && c->rollback_from > j->ch.step) {
+            c->skip_from = j->ch.step + 1;
+            c->skip_to = c->rollback_from;
+        }
+        if (j->rollback && !j->rolled)
+            log_warn("rollback: no checkpoint older than %s: resuming from it", j->ch.tag);
+        log_info("%s checkpoint %s (step %ld)%s", j->rolled ? "rolling back to" : "resuming from", j->ch.tag,
+                 j->ch.step, c->skip_to >= 0 ? " (the ranks get ENDURE_SKIP_STEPS)" : "");
     }
     ctl_ckwarn_restart(c);
 }
@@ -79,6 +97,7 @@ static void restore_apply(struct ctl *c, struct restore_job *j)
 static void restore_free(struct restore_job *j)
 {
     json_decref(j->problems);
+    json_decref(j->skip);
     free(j->dir);
     free(j);
 }
@@ -105,8 +124,13 @@ void ctl_ckpt_restore_begin(struct ctl *c)
     c->resume = NULL;
     json_decref(c->persisted);
     c->persisted = json_object();
+    c->skip_from = c->skip_to = -1;
     struct restore_job *j = c->cfg->ckpt_dir ? calloc(1, sizeof *j) : NULL;
     if (j) {
+        j->skip = c->quarantined ? json_deep_copy(c->quarantined) : NULL;
+        j->rollback = c->rollback;
+        j->before = c->rollback_before;
+        c->rollback = 0;
         const char *d = getenv("ENDURE_TEST_RESTORE_DELAY_MS");
         j->dir = strdup(c->cfg->ckpt_dir);
         j->verify = c->cfg->verify;

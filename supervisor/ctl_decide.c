@@ -12,7 +12,7 @@
 
 static const char *kind_name(enum fail_kind k)
 {
-    static const char *names[] = {"none", "rank_exit", "node_lost", "hang", "signal", "spawn_error"};
+    static const char *names[] = {"none", "rank_exit", "node_lost", "hang", "signal", "spawn_error", "loss_spike"};
     return names[k];
 }
 

@@ -154,6 +154,17 @@ static void own_knowledge(struct ctl *c, json_t *v)
                  "before returning it to the pool.", c->fail.what);
         json_object_set_new(v, "explanation", json_string(ex));
         json_object_set_new(v, "_own", json_true());
+    } else if (c->fail.kind == F_SPIKE) { /* endure's own measurement decides */
+        json_object_set_new(v, "category", json_string("framework"));
+        json_object_set_new(v, "type", json_string("loss_spike"));
+        json_object_set_new(v, "action", json_string("rollback"));
+        json_object_set_new(v, "confidence", json_real(0.7));
+        json_object_set_new(v, "rule", json_null());
+        char ex[800];
+        snprintf(ex, sizeof ex, "%s. The loss jumped far above its recent level: the model is diverging (a bad "
+                 "batch, a learning-rate or precision problem). The job rolls back to a checkpoint before the "
+                 "spike and tells the trainer which steps to skip (ENDURE_SKIP_STEPS).", c->fail.what);
+        json_object_set_new(v, "explanation", json_string(ex));
     } else if (c->fail.kind == F_HANG && undiagnosed(v)) {
         json_object_set_new(v, "category", json_string("hang"));
         json_object_set_new(v, "type", json_string("hang"));
@@ -225,7 +236,13 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     verdict_signature(v, sig, sizeof sig);
     snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (rule %s)", jstr(v, "category"), jstr(v, "type"),
              json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none");
-    if (strcmp(act, "stop") && sig[0] && !strcmp(sig, c->last_signature) && !c->progressed && !c->ckpt_completed) {
+    const char *asked = act;
+    act = ctl_rollback_decide(c, act, sig); /* a quarantine rolls back past the checkpoint instead */
+    if (act != asked && !strcmp(act, "rollback")) {
+        snprintf(why, whylen, "the same failure (%s) followed every resume from %s: quarantined, rolling back",
+                 c->fail.verdict, json_string_value(json_object_get(c->resume, "tag")) ?: "?");
+    } else if (strcmp(act, "stop") && sig[0] && !strcmp(sig, c->last_signature) && !c->progressed &&
+               !c->ckpt_completed) {
         act = "stop";
         snprintf(why, whylen, "crash loop: the same root cause (%s) twice with no progress in between",
                  c->fail.verdict);
@@ -252,7 +269,10 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     free(s);
     print_verdict(c, v, act);
     /* the policy's strings may live in v: return a static one */
-    const char *ret = !strcmp(act, "stop") ? "stop" : !strcmp(act, "exclude_node") ? "exclude_node" : "restart";
+    const char *ret = !strcmp(act, "stop")           ? "stop"
+                      : !strcmp(act, "exclude_node") ? "exclude_node"
+                      : !strcmp(act, "rollback")     ? "rollback"
+                                                     : "restart";
     json_decref(v);
     return ret;
 }

@@ -25,7 +25,7 @@
 #define REJECT_LOG_BURST 5   /* rejections journaled one by one per window ... */
 #define REJECT_WINDOW_MS 10000 /* ... the rest counted and summarised per window */
 
-enum fail_kind { F_NONE, F_RANK, F_AGENT, F_HANG, F_SIGNAL, F_SPAWN };
+enum fail_kind { F_NONE, F_RANK, F_AGENT, F_HANG, F_SIGNAL, F_SPAWN, F_SPIKE };
 
 struct node {
     char *name;
@@ -185,6 +185,20 @@ struct ctl {
     int64_t save_until;
     /* C_DUMPING: the hang's stack dump (ctl_decide.c) */
     int64_t dump_until;
+    /* rollback and quarantine (ctl_rollback.c) */
+#define LOSS_WINDOW 64
+    long progress_step;         /* the attempt's highest step seen, -1: none */
+    double loss_win[LOSS_WINDOW]; /* the recent losses (a ring) */
+    int nloss, loss_pos;
+    int rollback;               /* the next restore rolls back: ROLLBACK_OLDER, ROLLBACK_PAST, 0: no */
+#define ROLLBACK_OLDER 1        /* older than the newest and the resumed one (divergence) */
+#define ROLLBACK_PAST 2         /* older than the resumed one (it was quarantined) */
+    long rollback_from;         /* the step the failure was seen at, -1: unknown */
+    long rollback_before;       /* ... and the restore is older than this step (LONG_MAX: no bound) */
+    long skip_from, skip_to;    /* ENDURE_SKIP_STEPS of the next attempt, -1: none */
+    json_t *quarantined;        /* tags never restored again (owned), NULL: none */
+    char q_tag[256], q_sig[512]; /* the same failure right after resuming from q_tag ... */
+    int q_count;                /* ... this many times */
     int dump_attempt;           /* the attempt whose ranks got SIGABRT: its later events are the dump's, not evidence */
 };
 
@@ -305,6 +319,14 @@ void ctl_pairs_free(struct ctl *c);
 /* ctl_stacks.c: a hang's verdict v gets the odd rank out of the stacks in
  * the exit tails (after C_DUMPING); stacks saved in attempt-<N>/stacks/. */
 void ctl_stacks_verdict(struct ctl *c, json_t *v);
+/* ctl_rollback.c. attempt_start: resets the attempt's steps and losses.
+ * progress: notes a progress message's step and loss; 1 when the loss is a
+ * spike (what says so). decide: the action after quarantine bookkeeping
+ * ("rollback" sets up the next restore). env: the skip variables. */
+void ctl_rollback_attempt_start(struct ctl *c);
+int ctl_rollback_progress(struct ctl *c, const struct msg_progress *p, char *what, size_t len);
+const char *ctl_rollback_decide(struct ctl *c, const char *act, const char *sig);
+void ctl_rollback_env(const struct ctl *c, json_t *env);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);
 
 /* controller.c: the epoll set of the nodes. tag: node index * 2 for its

@@ -1,6 +1,7 @@
 /* test_msg: the typed protocol: every message type survives encode -> wire
  * text -> decode with its fields, and the decoder refuses unknown types,
  * missing, unknown and mistyped fields with a message naming them. */
+#include <math.h>
 #include <stdlib.h>
 #include "common/msg.h"
 #include "tests/unit/harness.h"
@@ -247,4 +248,25 @@ TEST(msg_decoder_is_strict_and_names_the_field)
                       "\"cwd\":\"/\",\"cmd\":[],\"redirects\":\"0\",\"monitor_ms\":1,\"stop_timeout_ms\":1,"
                       "\"kill_timeout_ms\":1,\"env\":{}}",
                       err, sizeof err) == -1);
+}
+
+/* progress carries the last step and loss only when there are ones. */
+TEST(msg_progress_step_and_loss)
+{
+    struct msg in = {.type = MSG_PROGRESS, .u.progress = {.attempt = 2, .step = -1, .loss = NAN}}, out;
+    json_t *j = msg_encode(&in);
+    char err[256];
+    CHECK(j && !json_object_get(j, "step") && !json_object_get(j, "loss"));
+    CHECK(msg_decode(j, &out, err, sizeof err) == 0 && out.u.progress.step == -1 && isnan(out.u.progress.loss));
+    msg_free(&out);
+    json_decref(j);
+    in.u.progress.step = 120;
+    in.u.progress.loss = 2.5;
+    j = msg_encode(&in);
+    CHECK(msg_decode(j, &out, err, sizeof err) == 0 && out.u.progress.step == 120 && out.u.progress.loss == 2.5);
+    msg_free(&out);
+    json_decref(j);
+    j = json_loads("{\"type\":\"progress\",\"attempt\":1,\"loss\":\"high\"}", 0, NULL);
+    CHECK(msg_decode(j, &out, err, sizeof err) < 0 && strstr(err, "progress"));
+    json_decref(j);
 }
