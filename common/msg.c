@@ -242,12 +242,19 @@ static int dec_exit(json_t *j, struct msg *m, json_error_t *e)
 
 static json_t *enc_progress(const struct msg *m)
 {
-    return json_pack("{s:s,s:i}", "type", type_s(m), "attempt", m->u.progress.attempt);
+    json_t *o = json_pack("{s:s,s:i}", "type", type_s(m), "attempt", m->u.progress.attempt);
+    if (m->u.progress.step >= 0) /* optional: the newest step a progress rule read */
+        json_object_set_new(o, "step", json_integer(m->u.progress.step));
+    return o;
 }
 static int dec_progress(json_t *j, struct msg *m, json_error_t *e)
 {
     const char *t;
-    return json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i}", "type", &t, "attempt", &m->u.progress.attempt);
+    json_int_t step = -1;
+    int rc = json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s?I}", "type", &t, "attempt", &m->u.progress.attempt,
+                            "step", &step);
+    m->u.progress.step = step;
+    return rc;
 }
 
 static json_t *enc_stopped(const struct msg *m)

@@ -109,7 +109,7 @@ struct msg_exit {
     const char *kernel_log, *cgroup;      /* "read" or "unreadable" */
     json_t *oom;                          /* object: the OOM-killer record, NULL: none found */
 };
-struct msg_progress { int attempt; };
+struct msg_progress { int attempt; long long step; /* -1: none seen */ };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
 struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
 /* DROPPED (n console lines; messages: the agent's own lost), UNCLASSIFIED,

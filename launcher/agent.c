@@ -45,7 +45,15 @@ void agent_send_msg(struct agent *a, const struct msg *m)
 
 void agent_send_progress(struct agent *a)
 {
-    struct msg m = {.type = MSG_PROGRESS, .u.progress = {.attempt = a->attempt}};
+    struct msg m = {.type = MSG_PROGRESS, .u.progress = {.attempt = a->attempt, .step = -1}};
+    for (int i = 0; a->ranks && i < a->nranks; i++) { /* the newest step any local rank printed */
+        const struct stream *st[2] = {&a->ranks[i].out, &a->ranks[i].err};
+        for (int k = 0; k < 2; k++) {
+            long s = st[k]->cls ? classifier_progress_step(st[k]->cls) : -1;
+            if (s > m.u.progress.step)
+                m.u.progress.step = s;
+        }
+    }
     agent_send_msg(a, &m);
 }
 

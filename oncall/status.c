@@ -147,8 +147,8 @@ static void text_failure(const json_t *fl, struct buf *b)
     buf_printf(b, "last failure: attempt %d: %s\n", (int)gn(fl, "attempt"), gs(fl, "what"));
     if (json_object_get(fl, "category")) {
         const char *act = *gs(fl, "decided_action") ? gs(fl, "decided_action") : gs(fl, "action");
-        buf_printf(b, "  verdict:  %s/%s, action %s (rule %s)\n", gs(fl, "category"), gs(fl, "type"), act,
-                   gs(fl, "rule"));
+        buf_printf(b, "  verdict:  %s/%s, action %s", gs(fl, "category"), gs(fl, "type"), act);
+        buf_printf(b, *gs(fl, "rule") ? " (rule %s)\n" : "\n", gs(fl, "rule"));
     }
     const json_t *kl = json_object_get(fl, "key_line");
     if (json_is_object(kl))
