@@ -23,6 +23,7 @@ void rv_init(struct runview *rv)
     rv->failures = json_object();
     rv->persist = json_array();
     rv->pend_ck = json_object();
+    rv->node_events = json_array();
 }
 
 void rv_free(struct runview *rv)
@@ -38,6 +39,7 @@ void rv_free(struct runview *rv)
     json_decref(rv->failures);
     json_decref(rv->persist);
     json_decref(rv->pend_ck);
+    json_decref(rv->node_events);
     memset(rv, 0, sizeof *rv);
 }
 
@@ -216,6 +218,7 @@ static void on_failure(struct runview *rv, const char *name, const json_t *ev, d
         a->fail_ts = ts;
         snprintf(a->fail_kind, sizeof a->fail_kind, "%s", str(ev, "kind"));
         snprintf(a->fail_what, sizeof a->fail_what, "%s", str(ev, "what"));
+        snprintf(a->fail_node, sizeof a->fail_node, "%s", str(ev, "node"));
     } else if (!strcmp(name, "verdict")) {
         json_t *v = json_object_get(ev, "verdict");
         if (json_is_object(v) && !a->verdict) {
@@ -280,9 +283,13 @@ static void on_attempt(struct runview *rv, const char *name, const json_t *ev, d
     }
 }
 
-static void on_node(struct runview *rv, const char *name, const json_t *ev)
+static void on_node(struct runview *rv, const char *name, const json_t *ev, double ts)
 {
     const char *node = str(ev, "node"), *why = str(ev, "reason");
+    int mark = !strcmp(name, "node_lost") || !strcmp(name, "node_excluded") || !strcmp(name, "node_unhealthy");
+    if (mark && json_array_size(rv->node_events) < RV_NODE_EVENTS)
+        json_array_append_new(rv->node_events,
+                              json_pack("{s:f,s:s,s:s,s:s}", "ts", ts, "node", node, "event", name, "reason", why));
     if (!strcmp(name, "agent_launched"))
         set_node(rv, node, "starting", NULL);
     else if (!strcmp(name, "agent_connected"))
@@ -319,7 +326,7 @@ void rv_feed(struct runview *rv, const json_t *ev)
     else if (!strcmp(name, "health") && !rv->ended && strcmp(rv->state, "running"))
         snprintf(rv->state, sizeof rv->state, "health check");
     else if (!strncmp(name, "agent_", 6) || !strncmp(name, "node_", 5))
-        on_node(rv, name, ev);
+        on_node(rv, name, ev, ts);
     if (!strcmp(name, "ranks_started") || !strcmp(name, "rank_exit") || !strcmp(name, "stop_begin") ||
         !strcmp(name, "attempt_end") || !strcmp(name, "restart"))
         on_attempt(rv, name, ev, ts);

@@ -12,6 +12,7 @@
 
 #define RV_SAMPLES 128        /* progress samples kept for steps/s */
 #define RV_RATE_WINDOW 300.0  /* steps/s over the last 5 minutes */
+#define RV_NODE_EVENTS 1000
 #define RV_LINE_MAX (4u << 20) /* a longer journal line is skipped */
 
 struct rv_attempt {
@@ -22,7 +23,7 @@ struct rv_attempt {
     double first_prog, last_prog; /* first and last progress event (0: none) */
     long first_step, last_step;
     double fail_ts;           /* the failure event (0: none) */
-    char fail_kind[32], fail_what[256];
+    char fail_kind[32], fail_what[256], fail_node[128];
     json_t *nodes;            /* array of node names */
     json_t *verdict;          /* the verdict object, or NULL */
     double stop_begin;
@@ -56,6 +57,7 @@ struct runview {
     json_t *failures;         /* "category\ttype" -> count */
     json_t *persist;          /* persist seconds of every ckpt_persisted */
     json_t *pend_ck;          /* tag -> {"s","b"}: persisted, not yet complete */
+    json_t *node_events;      /* [{ts, node, event, reason}] exclusions, losses (at most RV_NODE_EVENTS) */
     long long ckpt_bytes, unclassified, console_dropped;
     struct { double ts; long step; } samp[RV_SAMPLES];
     int nsamp;                /* samples of the current attempt, ring */
