@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"health", cmd_health, "check this node (GPUs, CUDA, NICs, storage, memory)"},
     {"pair-probe", cmd_pair, "one side of a pairwise link test between two nodes"},
     {"status", cmd_status, "a run's state from its journal (live or ended; --watch)"},
+    {"bundle", cmd_bundle, "pack a run's journal, verdicts and failing ranks' tails for a ticket"},
     {"report", cmd_report, "a run's self-contained HTML report (timeline, loss curve, failures)"},
 };
 
