@@ -16,7 +16,7 @@ endif
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 BUILD   ?= build
 
-MODULES := common supervisor launcher diagnose checkpoint health
+MODULES := common supervisor launcher diagnose checkpoint health oncall
 LIB_SRC := $(filter-out supervisor/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)

@@ -48,6 +48,14 @@ void agent_send_progress(struct agent *a)
 {
     struct msg m = {.type = MSG_PROGRESS,
                     .u.progress = {.attempt = a->attempt, .step = a->progress_step, .loss = a->progress_loss}};
+    for (int i = 0; a->ranks && i < a->nranks; i++) { /* the newest step any local rank printed */
+        const struct stream *st[2] = {&a->ranks[i].out, &a->ranks[i].err};
+        for (int k = 0; k < 2; k++) {
+            long s = st[k]->cls ? classifier_progress_step(st[k]->cls) : -1;
+            if (s > m.u.progress.step)
+                m.u.progress.step = s;
+        }
+    }
     agent_send_msg(a, &m);
     a->progress_loss = NAN; /* each loss once: the controller watches them for spikes */
 }

@@ -136,6 +136,7 @@ STR_SETTER(set_rdzv_endpoint, rdzv_endpoint)
 STR_SETTER(set_rdzv_conf, rdzv_conf)
 NONEMPTY_SETTER(set_ckpt_dir, ckpt_dir, "ckpt-dir")
 NONEMPTY_SETTER(set_policy, policy, "policy")
+NONEMPTY_SETTER(set_metrics_file, metrics_file, "metrics-file")
 
 /* Compiled here, as the agents will compile it, so that a bad pattern is a
  * usage error before the run directory exists. */
@@ -563,6 +564,9 @@ static const struct opt opts[] = {
     O("forward-signals", 0, 1, set_signals, G_ENDURE, "LIST",
       "signals forwarded to the ranks before a stop (default INT,TERM,HUP,QUIT,USR1,USR2); a second INT kills at "
       "once"),
+    O("metrics-file", 0, 1, set_metrics_file, G_ENDURE, "PATH",
+      "write Prometheus metrics (text exposition) to PATH, atomically, every monitor interval but at most once a "
+      "second (for node_exporter's textfile collector)"),
     O("rules", 0, 1, set_rules, G_DIAG, "PATH",
       "a rule file or directory added to the shipped rules (repeatable); checked at start, a bad rule exits 2"),
     O("no-default-rules", 0, 0, set_no_default_rules, G_DIAG, NULL, "use only the --rules given"),
@@ -822,7 +826,7 @@ void config_free(struct run_config *c)
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
                      &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy,
                      &c->nodes_expr, &c->hostfile, &c->slurm_job, &c->ssh_opts, &c->agent_cmd,
-                     &c->controller_addr, &c->pair_probe, &c->pair_command};
+                     &c->controller_addr, &c->pair_probe, &c->pair_command, &c->metrics_file};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

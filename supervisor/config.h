@@ -94,6 +94,7 @@ struct run_config {
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;
+    char *metrics_file;        /* --metrics-file PATH (oncall/metrics.c), NULL: none */
 };
 
 /* Fills cfg from the environment (PET_*) and argv (argv[0] is "run").

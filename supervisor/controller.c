@@ -24,6 +24,7 @@
 #include "common/worker.h"
 #include "launcher/spawn.h"
 #include "supervisor/ctl_int.h"
+#include "supervisor/ctl_oncall.h"
 
 void ctl_finish(struct ctl *c, int code, const char *why)
 {
@@ -148,7 +149,7 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)),
                                         deadline_min(ctl_ckwarn_deadline(c), ctl_peers_deadline(c)));
-        deadline = deadline_min(deadline, ctl_health_deadline(c));
+        deadline = deadline_min(deadline_min(deadline, ctl_health_deadline(c)), ctl_oncall_deadline(c));
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
@@ -174,6 +175,7 @@ static void loop(struct ctl *c)
         attempt_timers(c);
         ctl_ckwarn_timers(c);
         ctl_peers_note(c);
+        ctl_oncall_timers(c);
     }
 }
 
@@ -204,7 +206,7 @@ int controller_run(struct run_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0 ||
+    if (ctl_oncall_open(c) < 0 || proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0 ||
         (c->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         log_error("cannot set up the controller: %s", strerror(errno));
         goto out;
@@ -248,6 +250,7 @@ out:
     for (int i = 0; i < c->nnodes; i++)
         msgconn_close(&c->nodes[i].conn);
     worker_stop(c->bio); /* waits for a running restore choice or prune */
+    ctl_oncall_close(c);
     journal_close(&c->j);
     ctl_release_run(c);
     for (int i = 0; i < c->nnodes; i++) {

@@ -22,6 +22,7 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "supervisor/ctl_int.h"
+#include "supervisor/ctl_oncall.h"
 #include "launcher/spawn.h"
 #include "supervisor/transport.h"
 
@@ -281,6 +282,7 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         if (current) {
             c->last_progress = now_ms();
             c->progressed = 1;
+            ctl_oncall_progress(c, m->u.progress.step);
             struct failure f = {.kind = F_SPIKE, .rank = -1, .code = -1, .sig = -1};
             if (c->state == C_RUNNING && ctl_rollback_progress(c, &m->u.progress, f.what, sizeof f.what)) {
                 snprintf(f.node, sizeof f.node, "%s", n->name);

@@ -118,6 +118,7 @@ struct ctl {
     int64_t node_tick;          /* next scan of every node: heartbeats sent and checked */
     int64_t next_hb_all;        /* next heartbeat to every ready node */
     struct journal j;
+    struct ctl_oncall *oncall;  /* --metrics-file, progress in the journal (ctl_oncall.c) */
     struct worker *bio;         /* slow file work (restore choice, pruning) off the loop */
     struct node nodes[MAX_NODES];
     int nnodes;

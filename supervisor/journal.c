@@ -24,8 +24,8 @@ void journal_event(struct journal *j, const char *name, json_t *fields)
         json_object_update(o, fields);
     json_decref(fields);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
     if (!s || j->fd < 0) {
+        json_decref(o);
         free(s);
         return;
     }
@@ -36,6 +36,9 @@ void journal_event(struct journal *j, const char *name, json_t *fields)
         log_error("cannot write the journal: %s (supervising on)", strerror(errno));
     }
     free(s);
+    if (j->observe)
+        j->observe(j->observe_ctx, o);
+    json_decref(o);
 }
 
 void journal_sync(struct journal *j)

@@ -9,6 +9,9 @@
 struct journal {
     int fd;
     int failed;   /* a write failed; said once */
+    /* optional: sees every event after it is written (the on-call fold) */
+    void (*observe)(void *ctx, const json_t *event);
+    void *observe_ctx;
 };
 
 /* Opens (creates or appends to) path. */

@@ -8,6 +8,7 @@
 #include "diagnose/diagnose.h"
 #include "health/cmd.h"
 #include "launcher/agent.h"
+#include "oncall/oncall.h"
 #include "supervisor/controller.h"
 
 struct command {
@@ -24,6 +25,9 @@ static const struct command commands[] = {
     {"ckpt", cmd_ckpt, "inspect and manage a checkpoint store"},
     {"health", cmd_health, "check this node (GPUs, CUDA, NICs, storage, memory)"},
     {"pair-probe", cmd_pair, "one side of a pairwise link test between two nodes"},
+    {"status", cmd_status, "a run's state from its journal (live or ended; --watch)"},
+    {"bundle", cmd_bundle, "pack a run's journal, verdicts and failing ranks' tails for a ticket"},
+    {"report", cmd_report, "a run's self-contained HTML report (timeline, loss curve, failures)"},
 };
 
 static void usage(FILE *f)
