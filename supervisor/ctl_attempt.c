@@ -86,6 +86,8 @@ void attempt_maybe_start(struct ctl *c)
         return;
     if (c->state == C_BACKOFF && now < c->backoff_until)
         return;
+    if (c->state == C_WAIT_AGENTS && ctl_resume_waiting(c))
+        return; /* a resumed run: the dead controller's ranks may still be stopping */
     enum ctl_event go = c->state == C_BACKOFF ? CE_BACKOFF_OVER : CE_NODES_READY;
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)
