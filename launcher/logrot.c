@@ -51,7 +51,7 @@ int logrot_gzip_file(const char *src, const char *dst, const atomic_int *stop)
         goto done;
     in = open_regular(AT_FDCWD, src, O_RDONLY | O_NOFOLLOW, 0);
     out = in < 0 ? -1 : open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-    gz = out < 0 ? NULL : gzdopen(out, "wb6");
+    gz = out < 0 ? NULL : gzdopen(out, "wb1"); /* fast: keep up with a flooding rank */
     if (!gz)
         goto done;
     out = -1; /* gzclose closes it */
@@ -206,7 +206,13 @@ static void run_job(struct logrot *lr, struct job *j)
             lr->st.errors++;
         pthread_mutex_unlock(&lr->mu);
     }
-    if (!lr->stop)
+    /* the cap is checked once the queue is empty: closed segments still
+     * waiting for their gzip would count at their plain size and push out
+     * compressed ones that the cap can hold once they are compressed */
+    pthread_mutex_lock(&lr->mu);
+    int idle = !lr->head;
+    pthread_mutex_unlock(&lr->mu);
+    if (!lr->stop && idle)
         check_cap(lr);
 }
 
