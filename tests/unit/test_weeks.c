@@ -153,8 +153,9 @@ TEST(weeks_input_reads_segments_in_order)
 
 TEST(weeks_restart_window)
 {
-    struct run_config cfg = {.max_restarts = 2, .restart_window_ms = 1000};
-    struct ctl c = {.cfg = &cfg};
+    static struct run_config cfg = {.max_restarts = 2, .restart_window_ms = 1000};
+    static struct ctl c; /* large: not on the stack */
+    c.cfg = &cfg;
     ctl_budget_note(&c, 10000);
     ctl_budget_note(&c, 10500);
     CHECK(ctl_budget_used(&c, 10900) == 2);  /* a burst: both in the window */
@@ -168,8 +169,9 @@ TEST(weeks_restart_window)
 
 TEST(weeks_journal_of_a_dead_controller)
 {
-    struct run_config cfg = {.max_restarts = 3, .restart_window_ms = 0};
-    struct ctl c = {.cfg = &cfg};
+    static struct run_config cfg = {.max_restarts = 3, .restart_window_ms = 0};
+    static struct ctl c; /* large: not on the stack */
+    c.cfg = &cfg;
     snprintf(c.run_dir, sizeof c.run_dir, "%s", test_tmpdir());
     char p[PATH_MAX];
     layout_run_file(p, sizeof p, c.run_dir, LAYOUT_EVENTS);
