@@ -25,7 +25,9 @@ ls "$D" >&2
 bytes=$(du -sb "$RUN"/attempt-* | awk '{s += $1} END {print s}')
 [ "$bytes" -le $((5 * 1024 * 1024)) ] || fail "the logs take $bytes bytes, over the 3M cap (+1M per rank)"
 # the first segments went for the cap; the one with the OOM line was kept
-zcat -f "$D"/rank-1.log.* 2>/dev/null | grep -q "CUDA out of memory" || fail "the failure's segment is gone"
+# (the rank that failed first; the other may be stopped before its own)
+zcat -f "$D"/rank-*.log.* 2>/dev/null | grep -q "CUDA out of memory" || fail "the failure's segment is gone"
+[ "$(ls "$D" | grep -c '^rank-[01]\.log\.1\.gz$')" -eq 0 ] || fail "the oldest segments were not removed for the cap"
 "$ENDURE" diagnose --json "$RUN" >"$T/diag.json" 2>"$T/diag.err" || true
 /usr/bin/python3 - "$T/diag.json" <<'PY' || fail "diagnose: $(cat "$T/diag.err")"
 import json, sys
