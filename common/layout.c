@@ -120,6 +120,27 @@ long layout_parse_rank_log_name(const char *name)
     return parse_name(name, "rank-", logs);
 }
 
+int layout_rank_log_segment(char *out, size_t n, const char *node_dir, int rank, long seg, int gz)
+{
+    return fmt(out, n, "%s/rank-%d.log.%ld%s", node_dir, rank, seg, gz ? ".gz" : "");
+}
+
+long layout_parse_rank_segment_name(const char *name, long *seg, int *gz)
+{
+    long rank, k;
+    size_t d = name && !strncmp(name, "rank-", 5) ? parse_digits(name + 5, INT_MAX, &rank) : 0;
+    const char *p = name ? name + 5 + d : NULL;
+    if (!d || strncmp(p, ".log.", 5))
+        return -1;
+    p += 5;
+    size_t dk = parse_digits(p, INT_MAX, &k);
+    if (!dk || k < 1 || (strcmp(p + dk, "") && strcmp(p + dk, ".gz")))
+        return -1;
+    *seg = k;
+    *gz = p[dk] != '\0';
+    return rank;
+}
+
 /* ---- the node-local stage ---- */
 int layout_stage_default(char *out, size_t n, const char *run_id, const char *uid, const char *node)
 {

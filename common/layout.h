@@ -50,6 +50,13 @@ long layout_parse_attempt_name(const char *name);
 long layout_last_attempt(const char *run_dir, const char *holding);
 /* "rank-<R>.log" or "rank-<R>.log.gz" -> R, else -1. */
 long layout_parse_rank_log_name(const char *name);
+/* <node_dir>/rank-<R>.log.<K>[.gz]: closed segment K (1, 2, ... oldest
+ * first) of a rotated rank log (--log-max-size); the live one is
+ * rank-<R>.log. */
+int layout_rank_log_segment(char *out, size_t n, const char *node_dir, int rank, long seg, int gz);
+/* "rank-<R>.log.<K>" or "rank-<R>.log.<K>.gz" -> R with *seg = K and *gz
+ * set, else -1. */
+long layout_parse_rank_segment_name(const char *name, long *seg, int *gz);
 
 /* ---- the node-local stage (shared with python/endure_ckpt.py) ---- */
 /* The Python helper states the same names at its top; the test

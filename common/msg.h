@@ -91,6 +91,8 @@ struct msg_start {
     int64_t stage_max_age_ms;             /* dead runs' stages older than this are swept; <= 0: none */
     const char *run_dir;                  /* the controller's run directory, NULL: not said */
     int shared_fs;                        /* 0: --no-shared-fs (long tails in exit messages) */
+    int64_t log_max_size;                 /* a rank log rotates at this size; 0: never */
+    int64_t log_keep;                     /* this node's share of the run's log cap; 0: none */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };

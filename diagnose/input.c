@@ -33,9 +33,11 @@ static int push(struct input_list *l, const char *path, const char *display, con
         l->v = nv;
         l->cap = nc;
     }
-    l->v[l->n++] = (struct input){strdup(path), strdup(display), node ? strdup(node) : NULL, rank, 0};
+    l->v[l->n++] = (struct input){strdup(path), strdup(display), node ? strdup(node) : NULL, rank, 0, NULL, 0};
     return 0;
 }
+
+static void input_free_segments(struct input *in);
 
 void input_list_free(struct input_list *l)
 {
@@ -43,6 +45,7 @@ void input_list_free(struct input_list *l)
         free(l->v[i].path);
         free(l->v[i].display);
         free(l->v[i].node);
+        input_free_segments(&l->v[i]);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
@@ -150,6 +153,73 @@ long *input_attempts(const char *dir, size_t *count)
     return v;
 }
 
+static void input_free_segments(struct input *in)
+{
+    for (size_t i = 0; i < in->nsegs; i++)
+        free(in->segs[i]);
+    free(in->segs);
+    in->segs = NULL;
+    in->nsegs = 0;
+}
+
+struct segname {
+    long k;
+    int gz;
+    char *name;
+};
+
+static int cmp_seg(const void *a, const void *b)
+{
+    const struct segname *x = a, *y = b;
+    if (x->k != y->k)
+        return x->k < y->k ? -1 : 1;
+    return y->gz - x->gz; /* the .gz first: complete once it has its name */
+}
+
+void input_attach_segments(struct input *in)
+{
+    char dir[4096];
+    const char *base = strrchr(in->path, '/');
+    size_t dl = base ? (size_t)(base - in->path) : 0;
+    base = base ? base + 1 : in->path;
+    long rank = layout_parse_rank_log_name(base);
+    if (rank < 0 || ends(base, ".gz") || dl >= sizeof dir || in->nsegs)
+        return;
+    snprintf(dir, sizeof dir, "%.*s", (int)(base == in->path ? 1 : dl), base == in->path ? "." : in->path);
+    size_t n;
+    char **names = list_dir(dir, &n);
+    struct segname *v = calloc(n + 1, sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        long k;
+        int gz;
+        if (layout_parse_rank_segment_name(names[i], &k, &gz) == rank)
+            v[m++] = (struct segname){k, gz, names[i]};
+    }
+    if (m)
+        qsort(v, m, sizeof *v, cmp_seg);
+    in->segs = m ? calloc(m, sizeof *in->segs) : NULL;
+    for (size_t i = 0; in->segs && i < m; i++) {
+        if (i && v[i].k == v[i - 1].k)
+            continue; /* plain and .gz of one segment (compressed meanwhile): the .gz */
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, v[i].name);
+        if ((in->segs[in->nsegs] = strdup(p)))
+            in->nsegs++;
+    }
+    free(v);
+    free_names(names, n);
+}
+
+/* A name listed twice in names (sorted by strverscmp)? */
+static int has_name(char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return 1;
+    return 0;
+}
+
 static void walk(struct input_list *l, const char *dir, const char *rel, const char *parent,
                  int depth)
 {
@@ -169,8 +239,26 @@ static void walk(struct input_list *l, const char *dir, const char *rel, const c
                 walk(l, path, r, names[i], depth + 1);
         } else if (S_ISREG(st.st_mode) && is_log_name(names[i])) {
             long rank = layout_parse_rank_log_name(names[i]);
-            if (push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank) == 0)
+            if (push(l, path, r, rank >= 0 && depth > 0 ? parent : NULL, rank) == 0) {
                 l->v[l->n - 1].regular = 2;
+                input_attach_segments(&l->v[l->n - 1]);
+            }
+        } else if (S_ISREG(st.st_mode)) { /* a rotated log whose live file is gone (compressed) */
+            long k;
+            int gz;
+            long rank = layout_parse_rank_segment_name(names[i], &k, &gz);
+            char live[64], lp[4096], lr[4096];
+            if (rank < 0 || snprintf(live, sizeof live, "rank-%ld.log", rank) >= (int)sizeof live ||
+                has_name(names, n, live))
+                continue;
+            snprintf(lp, sizeof lp, "%s/%s", dir, live);
+            snprintf(lr, sizeof lr, "%s%s%s", rel, *rel ? "/" : "", live);
+            if (l->n && !strcmp(l->v[l->n - 1].path, lp))
+                continue; /* pushed for an earlier segment */
+            if (push(l, lp, lr, depth > 0 ? parent : NULL, rank) == 0) {
+                l->v[l->n - 1].regular = 2;
+                input_attach_segments(&l->v[l->n - 1]);
+            }
         }
     }
     free_names(names, n);
@@ -182,12 +270,25 @@ int input_expand(struct input_list *l, const char *arg, struct buf *err)
     if (!strcmp(arg, "-"))
         return push(l, "-", "(stdin)", NULL, -1);
     if (stat(arg, &st) < 0) {
-        buf_printf(err, "%s: %s\n", arg, strerror(errno));
+        int e = errno;
+        struct input probe = {(char *)arg, (char *)arg, NULL, -1, 1, NULL, 0};
+        input_attach_segments(&probe); /* a rotated log whose live file was compressed */
+        size_t found = probe.nsegs;
+        input_free_segments(&probe);
+        const char *base = strrchr(arg, '/');
+        if (found && push(l, arg, arg, NULL, layout_parse_rank_log_name(base ? base + 1 : arg)) == 0) {
+            input_attach_segments(&l->v[l->n - 1]);
+            return 0;
+        }
+        buf_printf(err, "%s: %s\n", arg, strerror(e));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
         const char *base = strrchr(arg, '/');
-        return push(l, arg, arg, NULL, layout_parse_rank_log_name(base ? base + 1 : arg));
+        int rc = push(l, arg, arg, NULL, layout_parse_rank_log_name(base ? base + 1 : arg));
+        if (rc == 0 && S_ISREG(st.st_mode))
+            input_attach_segments(&l->v[l->n - 1]);
+        return rc;
     }
     size_t before = l->n;
     walk(l, arg, "", NULL, 0);
@@ -249,63 +350,105 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
     r->cb(r->ctx, line, len, ++r->lineno, flags);
 }
 
-int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
-               size_t max_bytes, size_t *bytes_out)
+/* The reading of one stream, across the files it is made of. */
+struct reader {
+    const struct input *in;
+    struct linesplit ls;
+    struct rd r;
+    char *chunk;
+    size_t max_bytes, *bytes;
+    int first, over;
+};
+
+/* Reads one file of the stream (path; regular as in struct input) into
+ * the shared line splitter. 0: go on; 1: stop (limit, binary); -1: error. */
+static int read_file(struct reader *rd, const char *path, int regular, struct buf *err)
 {
+    const struct input *in = rd->in;
     /* a file named on the command line may be a pipe (<(zcat x.gz)); one
      * found in a directory could have been swapped for a FIFO: refused */
-    int fd = !strcmp(in->path, "-") ? dup(0)
-             : in->regular           ? open_regular(AT_FDCWD, in->path, O_RDONLY | (in->regular > 1 ? O_NOFOLLOW : 0), 0)
-                                     : open(in->path, O_RDONLY | O_CLOEXEC);
+    int fd = !strcmp(path, "-") ? dup(0)
+             : regular           ? open_regular(AT_FDCWD, path, O_RDONLY | (regular > 1 ? O_NOFOLLOW : 0), 0)
+                                 : open(path, O_RDONLY | O_CLOEXEC);
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-    char *chunk = malloc(READ_CHUNK);
-    struct linesplit ls;
-    struct rd r = {cb, ctx, 0};
-    int rc = -1, n, first = 1, over = 0;
-    *bytes_out = 0;
-    linesplit_init(&ls, LINE_CAP_DEFAULT);
-    if (!gz || !chunk) {
+    int n, rc = 0;
+    if (!gz) {
         buf_printf(err, "%s: %s\n", in->display, file_strerror(errno ? errno : ENOMEM));
-        if (fd >= 0 && !gz)
+        if (fd >= 0)
             close(fd);
-        goto done;
+        return -1;
     }
     gzbuffer(gz, READ_CHUNK / 2); /* zlib reads plain files straight into chunk when its
                                    * buffer is at most half the request: no extra copy */
-    while ((n = gzread(gz, chunk, READ_CHUNK)) > 0) {
-        if (first && looks_binary((unsigned char *)chunk, (size_t)n)) {
+    while ((n = gzread(gz, rd->chunk, READ_CHUNK)) > 0) {
+        if (rd->first && looks_binary((unsigned char *)rd->chunk, (size_t)n)) {
             buf_printf(err, "%s: binary file, not a log (skipped)\n", in->display);
+            rc = -1;
             goto done;
         }
-        first = 0;
-        over = max_bytes && (size_t)n > max_bytes - *bytes_out;
-        if (over)
-            n = (int)(max_bytes - *bytes_out);
-        *bytes_out += (size_t)n;
-        linesplit_feed(&ls, chunk, (size_t)n, on_line, &r); /* complete lines in place */
-        if (max_bytes && *bytes_out >= max_bytes) {
-            over = over || gzread(gz, chunk, 1) > 0;
+        rd->first = 0;
+        rd->over = rd->max_bytes && (size_t)n > rd->max_bytes - *rd->bytes;
+        if (rd->over)
+            n = (int)(rd->max_bytes - *rd->bytes);
+        *rd->bytes += (size_t)n;
+        linesplit_feed(&rd->ls, rd->chunk, (size_t)n, on_line, &rd->r); /* complete lines in place */
+        if (rd->max_bytes && *rd->bytes >= rd->max_bytes) {
+            rd->over = rd->over || gzread(gz, rd->chunk, 1) > 0;
+            rc = 1;
             break;
         }
     }
-    linesplit_finish(&ls, on_line, &r);
     int zerr = Z_OK;
     const char *msg = gzerror(gz, &zerr);
-    if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
+    if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
         buf_printf(err, "%s: %s%s (the %ld lines before it were read)\n", in->display,
-                   zerr == Z_BUF_ERROR ? "truncated gzip: " : "read error: ", msg, r.lineno);
-    else if (over)
+                   zerr == Z_BUF_ERROR ? "truncated gzip: " : "read error: ", msg, rd->r.lineno);
+        rc = -1;
+    }
+done:
+    gzclose(gz);
+    return rc;
+}
+
+/* A closed segment listed as plain may have been compressed since: its .gz. */
+static int read_segment(struct reader *rd, const char *path, struct buf *err)
+{
+    struct stat st;
+    char gz[4096];
+    if (stat(path, &st) < 0 && errno == ENOENT && !ends(path, ".gz") &&
+        snprintf(gz, sizeof gz, "%s.gz", path) < (int)sizeof gz)
+        return read_file(rd, gz, 2, err);
+    return read_file(rd, path, 2, err);
+}
+
+int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
+               size_t max_bytes, size_t *bytes_out)
+{
+    struct reader rd = {.in = in, .r = {cb, ctx, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
+                        .bytes = bytes_out, .first = 1};
+    int rc = 0;
+    *bytes_out = 0;
+    linesplit_init(&rd.ls, LINE_CAP_DEFAULT);
+    if (!rd.chunk) {
+        buf_printf(err, "%s: %s\n", in->display, strerror(ENOMEM));
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < in->nsegs; i++)
+        rc = read_segment(&rd, in->segs[i], err);
+    struct stat st;
+    if (rc == 0 && (!in->nsegs || stat(in->path, &st) == 0))
+        rc = read_file(&rd, in->path, in->regular, err);
+    if (rc >= 0 || rd.r.lineno) /* lines before a truncation are still delivered */
+        linesplit_finish(&rd.ls, on_line, &rd.r);
+    if (rc >= 0 && rd.over) {
         buf_printf(err, "%s: stopped after %zu bytes (--max-bytes, counted after gzip "
                         "decompression): the rest is not read; the verdict uses the %ld lines "
-                        "before\n", in->display, *bytes_out, r.lineno);
-    else
-        rc = 0;
-done:
-    if (gz)
-        gzclose(gz);
-    linesplit_free(&ls);
-    free(chunk);
-    return rc;
+                        "before\n", in->display, *bytes_out, rd.r.lineno);
+        rc = -1;
+    }
+    linesplit_free(&rd.ls);
+    free(rd.chunk);
+    return rc < 0 ? -1 : 0;
 }
 
 struct ctxr {
@@ -323,13 +466,15 @@ static void ctx_line(void *ctx, const char *line, size_t len, long lineno, unsig
 
 void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr)
 {
-    struct input in = {(char *)path, (char *)path, NULL, -1, 1}; /* a pipe read before would block */
+    struct input in = {(char *)path, (char *)path, NULL, -1, 1, NULL, 0}; /* a pipe read before would block */
     struct ctxr c = {first, last, json_arr};
     struct buf err;
     size_t bytes;
     if (!strcmp(path, "-"))
         return;
+    input_attach_segments(&in);
     buf_init(&err, 4096);
     input_read(&in, ctx_line, &c, &err, max_bytes, &bytes);
     buf_free(&err);
+    input_free_segments(&in);
 }

@@ -15,6 +15,9 @@ struct input {
     long rank;     /* from rank-<R>.log, else -1 */
     int regular;   /* 1: refuse anything but a regular file (never blocks on a
                     * FIFO); 2: and a symlink (found by a directory walk) */
+    char **segs;   /* a rotated rank log's closed segments (rank-<R>.log.<K>[.gz]),
+                    * oldest first, read before path (which may then be absent) */
+    size_t nsegs;
 };
 
 struct input_list {
@@ -42,9 +45,13 @@ typedef void (*input_line_cb)(void *ctx, const char *line, size_t len, long line
 /* Reads one input, calling cb per line. Returns 0, or -1 with a message in
  * err ("binary file", "truncated gzip", I/O errors, more than max_bytes
  * (0: no limit) of decompressed input); lines before a truncation or the
- * limit are still delivered. *bytes_out gets the bytes read. */
+ * limit are still delivered. *bytes_out gets the bytes read. A rotated log's
+ * segments and its live file are one stream: lines numbered on across them. */
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t max_bytes, size_t *bytes_out);
+/* Finds the closed segments of in's rank log (in->path named rank-<R>.log)
+ * in its directory and attaches them (a rotated log is read as one stream). */
+void input_attach_segments(struct input *in);
 /* Reads lines first..last (1-based, inclusive) of a file into arr (a JSON
  * array of strings, sanitised); best effort, for context around a key line. */
 void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr);

@@ -539,6 +539,7 @@ out:
         ranks_free(&a);
     }
     agent_health_kill(&a);
+    agent_logs_close(&a);
     agent_ckpt_close(&a, a.exit_rc == 0);
     ruleset_free(a.rs);
     json_decref(a.unreaped);

@@ -57,6 +57,7 @@ static void on_event(void *ctx, json_t *ev)
         return;
     }
     a->events_sent++;
+    agent_log_protect(a, s->r); /* its segment holds a failure's key line: kept under --log-keep */
     struct msg m = {.type = MSG_EVENT, .u.payload = {.attempt = a->attempt, .event = ev}};
     agent_send_msg(a, &m);
 }

@@ -39,6 +39,8 @@ struct rank {
     int alive;
     struct stream out, err;
     int log_fd;
+    uint64_t log_size;      /* bytes in the live log (agent_logs.c) */
+    long log_seg;           /* the number the live log gets when it is closed (1, 2, ...) */
     char prefix[80];        /* "[node:rank] " */
     char log_rel[PATH_MAX]; /* log path relative to the run dir */
     long lineno;
@@ -84,6 +86,8 @@ struct agent {
     int log_failed;              /* the disk refused a write; said once */
     uint64_t log_reported;       /* own dropped messages already reported */
     uint64_t log_bytes_lost;
+    struct logrot *logrot;       /* rotation and cap (agent_logs.c); NULL: none yet */
+    int log_rot_failed;          /* a rotation failed; said once */
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;
     int ck_group_rank;
@@ -156,6 +160,18 @@ void agent_ckpt_env(struct agent *a, const struct rank *r, json_t *vars);
 void agent_ckpt_begin_drain(struct agent *a, int64_t deadline);
 int agent_ckpt_drain_step(struct agent *a);
 void agent_ckpt_close(struct agent *a, int remove_stage);
+
+/* agent_logs.c: --log-max-size and --log-keep. start: at each attempt's
+ * start; open: a rank's live log (size counted); rotate: before writing
+ * incoming bytes; protect: r's live segment holds key lines; attempt_end:
+ * before the ranks are freed; close: at the agent's exit. */
+struct logrot;
+int agent_logs_start(struct agent *a, const struct msg_start *st);
+int agent_log_open(struct agent *a, struct rank *r);
+void agent_log_rotate(struct agent *a, struct rank *r, size_t incoming);
+void agent_log_protect(struct agent *a, struct rank *r);
+void agent_logs_attempt_end(struct agent *a);
+void agent_logs_close(struct agent *a);
 
 /* agent_oom.c */
 double oom_boot_seconds(void);

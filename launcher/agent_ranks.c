@@ -101,6 +101,9 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
 
 static void log_write(struct agent *a, struct rank *r, const char *data, size_t n)
 {
+    agent_log_rotate(a, r, n);
+    if (r->log_fd >= 0)
+        r->log_size += n;
     if (r->log_fd < 0 || write_all(r->log_fd, data, n) == 0)
         return;
     a->log_bytes_lost += n;
@@ -180,13 +183,11 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
     r->global_rank = st->group_rank * a->nranks + lr;
     r->log_fd = r->out.fd = r->err.fd = -1;
     snprintf(r->prefix, sizeof r->prefix, "[%s:%d] ", a->node, r->global_rank);
-    char rel[PATH_MAX], path[PATH_MAX];
+    char rel[PATH_MAX];
     layout_node_dir(rel, sizeof rel, NULL, a->attempt, a->node);
     layout_rank_log(r->log_rel, sizeof r->log_rel, rel, r->global_rank);
     layout_heartbeat(r->hb_path, sizeof r->hb_path, dir, r->global_rank);
-    layout_rank_log(path, sizeof path, dir, r->global_rank);
-    r->log_fd = open_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
-    if (r->log_fd < 0)
+    if (agent_log_open(a, r) < 0)
         return -1;
     int bits = stream_bits(st->redirects, lr);
     int shown = in_filter(st->local_ranks_filter, lr);
@@ -254,6 +255,7 @@ int ranks_start(struct agent *a, struct msg *start)
         goto out;
     if (agent_ckpt_start(a, st, &err) < 0)
         goto out;
+    agent_logs_start(a, st);
     spawn_set_umask(st->umask >= 0 ? st->umask & 0777 : -1);
     for (int lr = 0; lr < a->nranks; lr++) {
         struct rank *r = &a->ranks[lr];

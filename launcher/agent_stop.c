@@ -52,6 +52,7 @@ static void report_exit(struct agent *a, struct rank *r, int st)
                                  .signal = WIFEXITED(st) ? -1 : WTERMSIG(st)};
     agent_exit_facts(a, r, st, &m.u.exit);
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        agent_log_protect(a, r); /* the failed rank's last lines */
         char path[PATH_MAX];
         layout_rank_log(path, sizeof path, a->start.u.start.node_dir, r->global_rank);
         m.u.exit.tail = agent_log_tail(path, a->tail_lines > 0 ? a->tail_lines : AGENT_SHORT_TAIL);
@@ -227,6 +228,7 @@ void ranks_free(struct agent *a)
     agent_oom_free(a);
     /* lines on which a pattern stopped at the PCRE2 limits (no match) */
     unsigned long limit_hits = progress_limit_hits(a->progress);
+    agent_logs_attempt_end(a);
     for (int i = 0; a->ranks && i < a->nranks; i++) {
         struct rank *r = &a->ranks[i];
         struct stream *ss[2] = {&r->out, &r->err};

@@ -344,6 +344,34 @@ INT_SETTER(set_gpus_per_node, gpus_per_node, "gpus-per-node", 0, 1024)
 SIZE_SETTER(set_min_free, min_free, "min-free")
 SIZE_SETTER(set_min_mem, min_mem, "min-mem")
 SIZE_SETTER(set_pair_bytes, pair_bytes, "pair-bytes")
+SIZE_SETTER(set_log_max_size, log_max_size, "log-max-size")
+SIZE_SETTER(set_log_keep, log_keep, "log-keep")
+DUR_SETTER(set_restart_window, restart_window_ms, "restart-window")
+DUR_SETTER(set_exclude_for, exclude_for_ms, "exclude-for")
+INT_SETTER(set_exclude_max, exclude_max, "exclude-max", 1, 1000000)
+
+/* --resume RUN_DIR: <log-dir>/<run-id> of the run to continue. */
+static int set_resume(struct run_config *c, const char *v, struct buf *err)
+{
+    char tmp[4096];
+    size_t n = strlen(v);
+    while (n > 1 && v[n - 1] == '/')
+        n--;
+    if (!n || n >= sizeof tmp)
+        return bad(err, "resume", v, "expected a run directory (<log-dir>/<run-id>)");
+    memcpy(tmp, v, n);
+    tmp[n] = '\0';
+    char *slash = strrchr(tmp, '/');
+    const char *id = slash ? slash + 1 : tmp;
+    if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
+        return bad(err, "resume", v, "expected a run directory (<log-dir>/<run-id>)");
+    if (slash)
+        *slash = '\0';
+    if (set_str(&c->run_id, id) < 0 || set_str(&c->log_dir, slash ? (*tmp ? tmp : "/") : ".") < 0)
+        return -1;
+    c->resume = 1;
+    return 0;
+}
 
 static int set_health_probes(struct run_config *c, const char *v, struct buf *err)
 {
@@ -556,6 +584,24 @@ static const struct opt opts[] = {
        D_MS, backoff_ms),
     OD("restart-backoff-max", set_backoff_max, G_ENDURE, "DUR", "cap of the back-off (default %D)", D_MS,
        backoff_max_ms),
+    O("restart-window", 0, 1, set_restart_window, G_ENDURE, "DUR",
+      "--max-restarts counts the restarts in any window of this length (e.g. 24h), so a steady trickle of "
+      "faults never ends the run but a storm does (default: the whole run)"),
+    O("exclude-for", 0, 1, set_exclude_for, G_ENDURE, "DUR",
+      "an excluded or lost node may join again this long after its exclusion, once its agent is back "
+      "(default: never in the run)"),
+    OD("exclude-max", set_exclude_max, G_ENDURE, "K",
+       "with --exclude-for, a node excluded more than K times is never used again in the run (default %D)", D_INT,
+       exclude_max),
+    O("log-max-size", 0, 1, set_log_max_size, G_ENDURE, "SIZE",
+      "a rank log that reaches SIZE is closed as rank-R.log.K and gzipped in the background "
+      "(rank-R.log.K.gz; default 1G, 0: never)"),
+    O("log-keep", 0, 1, set_log_keep, G_ENDURE, "SIZE",
+      "cap of the run's total rank-log bytes: the oldest compressed segments of the oldest attempts are "
+      "removed first, never those holding a failure's lines; ended attempts' logs are gzipped (default: no cap)"),
+    O("resume", 0, 1, set_resume, G_ENDURE, "RUN_DIR",
+      "continue the run of RUN_DIR (<log-dir>/<run-id>) after its controller died or its job was requeued: "
+      "attempt numbers, restarts, exclusions and back-off from its journal, the newest complete checkpoint"),
     OD("healthy-after", set_healthy_after, G_ENDURE, "DUR",
        "an attempt that ran this long resets the back-off (default %D)", D_MS, healthy_after_ms),
     O("progress-regex", 0, 1, set_progress, G_ENDURE, "RE",
@@ -641,6 +687,8 @@ void config_defaults(struct run_config *c)
     c->ckpt_warn_after_ms = 30 * 60000;
     c->rank_umask = -1;
     c->stage_max_age_ms = 3600000;
+    c->log_max_size = 1LL << 30;
+    c->exclude_max = 3;
     c->health = HEALTH_LOCAL;
     c->straggler_ratio = 0.5;
     c->health_timeout_ms = 120000;
@@ -776,6 +824,10 @@ static int finish(struct run_config *c, struct buf *err)
     }
     if (c->pair_probe && !strcmp(c->pair_probe, "command") && !c->pair_command) {
         buf_printf(err, "--pair-probe command needs --pair-command");
+        return -1;
+    }
+    if (c->log_max_size && c->log_max_size < (64 << 10)) {
+        buf_printf(err, "invalid value for --log-max-size: 0 (never rotate) or at least 64K");
         return -1;
     }
     if (c->pair_bytes > (16LL << 30)) {

@@ -91,6 +91,13 @@ struct run_config {
     int shared_perms;          /* run dir and checkpoints follow the umask, not 0700/0600 */
     int rank_umask;            /* the user's umask, restored for the ranks; -1: not changed */
     int64_t stage_max_age_ms;  /* sweep dead runs' stages older than this */
+    /* weeks without a human */
+    int64_t log_max_size;      /* bytes per rank log before it rotates; 0: never */
+    int64_t log_keep;          /* the run's total log bytes; 0: no cap */
+    int64_t restart_window_ms; /* --max-restarts counts restarts in any window this long; 0: the whole run */
+    int64_t exclude_for_ms;    /* an excluded node may come back after this; 0: never (the run) */
+    int exclude_max;           /* a node excluded more than this many times never comes back */
+    int resume;                /* --resume RUN_DIR: log_dir and run_id from it; it must exist */
     /* the training command */
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;

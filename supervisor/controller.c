@@ -149,7 +149,10 @@ static void loop(struct ctl *c)
             pf[n++] = (struct pollfd){.fd = c->pend[i].conn.fd, .events = POLLIN};
         int64_t deadline = deadline_min(deadline_min(attempt_deadline(c), agents_deadline(c)),
                                         deadline_min(ctl_ckwarn_deadline(c), ctl_peers_deadline(c)));
-        deadline = deadline_min(deadline_min(deadline, ctl_health_deadline(c)), ctl_oncall_deadline(c));
+        deadline = deadline_min(deadline, ctl_health_deadline(c));
+        deadline = deadline_min(deadline, ctl_budget_deadline(c));
+        deadline = deadline_min(deadline, ctl_resume_deadline(c));
+        deadline = deadline_min(deadline, ctl_oncall_deadline(c));
         int r = poll(pf, (nfds_t)n, ms_until(deadline));
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
@@ -175,6 +178,8 @@ static void loop(struct ctl *c)
         attempt_timers(c);
         ctl_ckwarn_timers(c);
         ctl_peers_note(c);
+        ctl_budget_timers(c);
+        ctl_resume_timers(c);
         ctl_oncall_timers(c);
     }
 }
@@ -234,6 +239,7 @@ int controller_run(struct run_config *cfg)
                                                    "version", ENDURE_VERSION, "config", config_to_json(cfg)));
     if (c->resumed)
         log_info("run %s resumes (the same run: same --rdzv-id, --log-dir and --ckpt-dir)", cfg->run_id);
+    ctl_resume_apply(c); /* an unfinished run: its budget, back-off and exclusions go on */
     log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
     ctl_ckpt_startup(c);
     agents_start(c);
@@ -266,6 +272,8 @@ out:
     if (c->epfd >= 0)
         close(c->epfd);
     free(c->hist);
+    free(c->restart_at);
+    json_decref(c->past);
     json_decref(c->resume);
     json_decref(c->health);
     ctl_pairs_free(c);

@@ -435,6 +435,7 @@ void node_lost(struct ctl *c, struct node *n, const char *why)
     int was_active = n->group_rank >= 0 && (c->state == C_RUNNING || c->state == C_SAVING || c->state == C_STOPPING);
     if (node_on(n, NE_LOST) < 0)
         return;
+    ctl_budget_node_out(c, n, now_ms());
     ctl_unwatch(c, n->conn.fd);
     msgconn_close(&n->conn);
     if (n->agent_pid > 0) /* its ranks follow through PDEATHSIG (the agent's own watch, remotely) */
@@ -465,6 +466,7 @@ void node_exclude(struct ctl *c, struct node *n, const char *why)
 {
     if (node_on(n, NE_BLAMED) < 0)
         return;
+    ctl_budget_node_out(c, n, now_ms());
     log_error("node %s excluded from this run: %s", n->name, why);
     journal_event(&c->j, "node_excluded", json_pack("{s:s,s:s}", "node", n->name, "reason", why));
     if (n->conn.fd >= 0) {

@@ -79,6 +79,8 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
         /* 0 means "any age"; the agent reads <= 0 as "no sweep" */
         .stage_max_age_ms = cfg->stage_max_age_ms > 0 ? cfg->stage_max_age_ms : 1};
     m.u.start.has_ckpt = ctl_ckpt_start_config(c, &m.u.start.ckpt);
+    m.u.start.log_max_size = cfg->log_max_size;
+    m.u.start.log_keep = cfg->log_keep > 0 ? (cfg->log_keep / c->nnodes > 0 ? cfg->log_keep / c->nnodes : 1) : 0;
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
     agents_send_msg(c, n, &m);
     json_decref(cmd);
@@ -94,6 +96,8 @@ void attempt_maybe_start(struct ctl *c)
         return;
     if (c->state == C_BACKOFF && now < c->backoff_until)
         return;
+    if (c->state == C_WAIT_AGENTS && ctl_resume_waiting(c))
+        return; /* a resumed run: the dead controller's ranks may still be stopping */
     enum ctl_event go = c->state == C_BACKOFF ? CE_BACKOFF_OVER : CE_NODES_READY;
     int starting = 0, healthy = ctl_healthy_nodes(c);
     for (int i = 0; i < c->nnodes; i++)

@@ -157,9 +157,9 @@ void ctl_next_step(struct ctl *c, char *out, size_t len)
     if (healthy < need)
         snprintf(out, len, "Not enough healthy nodes are left (%d, at least %d needed): the run ends with exit "
                  "code %d.", healthy, need, EXIT_NO_NODES);
-    else if (c->restarts >= c->cfg->max_restarts)
-        snprintf(out, len, "The restart budget is spent (%d of %d): the run ends.", c->restarts,
-                 c->cfg->max_restarts);
+    else if (ctl_budget_used(c, now_ms()) >= c->cfg->max_restarts)
+        snprintf(out, len, "The restart budget is spent (%d of %d%s): the run ends.", ctl_budget_used(c, now_ms()),
+                 c->cfg->max_restarts, c->cfg->restart_window_ms > 0 ? " in the --restart-window" : "");
     else if (healthy >= c->nactive)
         snprintf(out, len, "A spare node takes its place and the job restarts.");
     else
@@ -207,10 +207,11 @@ static void decide(struct ctl *c)
                  need);
         return ctl_finish(c, EXIT_NO_NODES, why);
     }
-    if (c->restarts >= cfg->max_restarts) {
+    int used = ctl_budget_used(c, now);
+    if (used >= cfg->max_restarts) {
         char why[700];
-        snprintf(why, sizeof why, "restart budget spent (%d of %d): %s", c->restarts, cfg->max_restarts,
-                 c->fail.what);
+        snprintf(why, sizeof why, "restart budget spent (%d of %d%s): %s", used, cfg->max_restarts,
+                 cfg->restart_window_ms > 0 ? " in the --restart-window" : "", c->fail.what);
         return ctl_finish(c, EXIT_FAILED, why);
     }
     if (ran >= cfg->healthy_after_ms)
@@ -222,9 +223,16 @@ static void decide(struct ctl *c)
         delay = cfg->backoff_max_ms;
     c->backoff_level++;
     c->restarts++;
-    journal_event(&c->j, "restart", json_pack("{s:i,s:I,s:i}", "next_attempt", c->attempt + 1, "backoff_ms",
-                                                 (json_int_t)delay, "restart_count", c->restarts));
-    log_info("restarting in %lld ms (restart %d of %d)", (long long)delay, c->restarts, cfg->max_restarts);
+    ctl_budget_note(c, now);
+    json_t *rev = json_pack("{s:i,s:I,s:i,s:i}", "next_attempt", c->attempt + 1, "backoff_ms", (json_int_t)delay,
+                            "restart_count", c->restarts, "backoff_level", c->backoff_level);
+    json_t *bj = ctl_budget_json(c); /* budget_left, budget_used, window_ms */
+    json_object_update(rev, bj);
+    json_decref(bj);
+    journal_event(&c->j, "restart", rev);
+    char budget[160];
+    ctl_budget_describe(c, budget, sizeof budget);
+    log_info("restarting in %lld ms (restart %d; restart budget: %s)", (long long)delay, c->restarts, budget);
     ctl_on(c, CE_RESTART);
     ctl_health_after_attempt(c);
     c->backoff_until = now + delay;

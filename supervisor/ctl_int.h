@@ -56,6 +56,10 @@ struct node {
     int need_pair;              /* tested before it next joins an attempt */
     int pair_ok;                /* passed (or skipped) a pairwise test in this run */
     double pair_gbps;           /* its best pair's bandwidth, < 0: none */
+    /* exclusions that expire (ctl_budget.c) */
+    int excluded_times;         /* lost or excluded, whole run */
+    int64_t excluded_at;        /* now_ms() of the last time */
+    int retired;                /* excluded more than --exclude-max times: never again */
 };
 
 struct pending {                /* a connection before its hello */
@@ -109,6 +113,8 @@ struct ctl {
     char run_uid[40];           /* the checkpoint lineage's uid ("" without --ckpt-dir) */
     int ckpt_lockfd, run_lockfd; /* held for the controller's life (ctl_runid.c) */
     int resumed;                /* the run directory existed: the same run resuming */
+    json_t *past;               /* an unfinished run's state from its journal (ctl_resume.c), NULL: none */
+    int64_t resume_wait_until;  /* the dead controller's ranks are surely gone then; 0: no wait */
     int64_t next_peer_note;     /* --node-rank: next "waiting for peers" line */
     char secret[65];
     char addr[300];             /* host:port agents connect to */
@@ -156,6 +162,8 @@ struct ctl {
     struct failure fail;
     int backoff_level;
     int restarts;
+    int64_t *restart_at;        /* --restart-window: now_ms() of the restarts in the window (ctl_budget.c) */
+    int nrestart_at;
     int exit_code;
     char end_reason[512];
     struct attempt_log *hist;   /* one per attempt */
@@ -205,6 +213,8 @@ struct ctl {
 
 /* ctl_launch.c: the agents' launching processes */
 int agents_start(struct ctl *c);
+/* Launches node i's agent (again: a readmitted node). 0, or -1 (the node is lost). */
+int agents_start_one(struct ctl *c, int i);
 void agents_reap(struct ctl *c);
 void agents_kill_strays(struct ctl *c);
 /* The transport process of n printed on its stderr (n->err_fd readable). */
@@ -337,6 +347,30 @@ void ctl_unwatch(struct ctl *c, int fd);
 
 /* ctl_listen.c: the listening socket, c->addr and c->tr. 0 or -1 (err). */
 int ctl_listen(struct ctl *c, struct buf *err);
+
+/* ctl_budget.c: --restart-window and --exclude-for. used: restarts that
+ * count against --max-restarts now; note: a restart at `at` (now_ms());
+ * describe/json: the budget left, for the summary and the journal;
+ * node_out: n was lost or excluded at `at`; timers/deadline: expired
+ * exclusions bring nodes back. */
+int ctl_budget_used(struct ctl *c, int64_t now);
+void ctl_budget_note(struct ctl *c, int64_t at);
+void ctl_budget_describe(struct ctl *c, char *out, size_t len);
+json_t *ctl_budget_json(struct ctl *c);
+void ctl_budget_node_out(struct ctl *c, struct node *n, int64_t at);
+int64_t ctl_budget_deadline(struct ctl *c);
+void ctl_budget_timers(struct ctl *c);
+
+/* ctl_resume.c: read: the journal of an existing run directory (a cut
+ * last line removed), kept in c->past when the run is unfinished; apply:
+ * restarts, back-off, exclusions restored and run_resumed journaled (after
+ * the nodes are set up, before their agents start); waiting: the first
+ * attempt waits for the dead controller's ranks to be gone. */
+int ctl_resume_read(struct ctl *c);
+void ctl_resume_apply(struct ctl *c);
+int64_t ctl_resume_deadline(struct ctl *c);
+void ctl_resume_timers(struct ctl *c);
+int ctl_resume_waiting(struct ctl *c);
 
 /* controller.c */
 void ctl_finish(struct ctl *c, int code, const char *why);

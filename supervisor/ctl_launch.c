@@ -16,29 +16,39 @@
 #include "supervisor/ctl_int.h"
 #include "supervisor/transport.h"
 
-int agents_start(struct ctl *c)
+int agents_start_one(struct ctl *c, int i)
 {
+    struct node *n = &c->nodes[i];
+    struct agent_launch l;
     struct buf err;
     buf_init(&err, 1024);
-    for (int i = 0; i < c->nnodes; i++) {
-        struct node *n = &c->nodes[i];
-        struct agent_launch l;
-        buf_reset(&err);
-        if (transport_start_agent(&c->tr, n->name, &l, &err) < 0) {
-            n->agent_pid = 0;
-            char why[1200];
-            snprintf(why, sizeof why, "the %s transport could not start its agent: %s",
-                     transport_name(c->tr.kind), err.p ? err.p : "out of memory");
-            node_lost(c, n, why);
-            continue;
-        }
+    int rc = transport_start_agent(&c->tr, n->name, &l, &err);
+    if (rc < 0) {
+        n->agent_pid = 0;
+        char why[1200];
+        snprintf(why, sizeof why, "the %s transport could not start its agent: %s", transport_name(c->tr.kind),
+                 err.p ? err.p : "out of memory");
+        node_lost(c, n, why);
+    } else {
         n->agent_pid = l.pid;
+        if (n->err_fd >= 0) { /* a readmitted node's old pipe */
+            ctl_unwatch(c, n->err_fd);
+            close(n->err_fd);
+        }
         n->err_fd = l.err_fd;
         ctl_watch(c, n->err_fd, (uint64_t)i * 2 + 1, 0);
         journal_event(&c->j, "agent_launched", json_pack("{s:s,s:s,s:i}", "node", n->name, "transport",
                                                             transport_name(c->tr.kind), "pid", (int)l.pid));
     }
     buf_free(&err);
+    return rc;
+}
+
+int agents_start(struct ctl *c)
+{
+    for (int i = 0; i < c->nnodes; i++)
+        if (c->nodes[i].state == NODE_STARTING) /* a resumed run's excluded nodes stay out */
+            agents_start_one(c, i);
     c->wait_deadline = now_ms() + c->cfg->agent_timeout_ms;
     return 0;
 }

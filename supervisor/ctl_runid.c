@@ -70,6 +70,9 @@ static int resume_run_dir(struct ctl *c, struct buf *err)
         return -1;
     c->attempt = (int)layout_last_attempt(c->run_dir, NULL);
     c->resumed = 1;
+    if (ctl_resume_read(c) < 0)
+        log_warn("cannot read the journal of %s: %s (the run goes on without its past)", c->run_dir,
+                 strerror(errno));
     return 0;
 }
 
@@ -91,6 +94,10 @@ static int claim_run_dir(struct ctl *c, const char *parent, struct buf *err)
             buf_printf(err, "cannot create the run directory %s: %s", c->shared_dir, strerror(errno));
             return -1;
         }
+    }
+    if (c->cfg->resume && access(c->run_dir, F_OK) < 0) {
+        buf_printf(err, "--resume %s: %s (no run to resume)", c->run_dir, strerror(errno));
+        return -1;
     }
     int fresh = mkdir(c->run_dir, 0755) == 0;
     if (!fresh && errno != EEXIST) {

@@ -63,6 +63,9 @@ int node_next(enum node_state s, enum node_event e)
         return e == NE_CONNECTED ? NODE_READY : e == NE_LOST ? NODE_LOST : -1;
     case NODE_READY:
         return e == NE_LOST ? NODE_LOST : e == NE_BLAMED ? NODE_EXCLUDED : -1;
+    case NODE_LOST:
+    case NODE_EXCLUDED:
+        return e == NE_READMIT ? NODE_STARTING : -1;
     default:
         return -1;
     }

@@ -48,7 +48,9 @@ enum node_state {
     NODE__COUNT
 };
 
-enum node_event { NE_CONNECTED, NE_LOST, NE_BLAMED, NE__COUNT };
+/* NE_READMIT: a lost or excluded node's exclusion expired (--exclude-for);
+ * its agent is launched again (ctl_budget.c). */
+enum node_event { NE_CONNECTED, NE_LOST, NE_BLAMED, NE_READMIT, NE__COUNT };
 
 struct ctl;
 struct node;
@@ -60,7 +62,7 @@ int ctl_next(enum ctl_state s, enum ctl_event e);
 int ctl_on(struct ctl *c, enum ctl_event e);
 const char *ctl_state_name(enum ctl_state s);
 /* The node's state after e, or -1 when e does not apply (lost and excluded
- * nodes never come back in the same run). */
+ * nodes come back only through NE_READMIT, as NODE_STARTING). */
 int node_next(enum node_state s, enum node_event e);
 /* Applies e to n: 0 when its state changed, -1 when e was ignored. */
 int node_on(struct node *n, enum node_event e);

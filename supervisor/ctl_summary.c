@@ -55,6 +55,9 @@ void ctl_summary(struct ctl *c)
     log_text("\nendure: run %s ended: %s (exit %d)\n", c->cfg->run_id, c->end_reason, c->exit_code);
     log_text("  attempts: %d, restarts: %d, run time: %.1fs\n", c->nhist, c->restarts,
             (double)(end - c->run_start) / 1000.0);
+    char budget[160];
+    ctl_budget_describe(c, budget, sizeof budget);
+    log_text("  restart budget: %s\n", budget);
     int first = c->attempt - c->nhist + 1; /* a resumed run goes on numbering its attempts */
     for (int i = 0; i < c->nhist; i++) {
         struct attempt_log *h = &c->hist[i];

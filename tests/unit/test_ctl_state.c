@@ -78,8 +78,12 @@ TEST(node_table)
     CHECK(node_next(NODE_READY, NE_LOST) == NODE_LOST);
     CHECK(node_next(NODE_READY, NE_BLAMED) == NODE_EXCLUDED);
     CHECK(node_next(NODE_READY, NE_CONNECTED) == -1);
+    CHECK(node_next(NODE_STARTING, NE_READMIT) == -1);
+    CHECK(node_next(NODE_READY, NE_READMIT) == -1);
+    /* lost and excluded nodes come back only when their exclusion expires (--exclude-for) */
     for (int e = 0; e < NE__COUNT; e++) {
-        CHECK(node_next(NODE_LOST, (enum node_event)e) == -1);
-        CHECK(node_next(NODE_EXCLUDED, (enum node_event)e) == -1);
+        int want = e == NE_READMIT ? NODE_STARTING : -1;
+        CHECK(node_next(NODE_LOST, (enum node_event)e) == want);
+        CHECK(node_next(NODE_EXCLUDED, (enum node_event)e) == want);
     }
 }

@@ -45,7 +45,7 @@ static void count_line(void *ctx, const char *line, size_t len, long lineno, uns
 
 static int read_with(const char *path, size_t max, long *lines, size_t *bytes)
 {
-    struct input in = {(char *)path, (char *)path, NULL, -1, 0};
+    struct input in = {(char *)path, (char *)path, NULL, -1, 0, NULL, 0};
     struct buf err;
     buf_init(&err, 4096);
     *lines = 0;
