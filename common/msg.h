@@ -91,6 +91,8 @@ struct msg_start {
     int64_t stage_max_age_ms;             /* dead runs' stages older than this are swept; <= 0: none */
     const char *run_dir;                  /* the controller's run directory, NULL: not said */
     int shared_fs;                        /* 0: --no-shared-fs (long tails in exit messages) */
+    const char *learned;                  /* the learned rules file (loaded with rules), NULL: none */
+    int learned_candidates;               /* also its candidate rules (--learned auto) */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };
