@@ -98,7 +98,7 @@ static struct llm_job *job_new(struct ctl *c, int observe)
                                       .connect_timeout_ms = LLM_DEFAULT_CONNECT_MS,
                                       .max_tokens = LLM_DEFAULT_MAX_TOKENS, .cancel_fd = j->cancel_fd},
                               .key = c->llm_key, .save_dir = j->adir,
-                              .learned_path = c->learned_path[0] ? c->learned_path : NULL,
+                              .learned_path = c->learned_path[0] && !observe ? c->learned_path : NULL,
                               .max_prompt = (size_t)cfg->llm_max_prompt,
                               .min_confidence = cfg->llm_min_confidence, .observe = observe,
                               .run_id = cfg->run_id, .attempt = c->attempt};
@@ -175,7 +175,8 @@ static void on_answer(struct ctl *c, struct llm_job *j)
     if (waiting) {
         const json_t *r = j->result, *v = json_object_get(r, "verdict");
         leave_wait(c, CE_LLM_DONE, json_is_object(v) ? "verdict" : json_is_string(json_object_get(r, "rejected"))
-                                                                       ? "rejected" : "error", v);
+                                                                       ? "rejected" : "error",
+                   json_is_object(v) ? v : NULL);
     }
     forget(c, j);
 }
@@ -257,7 +258,7 @@ json_t *ctl_llm_apply(struct ctl *c, json_t *v, int *by_llm)
     *by_llm = 0;
     if (!info)
         return v;
-    if (lv && c->cfg->llm_mode == LLM_MODE_ADVISE && llm_wanted(v, c->cfg->llm_min_confidence, 0)) {
+    if (json_is_object(lv) && c->cfg->llm_mode == LLM_MODE_ADVISE && llm_wanted(v, c->cfg->llm_min_confidence, 0)) {
         json_t *d = lv;
         json_object_set_new(d, "source", json_string("llm"));
         json_object_set_new(d, "rule_verdict", verdict_brief(v));
