@@ -5,7 +5,7 @@
 # LLM played by tests/e2e/llm_stub.py. Per restart, from the journal's
 # controller timestamps: stop_end (every rank reaped) -> the next
 # attempt_start, i.e. diagnosis + decision (+ the LLM wait). Cases:
-#   confident       a line a shipped rule knows (NCCL connect abort), no --llm
+#   confident       a line a shipped rule knows (an EIO from storage, root, restart), no --llm
 #   confident+llm   the same with --llm (must not wait: no request)
 #   unknown         a line no rule knows, no --llm
 #   unknown+llm     the same, the stub answers at once
@@ -21,7 +21,7 @@ WAIT=${WAIT:-2s}
 DIR=$(mktemp -d /tmp/endure-bench-llm.XXXXXX)
 STUB=""
 trap '[ -n "$STUB" ] && kill $STUB 2>/dev/null; rm -rf "$DIR"' EXIT
-KNOWN='node02:4432:4490 [0] NCCL WARN socketStartConnect: Connect to 10.0.3.11<34521> failed : Software caused connection abort'
+KNOWN="OSError: [Errno 5] Input/output error: '/lustre/scratch/ckpt/step_12000/model_00.pt'"
 UNKNOWN='ZorgLib fatal: flux capacitor desynchronised on shard 7 (code 0x3f)'
 cat >"$DIR/rank.py" <<'PY'
 import os, sys, time
@@ -41,10 +41,10 @@ stub() { # SCRIPT: starts the stub; sets STUB (its pid) and URL
 }
 measure() { # NAME MSG ARGS...
     local name=$1 msg=$2; shift 2
-    MSG="$msg" "$ENDURE" run --log-dir "$DIR/logs" --rdzv-id "$name" --nproc-per-node 2 --health off \
+    MSG="$msg" "$ENDURE" run --log-dir "$DIR/logs" --rdzv-id "${name//+/_}" --nproc-per-node 2 --health off \
         --restart-backoff 0 --max-restarts "$RESTARTS" --policy "$DIR/policy" "$@" -- \
         /usr/bin/python3 "$DIR/rank.py" >/dev/null 2>&1
-    /usr/bin/python3 - "$DIR/logs/$name/events.jsonl" "$name" <<'PY'
+    /usr/bin/python3 - "$DIR/logs/${name//+/_}/events.jsonl" "$name" <<'PY'
 import json, sys, datetime, statistics
 def t(e): return datetime.datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
 stop, gaps = None, []
@@ -57,8 +57,8 @@ print("%-14s restarts %2d  stop_end -> next attempt_start: median %6.0f ms  max 
       % (sys.argv[2], len(gaps), statistics.median(gaps) if gaps else -1, max(gaps) if gaps else -1))
 PY
 }
-# every failure restarts (a lost connection would exclude the only node)
-printf 'overrides:\n  connection_error: restart\n' >"$DIR/policy"
+# every failure restarts
+printf 'overrides:\n  storage_error: restart\n' >"$DIR/policy"
 measure confident "$KNOWN"
 stub "content:$DIR/reply"
 measure confident+llm "$KNOWN" --llm "$URL"
