@@ -93,6 +93,8 @@ struct msg_start {
     int shared_fs;                        /* 0: --no-shared-fs (long tails in exit messages) */
     int64_t log_max_size;                 /* a rank log rotates at this size; 0: never */
     int64_t log_keep;                     /* this node's share of the run's log cap; 0: none */
+    const char *learned;                  /* the learned rules file (loaded with rules), NULL: none */
+    int learned_candidates;               /* also its candidate rules (--learned auto) */
 };
 
 struct msg_stop { int signal; int64_t grace_ms; int shutdown; };

@@ -134,6 +134,7 @@ char *learned_show(const char *path, const char *id);
 struct llm_run {
     struct llm_config cfg;
     const char *key_file, *template_path, *save_dir, *learned_path;
+    const char *key;       /* the key, already loaded (endure run): key_file and the environment unused */
     size_t max_prompt;
     double min_confidence;
     int observe;           /* ask for every failure, change nothing */

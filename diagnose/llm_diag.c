@@ -101,7 +101,8 @@ int llm_diagnose(const struct llm_run *r, const struct input_list *in, size_t ma
         return 1;
     buf_init(&err, 4096);
     buf_init(&prompt, r->max_prompt + 1);
-    if (llm_key_load(r->key_file, &key, &err) < 0 || !(tmpl = llm_template_load(r->template_path, &err)))
+    if ((!r->key && llm_key_load(r->key_file, &key, &err) < 0) ||
+        !(tmpl = llm_template_load(r->template_path, &err)))
         goto out;
     if (llm_prompt_build(tmpl, condensed, rule_verdict, r->max_prompt, &prompt) < 0) {
         buf_printf(&err, "the prompt does not fit in --llm-max-prompt (%zu bytes)", r->max_prompt);
@@ -109,7 +110,7 @@ int llm_diagnose(const struct llm_run *r, const struct input_list *in, size_t ma
     }
     json_object_set_new(res, "asked", json_true());
     json_object_set_new(res, "prompt_bytes", json_integer((json_int_t)prompt.len));
-    int ok = llm_request(&r->cfg, key, prompt.p, &content, &x, &err) == 0;
+    int ok = llm_request(&r->cfg, r->key ? r->key : key, prompt.p, &content, &x, &err) == 0;
     json_object_set_new(res, "ms", json_integer(x.elapsed_ms));
     save_exchange(r, &x, llm_template_version(tmpl), ok ? NULL : err.p, res);
     if (!ok)

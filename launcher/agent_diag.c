@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "common/log.h"
 #include "common/text.h"
@@ -18,24 +19,56 @@
 #define TAIL_BYTES 8192
 #define TAIL_BYTES_LONG 65536
 
-/* Loads the rule set named by the start message once per agent. */
+/* What identifies the learned file's content ("" when there is none). */
+static void learned_sig(const struct msg_start *st, char *out, size_t len)
+{
+    struct stat sb;
+    out[0] = '\0';
+    if (st->learned && stat(st->learned, &sb) == 0)
+        snprintf(out, len, "%.80s|%llu|%lld|%lld.%09ld|%d", st->learned, (unsigned long long)sb.st_ino,
+                 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, st->learned_candidates);
+}
+
+/* Loads the rule set named by the start message once per agent, and again
+ * when the learned file (rules the LLM proposed, endure run --llm) changed
+ * since: an attempt classifies with what the previous one learned. A
+ * learned file that does not load is left out (with a warning). */
 int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *err)
 {
     const json_t *paths = st->rules;
+    char sig[sizeof a->learned_sig];
     a->events_sent = 0;
     a->attempt_boot_s = oom_boot_seconds();
     a->oom_kills_at_start = oom_cgroup_kills();
-    if (a->rs || !json_is_array(paths))
+    learned_sig(st, sig, sizeof sig);
+    if ((a->rs && !strcmp(sig, a->learned_sig)) || !json_is_array(paths))
         return 0;
     size_t n = json_array_size(paths);
     const char **p = calloc(n + 1, sizeof *p);
+    struct ruleset *rs = NULL;
     if (!p)
         return -1;
     for (size_t i = 0; i < n; i++)
         p[i] = json_string_value(json_array_get(paths, i));
-    int rc = ruleset_load(&a->rs, p, n, err);
+    p[n] = st->learned;
+    int rc = sig[0] ? ruleset_load_ex(&rs, p, n + 1, st->learned_candidates, err) : -1;
+    if (rc < 0 && sig[0]) {
+        log_warn("the learned rules in %s do not load: left out (%s)", st->learned, err->p ? err->p : "?");
+        buf_reset(err);
+    }
+    if (rc < 0 && (!a->rs || a->learned_sig[0]))
+        rc = ruleset_load(&rs, p, n, err);
+    else if (rc < 0)
+        rc = 0, rs = NULL; /* keep the rules loaded before */
     free(p);
-    return rc;
+    if (rc < 0)
+        return -1;
+    if (rs) {
+        ruleset_free(a->rs);
+        a->rs = rs;
+    }
+    snprintf(a->learned_sig, sizeof a->learned_sig, "%s", sig);
+    return 0;
 }
 
 void agent_diag_stream(struct agent *a, struct stream *s)

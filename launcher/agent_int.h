@@ -65,7 +65,8 @@ struct agent {
     int nranks, nalive;
     int64_t monitor_ms, next_monitor;
     struct progress *progress;   /* --progress-regex only; else the rules */
-    struct ruleset *rs;          /* loaded at the first start, kept */
+    struct ruleset *rs;          /* loaded at the first start, kept (reloaded when the learned file changes) */
+    char learned_sig[160];       /* the learned file rs has: path, inode, size, mtime, candidates ("": none) */
     long long seq;               /* this agent's order of its events */
     int events_sent;             /* this attempt */
     long long events_dropped;

@@ -398,6 +398,56 @@ SWITCH_SETTER(set_slurm_drain, slurm_drain)
 
 SWITCH_SETTER(set_no_shared_fs, no_shared_fs)
 
+/* the LLM (supervisor/ctl_llm.c) */
+NONEMPTY_SETTER(set_llm_url, llm_url, "llm")
+NONEMPTY_SETTER(set_llm_model, llm_model, "llm-model")
+NONEMPTY_SETTER(set_llm_key_file, llm_key_file, "llm-key-file")
+NONEMPTY_SETTER(set_llm_cacert, llm_cacert, "llm-cacert")
+NONEMPTY_SETTER(set_learned_rules, learned_rules, "learned-rules")
+DUR_SETTER(set_llm_timeout, llm_timeout_ms, "llm-timeout")
+DUR_SETTER(set_llm_wait, llm_wait_ms, "llm-wait")
+
+static int set_llm_mode(struct run_config *c, const char *v, struct buf *err)
+{
+    static const char *const names[] = {"off", "observe", "advise"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            c->llm_mode = i;
+            return 0;
+        }
+    return bad(err, "llm-mode", v, "expected off, observe or advise");
+}
+
+static int set_learned(struct run_config *c, const char *v, struct buf *err)
+{
+    static const char *const names[] = {"accepted", "auto", "off"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            c->learned = i;
+            return 0;
+        }
+    return bad(err, "learned", v, "expected accepted, auto or off");
+}
+
+static int set_llm_min_confidence(struct run_config *c, const char *v, struct buf *err)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end || !(x >= 0 && x <= 1))
+        return bad(err, "llm-min-confidence", v, "expected a number in [0,1]");
+    c->llm_min_confidence = x;
+    return 0;
+}
+
+static int set_llm_max_prompt(struct run_config *c, const char *v, struct buf *err)
+{
+    uint64_t b;
+    if (parse_size(v, &b) < 0 || b < 1024 || b > (64u << 20))
+        return bad(err, "llm-max-prompt", v, "expected a size from 1K to 64M");
+    c->llm_max_prompt = (int64_t)b;
+    return 0;
+}
+
 static int sig_from_name(const char *s)
 {
     static const struct { const char *n; int s; } t[] = {
@@ -618,6 +668,32 @@ static const struct opt opts[] = {
     O("no-default-rules", 0, 0, set_no_default_rules, G_DIAG, NULL, "use only the --rules given"),
     O("policy", 0, 1, set_policy, G_DIAG, "FILE",
       "per-type/per-category overrides of the rules' actions; checked at start, a bad policy exits 2"),
+    O("llm", 0, 1, set_llm_url, G_DIAG, "URL",
+      "ask an OpenAI-compatible server (vLLM, llama.cpp, Ollama, a hosted API: POST URL/v1/chat/completions; also "
+      "ENDURE_LLM_URL) about failures the rules do not classify with confidence; on its own thread, never "
+      "delaying a restart more than --llm-wait; the key only from ENDURE_LLM_API_KEY or --llm-key-file"),
+    O("llm-model", 0, 1, set_llm_model, G_DIAG, "NAME", "the model to ask (default \"default\")"),
+    O("llm-mode", 0, 1, set_llm_mode, G_DIAG, "off|observe|advise",
+      "advise (default with --llm): a validated LLM verdict decides when the rule verdict is unknown or below "
+      "--llm-min-confidence (an LLM stop below confidence 0.8 restarts); observe: every failure is sent, the "
+      "answer is journaled and printed and changes nothing; off: no LLM"),
+    OD("llm-timeout", set_llm_timeout, G_DIAG, "DUR", "the whole exchange with the server, retries included "
+       "(default %D)", D_MS, llm_timeout_ms),
+    OD("llm-wait", set_llm_wait, G_DIAG, "DUR",
+       "how long the restart decision waits for the LLM (default %D); then the rule verdict decides and a late "
+       "answer is journaled (llm_late); a confident rule verdict never waits", D_MS, llm_wait_ms),
+    O("llm-min-confidence", 0, 1, set_llm_min_confidence, G_DIAG, "X",
+      "rule verdicts below X (default 0.6) and unknown failures go to the LLM"),
+    O("llm-key-file", 0, 1, set_llm_key_file, G_DIAG, "FILE",
+      "the API key's file (its first line; must not be group or world readable)"),
+    O("llm-cacert", 0, 1, set_llm_cacert, G_DIAG, "FILE", "CA bundle for an https --llm (verification is always on)"),
+    O("llm-max-prompt", 0, 1, set_llm_max_prompt, G_DIAG, "SIZE", "prompt budget in bytes (default 24K)"),
+    O("learned-rules", 0, 1, set_learned_rules, G_DIAG, "FILE",
+      "the learned rules file (default <log-dir>/learned-rules/learned.yaml): its accepted rules classify, and a "
+      "safe rule the LLM proposes is appended to it as a candidate (endure rules learned)"),
+    O("learned", 0, 1, set_learned, G_DIAG, "accepted|auto|off",
+      "which learned rules classify: accepted (default), auto (candidates too: the next attempt's agents load a "
+      "rule learned from this failure), off (the file is ignored)"),
     O("ckpt-dir", 0, 1, set_ckpt_dir, G_CKPT, "DIR",
       "durable checkpoint directory; enables asynchronous checkpoints: ranks get ENDURE_CKPT_STAGE and "
       "ENDURE_CKPT_DIR and, when there is one to resume from, ENDURE_RESUME_DIR, ENDURE_RESUME_TAG and "
@@ -696,6 +772,11 @@ void config_defaults(struct run_config *c)
     c->gpu_free_timeout_ms = 30000;
     c->health_fail_after = 2;
     c->gpus_per_node = -1;
+    c->llm_timeout_ms = 30000;
+    c->llm_wait_ms = 15000;
+    c->llm_max_prompt = 24 << 10;
+    c->llm_min_confidence = 0.6;
+    c->llm_mode = -1; /* advise when --llm is given */
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         c->signals[c->nsignals++] = sigs[i];
@@ -792,6 +873,20 @@ static int finish(struct run_config *c, struct buf *err)
     const char *py = getenv("PYTHON_EXEC");
     if (set_str(&c->python, py && *py ? py : "python3") < 0)
         return -1;
+    const char *llm = getenv("ENDURE_LLM_URL");
+    if (!c->llm_url && llm && *llm && set_str(&c->llm_url, llm) < 0)
+        return -1;
+    if (c->llm_mode < 0)
+        c->llm_mode = c->llm_url ? LLM_MODE_ADVISE : LLM_MODE_OFF;
+    if (c->llm_mode != LLM_MODE_OFF && !c->llm_url) {
+        buf_printf(err, "--llm-mode %s needs --llm URL (or ENDURE_LLM_URL)",
+                   c->llm_mode == LLM_MODE_OBSERVE ? "observe" : "advise");
+        return -1;
+    }
+    if (c->llm_mode != LLM_MODE_OFF && (c->llm_timeout_ms < 1 || c->llm_timeout_ms > 3600000)) {
+        buf_printf(err, "invalid value for --llm-timeout: must be between 1ms and 1h");
+        return -1;
+    }
     if (config_resolve_nodes(c, err) < 0)
         return -1;
     if (c->nnodes_list < (c->node_rank >= 0 ? 1 : c->nnodes_min)) {
@@ -878,7 +973,8 @@ void config_free(struct run_config *c)
                      &c->role, &c->run_id, &c->rdzv_backend, &c->rdzv_endpoint, &c->rdzv_conf,
                      &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy,
                      &c->nodes_expr, &c->hostfile, &c->slurm_job, &c->ssh_opts, &c->agent_cmd,
-                     &c->controller_addr, &c->pair_probe, &c->pair_command, &c->metrics_file};
+                     &c->controller_addr, &c->pair_probe, &c->pair_command, &c->metrics_file,
+                     &c->llm_url, &c->llm_model, &c->llm_key_file, &c->llm_cacert, &c->learned_rules};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -13,6 +13,8 @@
 
 enum nproc_mode { NPROC_NUMBER, NPROC_CPU, NPROC_GPU, NPROC_AUTO };
 enum health_mode { HEALTH_OFF, HEALTH_LOCAL, HEALTH_PAIRWISE };
+enum llm_mode { LLM_MODE_OFF, LLM_MODE_OBSERVE, LLM_MODE_ADVISE };
+enum learned_mode { LEARNED_ACCEPTED, LEARNED_AUTO, LEARNED_OFF };
 
 struct run_config {
     /* torchrun-compatible */
@@ -77,6 +79,14 @@ struct run_config {
     int nrules;
     int no_default_rules;
     char *policy;                  /* --policy FILE */
+    /* the LLM (supervisor/ctl_llm.c, diagnose/llm.h) */
+    char *llm_url;                 /* --llm, ENDURE_LLM_URL; NULL: no LLM */
+    char *llm_model, *llm_key_file, *llm_cacert;
+    int64_t llm_timeout_ms, llm_wait_ms, llm_max_prompt;
+    int llm_mode;                  /* LLM_MODE_*; advise when --llm is given */
+    double llm_min_confidence;
+    char *learned_rules;           /* NULL: <log-dir>/learned-rules/learned.yaml */
+    int learned;                   /* LEARNED_* */
     /* checkpoints (checkpoint/ckpt.h) */
     char *ckpt_dir;            /* NULL: no checkpoint handling */
     char *stage_dir;           /* NULL: /dev/shm/endure-<run-id>-<uid>-<node> */

@@ -202,6 +202,28 @@ void config_man(void)
     }
 }
 
+/* The LLM settings for the journal: the URL without user:password@ (a
+ * secret there is never written), no key (it is not in the config). */
+static json_t *llm_json(const struct run_config *c)
+{
+    static const char *const modes[] = {"off", "observe", "advise"}, *const learned[] = {"accepted", "auto", "off"};
+    char url[512] = "";
+    if (c->llm_url) {
+        const char *s = strstr(c->llm_url, "://"), *at = s ? strchr(s + 3, '@') : NULL;
+        const char *slash = s ? strchr(s + 3, '/') : NULL;
+        if (at && (!slash || at < slash))
+            snprintf(url, sizeof url, "%.*s%s", (int)(s + 3 - c->llm_url), c->llm_url, at + 1);
+        else
+            snprintf(url, sizeof url, "%s", c->llm_url);
+    }
+    return json_pack("{s:s?,s:s?,s:s,s:I,s:I,s:f,s:I,s:s?,s:s,s:b}", "url", c->llm_url ? url : NULL, "model",
+                     c->llm_model, "mode", modes[c->llm_mode >= 0 && c->llm_mode < 3 ? c->llm_mode : 0],
+                     "timeout_ms", (json_int_t)c->llm_timeout_ms, "wait_ms", (json_int_t)c->llm_wait_ms,
+                     "min_confidence", c->llm_min_confidence, "max_prompt", (json_int_t)c->llm_max_prompt,
+                     "learned_rules", c->learned_rules, "learned", learned[c->learned], "key_file",
+                     c->llm_key_file != NULL);
+}
+
 json_t *config_to_json(const struct run_config *c)
 {
     json_t *nodes = json_array(), *cmd = json_array(), *sigs = json_array();
@@ -263,5 +285,6 @@ json_t *config_to_json(const struct run_config *c)
                                                   "slurm_job", c->slurm_job, "controller_addr", c->controller_addr,
                                                   "agent_cmd", c->agent_cmd, "ssh_opts", c->ssh_opts, "slurm_drain",
                                                   c->slurm_drain, "no_shared_fs", c->no_shared_fs));
+    json_object_set_new(j, "llm", llm_json(c));
     return j;
 }

@@ -122,6 +122,10 @@ static void nodes_io(struct ctl *c)
     struct epoll_event ev[256];
     int k = epoll_wait(c->epfd, ev, (int)(sizeof ev / sizeof *ev), 0);
     for (int i = 0; i < k; i++) {
+        if (ev[i].data.u64 == CTL_TAG_LLM) {
+            ctl_llm_dispatch(c); /* an LLM step finished (ctl_llm.c) */
+            continue;
+        }
         uint64_t idx = ev[i].data.u64 >> 1;
         if (idx >= (uint64_t)c->nnodes)
             continue;
@@ -206,6 +210,11 @@ int controller_run(struct run_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (ctl_llm_setup(c, &err) < 0) {
+        log_text("endure run: %s\n", err.p ? err.p : "cannot set up the LLM");
+        rc = EXIT_USAGE;
+        goto out;
+    }
     if (make_run_dir(c, &err) < 0) {
         log_error("%s", err.p ? err.p : "cannot create the run directory");
         rc = EXIT_USAGE;
@@ -216,6 +225,8 @@ int controller_run(struct run_config *cfg)
         log_error("cannot set up the controller: %s", strerror(errno));
         goto out;
     }
+    if (c->llmw)
+        ctl_watch(c, worker_fd(c->llmw), CTL_TAG_LLM, 0);
     if (ctl_listen(c, &err) < 0) {
         log_error("%s", err.p ? err.p : "cannot listen for the agents");
         rc = EXIT_USAGE;
@@ -256,6 +267,7 @@ out:
     for (int i = 0; i < c->nnodes; i++)
         msgconn_close(&c->nodes[i].conn);
     worker_stop(c->bio); /* waits for a running restore choice or prune */
+    ctl_llm_free(c); /* cancels a question still out, waits for its thread */
     ctl_oncall_close(c);
     journal_close(&c->j);
     ctl_release_run(c);

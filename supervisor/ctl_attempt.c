@@ -78,6 +78,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
         .rules = c->rule_paths, .umask = cfg->rank_umask,
         /* 0 means "any age"; the agent reads <= 0 as "no sweep" */
         .stage_max_age_ms = cfg->stage_max_age_ms > 0 ? cfg->stage_max_age_ms : 1};
+    m.u.start.learned = ctl_llm_learned(c, &m.u.start.learned_candidates);
     m.u.start.has_ckpt = ctl_ckpt_start_config(c, &m.u.start.ckpt);
     m.u.start.log_max_size = cfg->log_max_size;
     m.u.start.log_keep = cfg->log_keep > 0 ? (cfg->log_keep / c->nnodes > 0 ? cfg->log_keep / c->nnodes : 1) : 0;

@@ -168,7 +168,6 @@ void ctl_next_step(struct ctl *c, char *out, size_t len)
 
 static void decide(struct ctl *c)
 {
-    const struct run_config *cfg = c->cfg;
     int64_t now = now_ms(), ran = now - c->attempt_start;
     if (c->nhist) {
         c->hist[c->nhist - 1].ended_ms = now;
@@ -187,10 +186,22 @@ static void decide(struct ctl *c)
     }
     if (c->fail.not_retryable)
         return ctl_finish(c, EXIT_NOT_RETRYABLE, c->fail.what);
+    c->fail.llm_waited = 0;
+    ctl_diag_pick(c);
+    if (ctl_llm_begin(c)) /* C_LLM_WAIT: attempt_decide follows the answer or --llm-wait */
+        return;
+    ctl_on(c, CE_DIAGNOSED);
+    attempt_decide(c);
+}
+
+void attempt_decide(struct ctl *c)
+{
+    const struct run_config *cfg = c->cfg;
+    int64_t now = now_ms(), ran = c->nhist ? c->hist[c->nhist - 1].ended_ms - c->attempt_start
+                                           : now - c->attempt_start;
     struct node *culprit = NULL;
     char why[700];
     const char *act = ctl_diag_decide(c, &culprit, why, sizeof why);
-    ctl_on(c, CE_DIAGNOSED);
     if (c->nhist)
         c->hist[c->nhist - 1].f = c->fail; /* with its verdict */
     if (!strcmp(act, "stop"))
@@ -282,6 +293,8 @@ void attempt_timers(struct ctl *c)
             if (n->group_rank >= 0 && n->state == NODE_READY && !n->stopped)
                 node_lost(c, n, "it did not finish the stop in time");
         }
+    } else if (c->state == C_LLM_WAIT) {
+        ctl_llm_timers(c);
     } else if (c->state == C_BACKOFF && now >= c->backoff_until) {
         attempt_maybe_start(c);
     } else if (c->state == C_RESTORING && !c->port_ready && now >= c->port_deadline) {
@@ -301,6 +314,8 @@ int64_t attempt_deadline(struct ctl *c)
         return c->stop_deadline;
     if (c->state == C_BACKOFF)
         return c->backoff_until;
+    if (c->state == C_LLM_WAIT)
+        return ctl_llm_deadline(c);
     if (c->state == C_WAIT_AGENTS)
         return c->wait_deadline;
     if (c->state == C_RESTORING && !c->port_ready)

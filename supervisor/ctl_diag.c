@@ -222,20 +222,36 @@ static struct node *culprit_node(struct ctl *c, const json_t *v)
 
 /* The verdict of the failed attempt and its action ("restart",
  * "exclude_node" with *exclude set, or "stop" with why filled in). */
+void ctl_diag_pick(struct ctl *c)
+{
+    json_decref(c->diag_v);
+    c->diag_v = verdict_pick(c->events, c->first_failure, c->rs);
+    if (c->diag_v)
+        own_knowledge(c, c->diag_v);
+}
+
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen)
 {
+    int by_llm;
     *exclude = NULL;
-    json_t *v = verdict_pick(c->events, c->first_failure, c->rs);
+    json_t *v = c->diag_v;
+    c->diag_v = NULL;
     if (!v)
         return "restart";
-    own_knowledge(c, v);
+    v = ctl_llm_apply(c, v, &by_llm);
     const char *act = c->policy ? policy_action(c->policy, v) : jstr(v, "action");
     if (!act || !*act || !strcmp(act, "ignore") || !strcmp(act, "none"))
         act = "restart";
+    if (by_llm)
+        act = ctl_llm_guard(v, act);
     char sig[512] = "";
     verdict_signature(v, sig, sizeof sig);
-    snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (rule %s)", jstr(v, "category"), jstr(v, "type"),
-             json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none");
+    if (by_llm)
+        snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (source: llm)", jstr(v, "category"),
+                 jstr(v, "type"));
+    else
+        snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (rule %s)", jstr(v, "category"),
+                 jstr(v, "type"), json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none");
     const char *asked = act;
     act = ctl_rollback_decide(c, act, sig); /* a quarantine rolls back past the checkpoint instead */
     if (act != asked && !strcmp(act, "rollback")) {
@@ -255,7 +271,10 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
         *exclude = culprit_node(c, v);
     json_t *copy = json_deep_copy(v);
     json_object_set_new(copy, "decided_action", json_string(act));
-    journal_event(&c->j, "verdict", json_pack("{s:i,s:o}", "attempt", c->attempt, "verdict", copy));
+    json_t *ev = json_pack("{s:i,s:o}", "attempt", c->attempt, "verdict", copy);
+    if (c->fail.llm_waited)
+        json_object_set_new(ev, "llm_wait_ms", json_integer((json_int_t)c->fail.llm_wait_ms));
+    journal_event(&c->j, "verdict", ev);
     char adir[PATH_MAX], path[PATH_MAX];
     layout_attempt_dir(adir, sizeof adir, c->run_dir, c->attempt);
     layout_failure_json(path, sizeof path, c->run_dir, c->attempt);
@@ -268,6 +287,9 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
         log_warn("cannot write %s", path);
     free(s);
     print_verdict(c, v, act);
+    if (by_llm)
+        log_text("  (source: llm, the rules said %s/%s)\n", jstr(json_object_get(v, "rule_verdict"), "category"),
+                 jstr(json_object_get(v, "rule_verdict"), "type"));
     /* the policy's strings may live in v: return a static one */
     const char *ret = !strcmp(act, "stop")           ? "stop"
                       : !strcmp(act, "exclude_node") ? "exclude_node"

@@ -77,6 +77,8 @@ struct failure {
     char what[512];
     char verdict[256];          /* "category/type (rule)" once diagnosed */
     int not_retryable;
+    int llm_waited;             /* the decision waited for the LLM (C_LLM_WAIT) ... */
+    int64_t llm_wait_ms;        /* ... this long */
 };
 
 /* ctl_ckwarn.c: checkpoint saves that do not complete */
@@ -179,6 +181,18 @@ struct ctl {
     int local_logs;             /* some node does not see the run dir (or --no-shared-fs) */
     char last_signature[512];   /* root cause of the previous failed attempt */
     int ckpt_completed;         /* a checkpoint completed in this attempt */
+    json_t *diag_v;             /* the rule verdict of the attempt being decided (owned) */
+    /* the LLM (ctl_llm.c, --llm) */
+    struct worker *llmw;        /* its thread, NULL: no LLM */
+    int llm_curl;               /* curl_global_init was called */
+    char *llm_key;              /* loaded at start; ENDURE_LLM_API_KEY is then unset */
+    char learned_path[PATH_MAX]; /* the learned rules file, "": --learned off */
+    struct llm_job *llm_cur;    /* the newest question still out (to cancel it), NULL: none */
+    int llm_cancel_seq;         /* jobs numbered */
+    int llm_wait_seq;           /* C_LLM_WAIT waits for this job */
+    int64_t llm_wait_start, llm_wait_until;
+    json_t *llm_info;           /* for the decided verdict: {"mode", "outcome", "waited_ms"}, NULL: not asked */
+    json_t *llm_verdict;        /* the validated answer that came in time, or NULL */
     /* checkpoints (ctl_ckpt.c) */
     json_t *resume;             /* {"tag","step"} the attempt resumes from, or NULL */
     json_t *persisted;          /* tag -> {"step", "nodes": {node: [ranks]}} this attempt */
@@ -245,8 +259,29 @@ void ctl_diag_note_exit(struct ctl *c, struct node *n, const struct msg_exit *m)
 void ctl_diag_note_tail(struct ctl *c, struct node *n, const struct msg_exit *m);
 /* A node said whether it sees the run directory (-1: it did not say). */
 void ctl_note_shared_fs(struct ctl *c, struct node *n, int shared);
+/* Picks the rule verdict of the failed attempt into c->diag_v. */
+void ctl_diag_pick(struct ctl *c);
+/* Decides on c->diag_v (consumed) and the LLM's answer, if any: the action
+ * ("restart", "exclude_node" with *exclude set, or "stop" with why). */
 const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen);
 void ctl_diag_free(struct ctl *c);
+
+/* ctl_llm.c (see ctl_llm.h). setup: the key (then unset in the
+ * environment), the learned file, the thread; begin: in C_DIAGNOSING, asks
+ * when the rule verdict needs it, 1 when the decision now waits in
+ * C_LLM_WAIT; apply: the verdict that decides (steals v; *by_llm set);
+ * guard: an LLM stop below confidence 0.8 restarts; learned: the learned
+ * file for the agents (NULL: none yet, or --learned off). */
+#define CTL_TAG_LLM UINT64_MAX /* epoll tag of the LLM worker's eventfd */
+int ctl_llm_setup(struct ctl *c, struct buf *err);
+int ctl_llm_begin(struct ctl *c);
+int64_t ctl_llm_deadline(const struct ctl *c);
+void ctl_llm_timers(struct ctl *c);
+json_t *ctl_llm_apply(struct ctl *c, json_t *v, int *by_llm);
+const char *ctl_llm_guard(const json_t *v, const char *act);
+const char *ctl_llm_learned(const struct ctl *c, int *candidates);
+void ctl_llm_dispatch(struct ctl *c);
+void ctl_llm_free(struct ctl *c);
 
 /* ctl_runid.c: locks the checkpoint dir, adopts or mints the run uid,
  * creates or resumes (and locks) the run directory under parent. 0 or -1. */
@@ -296,6 +331,8 @@ int64_t attempt_deadline(struct ctl *c);
 /* What follows a failed attempt whose nodes are settled, as a sentence
  * (decide() takes the same branches). */
 void ctl_next_step(struct ctl *c, char *out, size_t len);
+/* Decides after the diagnosis (C_DECIDING): stop, exclude, restart. */
+void attempt_decide(struct ctl *c);
 
 /* ctl_drain.c: --slurm-drain of a node excluded for an infrastructure
  * verdict (c->fail.verdict), or for a reason of type type (ctl_drain_type);

@@ -20,7 +20,11 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
     case C_SAVING: return e == CE_SAVE_OVER ? C_STOPPING : -1;
     case C_DUMPING: return e == CE_DUMP_OVER ? C_STOPPING : -1;
     case C_STOPPING: return e == CE_ALL_STOPPED ? C_DIAGNOSING : -1;
-    case C_DIAGNOSING: return e == CE_DIAGNOSED ? C_DECIDING : -1;
+    case C_DIAGNOSING:
+        if (e == CE_DIAGNOSED)
+            return C_DECIDING;
+        return e == CE_LLM_ASKED ? C_LLM_WAIT : -1;
+    case C_LLM_WAIT: return e == CE_LLM_DONE || e == CE_LLM_WAIT_OVER ? C_DECIDING : -1;
     case C_DECIDING: return e == CE_RESTART ? C_BACKOFF : -1;
     case C_BACKOFF: return e == CE_BACKOFF_OVER ? C_HEALTH : -1;
     default: return -1;
@@ -29,15 +33,16 @@ int ctl_next(enum ctl_state s, enum ctl_event e)
 
 const char *ctl_state_name(enum ctl_state s)
 {
-    static const char *names[C__COUNT] = {"wait_agents", "health", "restoring", "running", "saving", "dumping", "stopping",
-                                          "diagnosing", "deciding", "backoff", "done"};
+    static const char *names[C__COUNT] = {"wait_agents", "health", "restoring", "running", "saving", "dumping",
+                                          "stopping", "diagnosing", "llm_wait", "deciding", "backoff", "done"};
     return (unsigned)s < C__COUNT ? names[s] : "?";
 }
 
 const char *ctl_event_name(enum ctl_event e)
 {
     static const char *names[CE__COUNT] = {"nodes_ready", "healthy", "restored", "failure", "success", "save", "save_over",
-                                           "hang_dump", "dump_over", "all_stopped", "diagnosed", "restart", "backoff_over", "finish"};
+                                           "hang_dump", "dump_over", "all_stopped", "diagnosed", "llm_asked",
+                                           "llm_done", "llm_wait_over", "restart", "backoff_over", "finish"};
     return (unsigned)e < CE__COUNT ? names[e] : "?";
 }
 

@@ -15,6 +15,7 @@ enum ctl_state {
     C_DUMPING,      /* a hang: the ranks got SIGABRT to print their Python stacks (--hang-dump-timeout) */
     C_STOPPING,     /* TERM (or the forwarded signal), grace, KILL, until every node reports stopped */
     C_DIAGNOSING,   /* the root cause of the failed attempt is picked */
+    C_LLM_WAIT,     /* advise: the rule verdict was unknown or weak; the LLM is asked (bounded by --llm-wait) */
     C_DECIDING,     /* policy, budget, crash loop, node exclusion */
     C_BACKOFF,      /* waiting before the next attempt */
     C_DONE,         /* the run is over; exit_code is set */
@@ -33,6 +34,9 @@ enum ctl_event {
     CE_DUMP_OVER,     /* every rank exited after its dump, the timeout ran out, a signal or a lost node */
     CE_ALL_STOPPED,   /* every active node reported its ranks reaped */
     CE_DIAGNOSED,     /* the verdict is known */
+    CE_LLM_ASKED,     /* the rule verdict needs the LLM and the decision waits for it (advise) */
+    CE_LLM_DONE,      /* the LLM answered (a verdict, a rejection or an error) */
+    CE_LLM_WAIT_OVER, /* --llm-wait has passed: the rule verdict decides */
     CE_RESTART,       /* decided: restart after a back-off */
     CE_BACKOFF_OVER,  /* the back-off has passed */
     CE_FINISH,        /* the run ends (exit code chosen) */

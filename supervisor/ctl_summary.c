@@ -72,8 +72,11 @@ void ctl_summary(struct ctl *c)
         int64_t lost = failed > kept ? failed - kept : 0;
         lost_work += lost;
         overhead += until - failed;
-        log_text("  attempt %d: %s, %.1fs after it started%s%s; work lost: %.1fs\n", first + i, h->f.what, h->f.at,
-                h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict, (double)lost / 1000.0);
+        char llm[64] = "";
+        if (h->f.llm_waited)
+            snprintf(llm, sizeof llm, "; waited %.1fs for the LLM", (double)h->f.llm_wait_ms / 1000.0);
+        log_text("  attempt %d: %s, %.1fs after it started%s%s%s; work lost: %.1fs\n", first + i, h->f.what,
+                 h->f.at, h->f.verdict[0] ? "; diagnosed " : "", h->f.verdict, llm, (double)lost / 1000.0);
     }
     log_text("  time lost to failures: %.1fs of work lost (since the last checkpoint kept, or the "
                     "attempt's start), %.1fs of restart overhead (stops and back-offs)\n",

@@ -65,6 +65,33 @@ TEST(ctl_table_documented_paths)
     CHECK(ctl_next(C_BACKOFF, CE_NODES_READY) == -1);
 }
 
+/* --llm advise: the decision may wait in C_LLM_WAIT for the LLM, and leaves
+ * it on the answer or when --llm-wait is over, never otherwise. */
+TEST(ctl_table_llm_wait)
+{
+    CHECK(ctl_next(C_DIAGNOSING, CE_LLM_ASKED) == C_LLM_WAIT);
+    CHECK(ctl_next(C_DIAGNOSING, CE_DIAGNOSED) == C_DECIDING); /* a confident rule verdict never waits */
+    CHECK(ctl_next(C_LLM_WAIT, CE_LLM_DONE) == C_DECIDING);
+    CHECK(ctl_next(C_LLM_WAIT, CE_LLM_WAIT_OVER) == C_DECIDING);
+    CHECK(ctl_next(C_LLM_WAIT, CE_FINISH) == C_DONE); /* a signal ends the run while waiting */
+    for (int e = 0; e < CE__COUNT; e++)
+        if (e != CE_LLM_DONE && e != CE_LLM_WAIT_OVER && e != CE_FINISH)
+            CHECK(ctl_next(C_LLM_WAIT, (enum ctl_event)e) == -1);
+    /* an answer or the end of the wait outside C_LLM_WAIT (a late verdict) changes nothing */
+    for (int s = 0; s < C__COUNT; s++) {
+        if (s != C_LLM_WAIT) {
+            CHECK(ctl_next((enum ctl_state)s, CE_LLM_DONE) == -1);
+            CHECK(ctl_next((enum ctl_state)s, CE_LLM_WAIT_OVER) == -1);
+        }
+        if (s != C_DIAGNOSING)
+            CHECK(ctl_next((enum ctl_state)s, CE_LLM_ASKED) == -1);
+    }
+    enum ctl_event llm[] = {CE_NODES_READY, CE_HEALTHY, CE_RESTORED, CE_FAILURE, CE_ALL_STOPPED,
+                            CE_LLM_ASKED, CE_LLM_WAIT_OVER, CE_RESTART, CE_BACKOFF_OVER};
+    CHECK(walk(C_WAIT_AGENTS, llm, 9) == C_HEALTH);
+    CHECK(walk(C_WAIT_AGENTS, llm, 6) == C_LLM_WAIT);
+}
+
 TEST(node_table)
 {
     for (int s = 0; s < NODE__COUNT; s++)

@@ -1,0 +1,80 @@
+#!/bin/bash
+# soak.sh: weeks compressed into minutes. One `endure run` of 4 local ranks
+# on 4 of 6 nodes (bench/soak_rank.py) that fails ATTEMPTS times, each
+# attempt a different kind (crash, signal, hang, agent loss, checkpoint
+# corruption), with checkpoints (--verify full, --keep 3), log rotation
+# (--log-max-size 64K, --log-keep 2M) and nodes coming back
+# (--exclude-for 2s), then completes. Every EVERY attempts it prints the
+# controller's and the agents' RSS, open fds and threads, the journal's
+# bytes, the rank logs' bytes on disk, the checkpoint store's bytes and the
+# endure entries in /dev/shm. After warm-up these must stay flat: no leak
+# of any kind. With SOAK_ASSERT=1 (the short version in make test) it exits
+# 1 when fds, threads or /dev/shm entries grew between the first and the
+# last sample, when RSS more than doubled (+ 8 MiB), or when the run failed.
+#   ATTEMPTS=300 EVERY=100 BUILD=build bench/soak.sh
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+ENDURE=${ENDURE:-$PWD/$BUILD/endure}
+ATTEMPTS=${ATTEMPTS:-300}
+EVERY=${EVERY:-100}
+[ -x "$ENDURE" ] || { echo "build first: make BUILD=$BUILD" >&2; exit 2; }
+DIR=$(mktemp -d "${BENCH_DIR:-/tmp}/endure-soak.XXXXXX")
+trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR"' EXIT
+export ENDURE_SRC=$PWD PYTHON_EXEC=/usr/bin/python3
+shm() { ls /dev/shm 2>/dev/null | grep -c '^endure' ; }
+shm0=$(shm)
+"$ENDURE" run --log-dir "$DIR/logs" --rdzv-id soak --nodes n1,n2,n3,n4,n5,n6 --nnodes 4 --ckpt-dir "$DIR/ck" \
+    --verify full --keep 3 --restart-backoff 0 --max-restarts $((ATTEMPTS + 10)) --hang-timeout 2s \
+    --hang-dump-timeout 1s --heartbeat-timeout 2s --exclude-for 2s --exclude-max 100000 --health off \
+    --log-max-size 64K --log-keep 2M --monitor-interval 50ms --stop-timeout 2s \
+    "$PWD/bench/soak_rank.py" "$ATTEMPTS" >/dev/null 2>"$DIR/err" &
+PID=$!
+RUN="$DIR/logs/soak"
+attempts() { grep -c '"event":"attempt_start"' "$RUN/events.jsonl" 2>/dev/null || echo 0; }
+status_of() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
+fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+agents() { pgrep -P "$PID" -f 'endure agent' 2>/dev/null; }
+sample() { # one line: attempt, controller, agents (sums), files
+    local a=$1 arss=0 afd=0 ath=0 p
+    for p in $(agents); do
+        arss=$((arss + $(status_of "$p" VmRSS || echo 0)))
+        afd=$((afd + $(fds_of "$p")))
+        ath=$((ath + $(status_of "$p" Threads || echo 0)))
+    done
+    printf '%6d %9s %5s %4s %9s %5s %4s %9s %11s %11s %4s\n' "$a" "$(status_of $PID VmRSS)" "$(fds_of $PID)" \
+        "$(status_of $PID Threads)" "$arss" "$afd" "$ath" "$(stat -c %s "$RUN/events.jsonl" 2>/dev/null)" \
+        "$(du -sb --exclude=events.jsonl "$RUN" 2>/dev/null | cut -f1)" "$(du -sb "$DIR/ck" 2>/dev/null | cut -f1)" \
+        "$(($(shm) - shm0))"
+}
+printf '%6s %9s %5s %4s %9s %5s %4s %9s %11s %11s %4s\n' attempt ctl_kB fds thr agents_kB fds thr journal_B \
+    logs_B store_B shm | tee "$DIR/samples"
+next=$EVERY
+while kill -0 "$PID" 2>/dev/null; do
+    a=$(attempts)
+    if [ "$a" -ge "$next" ]; then
+        sample "$a" | tee -a "$DIR/samples"
+        next=$((next + EVERY))
+    fi
+    sleep 0.2
+done
+wait "$PID"
+rc=$?
+echo "run ended with exit $rc after $(attempts) attempts; /dev/shm endure entries left: $(($(shm) - shm0))"
+[ -z "${SOAK_ASSERT:-}" ] && exit 0
+[ "$rc" = 0 ] || { echo "FAIL: the soak run failed (exit $rc): $(tail -n 3 "$DIR/err")"; exit 1; }
+[ "$(($(shm) - shm0))" -le 0 ] || { echo "FAIL: /dev/shm entries left"; exit 1; }
+/usr/bin/python3 - "$DIR/samples" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:] if l.strip()]
+if len(rows) < 2:
+    sys.exit("FAIL: fewer than two samples")
+first, last = [list(map(int, r)) for r in (rows[0], rows[-1])]
+bad = []
+if last[2] > first[2]: bad.append("controller fds %d -> %d" % (first[2], last[2]))
+if last[3] > first[3]: bad.append("controller threads %d -> %d" % (first[3], last[3]))
+if last[1] > 2 * first[1] + 8192: bad.append("controller RSS %d -> %d kB" % (first[1], last[1]))
+if bad:
+    sys.exit("FAIL: " + "; ".join(bad))
+print("soak: flat (controller fds %d, threads %d, RSS %d -> %d kB)" % (last[2], last[3], first[1], last[1]))
+PY
