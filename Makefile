@@ -72,6 +72,11 @@ valgrind: all
 fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh; else echo "no fuzz targets"; fi
 
+# The first run: a 2-node x 2-rank job of examples/ddp_replicated.py with an
+# injected crash; its files go under $(BUILD)/demo (examples/demo.sh).
+demo: $(BUILD)/endure
+	ENDURE=$(CURDIR)/$(BUILD)/endure DEMO_DIR=$(CURDIR)/$(BUILD)/demo examples/demo.sh
+
 bench: all
 	@for b in bench/*.sh; do case $$b in */compare.sh) continue ;; esac; \
 	  [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
@@ -107,5 +112,5 @@ man: $(BUILD)/endure
 clean:
 	rm -rf build build-asan
 
-.PHONY: all test asan valgrind fuzz bench install clean man
+.PHONY: all test asan valgrind fuzz bench install clean man demo
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/supervisor/main.d
