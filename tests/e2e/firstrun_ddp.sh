@@ -49,7 +49,7 @@ expect_count 1 failure attempt=0 rank=3 node=n2
 grep -q "RuntimeError: injected crash on rank 3 at step 12" "$ERR" "$OUT" || fail "the crash is not on the console"
 fault_run nan nan_loss 1
 expect_count 1 failure attempt=0 rank=1 node=n1
-fault_run hang hang 2 --hang-timeout 4s
+fault_run hang hang 2 --hang-timeout 8s
 expect_count 1 hang attempt=0
 check_no_leftovers
 echo ok
