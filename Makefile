@@ -4,6 +4,13 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
+# The commit `endure --version` names: from git, "unknown" in a tree without
+# .git (a tarball); a packager may pass COMMIT=... (a "-dirty" suffix: built
+# with uncommitted changes).
+ifeq ($(origin COMMIT),undefined)
+COMMIT := $(shell if [ -e .git ] && c=$$(git rev-parse --short=12 HEAD 2>/dev/null); then \
+	  git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo $$c; else echo unknown; fi)
+endif
 PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
 CFLAGS  ?= -O2 -g
 # Required flags live apart from CFLAGS so that `make CFLAGS=...` keeps them.
@@ -43,6 +50,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# main.o alone carries the commit, rebuilt when the commit changes.
+$(BUILD)/supervisor/main.o: ALL_CFLAGS += -DENDURE_COMMIT=\"$(COMMIT)\"
+$(BUILD)/supervisor/main.o: $(BUILD)/commit.stamp
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+FORCE:
+
 $(BUILD)/libendure.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -72,6 +87,11 @@ valgrind: all
 fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh; else echo "no fuzz targets"; fi
 
+# The first run: a 2-node x 2-rank job of examples/ddp_replicated.py with an
+# injected crash; its files go under $(BUILD)/demo (examples/demo.sh).
+demo: $(BUILD)/endure
+	ENDURE=$(abspath $(BUILD))/endure DEMO_DIR=$(abspath $(BUILD))/demo examples/demo.sh
+
 bench: all
 	@for b in bench/*.sh; do case $$b in */compare.sh) continue ;; esac; \
 	  [ -x "$$b" ] && BUILD=$(BUILD) "$$b"; done; true
@@ -95,8 +115,22 @@ install: $(BUILD)/endure
 	  install -d "$(DESTDIR)$$site" && install -m 0644 python/endure_ckpt.py python/endure_state.py "$(DESTDIR)$$site/"; \
 	else echo "note: $(PYTHON) has no site directory under $(PREFIX)/lib: outside endure, add $(PREFIX)/share/endure/python to PYTHONPATH"; fi
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/endure
-	install -m 0644 endure.1 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/endure/
+	gzip -9n -c endure.1 > $(DESTDIR)$(PREFIX)/share/man/man1/endure.1.gz
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man1/endure.1.gz
+	install -m 0644 README.md LICENSE $(filter-out docs/notes-%,$(wildcard docs/*.md)) $(DESTDIR)$(PREFIX)/share/doc/endure/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/endure/examples
+	install -m 0644 examples/ddp_replicated.py examples/sharded.py examples/faults.py $(DESTDIR)$(PREFIX)/share/doc/endure/examples/
+
+# A Debian package of the tree `make install PREFIX=/usr` installs, with the
+# helper in Debian's python3 dist-packages (packaging/mkdeb.sh); lintian
+# checks it in the tests.
+DEB      = $(BUILD)/endure_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+DEB_ROOT = $(abspath $(BUILD))/deb-root
+deb: $(BUILD)/endure
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(DEB_ROOT) \
+	  PYSITE=/usr/lib/python3/dist-packages BUILD=$(BUILD)
+	packaging/mkdeb.sh $(DEB_ROOT) $(VERSION) $(COMMIT) $(DEB)
 
 # The man page's `endure run` option list is generated from config.c's table.
 man: $(BUILD)/endure
@@ -107,5 +141,5 @@ man: $(BUILD)/endure
 clean:
 	rm -rf build build-asan
 
-.PHONY: all test asan valgrind fuzz bench install clean man
+.PHONY: all test asan valgrind fuzz bench install clean man demo deb FORCE
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/supervisor/main.d

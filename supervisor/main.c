@@ -11,6 +11,11 @@
 #include "oncall/oncall.h"
 #include "supervisor/controller.h"
 
+/* The git commit this binary was built from: the Makefile passes it. */
+#ifndef ENDURE_COMMIT
+#define ENDURE_COMMIT "unknown"
+#endif
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -39,7 +44,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n  endure <command> --help   options of one command\n"
-               "  endure --version          print the version\n");
+               "  endure --version          print the version and the git commit it was built from\n");
 }
 
 int main(int argc, char **argv)
@@ -53,7 +58,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("endure %s\n", ENDURE_VERSION);
+        printf("endure %s (commit %s)\n", ENDURE_VERSION, ENDURE_COMMIT);
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

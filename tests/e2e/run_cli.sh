@@ -4,7 +4,7 @@
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 "$ENDURE" --help | grep -q "run " || fail "endure --help"
-"$ENDURE" --version | grep -qx "endure [0-9.]*" || fail "--version"
+"$ENDURE" --version | grep -qxE "endure [0-9.]+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)" || fail "--version"
 help=$("$ENDURE" run --help)
 for f in --nnodes --nproc-per-node --max-restarts --monitor-interval --log-dir --redirects --tee \
          --local-ranks-filter --master-addr --master-port --node-rank --role --module --no-python --run-path \
