@@ -56,10 +56,11 @@ cat <<EOF
   endure ckpt ls $DEMO_DIR/ckpt
                               the checkpoints, newest first
 EOF
-for c in status report; do
-    if "$ENDURE" --help 2>/dev/null | grep -q "^  $c "; then
-        printf '  endure %s %s\n' "$c" "$RUN"
-    fi
-done
+cat <<EOF
+  endure status $RUN
+                              the run's state, goodput and last failure
+  endure report $RUN -o $DEMO_DIR/report.html
+                              one HTML page: timeline, loss curve, failures
+EOF
 echo "  (the demo's files are under $DEMO_DIR: make clean removes them)"
 exit "$rc"
