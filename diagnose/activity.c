@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "diagnose/activity.h"
+#include "diagnose/prefix.h"
 
 /* Collective/communicator setup: a log that ends here with no step printed
  * is a suspected hang in the first collective. */
@@ -32,6 +33,7 @@ void activity_init(struct activity *a)
     a->last = ACT_NONE;
     a->step = -1;
     a->done = 0;
+    a->host[0] = '\0';
 }
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
@@ -42,7 +44,11 @@ void activity_line(struct activity *a, const char *line, size_t len, long step)
         a->step = step;
         a->last = ACT_STEP;
     } else if (has_any(line, len, setup_marks)) {
+        struct prefix_info p;
         a->last = ACT_SETUP;
+        prefix_parse(line, len, &p); /* NCCL's "host:pid:tid [gpu] NCCL" */
+        if (p.host[0])
+            snprintf(a->host, sizeof a->host, "%s", p.host);
     }
 }
 
@@ -62,6 +68,8 @@ void activity_verdict(const struct activity *a, json_t *v)
         json_object_set_new(v, "type", json_string("hang"));
         json_object_set_new(v, "action", json_string("restart"));
         json_object_set_new(v, "suspected", json_true());
+        if (a->host[0]) /* the host whose setup was the last thing logged */
+            json_object_set_new(json_object_get(v, "culprit"), "host", json_string(a->host));
         json_object_set_new(v, "confidence", json_real(0.4));
         json_object_set_new(v, "explanation",
                             json_string("No failure found, but the log ends in collective setup "

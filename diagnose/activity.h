@@ -16,6 +16,7 @@ struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
     int done;                /* a completion line was seen */
+    char host[64];           /* host of the last NCCL setup line ("": none) */
 };
 
 void activity_init(struct activity *a);

@@ -110,8 +110,10 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
  * "explain" field when present). The ordering rules are in docs/diagnose.md and docs/rules.md. */
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs);
 /* The root-cause signature of a verdict for crash-loop detection:
- * "type|rule|host|rank|gpu" (empty fields for nulls). Returns 0, or -1 when
- * it does not fit in out. */
+ * "type|rule|host|rank|gpu" (empty fields for nulls; the location counts
+ * for infrastructure faults only: a script or framework error that moves
+ * between ranks is the same failure). Returns 0, or -1 when it does not
+ * fit in out. */
 int verdict_signature(const json_t *verdict, char *out, size_t outlen);
 
 /* The human text of a verdict (verdict_print.c), one printer for both forms:
