@@ -6,7 +6,9 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 #include "diagnose/culprit.h"
+#include "diagnose/internal.h"
 #include "diagnose/offline.h"
+#include "diagnose/rules_load.h"
 
 /* The culprit extractor on one text: a fresh {host,rank,gpu} of nulls. */
 static json_t *cx(const char *text, enum culprit_scope scope)
@@ -246,4 +248,77 @@ TEST(corpus2_suspected_hang_names_last_setup_host)
     CHECK_STR(sval(v, "type"), "hang");
     CHECK_STR(sval(json_object_get(v, "culprit"), "host"), "g183");
     json_decref(v);
+}
+
+TEST(corpus2_shipped_rule_actions_follow_their_type)
+{
+    /* Every shipped failure rule's action is its type's default (the policy
+     * of docs/diagnose.md) unless the rule says why in action_reason. */
+    struct ruleset *rs = NULL;
+    struct buf err;
+    buf_init(&err, 1 << 16);
+    int rc = ruleset_load(&rs, NULL, 0, &err);
+    buf_free(&err);
+    CHECK(rc == 0 && rs);
+    size_t bad = 0, reasoned = 0;
+    for (size_t i = 0; i < ruleset_count(rs); i++) {
+        struct rule_info ri;
+        ruleset_rule(rs, i, &ri);
+        if (!ri.default_action) {
+            fprintf(stderr, "  rule %s: type %s has no default action\n", ri.id, ri.type);
+            bad++;
+        } else if (strcmp(ri.action, ri.default_action) && !ri.action_reason) {
+            fprintf(stderr, "  rule %s: action %s, type %s defaults to %s, no action_reason\n",
+                    ri.id, ri.action, ri.type, ri.default_action);
+            bad++;
+        }
+        reasoned += ri.action_reason != NULL;
+    }
+    ruleset_free(rs);
+    CHECK(bad == 0);
+    CHECK(reasoned > 0); /* the reasons were read */
+}
+
+TEST(corpus2_type_defaults_by_principle)
+{
+    CHECK_STR(type_default_action("gpu_lost"), "exclude_node");  /* the node is at fault */
+    CHECK_STR(type_default_action("nccl_timeout"), "restart");   /* a retry can succeed */
+    CHECK_STR(type_default_action("file_not_found"), "stop");    /* deterministic */
+    CHECK_STR(type_default_action("cuda_oom"), "stop");
+    CHECK_STR(type_default_action("noise"), "ignore");
+    CHECK(type_default_action("no_such_type") == NULL);
+}
+
+TEST(corpus2_action_reason_bounded)
+{
+    static const char head[] =
+        "- id: t.a\n  category: script\n  type: key_error\n  role: root\n  action: restart\n"
+        "  match: 'KeyError'\n  explain: 'x'\n  examples: ['KeyError: 1']\n  action_reason: '";
+    char text[1024];
+    struct ruleset *rs = NULL;
+    struct buf err;
+    /* within the bound: loaded and reported */
+    snprintf(text, sizeof text, "%sflaky key store'\n", head);
+    buf_init(&err, 1 << 16);
+    CHECK(ruleset_load_text(&rs, "t.yaml", text, strlen(text), &err) == 0);
+    struct rule_info ri;
+    ruleset_rule(rs, 0, &ri);
+    CHECK_STR(ri.action_reason, "flaky key store");
+    ruleset_free(rs);
+    buf_free(&err);
+    /* over the bound, empty, or twice: load errors */
+    char longer[400];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    const char *const tails[] = {longer, "", "a'\n  action_reason: 'b"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "%s%s'\n", head, tails[i]);
+        buf_init(&err, 1 << 16);
+        rs = NULL;
+        int rc = ruleset_load_text(&rs, "t.yaml", text, strlen(text), &err);
+        int says = err.p && strstr(err.p, "action_reason") != NULL;
+        ruleset_free(rs);
+        buf_free(&err);
+        CHECK(rc < 0 && says);
+    }
 }
