@@ -322,3 +322,38 @@ TEST(corpus2_action_reason_bounded)
         CHECK(rc < 0 && says);
     }
 }
+
+TEST(corpus2_truncated_traceback_innermost_frame_decides)
+{
+    static const char *const rules =
+        "- id: t.pg\n  category: infrastructure\n  type: connection_error\n  role: symptom\n"
+        "  action: restart\n  priority: -30\n"
+        "  match: 'File \"[^\"]*\", line \\d+, in _store_based_barrier$'\n"
+        "  literals: ['_store_based_barrier']\n  explain: 'x'\n"
+        "  examples: ['  File \"/t/c10d.py\", line 9, in _store_based_barrier']\n"
+        "- id: t.main\n  category: script\n  type: name_error\n  role: root\n  action: stop\n"
+        "  match: 'File \"[^\"]*\", line \\d+, in main$'\n  literals: ['in main']\n  explain: 'y'\n"
+        "  examples: ['  File \"/t/train.py\", line 3, in main']\n";
+    static const char *const lines[] = {
+        "Traceback (most recent call last):",
+        "  File \"/t/train.py\", line 3, in main",
+        "    dist.init_process_group(\"nccl\")",
+        "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)",
+    };
+    json_t *v = diagnose_lines(rules, lines, 5);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.pg"); /* innermost recognised frame, not the outer one */
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 4);
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 5);
+    json_decref(v);
+    /* the same traceback completed by an exception line: the frames are not classified */
+    static const char *const done[] = {
+        "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)", "KeyboardInterrupt",
+    };
+    v = diagnose_lines(rules, done, 4);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(v, "rule")));
+    json_decref(v);
+}
