@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "diagnose/activity.h"
+#include "diagnose/prefix.h"
 
 /* Collective/communicator setup: a log that ends here with no step printed
  * is a suspected hang in the first collective. */
@@ -32,6 +33,7 @@ void activity_init(struct activity *a)
     a->last = ACT_NONE;
     a->step = -1;
     a->done = 0;
+    a->setup[0] = '\0';
 }
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
@@ -42,7 +44,10 @@ void activity_line(struct activity *a, const char *line, size_t len, long step)
         a->step = step;
         a->last = ACT_STEP;
     } else if (has_any(line, len, setup_marks)) {
+        size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
         a->last = ACT_SETUP;
+        memcpy(a->setup, line, n);
+        a->setup[n] = '\0';
     }
 }
 
@@ -62,6 +67,11 @@ void activity_verdict(const struct activity *a, json_t *v)
         json_object_set_new(v, "type", json_string("hang"));
         json_object_set_new(v, "action", json_string("restart"));
         json_object_set_new(v, "suspected", json_true());
+        struct prefix_info p; /* NCCL's "host:pid:tid [gpu] NCCL": the host whose
+                               * setup was the last thing logged */
+        prefix_parse(a->setup, strlen(a->setup), &p);
+        if (p.host[0])
+            json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
         json_object_set_new(v, "confidence", json_real(0.4));
         json_object_set_new(v, "explanation",
                             json_string("No failure found, but the log ends in collective setup "

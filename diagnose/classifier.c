@@ -32,6 +32,7 @@ struct classifier {
     double ts;
     int tb;                            /* enum tb_state */
     char frames[TB_LINES][TB_LINE_MAX];
+    long frame_no[TB_LINES];           /* line numbers of the frames */
     size_t fhead, fcount;              /* ring of frame lines */
     char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
     json_t *chain;                     /* evidence from earlier chained exceptions */
@@ -307,7 +308,7 @@ static void deliver(struct classifier *c, json_t *ev, cls_event_cb cb, void *ctx
     json_decref(ev);
 }
 
-static void push_frame(struct classifier *c, const char *line, size_t len)
+static void push_frame(struct classifier *c, const char *line, size_t len, long lineno)
 {
     size_t slot = (c->fhead + c->fcount) % TB_LINES;
     if (c->fcount == TB_LINES)
@@ -315,6 +316,7 @@ static void push_frame(struct classifier *c, const char *line, size_t len)
     else
         c->fcount++;
     utf8_sanitize(line, len, c->frames[slot], TB_LINE_MAX - 4);
+    c->frame_no[slot] = lineno;
 }
 
 /* Appends the frames (and the exception line when with_exc) to arr. */
@@ -402,7 +404,7 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
     }
     if (c->tb == TB_FRAMES) {
         if (len && (line[0] == ' ' || line[0] == '\t')) {
-            push_frame(c, line, len);
+            push_frame(c, line, len, lineno);
             return 1;
         }
         utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
@@ -426,7 +428,7 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         c->tb_ignored = c->ignored_hint;
         c->tb = TB_FRAMES;
         c->fhead = c->fcount = 0;
-        push_frame(c, line, len);
+        push_frame(c, line, len, lineno);
         return 1;
     }
     return 0;
@@ -448,8 +450,31 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
     return flags;
 }
 
+/* A traceback cut off inside its frames (a truncated paste, a rank killed
+ * while printing): the innermost frame a rule recognises decides, with
+ * every frame as evidence. Frames are tried innermost first. */
+static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
+{
+    for (size_t i = c->fcount; i-- > 1;) { /* frame 0 is the "Traceback" header */
+        size_t slot = (c->fhead + i) % TB_LINES;
+        const char *f = c->frames[slot];
+        size_t len = strlen(f);
+        const struct rule *r = run_rules(c, f, len);
+        if (!r || r->role == ROLE_NOISE)
+            continue;
+        json_t *ev = make_event(c, r, f, len, c->frame_no[slot]), *evid = json_array();
+        frames_to(c, evid, 0);
+        json_object_set_new(ev, "evidence", evid);
+        json_object_set_new(ev, "truncated_traceback", json_true());
+        deliver(c, ev, cb, ctx);
+        return;
+    }
+}
+
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
+    if (c->tb == TB_FRAMES && !c->tb_ignored)
+        truncated_traceback(c, cb, ctx);
     flush_pending(c, cb, ctx);
     c->fhead = c->fcount = 0;
     c->blanks = 0;

@@ -62,6 +62,11 @@ static int check(struct ruleset *rs)
             printf("%s:%ld:%ld: warning: rule %s has no literal of %d+ bytes; it runs on every "
                    "line (add `literals:`)\n", ri.file, ri.line, ri.column, ri.id,
                    RULE_MIN_LITERAL);
+        if (ri.default_action && strcmp(ri.action, ri.default_action) && !ri.action_reason &&
+            warned++ < 50)
+            printf("%s:%ld:%ld: warning: rule %s: action %s differs from the default of type %s "
+                   "(%s); say why in `action_reason:`\n", ri.file, ri.line, ri.column, ri.id,
+                   ri.action, ri.type, ri.default_action);
     }
     printf("%zu rules, %zu without a literal (always run)\n", ruleset_count(rs),
            ruleset_always_count(rs));

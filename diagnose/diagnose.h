@@ -46,6 +46,8 @@ struct rule_info {
     const char *const *literals; /* folded literals used by the prefilter */
     size_t nliterals;            /* 0: the rule always runs */
     const char *status;          /* learned rules: "candidate", "accepted"; else NULL */
+    const char *action_reason;   /* why the action differs from the type's default, or NULL */
+    const char *default_action;  /* the type's default action (taxonomy), or NULL */
 };
 void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *out);
 /* Index of the rule with this id, or -1. */
@@ -113,8 +115,10 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
  * "explain" field when present). The ordering rules are in docs/diagnose.md and docs/rules.md. */
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs);
 /* The root-cause signature of a verdict for crash-loop detection:
- * "type|rule|host|rank|gpu" (empty fields for nulls). Returns 0, or -1 when
- * it does not fit in out. */
+ * "type|rule|host|rank|gpu" (empty fields for nulls; the location counts
+ * for infrastructure faults only: a script or framework error that moves
+ * between ranks is the same failure). Returns 0, or -1 when it does not
+ * fit in out. */
 int verdict_signature(const json_t *verdict, char *out, size_t outlen);
 
 /* The human text of a verdict (verdict_print.c), one printer for both forms:

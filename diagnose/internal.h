@@ -13,6 +13,7 @@
 #define RULE_DEPTH_LIMIT 2000   /* pcre2 depth limit (interpreter only) */
 #define RULE_MIN_LITERAL 3      /* shorter derived literals are not used */
 #define RULE_MAX_LITERAL 32     /* literals are cut to this many bytes */
+#define RULE_REASON_MAX 300     /* bytes of an action_reason */
 #define EVENT_TEXT_MAX TEXT_MAX
 
 enum role { ROLE_ROOT, ROLE_SYMPTOM, ROLE_NOISE, ROLE_PROGRESS };
@@ -33,6 +34,7 @@ struct rule {
     uint32_t order;        /* position in the candidate order (lower runs first) */
     char *plain;           /* the pattern when it is a plain case-sensitive literal */
     char *status;          /* learned rules: "candidate" or "accepted"; NULL otherwise */
+    char *action_reason;   /* why the action differs from the type's default, or NULL */
     size_t plain_len;
 };
 
@@ -56,6 +58,9 @@ int category_valid(const char *s);
 int type_in_category(const char *category, const char *type);
 int category_rank(const char *category);       /* infrastructure 0, framework 1, ... */
 int type_known(const char *type);               /* any taxonomy type (policy) */
+/* The default action of a type (docs/diagnose.md, "Actions by principle"),
+ * NULL for an unknown type. */
+const char *type_default_action(const char *type);
 
 /* verdict.c: a verdict skeleton (null culprit, rule, key line; no evidence) */
 json_t *verdict_base(const char *cat, const char *type, const char *action, double conf, const char *explain);

@@ -5,7 +5,12 @@
 #include <string.h>
 #include "common/lines.h"
 #include "common/text.h"
+#include "diagnose/culprit.h"
 #include "diagnose/prefix.h"
+
+#define BLOCK_BEFORE 8 /* lines around the key line searched for a summary block */
+#define BLOCK_AFTER 8
+#define WRAP_BEFORE 2 /* lines before the key line that may begin its message */
 
 #define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
 
@@ -59,6 +64,8 @@ static void on_event(void *ctx, json_t *ev)
         if (r->cur->host[0])
             json_object_set_new(ev, "node", json_string(r->cur->host));
     }
+    if (r->cur && r->cur->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))
+        json_object_set_new(ev, "local_rank", json_integer(r->cur->local_rank));
     offline_keep_event(o, ev);
 }
 
@@ -237,6 +244,55 @@ static void add_context(json_t *v, const struct input_list *inputs, const struct
         tail_context(tail, line > 3 ? line - 3 : 1, line + 2, evid);
 }
 
+/* The lines first..last of the input the key line came from (a file read
+ * again, or a kept tail) into arr. */
+static void key_lines(const json_t *key, const struct input_list *inputs, const struct offline *o,
+                      long first, long last, json_t *arr)
+{
+    const char *file = json_string_value(json_object_get(key, "file"));
+    if (!file)
+        return;
+    for (size_t i = 0; i < inputs->n; i++)
+        if (!strcmp(inputs->v[i].display, file)) {
+            input_context(inputs->v[i].path, first, last, o->max_bytes, arr);
+            return;
+        }
+    json_t *tail = json_object_get(o->kept_tails, file);
+    if (tail)
+        tail_context(tail, first, last, arr);
+}
+
+/* Culprit fields still unknown, from the lines around the key line: a
+ * summary block (TorchElastic's "Root Cause": `host : X`, `rank : N` on
+ * lines of their own, before or after the exit code that was the key line),
+ * or the start of a message wrapped over several lines. */
+static void block_culprit(json_t *v, const struct input_list *inputs, const struct offline *o)
+{
+    json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
+    json_int_t line = json_integer_value(json_object_get(key, "line"));
+    if (!json_is_object(cul) || line <= 0)
+        return;
+    json_t *arr = json_array();
+    struct culprit_x *x = culprit_x_new();
+    long first = line > BLOCK_BEFORE ? (long)line - BLOCK_BEFORE : 1, k = (long)line - first;
+    key_lines(key, inputs, o, first, (long)line + BLOCK_AFTER, arr);
+    for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */
+        for (int side = 0; side < 2 && (d || !side); side++) {
+            json_t *l = json_array_get(arr, (size_t)(side ? k + d : k - d));
+            const char *s = json_string_value(l);
+            if (!s)
+                continue;
+            struct prefix_info p;
+            size_t n = json_string_length(l);
+            prefix_strip(s, n, &p);
+            /* the two lines before the key line may be the start of its
+             * message (a wrapped paste): every pattern there */
+            culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
+        }
+    culprit_x_free(x);
+    json_decref(arr);
+}
+
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
 {
     json_t *v;
@@ -252,6 +308,8 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     v = verdict_pick(o->events, NULL, o->rs);
     if (v && !o->kept)
         activity_verdict(&o->act, v);
+    if (v && json_is_string(json_object_get(v, "rule")))
+        block_culprit(v, inputs, o);
     if (v)
         add_context(v, inputs, o);
     return v;

@@ -136,6 +136,27 @@ static int read_learned_key(struct loader *L, struct rule *r, const char *key)
     return 0;
 }
 
+/* `action_reason: ...`: why the rule's action differs from its type's
+ * default (docs/rules.md); a non-empty string of at most RULE_REASON_MAX
+ * bytes, once per rule. */
+static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
+{
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type != YAML_SCALAR_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "'action_reason' must be a string");
+        return skip_node(L);
+    }
+    size_t n = L->y.ev.data.scalar.length;
+    if (r->action_reason)
+        lerr(L, km, "%s", "duplicate key 'action_reason'");
+    else if (n == 0 || n > RULE_REASON_MAX)
+        lerr(L, L->y.ev.start_mark, "action_reason must be 1..%d bytes", RULE_REASON_MAX);
+    else
+        r->action_reason = scalar_dup(L);
+    return 0;
+}
+
 /* Reads one rule mapping (the current event is MAPPING_START). */
 static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
 {
@@ -156,6 +177,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
         }
         const char *key = (const char *)L->y.ev.data.scalar.value;
         yaml_mark_t km = L->y.ev.start_mark;
+        if (!strcmp(key, "action_reason")) {
+            if (read_reason(L, r, km) < 0)
+                return -1;
+            continue;
+        }
         if (!strcmp(key, "status") || !strcmp(key, "provenance")) { /* learned rules */
             if (read_learned_key(L, r, key) < 0)
                 return -1;

@@ -44,6 +44,7 @@ void rule_clear(struct rule *r)
     for (size_t i = 0; i < r->nliterals; i++)
         free(r->literals[i]);
     free(r->examples), free(r->counter), free(r->literals), free(r->plain), free(r->status);
+    free(r->action_reason);
     if (r->re)
         pcre2_code_free(r->re);
     memset(r, 0, sizeof *r);
@@ -389,7 +390,8 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .line = r->line, .column = r->column, .priority = r->priority,
         .examples = (const char *const *)r->examples, .nexamples = r->nexamples,
         .counter_examples = (const char *const *)r->counter, .ncounter_examples = r->ncounter,
-        .literals = (const char *const *)r->literals, .nliterals = r->nliterals, .status = r->status};
+        .literals = (const char *const *)r->literals, .nliterals = r->nliterals, .status = r->status,
+        .action_reason = r->action_reason, .default_action = type_default_action(r->type)};
 }
 
 long ruleset_find(const struct ruleset *rs, const char *id)

@@ -91,6 +91,38 @@ int type_known(const char *type)
     return !strcmp(type, "success") || !strcmp(type, "no_failure");
 }
 
+/* The default action of each failure type, by the policy of
+ * docs/diagnose.md ("Actions by principle"): restart when a retry can
+ * plausibly succeed, exclude_node when the node is at fault, stop when a
+ * retry deterministically fails the same way or a human must act. Types not
+ * listed (framework and script errors raised by the job's own code) stop.
+ * nan_loss restarts until the planned rollback action exists. A shipped
+ * rule whose action differs says why in `action_reason`. */
+static const struct {
+    const char *type, *action;
+} type_actions[] = {
+    {"nvlink_error", "exclude_node"}, {"ecc_error", "exclude_node"},
+    {"gpu_lost", "exclude_node"},     {"node_failure", "exclude_node"},
+    {"cuda_error", "restart"},        {"network_error", "restart"},
+    {"connection_error", "restart"},  {"storage_error", "restart"},
+    {"nccl_timeout", "restart"},      {"nccl_error", "restart"},
+    {"oom_host", "restart"},          {"dataloader_killed", "restart"},
+    {"dist_barrier", "restart"},      {"nan_loss", "restart"},
+    {"hang", "restart"},              {"unknown", "restart"},
+    {"killed", "restart"},            {"noise", "ignore"},
+    {"progress", "ignore"},
+};
+
+const char *type_default_action(const char *type)
+{
+    if (!type || !type_known(type))
+        return NULL;
+    for (size_t i = 0; i < sizeof type_actions / sizeof *type_actions; i++)
+        if (!strcmp(type, type_actions[i].type))
+            return type_actions[i].action;
+    return !strcmp(type, "success") || !strcmp(type, "no_failure") ? "none" : "stop";
+}
+
 /* The taxonomy an LLM's reply must use (llm.h): the failure categories with
  * their types (noise and progress left out) and the actions of a verdict. */
 json_t *llm_taxonomy(void)

@@ -11,7 +11,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "diagnose/culprit.h"
 #include "diagnose/internal.h"
+
+#define CULPRIT_EVIDENCE_LINES 20 /* evidence lines searched for a culprit, newest first */
 
 static double ev_time(const json_t *ev)
 {
@@ -65,18 +68,44 @@ static json_t *fact(const json_t *v)
     return num ? json_integer(strtol(s, NULL, 10)) : json_string(s);
 }
 
+/* Whether an evidence line is worth a culprit search: an exception or log
+ * line, not a traceback frame or source line (indented). */
+static int evidence_line(const char *s)
+{
+    return s && *s && *s != ' ' && *s != '\t';
+}
+
+/* The culprit of event ev, most trusted source first: the rule's named
+ * groups; the generic extractor on the key line; the rank (and, without
+ * it, the local rank) of the stream that printed it; for infrastructure
+ * faults only, the node that printed it (a script error on rank 0 does not
+ * make node 0 bad); the extractor on the exception lines of the evidence. */
 static json_t *culprit(const json_t *ev)
 {
     json_t *g = json_object_get(ev, "groups");
     const char *cat = sget(ev, "category");
     int infra = cat && !strcmp(cat, "infrastructure");
-    json_t *host = json_object_get(g, "host"), *rank = json_object_get(g, "rank");
-    if (!host && infra)
-        host = json_object_get(ev, "node");
-    if (!rank && infra)
-        rank = json_object_get(ev, "rank");
-    return json_pack("{s:o,s:o,s:o}", "host", fact(host), "rank", fact(rank), "gpu",
-                     fact(json_object_get(g, "gpu")));
+    json_t *c = json_pack("{s:o,s:o,s:o}", "host", fact(json_object_get(g, "host")), "rank",
+                          fact(json_object_get(g, "rank")), "gpu", fact(json_object_get(g, "gpu")));
+    struct culprit_x *x = culprit_x_new();
+    const char *text = sget(ev, "text");
+    if (text)
+        culprit_x_fill(x, c, text, strlen(text), CX_LINE);
+    if (json_is_null(json_object_get(c, "rank"))) {
+        json_t *r = json_object_get(ev, "rank");
+        json_object_set_new(c, "rank", fact(json_is_null(r) || !r ? json_object_get(ev, "local_rank") : r));
+    }
+    if (infra && json_is_null(json_object_get(c, "host")))
+        json_object_set_new(c, "host", fact(json_object_get(ev, "node")));
+    json_t *evid = json_object_get(ev, "evidence");
+    size_t i, n = json_array_size(evid);
+    for (i = n; i-- > 0 && n - i <= CULPRIT_EVIDENCE_LINES;) {
+        const char *l = json_string_value(json_array_get(evid, i));
+        if (evidence_line(l))
+            culprit_x_fill(x, c, l, strlen(l), CX_LINE);
+    }
+    culprit_x_free(x);
+    return c;
 }
 
 static int has_culprit(const json_t *c)
@@ -198,11 +227,14 @@ static void field(const json_t *v, char *out, size_t n)
 int verdict_signature(const json_t *verdict, char *out, size_t outlen)
 {
     const json_t *c = json_object_get(verdict, "culprit");
-    char host[128], rank[32], gpu[64];
-    field(json_object_get(c, "host"), host, sizeof host);
-    field(json_object_get(c, "rank"), rank, sizeof rank);
-    field(json_object_get(c, "gpu"), gpu, sizeof gpu);
+    char host[128] = "", rank[32] = "", gpu[64] = "";
     const char *type = sget(verdict, "type"), *rule = sget(verdict, "rule");
+    const char *cat = sget(verdict, "category");
+    if (cat && !strcmp(cat, "infrastructure")) { /* where it failed is part of what failed */
+        field(json_object_get(c, "host"), host, sizeof host);
+        field(json_object_get(c, "rank"), rank, sizeof rank);
+        field(json_object_get(c, "gpu"), gpu, sizeof gpu);
+    }
     int n = snprintf(out, outlen, "%s|%s|%s|%s|%s", type ? type : "", rule ? rule : "", host, rank,
                      gpu);
     return n < 0 || (size_t)n >= outlen ? -1 : 0;

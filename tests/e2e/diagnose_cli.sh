@@ -24,7 +24,7 @@ printf '[rank0]: step 1 loss 2.0\n[rank1]: Traceback (most recent call last):\n[
 has "human type" "$T/out" "key_error"
 has "key line with file:line" "$T/out" "mixed.log:4"
 "$ENDURE" diagnose $RULES --json "$T/mixed.log" > "$T/json" 2>&1; check "json verdict" 0 $?
-/usr/bin/python3 -c 'import json,sys; v=json.loads(open(sys.argv[1]).read()); assert v["type"]=="key_error" and v["culprit"]["rank"] is None, v' "$T/json"
+/usr/bin/python3 -c 'import json,sys; v=json.loads(open(sys.argv[1]).read()); assert v["type"]=="key_error" and v["culprit"]["rank"]==1 and v["culprit"]["host"] is None, v' "$T/json"
 check "json is exactly one object with the verdict" 0 $?
 "$ENDURE" diagnose $RULES --json --all "$T/mixed.log" > "$T/all" 2>&1; check "--all --json" 0 $?
 /usr/bin/python3 -c 'import json,sys; v=json.loads(open(sys.argv[1]).read()); assert len(v["events"])==2, v' "$T/all"

@@ -710,7 +710,7 @@ def killed_plain_python():
         L.add("tokenized shard %03d/412 (%d docs, %.1f M tokens)" % (i, 90000 + i * 13, 210.3 + i % 17))
     L.add("building packed index (this takes a while) ...", "Killed")
     write(n, L.text())
-    expect(n, category="infrastructure", type="oom_host", action="restart")
+    expect(n, category="unknown", type="killed", action="restart")
 
 
 @case
@@ -2354,7 +2354,7 @@ def nccl_system_error_then_killed():
               "%d: Last error:" % r,
               "%d: socketProgressOpt: Call to recv from 10.0.0.4<50122> failed : Connection reset by peer" % r)
     write(n, L.text(), ext=".out")
-    expect(n, category="infrastructure", type="oom_host", action="restart")
+    expect(n, category="unknown", type="killed", action="restart")
 
 
 @case
@@ -2412,7 +2412,7 @@ def elastic_sigkill_summary():
           "E1125 06:00:02.000000 3310 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: -9) local_rank: 1 (pid: 3322) of binary: /usr/bin/python3")
     L.add(*elastic_summary_2x("trn-07", [(1, 1, -9, 3322, "Signal 9 (SIGKILL) received by PID 3322")]))
     write(n, L.text())
-    expect(n, category="infrastructure", type="oom_host", action="restart")
+    expect(n, category="unknown", type="killed", action="restart")
 
 
 @case

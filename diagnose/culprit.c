@@ -1,0 +1,119 @@
+/* culprit: the generic culprit extractor (see culprit.h). One table of
+ * PCRE2 patterns, each with one capture that names one field; for each
+ * field the first pattern of the table that matches wins, so the table is
+ * in order of trust (a global rank before a local one, a named host before
+ * a bare IP address). */
+#include "diagnose/culprit.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/internal.h"
+
+enum { F_HOST, F_RANK, F_GPU };
+static const char *const field_names[] = {"host", "rank", "gpu"};
+
+struct pat {
+    int field;
+    enum culprit_scope scope; /* CX_BLOCK patterns also run in CX_LINE */
+    const char *re;
+};
+
+#define OCTET "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+#define HEX "[0-9a-fA-F]"
+
+static const struct pat pats[] = {
+    /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)" */
+    {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$"},
+    {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b"},
+    /* ranks named in the message, global before local */
+    {F_RANK, CX_LINE, "\\[(?:PG [^\\]]{0,80})?Rank (\\d{1,7})\\]"},
+    {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b"},
+    {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b"},
+    {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b"},
+    /* hosts: a named host, then an IPv4 address that is not loopback,
+     * unspecified or part of a version number */
+    {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*([A-Za-z0-9][\\w.-]{0,62})"},
+    {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62})"},
+    {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)"},
+    /* GPUs: a PCI bus id, then the numbered forms */
+    {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?![\\w:])"},
+    {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b"},
+    {F_GPU, CX_LINE, "\\bGPU[ :](\\d{1,3})\\b(?![.:]\\d)"},
+    {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b"},
+    {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b"},
+    {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b"},
+    {F_GPU, CX_LINE, "/(?:gpu|GPU|device:GPU):(\\d{1,3})\\b"},
+};
+#define NPATS (sizeof pats / sizeof *pats)
+
+struct culprit_x {
+    pcre2_code *re[NPATS];
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+};
+
+struct culprit_x *culprit_x_new(void)
+{
+    struct culprit_x *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->md = pcre2_match_data_create(4, NULL);
+    x->mctx = pcre2_match_context_create(NULL);
+    int ok = x->md && x->mctx;
+    for (size_t i = 0; ok && i < NPATS; i++) {
+        int code;
+        PCRE2_SIZE off;
+        x->re[i] = pcre2_compile((PCRE2_SPTR)pats[i].re, PCRE2_ZERO_TERMINATED, 0, &code,
+                                 &off, NULL);
+        ok = x->re[i] != NULL;
+    }
+    if (!ok) {
+        culprit_x_free(x);
+        return NULL;
+    }
+    pcre2_set_match_limit(x->mctx, RULE_MATCH_LIMIT);
+    pcre2_set_depth_limit(x->mctx, RULE_DEPTH_LIMIT);
+    return x;
+}
+
+void culprit_x_free(struct culprit_x *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < NPATS; i++)
+        pcre2_code_free(x->re[i]);
+    pcre2_match_data_free(x->md);
+    pcre2_match_context_free(x->mctx);
+    free(x);
+}
+
+/* A capture as a JSON value: digits only -> integer, else a string. */
+static json_t *value(const char *s, size_t n)
+{
+    int num = n > 0 && n < 10;
+    for (size_t i = 0; i < n && num; i++)
+        num = isdigit((unsigned char)s[i]);
+    return num ? json_integer(strtol(s, NULL, 10)) : json_text(s, n);
+}
+
+void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t len,
+                    enum culprit_scope scope)
+{
+    if (!x || !json_is_object(cul) || !text)
+        return;
+    if (len > CULPRIT_TEXT_MAX)
+        len = CULPRIT_TEXT_MAX;
+    for (size_t i = 0; i < NPATS; i++) {
+        const char *name = field_names[pats[i].field];
+        json_t *have = json_object_get(cul, name);
+        if ((have && !json_is_null(have)) || (scope == CX_BLOCK && pats[i].scope != CX_BLOCK))
+            continue;
+        int rc = pcre2_match(x->re[i], (PCRE2_SPTR)text, len, 0, 0, x->md, x->mctx);
+        if (rc < 2)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
+        if (ov[2] == PCRE2_UNSET)
+            continue;
+        json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
+    }
+}

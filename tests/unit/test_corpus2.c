@@ -1,0 +1,359 @@
+/* Unit tests of the corpus2 group: the generic culprit extractor (rank,
+ * host, GPU from the forms real logs print), the verdict's culprit built
+ * from it (rule groups first, never a host for a script error), the
+ * summary-block and wrapped-message culprits of offline diagnosis, and the
+ * host of a suspected hang. */
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+#include "diagnose/culprit.h"
+#include "diagnose/internal.h"
+#include "diagnose/offline.h"
+#include "diagnose/rules_load.h"
+
+/* The culprit extractor on one text: a fresh {host,rank,gpu} of nulls. */
+static json_t *cx(const char *text, enum culprit_scope scope)
+{
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    struct culprit_x *x = culprit_x_new();
+    culprit_x_fill(x, c, text, strlen(text), scope);
+    culprit_x_free(x);
+    return c;
+}
+
+static json_int_t ival(const json_t *c, const char *k)
+{
+    json_t *v = json_object_get(c, k);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static const char *sval(const json_t *c, const char *k)
+{
+    return json_string_value(json_object_get(c, k));
+}
+
+TEST(corpus2_culprit_rank_forms)
+{
+    static const struct {
+        const char *text;
+        int rank;
+    } cases[] = {
+        {"[PG ID 0 PG GUID 0(default_pg) Rank 6] ProcessGroupNCCL's watchdog got stuck", 6},
+        {"[Rank 2] Watchdog caught collective operation timeout", 2},
+        {"Rank 5: RuntimeError: boom", 5},
+        {"worker failed rank=3 status=1", 3},
+        {"failed (exitcode: -9) local_rank: 2 (pid: 161617) of binary: python", 2},
+        {"rank2 (local rank: 2)exitcode: -9 (pid: 36071)", 2},
+        {"['/usr/bin/python3', '-u', 'main.py', '--local_rank=0'] exits with return code = -9", 0},
+        {"global rank 7 and local rank: 3", 7},
+        {"ncclCommInitRank failed: nranks 16", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *c = cx(cases[i].text, CX_LINE);
+        json_int_t got = ival(c, "rank");
+        json_decref(c);
+        if (got != cases[i].rank)
+            fprintf(stderr, "  case %zu: rank %lld\n", i, (long long)got);
+        CHECK(got == cases[i].rank);
+    }
+}
+
+TEST(corpus2_culprit_host_forms)
+{
+    json_t *c = cx("NET/IB : Got completion from peer 11.214.147.122<39138> with error 12", CX_LINE);
+    CHECK_STR(sval(c, "host"), "11.214.147.122");
+    json_decref(c);
+    c = cx("trying to connect to (33.145.124.128, 29500)", CX_LINE);
+    CHECK_STR(sval(c, "host"), "33.145.124.128");
+    json_decref(c);
+    c = cx("Node failure detected on node gpu-a17 at 12:00", CX_LINE);
+    CHECK_STR(sval(c, "host"), "gpu-a17");
+    json_decref(c);
+    /* not hosts: a version number, loopback, a longer dotted number */
+    static const char *const no[] = {"NCCL version 2.18.1.1 ok", "connect to 127.0.0.1:29500",
+                                     "checksum 1.2.3.4.5 mismatch", "listening on 0.0.0.0:80"};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        c = cx(no[i], CX_LINE);
+        int null = json_is_null(json_object_get(c, "host"));
+        json_decref(c);
+        CHECK(null);
+    }
+}
+
+TEST(corpus2_culprit_gpu_forms)
+{
+    json_t *c = cx("NVRM: The NVIDIA GPU 0000:b3:00.0", CX_LINE);
+    CHECK_STR(sval(c, "gpu"), "0000:b3:00.0");
+    json_decref(c);
+    c = cx("NVRM: Xid (PCI:0000:3b:00): 79, pid=0, GPU has fallen off the bus.", CX_LINE);
+    CHECK_STR(sval(c, "gpu"), "0000:3b:00");
+    json_decref(c);
+    c = cx("CUDA out of memory. Tried to allocate 2.59 GiB (GPU 3; 15.78 GiB total capacity", CX_LINE);
+    CHECK(ival(c, "gpu") == 3);
+    json_decref(c);
+    c = cx("nvidia-smi: device with minor number 5 is unavailable", CX_LINE);
+    CHECK(ival(c, "gpu") == 5);
+    json_decref(c);
+    c = cx("Expected all tensors to be on the same device, but found cuda:1 and cpu", CX_LINE);
+    CHECK(ival(c, "gpu") == 1);
+    json_decref(c);
+    c = cx("failed initializing StreamExecutor for CUDA device ordinal 0: Internal", CX_LINE);
+    CHECK(ival(c, "gpu") == 0);
+    json_decref(c);
+    /* a time of day is no PCI id */
+    c = cx("[E429 13:55:49.384372190 ProcessGroupNCCL.cpp:1743] stuck", CX_LINE);
+    CHECK(json_is_null(json_object_get(c, "gpu")));
+    json_decref(c);
+}
+
+TEST(corpus2_culprit_keeps_known_and_block_scope)
+{
+    json_t *c = json_pack("{s:s,s:i,s:n}", "host", "n1", "rank", 4, "gpu");
+    struct culprit_x *x = culprit_x_new();
+    const char *t = "host: other rank=9 GPU 2";
+    culprit_x_fill(x, c, t, strlen(t), CX_LINE);
+    culprit_x_free(x);
+    CHECK_STR(sval(c, "host"), "n1"); /* a known fact is never overwritten */
+    CHECK(ival(c, "rank") == 4);
+    CHECK(ival(c, "gpu") == 2);
+    json_decref(c);
+    c = cx("  host      : mlx-worker-3", CX_BLOCK);
+    CHECK_STR(sval(c, "host"), "mlx-worker-3");
+    json_decref(c);
+    c = cx("  rank      : 0 (local_rank: 0)", CX_BLOCK);
+    CHECK(ival(c, "rank") == 0);
+    json_decref(c);
+    c = cx("Tried to allocate (GPU 3; rank=2) on 10.0.0.5", CX_BLOCK); /* a neighbour line */
+    CHECK(json_is_null(json_object_get(c, "gpu")) && json_is_null(json_object_get(c, "rank")) &&
+          json_is_null(json_object_get(c, "host")));
+    json_decref(c);
+}
+
+static json_t *event(const char *cat, const char *text, const char *node, int rank)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:{},s:s,s:i,s:s,s:i,s:s,s:i,s:n}", "rule", "t.r",
+                     "category", cat, "failure_type", "x", "role", "root", "action", "stop",
+                     "priority", 0, "groups", "node", node, "rank", rank, "file", "log", "line", 1,
+                     "text", text, "seq", 0, "ts");
+}
+
+TEST(corpus2_verdict_culprit_sources)
+{
+    /* A script error names its rank (the stream's), never its node. */
+    json_t *evs = json_array();
+    json_array_append_new(evs, event("script", "ValueError: File data/x.json not found.", "n1", 5));
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    json_t *c = json_object_get(v, "culprit");
+    CHECK(ival(c, "rank") == 5);
+    CHECK(json_is_null(json_object_get(c, "host")));
+    json_decref(v);
+    json_decref(evs);
+    /* The message names the culprit: it beats the printing stream. */
+    evs = json_array();
+    json_array_append_new(evs, event("infrastructure",
+                                     "[Rank 2] Watchdog caught collective operation timeout on 10.1.2.3",
+                                     "n1", 0));
+    v = verdict_pick(evs, NULL, NULL);
+    c = json_object_get(v, "culprit");
+    CHECK(ival(c, "rank") == 2);
+    CHECK_STR(sval(c, "host"), "10.1.2.3");
+    json_decref(v);
+    json_decref(evs);
+}
+
+TEST(corpus2_signature_ignores_rank_of_script_errors)
+{
+    /* The same script error raised by rank 1, then rank 6: one crash loop. */
+    char a[256], b[256];
+    for (int i = 0; i < 2; i++) {
+        json_t *evs = json_array();
+        json_array_append_new(evs, event("script", "KeyError: 'x'", "n1", i ? 6 : 1));
+        json_t *v = verdict_pick(evs, NULL, NULL);
+        CHECK(verdict_signature(v, i ? b : a, sizeof a) == 0);
+        json_decref(v);
+        json_decref(evs);
+    }
+    CHECK_STR(a, b);
+}
+
+/* Offline diagnosis of lines with the shipped-like rule text. */
+static json_t *diagnose_lines(const char *rules, const char *const *lines, size_t n)
+{
+    struct buf err;
+    struct ruleset *rs = diag_load(diag_write("r.yaml", rules), &err);
+    if (!rs)
+        fprintf(stderr, "  %s", err.p ? err.p : "");
+    buf_free(&err);
+    if (!rs)
+        return NULL;
+    struct offline o;
+    json_t *arr = json_array(), *v = NULL;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(lines[i]));
+    struct input_list in = {0};
+    if (offline_init(&o, rs, 0) == 0 && offline_read_lines(&o, "log", NULL, -1, arr) == 0)
+        v = offline_verdict(&o, &in);
+    offline_free(&o);
+    json_decref(arr);
+    ruleset_free(rs);
+    return v;
+}
+
+static const char *const kill_rule =
+    "- id: t.kill\n  category: unknown\n  type: killed\n  role: symptom\n  action: restart\n"
+    "  match: 'exitcode\\s*: -9\\b'\n  literals: ['exitcode']\n  explain: 'killed'\n"
+    "  examples: ['  exitcode  : -9 (pid: 1)']\n"
+    "- id: t.gone\n  category: infrastructure\n  type: gpu_lost\n  role: root\n"
+    "  action: exclude_node\n  match: 'fallen off the bus'\n  explain: 'gone'\n"
+    "  examples: ['NVRM: fallen off the bus']\n";
+
+TEST(corpus2_offline_summary_block_culprit)
+{
+    static const char *const lines[] = {
+        "Failures:",       "  <NO_OTHER_FAILURES>", "Root Cause (first observed failure):",
+        "[0]:",            "  time      : 2025-05-21_02:58:34",
+        "  host      : mlx-worker-8",                "  rank      : 3 (local_rank: 3)",
+        "  exitcode  : -9 (pid: 14750)",              "  error_file: <N/A>",
+    };
+    json_t *v = diagnose_lines(kill_rule, lines, sizeof lines / sizeof *lines);
+    CHECK(v != NULL);
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(sval(v, "rule"), "t.kill");
+    CHECK_STR(sval(c, "host"), "mlx-worker-8");
+    CHECK(ival(c, "rank") == 3);
+    json_decref(v);
+}
+
+TEST(corpus2_offline_wrapped_message_culprit)
+{
+    static const char *const lines[] = {
+        "[ 1843.308145] NVRM: The NVIDIA GPU 0000:b3:00.0",
+        "               NVRM: (PCI ID: 10de:26b5) installed in this system has",
+        "               NVRM: fallen off the bus and is not responding to commands.",
+    };
+    json_t *v = diagnose_lines(kill_rule, lines, 3);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.gone");
+    CHECK_STR(sval(json_object_get(v, "culprit"), "gpu"), "0000:b3:00.0");
+    json_decref(v);
+}
+
+TEST(corpus2_suspected_hang_names_last_setup_host)
+{
+    static const char *const lines[] = {
+        "g183:161264:166015 [7] NCCL INFO Channel 10/0 : 7[7] -> 15[7] [send] via NET/IB/8/GDRDMA",
+        "g183:161258:166018 [1] NCCL INFO Connected NVLS tree",
+    };
+    json_t *v = diagnose_lines(kill_rule, lines, 2);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "type"), "hang");
+    CHECK_STR(sval(json_object_get(v, "culprit"), "host"), "g183");
+    json_decref(v);
+}
+
+TEST(corpus2_shipped_rule_actions_follow_their_type)
+{
+    /* Every shipped failure rule's action is its type's default (the policy
+     * of docs/diagnose.md) unless the rule says why in action_reason. */
+    struct ruleset *rs = NULL;
+    struct buf err;
+    buf_init(&err, 1 << 16);
+    int rc = ruleset_load(&rs, NULL, 0, &err);
+    buf_free(&err);
+    CHECK(rc == 0 && rs);
+    size_t bad = 0, reasoned = 0;
+    for (size_t i = 0; i < ruleset_count(rs); i++) {
+        struct rule_info ri;
+        ruleset_rule(rs, i, &ri);
+        if (!ri.default_action) {
+            fprintf(stderr, "  rule %s: type %s has no default action\n", ri.id, ri.type);
+            bad++;
+        } else if (strcmp(ri.action, ri.default_action) && !ri.action_reason) {
+            fprintf(stderr, "  rule %s: action %s, type %s defaults to %s, no action_reason\n",
+                    ri.id, ri.action, ri.type, ri.default_action);
+            bad++;
+        }
+        reasoned += ri.action_reason != NULL;
+    }
+    ruleset_free(rs);
+    CHECK(bad == 0);
+    CHECK(reasoned > 0); /* the reasons were read */
+}
+
+TEST(corpus2_type_defaults_by_principle)
+{
+    CHECK_STR(type_default_action("gpu_lost"), "exclude_node");  /* the node is at fault */
+    CHECK_STR(type_default_action("nccl_timeout"), "restart");   /* a retry can succeed */
+    CHECK_STR(type_default_action("file_not_found"), "stop");    /* deterministic */
+    CHECK_STR(type_default_action("cuda_oom"), "stop");
+    CHECK_STR(type_default_action("noise"), "ignore");
+    CHECK(type_default_action("no_such_type") == NULL);
+}
+
+TEST(corpus2_action_reason_bounded)
+{
+    static const char head[] =
+        "- id: t.a\n  category: script\n  type: key_error\n  role: root\n  action: restart\n"
+        "  match: 'KeyError'\n  explain: 'x'\n  examples: ['KeyError: 1']\n  action_reason: '";
+    char text[1024];
+    struct ruleset *rs = NULL;
+    struct buf err;
+    /* within the bound: loaded and reported */
+    snprintf(text, sizeof text, "%sflaky key store'\n", head);
+    buf_init(&err, 1 << 16);
+    CHECK(ruleset_load_text(&rs, "t.yaml", text, strlen(text), &err) == 0);
+    struct rule_info ri;
+    ruleset_rule(rs, 0, &ri);
+    CHECK_STR(ri.action_reason, "flaky key store");
+    ruleset_free(rs);
+    buf_free(&err);
+    /* over the bound, empty, or twice: load errors */
+    char longer[400];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    const char *const tails[] = {longer, "", "a'\n  action_reason: 'b"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "%s%s'\n", head, tails[i]);
+        buf_init(&err, 1 << 16);
+        rs = NULL;
+        int rc = ruleset_load_text(&rs, "t.yaml", text, strlen(text), &err);
+        int says = err.p && strstr(err.p, "action_reason") != NULL;
+        ruleset_free(rs);
+        buf_free(&err);
+        CHECK(rc < 0 && says);
+    }
+}
+
+TEST(corpus2_truncated_traceback_innermost_frame_decides)
+{
+    static const char *const rules =
+        "- id: t.pg\n  category: infrastructure\n  type: connection_error\n  role: symptom\n"
+        "  action: restart\n  priority: -30\n"
+        "  match: 'File \"[^\"]*\", line \\d+, in _store_based_barrier$'\n"
+        "  literals: ['_store_based_barrier']\n  explain: 'x'\n"
+        "  examples: ['  File \"/t/c10d.py\", line 9, in _store_based_barrier']\n"
+        "- id: t.main\n  category: script\n  type: name_error\n  role: root\n  action: stop\n"
+        "  match: 'File \"[^\"]*\", line \\d+, in main$'\n  literals: ['in main']\n  explain: 'y'\n"
+        "  examples: ['  File \"/t/train.py\", line 3, in main']\n";
+    static const char *const lines[] = {
+        "Traceback (most recent call last):",
+        "  File \"/t/train.py\", line 3, in main",
+        "    dist.init_process_group(\"nccl\")",
+        "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)",
+    };
+    json_t *v = diagnose_lines(rules, lines, 5);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.pg"); /* innermost recognised frame, not the outer one */
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 4);
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 5);
+    json_decref(v);
+    /* the same traceback completed by an exception line: the frames are not classified */
+    static const char *const done[] = {
+        "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)", "KeyboardInterrupt",
+    };
+    v = diagnose_lines(rules, done, 4);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(v, "rule")));
+    json_decref(v);
+}
