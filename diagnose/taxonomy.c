@@ -96,7 +96,7 @@ int type_known(const char *type)
  * plausibly succeed, exclude_node when the node is at fault, stop when a
  * retry deterministically fails the same way or a human must act. Types not
  * listed (framework and script errors raised by the job's own code) stop.
- * nan_loss restarts until the planned rollback action exists. A shipped
+ * Numerical divergence (nan_loss, loss_spike) rolls back. A shipped
  * rule whose action differs says why in `action_reason`. */
 static const struct {
     const char *type, *action;
@@ -107,7 +107,8 @@ static const struct {
     {"connection_error", "restart"},  {"storage_error", "restart"},
     {"nccl_timeout", "restart"},      {"nccl_error", "restart"},
     {"oom_host", "restart"},          {"dataloader_killed", "restart"},
-    {"dist_barrier", "restart"},      {"nan_loss", "restart"},
+    {"dist_barrier", "restart"},      {"nan_loss", "rollback"},
+    {"loss_spike", "rollback"},
     {"hang", "restart"},              {"unknown", "restart"},
     {"killed", "restart"},            {"noise", "ignore"},
     {"progress", "ignore"},
