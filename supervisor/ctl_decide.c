@@ -90,7 +90,9 @@ static void dump_first(struct ctl *c, const struct failure *f)
     record_failure(c, f);
     c->dump_attempt = c->attempt;
     c->dump_until = now_ms() + c->cfg->hang_dump_timeout_ms;
-    c->exited = 0;
+    c->exited = 0; /* ranks that finished before the hang are out already */
+    for (int i = 0; i < c->nnodes; i++)
+        c->exited += c->nodes[i].group_rank >= 0 ? c->nodes[i].ranks_ok : 0;
     log_info("attempt %d: asking every rank for its stacks (SIGABRT) before the stop", c->attempt);
     journal_event(&c->j, "hang_dump", json_pack("{s:i,s:i,s:I}", "attempt", c->attempt, "signal", SIGABRT,
                                                    "timeout_ms", (json_int_t)c->cfg->hang_dump_timeout_ms));

@@ -4,7 +4,9 @@
 # `endure diagnose` of a hung run directory names the hang.
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
-run_endure --nproc-per-node 2 --hang-timeout 1s --restart-backoff 0 -- \
+# (rank 0 finishes before the hang: the stack dump that precedes the stop
+# must not wait for it, so a 10-minute --hang-dump-timeout costs nothing)
+run_endure --nproc-per-node 2 --hang-timeout 1s --hang-dump-timeout 10m --restart-backoff 0 -- \
     "$FAKE" --steps 30 --step-ms 100 --hang 1@0 --at-step 3
 expect_rc 0
 expect_count 1 hang attempt=0
