@@ -4,7 +4,8 @@
 # every suite under tests/suites/ (scripts that print "PASS name" / "FAIL name"
 # lines of their own). Ends with "N passed, N failed"; non-zero on failure.
 # TEST_ONLY=substring runs only the matching tests (unit: the unit tests);
-# TEST_NO_SUITES=1 leaves out tests/suites/ (the Slurm, ssh and corpus beds).
+# TEST_NO_SUITES=1 leaves out tests/suites/; TEST_NO_BEDS=1 only the suites
+# with a test bed (Slurm, ssh over network namespaces).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -75,8 +76,11 @@ for s in tests/suites/*.sh; do
     [ -e "$s" ] || continue
     name=$(basename "$s" .sh)
     if [ -n "$only" ] && [[ "$name" != *"$only"* ]]; then continue; fi
-    # TEST_NO_SUITES=1: not the suites (the testbed ones share machine-wide state)
+    # TEST_NO_SUITES=1: no suite; TEST_NO_BEDS=1: not the suites that bring up
+    # a test bed (the Slurm cluster, the network-namespace hosts: machine-wide
+    # state, minutes each), marked by a "# test bed:" line
     [ -n "${TEST_NO_SUITES:-}" ] && continue
+    [ -n "${TEST_NO_BEDS:-}" ] && grep -q '^# test bed:' "$s" && continue
     count_lines < <(timeout -k 10 "${SUITE_TIMEOUT:-600}" bash "$s" 2>&1 || echo "FAIL $name (suite exited non-zero)")
 done
 

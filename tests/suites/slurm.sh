@@ -1,4 +1,5 @@
 #!/bin/bash
+# test bed: a 4-node Slurm cluster (tests/testbed/slurm-up.sh)
 # slurm: endure on a real Slurm 22.05 cluster (tests/testbed/slurm-up.sh in
 # netns mode: 4 hosts n1..n4 with their own IP, hostname and PID namespace,
 # one slurmd each, slurmctld on the head). Inside `salloc -N3 --no-kill`,

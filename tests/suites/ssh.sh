@@ -1,4 +1,5 @@
 #!/bin/bash
+# test bed: network-namespace hosts with sshd (tests/testbed/netns-up.sh, ssh-up.sh)
 # ssh: endure over ssh to network-namespace hosts (tests/testbed/netns-up.sh:
 # hosts n1..n4 with their own IP, hostname and PID namespace; ssh-up.sh: an
 # sshd in each, key auth). The controller runs on the head (root namespace);
