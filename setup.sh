@@ -12,6 +12,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   python3 python3-torch valgrind clang libclang-rt-14-dev procps iproute2 util-linux groff-base \
   lintian \
   slurmctld slurmd slurm-client munge openssh-server openssh-client \
-  chromium prometheus
+  chromium prometheus faketime
 cd "$(dirname "$0")"
 make -j"$(nproc)"
