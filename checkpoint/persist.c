@@ -265,11 +265,11 @@ struct ckpt_persister *ckpt_persist_start(const char *ckpt_dir, const char *node
         goto fail;
     }
     for (; p->started < p->nworkers; p->started++)
-        if (pthread_create(&p->workers[p->started], NULL, worker_main, p)) {
+        if (thread_start(&p->workers[p->started], worker_main, p)) {
             buf_printf(err, "persister: cannot start threads");
             goto fail;
         }
-    if (pthread_create(&p->manager, NULL, manager_main, p)) {
+    if (thread_start(&p->manager, manager_main, p)) {
         buf_printf(err, "persister: cannot start threads");
         goto fail;
     }

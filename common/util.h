@@ -4,6 +4,7 @@
 #ifndef ENDURE_UTIL_H
 #define ENDURE_UTIL_H
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <errno.h>
 #include <sys/types.h>
@@ -22,6 +23,10 @@ int64_t deadline_min(int64_t a, int64_t b);
 
 int fd_set_nonblock(int fd);
 int fd_set_cloexec(int fd);
+/* pthread_create with every signal blocked in the new thread: the
+ * process's signals (TERM, INT, CHLD...) always reach the thread that reads
+ * them on its signalfd, whenever the thread was started. 0, or an errno. */
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* Writes all of data, retrying on EINTR; blocking fds only. */
 int write_all(int fd, const void *data, size_t len);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include "common/util.h"
 
 struct job {
     worker_fn fn;
@@ -65,7 +66,7 @@ int worker_start(struct worker **out)
         goto fail;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    int e = pthread_create(&w->thread, NULL, worker_main, w);
+    int e = thread_start(&w->thread, worker_main, w);
     if (e) {
         errno = e;
         close(w->efd);

@@ -256,7 +256,7 @@ int logrot_start(struct logrot **out)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&lr->idle_cv, &ca);
     pthread_condattr_destroy(&ca);
-    int err = pthread_create(&lr->th, NULL, thread_main, lr);
+    int err = thread_start(&lr->th, thread_main, lr);
     if (err) {
         pthread_cond_destroy(&lr->cv);
         pthread_cond_destroy(&lr->idle_cv);

@@ -206,6 +206,11 @@ void attempt_decide(struct ctl *c)
     const char *act = ctl_diag_decide(c, &culprit, why, sizeof why);
     if (c->nhist)
         c->hist[c->nhist - 1].f = c->fail; /* with its verdict */
+    if (c->interrupt_sig) { /* a signal during the wait for the LLM */
+        char sigwhy[64];
+        snprintf(sigwhy, sizeof sigwhy, "stopped by signal %d (%s)", c->interrupt_sig, strsignal(c->interrupt_sig));
+        return ctl_finish(c, EXIT_SIGNAL_BASE + c->interrupt_sig, sigwhy);
+    }
     if (!strcmp(act, "stop"))
         return ctl_finish(c, EXIT_NOT_RETRYABLE, why);
     if (culprit) {
@@ -333,6 +338,10 @@ void attempt_on_signal(struct ctl *c, int sig)
     if (c->state == C_DUMPING) { /* no more waiting for stacks; the run ends with the signal */
         c->interrupt_sig = sig;
         return begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
+    }
+    if (c->state == C_LLM_WAIT) { /* the verdict of the failed attempt is kept, then the run ends */
+        c->interrupt_sig = sig;
+        return ctl_llm_interrupt(c);
     }
     if (c->state == C_RUNNING) {
         struct failure f = {.kind = F_SIGNAL, .rank = -1, .code = -1, .sig = sig};

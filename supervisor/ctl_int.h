@@ -277,6 +277,9 @@ int ctl_llm_setup(struct ctl *c, struct buf *err);
 int ctl_llm_begin(struct ctl *c);
 int64_t ctl_llm_deadline(const struct ctl *c);
 void ctl_llm_timers(struct ctl *c);
+/* A signal in C_LLM_WAIT: the decision goes on with the rule verdict now
+ * (failure.json written); the run then ends with the signal. */
+void ctl_llm_interrupt(struct ctl *c);
 json_t *ctl_llm_apply(struct ctl *c, json_t *v, int *by_llm);
 const char *ctl_llm_guard(const json_t *v, const char *act);
 const char *ctl_llm_learned(const struct ctl *c, int *candidates);

@@ -242,6 +242,14 @@ int64_t ctl_llm_deadline(const struct ctl *c)
     return c->state == C_LLM_WAIT ? c->llm_wait_until : -1;
 }
 
+void ctl_llm_interrupt(struct ctl *c)
+{
+    if (c->state != C_LLM_WAIT)
+        return;
+    log_warn("attempt %d: a signal ends the wait for the LLM: the rule verdict is recorded", c->attempt);
+    leave_wait(c, CE_LLM_WAIT_OVER, "interrupted", NULL);
+}
+
 void ctl_llm_timers(struct ctl *c)
 {
     if (c->state != C_LLM_WAIT || now_ms() < c->llm_wait_until)
