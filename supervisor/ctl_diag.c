@@ -139,10 +139,26 @@ static int undiagnosed(const json_t *v)
     return !strcmp(jstr(v, "category"), "unknown") || !strcmp(jstr(v, "category"), "none");
 }
 
-/* What the controller itself saw, for failures no rule explains. */
+/* A communication error of the surviving ranks after a node was lost: the
+ * loss's cascade (its peers' sockets reset), not a root cause of its own. */
+static int loss_cascade(const struct ctl *c, const json_t *v)
+{
+    static const char *const comm[] = {"connection_error", "network_error", "nccl_error", "nccl_timeout",
+                                       "dist_barrier"};
+    const char *type = jstr(v, "type");
+    if (c->fail.kind != F_AGENT)
+        return 0;
+    for (size_t i = 0; i < sizeof comm / sizeof *comm; i++)
+        if (!strcmp(type, comm[i]))
+            return 1;
+    return 0;
+}
+
+/* What the controller itself saw, for failures no rule explains (and for a
+ * lost node whose peers only report the broken connections). */
 static void own_knowledge(struct ctl *c, json_t *v)
 {
-    if (c->fail.kind == F_AGENT && undiagnosed(v)) {
+    if (c->fail.kind == F_AGENT && (undiagnosed(v) || loss_cascade(c, v))) {
         json_object_set_new(v, "category", json_string("infrastructure"));
         json_object_set_new(v, "type", json_string("node_failure"));
         json_object_set_new(v, "action", json_string("exclude_node"));

@@ -31,25 +31,27 @@ expect_rc 0
 expect_count 0 failure
 expect_count 4 ckpt_complete
 
-# KIND TYPE RANK [endure flags]: the fault at step 12 of attempt 0 on RANK
+# KIND TYPE RANK FROM [endure flags]: the fault at step 12 of attempt 0 on
+# RANK; attempt 1 resumes from step FROM (10, the newest checkpoint; 5 for a
+# NaN: endure rolls back past the newest, and the example replays the steps)
 fault_run() {
-    local kind=$1 type=$2 rank=$3; shift 3
+    local kind=$1 type=$2 rank=$3 from=$4; shift 4
     run_endure "${NODES[@]}" "$@" --ckpt-dir "$T/ck-$kind" "$EX/ddp_replicated.py" --steps 20 \
         --fault "$kind" --fault-step 12 --fault-rank "$rank" --out "$T/out-$kind"
     expect_rc 0
     expect_count 2 attempt_start
     expect_count 1 restart
     verdict_is 0 "$type"
-    expect_count 1 ckpt_restore attempt=1 tag=step-000000010
-    resumed_all 1 10 4
+    expect_count 1 ckpt_restore attempt=1 tag=step-0000000$(printf %02d "$from")
+    resumed_all 1 "$from" 4
     same_weights "$T/out-$kind" "$T/ref"
 }
-fault_run crash runtime_error 3
+fault_run crash runtime_error 3 10
 expect_count 1 failure attempt=0 rank=3 node=n2
 grep -q "RuntimeError: injected crash on rank 3 at step 12" "$ERR" "$OUT" || fail "the crash is not on the console"
-fault_run nan nan_loss 1
+fault_run nan nan_loss 1 5
 expect_count 1 failure attempt=0 rank=1 node=n1
-fault_run hang hang 2 --hang-timeout 8s
+fault_run hang hang 2 10 --hang-timeout 8s
 expect_count 1 hang attempt=0
 check_no_leftovers
 echo ok

@@ -17,7 +17,7 @@ echo "$id" >>"$T/run-ids"
 last=0
 for pat in '^\[n2:2\] RuntimeError: injected crash on rank 2 at step 18$' \
     '^endure\[run\]: error: attempt 0: rank 2 on n2 exited with code 1$' \
-    '^endure: attempt 0 diagnosis: framework/runtime_error, action restart' \
+    '^endure: attempt 0 diagnosis: framework/runtime_error, .*action restart' \
     '^endure\[run\]: restarting in ' \
     '^endure\[run\]: resuming from checkpoint step-000000015 \(step 15\)$' \
     '^\[n1:0\] rank 0 resumed from the checkpoint of step 15 ' \
