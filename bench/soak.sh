@@ -50,6 +50,7 @@ sample() { # one line: attempt, controller, agents (sums), files; nothing when t
     local a=$1 arss=0 afd=0 ath=0 p rss fds thr
     rss=$(status_of $PID VmRSS) fds=$(min5 fds_of $PID) thr=$(min5 status_of $PID Threads)
     [ -n "$rss" ] && [ -n "$fds" ] && [ -n "$thr" ] && [ "$fds" -gt 0 ] || return 0
+    ls -l "/proc/$PID/fd" 2>/dev/null | awk 'NR > 1 {print $9, $10, $11}' >"$DIR/fds.$a" # for a failure's report
     for p in $(agents); do
         arss=$((arss + $(status_of "$p" VmRSS || echo 0)))
         afd=$((afd + $(fds_of "$p")))
@@ -91,6 +92,10 @@ if last[2] > first[2]: bad.append("controller fds %d -> %d" % (first[2], last[2]
 if last[3] > first[3]: bad.append("controller threads %d -> %d" % (first[3], last[3]))
 if last[1] > 2 * first[1] + 8192: bad.append("controller RSS %d -> %d kB" % (first[1], last[1]))
 if bad:
-    sys.exit("FAIL: " + "; ".join(bad))
+    import os
+    d = os.path.dirname(sys.argv[1])
+    first_fds = set(open(os.path.join(d, "fds.%d" % first[0])).read().splitlines())
+    last_fds = set(open(os.path.join(d, "fds.%d" % last[0])).read().splitlines())
+    sys.exit("FAIL: " + "; ".join(bad) + "; fds only at the end: %s" % sorted(last_fds - first_fds))
 print("soak: flat (controller fds %d, threads %d, RSS %d -> %d kB)" % (last[2], last[3], first[1], last[1]))
 PY

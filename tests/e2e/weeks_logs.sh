@@ -36,6 +36,12 @@ assert v["type"] == "cuda_oom", v.get("type")
 assert v["key_line"]["file"].endswith(".log") and "CUDA out of memory" in v["key_line"]["text"], v["key_line"]
 PY
 # a rotated log named on its own is read whole, segments first
-"$ENDURE" diagnose "$D/rank-0.log" >"$T/one.out" 2>&1 || true
+# (the rank whose segments hold the failure: the first to fail)
+one=
+for r in 0 1; do # (the live file itself may be compressed too once the attempt ended)
+    zcat -f "$D/rank-$r.log"* 2>/dev/null | grep -q "CUDA out of memory" && { one="$D/rank-$r.log"; break; }
+done
+[ -n "$one" ] || fail "no rank log holds the failure"
+"$ENDURE" diagnose "$one" >"$T/one.out" 2>&1 || true
 grep -q "cuda_oom" "$T/one.out" || fail "diagnose of one rotated log: $(head "$T/one.out")"
 check_no_leftovers
