@@ -4,7 +4,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
-PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
+PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto libmicrohttpd
 CFLAGS  ?= -O2 -g
 # Required flags live apart from CFLAGS so that `make CFLAGS=...` keeps them.
 ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
