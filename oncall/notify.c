@@ -156,8 +156,9 @@ static int post(struct notifier *n, const char *url, const char *body, char *err
 }
 
 /* Waits for the command to end (its status in *st) until deadline. 1 ended,
- * 0 not yet. The controller's loop may reap it first (notifier_reaped). */
-static int child_wait(struct notifier *n, pid_t pid, int pidfd, int64_t deadline, int *st)
+ * 0 not yet; abortable: a drain's deadline counts too. The controller's
+ * loop may reap it first (notifier_reaped). */
+static int child_wait(struct notifier *n, pid_t pid, int pidfd, int64_t deadline, int abortable, int *st)
 {
     for (;;) {
         pthread_mutex_lock(&n->mu);
@@ -169,7 +170,7 @@ static int child_wait(struct notifier *n, pid_t pid, int pidfd, int64_t deadline
         pid_t r = waitpid(pid, st, WNOHANG);
         if (r == pid)
             return 1;
-        int ms = ms_until(deadline_min(deadline, atomic_load(&n->abort_at)));
+        int ms = ms_until(abortable ? deadline_min(deadline, atomic_load(&n->abort_at)) : deadline);
         if (ms <= 0)
             return 0;
         if (ms > 100)
@@ -248,10 +249,10 @@ static int run_cmd(struct notifier *n, const char *body, char *err, size_t errle
         poll(&pf, 1, ms_until(deadline));
     }
     close(p[1]);
-    int ended = child_wait(n, pid, pidfd, deadline, &st);
+    int ended = child_wait(n, pid, pidfd, deadline, 1, &st);
     if (!ended) {
         kill(-pid, SIGKILL);
-        child_wait(n, pid, pidfd, now_ms() + 5000, &st);
+        child_wait(n, pid, pidfd, now_ms() + 5000, 0, &st); /* reaped: KILL is prompt */
         snprintf(err, errlen, "the command ran past its deadline (%ds, or endure's exit): killed",
                  NOTIFY_CMD_TIMEOUT_MS / 1000);
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
