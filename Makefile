@@ -11,7 +11,7 @@ ifeq ($(origin COMMIT),undefined)
 COMMIT := $(shell if [ -e .git ] && c=$$(git rev-parse --short=12 HEAD 2>/dev/null); then \
 	  git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo $$c; else echo unknown; fi)
 endif
-PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto
+PKGS    := libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto libmicrohttpd
 CFLAGS  ?= -O2 -g
 # Required flags live apart from CFLAGS so that `make CFLAGS=...` keeps them.
 ALL_CFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \

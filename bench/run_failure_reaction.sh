@@ -14,6 +14,7 @@
 # run_start -> that (which includes starting the agents).
 # Prints numbers, asserts nothing.
 #   NODES=4 NPROC=4 RESTARTS=20 BUILD=build bench/run_failure_reaction.sh
+# EXTRA="--metrics-file F ..." adds flags to endure run (bench/oncall_reaction.sh).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -31,7 +32,7 @@ mkdir -p "$BENCH_MARKS"
 
 nodes=$(seq -s, -f 'n%g' 1 "$NODES")
 "$ENDURE" run --log-dir "$DIR" --rdzv-id fr --nodes "$nodes" --nnodes "$NODES" --nproc-per-node "$NPROC" \
-    --restart-backoff 0 --max-restarts "$RESTARTS" --stop-timeout 5s --heartbeat-timeout 10s \
+    --restart-backoff 0 --max-restarts "$RESTARTS" --stop-timeout 5s --heartbeat-timeout 10s ${EXTRA:-} \
     -- "$RANK_BIN" --step-ms 10 --fail-rank "$FAIL_RANK" --at-step 20 >/dev/null 2>"$DIR/err"
 rc=$?
 [ "$rc" = 1 ] || { echo "warning: endure exited $rc (expected 1: the budget is spent by design)" >&2; tail -n 5 "$DIR/err" >&2; }

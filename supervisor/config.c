@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include "common/util.h"
 #include "launcher/progress.h"
+#include "oncall/metrics_http.h"
+#include "oncall/notify.h"
 
 
 static int set_str(char **dst, const char *v)
@@ -166,6 +168,32 @@ static int set_rules(struct run_config *c, const char *v, struct buf *err)
         return bad(err, "rules", v, "must not be empty");
     c->rules[c->nrules] = strdup(v);
     return c->rules[c->nrules++] ? 0 : -1;
+}
+
+/* --notify URL (repeatable) or env:NAME (the URL from the environment,
+ * out of argv). The value is never echoed: it may hold a webhook token. */
+static int set_notify(struct run_config *c, const char *v, struct buf *err)
+{
+    const char *url = v;
+    if (!strncmp(v, "env:", 4) && !(url = getenv(v + 4)))
+        return bad(err, "notify", v, "no such environment variable");
+    if (c->nnotify == MAX_NOTIFY_URLS)
+        return bad(err, "notify", "[redacted]", "too many --notify (at most 8)");
+    if (notify_check_url(url) < 0)
+        return bad(err, "notify", "[redacted]", "expected an http:// or https:// URL");
+    c->notify[c->nnotify] = strdup(url);
+    return c->notify[c->nnotify++] ? 0 : -1;
+}
+NONEMPTY_SETTER(set_notify_cmd, notify_cmd, "notify-cmd")
+
+static int set_metrics_addr(struct run_config *c, const char *v, struct buf *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char why[300];
+    if (metrics_addr_parse(v, &ss, &len, why, sizeof why) < 0)
+        return bad(err, "metrics-addr", v, why);
+    return set_str(&c->metrics_addr, v);
 }
 
 /* A switch (a flag without a value) that sets field to 1. */
@@ -663,6 +691,16 @@ static const struct opt opts[] = {
     O("metrics-file", 0, 1, set_metrics_file, G_ENDURE, "PATH",
       "write Prometheus metrics (text exposition) to PATH, atomically, every monitor interval but at most once a "
       "second (for node_exporter's textfile collector)"),
+    O("metrics-addr", 0, 1, set_metrics_addr, G_ENDURE, "HOST:PORT",
+      "serve the same metrics at http://HOST:PORT/metrics (libmicrohttpd, its own thread); PORT alone or :PORT "
+      "listens on 127.0.0.1; port 0 picks a free one (journaled as metrics_listen); off by default"),
+    O("notify", 0, 1, set_notify, G_ENDURE, "URL",
+      "POST a JSON notification (a Slack/Mattermost incoming webhook's {\"text\"}, the event under \"endure\") on "
+      "a failure's verdict, a restart, a node excluded, a stop (exit 3, 4) and the run's end; repeatable (at most 8); "
+      "env:NAME takes the URL from the environment; sent from a background thread with retries, never delaying "
+      "a restart; the URL's path and query are redacted wherever endure prints or journals it"),
+    O("notify-cmd", 0, 1, set_notify_cmd, G_ENDURE, "CMD",
+      "run CMD (/bin/sh -c) with the same JSON on its stdin for each of those events (KILLed after 10s)"),
     O("rules", 0, 1, set_rules, G_DIAG, "PATH",
       "a rule file or directory added to the shipped rules (repeatable); checked at start, a bad rule exits 2"),
     O("no-default-rules", 0, 0, set_no_default_rules, G_DIAG, NULL, "use only the --rules given"),
@@ -974,7 +1012,8 @@ void config_free(struct run_config *c)
                      &c->transport, &c->progress_regex, &c->python, &c->ckpt_dir, &c->stage_dir, &c->policy,
                      &c->nodes_expr, &c->hostfile, &c->slurm_job, &c->ssh_opts, &c->agent_cmd,
                      &c->controller_addr, &c->pair_probe, &c->pair_command, &c->metrics_file,
-                     &c->llm_url, &c->llm_model, &c->llm_key_file, &c->llm_cacert, &c->learned_rules};
+                     &c->llm_url, &c->llm_model, &c->llm_key_file, &c->llm_cacert, &c->learned_rules,
+                     &c->notify_cmd, &c->metrics_addr};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -982,6 +1021,9 @@ void config_free(struct run_config *c)
     for (int i = 0; i < c->nnodes_list; i++)
         free(c->nodes[i]);
     c->nnodes_list = 0;
+    for (int i = 0; i < c->nnotify; i++)
+        free(c->notify[i]);
+    c->nnotify = 0;
     json_decref(c->health_probes);
     c->health_probes = NULL;
     for (int i = 0; i < c->nrules; i++)

@@ -112,6 +112,11 @@ struct run_config {
     char **cmd;                /* argv of the program the ranks run, NULL-terminated */
     int ncmd;
     char *metrics_file;        /* --metrics-file PATH (oncall/metrics.c), NULL: none */
+    char *metrics_addr;        /* --metrics-addr HOST:PORT (oncall/metrics_http.c), NULL: none */
+#define MAX_NOTIFY_URLS 8      /* = NOTIFY_MAX_URLS (oncall/notify.h) */
+    char *notify[MAX_NOTIFY_URLS]; /* --notify URLs (secrets: never printed unredacted) */
+    int nnotify;
+    char *notify_cmd;          /* --notify-cmd CMD, NULL: none */
 };
 
 /* Fills cfg from the environment (PET_*) and argv (argv[0] is "run").

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "supervisor/config_int.h"
 #include <stdio.h>
+#include "oncall/notify.h"
 
 #define HELP_COL 28   /* where the help paragraphs start */
 #define HELP_WIDTH 80
@@ -269,6 +270,14 @@ json_t *config_to_json(const struct run_config *c)
     json_object_set_new(ck, "warn_saves", json_integer(c->ckpt_warn_saves));
     json_object_set_new(ck, "warn_after_ms", json_integer((json_int_t)c->ckpt_warn_after_ms));
     json_object_set_new(j, "shared_perms", json_boolean(c->shared_perms));
+    json_t *notify = json_array(); /* redacted: webhook URLs carry tokens */
+    for (int i = 0; i < c->nnotify; i++) {
+        char r[300];
+        notify_redact_url(c->notify[i], r, sizeof r);
+        json_array_append_new(notify, json_string(r));
+    }
+    json_object_set_new(j, "oncall", json_pack("{s:s?,s:s?,s:o,s:b}", "metrics_file", c->metrics_file, "metrics_addr",
+                                               c->metrics_addr, "notify", notify, "notify_cmd", c->notify_cmd != NULL));
     json_object_set_new(j, "health", json_pack("{s:s,s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:O?}", "mode",
                                                c->health == HEALTH_OFF ? "off" : c->health == HEALTH_LOCAL ? "local" : "pairwise", "timeout_ms",
                                                (json_int_t)c->health_timeout_ms, "probe_timeout_ms",

@@ -232,6 +232,10 @@ int controller_run(struct run_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (ctl_oncall_serve(c) < 0) { /* --metrics-addr: said */
+        rc = EXIT_USAGE;
+        goto out;
+    }
     spawn_become_subreaper();
     raise_fd_limit();
     for (int i = 0; i < cfg->nnodes_list; i++) {

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "launcher/spawn.h"
 #include "supervisor/ctl_int.h"
+#include "supervisor/ctl_oncall.h"
 #include "supervisor/transport.h"
 
 int agents_start_one(struct ctl *c, int i)
@@ -108,7 +109,7 @@ void agents_reap(struct ctl *c)
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
         reaped = 1;
-        if (ctl_drain_reaped(c, pid, st))
+        if (ctl_drain_reaped(c, pid, st) || ctl_oncall_reaped(c, pid, st))
             continue;
         for (int i = 0; i < c->nnodes; i++) {
             struct node *n = &c->nodes[i];
@@ -128,11 +129,11 @@ void agents_reap(struct ctl *c)
 
 /* Processes a dead agent left behind (escaped from its ranks' sessions,
  * now reparented to the controller, a subreaper) are KILLed: only the live
- * agents' (and a running scontrol's) subtrees are spared, so nothing outlives its agent into the next
+ * agents' (and a running scontrol's or --notify-cmd's) subtrees are spared, so nothing outlives its agent into the next
  * attempt. */
 void agents_kill_strays(struct ctl *c)
 {
-    static pid_t live[MAX_NODES + MAX_DRAINS];
+    static pid_t live[MAX_NODES + MAX_DRAINS + 1];
     int n = 0;
     for (int i = 0; i < c->nnodes; i++)
         if (c->nodes[i].agent_pid > 0)
@@ -140,5 +141,7 @@ void agents_kill_strays(struct ctl *c)
     for (int i = 0; i < c->ndrain; i++) /* scontrol of --slurm-drain */
         if (c->drain[i].pid > 0)
             live[n++] = c->drain[i].pid;
+    if ((live[n] = ctl_oncall_child(c)) > 0) /* --notify-cmd */
+        n++;
     spawn_signal_descendants(SIGKILL, live, n, NULL, 0);
 }

@@ -6,7 +6,11 @@
  * it was seen) and writes --metrics-file from the loop: every monitor
  * interval, at most once a second, atomically (a temporary file renamed
  * over PATH), never fsynced (node_exporter reads it; a crash loses nothing
- * of the record). Owns struct ctl_oncall. */
+ * of the record), and hands the same text to --metrics-addr's server. Every
+ * event that notifies (oncall/notify.h) is queued for the notifier's thread
+ * from the same observer; the thread's reports (a target failing, then
+ * recovering) are journaled from the loop, and at exit the queue gets
+ * ONCALL_NOTIFY_GRACE_MS to drain. Owns struct ctl_oncall. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +18,14 @@
 #include <unistd.h>
 #include "common/log.h"
 #include "common/util.h"
+#include "oncall/metrics_http.h"
+#include "oncall/notify.h"
 #include "oncall/oncall.h"
 #include "supervisor/ctl_int.h"
 #include "supervisor/ctl_oncall.h"
 
 #define ONCALL_PROGRESS_MS 5000
+#define ONCALL_NOTIFY_GRACE_MS 5000 /* at exit, for the last notifications */
 
 struct ctl_oncall {
     struct runview rv;
@@ -27,9 +34,11 @@ struct ctl_oncall {
     double seen_at;           /* wall time it was seen */
     int64_t journaled_at;     /* monotonic time of the last progress event */
     int pending;              /* progress seen after the last progress event */
-    int64_t next_metrics;     /* -1: no --metrics-file */
+    int64_t next_metrics;     /* -1: no --metrics-file nor --metrics-addr */
     int metrics_failed;       /* said once */
     struct buf out;
+    struct metrics_http *http; /* --metrics-addr, NULL: none */
+    struct notifier *notify;  /* --notify, --notify-cmd, NULL: none */
 };
 
 static void journal_progress(struct ctl *c)
@@ -51,11 +60,17 @@ static void observe(void *ctx, const json_t *ev)
     struct ctl *c = ctx;
     struct ctl_oncall *o = c->oncall;
     rv_feed(&o->rv, ev);
+    json_t *body = o->notify ? notify_message(ev, &o->rv) : NULL;
+    if (body)
+        notifier_post(o->notify, body); /* a full queue is reported by the thread's reports */
+    json_decref(body);
     const char *name = json_string_value(json_object_get(ev, "event"));
     if (name && !strcmp(name, "stop_begin") && o->pending)
         journal_progress(c); /* the newest step, with the time it was seen */
     if (name && !strcmp(name, "attempt_start"))
         o->step = -1;
+    if (name && !strcmp(name, "run_start") && o->http)
+        journal_event(&c->j, "metrics_listen", json_pack("{s:s}", "addr", metrics_http_where(o->http)));
 }
 
 int ctl_oncall_open(struct ctl *c)
@@ -66,9 +81,12 @@ int ctl_oncall_open(struct ctl *c)
     rv_init(&o->rv);
     o->attempt = -1;
     o->step = -1;
-    o->next_metrics = c->cfg->metrics_file ? now_ms() : -1;
+    o->next_metrics = c->cfg->metrics_file || c->cfg->metrics_addr ? now_ms() : -1;
     buf_init(&o->out, 4 << 20);
     c->oncall = o;
+    if ((c->cfg->nnotify || c->cfg->notify_cmd) &&
+        notifier_start(&o->notify, c->cfg->notify, c->cfg->nnotify, c->cfg->notify_cmd) < 0)
+        return -1;
     c->j.observe = observe;
     c->j.observe_ctx = c;
     return 0;
@@ -87,12 +105,9 @@ void ctl_oncall_progress(struct ctl *c, long long step)
         journal_progress(c);
 }
 
-static void write_metrics(struct ctl *c, int up)
+static void write_file(struct ctl *c)
 {
     struct ctl_oncall *o = c->oncall;
-    struct metrics_live live = {.up = up, .log_bytes = -1};
-    buf_reset(&o->out);
-    metrics_render(&o->rv, &live, wall_time(), &o->out);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", c->cfg->metrics_file, (int)getpid());
     int fd = open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
@@ -109,9 +124,54 @@ static void write_metrics(struct ctl *c, int up)
     o->metrics_failed = !ok;
 }
 
+static void write_metrics(struct ctl *c, int up)
+{
+    struct ctl_oncall *o = c->oncall;
+    struct metrics_live live = {.up = up, .log_bytes = -1};
+    buf_reset(&o->out);
+    metrics_render(&o->rv, &live, wall_time(), &o->out);
+    if (c->cfg->metrics_file)
+        write_file(c);
+    if (o->http)
+        metrics_http_set(o->http, o->out.p ? o->out.p : "", o->out.len);
+}
+
+/* Journals what the notifier's thread reported (once per failing target). */
+static void notify_reports(struct ctl *c)
+{
+    json_t *r;
+    while (c->oncall->notify && (r = notifier_take_report(c->oncall->notify))) {
+        const char *name = json_string_value(json_object_get(r, "event"));
+        char ev[32];
+        snprintf(ev, sizeof ev, "%s", name ? name : "notify_failed");
+        json_object_del(r, "event");
+        if (strcmp(ev, "notify_recovered"))
+            log_warn("notification to %s not delivered: %s (said once until it works again)",
+                     json_string_value(json_object_get(r, "target")) ? json_string_value(json_object_get(r, "target"))
+                                                                     : "the queue",
+                     json_string_value(json_object_get(r, "error")));
+        journal_event(&c->j, ev, r);
+    }
+}
+
+int ctl_oncall_serve(struct ctl *c)
+{
+    char why[400];
+    if (!c->cfg->metrics_addr || !c->oncall)
+        return 0;
+    if (metrics_http_start(&c->oncall->http, c->cfg->metrics_addr, why, sizeof why) < 0) {
+        log_error("--metrics-addr: %s", why);
+        return -1;
+    }
+    log_info("metrics at http://%s/metrics", metrics_http_where(c->oncall->http));
+    return 0; /* journaled after run_start (observe) */
+}
+
 void ctl_oncall_timers(struct ctl *c)
 {
     struct ctl_oncall *o = c->oncall;
+    if (o)
+        notify_reports(c);
     if (!o || o->next_metrics < 0 || now_ms() < o->next_metrics)
         return;
     write_metrics(c, 1);
@@ -131,9 +191,25 @@ void ctl_oncall_close(struct ctl *c)
         return;
     if (o->next_metrics >= 0)
         write_metrics(c, 0); /* the last word: endure_up 0 */
+    metrics_http_stop(o->http);
+    if (o->notify) {
+        notifier_drain(o->notify, ONCALL_NOTIFY_GRACE_MS);
+        notify_reports(c);
+        notifier_free(o->notify);
+    }
     c->j.observe = NULL;
     rv_free(&o->rv);
     buf_free(&o->out);
     free(o);
     c->oncall = NULL;
+}
+
+pid_t ctl_oncall_child(const struct ctl *c)
+{
+    return c->oncall ? notifier_child(c->oncall->notify) : 0;
+}
+
+int ctl_oncall_reaped(struct ctl *c, pid_t pid, int status)
+{
+    return c->oncall ? notifier_reaped(c->oncall->notify, pid, status) : 0;
 }
