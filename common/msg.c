@@ -262,19 +262,22 @@ static json_t *enc_progress(const struct msg *m)
         json_object_set_new(j, "step", json_integer((json_int_t)p->step));
     if (j && isfinite(p->loss))
         json_object_set_new(j, "loss", json_real(p->loss));
+    if (j && p->log_bytes > 0)
+        json_object_set_new(j, "log_bytes", json_integer((json_int_t)p->log_bytes));
     return j;
 }
 static int dec_progress(json_t *j, struct msg *m, json_error_t *e)
 {
     const char *t;
     struct msg_progress *p = &m->u.progress;
-    json_int_t step = -1;
+    json_int_t step = -1, lb = -1;
     p->loss = NAN;
-    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s?I,s?F}", "type", &t, "attempt", &p->attempt, "step", &step,
-                       "loss", &p->loss) < 0)
+    if (json_unpack_ex(j, e, JSON_STRICT, "{s:s,s:i,s?I,s?F,s?I}", "type", &t, "attempt", &p->attempt, "step", &step,
+                       "loss", &p->loss, "log_bytes", &lb) < 0)
         return -1;
     p->step = step;
-    if (step < -1 || !isfinite(p->loss) != !json_object_get(j, "loss")) {
+    p->log_bytes = lb;
+    if (step < -1 || lb < -1 || !isfinite(p->loss) != !json_object_get(j, "loss")) {
         snprintf(e->text, sizeof e->text, "step must be >= 0 and loss a finite number");
         return -1;
     }

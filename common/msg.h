@@ -115,7 +115,7 @@ struct msg_exit {
 };
 /* PROGRESS: step and loss of the last progress line, when it had them
  * (-1 and NaN: none; optional on the wire). */
-struct msg_progress { int attempt; int64_t step; double loss; };
+struct msg_progress { int attempt; int64_t step; double loss; int64_t log_bytes; /* the agent's total, -1: not said */ };
 struct msg_stopped { int attempt; int64_t ms; json_t *unreaped; };
 struct msg_payload { int attempt; json_t *event; };   /* MSG_EVENT, MSG_CKPT */
 /* DROPPED (n console lines; messages: the agent's own lost), UNCLASSIFIED,

@@ -47,7 +47,8 @@ void agent_send_msg(struct agent *a, const struct msg *m)
 void agent_send_progress(struct agent *a)
 {
     struct msg m = {.type = MSG_PROGRESS,
-                    .u.progress = {.attempt = a->attempt, .step = a->progress_step, .loss = a->progress_loss}};
+                    .u.progress = {.attempt = a->attempt, .step = a->progress_step, .loss = a->progress_loss,
+                                   .log_bytes = (int64_t)a->log_bytes}};
     for (int i = 0; a->ranks && i < a->nranks; i++) { /* the newest step any local rank printed */
         const struct stream *st[2] = {&a->ranks[i].out, &a->ranks[i].err};
         for (int k = 0; k < 2; k++) {

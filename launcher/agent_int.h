@@ -75,6 +75,7 @@ struct agent {
     int progress_pending;
     long progress_step;          /* of the last progress line a rule matched, -1: none */
     double progress_loss;        /* the highest loss since the last progress message, NaN: none */
+    uint64_t log_bytes;          /* written to the rank logs by this agent, every attempt (progress message) */
     int tail_lines;              /* lines of a failed rank's log sent with its exit */
     int shared_fs;               /* the controller's run directory is visible here; -1: unknown */
     enum agent_state state;      /* changed only by agent_on() */

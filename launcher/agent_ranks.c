@@ -104,7 +104,11 @@ static void log_write(struct agent *a, struct rank *r, const char *data, size_t 
     agent_log_rotate(a, r, n);
     if (r->log_fd >= 0)
         r->log_size += n;
-    if (r->log_fd < 0 || write_all(r->log_fd, data, n) == 0)
+    if (r->log_fd >= 0 && write_all(r->log_fd, data, n) == 0) {
+        a->log_bytes += n;
+        return;
+    }
+    if (r->log_fd < 0)
         return;
     a->log_bytes_lost += n;
     if (!a->log_failed) {

@@ -283,6 +283,11 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
             c->last_progress = now_ms();
             c->progressed = 1;
             ctl_oncall_progress(c, m->u.progress.step);
+            if (m->u.progress.log_bytes >= 0) {
+                if (m->u.progress.log_bytes < n->log_bytes) /* a new agent of the node counts from 0 */
+                    n->log_bytes_base += n->log_bytes;
+                n->log_bytes = m->u.progress.log_bytes;
+            }
             struct failure f = {.kind = F_SPIKE, .rank = -1, .code = -1, .sig = -1};
             if (c->state == C_RUNNING && ctl_rollback_progress(c, &m->u.progress, f.what, sizeof f.what)) {
                 snprintf(f.node, sizeof f.node, "%s", n->name);

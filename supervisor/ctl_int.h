@@ -56,6 +56,8 @@ struct node {
     int need_pair;              /* tested before it next joins an attempt */
     int pair_ok;                /* passed (or skipped) a pairwise test in this run */
     double pair_gbps;           /* its best pair's bandwidth, < 0: none */
+    /* bytes its agents wrote to the rank logs (progress messages): earlier agents' and the current one's */
+    int64_t log_bytes_base, log_bytes;
     /* exclusions that expire (ctl_budget.c) */
     int excluded_times;         /* lost or excluded, whole run */
     int64_t excluded_at;        /* now_ms() of the last time */

@@ -128,6 +128,10 @@ static void write_metrics(struct ctl *c, int up)
 {
     struct ctl_oncall *o = c->oncall;
     struct metrics_live live = {.up = up, .log_bytes = -1};
+    for (int i = 0; i < c->nnodes; i++) /* what the agents said in their progress messages */
+        if (c->nodes[i].log_bytes_base + c->nodes[i].log_bytes > 0)
+            live.log_bytes = (live.log_bytes < 0 ? 0 : live.log_bytes) + c->nodes[i].log_bytes_base +
+                             c->nodes[i].log_bytes;
     buf_reset(&o->out);
     metrics_render(&o->rv, &live, wall_time(), &o->out);
     if (c->cfg->metrics_file)

@@ -46,6 +46,7 @@ head -c $((size - 20)) "$RUN/events.jsonl" >"$T/cut/events.jsonl"
 
 # metrics: the last file says the controller is down and passes promtool
 grep -qx 'endure_up 0' "$T/endure.prom" || fail "final metrics"
+grep -qE '^endure_log_bytes_total [1-9][0-9]*$' "$T/endure.prom" || fail "no rank log bytes in the metrics"
 grep -qx 'endure_progress_step 150' "$T/endure.prom" || fail "progress step metric"
 grep -q '^endure_restarts_total{reason="[a-z_]*"} 1$' "$T/endure.prom" || fail "restarts metric"
 if command -v promtool >/dev/null; then
