@@ -9,8 +9,9 @@
 # bytes, the rank logs' bytes on disk, the checkpoint store's bytes and the
 # endure entries in /dev/shm. After warm-up these must stay flat: no leak
 # of any kind. With SOAK_ASSERT=1 (the short version in make test) it exits
-# 1 when fds, threads or /dev/shm entries grew between the first and the
-# last sample, when RSS more than doubled (+ 8 MiB), or when the run failed.
+# 1 when fds (by more than one), threads or /dev/shm entries grew between
+# the first and the last sample, when RSS more than doubled (+ 8 MiB), or
+# when the run failed.
 #   ATTEMPTS=300 EVERY=100 BUILD=build bench/soak.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -88,7 +89,9 @@ if len(rows) < 2:
     sys.exit("FAIL: fewer than two samples")
 first, last = [list(map(int, r)) for r in (rows[0], rows[-1])]
 bad = []
-if last[2] > first[2]: bad.append("controller fds %d -> %d" % (first[2], last[2]))
+# one fd of slack: a connection can outlive five reads 50 ms apart (an agent
+# rejoining); a leak grows with the attempts and shows over a longer soak
+if last[2] > first[2] + 1: bad.append("controller fds %d -> %d" % (first[2], last[2]))
 if last[3] > first[3]: bad.append("controller threads %d -> %d" % (first[3], last[3]))
 if last[1] > 2 * first[1] + 8192: bad.append("controller RSS %d -> %d kB" % (first[1], last[1]))
 if bad:
