@@ -78,7 +78,7 @@ TEST(msg_agent_messages_roundtrip)
         {.type = MSG_SIGNAL, .u.signal = {10}},
         {.type = MSG_STARTED, .u.started = {.attempt = 3, .pids = arr, .shared_fs = -1}},
         {.type = MSG_EXIT, .u.exit = {3, 5, 1, 12.5, "rank-5.log", -1, 9, arr, 40, "outside", "read", "read", ev}},
-        {.type = MSG_PROGRESS, .u.progress = {3}},
+        {.type = MSG_PROGRESS, .u.progress = {.attempt = 3, .step = 7, .loss = 1.5, .log_bytes = 100}},
         {.type = MSG_STOPPED, .u.stopped = {3, 250, arr}},
         {.type = MSG_EVENT, .u.payload = {3, ev}},
         {.type = MSG_CKPT, .u.payload = {3, ev}},
