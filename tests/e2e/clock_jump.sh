@@ -20,14 +20,16 @@ if nm "$ENDURE" 2>/dev/null | grep -q ' __asan_init'; then
 fi
 echo "+0" >"$T/offset"
 export FAKETIME_TIMESTAMP_FILE="$T/offset" FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1
-jump() { # jump AFTER_EVENT OFFSET...: once EVENT is journaled, set the offsets in turn, 1 s apart
-    local ev=$1 o; shift
+jump() { # jump AFTER_EVENT SECS OFFSET...: once EVENT is journaled, set the offsets in turn, SECS apart
+    local ev=$1 secs=$2 o; shift 2
     wait_for has_event "$ev"
-    for o in "$@"; do echo "$o" >"$T/offset"; sleep 1; done
+    for o in "$@"; do echo "$o" >"$T/offset"; sleep "$secs"; done
 }
 # (1)
-LD_PRELOAD=$LIB start_endure --nproc-per-node 2 --hang-timeout 2s --max-restarts 0 -- "$FAKE" --steps 60 --step-ms 100
-jump ranks_started "+2h" "-3h"
+# (each offset lasts 6 s: the journal's progress events, one every 5 s at
+# most, show each of them)
+LD_PRELOAD=$LIB start_endure --nproc-per-node 2 --hang-timeout 2s --max-restarts 0 -- "$FAKE" --steps 200 --step-ms 100
+jump ranks_started 6 "+2h" "-3h"
 wait_endure
 expect_rc 0
 expect_count 0 hang
@@ -42,7 +44,7 @@ check_no_leftovers
 echo "+0" >"$T/offset"
 LD_PRELOAD=$LIB start_endure --nproc-per-node 1 --hang-timeout 3s --hang-dump-timeout 1s --max-restarts 0 -- \
     "$FAKE" --steps 60 --step-ms 100 --hang 0 --at-step 5
-jump ranks_started "-3h"
+jump ranks_started 1 "-3h"
 wait_endure
 expect_rc 1
 expect_count 1 hang attempt=0
