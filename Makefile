@@ -73,13 +73,13 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libendure.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test: all
-	BUILD=$(BUILD) tests/run.sh
+	BUILD=$(BUILD) TEST_SANITIZER=$(TEST_SANITIZER) tests/run.sh
 
 # ASan+UBSan build in its own directory, then the same test run.
 asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined" TEST_SANITIZER=1 test
 
 valgrind: all
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(BUILD)/unit-tests --no-fork

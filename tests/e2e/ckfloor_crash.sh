@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the Python helper's save_state; the endure paths it takes run under the sanitizers in the ckpt_* tests
 # A rank killed in the middle of save_state never leaves a torn commit:
 # 1. a trainer that SIGKILLs itself halfway through copying step 3's
 #    tensors into slot 0 (which held step 1): slot 0 has no commit, slot 1

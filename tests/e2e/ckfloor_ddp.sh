@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the Python helper's save_state; the endure paths it takes run under the sanitizers in the ckpt_* tests
 # The tensor-native checkpoint path in a real PyTorch DDP job (gloo, 2 nodes
 # x 2 ranks) under `endure run`: every rank saves with
 # endure_ckpt.save_state (model, momentum, step, RNG states) at steps 10, 20,

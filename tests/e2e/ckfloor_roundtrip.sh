@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the Python helper's save_state; the endure paths it takes run under the sanitizers in the ckpt_* tests
 # endure_ckpt.save_state / load_state round trips, bit for bit: a nested
 # state (a module's and an optimizer's state_dict, every dtype of torch 1.13,
 # non-contiguous, zero-size and 0-dim tensors, two tensors sharing one

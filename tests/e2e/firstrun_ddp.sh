@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the examples' Python side; the endure paths they take run under the sanitizers in the other tests
 # firstrun_ddp: examples/ddp_replicated.py and the faults of examples/faults.py
 # it is shown with. Without endure (one rank, plain checkpoints that the next
 # run resumes; a fault fires only in its attempt); under endure, 2 nodes x 2

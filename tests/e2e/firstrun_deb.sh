@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: packaging (dpkg-deb, lintian) and the installed tree; no endure code path of its own
 # firstrun_deb: `make deb` builds a package that lintian passes without
 # errors, that depends on the run-time libraries only, and whose files are
 # exactly what `make install PREFIX=/usr` installs (plus Debian's copyright

@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the examples' Python side; the endure paths they take run under the sanitizers in the other tests
 # firstrun_demo: `make demo` (examples/demo.sh) shows, in this order, the
 # injected crash, the diagnosis, the restart, the resume from the checkpoint
 # of step 15, the summary and where to look; exits 0 and leaves nothing but

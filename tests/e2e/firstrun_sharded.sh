@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: the examples' Python side; the endure paths they take run under the sanitizers in the other tests
 # firstrun_sharded: examples/sharded.py (every rank saves its own shard with
 # endure_ckpt.save_state) under endure, 2 nodes x 2 ranks: a clean run; a node
 # lost at step 12 (examples/faults.py kills n2's agent) is excluded, the spare
