@@ -12,6 +12,7 @@
 # median wall time of each over REPS runs and the ratio endure/baseline
 # (target <= 1.1). Also checks that the rank log got every line. Prints
 # numbers, asserts nothing.
+# EXTRA="--metrics-file F ..." adds flags to endure run (bench/oncall_reaction.sh).
 #   SIZE=bytes REPS=n MODES="block stdio block-r3 lines" BUILD=build bench/run_log_throughput.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ for mode in $MODES; do
 
         sync
         t0=$EPOCHREALTIME
-        "$ENDURE" run --log-dir "$DIR" --rdzv-id "tp-$mode-$i" --nproc-per-node 1 --max-restarts 0 $eflags \
+        "$ENDURE" run --log-dir "$DIR" --rdzv-id "tp-$mode-$i" --nproc-per-node 1 --max-restarts 0 $eflags ${EXTRA:-} \
             -- "$WRITER" --bytes "$SIZE" $flag >/dev/null 2>"$DIR/endure.err"
         rc=$?
         endu+=("$(elapsed "$t0")")
