@@ -13,6 +13,10 @@
 int64_t now_ms(void);
 /* Wall-clock time in seconds since the epoch, with sub-second precision. */
 double wall_time(void);
+/* Seconds on the monotonic clock, as a double (for measuring durations). */
+double mono_time(void);
+/* The median of v[0..n) (sorted in place); 0 when n is 0. */
+double median_inplace(double *v, size_t n);
 /* Formats the wall time t as RFC 3339 UTC with milliseconds into out. */
 void format_time(double t, char *out, size_t outlen);
 /* Milliseconds until deadline (>= 0), or -1 when deadline is -1 (none);

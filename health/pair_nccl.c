@@ -75,13 +75,6 @@ struct job {
     double gbps;
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void run_comm(struct job *j, cu_ptr buf, size_t count)
 {
     const struct api *a = j->a;
@@ -95,7 +88,7 @@ static void run_comm(struct job *j, cu_ptr buf, size_t count)
     double t0 = 0;
     for (int i = 0; i <= j->iters; i++) {
         if (i == 1 && (rc = a->sync()) == 0)
-            t0 = mono_s(); /* after the warm-up */
+            t0 = mono_time(); /* after the warm-up */
         if (rc || (rc = a->allreduce((void *)buf, (void *)buf, count, NCCL_FLOAT32, NCCL_SUM, comm, NULL))) {
             snprintf(j->why, sizeof j->why, "ncclAllReduce: %s", a->nerr(rc));
             break;
@@ -104,7 +97,7 @@ static void run_comm(struct job *j, cu_ptr buf, size_t count)
     if (!j->why[0] && (rc = a->sync()))
         snprintf(j->why, sizeof j->why, "cuCtxSynchronize after the all-reduce: error %d", rc);
     if (!j->why[0]) {
-        double dt = mono_s() - t0;
+        double dt = mono_time() - t0;
         j->gbps = (double)count * 4 * j->iters / (dt > 1e-9 ? dt : 1e-9) / 1e9; /* busbw = algbw for 2 ranks */
         j->ok = 1;
     }

@@ -21,13 +21,6 @@
 #define CHUNK (1u << 20)
 #define TOKEN_WAIT_MS 5000 /* a connection must send its token within this */
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Waits for ev on fd until deadline: 0, or -1 (errno ETIMEDOUT or poll's). */
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
@@ -72,10 +65,10 @@ static int xfer(int fd, char *buf, uint64_t n, int sending, int64_t deadline)
 /* Sends bytes and waits for the one-byte ack: the bandwidth in GB/s. */
 static int send_timed(int fd, char *buf, uint64_t bytes, int64_t deadline, double *gbps)
 {
-    double t0 = mono_s();
+    double t0 = mono_time();
     if (xfer(fd, buf, bytes, 1, deadline) < 0 || xfer(fd, buf, 1, 0, deadline) < 0)
         return -1;
-    double dt = mono_s() - t0;
+    double dt = mono_time() - t0;
     *gbps = (double)bytes / (dt > 1e-9 ? dt : 1e-9) / 1e9;
     return 0;
 }

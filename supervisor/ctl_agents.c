@@ -288,11 +288,7 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
                     n->log_bytes_base += n->log_bytes;
                 n->log_bytes = m->u.progress.log_bytes;
             }
-            struct failure f = {.kind = F_SPIKE, .rank = -1, .code = -1, .sig = -1};
-            if (c->state == C_RUNNING && ctl_rollback_progress(c, &m->u.progress, f.what, sizeof f.what)) {
-                snprintf(f.node, sizeof f.node, "%s", n->name);
-                attempt_fail(c, &f);
-            }
+            ctl_rollback_progress(c, n, &m->u.progress);
         }
         return;
     case MSG_STOPPED:

@@ -373,11 +373,11 @@ void ctl_pairs_free(struct ctl *c);
  * the exit tails (after C_DUMPING); stacks saved in attempt-<N>/stacks/. */
 void ctl_stacks_verdict(struct ctl *c, json_t *v);
 /* ctl_rollback.c. attempt_start: resets the attempt's steps and losses.
- * progress: notes a progress message's step and loss; 1 when the loss is a
- * spike (what says so). decide: the action after quarantine bookkeeping
+ * progress: notes a progress message's step and loss; a loss spike fails
+ * the running attempt (F_SPIKE). decide: the action after quarantine bookkeeping
  * ("rollback" sets up the next restore). env: the skip variables. */
 void ctl_rollback_attempt_start(struct ctl *c);
-int ctl_rollback_progress(struct ctl *c, const struct msg_progress *p, char *what, size_t len);
+void ctl_rollback_progress(struct ctl *c, const struct node *n, const struct msg_progress *p);
 const char *ctl_rollback_decide(struct ctl *c, const char *act, const char *sig);
 void ctl_rollback_env(const struct ctl *c, json_t *env);
 int ctl_drain_reaped(struct ctl *c, pid_t pid, int st);

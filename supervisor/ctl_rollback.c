@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/log.h"
+#include "common/util.h"
 #include "supervisor/ctl_int.h"
 
 #define SPIKE_MIN_SAMPLES 10
@@ -29,43 +30,39 @@ void ctl_rollback_attempt_start(struct ctl *c)
     c->nloss = c->loss_pos = 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double loss_median(const struct ctl *c)
 {
     double v[LOSS_WINDOW];
     memcpy(v, c->loss_win, (size_t)c->nloss * sizeof *v);
-    qsort(v, (size_t)c->nloss, sizeof *v, cmp_double);
-    return c->nloss % 2 ? v[c->nloss / 2] : (v[c->nloss / 2 - 1] + v[c->nloss / 2]) / 2;
+    return median_inplace(v, (size_t)c->nloss);
 }
 
-int ctl_rollback_progress(struct ctl *c, const struct msg_progress *p, char *what, size_t len)
+void ctl_rollback_progress(struct ctl *c, const struct node *n, const struct msg_progress *p)
 {
+    if (c->state != C_RUNNING)
+        return;
     if (p->step > c->progress_step)
         c->progress_step = p->step;
     if (!isfinite(p->loss))
-        return 0;
+        return;
     double factor = c->cfg->spike_factor;
     if (factor > 0 && c->nloss >= SPIKE_MIN_SAMPLES) {
         double med = loss_median(c);
         if (med > 0 && p->loss > factor * med) {
-            snprintf(what, len, "loss spike at step %lld: %g, above %g x the median %g of the last %d losses",
-                     (long long)p->step, p->loss, factor, med, c->nloss);
+            struct failure f = {.kind = F_SPIKE, .rank = -1, .code = -1, .sig = -1};
+            snprintf(f.node, sizeof f.node, "%s", n->name);
+            snprintf(f.what, sizeof f.what, "loss spike at step %lld: %g, above %g x the median %g of the last %d "
+                     "losses", (long long)p->step, p->loss, factor, med, c->nloss);
             journal_event(&c->j, "loss_spike", json_pack("{s:i,s:I,s:f,s:f,s:f}", "attempt", c->attempt, "step",
                                                            (json_int_t)p->step, "loss", p->loss, "median", med,
                                                            "factor", factor));
-            return 1;
+            return attempt_fail(c, &f);
         }
     }
     c->loss_win[c->loss_pos] = p->loss;
     c->loss_pos = (c->loss_pos + 1) % LOSS_WINDOW;
     if (c->nloss < LOSS_WINDOW)
         c->nloss++;
-    return 0;
 }
 
 /* The checkpoint the failed attempt resumed from: its tag and step. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/util.h"
 #include "supervisor/pairplan.h"
 
 const char *pp_state_name(enum pp_state s)
@@ -48,21 +49,6 @@ void pairplan_result(struct pairplan *p, int k, int result, double gbps, const c
     snprintf(x->why, sizeof x->why, "%s", why ? why : "");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median of v[0..n) (sorted in place); 0 when n is 0. */
-static double median(double *v, int n)
-{
-    if (n <= 0)
-        return 0;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* One node's side of a failed pair; partner_passed: its partner had passed
  * before this batch. */
 static void failed(struct pp_node *x, int was_passed, int partner_passed, const char *why)
@@ -82,7 +68,7 @@ static void apply(struct pairplan *p, const int *was_passed)
         if (p->batch[k].result == 1 && p->batch[k].gbps > 0)
             figs[nf++] = p->batch[k].gbps;
     if (p->round == 1)
-        med = median(figs, nf);
+        med = median_inplace(figs, (size_t)nf);
     free(figs);
     for (int k = 0; k < p->nbatch; k++) {
         struct pp_pair *x = &p->batch[k];
@@ -161,7 +147,7 @@ static void finish(struct pairplan *p)
         if (figs && x->state == PP_PASSED && x->gbps > 0)
             figs[nf++] = x->gbps;
     }
-    p->median = nf >= 3 ? median(figs, nf) : 0;
+    p->median = nf >= 3 ? median_inplace(figs, (size_t)nf) : 0;
     for (int i = 0; i < p->n && p->median > 0; i++)
         p->nodes[i].straggler = p->nodes[i].state == PP_PASSED && p->nodes[i].gbps > 0 &&
                                 p->nodes[i].gbps < p->ratio * p->median;
