@@ -132,6 +132,8 @@ static json_t *enc_start(const struct msg *m)
         json_object_set_new(j, "log_max_size", json_integer((json_int_t)s->log_max_size));
     if (j && s->log_keep > 0)
         json_object_set_new(j, "log_keep", json_integer((json_int_t)s->log_keep));
+    if (j && s->plain_logs)
+        json_object_set_new(j, "plain_logs", json_true());
     if (j && s->learned)
         json_object_set_new(j, "learned", json_pack("{s:s,s:b}", "path", s->learned, "candidates",
                                                     s->learned_candidates));
@@ -145,15 +147,16 @@ static int dec_start(json_t *j, struct msg *m, json_error_t *e)
     json_int_t mon, st, kt, age, lmax = 0, lkeep = 0;
     s->umask = -1;
     s->shared_fs = 1;
+    s->plain_logs = 0;
     if (json_unpack_ex(j, e, JSON_STRICT,
-                       "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i,s:I,s?s,s?b,s?I,s?I,s?o}",
+                       "{s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s,s?s,s?s,s:I,s:I,s:I,s:o,s?o,s?o,s?i,s:I,s?s,s?b,s?I,s?I,s?b,s?o}",
                        "type", &t, "attempt", &s->attempt, "nproc", &s->nproc, "group_rank", &s->group_rank,
                        "node_dir", &s->node_dir, "cwd", &s->cwd, "cmd", &s->cmd, "redirects", &s->redirects,
                        "local_ranks_filter", &s->local_ranks_filter, "progress_regex", &s->progress_regex,
                        "monitor_ms", &mon, "stop_timeout_ms", &st, "kill_timeout_ms", &kt, "env", &s->env, "ckpt",
                        &ck, "rules", &s->rules, "umask", &s->umask, "stage_max_age_ms", &age, "run_dir",
                        &s->run_dir, "shared_fs", &s->shared_fs, "log_max_size", &lmax, "log_keep", &lkeep,
-                       "learned", &learned) < 0)
+                       "plain_logs", &s->plain_logs, "learned", &learned) < 0)
         return -1;
     if (learned && json_unpack_ex(learned, e, JSON_STRICT, "{s:s,s:b}", "path", &s->learned, "candidates",
                                   &s->learned_candidates) < 0)

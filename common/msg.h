@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* Bumped on any incompatible change; the handshake refuses a mismatch. */
-#define MSG_PROTO_VERSION 3
+#define MSG_PROTO_VERSION 4
 
 enum msg_type {
     MSG_CHALLENGE,      /* controller -> agent, first message */
@@ -93,6 +93,7 @@ struct msg_start {
     int shared_fs;                        /* 0: --no-shared-fs (long tails in exit messages) */
     int64_t log_max_size;                 /* a rank log rotates at this size; 0: never */
     int64_t log_keep;                     /* this node's share of the run's log cap; 0: none */
+    int plain_logs;                       /* 1: --plain-logs (ended attempts' logs stay uncompressed) */
     const char *learned;                  /* the learned rules file (loaded with rules), NULL: none */
     int learned_candidates;               /* also its candidate rules (--learned auto) */
 };

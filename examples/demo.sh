@@ -51,8 +51,9 @@ cat <<EOF
                               the verdict of every attempt, offline
   $RUN/events.jsonl
                               the journal: every decision, one JSON object a line
-  $RUN/attempt-0/n2/rank-2.log
-                              everything the crashed rank printed
+  zless $RUN/attempt-0/n2/rank-2.log.1.gz
+                              everything the crashed rank printed (gzipped
+                              once the next attempt started)
   endure ckpt ls $DEMO_DIR/ckpt
                               the checkpoints, newest first
 EOF

@@ -90,6 +90,7 @@ struct agent {
     uint64_t log_bytes_lost;
     struct logrot *logrot;       /* rotation and cap (agent_logs.c); NULL: none yet */
     int log_rot_failed;          /* a rotation failed; said once */
+    struct old_logs *old_logs;   /* the last attempt's logs, gzipped when the next starts; NULL: none */
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;
     int ck_group_rank;
@@ -168,6 +169,7 @@ void agent_ckpt_close(struct agent *a, int remove_stage);
  * incoming bytes; protect: r's live segment holds key lines; attempt_end:
  * before the ranks are freed; close: at the agent's exit. */
 struct logrot;
+struct old_logs;
 int agent_logs_start(struct agent *a, const struct msg_start *st);
 int agent_log_open(struct agent *a, struct rank *r);
 void agent_log_rotate(struct agent *a, struct rank *r, size_t incoming);

@@ -5,11 +5,14 @@
  * drain never waits for zlib. Segments where the classifier found a root
  * or symptom line, and the last segment of a rank that failed, are
  * protected from the cap. With a cap, an attempt's logs are compressed
- * when the attempt ends. */
+ * when the attempt ends; without one (and without --plain-logs) they are
+ * compressed when the node starts its next attempt, so the logs of the
+ * last attempt, the ones an on-call engineer opens first, stay plain. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,10 +44,60 @@ static int run_dir_of(const char *nd, char *out, size_t len)
     return 0;
 }
 
+/* The rank logs of the node's last attempt, still plain. */
+struct old_logs {
+    char *dir;    /* the attempt's node directory */
+    int n;
+    struct old_log { int rank; long seg; } v[];
+};
+
+/* Remembers a's ranks' live logs for compression at the next start. */
+static void old_logs_keep(struct agent *a)
+{
+    struct old_logs *o = calloc(1, sizeof *o + (size_t)a->nranks * sizeof o->v[0]);
+    if (!o || !(o->dir = strdup(node_dir(a)))) {
+        free(o);
+        return;
+    }
+    for (int i = 0; i < a->nranks; i++)
+        o->v[o->n++] = (struct old_log){a->ranks[i].global_rank, a->ranks[i].log_seg ? a->ranks[i].log_seg : 1};
+    a->old_logs = o;
+}
+
+static void old_logs_free(struct agent *a)
+{
+    if (a->old_logs)
+        free(a->old_logs->dir);
+    free(a->old_logs);
+    a->old_logs = NULL;
+}
+
+/* Closes the remembered logs as segments and queues their gzip. */
+static void old_logs_compress(struct agent *a)
+{
+    struct old_logs *o = a->old_logs;
+    for (int i = 0; o && a->logrot && i < o->n; i++) {
+        char live[PATH_MAX], seg[PATH_MAX];
+        if (layout_rank_log(live, sizeof live, o->dir, o->v[i].rank) < 0 ||
+            layout_rank_log_segment(seg, sizeof seg, o->dir, o->v[i].rank, o->v[i].seg, 0) < 0)
+            continue;
+        if (rename(live, seg) < 0) {
+            if (errno != ENOENT)
+                log_warn("cannot close %s for compression: %s", live, strerror(errno));
+            continue;
+        }
+        if (logrot_compress(a->logrot, seg) < 0)
+            log_warn("cannot queue the compression of %s", seg);
+    }
+    old_logs_free(a);
+}
+
 int agent_logs_start(struct agent *a, const struct msg_start *st)
 {
-    if (!st->log_max_size && !st->log_keep)
+    if (!st->log_max_size && !st->log_keep && (st->plain_logs || !a->old_logs)) {
+        old_logs_free(a);
         return 0;
+    }
     if (!a->logrot && logrot_start(&a->logrot) < 0) {
         log_warn("cannot start the log compressor: %s (logs are not rotated)", strerror(errno));
         return 0;
@@ -52,6 +105,9 @@ int agent_logs_start(struct agent *a, const struct msg_start *st)
     char rd[PATH_MAX];
     if (run_dir_of(st->node_dir, rd, sizeof rd) == 0)
         logrot_configure(a->logrot, rd, a->node, (uint64_t)st->log_keep);
+    if (st->plain_logs)
+        old_logs_free(a);
+    old_logs_compress(a);
     return 0;
 }
 
@@ -112,6 +168,10 @@ void agent_log_protect(struct agent *a, struct rank *r)
 
 void agent_logs_attempt_end(struct agent *a)
 {
+    if (a->start.u.start.log_keep <= 0 && !a->start.u.start.plain_logs && a->ranks) {
+        old_logs_free(a);
+        old_logs_keep(a);
+    }
     if (!a->logrot)
         return;
     if (a->start.u.start.log_keep > 0)
@@ -122,6 +182,7 @@ void agent_logs_attempt_end(struct agent *a)
 
 void agent_logs_close(struct agent *a)
 {
+    old_logs_free(a);
     if (!a->logrot)
         return;
     if (logrot_wait(a->logrot, LOGROT_EXIT_MS) < 0)

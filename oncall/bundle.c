@@ -7,6 +7,7 @@
  * URLs, and the values of secret-looking environment variables. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "oncall/bundle.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "common/buf.h"
 #include "common/layout.h"
 #include "common/util.h"
@@ -164,15 +166,70 @@ static void scan_journal(struct bundle *bd, const char *text, size_t n)
     json_decref(stopped);
 }
 
-/* The last TAIL_LINES lines of a rank log (from its last TAIL_BYTES). */
-static void add_tail(struct bundle *bd, const char *name, const char *path)
+/* The last TAIL_BYTES of the file open as fd into d (2 * TAIL_BYTES):
+ * a plain file is read from there, a gzipped one through to its end. */
+static ssize_t read_tail(int fd, int gz, char *d)
 {
-    int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0);
+    if (!gz) {
+        off_t size = lseek(fd, 0, SEEK_END), from = size > (off_t)TAIL_BYTES ? size - (off_t)TAIL_BYTES : 0;
+        return pread(fd, d, TAIL_BYTES, from);
+    }
+    gzFile g = gzdopen(dup(fd), "rb");
+    size_t len = 0;
+    int k;
+    while (g && (k = gzread(g, d + len, (unsigned)(2 * TAIL_BYTES - len))) > 0) {
+        len += (size_t)k;
+        if (len == 2 * TAIL_BYTES) { /* keep the newest half */
+            memmove(d, d + TAIL_BYTES, TAIL_BYTES);
+            len = TAIL_BYTES;
+        }
+    }
+    if (g)
+        gzclose(g);
+    if (len > TAIL_BYTES) {
+        memmove(d, d + len - TAIL_BYTES, TAIL_BYTES);
+        len = TAIL_BYTES;
+    }
+    return (ssize_t)len;
+}
+
+/* The newest part of rank log path: the live file, else (an attempt that
+ * is not its node's last, or rotated away) its highest closed segment,
+ * plain or gzipped. Returns an fd, or -1. */
+static int open_newest_part(const char *ndir, int rank, int *gz)
+{
+    char path[4200];
+    *gz = 0;
+    if (layout_rank_log(path, sizeof path, ndir, rank) == 0) {
+        int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0);
+        if (fd >= 0 || errno != ENOENT)
+            return fd;
+    }
+    int fd = -1;
+    for (long k = 1; k < 1000000; k++) {
+        int f = -1;
+        for (int z = 0; z < 2 && f < 0; z++)
+            if (layout_rank_log_segment(path, sizeof path, ndir, rank, k, z) == 0 &&
+                (f = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0)) >= 0)
+                *gz = z;
+        if (f < 0)
+            break;
+        if (fd >= 0)
+            close(fd);
+        fd = f;
+    }
+    return fd;
+}
+
+/* The last TAIL_LINES lines of a rank log (from its last TAIL_BYTES). */
+static void add_tail(struct bundle *bd, const char *name, const char *ndir, int rank)
+{
+    int gz;
+    int fd = open_newest_part(ndir, rank, &gz);
     if (fd < 0)
         return;
-    off_t size = lseek(fd, 0, SEEK_END), from = size > (off_t)TAIL_BYTES ? size - (off_t)TAIL_BYTES : 0;
-    char *d = malloc(TAIL_BYTES + 1);
-    ssize_t k = d ? pread(fd, d, TAIL_BYTES, from) : -1;
+    char *d = malloc(2 * TAIL_BYTES + 1);
+    ssize_t k = d ? read_tail(fd, gz, d) : -1;
     close(fd);
     if (k > 0) {
         size_t start = (size_t)k;
@@ -246,10 +303,10 @@ static void attempt_members(struct bundle *bd, const struct rv_attempt *a)
         long rank = (long)json_integer_value(json_object_get(r, "rank"));
         char ndir[4096];
         if (!node || !safe_component(node) || layout_node_dir(ndir, sizeof ndir, bd->run_dir, a->n, node) < 0 ||
-            layout_rank_log(path, sizeof path, ndir, (int)rank) < 0)
+            rank < 0 || rank > 1000000)
             continue;
         snprintf(name, sizeof name, "endure-bundle/attempt-%d/%s/rank-%ld.log.tail", a->n, node, rank);
-        add_tail(bd, name, path);
+        add_tail(bd, name, ndir, (int)rank);
     }
 }
 

@@ -19,17 +19,29 @@ static const char usage_text[] =
     "usage: endure status RUN_DIR [--json] [--watch [--interval DUR]]\n"
     "The state of a run from its journal (RUN_DIR/events.jsonl), live or ended:\n"
     "state, attempt and restarts, nodes, ranks, progress and steps/s, newest\n"
-    "checkpoint, last failure with its verdict and key line, time lost, goodput.\n\n"
+    "checkpoint, last failure with its verdict and key line, time lost, goodput,\n"
+    "and the bytes on disk of the rank logs, the journal, the rest of the run\n"
+    "directory and the checkpoint store.\n\n"
     "  --json           one JSON object\n"
     "  --watch          redraw in place until the run ends (Ctrl-C to leave)\n"
     "  --interval DUR   redraw period of --watch (default 1s)\n"
     "exit: 0 shown, 1 the journal cannot be read, 2 usage error\n";
 
+/* The run's bytes on disk (dir: the run directory as given; the store as
+ * the journal names it, when absolute). */
+static json_t *disk_json(const struct runview *rv, const char *dir)
+{
+    struct disk_use d;
+    const char *ck = rv->ckpt_dir[0] == '/' ? rv->ckpt_dir : NULL;
+    return disk_use(dir, ck, &d) == 0 ? disk_use_json(&d, rv->ckpt_dir) : json_null();
+}
+
 /* Prints one frame; on a terminal in --watch mode each line is cleared to
  * its end and the rest of the screen below the frame is cleared. */
-static void print_frame(const struct runview *rv, int json, int redraw)
+static void print_frame(const struct runview *rv, const char *dir, int json, int redraw)
 {
     json_t *st = status_json(rv, wall_time());
+    json_object_set_new(st, "disk", disk_json(rv, dir));
     if (json) {
         char *s = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
         if (s)
@@ -59,7 +71,7 @@ static void print_frame(const struct runview *rv, int json, int redraw)
     buf_free(&b);
 }
 
-static int watch(struct runview *rv, const char *path, int json, int64_t interval)
+static int watch(struct runview *rv, const char *dir, const char *path, int json, int64_t interval)
 {
     int tty = !json && isatty(STDOUT_FILENO);
     sigset_t set;
@@ -77,7 +89,7 @@ static int watch(struct runview *rv, const char *path, int json, int64_t interva
             rc = EXIT_FAILED;
             break;
         }
-        print_frame(rv, json, tty);
+        print_frame(rv, dir, json, tty);
         if (!tty && !json)
             fputs("\n", stdout);
         if (rv->ended)
@@ -131,9 +143,9 @@ int cmd_status(int argc, char **argv)
     rv_init(&rv);
     int rc = EXIT_OK;
     if (watching) {
-        rc = watch(&rv, path, json, interval);
+        rc = watch(&rv, dir, path, json, interval);
     } else if (rv_load(&rv, path) == 0) {
-        print_frame(&rv, json, 0);
+        print_frame(&rv, dir, json, 0);
     } else {
         rc = EXIT_FAILED;
     }

@@ -15,6 +15,21 @@ int cmd_bundle(int argc, char **argv);
 
 /* The status object of `endure status --json` at wall time now. */
 json_t *status_json(const struct runview *rv, double now);
+
+/* Bytes a run keeps on disk (oncall/disk.c): apparent sizes of regular
+ * files, links not followed. */
+struct disk_use {
+    long long logs;            /* rank logs, live and rotated (plain or gzipped) */
+    long long journal;         /* <run_dir>/events.jsonl */
+    long long other;           /* the rest of the run directory */
+    long long ckpt;            /* the checkpoint store; -1: none or unreadable */
+    int partial;               /* the walk stopped at its entry cap */
+};
+/* Walks run_dir and ckpt_dir (NULL: none). Returns 0, or -1 with errno
+ * when run_dir cannot be opened. */
+int disk_use(const char *run_dir, const char *ckpt_dir, struct disk_use *d);
+/* {"logs_bytes","journal_bytes","other_bytes","ckpt_bytes","ckpt_dir","partial"} */
+json_t *disk_use_json(const struct disk_use *d, const char *ckpt_dir);
 /* The text of `endure status`, rendered from status_json()'s object. */
 void status_text(const json_t *st, struct buf *out);
 /* A duration for people: "4.2s", "45s", "12m05s", "3h12m", "2d04h". */

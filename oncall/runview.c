@@ -237,6 +237,8 @@ static void on_run(struct runview *rv, const char *name, const json_t *ev, doubl
             rv->start = ts;
         snprintf(rv->run_id, sizeof rv->run_id, "%s", str(ev, "run_id"));
         snprintf(rv->run_dir, sizeof rv->run_dir, "%s", str(ev, "run_dir"));
+        const json_t *ck = json_object_get(json_object_get(ev, "config"), "checkpoint");
+        snprintf(rv->ckpt_dir, sizeof rv->ckpt_dir, "%s", str(ck, "ckpt_dir"));
         rv->resumed += json_is_true(json_object_get(ev, "resumed"));
         rv->max_restarts = (int)num(json_object_get(ev, "config"), "max_restarts", rv->max_restarts);
         rv->ended = 0;

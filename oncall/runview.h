@@ -42,6 +42,7 @@ struct rv_ckpt {
 struct runview {
     char run_id[128];
     char run_dir[512];
+    char ckpt_dir[512];       /* --ckpt-dir of the newest run_start; "": none */
     double start, last_ts, end;
     int ended, exit_code, resumed;
     char end_reason[512];

@@ -138,6 +138,37 @@ static void text_nodes(const json_t *st, struct buf *b)
         buf_printf(b, "  %s %s: %s\n", gs(n, "name"), gs(n, "state"), gs(n, "reason"));
 }
 
+/* "1.5 GiB", "12.0 KiB", "800 B" */
+static void text_bytes(struct buf *b, double v)
+{
+    static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (v >= 1024 && i < 4) {
+        v /= 1024;
+        i++;
+    }
+    buf_printf(b, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static void text_disk(const json_t *d, struct buf *b)
+{
+    if (!json_is_object(d))
+        return;
+    buf_puts(b, "disk:       logs ");
+    text_bytes(b, gn(d, "logs_bytes"));
+    buf_puts(b, ", journal ");
+    text_bytes(b, gn(d, "journal_bytes"));
+    buf_puts(b, ", other ");
+    text_bytes(b, gn(d, "other_bytes"));
+    if (json_is_number(json_object_get(d, "ckpt_bytes"))) {
+        buf_puts(b, "; checkpoints ");
+        text_bytes(b, gn(d, "ckpt_bytes"));
+    } else if (*gs(d, "ckpt_dir")) {
+        buf_printf(b, "; checkpoints unknown (%s not readable here)", gs(d, "ckpt_dir"));
+    }
+    buf_puts(b, json_is_true(json_object_get(d, "partial")) ? " (at least: too many files to count)\n" : "\n");
+}
+
 static void text_failure(const json_t *fl, struct buf *b)
 {
     if (!json_is_object(fl)) {
@@ -202,4 +233,5 @@ void status_text(const json_t *st, struct buf *b)
         buf_printf(b, "goodput:    %.1f%% (%s productive of %s)\n", 100 * gn(g, "ratio"), d1, d2);
     else
         buf_puts(b, "goodput:    unknown\n");
+    text_disk(json_object_get(st, "disk"), b);
 }

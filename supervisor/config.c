@@ -425,6 +425,7 @@ static int set_health_probes(struct run_config *c, const char *v, struct buf *er
 SWITCH_SETTER(set_slurm_drain, slurm_drain)
 
 SWITCH_SETTER(set_no_shared_fs, no_shared_fs)
+SWITCH_SETTER(set_plain_logs, plain_logs)
 
 /* the LLM (supervisor/ctl_llm.c) */
 NONEMPTY_SETTER(set_llm_url, llm_url, "llm")
@@ -677,6 +678,9 @@ static const struct opt opts[] = {
     O("log-keep", 0, 1, set_log_keep, G_ENDURE, "SIZE",
       "cap of the run's total rank-log bytes: the oldest compressed segments of the oldest attempts are "
       "removed first, never those holding a failure's lines; ended attempts' logs are gzipped (default: no cap)"),
+    O("plain-logs", 0, 0, set_plain_logs, G_ENDURE, NULL,
+      "leave ended attempts' rank logs plain (default: when a node starts its next attempt, its previous "
+      "attempt's rank-R.log becomes rank-R.log.K.gz in the background; the last attempt's stay plain)"),
     O("resume", 0, 1, set_resume, G_ENDURE, "RUN_DIR",
       "continue the run of RUN_DIR (<log-dir>/<run-id>) after its controller died or its job was requeued: "
       "attempt numbers, restarts, exclusions and back-off from its journal, the newest complete checkpoint"),

@@ -104,6 +104,7 @@ struct run_config {
     /* weeks without a human */
     int64_t log_max_size;      /* bytes per rank log before it rotates; 0: never */
     int64_t log_keep;          /* the run's total log bytes; 0: no cap */
+    int plain_logs;            /* --plain-logs: ended attempts' logs are not gzipped */
     int64_t restart_window_ms; /* --max-restarts counts restarts in any window this long; 0: the whole run */
     int64_t exclude_for_ms;    /* an excluded node may come back after this; 0: never (the run) */
     int exclude_max;           /* a node excluded more than this many times never comes back */

@@ -81,6 +81,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
     m.u.start.learned = ctl_llm_learned(c, &m.u.start.learned_candidates);
     m.u.start.has_ckpt = ctl_ckpt_start_config(c, &m.u.start.ckpt);
     m.u.start.log_max_size = cfg->log_max_size;
+    m.u.start.plain_logs = cfg->plain_logs;
     m.u.start.log_keep = cfg->log_keep > 0 ? (cfg->log_keep / c->nnodes > 0 ? cfg->log_keep / c->nnodes : 1) : 0;
     json_array_append_new(nodes_j, json_pack("{s:s,s:i}", "node", n->name, "group_rank", n->group_rank));
     agents_send_msg(c, n, &m);

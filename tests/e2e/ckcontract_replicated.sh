@@ -38,8 +38,8 @@ a=$(field ckpt_restore attempt tag=step-000000020)
 want="$CK/step-000000020/n1/rank-0"
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    grep -qF "rank $r resumed from step 20 ($want)" "$RUN/attempt-$a/$node/rank-$r.log" ||
-        fail "rank $r did not resume from step 20 in $want: $(grep resumed "$RUN/attempt-$a/$node/rank-$r.log")"
+    rank_log "$RUN/attempt-$a/$node/rank-$r.log" | grep -qF "rank $r resumed from step 20 ($want)" ||
+        fail "rank $r did not resume from step 20 in $want: $(rank_log "$RUN/attempt-$a/$node/rank-$r.log" | grep resumed)"
     cmp -s "$T/ref-$r" "$T/run-$r" || fail "rank $r: final model differs from the reference"
 done
 grep -q '"scope": *"replicated"' "$CK/step-000000030/COMPLETE" || fail "COMPLETE does not say replicated"

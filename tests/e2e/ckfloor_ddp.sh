@@ -36,13 +36,14 @@ expect_count 1 ckpt_restore tag=step-000000020
 a=$(field ckpt_restore attempt tag=step-000000020)
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    log="$RUN/attempt-$a/$node/rank-$r.log"
-    grep -q "rank $r resumed from step 20 " "$log" || fail "rank $r did not resume from step 20: $(grep resumed "$log")"
+    rank_log "$RUN/attempt-$a/$node/rank-$r.log" >"$T/log"
+    grep -q "rank $r resumed from step 20 " "$T/log" || fail "rank $r did not resume from step 20: $(grep resumed "$T/log")"
     cmp -s "$T/ref-$r" "$T/run-$r" || fail "rank $r: final weights differ from the reference"
 done
 # the ranks of the node that kept running resumed from their stage slots, without a copy
-grep -h "resumed from" "$RUN/attempt-$a"/n*/rank-*.log
-[ "$(grep -h "resumed from step 20 (/dev/shm/.*) zero-copy True" "$RUN/attempt-$a"/n*/rank-*.log | wc -l)" -ge 1 ] ||
+for r in 0 1 2 3; do rank_log "$RUN/attempt-$a/n$((r / 2 + 1))/rank-$r.log"; done >"$T/resumed"
+grep -h "resumed from" "$T/resumed"
+[ "$(grep -h "resumed from step 20 (/dev/shm/.*) zero-copy True" "$T/resumed" | wc -l)" -ge 1 ] ||
     fail "no rank resumed from its stage slot without a copy"
 for f in "$CK"/step-000000030/n*/rank-*/state.est; do [ -s "$f" ] || fail "no state.est in the store: $f"; done
 "$ENDURE" ckpt verify "$CK" >/dev/null || fail "ckpt verify"

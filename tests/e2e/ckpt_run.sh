@@ -30,7 +30,7 @@ a=$(field ckpt_restore attempt tag=step-000000020)
 [ "$(count ckpt_persisted tag=step-000000020)" -ge 2 ] || fail "both nodes persist step 20"
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))
-    grep -q "rank $r resumed from step 20 (/dev/shm/" "$RUN/attempt-$a/$node/rank-$r.log" ||
+    rank_log "$RUN/attempt-$a/$node/rank-$r.log" | grep -q "rank $r resumed from step 20 (/dev/shm/" ||
         fail "rank $r did not resume from its staged copy of step 20"
     cmp -s "$T/ref-$r" "$T/run-$r" || fail "rank $r: final model differs from the reference"
 done
@@ -57,7 +57,7 @@ check_no_leftovers
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --restart-backoff 0 --ckpt-dir "$T/ck3" --verify full -- \
     /usr/bin/python3 "$TRAIN" --pace 0.3 --corrupt-at 24 --fail-at 25 --out "$T/third-{rank}"
 expect_rc 0
-grep -q "rank 0 corrupted .*step-000000020" "$RUN/attempt-0/n1/rank-0.log" || fail "the trainer did not corrupt step 20"
+rank_log "$RUN/attempt-0/n1/rank-0.log" | grep -q "rank 0 corrupted .*step-000000020" || fail "the trainer did not corrupt step 20"
 expect_count 1 ckpt_restore tag=step-000000010
 [ "$(count ckpt_corrupt tag=step-000000020)" -ge 1 ] || fail "the corrupt step 20 is not journaled"
 grep -q "resuming from checkpoint step-000000010" "$ERR" || fail "the fallback is not said"

@@ -36,7 +36,7 @@ kill -TERM "$PID"
 wait_endure
 expect_rc 143
 expect_count 1 save_requested
-grep -q "saved step .* (last)" "$RUN/attempt-0/node0/rank-0.log" || fail "rank 0 did not save on the signal"
+rank_log "$RUN/attempt-0/node0/rank-0.log" | grep -q "saved step .* (last)" || fail "rank 0 did not save on the signal"
 [ "$(count ckpt_complete)" = 1 ] || { grep ckpt "$RUN/events.jsonl" >&2; fail "the last checkpoint was not completed"; }
 "$ENDURE" ckpt verify "$T/ck2" >/dev/null || fail "the last checkpoint does not verify"
 check_no_leftovers

@@ -33,7 +33,7 @@ expect_count 0 node_unhealthy node=n1
 [ "$(count pair round=1)" = 2 ] || fail "round 1 is not two pairs: $(grep '"pair"' "$RUN/events.jsonl")"
 [ "$(count pair result=fail)" = 2 ] || fail "n2 did not fail in both rounds"
 [ -e "$RUN/attempt-0/n2" ] && fail "ranks ran on the faulty node"
-[ -f "$RUN/attempt-0/n5/rank-3.log" ] || fail "the spare n5 did not take n2's place"
+has_rank_log "$RUN/attempt-0/n5/rank-3.log" || fail "the spare n5 did not take n2's place"
 grep -q "node n2 failed its health check: pairwise test: n2: ncclCommInitRank" "$ERR" || fail "the cause is not named"
 pairs_json 'n["n2"]["pairwise"]["result"] == "faulty"' 'n["n1"]["pairwise"]["result"] == "pass"' \
     'all(x["backend"] == "nccl" for x in p)' 'n["n5"]["pairwise"]["gbps"] > 0'
@@ -56,7 +56,7 @@ check_no_leftovers
 FAKE_NCCL_GBPS=0.2 FAKE_NCCL_NODES=n3 run_endure "${N5[@]}" "${H[@]}" --pair-probe nccl -- "$FAKE" --steps 3 --step-ms 10
 expect_rc 0
 expect_count 1 node_straggler node=n3 excluded=false
-[ -f "$RUN/attempt-0/n3/rank-2.log" ] || fail "the straggler was not kept"
+has_rank_log "$RUN/attempt-0/n3/rank-2.log" || fail "the straggler was not kept"
 # (3) n4's all-reduce hangs: aborted at --health-timeout, n4 faulty
 FAKE_NCCL_HANG=allreduce FAKE_NCCL_NODES=n4 run_endure "${N5[@]}" "${H[@]}" --pair-probe nccl --health-timeout 2s \
     -- "$FAKE" --steps 3 --step-ms 10

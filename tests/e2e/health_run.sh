@@ -19,7 +19,7 @@ expect_count 1 health node=n2 result=fail
 expect_count 1 node_unhealthy node=n2
 expect_count 0 node_lost
 [ -e "$RUN/attempt-0/n2" ] && fail "ranks ran on the unhealthy node"
-[ -f "$RUN/attempt-0/n3/rank-1.log" ] || fail "the spare n3 did not take the unhealthy node's place"
+has_rank_log "$RUN/attempt-0/n3/rank-1.log" || fail "the spare n3 did not take the unhealthy node's place"
 grep -q "node n2 failed its health check: gpu: .*ECC" "$ERR" || fail "the failing probe is not named: $(grep health "$ERR")"
 /usr/bin/python3 - "$RUN/attempt-0/health.json" <<'PY' || fail "attempt-0/health.json: $(cat "$RUN/attempt-0/health.json")"
 import json, sys

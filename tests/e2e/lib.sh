@@ -11,6 +11,9 @@ T=$(mktemp -d /tmp/endure-e2e.XXXXXX)
 export ENDURE_TEST_TAG="e2e-$$-$RANDOM"
 export PYTHON_EXEC=/usr/bin/python3
 export FAKE_MARKERS="$T/markers"
+# a trainer run without --ckpt-dir saves to endure_ckpt's fallback directory
+# (./checkpoints): never into the source tree, never shared between tests
+export ENDURE_CKPT_FALLBACK_DIR="$T/fallback-ckpt"
 mkdir -p "$FAKE_MARKERS"
 LOGS="$T/logs"
 
@@ -126,6 +129,8 @@ wait_for() {
     fail "timed out waiting for: $*"
 }
 has_event() { [ -f "$RUN/events.jsonl" ] && [ "$(count "$@")" -ge 1 ]; }
+source "$ENDURE_SRC/tests/ranklog.sh"
+
 # logs_say N PATTERN: at least N rank logs of the run hold PATTERN (for
 # example the fake trainer's "starting" line, printed once its signal
 # handlers are in place: a signal sent earlier kills the rank by default)

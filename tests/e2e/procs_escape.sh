@@ -6,7 +6,7 @@ source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 # alive PID: the process exists and is not a zombie
 alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'; }
-grandchild_of() { sed -n 's/^grandchild \([0-9]*\)$/\1/p' "$1" 2>/dev/null | head -n 1; }
+grandchild_of() { rank_log "$1" 2>/dev/null | sed -n 's/^grandchild \([0-9]*\)$/\1/p' | head -n 1; }
 
 # 1. a stop with a restart (the case of the issue)
 run_endure --nproc-per-node 2 --max-restarts 1 --stop-timeout 1s -- \

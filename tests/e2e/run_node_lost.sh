@@ -37,5 +37,5 @@ wait_endure
 expect_rc 0
 expect_count 1 node_lost node=n2 "reason=no heartbeat within --heartbeat-timeout"
 grep -qx "env WORLD_SIZE=2" "$RUN/attempt-1/n1/rank-0.log" || fail "elastic attempt should have world size 2"
-grep -qx "env WORLD_SIZE=4" "$RUN/attempt-0/n1/rank-0.log" || fail "first attempt should have world size 4"
+rank_log "$RUN/attempt-0/n1/rank-0.log" | grep -qx "env WORLD_SIZE=4" || fail "first attempt should have world size 4"
 check_no_leftovers

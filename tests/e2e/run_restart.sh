@@ -12,7 +12,13 @@ expect_count 2 attempt_start
 grep -qx "env TORCHELASTIC_RESTART_COUNT=1" "$RUN/attempt-1/n2/rank-2.log" || fail "restart count"
 grep -qx "env ENDURE_ATTEMPT=1" "$RUN/attempt-1/n1/rank-0.log" || fail "attempt"
 # the other ranks of attempt 0 were stopped (TERM), not left running
-grep -q "step 40" "$RUN/attempt-0/n2/rank-3.log" && fail "rank 3 of attempt 0 was not stopped"
+rank_log "$RUN/attempt-0/n2/rank-3.log" > "$T/r3" || fail "no log of rank 3 in attempt 0"
+grep -q "^step 1 " "$T/r3" || fail "rank 3's log of attempt 0 lacks its steps: $(cat "$T/r3")"
+grep -q "step 40" "$T/r3" && fail "rank 3 of attempt 0 was not stopped"
+# attempt 0 is not the nodes' last: its logs were gzipped, attempt 1's stay plain
+[ -f "$RUN/attempt-0/n2/rank-3.log.1.gz" ] && [ ! -e "$RUN/attempt-0/n2/rank-3.log" ] ||
+    fail "attempt 0's logs were not compressed: $(ls "$RUN/attempt-0/n2")"
+[ -f "$RUN/attempt-1/n2/rank-3.log" ] || fail "the last attempt's logs should stay plain"
 [ -e "$FAKE_MARKERS/term-3-15" ] || fail "rank 3 did not get SIGTERM"
 grep -q "attempt 0: rank 1 on n1 exited with code 7" "$ERR" || fail "summary names the failure"
 check_no_leftovers

@@ -28,7 +28,7 @@ f0="$RUN/attempt-0/n2/rank-3.log"
 expect_rank_log 0 n2 3 '^Traceback \(most recent call last\):$'
 expect_rank_log 0 n2 3 '^RuntimeError: injected failure on rank 3 at step 4 in attempt 0$'
 expect_rank_log 0 n2 3 '^step 3 loss '
-grep -q '^step 4 loss' "$f0" && fail "rank 3 went past its failure"
+rank_log "$f0" | grep -q '^step 4 loss' && fail "rank 3 went past its failure"
 # attempt 1 ran with the restart count and finished on every rank
 for r in 0 1 2 3; do
     node=n$((r / 2 + 1))

@@ -155,7 +155,7 @@ EOF
     for ((i = 0; i < 300; i++)); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.2; done
     [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] || fail "job $job still in the queue 60s after the signal"
     expect_count 1 save_requested
-    grep -q "saved step .* (last)" "$RUN/attempt-0/n1/rank-0.log" || fail "rank 0 did not save on the signal"
+    rank_log "$RUN/attempt-0/n1/rank-0.log" | grep -q "saved step .* (last)" || fail "rank 0 did not save on the signal"
     [ "$(count ckpt_complete)" = 1 ] || fail "the last checkpoint was not completed ($(count ckpt_complete))"
     "$ENDURE" ckpt verify "$T/ck" >/dev/null || fail "the last checkpoint does not verify"
     expect_count 1 run_end exit_code=138

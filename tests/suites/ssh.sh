@@ -252,7 +252,7 @@ case_pairwise() {
     expect_count 0 node_unhealthy node=n3
     [ "$(count pair node=n4 result=pass)" = 0 ] || fail "n4 passed a pair"
     [ "$(count pair round=2)" -ge 2 ] || fail "no second round: $(grep '"pair"' "$RUN/events.jsonl")"
-    [ -f "$RUN/attempt-0/n1/rank-0.log" ] && [ -f "$RUN/attempt-0/n3/rank-2.log" ] ||
+    has_rank_log "$RUN/attempt-0/n1/rank-0.log" && has_rank_log "$RUN/attempt-0/n3/rank-2.log" ||
         fail "the job did not run on n1 and the spare n3"
     [ -e "$RUN/attempt-0/n2" ] && fail "ranks ran on the straggler"
     expect_checksum "$T/sum.pairwise" 4 4

@@ -21,6 +21,7 @@ SUITE_LOG="$T/suite.log"
 export ENDURE_TEST_TAG="suite-$$-$RANDOM"
 
 fail() { echo "$*" >"$T/reason"; echo "case failed: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../ranklog.sh"
 
 # run_case NAME FUNC: runs FUNC in a subshell, its output in the suite log
 run_case() {

@@ -28,6 +28,6 @@ PY
 # expect_rank_log ATTEMPT NODE RANK REGEX: the rank's log has a matching line.
 expect_rank_log() {
     local f="$RUN/attempt-$1/$2/rank-$3.log"
-    [ -f "$f" ] || fail "no log $f"
-    grep -Eq -- "$4" "$f" || { tail -n 20 "$f" >&2; fail "$f has no line matching '$4'"; }
+    rank_log "$f" >"$T/rank_log.txt" || fail "no log $f"
+    grep -Eq -- "$4" "$T/rank_log.txt" || { tail -n 20 "$T/rank_log.txt" >&2; fail "$f has no line matching '$4'"; }
 }
