@@ -32,7 +32,7 @@ shm0=$(shm)
     "$PWD/bench/soak_rank.py" "$ATTEMPTS" >/dev/null 2>"$DIR/err" &
 PID=$!
 RUN="$DIR/logs/soak-$$"
-attempts() { grep -c '"event":"attempt_start"' "$RUN/events.jsonl" 2>/dev/null || echo 0; }
+attempts() { local n; n=$(grep -c '"event":"attempt_start"' "$RUN/events.jsonl" 2>/dev/null); echo "${n:-0}"; }
 status_of() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 # the fewest of 5 reads 50 ms apart: a connection or pipe open for a moment

@@ -6,7 +6,6 @@
 #include "oncall/oncall.h"
 
 /* Persist-time histogram buckets, seconds. */
-static const double persist_le[] = {0.1, 0.5, 1, 5, 10, 30, 60, 300, 900};
 
 static void family(struct buf *b, const char *name, const char *type, const char *help)
 {
@@ -59,17 +58,11 @@ static void counters(const struct runview *rv, struct buf *b)
 static void persist_hist(const struct runview *rv, struct buf *b)
 {
     family(b, "endure_ckpt_persist_seconds", "histogram", "Time to persist one node's part of a checkpoint.");
-    size_t n = json_array_size(rv->persist), i;
-    double sum = 0;
-    json_t *v;
-    json_array_foreach(rv->persist, i, v) sum += json_number_value(v);
-    for (size_t k = 0; k < sizeof persist_le / sizeof *persist_le; k++) {
-        size_t c = 0;
-        json_array_foreach(rv->persist, i, v) c += json_number_value(v) <= persist_le[k];
-        buf_printf(b, "endure_ckpt_persist_seconds_bucket{le=\"%g\"} %zu\n", persist_le[k], c);
-    }
-    buf_printf(b, "endure_ckpt_persist_seconds_bucket{le=\"+Inf\"} %zu\n", n);
-    buf_printf(b, "endure_ckpt_persist_seconds_sum %.6f\nendure_ckpt_persist_seconds_count %zu\n", sum, n);
+    for (int k = 0; k < RV_PERSIST_BUCKETS; k++)
+        buf_printf(b, "endure_ckpt_persist_seconds_bucket{le=\"%g\"} %ld\n", rv_persist_le[k], rv->persist_le[k]);
+    buf_printf(b, "endure_ckpt_persist_seconds_bucket{le=\"+Inf\"} %ld\n", rv->persist_n);
+    buf_printf(b, "endure_ckpt_persist_seconds_sum %.6f\nendure_ckpt_persist_seconds_count %ld\n", rv->persist_sum,
+               rv->persist_n);
 }
 
 void metrics_render(const struct runview *rv, const struct metrics_live *live, double now, struct buf *b)

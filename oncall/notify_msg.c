@@ -158,7 +158,7 @@ json_t *notify_message(const json_t *ev, const struct runview *rv)
         int code = (int)json_integer_value(json_object_get(ev, "exit_code"));
         buf_printf(&b, "%s (exit %d): ", !strcmp(kind, "stop") ? "STOPPED, needs attention" : "ended", code);
         put_text(&b, str(ev, "reason"), 400);
-        buf_printf(&b, ". %d attempt(s), %d restart(s).", rv->natt, rv->restarts);
+        buf_printf(&b, ". %d attempt(s), %d restart(s).", rv->old.natt + rv->natt, rv->restarts);
     }
     json_t *endure = json_pack("{s:s,s:s,s:s,s:O}", "kind", kind, "run_id", rv->run_id, "run_dir", rv->run_dir,
                                "event", ev);

@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 
+const double rv_persist_le[RV_PERSIST_BUCKETS] = {0.1, 0.5, 1, 5, 10, 30, 60, 300, 900};
 const char *const rv_node_states[6] = {"active", "spare", "excluded", "lost", "unhealthy", "starting"};
 
 void rv_init(struct runview *rv)
@@ -21,7 +22,7 @@ void rv_init(struct runview *rv)
     rv->nodes = json_object();
     rv->restart_reasons = json_object();
     rv->failures = json_object();
-    rv->persist = json_array();
+    rv->old.lost_by_cause = json_object();
     rv->pend_ck = json_object();
     rv->node_events = json_array();
 }
@@ -37,7 +38,7 @@ void rv_free(struct runview *rv)
     json_decref(rv->nodes);
     json_decref(rv->restart_reasons);
     json_decref(rv->failures);
-    json_decref(rv->persist);
+    json_decref(rv->old.lost_by_cause);
     json_decref(rv->pend_ck);
     json_decref(rv->node_events);
     memset(rv, 0, sizeof *rv);
@@ -116,8 +117,41 @@ static void set_node(struct runview *rv, const char *name, const char *state, co
     json_object_set_new(rv->nodes, name, o);
 }
 
+/* Bounded: folds att[0] into rv->old (its successor att[1] exists) and
+ * drops the checkpoints only it could need. */
+static void fold_oldest(struct runview *rv)
+{
+    double w, h;
+    struct rv_attempt *a = &rv->att[0];
+    rv_attempt_lost(rv, 0, &w, &h);
+    rv->old.natt++;
+    rv->old.lost_work += w;
+    rv->old.lost_restart += h;
+    if (a->first_prog && a->last_prog > a->first_prog)
+        rv->old.productive += a->last_prog - a->first_prog;
+    if (w + h > 0) {
+        char cause[160];
+        rv_attempt_cause(a, cause, sizeof cause);
+        json_t *v = json_object_get(rv->old.lost_by_cause, cause);
+        json_object_set_new(rv->old.lost_by_cause, cause, json_real((v ? json_real_value(v) : 0) + w + h));
+    }
+    json_decref(a->nodes);
+    json_decref(a->verdict);
+    memmove(rv->att, rv->att + 1, (size_t)(rv->natt - 1) * sizeof *rv->att);
+    rv->natt--;
+    int k = 0;
+    while (k < rv->nck - 1 && rv->ck[k].attempt < rv->att[0].n)
+        k++;
+    if (k) {
+        memmove(rv->ck, rv->ck + k, (size_t)(rv->nck - k) * sizeof *rv->ck);
+        rv->nck -= k;
+    }
+}
+
 static void on_attempt_start(struct runview *rv, const json_t *ev, double ts)
 {
+    if (rv->keep > 0 && rv->natt >= rv->keep && rv->natt >= 2)
+        fold_oldest(rv);
     if (rv->natt == rv->capatt) {
         int cap = rv->capatt ? rv->capatt * 2 : 16;
         struct rv_attempt *a = realloc(rv->att, (size_t)cap * sizeof *a);
@@ -171,8 +205,13 @@ static void on_ckpt(struct runview *rv, const char *name, const json_t *ev, doub
 {
     if (!strcmp(name, "ckpt_persisted")) {
         json_t *s = json_object_get(ev, "seconds");
-        if (json_is_number(s))
-            json_array_append_new(rv->persist, json_real(json_number_value(s)));
+        if (json_is_number(s)) {
+            double v = json_number_value(s);
+            rv->persist_n++;
+            rv->persist_sum += v;
+            for (int k = 0; k < RV_PERSIST_BUCKETS; k++)
+                rv->persist_le[k] += v <= rv_persist_le[k];
+        }
         rv->ckpt_bytes += num(ev, "bytes", 0);
         json_t *p = json_object_get(rv->pend_ck, str(ev, "tag"));
         double sec = json_number_value(s);
@@ -187,6 +226,10 @@ static void on_ckpt(struct runview *rv, const char *name, const json_t *ev, doub
     }
     if (strcmp(name, "ckpt_complete"))
         return;
+    if (rv->keep > 0 && rv->nck >= 4 * rv->keep) { /* the oldest go: lost work may then count from a start */
+        memmove(rv->ck, rv->ck + rv->keep, (size_t)(rv->nck - rv->keep) * sizeof *rv->ck);
+        rv->nck -= rv->keep;
+    }
     if (rv->nck == rv->capck) {
         int cap = rv->capck ? rv->capck * 2 : 16;
         struct rv_ckpt *c = realloc(rv->ck, (size_t)cap * sizeof *c);

@@ -39,6 +39,18 @@ struct rv_ckpt {
     long long bytes;          /* staged bytes of all nodes */
 };
 
+/* Buckets (upper bounds, seconds) of the persist-time histogram. */
+#define RV_PERSIST_BUCKETS 9
+extern const double rv_persist_le[RV_PERSIST_BUCKETS];
+
+/* What a bounded runview (keep > 0) folded away: the attempts dropped from
+ * att[], as totals. */
+struct rv_folded {
+    int natt;
+    double productive, lost_work, lost_restart;
+    json_t *lost_by_cause;    /* cause -> seconds */
+};
+
 struct runview {
     char run_id[128];
     char run_dir[512];
@@ -56,12 +68,19 @@ struct runview {
     json_t *nodes;            /* name -> {"state", ["reason"]} */
     json_t *restart_reasons;  /* reason -> count (bounded label set) */
     json_t *failures;         /* "category\ttype" -> count */
-    json_t *persist;          /* persist seconds of every ckpt_persisted */
+    long persist_n;           /* ckpt_persisted events with seconds */
+    double persist_sum;
+    long persist_le[RV_PERSIST_BUCKETS]; /* of them, at most rv_persist_le[k] */
     json_t *pend_ck;          /* tag -> {"s","b"}: persisted, not yet complete */
     json_t *node_events;      /* [{ts, node, event, reason}] exclusions, losses (at most RV_NODE_EVENTS) */
     long long ckpt_bytes, unclassified, console_dropped;
     struct { double ts; long step; } samp[RV_SAMPLES];
     int nsamp;                /* samples of the current attempt, ring */
+    /* bounded (the controller, for weeks): at most keep attempts in att[]
+     * (older ones folded into old) and 4 * keep checkpoints in ck[];
+     * 0: everything (status, report, bundle read a journal once) */
+    int keep;
+    struct rv_folded old;
     /* reading */
     off_t offset;             /* bytes of complete lines folded */
     long bad_lines;           /* lines that are not a JSON object */
@@ -93,6 +112,8 @@ void rv_figures(const struct runview *rv, double now, struct rv_figures *f);
 json_t *rv_lost_by_cause(const struct runview *rv);
 /* Time lost to attempt i's failure (work and overhead); 0 when it did not fail. */
 void rv_attempt_lost(const struct runview *rv, int i, double *work, double *overhead);
+/* The cause an attempt's lost time is counted under. */
+void rv_attempt_cause(const struct rv_attempt *a, char *out, size_t n);
 /* Node counts by state: active, spare, excluded, lost, unhealthy, starting. */
 void rv_node_counts(const struct runview *rv, int counts[6]);
 extern const char *const rv_node_states[6];

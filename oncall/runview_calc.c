@@ -39,20 +39,26 @@ void rv_attempt_lost(const struct runview *rv, int i, double *work, double *over
     *work = fail > from ? fail - from : 0;
 }
 
+void rv_attempt_cause(const struct rv_attempt *a, char *out, size_t n)
+{
+    if (a->verdict)
+        snprintf(out, n, "%s/%s", str(a->verdict, "category"), str(a->verdict, "type"));
+    else
+        snprintf(out, n, "%s", *a->fail_kind ? a->fail_kind : "unknown");
+}
+
 json_t *rv_lost_by_cause(const struct runview *rv)
 {
-    json_t *o = json_object();
+    json_t *o = json_deep_copy(rv->old.lost_by_cause);
+    if (!o)
+        o = json_object();
     for (int i = 0; i < rv->natt; i++) {
         double w, h;
         rv_attempt_lost(rv, i, &w, &h);
         if (w + h <= 0)
             continue;
-        const struct rv_attempt *a = &rv->att[i];
         char cause[160];
-        if (a->verdict)
-            snprintf(cause, sizeof cause, "%s/%s", str(a->verdict, "category"), str(a->verdict, "type"));
-        else
-            snprintf(cause, sizeof cause, "%s", *a->fail_kind ? a->fail_kind : "unknown");
+        rv_attempt_cause(&rv->att[i], cause, sizeof cause);
         json_t *v = json_object_get(o, cause);
         json_object_set_new(o, cause, json_real((v ? json_real_value(v) : 0) + w + h));
     }
@@ -78,6 +84,9 @@ void rv_figures(const struct runview *rv, double now, struct rv_figures *f)
     double end = rv->ended ? rv->end : now;
     f->wall = rv->start && end > rv->start ? end - rv->start : 0;
     f->step = -1;
+    f->productive = rv->old.productive;
+    f->lost_work = rv->old.lost_work;
+    f->lost_restart = rv->old.lost_restart;
     for (int i = 0; i < rv->natt; i++) {
         const struct rv_attempt *a = &rv->att[i];
         if (a->first_prog && a->last_prog > a->first_prog)

@@ -262,7 +262,7 @@ int controller_run(struct run_config *cfg)
     agents_shutdown(c);
     rc = c->exit_code;
     journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i,s:I}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->nhist, "messages_dropped",
+                                                 "attempts", c->hist_total, "messages_dropped",
                                                  (json_int_t)log_dropped()));
     ctl_summary(c);
 out:

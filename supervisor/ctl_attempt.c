@@ -226,13 +226,9 @@ void attempt_launch(struct ctl *c)
     c->attempt_start = c->last_progress = now_ms();
     c->progressed = 0;
     memset(&c->fail, 0, sizeof c->fail);
-    struct attempt_log *h = realloc(c->hist, sizeof *h * (size_t)(c->nhist + 1));
-    if (h) {
-        c->hist = h;
-        memset(&h[c->nhist], 0, sizeof *h);
-        h[c->nhist].started_ms = c->attempt_start;
-        ctl_ckpt_attempt_log(c, &h[c->nhist++]);
-    }
+    struct attempt_log *h = ctl_hist_push(c, c->attempt, c->attempt_start);
+    if (h)
+        ctl_ckpt_attempt_log(c, h);
     journal_event(&c->j, "attempt_start",
                   json_pack("{s:i,s:i,s:o,s:i,s:s,s:i,s:i,s:O?}", "attempt", c->attempt, "restart_count", c->restarts,
                             "nodes", nodes_j, "world_size", nnodes * cfg->nproc, "master_addr", c->master_addr,

@@ -101,6 +101,7 @@ struct ckwarn {
 };
 
 struct attempt_log {
+    int n;                      /* the attempt's number */
     int64_t started_ms, ended_ms;
     struct failure f;
     /* checkpoints (ctl_ckpt.c), for the summary's lost work */
@@ -170,8 +171,10 @@ struct ctl {
     int nrestart_at;
     int exit_code;
     char end_reason[512];
-    struct attempt_log *hist;   /* one per attempt */
+    struct attempt_log *hist;   /* the last CTL_HIST_KEEP attempts, oldest first (ctl_summary.c) */
     int nhist;
+    int hist_total;             /* attempts of this controller, also those dropped from hist */
+    int64_t hist_lost_ms, hist_overhead_ms; /* the summary's figures of the dropped ones */
     int64_t run_start;
     /* diagnosis (ctl_diag.c) */
     struct ruleset *rs;         /* NULL: no rules found, diagnosis off */
@@ -419,5 +422,9 @@ void ctl_finish(struct ctl *c, int code, const char *why);
 
 /* ctl_summary.c */
 void ctl_summary(struct ctl *c);
+/* A new record for attempt n started at started_ms (zeroed), or NULL when
+ * out of memory; beyond CTL_HIST_KEEP records the oldest is folded into
+ * the summary's totals, so that weeks of attempts take constant memory. */
+struct attempt_log *ctl_hist_push(struct ctl *c, int n, int64_t started_ms);
 
 #endif

@@ -26,6 +26,7 @@
 
 #define ONCALL_PROGRESS_MS 5000
 #define ONCALL_NOTIFY_GRACE_MS 5000 /* at exit, for the last notifications */
+#define ONCALL_KEEP_ATTEMPTS 64     /* attempts the fold keeps whole; older ones are totals */
 
 struct ctl_oncall {
     struct runview rv;
@@ -79,6 +80,7 @@ int ctl_oncall_open(struct ctl *c)
     if (!o)
         return -1;
     rv_init(&o->rv);
+    o->rv.keep = ONCALL_KEEP_ATTEMPTS; /* weeks of attempts: folded, not kept */
     o->attempt = -1;
     o->step = -1;
     o->next_metrics = c->cfg->metrics_file || c->cfg->metrics_addr ? now_ms() : -1;
