@@ -20,6 +20,7 @@
 #define LAYOUT_FAILURE_JSON "failure.json"    /* an attempt's verdict */
 #define LAYOUT_HEALTH_JSON "health.json"      /* attempt-<N>/: the nodes' health checks before it */
 #define LAYOUT_ATTEMPT_PREFIX "attempt-"
+#define LAYOUT_NCCL_TRACE_PREFIX "nccl-trace-rank-" /* attempt-<N>/<node>/: + rank, PyTorch's flight recorder dumps */
 
 /* <log_dir>/<run_id>: the run directory (the shared one with --node-rank). */
 int layout_run_dir(char *out, size_t n, const char *log_dir, const char *run_id);

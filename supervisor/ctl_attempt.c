@@ -59,6 +59,28 @@ static void fault_handler_env(const struct ctl *c, json_t *env)
         json_object_set_new(env, "PYTHONFAULTHANDLER", json_string("1"));
 }
 
+/* PyTorch's NCCL flight recorder for the ranks (unless the user configured
+ * it): a ring of the last collectives per process group, dumped on a
+ * watchdog timeout into the attempt's node directory as
+ * nccl-trace-rank-<R> (PyTorch appends the rank). Both the 2.x names and
+ * the newer TORCH_FR_* ones are set; a torch without it ignores them. */
+static void flight_recorder_env(const struct ctl *c, json_t *env, const char *node_dir)
+{
+    if (c->cfg->hang_dump_timeout_ms <= 0 || getenv("TORCH_NCCL_TRACE_BUFFER_SIZE") || getenv("TORCH_FR_BUFFER_SIZE"))
+        return;
+    char prefix[PATH_MAX + 32];
+    snprintf(prefix, sizeof prefix, "%s/%s", node_dir, LAYOUT_NCCL_TRACE_PREFIX);
+    static const char *const size_vars[] = {"TORCH_NCCL_TRACE_BUFFER_SIZE", "TORCH_FR_BUFFER_SIZE"};
+    static const char *const file_vars[] = {"TORCH_NCCL_DEBUG_INFO_TEMP_FILE", "TORCH_FR_DUMP_TEMP_FILE"};
+    for (int i = 0; i < 2; i++) {
+        json_object_set_new(env, size_vars[i], json_string("2000"));
+        if (!getenv(file_vars[i]))
+            json_object_set_new(env, file_vars[i], json_string(prefix));
+    }
+    if (!getenv("TORCH_NCCL_DUMP_ON_TIMEOUT"))
+        json_object_set_new(env, "TORCH_NCCL_DUMP_ON_TIMEOUT", json_string("1"));
+}
+
 static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_j)
 {
     const struct run_config *cfg = c->cfg;
@@ -68,6 +90,7 @@ static void send_start(struct ctl *c, struct node *n, int nnodes, json_t *nodes_
         strcpy(cwd, "/");
     json_t *cmd = command_json(cfg), *env = base_env(c, n->group_rank, nnodes, n->name);
     fault_handler_env(c, env);
+    flight_recorder_env(c, env, dir);
     ctl_rollback_env(c, env);
     struct msg m = {.type = MSG_START};
     m.u.start = (struct msg_start){

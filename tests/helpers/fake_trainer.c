@@ -137,7 +137,8 @@ int main(int argc, char **argv)
                               "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_MAX_RESTARTS", "TORCHELASTIC_RUN_ID",
                               "TORCHELASTIC_ERROR_FILE", "TORCH_NCCL_ASYNC_ERROR_HANDLING", "OMP_NUM_THREADS",
                               "ENDURE_RUN_DIR", "ENDURE_ATTEMPT", "ENDURE_NODE", "ENDURE_HEARTBEAT_FILE",
-                              "ENDURE_SECRET"};
+                              "ENDURE_SECRET", "TORCH_NCCL_TRACE_BUFFER_SIZE", "TORCH_NCCL_DUMP_ON_TIMEOUT",
+                              "TORCH_NCCL_DEBUG_INFO_TEMP_FILE", "TORCH_FR_DUMP_TEMP_FILE"};
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
             printf("env %s=%s\n", keys[k], getenv(keys[k]) ? getenv(keys[k]) : "<unset>");
     }
