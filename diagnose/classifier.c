@@ -4,7 +4,8 @@
  * match limit, and the first that matches wins. Python tracebacks are
  * followed: the frames are kept (bounded) and attached as evidence to the
  * exception line that ends the traceback; a chained exception replaces the
- * earlier one, whose lines become evidence of the later one. Nothing is
+ * earlier one, whose lines become evidence of the later one (when the log
+ * ends after the chain marker, the earlier one is reported). Nothing is
  * allocated per line unless an event is produced. */
 #include <math.h>
 #include <stdlib.h>
@@ -391,14 +392,18 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
             if (!c->chain)
                 c->chain = json_array();
             frames_to(c, c->chain, 1);
-            json_decref(c->pending);
-            c->pending = NULL;
+            /* pending stays: reported if the log ends (a truncated paste)
+             * or goes on without the chained traceback */
             c->tb = TB_CHAIN_WAIT;
             c->blanks = 0;
             return 1;
         }
         int keep_chain = c->tb == TB_CHAIN_WAIT && starts(line, len, "Traceback (most recent");
         json_t *chain = keep_chain ? json_incref(c->chain) : NULL;
+        if (keep_chain) { /* the chained exception replaces the earlier one */
+            json_decref(c->pending);
+            c->pending = NULL;
+        }
         *flags |= flush_pending(c, cb, ctx);
         c->chain = chain;
     }
