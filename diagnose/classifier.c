@@ -4,7 +4,8 @@
  * match limit, and the first that matches wins. Python tracebacks are
  * followed: the frames are kept (bounded) and attached as evidence to the
  * exception line that ends the traceback; a chained exception replaces the
- * earlier one, whose lines become evidence of the later one. Nothing is
+ * earlier one, whose lines become evidence of the later one, unless the
+ * later one is cut off or unrecognised: then the earlier event stands. Nothing is
  * allocated per line unless an event is produced. */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ struct classifier {
     char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
+    json_t *chain_ev;                  /* event of an earlier chained exception, until a
+                                          later one is classified (cut-off chains keep it) */
     const struct rule *progress;       /* progress rule that matched the last line */
     int want_noise;                    /* report CLS_NOISE (run noise rules always) */
     int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
@@ -79,6 +82,7 @@ void classifier_free(struct classifier *c)
     free(c->file);
     json_decref(c->chain);
     json_decref(c->pending);
+    json_decref(c->chain_ev);
     free(c);
 }
 
@@ -332,8 +336,10 @@ static void frames_to(struct classifier *c, json_t *arr, int with_exc)
 
 static int flush_pending(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    json_t *ev = c->pending;
-    c->pending = NULL;
+    json_t *ev = c->pending ? c->pending : c->chain_ev;
+    if (ev == c->pending)
+        json_decref(c->chain_ev);
+    c->pending = c->chain_ev = NULL;
     json_decref(c->chain);
     c->chain = NULL;
     c->tb = TB_NONE;
@@ -391,16 +397,23 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
             if (!c->chain)
                 c->chain = json_array();
             frames_to(c, c->chain, 1);
-            json_decref(c->pending);
-            c->pending = NULL;
+            if (c->pending) { /* the later exception replaces it, if classified */
+                json_decref(c->chain_ev);
+                c->chain_ev = c->pending;
+                c->pending = NULL;
+            }
             c->tb = TB_CHAIN_WAIT;
             c->blanks = 0;
             return 1;
         }
         int keep_chain = c->tb == TB_CHAIN_WAIT && starts(line, len, "Traceback (most recent");
         json_t *chain = keep_chain ? json_incref(c->chain) : NULL;
+        json_t *chain_ev = keep_chain ? c->chain_ev : NULL;
+        if (keep_chain)
+            c->chain_ev = NULL;
         *flags |= flush_pending(c, cb, ctx);
         c->chain = chain;
+        c->chain_ev = chain_ev;
     }
     if (c->tb == TB_FRAMES) {
         if (len && (line[0] == ' ' || line[0] == '\t')) {
@@ -421,6 +434,8 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
             frames_to(c, evid, 0);
             json_object_set_new(ev, "evidence", evid);
             c->pending = ev;
+            json_decref(c->chain_ev);
+            c->chain_ev = NULL;
         }
         return 1;
     }
@@ -453,7 +468,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
 /* A traceback cut off inside its frames (a truncated paste, a rank killed
  * while printing): the innermost frame a rule recognises decides, with
  * every frame as evidence. Frames are tried innermost first. */
-static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
+static int truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
 {
     for (size_t i = c->fcount; i-- > 1;) { /* frame 0 is the "Traceback" header */
         size_t slot = (c->fhead + i) % TB_LINES;
@@ -467,14 +482,17 @@ static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx
         json_object_set_new(ev, "evidence", evid);
         json_object_set_new(ev, "truncated_traceback", json_true());
         deliver(c, ev, cb, ctx);
-        return;
+        return 1;
     }
+    return 0;
 }
 
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    if (c->tb == TB_FRAMES && !c->tb_ignored)
-        truncated_traceback(c, cb, ctx);
+    if (c->tb == TB_FRAMES && !c->tb_ignored && truncated_traceback(c, cb, ctx)) {
+        json_decref(c->chain_ev); /* the cut-off later exception decided */
+        c->chain_ev = NULL;
+    }
     flush_pending(c, cb, ctx);
     c->fhead = c->fcount = 0;
     c->blanks = 0;
