@@ -26,11 +26,26 @@ static const char *const done_marks[] = {
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
 static const char *const not_done_marks[] = {"Training finished iteration", NULL};
+/* Completion lines too short to be searched for inside other text: they
+ * count only as the whole line (kohya sd-scripts' final save). */
+static const char *const done_lines[] = {"model saved.", NULL};
 
 static int has_any(const char *line, size_t len, const char *const *marks)
 {
     for (const char *const *m = marks; *m; m++)
         if (memmem(line, len, *m, strlen(*m)))
+            return 1;
+    return 0;
+}
+
+static int is_any_line(const char *line, size_t len, const char *const *marks)
+{
+    while (len && (*line == ' ' || *line == '\t'))
+        line++, len--;
+    while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        len--;
+    for (const char *const *m = marks; *m; m++)
+        if (len == strlen(*m) && !memcmp(line, *m, len))
             return 1;
     return 0;
 }
@@ -45,7 +60,8 @@ void activity_init(struct activity *a)
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
 {
-    if (has_any(line, len, done_marks) && !has_any(line, len, not_done_marks))
+    if ((has_any(line, len, done_marks) && !has_any(line, len, not_done_marks)) ||
+        is_any_line(line, len, done_lines))
         a->done = 1;
     if (step >= 0 && step != a->step) {
         a->step = step;

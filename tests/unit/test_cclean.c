@@ -96,3 +96,19 @@ TEST(cclean_indented_nccl_setup_names_host)
     CHECK_STR(json_string_value(json_object_get(c, "host")), "mmosbach-20307");
     json_decref(v);
 }
+
+TEST(cclean_kohya_final_save_is_completion)
+{
+    const char *lines[] = {
+        "steps: 100%|#####| 1500/1500 [20:23<00:00,  1.23it/s, loss=0.0729]save trained model to "
+        "D:/out/model\\baifern.safetensors",
+        "model saved.",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "type"), "success");
+    json_decref(v);
+    const char *best[] = {"Epoch 3: best model saved.", NULL}; /* an intermediate save */
+    v = verdict_of(best);
+    CHECK_STR(vs(v, "type"), "no_failure");
+    json_decref(v);
+}
