@@ -11,19 +11,41 @@
  * is a suspected hang in the first collective. */
 static const char *const setup_marks[] = {
     "NCCL INFO", "NCCL version", "ProcessGroupNCCL initialized", "NCCL watchdog thread started",
-    "Init COMPLETE", "Connected all rings", "Connected all trees", NULL};
+    "Init COMPLETE", "Connected all rings", "Connected all trees",
+    "Waiting in store based barrier", /* process-group init waiting for its peers */
+    "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
+    NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training completed", "training completed", "Training finished", "training finished",
     "Finished training", "finished training", "after training is done", "'train_runtime'",
     "Process exits successfully", "exits successfully", "training done", "Training done",
     "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
-    "`Trainer.fit` stopped: `max_epochs=", NULL};
+    "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
+    NULL};
+/* Lines that contain a completion mark but report one unit of a run that
+ * goes on (Ray Train: "Training finished iteration 3 at ..."). */
+static const char *const not_done_marks[] = {"Training finished iteration", NULL};
+/* Completion lines too short to be searched for inside other text: they
+ * count only as the whole line (kohya sd-scripts' final save). */
+static const char *const done_lines[] = {"model saved.", NULL};
 
 static int has_any(const char *line, size_t len, const char *const *marks)
 {
     for (const char *const *m = marks; *m; m++)
         if (memmem(line, len, *m, strlen(*m)))
+            return 1;
+    return 0;
+}
+
+static int is_any_line(const char *line, size_t len, const char *const *marks)
+{
+    while (len && (*line == ' ' || *line == '\t'))
+        line++, len--;
+    while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        len--;
+    for (const char *const *m = marks; *m; m++)
+        if (len == strlen(*m) && !memcmp(line, *m, len))
             return 1;
     return 0;
 }
@@ -38,7 +60,8 @@ void activity_init(struct activity *a)
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
 {
-    if (has_any(line, len, done_marks))
+    if ((has_any(line, len, done_marks) && !has_any(line, len, not_done_marks)) ||
+        is_any_line(line, len, done_lines))
         a->done = 1;
     if (step >= 0 && step != a->step) {
         a->step = step;
@@ -68,8 +91,10 @@ void activity_verdict(const struct activity *a, json_t *v)
         json_object_set_new(v, "action", json_string("restart"));
         json_object_set_new(v, "suspected", json_true());
         struct prefix_info p; /* NCCL's "host:pid:tid [gpu] NCCL": the host whose
-                               * setup was the last thing logged */
-        prefix_parse(a->setup, strlen(a->setup), &p);
+                               * setup was the last thing logged (a pasted log
+                               * may indent it) */
+        const char *s = a->setup + strspn(a->setup, " \t");
+        prefix_parse(s, strlen(s), &p);
         if (p.host[0])
             json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
         json_object_set_new(v, "confidence", json_real(0.4));

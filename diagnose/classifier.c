@@ -4,7 +4,9 @@
  * match limit, and the first that matches wins. Python tracebacks are
  * followed: the frames are kept (bounded) and attached as evidence to the
  * exception line that ends the traceback; a chained exception replaces the
- * earlier one, whose lines become evidence of the later one. Nothing is
+ * earlier one, whose lines become evidence of the later one (the earlier
+ * one decides when the later one never arrives or matches no rule: a paste
+ * cut off inside the chained traceback). Nothing is
  * allocated per line unless an event is produced. */
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ struct classifier {
     char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
+    json_t *cause;                     /* event of the last chained exception, a fallback */
     const struct rule *progress;       /* progress rule that matched the last line */
     int want_noise;                    /* report CLS_NOISE (run noise rules always) */
     int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
@@ -79,6 +82,7 @@ void classifier_free(struct classifier *c)
     free(c->file);
     json_decref(c->chain);
     json_decref(c->pending);
+    json_decref(c->cause);
     free(c);
 }
 
@@ -332,8 +336,9 @@ static void frames_to(struct classifier *c, json_t *arr, int with_exc)
 
 static int flush_pending(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    json_t *ev = c->pending;
-    c->pending = NULL;
+    json_t *ev = c->pending ? c->pending : c->cause;
+    json_decref(c->pending ? c->cause : NULL);
+    c->pending = c->cause = NULL;
     json_decref(c->chain);
     c->chain = NULL;
     c->tb = TB_NONE;
@@ -391,16 +396,24 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
             if (!c->chain)
                 c->chain = json_array();
             frames_to(c, c->chain, 1);
-            json_decref(c->pending);
-            c->pending = NULL;
+            if (c->pending) { /* the earlier exception: kept in case the chain is cut off */
+                json_decref(c->cause);
+                c->cause = c->pending;
+                c->pending = NULL;
+            }
             c->tb = TB_CHAIN_WAIT;
             c->blanks = 0;
             return 1;
         }
         int keep_chain = c->tb == TB_CHAIN_WAIT && starts(line, len, "Traceback (most recent");
-        json_t *chain = keep_chain ? json_incref(c->chain) : NULL;
+        json_t *chain = keep_chain ? json_incref(c->chain) : NULL, *cause = NULL;
+        if (keep_chain) { /* the chained traceback follows: not the end yet */
+            cause = c->cause;
+            c->cause = NULL;
+        }
         *flags |= flush_pending(c, cb, ctx);
         c->chain = chain;
+        c->cause = cause;
     }
     if (c->tb == TB_FRAMES) {
         if (len && (line[0] == ' ' || line[0] == '\t')) {

@@ -698,7 +698,7 @@ def oom_host_slurm_step():
           "slurmstepd: error: *** STEP 771120.0 ON gpu-m-03 CANCELLED AT 2026-11-25T06:42:10 ***",
           "slurmstepd: error: Detected 1 oom_kill event in StepId=771120.0. Some of the step tasks have been OOM Killed.")
     write(n, L.text(), ext=".out")
-    expect(n, category="infrastructure", type="oom_host", action="restart", rule="slurm.oom_kill_event")
+    expect(n, category="infrastructure", type="oom_host", action="restart", rule="slurm.task_out_of_memory")
 
 
 @case

@@ -1,0 +1,114 @@
+/* Unit tests of the activity tracker on message forms from the real-log
+ * corpus (clean runs and hangs with no error): the nccl-tests summary is a
+ * completion line, Ray's per-iteration "Training finished iteration N" is
+ * not, the store-based barrier of process-group init and TensorFlow's NCCL
+ * all-reduce setup are collective setup, and an indented NCCL line still
+ * names its host. */
+#include "tests/unit/harness.h"
+#include "diagnose/activity.h"
+#include "diagnose/internal.h"
+
+/* The verdict of a log fed line by line (no training step), as the offline
+ * diagnosis builds it when no rule found a failure. */
+static json_t *verdict_of(const char *const *lines)
+{
+    struct activity a;
+    activity_init(&a);
+    for (const char *const *l = lines; *l; l++)
+        activity_line(&a, *l, strlen(*l), -1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+    activity_verdict(&a, v);
+    return v;
+}
+
+static const char *vs(json_t *v, const char *k)
+{
+    return json_string_value(json_object_get(v, k));
+}
+
+TEST(cclean_nccl_tests_summary_is_completion)
+{
+    const char *lines[] = {
+        "   133169160      33292290     float     sum      -1   2666.0   49.95   95.74      0   "
+        "2660.4   50.06   95.94      0",
+        "testgpu1:2832:2832 [1] NCCL INFO comm 0x55c6f1c65b50 rank 0 nranks 2 cudaDev 0 busId "
+        "3000 - Destroy COMPLETE",
+        "# Out of bounds values : 0 OK",
+        "# Avg bus bandwidth    : 84.8558",
+        "#",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "category"), "none");
+    CHECK_STR(vs(v, "type"), "success");
+    json_decref(v);
+}
+
+TEST(cclean_ray_iteration_report_is_not_completion)
+{
+    const char *iter[] = {
+        "Training finished iteration 1 at 2023-06-22 22:44:43. Total running time: 8s",
+        "Training saved a checkpoint for iteration 1 at: /home/ray/ray_results/x/checkpoint_000000",
+        NULL};
+    json_t *v = verdict_of(iter);
+    CHECK_STR(vs(v, "type"), "no_failure");
+    json_decref(v);
+    const char *done[] = {"Training finished.", NULL}; /* the plain form still counts */
+    v = verdict_of(done);
+    CHECK_STR(vs(v, "type"), "success");
+    json_decref(v);
+}
+
+TEST(cclean_store_barrier_wait_is_setup)
+{
+    const char *lines[] = {
+        "I0510 07:28:04.417845 139863945226048 distributed_c10d.py:337] Waiting in store based "
+        "barrier to initialize process group for rank: 2, key: store_based_barrier_key:2 "
+        "(world_size=8, worker_count=7, timeout=0:30:00)",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "category"), "hang");
+    CHECK_STR(vs(v, "action"), "restart");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    json_decref(v);
+}
+
+TEST(cclean_tf_nccl_allreduce_setup_is_setup)
+{
+    const char *lines[] = {
+        "I0506 17:39:13.215021 140137954514688 model.py:94] train_step begins...",
+        "INFO:tensorflow:batch_all_reduce: 369 all-reduces with algorithm = nccl, num_packs = 1",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "type"), "hang");
+    json_decref(v);
+}
+
+TEST(cclean_indented_nccl_setup_names_host)
+{
+    const char *lines[] = {
+        "    mmosbach-20307:536:718 [1] NCCL INFO Pattern 4, crossNic 0, nChannels 2, bw "
+        "12.000000/12.000000, type PHB/PIX, sameChannels 1",
+        "    mmosbach-20307:535:717 [0] NCCL INFO  1 : GPU/1 GPU/0",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "type"), "hang");
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(json_string_value(json_object_get(c, "host")), "mmosbach-20307");
+    json_decref(v);
+}
+
+TEST(cclean_kohya_final_save_is_completion)
+{
+    const char *lines[] = {
+        "steps: 100%|#####| 1500/1500 [20:23<00:00,  1.23it/s, loss=0.0729]save trained model to "
+        "D:/out/model\\baifern.safetensors",
+        "model saved.",
+        NULL};
+    json_t *v = verdict_of(lines);
+    CHECK_STR(vs(v, "type"), "success");
+    json_decref(v);
+    const char *best[] = {"Epoch 3: best model saved.", NULL}; /* an intermediate save */
+    v = verdict_of(best);
+    CHECK_STR(vs(v, "type"), "no_failure");
+    json_decref(v);
+}
