@@ -18,6 +18,7 @@
 #include "launcher/progress.h"
 
 #define AGENT_MAX_RANKS 1024
+#define AGENT_PLAIN_ATTEMPTS 2 /* a node's last attempts whose rank logs stay plain */
 
 struct agent;
 
@@ -90,7 +91,7 @@ struct agent {
     uint64_t log_bytes_lost;
     struct logrot *logrot;       /* rotation and cap (agent_logs.c); NULL: none yet */
     int log_rot_failed;          /* a rotation failed; said once */
-    struct old_logs *old_logs;   /* the last attempt's logs, gzipped when the next starts; NULL: none */
+    struct old_logs *old_logs[AGENT_PLAIN_ATTEMPTS]; /* the last attempts' plain logs, oldest first (agent_logs.c) */
     /* checkpoints (agent_ckpt.c); NULL when the run has no --ckpt-dir */
     struct ckpt_agent *ck;
     int ck_group_rank;

@@ -6,8 +6,10 @@
  * or symptom line, and the last segment of a rank that failed, are
  * protected from the cap. With a cap, an attempt's logs are compressed
  * when the attempt ends; without one (and without --plain-logs) they are
- * compressed when the node starts its next attempt, so the logs of the
- * last attempt, the ones an on-call engineer opens first, stay plain. */
+ * compressed when the node starts its second attempt after it, so that
+ * the logs of a node's last two attempts stay plain: the failed one an
+ * on-call engineer opens first, which the LLM's job and `endure diagnose`
+ * may still be reading while the next attempt runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,14 +46,28 @@ static int run_dir_of(const char *nd, char *out, size_t len)
     return 0;
 }
 
-/* The rank logs of the node's last attempt, still plain. */
+/* The rank logs of one of the node's last attempts, still plain. */
 struct old_logs {
     char *dir;    /* the attempt's node directory */
     int n;
     struct old_log { int rank; long seg; } v[];
 };
 
-/* Remembers a's ranks' live logs for compression at the next start. */
+static void old_logs_free1(struct old_logs **o)
+{
+    if (*o)
+        free((*o)->dir);
+    free(*o);
+    *o = NULL;
+}
+
+static void old_logs_free(struct agent *a)
+{
+    for (int k = 0; k < AGENT_PLAIN_ATTEMPTS; k++)
+        old_logs_free1(&a->old_logs[k]);
+}
+
+/* Remembers a's ranks' live logs as the newest of the plain ones. */
 static void old_logs_keep(struct agent *a)
 {
     struct old_logs *o = calloc(1, sizeof *o + (size_t)a->nranks * sizeof o->v[0]);
@@ -61,21 +77,16 @@ static void old_logs_keep(struct agent *a)
     }
     for (int i = 0; i < a->nranks; i++)
         o->v[o->n++] = (struct old_log){a->ranks[i].global_rank, a->ranks[i].log_seg ? a->ranks[i].log_seg : 1};
-    a->old_logs = o;
+    old_logs_free1(&a->old_logs[0]);
+    memmove(a->old_logs, a->old_logs + 1, (AGENT_PLAIN_ATTEMPTS - 1) * sizeof *a->old_logs);
+    a->old_logs[AGENT_PLAIN_ATTEMPTS - 1] = o;
 }
 
-static void old_logs_free(struct agent *a)
-{
-    if (a->old_logs)
-        free(a->old_logs->dir);
-    free(a->old_logs);
-    a->old_logs = NULL;
-}
-
-/* Closes the remembered logs as segments and queues their gzip. */
+/* A new attempt starts: closes the oldest remembered attempt's logs as
+ * segments and queues their gzip, once AGENT_PLAIN_ATTEMPTS are kept. */
 static void old_logs_compress(struct agent *a)
 {
-    struct old_logs *o = a->old_logs;
+    struct old_logs *o = a->old_logs[0];
     for (int i = 0; o && a->logrot && i < o->n; i++) {
         char live[PATH_MAX], seg[PATH_MAX];
         if (layout_rank_log(live, sizeof live, o->dir, o->v[i].rank) < 0 ||
@@ -89,12 +100,12 @@ static void old_logs_compress(struct agent *a)
         if (logrot_compress(a->logrot, seg) < 0)
             log_warn("cannot queue the compression of %s", seg);
     }
-    old_logs_free(a);
+    old_logs_free1(&a->old_logs[0]);
 }
 
 int agent_logs_start(struct agent *a, const struct msg_start *st)
 {
-    if (!st->log_max_size && !st->log_keep && (st->plain_logs || !a->old_logs)) {
+    if (!st->log_max_size && !st->log_keep && (st->plain_logs || !a->old_logs[0])) {
         old_logs_free(a);
         return 0;
     }
@@ -168,10 +179,8 @@ void agent_log_protect(struct agent *a, struct rank *r)
 
 void agent_logs_attempt_end(struct agent *a)
 {
-    if (a->start.u.start.log_keep <= 0 && !a->start.u.start.plain_logs && a->ranks) {
-        old_logs_free(a);
+    if (a->start.u.start.log_keep <= 0 && !a->start.u.start.plain_logs && a->ranks)
         old_logs_keep(a);
-    }
     if (!a->logrot)
         return;
     if (a->start.u.start.log_keep > 0)

@@ -679,8 +679,8 @@ static const struct opt opts[] = {
       "cap of the run's total rank-log bytes: the oldest compressed segments of the oldest attempts are "
       "removed first, never those holding a failure's lines; ended attempts' logs are gzipped (default: no cap)"),
     O("plain-logs", 0, 0, set_plain_logs, G_ENDURE, NULL,
-      "leave ended attempts' rank logs plain (default: when a node starts its next attempt, its previous "
-      "attempt's rank-R.log becomes rank-R.log.K.gz in the background; the last attempt's stay plain)"),
+      "leave ended attempts' rank logs plain (default: when a node starts an attempt, the one before its previous "
+      "one's rank-R.log becomes rank-R.log.K.gz in the background; a node's last two attempts' stay plain)"),
     O("resume", 0, 1, set_resume, G_ENDURE, "RUN_DIR",
       "continue the run of RUN_DIR (<log-dir>/<run-id>) after its controller died or its job was requeued: "
       "attempt numbers, restarts, exclusions and back-off from its journal, the newest complete checkpoint"),

@@ -26,7 +26,7 @@ mac = lambda a, b: hmac.new(secret, (a + "|" + b).encode(), hashlib.sha256).hexd
 for i in range(3):          # refuse the first three tries
     c, _ = ls.accept(); c.close()
 c, _ = ls.accept(); c.settimeout(20)
-send(c, {"type": "challenge", "nonce": "aa" * 16, "version": 3})
+send(c, {"type": "challenge", "nonce": "aa" * 16, "version": 4})
 h = recv(c)
 assert h["type"] == "hello" and hmac.compare_digest(h["mac"], mac("aa" * 16, h["node"])), h
 send(c, {"type": "welcome", "mac": mac(h["nonce"], "controller"), "hb_interval_ms": 1000, "hb_timeout_ms": 5000})

@@ -13,14 +13,14 @@ PY=/usr/bin/python3
 
 # without endure: one rank, ./checkpoints/ddp_replicated, resumed the next time
 mkdir "$T/plain"
-( cd "$T/plain" && $PY "$EX/ddp_replicated.py" --steps 6 --save-every 3 >"$T/plain.1" 2>&1 ) || fail "plain run: $(tail -5 "$T/plain.1")"
+( cd "$T/plain" && unset ENDURE_CKPT_FALLBACK_DIR && $PY "$EX/ddp_replicated.py" --steps 6 --save-every 3 >"$T/plain.1" 2>&1 ) || fail "plain run: $(tail -5 "$T/plain.1")"
 [ -d "$T/plain/checkpoints/ddp_replicated/step-000000006" ] || fail "plain run saved no checkpoint of step 6"
-( cd "$T/plain" && $PY "$EX/ddp_replicated.py" --steps 8 --save-every 3 --fault crash --fault-step 7 --fault-attempt 1 >"$T/plain.2" 2>&1 ) ||
+( cd "$T/plain" && unset ENDURE_CKPT_FALLBACK_DIR && $PY "$EX/ddp_replicated.py" --steps 8 --save-every 3 --fault crash --fault-step 7 --fault-attempt 1 >"$T/plain.2" 2>&1 ) ||
     fail "a fault of attempt 1 fired in attempt 0: $(tail -5 "$T/plain.2")"
 grep -q "^rank 0 resumed from the checkpoint of step 6 " "$T/plain.2" || fail "plain run did not resume: $(cat "$T/plain.2")"
 grep -q "^done: 8 steps on 1 ranks" "$T/plain.2" || fail "plain run did not finish"
 set +e
-( cd "$T/plain" && TORCHELASTIC_RESTART_COUNT=1 $PY "$EX/ddp_replicated.py" --steps 12 --fault crash --fault-step 9 --fault-attempt 1 >"$T/plain.3" 2>&1 )
+( cd "$T/plain" && unset ENDURE_CKPT_FALLBACK_DIR && TORCHELASTIC_RESTART_COUNT=1 $PY "$EX/ddp_replicated.py" --steps 12 --fault crash --fault-step 9 --fault-attempt 1 >"$T/plain.3" 2>&1 )
 rc=$?
 set -e
 [ $rc -eq 1 ] || fail "the fault of attempt 1 did not fire under TORCHELASTIC_RESTART_COUNT=1 (rc $rc)"

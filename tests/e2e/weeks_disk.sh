@@ -1,9 +1,10 @@
-# Bounded disk without flags: a run that fails in attempt 0 and finishes in
-# attempt 1 leaves attempt 0's rank logs gzipped (rank-R.log.1.gz, read back
-# whole, the first failure's line in one of them, `endure diagnose RUN_DIR` still names it)
-# and the last attempt's plain; --plain-logs leaves both plain. `endure
-# status` shows the bytes of the rank logs, the journal, the rest of the run
-# directory and the checkpoint store, equal to what find(1) counts.
+# Bounded disk without flags: a run that fails in attempts 0 and 1 and
+# finishes in attempt 2 leaves attempt 0's rank logs gzipped (rank-R.log.1.gz,
+# read back whole, the first failure's line in one of them; `endure diagnose`
+# of attempt-0 and `endure bundle`'s tail still find it) and the last two
+# attempts' plain; --plain-logs leaves all plain. `endure status` shows the
+# bytes of the rank logs, the journal, the rest of the run directory and the
+# checkpoint store, equal to what find(1) counts.
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 TR="$ENDURE_SRC/tests/e2e/weeks_trainer.py"
@@ -11,11 +12,12 @@ J() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); prin
 sum() { find "$@" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 1 --ckpt-dir "$T/ck" --restart-backoff 0 -- \
-    /usr/bin/python3 "$TR" --steps 12 --step-ms 20 --every 4 --fail-at 6 --fail-attempts 0
+    /usr/bin/python3 "$TR" --steps 12 --step-ms 20 --every 4 --fail-at 6 --fail-attempts 0,1
 expect_rc 0
-expect_count 2 attempt_start
-for n in n1 n2; do
-    [ -f "$RUN/attempt-1/$n/rank-$([ $n = n1 ] && echo 0 || echo 1).log" ] || fail "attempt 1's log on $n is not plain"
+expect_count 3 attempt_start
+for a in 1 2; do
+    [ -f "$RUN/attempt-$a/n1/rank-0.log" ] && [ -f "$RUN/attempt-$a/n2/rank-1.log" ] ||
+        fail "attempt $a's logs are not plain: $(ls "$RUN"/attempt-$a/n*)"
 done
 [ -f "$RUN/attempt-0/n1/rank-0.log.1.gz" ] && [ ! -e "$RUN/attempt-0/n1/rank-0.log" ] ||
     fail "attempt 0's log was not gzipped: $(ls "$RUN/attempt-0/n1")"
@@ -24,6 +26,9 @@ grep -q "^step 1 loss" "$T/a0" && grep -q "RuntimeError: weeks_trainer fails at 
     fail "the gzipped log lost lines: $(cat "$T/a0")"
 "$ENDURE" diagnose --json "$RUN/attempt-0" > "$T/d0.json"
 grep -q "weeks_trainer fails at step 6" "$T/d0.json" || fail "diagnose of attempt 0: $(head -c 600 "$T/d0.json")"
+"$ENDURE" bundle "$RUN" -o "$T/b.tar.gz" 2>/dev/null || fail "bundle"
+tar -xzOf "$T/b.tar.gz" --wildcards 'endure-bundle/attempt-0/*/rank-*.log.tail' | grep -q "weeks_trainer fails at step 6 in attempt 0" ||
+    fail "the bundle has no tail of attempt 0's gzipped log: $(tar -tzf "$T/b.tar.gz")"
 
 "$ENDURE" status --json "$RUN" > "$T/st.json"
 logs=$(find "$RUN" -type f -name 'rank-*.log*' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
@@ -38,9 +43,9 @@ logs=$(find "$RUN" -type f -name 'rank-*.log*' -printf '%s\n' | awk '{s += $1} E
 check_no_leftovers
 
 run_endure --nodes n1 --nnodes 1 --nproc-per-node 1 --plain-logs --restart-backoff 0 -- \
-    /usr/bin/python3 "$TR" --steps 8 --step-ms 20 --fail-at 3 --fail-attempts 0
+    /usr/bin/python3 "$TR" --steps 8 --step-ms 20 --fail-at 3 --fail-attempts 0,1
 expect_rc 0
-expect_count 2 attempt_start
+expect_count 3 attempt_start
 [ -f "$RUN/attempt-0/n1/rank-0.log" ] && [ ! -e "$RUN/attempt-0/n1/rank-0.log.1.gz" ] ||
     fail "--plain-logs: attempt 0's log was compressed: $(ls "$RUN/attempt-0/n1")"
 check_no_leftovers
