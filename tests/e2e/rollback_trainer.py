@@ -40,10 +40,28 @@ if r:
         state = json.load(f)
     start = r.step
     print("resumed from step %d" % start, flush=True)
+
+
+def wait_complete(step):
+    """Before a fault: the newest checkpoint this attempt saved (endure
+    persists it in the background) is complete, so that which checkpoint
+    the rollback picks does not depend on the machine's load."""
+    saved = step - 1 - (step - 1) % 5
+    root = os.environ.get("ENDURE_CKPT_DIR")
+    if not root or saved <= start:
+        return
+    for _ in range(1200):
+        if os.path.exists(os.path.join(root, "step-%09d" % saved, "COMPLETE")):
+            return
+        time.sleep(0.05)
+
+
 for step in range(start + 1, args.steps + 1):
     if lo <= step <= hi:
         state["skipped"].append(step)
         continue
+    if attempt == 0 and step in (args.nan_at, args.fail_at, args.spike_at):
+        wait_complete(step)
     if attempt == 0 and step == args.nan_at:
         print("step %d loss nan" % step, flush=True)
         raise FloatingPointError("Loss became infinite or NaN at iteration=%d" % step)
