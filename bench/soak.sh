@@ -6,7 +6,8 @@
 # (--log-max-size 64K, --log-keep 2M) and nodes coming back
 # (--exclude-for 2s), then completes. Every EVERY attempts it prints the
 # controller's and the agents' RSS, open fds and threads, the journal's
-# bytes, the rank logs' bytes on disk, the checkpoint store's bytes and the
+# bytes, the rank logs' bytes and the other files' bytes of the run directory
+# (endure status --json's disk figures), the checkpoint store's bytes and the
 # endure entries in /dev/shm. After warm-up these must stay flat: no leak
 # of any kind. With SOAK_ASSERT=1 (the short version in make test) it exits
 # 1 when fds (by more than one), threads or /dev/shm entries grew between
@@ -57,13 +58,17 @@ sample() { # one line: attempt, controller, agents (sums), files; nothing when t
         afd=$((afd + $(fds_of "$p")))
         ath=$((ath + $(status_of "$p" Threads || echo 0)))
     done
-    printf '%6d %9s %5s %4s %9s %5s %4s %9s %11s %11s %4s\n' "$a" "$rss" "$fds" "$thr" "$arss" "$afd" "$ath" \
-        "$(stat -c %s "$RUN/events.jsonl" 2>/dev/null)" \
-        "$(du -sb --exclude=events.jsonl "$RUN" 2>/dev/null | cut -f1)" "$(du -sb "$DIR/ck" 2>/dev/null | cut -f1)" \
-        "$(($(shm) - shm0))"
+    # endure status: apparent bytes of the rank logs, of the other files of
+    # the run directory (failure.json, stacks) and of the store
+    local disk
+    disk=$("$ENDURE" status --json "$RUN" 2>/dev/null | /usr/bin/python3 -c \
+        'import json,sys; d=json.load(sys.stdin)["disk"]; print(d["logs_bytes"], d["other_bytes"], d["ckpt_bytes"])')
+    set -- $disk
+    printf '%6d %9s %5s %4s %9s %5s %4s %9s %11s %9s %11s %4s\n' "$a" "$rss" "$fds" "$thr" "$arss" "$afd" "$ath" \
+        "$(stat -c %s "$RUN/events.jsonl" 2>/dev/null)" "${1:-?}" "${2:-?}" "${3:-?}" "$(($(shm) - shm0))"
 }
-printf '%6s %9s %5s %4s %9s %5s %4s %9s %11s %11s %4s\n' attempt ctl_kB fds thr agents_kB fds thr journal_B \
-    logs_B store_B shm | tee "$DIR/samples"
+printf '%6s %9s %5s %4s %9s %5s %4s %9s %11s %9s %11s %4s\n' attempt ctl_kB fds thr agents_kB fds thr journal_B \
+    logs_B other_B store_B shm | tee "$DIR/samples"
 next=$EVERY
 while kill -0 "$PID" 2>/dev/null; do
     a=$(attempts)
