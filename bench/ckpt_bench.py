@@ -5,7 +5,7 @@ fresh slots (first touch of tmpfs pages) and on reused slots, (c) the memcpy
 floor (glibc memcpy of the same bytes into already-touched anonymous
 memory, one thread) and torch's copy_ of them, (d) the tensor-native
 endure_ckpt.save_state into fresh and reused slots, (a), (c) and (d)
-interleaved in CKPT_BENCH_ROUNDS rounds (default 7; medians); and
+interleaved in CKPT_BENCH_ROUNDS rounds (default 7; order rotated; medians); and
 restore time with torch.load from the stage against a cold durable copy,
 and endure_ckpt.load_state from the stage (no copy, one copy) and from the
 cold durable copy against torch.load.
@@ -105,14 +105,17 @@ def save_phase(mb, durable):
     zipped = med([timed(lambda: stage_save(state, st, True)) for st in (6, 7)])
     est_fresh = timed(lambda: endure_ckpt.save_state(8, state))   # slot 1, its state.pt goes
     timed(lambda: endure_ckpt.save_state(9, state))               # slot 0
-    # interleaved rounds: each measure sees the same machine load
+    # interleaved rounds: each measure sees the same machine load; the
+    # order rotates, since under load the scheduler favours whichever runs
+    # first after a pause (a wakeup) over the end of a long CPU burst
     memcpy, tcopy = floors(state)
     load0 = os.getloadavg()
     r = {"memcpy": [], "tcopy": [], "est": [], "sync": []}
     for i in range(rounds):
-        r["memcpy"].append(measured(memcpy))
-        r["tcopy"].append(measured(tcopy))
-        r["est"].append(measured(lambda: endure_ckpt.save_state(10 + i, state)))
+        fns = [("memcpy", memcpy), ("tcopy", tcopy),
+               ("est", lambda: endure_ckpt.save_state(10 + i, state))]
+        for k, fn in fns[i % 3:] + fns[:i % 3]:
+            r[k].append(measured(fn))
         if i < 3:  # torch.save+fsync to the disk: seconds each
             r["sync"].append(measured(lambda: sync_save(state, os.path.join(durable, "sync.pt"))))
     load1 = os.getloadavg()
