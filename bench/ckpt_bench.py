@@ -56,6 +56,14 @@ def sync_save(state, path):
         os.fsync(f.fileno())
 
 
+def vmstat():
+    """The kernel's reclaim, compaction and migration counters: memory
+    pressure slows every copy in a round, the slot's the most."""
+    keys = ("pgscan_kswapd", "pgscan_direct", "compact_stall", "pgmigrate_success")
+    v = dict(line.split() for line in open("/proc/vmstat"))
+    return [int(v.get(k, 0)) for k in keys]
+
+
 def stage_save(state, step, zipfmt=False):
     """zipfmt False: the helper's own endure_ckpt.torch_save (legacy
     format); True: torch.save's default zip format through endure_ckpt.open"""
@@ -113,7 +121,7 @@ def save_phase(mb, durable):
     # to 1.5x slower here, in CPU time, for both kinds of memory)
     memcpy(), tcopy()
     first = [timed(lambda: endure_ckpt.save_state(st, state)) for st in (10, 11)]
-    load0 = os.getloadavg()
+    load0, vm0 = os.getloadavg(), vmstat()
     r = {"memcpy": [], "tcopy": [], "est": [], "sync": []}
     for i in range(rounds):
         fns = [("memcpy", memcpy), ("tcopy", tcopy),
@@ -122,7 +130,9 @@ def save_phase(mb, durable):
             r[k].append(measured(fn))
         if i < 3:  # torch.save+fsync to the disk: seconds each
             r["sync"].append(measured(lambda: sync_save(state, os.path.join(durable, "sync.pt"))))
+            drop_cache(os.path.join(durable, "sync.pt"))  # its page cache, not to squeeze the rounds
     load1 = os.getloadavg()
+    vm = [b - a for a, b in zip(vm0, vmstat())]
     del memcpy, tcopy
     # the newest commit holds both formats, for phases 2 and 3
     with endure_ckpt.save(12 + rounds) as d:
@@ -136,6 +146,8 @@ def save_phase(mb, durable):
     print("state %.2f GiB, %d tensors; torch threads %d; %d interleaved rounds, medians" % (
         gb, len(state), torch.get_num_threads(), rounds))
     print("load average before/after rounds : %.2f / %.2f (%d CPUs)" % (load0[0], load1[0], os.cpu_count()))
+    print("during the rounds: pages scanned for reclaim %d (kswapd) + %d (direct), compaction stalls %d, "
+          "pages migrated %d" % tuple(vm))
     print("sync torch.save+fsync to durable : %7.3f s  (%6.2f GB/s)" % (base, rate / base))
     print("helper torch_save, fresh slot    : %7.3f s  (%6.2f GB/s)" % (fresh, rate / fresh))
     print("helper torch_save, reused (med3) : %7.3f s  (%6.2f GB/s)" % (reused, rate / reused))
