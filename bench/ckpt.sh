@@ -4,9 +4,10 @@
 #  1. trainer blocking time for a CKPT_BENCH_MB (default 2048) MiB state:
 #     torch.save+fsync to the durable dir vs the helper's save into the
 #     stage (fresh and reused slots) vs the memcpy floor (glibc memcpy of
-#     the same bytes into touched anonymous memory, one thread); the floor,
-#     save_state and torch.save+fsync interleaved in CKPT_BENCH_ROUNDS
-#     rounds (default 7), medians, with CPU times and the load average;
+#     the same bytes into touched anonymous memory, one thread); the floor
+#     and save_state interleaved in CKPT_BENCH_ROUNDS rounds (default 7),
+#     medians, with CPU times and the load average; torch.save+fsync the
+#     median of three runs after them;
 #  2. persist throughput of the agent (CRC32 while copying, fsync, manifest)
 #     vs `cp` + `sync` of the same file;
 #  3. restore with torch.load from the stage vs a cold durable copy, and

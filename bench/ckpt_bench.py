@@ -4,8 +4,9 @@ fsync (the synchronous baseline), (b) endure_ckpt.save into the stage, on
 fresh slots (first touch of tmpfs pages) and on reused slots, (c) the memcpy
 floor (glibc memcpy of the same bytes into already-touched anonymous
 memory, one thread) and torch's copy_ of them, (d) the tensor-native
-endure_ckpt.save_state into fresh and reused slots, (a), (c) and (d)
-interleaved in CKPT_BENCH_ROUNDS rounds (default 7; order rotated; medians); and
+endure_ckpt.save_state into fresh and reused slots, (c) and (d)
+interleaved in CKPT_BENCH_ROUNDS rounds (default 7; order rotated;
+medians), (a) three times after them; and
 restore time with torch.load from the stage against a cold durable copy,
 and endure_ckpt.load_state from the stage (no copy, one copy) and from the
 cold durable copy against torch.load.
@@ -113,7 +114,7 @@ def save_phase(mb, durable):
     zipped = med([timed(lambda: stage_save(state, st, True)) for st in (6, 7)])
     est_fresh = timed(lambda: endure_ckpt.save_state(8, state))   # slot 1, its state.pt goes
     timed(lambda: endure_ckpt.save_state(9, state))               # slot 0
-    # interleaved rounds: each measure sees the same machine load; the
+    # interleaved rounds, back to back: each measure sees the same load; the
     # order rotates, since under load the scheduler favours whichever runs
     # first after a pause (a wakeup) over the end of a long CPU burst
     memcpy, tcopy = floors(state)
@@ -128,11 +129,13 @@ def save_phase(mb, durable):
                ("est", lambda: endure_ckpt.save_state(12 + i, state))]
         for k, fn in fns[i % 3:] + fns[:i % 3]:
             r[k].append(measured(fn))
-        if i < 3:  # torch.save+fsync to the disk: seconds each
-            r["sync"].append(measured(lambda: sync_save(state, os.path.join(durable, "sync.pt"))))
-            drop_cache(os.path.join(durable, "sync.pt"))  # its page cache, not to squeeze the rounds
     load1 = os.getloadavg()
     vm = [b - a for a, b in zip(vm0, vmstat())]
+    # torch.save+fsync after the rounds: its seconds between them would
+    # leave the slots idle (rewriting idle memory costs more on a VM)
+    for _ in range(3):
+        r["sync"].append(measured(lambda: sync_save(state, os.path.join(durable, "sync.pt"))))
+        drop_cache(os.path.join(durable, "sync.pt"))
     del memcpy, tcopy
     # the newest commit holds both formats, for phases 2 and 3
     with endure_ckpt.save(12 + rounds) as d:
