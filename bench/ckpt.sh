@@ -3,14 +3,21 @@
 # measured in the same run and printed as ratios:
 #  1. trainer blocking time for a CKPT_BENCH_MB (default 2048) MiB state:
 #     torch.save+fsync to the durable dir vs the helper's save into the
-#     stage (fresh and reused slots) vs the memcpy floor;
+#     stage (fresh and reused slots) vs the memcpy floor (glibc memcpy of
+#     the same bytes into touched anonymous memory, one thread); the floor
+#     and save_state interleaved in CKPT_BENCH_ROUNDS rounds (default 7),
+#     medians, with CPU times and the load average; torch.save+fsync the
+#     median of three runs after them;
 #  2. persist throughput of the agent (CRC32 while copying, fsync, manifest)
 #     vs `cp` + `sync` of the same file;
 #  3. restore with torch.load from the stage vs a cold durable copy, and
 #     endure_ckpt.load_state (the tensor-native format of save_state, also
 #     timed in 1.) from the stage and from the cold durable copy.
 # Durable dir: CKPT_BENCH_DIR (default a temp dir under /var/tmp, on disk).
-# The size is reduced when /dev/shm or memory cannot hold ~6x the state.
+# The size is halved while memory cannot hold 5x the state (at most 4x is
+# resident at once: the state, and the stage's three files or the floor's
+# buffer) or /dev/shm 3x (the newest slot's state.pt and state.est, the
+# other slot's state.est).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,7 +27,7 @@ MB=${CKPT_BENCH_MB:-2048}
 [ -x "$DRV" ] || { echo "build first: make"; exit 1; }
 avail_mb=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
 shm_mb=$(df -m --output=avail /dev/shm | tail -1)
-while [ $((MB * 6)) -gt "$avail_mb" ] || [ $((MB * 3)) -gt "$shm_mb" ]; do
+while [ $((MB * 5)) -gt "$avail_mb" ] || [ $((MB * 3)) -gt "$shm_mb" ]; do
   MB=$((MB / 2))
   echo "note: reducing the state to $MB MiB (MemAvailable ${avail_mb} MiB, /dev/shm free ${shm_mb} MiB)"
 done
@@ -35,8 +42,9 @@ mkdir -m 700 "$S/stage"
 echo "== 1. trainer blocking time"
 $PY bench/ckpt_bench.py save "$MB" "$D"
 rm -f "$D/sync.pt"
-# keep only the newest commit (step 13, slot 0: state.pt and state.est) so one part is persisted
-rm -f "$S/stage/rank-0/slot-1.commit"
+# keep only the newest commit (state.pt and state.est) so one part is persisted
+new=$($PY -c 'import json,sys; print(max((0, 1), key=lambda k: json.load(open("%s/slot-%d.commit" % (sys.argv[1], k)))["step"]))' "$S/stage/rank-0")
+rm -f "$S/stage/rank-0/slot-$((1 - new)).commit"
 
 echo "== 2. persist throughput"
 "$DRV" agent --stage "$S/stage" --ckpt "$D/ckpt" --node n1 --world 1 --ranks 0 --threads 2 >"$S/ev" 2>&1 &
@@ -45,7 +53,7 @@ until grep -q '"event":"persist' "$S/ev"; do sleep 0.1; done
 kill -TERM "$drv"; wait "$drv" || true; drv=
 grep '"event":"persist' "$S/ev"
 mbs=$($PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1]) if "\"persisted\"" in l][0]; print("%.1f" % e["mb_per_s"])' "$S/ev")
-src=$S/stage/rank-0/slot-0/state.pt
+src=$S/stage/rank-0/slot-$new/state.pt
 bytes=$(stat -c %s "$src")
 t0=$(date +%s.%N); cp "$src" "$D/cp.pt"; sync; t1=$(date +%s.%N)
 cpmbs=$(awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN {printf "%.1f", b / 1e6 / (z - a)}')
