@@ -11,6 +11,8 @@
 #define BLOCK_BEFORE 8 /* lines around the key line searched for a summary block */
 #define BLOCK_AFTER 8
 #define WRAP_BEFORE 2 /* lines before the key line that may begin its message */
+#define ROOT_AFTER 40 /* lines after the key line searched for TorchElastic's "Root Cause" */
+#define ROOT_LINES 8  /* lines of its entry */
 
 #define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
 
@@ -41,11 +43,13 @@ int offline_init(struct offline *o, const struct ruleset *rs, int compress)
     o->kept_tails = json_object();
     o->z = compress ? compressor_new() : NULL;
     activity_init(&o->act);
+    prompt_host_init(&o->prompt); /* without it, no culprit from prompts */
     return o->events && o->kept_tails && (!compress || o->z) ? 0 : -1;
 }
 
 void offline_free(struct offline *o)
 {
+    prompt_host_free(&o->prompt);
     json_decref(o->events);
     json_decref(o->kept_tails);
     compressor_free(o->z);
@@ -136,6 +140,7 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
     activity_line(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c));
+    prompt_host_line(&o->prompt, line + p.skip, len - p.skip);
     r->cur = NULL;
     if (!o->z)
         return;
@@ -262,6 +267,27 @@ static void key_lines(const json_t *key, const struct input_list *inputs, const 
         tail_context(tail, first, last, arr);
 }
 
+/* TorchElastic's summary lists every failed rank under "Failures:" and the
+ * first observed failure under "Root Cause (first observed failure):"; the
+ * key line can be any of them (they print the same signal or exit code),
+ * the culprit is the root cause's host and rank. */
+static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (!s || !strstr(s, "Root Cause (first observed failure)"))
+            continue;
+        for (size_t j = i + 1; j < n && j <= i + ROOT_LINES; j++) {
+            const json_t *l = json_array_get(arr, j);
+            struct prefix_info p;
+            prefix_strip(json_string_value(l), json_string_length(l), &p);
+            culprit_x_fill(x, cul, json_string_value(l) + p.skip, json_string_length(l) - p.skip, CX_BLOCK);
+        }
+        return;
+    }
+}
+
 /* Culprit fields still unknown, from the lines around the key line: a
  * summary block (TorchElastic's "Root Cause": `host : X`, `rank : N` on
  * lines of their own, before or after the exit code that was the key line),
@@ -275,7 +301,8 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     json_t *arr = json_array();
     struct culprit_x *x = culprit_x_new();
     long first = line > BLOCK_BEFORE ? (long)line - BLOCK_BEFORE : 1, k = (long)line - first;
-    key_lines(key, inputs, o, first, (long)line + BLOCK_AFTER, arr);
+    key_lines(key, inputs, o, first, (long)line + ROOT_AFTER, arr);
+    root_cause_culprit(x, cul, arr);
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */
         for (int side = 0; side < 2 && (d || !side); side++) {
             json_t *l = json_array_get(arr, (size_t)(side ? k + d : k - d));
@@ -291,6 +318,23 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
         }
     culprit_x_free(x);
     json_decref(arr);
+}
+
+/* Culprits of last resort (prompt.h): the one host the log's pasted shell
+ * prompts name, the one rank its launcher reported failed; each only when
+ * nothing else named that field. */
+static void prompt_culprit(json_t *v, const struct offline *o)
+{
+    json_t *cul = json_object_get(v, "culprit");
+    if (!json_is_object(cul))
+        return;
+    const char *host = prompt_host_get(&o->prompt);
+    long rank = prompt_failed_rank(&o->prompt);
+    json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
+    if (host && (!h || json_is_null(h)))
+        json_object_set_new(cul, "host", json_string(host));
+    if (rank >= 0 && (!r || json_is_null(r)))
+        json_object_set_new(cul, "rank", json_integer(rank));
 }
 
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
@@ -310,6 +354,8 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
         activity_verdict(&o->act, v);
     if (v && json_is_string(json_object_get(v, "rule")))
         block_culprit(v, inputs, o);
+    if (v && json_is_string(json_object_get(v, "rule")))
+        prompt_culprit(v, o);
     if (v)
         add_context(v, inputs, o);
     return v;

@@ -1,0 +1,77 @@
+/* prompt: the host of the shell prompts pasted with a log (prompt.h). The
+ * line must begin with the prompt (user@host, then ":path$", ":path#", or
+ * " dir]$" inside brackets), so that e-mail addresses and URLs inside
+ * messages are not taken for one; a line without '@' costs one memchr. */
+#include "diagnose/prompt.h"
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/internal.h"
+
+static const char prompt_re[] =
+    "^\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
+    "(?::[^\\s$#]{0,200}[$#]|\\s[^\\]\\s]{1,200}\\][$#])(?:\\s|$)";
+static const char rank_re[] =
+    "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
+    "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]";
+
+int prompt_host_init(struct prompt_host *p)
+{
+    int code;
+    PCRE2_SIZE off;
+    memset(p, 0, sizeof *p);
+    p->re = pcre2_compile((PCRE2_SPTR)prompt_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->md = p->re && p->rank_re ? pcre2_match_data_create(4, NULL) : NULL;
+    if (!p->md) {
+        prompt_host_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+void prompt_host_free(struct prompt_host *p)
+{
+    pcre2_match_data_free(p->md);
+    pcre2_code_free(p->re);
+    pcre2_code_free(p->rank_re);
+    p->md = NULL;
+    p->re = p->rank_re = NULL;
+}
+
+/* Notes the first capture of re in line into seen. */
+static void note(struct prompt_host *p, const pcre2_code *re, const char *line, size_t len, struct prompt_seen *seen)
+{
+    if (pcre2_match(re, (PCRE2_SPTR)line, len, 0, 0, p->md, NULL) < 2)
+        return;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+    int k = ov[2] != PCRE2_UNSET ? 1 : 2; /* the alternative that matched */
+    size_t n = ov[2 * k + 1] - ov[2 * k];
+    if (ov[2 * k] == PCRE2_UNSET || n >= sizeof seen->value)
+        return;
+    if (!seen->value[0]) {
+        memcpy(seen->value, line + ov[2 * k], n);
+        seen->value[n] = '\0';
+    } else if (strlen(seen->value) != n || memcmp(seen->value, line + ov[2 * k], n)) {
+        seen->conflict = 1;
+    }
+}
+
+void prompt_host_line(struct prompt_host *p, const char *line, size_t len)
+{
+    if (!p->re || len > 4096)
+        return;
+    if (!p->host.conflict && memchr(line, '@', len < 100 ? len : 100))
+        note(p, p->re, line, len, &p->host);
+    if (!p->rank.conflict && memmem(line, len, "local_rank", 10))
+        note(p, p->rank_re, line, len, &p->rank);
+}
+
+const char *prompt_host_get(const struct prompt_host *p)
+{
+    return p->host.value[0] && !p->host.conflict ? p->host.value : NULL;
+}
+
+long prompt_failed_rank(const struct prompt_host *p)
+{
+    return p->rank.value[0] && !p->rank.conflict ? strtol(p->rank.value, NULL, 10) : -1;
+}
