@@ -37,8 +37,6 @@ static int push(struct input_list *l, const char *path, const char *display, con
     return 0;
 }
 
-static void input_free_segments(struct input *in);
-
 void input_list_free(struct input_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -153,7 +151,7 @@ long *input_attempts(const char *dir, size_t *count)
     return v;
 }
 
-static void input_free_segments(struct input *in)
+void input_free_segments(struct input *in)
 {
     for (size_t i = 0; i < in->nsegs; i++)
         free(in->segs[i]);

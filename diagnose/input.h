@@ -52,6 +52,8 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
 /* Finds the closed segments of in's rank log (in->path named rank-<R>.log)
  * in its directory and attaches them (a rotated log is read as one stream). */
 void input_attach_segments(struct input *in);
+/* Frees what input_attach_segments attached. */
+void input_free_segments(struct input *in);
 /* Reads lines first..last (1-based, inclusive) of a file into arr (a JSON
  * array of strings, sanitised); best effort, for context around a key line. */
 void input_context(const char *path, long first, long last, size_t max_bytes, void *json_arr);

@@ -43,13 +43,13 @@ int offline_init(struct offline *o, const struct ruleset *rs, int compress)
     o->kept_tails = json_object();
     o->z = compress ? compressor_new() : NULL;
     activity_init(&o->act);
-    prompt_host_init(&o->prompt); /* without it, no culprit from prompts */
+    last_resort_init(&o->last); /* without it, no culprit from prompts */
     return o->events && o->kept_tails && (!compress || o->z) ? 0 : -1;
 }
 
 void offline_free(struct offline *o)
 {
-    prompt_host_free(&o->prompt);
+    last_resort_free(&o->last);
     json_decref(o->events);
     json_decref(o->kept_tails);
     compressor_free(o->z);
@@ -140,7 +140,7 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
     activity_line(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c));
-    prompt_host_line(&o->prompt, line + p.skip, len - p.skip);
+    last_resort_line(&o->last, line + p.skip, len - p.skip);
     r->cur = NULL;
     if (!o->z)
         return;
@@ -328,16 +328,16 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     json_decref(arr);
 }
 
-/* Culprits of last resort (prompt.h): the one host the log's pasted shell
+/* Culprits of last resort (lastresort.h): the one host the log's pasted shell
  * prompts name, the one rank its launcher reported failed; each only when
  * nothing else named that field. */
-static void prompt_culprit(json_t *v, const struct offline *o)
+static void last_resort_culprit(json_t *v, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit");
     if (!json_is_object(cul))
         return;
-    const char *host = prompt_host_get(&o->prompt);
-    long rank = prompt_failed_rank(&o->prompt);
+    const char *host = last_resort_host(&o->last);
+    long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))
         json_object_set_new(cul, "host", json_string(host));
@@ -363,7 +363,7 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     if (v && json_is_string(json_object_get(v, "rule")))
         block_culprit(v, inputs, o);
     if (v && json_is_string(json_object_get(v, "rule")))
-        prompt_culprit(v, o);
+        last_resort_culprit(v, o);
     if (v)
         add_context(v, inputs, o);
     return v;

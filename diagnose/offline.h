@@ -10,7 +10,7 @@
 #include "diagnose/compress.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/input.h"
-#include "diagnose/prompt.h"
+#include "diagnose/lastresort.h"
 
 #define OFFLINE_MAX_EVENTS 20000 /* events kept (then roots only, up to twice as many) */
 #define OFFLINE_MAX_STREAMS 1024  /* per input; more ranks share one stream */
@@ -25,7 +25,7 @@ struct offline {
     size_t kept;                /* ranks whose evidence came from failure.json */
     json_t *kept_tails;         /* their tails: display name -> [lines] (context) */
     struct activity act;        /* what the logs show last (no-failure verdicts) */
-    struct prompt_host prompt;  /* the host of pasted shell prompts (a culprit of last resort) */
+    struct last_resort last;    /* prompt host, failed rank: culprits of last resort */
 };
 
 /* Starts a session; compress: also build the condensed log. */

@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/layout.h"
 #include "common/util.h"
+#include "diagnose/input.h"
 #include "oncall/runview.h"
 #include "oncall/tarball.h"
 
@@ -195,29 +196,25 @@ static ssize_t read_tail(int fd, int gz, char *d)
 
 /* The newest part of rank log path: the live file, else (an attempt that
  * is not its node's last, or rotated away) its highest closed segment,
- * plain or gzipped. Returns an fd, or -1. */
+ * plain or gzipped, as diagnose finds them. Returns an fd, or -1. */
 static int open_newest_part(const char *ndir, int rank, int *gz)
 {
     char path[4200];
     *gz = 0;
-    if (layout_rank_log(path, sizeof path, ndir, rank) == 0) {
-        int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0);
-        if (fd >= 0 || errno != ENOENT)
-            return fd;
+    if (layout_rank_log(path, sizeof path, ndir, rank) < 0)
+        return -1;
+    int fd = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    struct input in = {.path = path, .display = path, .rank = rank};
+    input_attach_segments(&in);
+    if (in.nsegs) {
+        const char *last = in.segs[in.nsegs - 1];
+        size_t n = strlen(last);
+        *gz = n > 3 && !strcmp(last + n - 3, ".gz");
+        fd = open_regular(AT_FDCWD, last, O_RDONLY | O_NOFOLLOW, 0);
     }
-    int fd = -1;
-    for (long k = 1; k < 1000000; k++) {
-        int f = -1;
-        for (int z = 0; z < 2 && f < 0; z++)
-            if (layout_rank_log_segment(path, sizeof path, ndir, rank, k, z) == 0 &&
-                (f = open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW, 0)) >= 0)
-                *gz = z;
-        if (f < 0)
-            break;
-        if (fd >= 0)
-            close(fd);
-        fd = f;
-    }
+    input_free_segments(&in);
     return fd;
 }
 

@@ -1,96 +1,55 @@
-/* disk: the bytes a run keeps on disk, for `endure status` (issue: weeks
- * without a human need to see what grows). One walk of the run directory
- * sorts its regular files into rank logs (rank-R.log and its rotated,
- * compressed segments), the journal (events.jsonl) and the rest
- * (failure.json, stacks, health results); a second walk sums the checkpoint
- * store. Symbolic links are never followed and the walks are bounded in
- * depth and entries, so a hostile or huge tree cannot stall the command. */
+/* disk: the bytes a run keeps on disk, for `endure status` (weeks without a
+ * human need to see what grows). One nftw walk of the run directory sorts
+ * its regular files into rank logs (rank-R.log and its rotated, compressed
+ * segments), the journal (events.jsonl) and the rest (failure.json, stacks,
+ * health results); the checkpoint store is summed as the checkpoint module
+ * sums a tree. Symbolic links are never followed and the walk stops after
+ * DISK_MAX_ENTRIES entries, so a huge tree cannot stall the command. */
 #include "oncall/oncall.h"
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include "checkpoint/ckpt.h"
 #include "common/layout.h"
-#include "common/util.h"
 
-#define DISK_MAX_DEPTH 8
 #define DISK_MAX_ENTRIES 2000000
 
-struct walk {
-    struct disk_use *d;
-    long long *sum;      /* the bucket of files that are not sorted (the store) */
-    long entries;
-};
+static _Thread_local struct disk_use *walking; /* nftw's callback has no context */
+static _Thread_local long entries;
 
-static void add_file(struct walk *w, const char *name, int depth, long long size)
+static int add_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    if (w->sum) {
-        *w->sum += size;
-        return;
-    }
+    const char *name = path + ftw->base;
     long seg;
     int gz;
-    if (depth == 0 && !strcmp(name, "events.jsonl"))
-        w->d->journal += size;
+    if (++entries > DISK_MAX_ENTRIES) {
+        walking->partial = 1;
+        return 1; /* stops the walk */
+    }
+    if (type != FTW_F || !S_ISREG(st->st_mode))
+        return 0;
+    if (ftw->level == 1 && !strcmp(name, LAYOUT_EVENTS))
+        walking->journal += st->st_size;
     else if (layout_parse_rank_log_name(name) >= 0 || layout_parse_rank_segment_name(name, &seg, &gz) >= 0)
-        w->d->logs += size;
+        walking->logs += st->st_size;
     else
-        w->d->other += size;
-}
-
-/* Walks the directory open as dfd (closed here). */
-static void walk_dir(struct walk *w, int dfd, int depth)
-{
-    DIR *dir = fdopendir(dfd);
-    if (!dir) {
-        close(dfd);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(dir)) && w->entries < DISK_MAX_ENTRIES) {
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        w->entries++;
-        if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-        if (S_ISREG(st.st_mode)) {
-            add_file(w, e->d_name, depth, (long long)st.st_size);
-        } else if (S_ISDIR(st.st_mode) && depth + 1 < DISK_MAX_DEPTH) {
-            int fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd >= 0)
-                walk_dir(w, fd, depth + 1);
-        }
-    }
-    if (w->entries >= DISK_MAX_ENTRIES && w->d)
-        w->d->partial = 1;
-    closedir(dir);
-}
-
-static int walk_root(struct walk *w, const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    walk_dir(w, fd, 0);
+        walking->other += st->st_size;
     return 0;
 }
 
 int disk_use(const char *run_dir, const char *ckpt_dir, struct disk_use *d)
 {
+    struct stat st;
     memset(d, 0, sizeof *d);
     d->ckpt = -1;
-    struct walk w = {.d = d};
-    if (walk_root(&w, run_dir) < 0)
+    if (stat(run_dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return -1;
-    if (ckpt_dir && *ckpt_dir) {
-        long long sum = 0;
-        struct walk c = {.d = d, .sum = &sum, .entries = w.entries};
-        if (walk_root(&c, ckpt_dir) == 0)
-            d->ckpt = sum;
-    }
+    walking = d;
+    entries = 0;
+    nftw(run_dir, add_entry, 16, FTW_PHYS);
+    walking = NULL;
+    if (ckpt_dir && *ckpt_dir && stat(ckpt_dir, &st) == 0 && S_ISDIR(st.st_mode))
+        d->ckpt = (long long)ckpt_tree_bytes(ckpt_dir);
     return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/http.h"
 #include "common/util.h"
 
 extern char **environ;
@@ -129,14 +130,7 @@ static int post(struct notifier *n, const char *url, const char *body, char *err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(left < 3000 ? left : 3000));
+    http_post_setup(h, url, hdr, body, (long)left, 3000);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "endure/" ENDURE_VERSION);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);

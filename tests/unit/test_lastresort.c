@@ -1,15 +1,15 @@
-/* test_lastresort: culprits of last resort (diagnose/prompt.c): the host of
+/* test_lastresort: culprits of last resort (diagnose/lastresort.c): the host of
  * pasted shell prompts and the rank a launcher reported failed, each only
  * when a log names one value; e-mail addresses, URLs and a success are
  * not prompts or failures. */
 #include <string.h>
-#include "diagnose/prompt.h"
+#include "diagnose/lastresort.h"
 #include "tests/unit/harness.h"
 
-static void lines(struct prompt_host *p, const char *const *v)
+static void lines(struct last_resort *p, const char *const *v)
 {
     for (; *v; v++)
-        prompt_host_line(p, *v, strlen(*v));
+        last_resort_line(p, *v, strlen(*v));
 }
 
 TEST(lastresort_prompt_host_forms)
@@ -21,55 +21,55 @@ TEST(lastresort_prompt_host_forms)
         {"user@host-7:/data$", "host-7"},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        struct prompt_host p;
-        CHECK(prompt_host_init(&p) == 0);
-        prompt_host_line(&p, forms[i][0], strlen(forms[i][0]));
-        CHECK(prompt_host_get(&p) && !strcmp(prompt_host_get(&p), forms[i][1]));
-        prompt_host_free(&p);
+        struct last_resort p;
+        CHECK(last_resort_init(&p) == 0);
+        last_resort_line(&p, forms[i][0], strlen(forms[i][0]));
+        CHECK(last_resort_host(&p) && !strcmp(last_resort_host(&p), forms[i][1]));
+        last_resort_free(&p);
     }
 }
 
 TEST(lastresort_not_prompts_and_conflicts)
 {
-    struct prompt_host p;
-    CHECK(prompt_host_init(&p) == 0);
+    struct last_resort p;
+    CHECK(last_resort_init(&p) == 0);
     static const char *const none[] = {"contact admin@cluster.example.com for help",
                                        "git clone git@github.com:org/repo.git",
                                        "  see https://user@host.example.com/x", "RuntimeError: x@y failed", NULL};
     lines(&p, none);
-    CHECK(prompt_host_get(&p) == NULL);
+    CHECK(last_resort_host(&p) == NULL);
     static const char *const two[] = {"root@node1:~# ssh node2", "root@node2:~# dmesg", NULL};
     lines(&p, two);
-    CHECK(prompt_host_get(&p) == NULL); /* two hosts: none */
-    prompt_host_free(&p);
+    CHECK(last_resort_host(&p) == NULL); /* two hosts: none */
+    last_resort_free(&p);
 }
 
 TEST(lastresort_failed_rank_from_launchers)
 {
-    struct prompt_host p;
-    CHECK(prompt_host_init(&p) == 0);
+    struct last_resort p;
+    CHECK(last_resort_init(&p) == 0);
     static const char *const torchrun[] = {
         "[2024-04-20 18:56:38,931] torch.distributed.elastic.multiprocessing.api: [ERROR] failed (exitcode: 1) "
         "local_rank: 3 (pid: 358104) of binary: /usr/bin/python3", NULL};
     lines(&p, torchrun);
-    CHECK(prompt_failed_rank(&p) == 3);
-    prompt_host_free(&p);
-    CHECK(prompt_host_init(&p) == 0);
+    CHECK(last_resort_rank(&p) == 3);
+    last_resort_free(&p);
+    CHECK(last_resort_init(&p) == 0);
     static const char *const ds[] = {
         "[ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python3', '-u', 'train.py', '--local_rank=0', '--x'] "
         "exits with return code = 1", NULL};
     lines(&p, ds);
-    CHECK(prompt_failed_rank(&p) == 0);
+    CHECK(last_resort_rank(&p) == 0);
     static const char *const other[] = {
         "[ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python3', '-u', 'train.py', '--local_rank=1'] "
         "exits with return code = -9", NULL};
     lines(&p, other);
-    CHECK(prompt_failed_rank(&p) == -1); /* two ranks: none */
-    prompt_host_free(&p);
-    CHECK(prompt_host_init(&p) == 0);
+    CHECK(last_resort_rank(&p) == -1); /* two ranks: none */
+    last_resort_free(&p);
+    CHECK(last_resort_init(&p) == 0);
     static const char *const ok[] = {"['python3', '-u', 'train.py', '--local_rank=0'] exits with return code = 0",
                                      "local_rank: 0 started", NULL};
     lines(&p, ok);
-    CHECK(prompt_failed_rank(&p) == -1);
-    prompt_host_free(&p);
+    CHECK(last_resort_rank(&p) == -1);
+    last_resort_free(&p);
 }

@@ -1,8 +1,9 @@
-/* prompt: the host of the shell prompts pasted with a log (prompt.h). The
- * line must begin with the prompt (user@host, then ":path$", ":path#", or
- * " dir]$" inside brackets), so that e-mail addresses and URLs inside
- * messages are not taken for one; a line without '@' costs one memchr. */
-#include "diagnose/prompt.h"
+/* lastresort: the host of the shell prompts pasted with a log and the rank
+ * a launcher reported failed (lastresort.h). A prompt must begin its line
+ * (user@host, then ":path$", ":path#", or " dir]$" inside brackets), so
+ * that e-mail addresses and URLs inside messages are not taken for one; a
+ * line without '@' (or "local_rank") costs one memchr (memmem). */
+#include "diagnose/lastresort.h"
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/internal.h"
@@ -14,7 +15,7 @@ static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]";
 
-int prompt_host_init(struct prompt_host *p)
+int last_resort_init(struct last_resort *p)
 {
     int code;
     PCRE2_SIZE off;
@@ -23,13 +24,13 @@ int prompt_host_init(struct prompt_host *p)
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->md = p->re && p->rank_re ? pcre2_match_data_create(4, NULL) : NULL;
     if (!p->md) {
-        prompt_host_free(p);
+        last_resort_free(p);
         return -1;
     }
     return 0;
 }
 
-void prompt_host_free(struct prompt_host *p)
+void last_resort_free(struct last_resort *p)
 {
     pcre2_match_data_free(p->md);
     pcre2_code_free(p->re);
@@ -39,7 +40,7 @@ void prompt_host_free(struct prompt_host *p)
 }
 
 /* Notes the first capture of re in line into seen. */
-static void note(struct prompt_host *p, const pcre2_code *re, const char *line, size_t len, struct prompt_seen *seen)
+static void note(struct last_resort *p, const pcre2_code *re, const char *line, size_t len, struct last_resort_seen *seen)
 {
     if (pcre2_match(re, (PCRE2_SPTR)line, len, 0, 0, p->md, NULL) < 2)
         return;
@@ -56,7 +57,7 @@ static void note(struct prompt_host *p, const pcre2_code *re, const char *line, 
     }
 }
 
-void prompt_host_line(struct prompt_host *p, const char *line, size_t len)
+void last_resort_line(struct last_resort *p, const char *line, size_t len)
 {
     if (!p->re || len > 4096)
         return;
@@ -66,12 +67,12 @@ void prompt_host_line(struct prompt_host *p, const char *line, size_t len)
         note(p, p->rank_re, line, len, &p->rank);
 }
 
-const char *prompt_host_get(const struct prompt_host *p)
+const char *last_resort_host(const struct last_resort *p)
 {
     return p->host.value[0] && !p->host.conflict ? p->host.value : NULL;
 }
 
-long prompt_failed_rank(const struct prompt_host *p)
+long last_resort_rank(const struct last_resort *p)
 {
     return p->rank.value[0] && !p->rank.conflict ? strtol(p->rank.value, NULL, 10) : -1;
 }

@@ -1,4 +1,4 @@
-/* prompt: culprits of last resort, from lines that are not the key line.
+/* lastresort: culprits of last resort, from lines that are not the key line.
  * The host a log was captured on, from the shell prompts pasted with it
  * (`root@node4:~# dmesg`, `[root@bh174 ~]# nvidia-smi`, `user@gpu-a01:~/run$
  * torchrun ...`): on-call engineers and issue reporters paste a node's
@@ -7,34 +7,34 @@
  * `[..., '--local_rank=0', ...] exits with return code = 1`). Either is used
  * only when nothing else named the field, and a log whose lines name two
  * different values names none. */
-#ifndef ENDURE_DIAGNOSE_PROMPT_H
-#define ENDURE_DIAGNOSE_PROMPT_H
+#ifndef ENDURE_DIAGNOSE_LASTRESORT_H
+#define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
 #endif
 #include <pcre2.h>
 
-struct prompt_seen {
+struct last_resort_seen {
     char value[64];          /* the value seen, "" none */
     int conflict;            /* two different values */
 };
 
-struct prompt_host {
+struct last_resort {
     pcre2_code *re, *rank_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
-    struct prompt_seen host, rank;
+    struct last_resort_seen host, rank;
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
  * sees nothing). */
-int prompt_host_init(struct prompt_host *p);
-void prompt_host_free(struct prompt_host *p);
+int last_resort_init(struct last_resort *p);
+void last_resort_free(struct last_resort *p);
 /* One line, its prefixes stripped. */
-void prompt_host_line(struct prompt_host *p, const char *line, size_t len);
+void last_resort_line(struct last_resort *p, const char *line, size_t len);
 /* The single host of the prompts, or NULL. */
-const char *prompt_host_get(const struct prompt_host *p);
+const char *last_resort_host(const struct last_resort *p);
 /* The single rank the launcher reported failed, or -1. */
-long prompt_failed_rank(const struct prompt_host *p);
+long last_resort_rank(const struct last_resort *p);
 
 #endif
