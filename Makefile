@@ -33,16 +33,18 @@ HELPERS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/endure $(BUILD)/unit-tests $(HELPERS)
 
-# Test-only stand-ins of the NVML, CUDA driver and NCCL libraries (tests/fakes/),
-# never part of libendure.a; the nosym/ variants each lack one symbol.
+# Test-only stand-ins of the NVML, CUDA driver, CUDA runtime and NCCL libraries
+# (tests/fakes/), never part of libendure.a; the nosym/ variants each lack one symbol.
 FAKE_DIR  := $(BUILD)/tests/fakes
 FAKE_LIBS := $(FAKE_DIR)/libnvidia-ml.so.1 $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libnccl.so.2 \
-	$(FAKE_DIR)/nosym/libnvidia-ml.so.1 $(FAKE_DIR)/nosym/libcuda.so.1 $(FAKE_DIR)/nosym/libnccl.so.2
+	$(FAKE_DIR)/nosym/libnvidia-ml.so.1 $(FAKE_DIR)/nosym/libcuda.so.1 $(FAKE_DIR)/nosym/libnccl.so.2 \
+	$(FAKE_DIR)/libcudart.so.12
 all: $(FAKE_LIBS)
 $(FAKE_DIR)/libnvidia-ml.so.1 $(FAKE_DIR)/nosym/libnvidia-ml.so.1: tests/fakes/fake_nvml.c
 $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/nosym/libcuda.so.1: tests/fakes/fake_cuda.c
 $(FAKE_DIR)/libnccl.so.2 $(FAKE_DIR)/nosym/libnccl.so.2: tests/fakes/fake_nccl.c
-$(FAKE_DIR)/%.so.1 $(FAKE_DIR)/%.so.2:
+$(FAKE_DIR)/libcudart.so.12: tests/fakes/fake_cudart.c
+$(FAKE_DIR)/%.so.1 $(FAKE_DIR)/%.so.2 $(FAKE_DIR)/%.so.12:
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(if $(findstring /nosym/,$@),-DFAKE_NOSYM) -fPIC -shared $(LDFLAGS) -o $@ $<
 

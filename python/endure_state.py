@@ -209,11 +209,16 @@ _slots = {}  # abspath -> _Slot, the mappings reused by the next save
 
 
 def _cudart():
-    """cudaHostRegister/Unregister: torch's binding, else libcudart by dlopen."""
-    rt = torch.cuda.cudart()
-    if hasattr(rt, "cudaHostRegister"):
-        return rt, rt.cudaHostRegister, rt.cudaHostUnregister
-    for name in ("libcudart.so", "libcudart.so.12", "libcudart.so.11.0"):
+    """cudaHostRegister/Unregister: torch's binding where torch has CUDA,
+    else the CUDA runtime by dlopen (ENDURE_CUDART names the library when
+    it is not on the loader's path); None when there is neither."""
+    if torch.cuda.is_available():
+        rt = torch.cuda.cudart()
+        if hasattr(rt, "cudaHostRegister"):
+            return rt, rt.cudaHostRegister, rt.cudaHostUnregister
+    names = [os.environ["ENDURE_CUDART"]] if os.environ.get("ENDURE_CUDART") else \
+        ["libcudart.so", "libcudart.so.12", "libcudart.so.11.0"]
+    for name in names:
         try:
             lib = ctypes.CDLL(name)
             lib.cudaHostRegister.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint]
@@ -225,9 +230,12 @@ def _cudart():
 
 
 def _pin(slot):
-    """Registers the slot's mapping as pinned memory so that device-to-host
-    copies into it run at full PCIe speed. UNTESTED on a GPU (written for
-    CUDA; skipped without it). ENDURE_CKPT_PIN=0 turns it off."""
+    """Registers the slot's mapping as pinned memory, once per mapping, so
+    that device-to-host copies into it run at full PCIe speed; a failed
+    registration leaves it unpinned (the copy still works, slower). Called
+    when a save holds CUDA tensors. ENDURE_CKPT_PIN=0 turns it off. Tested
+    through a stand-in CUDA runtime (tests/fakes/fake_cudart.c); not yet run
+    on a GPU."""
     if slot.pinned is not None or os.environ.get("ENDURE_CKPT_PIN", "1") == "0":
         return
     slot.pinned = False
@@ -237,7 +245,10 @@ def _pin(slot):
 
 
 def _unpin(rt, ptr):
-    torch.cuda.synchronize()
+    """Unregisters a pinned mapping before it is unmapped, after the device
+    has finished any copy into it."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
     rt[2](ptr)
 
 
