@@ -296,10 +296,48 @@ static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *a
     }
 }
 
+/* One value seen in the lines' prefixes: "" or -1 while none, conflict when two differ. */
+struct agreed {
+    char host[64];
+    long rank;
+    int host_conflict, rank_conflict;
+};
+
+/* The host and rank still unknown, from the prefixes of the lines around
+ * the key line (NCCL's host:pid:tid, pdsh's host:, [rankN]:) when every
+ * prefixed line there names the same one: a message printed without a
+ * prefix (a C++ log line, a kernel assertion) amid its process's prefixed
+ * lines belongs to that process. Lines of two processes name nothing. */
+static void neighbour_culprit(json_t *cul, const json_t *arr, long k)
+{
+    struct agreed a = {.rank = -1};
+    for (long i = k - BLOCK_BEFORE; i <= k + BLOCK_AFTER; i++) {
+        const json_t *l = i >= 0 ? json_array_get(arr, (size_t)i) : NULL;
+        if (!json_is_string(l))
+            continue;
+        struct prefix_info p;
+        prefix_parse(json_string_value(l), json_string_length(l), &p);
+        if (p.host[0] && !a.host[0])
+            memcpy(a.host, p.host, sizeof a.host);
+        else if (p.host[0] && strcmp(p.host, a.host))
+            a.host_conflict = 1;
+        if (p.rank >= 0 && a.rank < 0)
+            a.rank = p.rank;
+        else if (p.rank >= 0 && p.rank != a.rank)
+            a.rank_conflict = 1;
+    }
+    const json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
+    if (a.host[0] && !a.host_conflict && (!h || json_is_null(h)))
+        json_object_set_new(cul, "host", json_string(a.host));
+    if (a.rank >= 0 && !a.rank_conflict && (!r || json_is_null(r)))
+        json_object_set_new(cul, "rank", json_integer(a.rank));
+}
+
 /* Culprit fields still unknown, from the lines around the key line: a
  * summary block (TorchElastic's "Root Cause": `host : X`, `rank : N` on
  * lines of their own, before or after the exit code that was the key line),
- * or the start of a message wrapped over several lines. */
+ * the start of a message wrapped over several lines, or the prefixes of
+ * its neighbours. */
 static void block_culprit(json_t *v, const struct input_list *inputs, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
@@ -324,6 +362,7 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
              * message (a wrapped paste): every pattern there */
             culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
         }
+    neighbour_culprit(cul, arr, k);
     culprit_x_free(x);
     json_decref(arr);
 }

@@ -74,14 +74,14 @@ static long days_from_civil(long y, long mo, long d)
     return era * 146097 + doe - 719468;
 }
 
-/* ISO 8601 date and time, optionally in brackets. */
+/* ISO 8601 date and time (or with slashes, as Go's log prints it), optionally in brackets. */
 static size_t iso_ts(const struct cur *c, double *ts)
 {
     size_t k = at(c, 0) == '[' ? 1 : 0;
     long y = digits(c, k, 4), mo = digits(c, k + 5, 2), d = digits(c, k + 8, 2);
-    int sep = at(c, k + 10);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || at(c, k + 4) != '-' ||
-        at(c, k + 7) != '-' || (sep != 'T' && sep != ' '))
+    int sep = at(c, k + 10), dash = at(c, k + 4); /* 2024-01-02, or 2024/01/02 (Go's log) */
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || (dash != '-' && dash != '/') ||
+        at(c, k + 7) != dash || (sep != 'T' && sep != ' '))
         return 0;
     long sec = hms(c, k + 11);
     if (sec < 0)

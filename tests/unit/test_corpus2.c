@@ -237,6 +237,35 @@ TEST(corpus2_offline_wrapped_message_culprit)
     json_decref(v);
 }
 
+TEST(corpus2_offline_neighbour_prefix_culprit)
+{
+    /* A key line printed without a prefix takes the host and rank its
+     * neighbours' prefixes agree on (NCCL's host:pid:tid after a Go-style
+     * date, [rankN]:); two hosts or two ranks around it name neither. */
+    static const char *const one[] = {
+        "2023/10/26 12:12:06 job-7:293:765 [0] NCCL INFO proxy.cc:614 -> 2",
+        "NVRM: fallen off the bus",
+        "[rank5]: Traceback (most recent call last):",
+        "2023/10/26 12:12:07 job-7:293:763 [0] NCCL INFO comm 0x7f rank 5 - Abort COMPLETE",
+    };
+    json_t *v = diagnose_lines(kill_rule, one, 4);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.gone");
+    CHECK_STR(sval(json_object_get(v, "culprit"), "host"), "job-7");
+    CHECK(ival(json_object_get(v, "culprit"), "rank") == 5);
+    json_decref(v);
+    static const char *const two[] = {
+        "job-7:293:765 [0] NCCL INFO proxy.cc:614 -> 2", "[rank5]: x",
+        "NVRM: fallen off the bus",
+        "job-8:293:765 [0] NCCL INFO proxy.cc:614 -> 2", "[rank6]: x",
+    };
+    v = diagnose_lines(kill_rule, two, 5);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
+    json_decref(v);
+}
+
 TEST(corpus2_suspected_hang_names_last_setup_host)
 {
     static const char *const lines[] = {

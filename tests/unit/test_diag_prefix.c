@@ -49,6 +49,11 @@ TEST(diag_prefix_timestamps)
     p = parse("2024-01-01 01:00:00+01:00 - INFO - hi");
     CHECK(p.ts == 1704067200.0);
     CHECK_STR(rest("2024-01-01 01:00:00+01:00 - INFO - hi"), "INFO - hi");
+    p = parse("2024/01/01 00:00:10 job-7:293:765 [0] NCCL INFO x"); /* Go's log */
+    CHECK(p.ts == 1704067210.0);
+    CHECK_STR(p.host, "job-7");
+    p = parse("2024/01-01 00:00:10 x"); /* mixed separators: not a date */
+    CHECK(p.ts == -1);
     p = parse("Jan  2 03:04:05 gpu-node-17 kernel: NVRM: Xid (PCI:0000:3b:00): 79");
     CHECK_STR(p.host, "gpu-node-17");
     CHECK(p.ts == 86400 + 3 * 3600 + 4 * 60 + 5);
