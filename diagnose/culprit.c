@@ -2,7 +2,8 @@
  * PCRE2 patterns, each with one capture that names one field; for each
  * field the first pattern of the table that matches wins, so the table is
  * in order of trust (a global rank before a local one, a named host before
- * a bare IP address). */
+ * a bare IP address); a match with an empty capture says the field is not
+ * on that text and ends the search for it there. */
 #include "diagnose/culprit.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -25,7 +26,12 @@ static const struct pat pats[] = {
     /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)" */
     {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$"},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b"},
-    /* ranks named in the message, global before local */
+    /* ranks named in the message, global before local. The "Rank N" of
+     * "[PG ID 5 PG GUID 55(mesh_replicate) Rank N]" is the rank within a
+     * process group other than the default one, not the global rank: its
+     * empty capture blocks the rank patterns below on that line, so the
+     * stream's own "[rankN]:" prefix names the rank instead. */
+    {F_RANK, CX_LINE, "\\[PG (?!(?:ID )?0\\b)(?![^\\]]{0,80}\\(default_pg\\))[^\\]]{0,80}Rank ()\\d{1,7}\\]"},
     {F_RANK, CX_LINE, "\\[(?:PG [^\\]]{0,80})?Rank (\\d{1,7})\\]"},
     {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b"},
     {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b"},
@@ -103,10 +109,12 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
         return;
     if (len > CULPRIT_TEXT_MAX)
         len = CULPRIT_TEXT_MAX;
+    unsigned blocked = 0; /* fields an empty capture ruled out on this text */
     for (size_t i = 0; i < NPATS; i++) {
         const char *name = field_names[pats[i].field];
         json_t *have = json_object_get(cul, name);
-        if ((have && !json_is_null(have)) || (scope == CX_BLOCK && pats[i].scope != CX_BLOCK))
+        if ((have && !json_is_null(have)) || (blocked & 1u << pats[i].field) ||
+            (scope == CX_BLOCK && pats[i].scope != CX_BLOCK))
             continue;
         int rc = pcre2_match(x->re[i], (PCRE2_SPTR)text, len, 0, 0, x->md, x->mctx);
         if (rc < 2)
@@ -114,6 +122,9 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
         if (ov[2] == PCRE2_UNSET)
             continue;
-        json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
+        if (ov[3] == ov[2])
+            blocked |= 1u << pats[i].field;
+        else
+            json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
     }
 }

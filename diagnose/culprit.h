@@ -3,8 +3,10 @@
  * still finds the culprit in the text of the key line (and, with less
  * trust, its evidence and the summary block around it) with one fixed table
  * of patterns, the same for every rule family:
- *  - rank: `[Rank N]` / `[PG ... Rank N]`, `Rank N:`, `rank=N`, `rank: N`,
- *    `rankN`, then the local forms `local_rank: N`, `--local_rank=N`;
+ *  - rank: `[Rank N]` / `[PG ... Rank N]` (of the default process group
+ *    only: another group's rank is not the global one), `Rank N:`,
+ *    `rank=N`, `rank: N`, `rankN`, then the local forms `local_rank: N`,
+ *    `--local_rank=N`;
  *  - host: `host: NAME` / `hostname=NAME`, `on node NAME`, IPv4 addresses
  *    (not loopback, not a version number);
  *  - gpu: PCI bus ids (`0000:3b:00.0`, `PCI:0000:3b:00`), `GPU N`,
