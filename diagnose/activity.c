@@ -14,6 +14,7 @@ static const char *const setup_marks[] = {
     "Init COMPLETE", "Connected all rings", "Connected all trees",
     "Waiting in store based barrier", /* process-group init waiting for its peers */
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
+    "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
     NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/internal.h"
+#include "diagnose/prefix.h"
 
 static const char prompt_re[] =
     "^\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
@@ -39,6 +40,19 @@ void last_resort_free(struct last_resort *p)
     p->re = p->rank_re = NULL;
 }
 
+/* Notes value[0..n) into seen: the first value, or a conflict. */
+static void seen_value(struct last_resort_seen *seen, const char *v, size_t n)
+{
+    if (n >= sizeof seen->value)
+        return;
+    if (!seen->value[0]) {
+        memcpy(seen->value, v, n);
+        seen->value[n] = '\0';
+    } else if (strlen(seen->value) != n || memcmp(seen->value, v, n)) {
+        seen->conflict = 1;
+    }
+}
+
 /* Notes the first capture of re in line into seen. */
 static void note(struct last_resort *p, const pcre2_code *re, const char *line, size_t len, struct last_resort_seen *seen)
 {
@@ -46,15 +60,22 @@ static void note(struct last_resort *p, const pcre2_code *re, const char *line, 
         return;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
     int k = ov[2] != PCRE2_UNSET ? 1 : 2; /* the alternative that matched */
-    size_t n = ov[2 * k + 1] - ov[2 * k];
-    if (ov[2 * k] == PCRE2_UNSET || n >= sizeof seen->value)
+    if (ov[2 * k] == PCRE2_UNSET)
         return;
-    if (!seen->value[0]) {
-        memcpy(seen->value, line + ov[2 * k], n);
-        seen->value[n] = '\0';
-    } else if (strlen(seen->value) != n || memcmp(seen->value, line + ov[2 * k], n)) {
-        seen->conflict = 1;
-    }
+    seen_value(seen, line + ov[2 * k], ov[2 * k + 1] - ov[2 * k]);
+}
+
+/* Notes the host of an NCCL-prefixed line (prefix.h: `host:pid:tid [dev]
+ * NCCL`); the scanner stops at the first byte that cannot start one. */
+static void note_nccl(struct last_resort *p, const char *line, size_t len)
+{
+    struct prefix_info pi;
+    pi.host[0] = '\0';
+    pi.skip = 0;
+    pi.gpu = -1;
+    prefix_nccl(line, len, &pi);
+    if (pi.host[0])
+        seen_value(&p->nccl_host, pi.host, strlen(pi.host));
 }
 
 void last_resort_line(struct last_resort *p, const char *line, size_t len)
@@ -65,6 +86,8 @@ void last_resort_line(struct last_resort *p, const char *line, size_t len)
         note(p, p->re, line, len, &p->host);
     if (!p->rank.conflict && memmem(line, len, "local_rank", 10))
         note(p, p->rank_re, line, len, &p->rank);
+    if (!p->nccl_host.conflict)
+        note_nccl(p, line, len);
 }
 
 const char *last_resort_host(const struct last_resort *p)
@@ -75,4 +98,9 @@ const char *last_resort_host(const struct last_resort *p)
 long last_resort_rank(const struct last_resort *p)
 {
     return p->rank.value[0] && !p->rank.conflict ? strtol(p->rank.value, NULL, 10) : -1;
+}
+
+const char *last_resort_nccl_host(const struct last_resort *p)
+{
+    return p->nccl_host.value[0] && !p->nccl_host.conflict ? p->nccl_host.value : NULL;
 }

@@ -6,7 +6,10 @@
  * (torchrun's `failed (exitcode: 1) local_rank: 0 (pid: N)`, DeepSpeed's
  * `[..., '--local_rank=0', ...] exits with return code = 1`). Either is used
  * only when nothing else named the field, and a log whose lines name two
- * different values names none. */
+ * different values names none. For infrastructure faults only, also the host
+ * of NCCL's `host:pid:tid [dev] NCCL` lines (a log captured on one node:
+ * the node whose NCCL call failed, when the key line itself, such as the
+ * "Last error:" of an ncclRemoteError, names no host). */
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
@@ -23,7 +26,7 @@ struct last_resort_seen {
 struct last_resort {
     pcre2_code *re, *rank_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
-    struct last_resort_seen host, rank;
+    struct last_resort_seen host, rank, nccl_host;
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
@@ -36,5 +39,7 @@ void last_resort_line(struct last_resort *p, const char *line, size_t len);
 const char *last_resort_host(const struct last_resort *p);
 /* The single rank the launcher reported failed, or -1. */
 long last_resort_rank(const struct last_resort *p);
+/* The single host of the log's NCCL-prefixed lines, or NULL. */
+const char *last_resort_nccl_host(const struct last_resort *p);
 
 #endif
