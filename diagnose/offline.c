@@ -307,8 +307,10 @@ struct agreed {
  * the key line (NCCL's host:pid:tid, pdsh's host:, [rankN]:) when every
  * prefixed line there names the same one: a message printed without a
  * prefix (a C++ log line, a kernel assertion) amid its process's prefixed
- * lines belongs to that process. Lines of two processes name nothing. */
-static void neighbour_culprit(json_t *cul, const json_t *arr, long k)
+ * lines belongs to that process. Lines of two processes name nothing. The
+ * host is taken for infrastructure faults only: a script error does not
+ * make its node bad. */
+static void neighbour_culprit(json_t *v, json_t *cul, const json_t *arr, long k)
 {
     struct agreed a = {.rank = -1};
     for (long i = k - BLOCK_BEFORE; i <= k + BLOCK_AFTER; i++) {
@@ -327,7 +329,9 @@ static void neighbour_culprit(json_t *cul, const json_t *arr, long k)
             a.rank_conflict = 1;
     }
     const json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
-    if (a.host[0] && !a.host_conflict && (!h || json_is_null(h)))
+    const char *cat = json_string_value(json_object_get(v, "category"));
+    int infra = cat && !strcmp(cat, "infrastructure"); /* a script error names no node */
+    if (infra && a.host[0] && !a.host_conflict && (!h || json_is_null(h)))
         json_object_set_new(cul, "host", json_string(a.host));
     if (a.rank >= 0 && !a.rank_conflict && (!r || json_is_null(r)))
         json_object_set_new(cul, "rank", json_integer(a.rank));
@@ -362,7 +366,7 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
              * message (a wrapped paste): every pattern there */
             culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
         }
-    neighbour_culprit(cul, arr, k);
+    neighbour_culprit(v, cul, arr, k);
     culprit_x_free(x);
     json_decref(arr);
 }

@@ -264,6 +264,17 @@ TEST(corpus2_offline_neighbour_prefix_culprit)
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
     json_decref(v);
+    static const char *const notinfra[] = {
+        "job-7:293:765 [0] NCCL INFO proxy.cc:614 -> 2",
+        "  exitcode  : -9 (pid: 1)",
+        "[rank5]: x",
+    };
+    v = diagnose_lines(kill_rule, notinfra, 3); /* not infrastructure: a rank, no host */
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.kill");
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    CHECK(ival(json_object_get(v, "culprit"), "rank") == 5);
+    json_decref(v);
 }
 
 TEST(corpus2_suspected_hang_names_last_setup_host)
