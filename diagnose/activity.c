@@ -23,6 +23,7 @@ static const char *const done_marks[] = {
     "Process exits successfully", "exits successfully", "training done", "Training done",
     "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
     "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
+    "finished successfully", "Finished successfully", "Finished Successfully",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
@@ -75,6 +76,23 @@ void activity_line(struct activity *a, const char *line, size_t len, long step)
     }
 }
 
+/* The start of NCCL's "host:pid:tid [gpu] NCCL" inside a setup line, past
+ * any label in front of it (pdsh's "host: ", a pager's "│ ", "stdout: "):
+ * the token before " [gpu] NCCL". s itself when there is no such token. */
+static const char *nccl_token(const char *s)
+{
+    const char *m = strstr(s, "] NCCL"), *p = m;
+    while (p && p > s && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    if (!p || p == m || p - s < 3 || p[-1] != '[' || p[-2] != ' ')
+        return s;
+    p -= 2;
+    const char *t = p;
+    while (t > s && t[-1] != ' ' && t[-1] != '\t')
+        t--;
+    return t < p ? t : s;
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
@@ -93,9 +111,13 @@ void activity_verdict(const struct activity *a, json_t *v)
         json_object_set_new(v, "suspected", json_true());
         struct prefix_info p; /* NCCL's "host:pid:tid [gpu] NCCL": the host whose
                                * setup was the last thing logged (a pasted log
-                               * may indent it) */
+                               * may indent it or label it) */
         const char *s = a->setup + strspn(a->setup, " \t");
         prefix_parse(s, strlen(s), &p);
+        if (!p.host[0]) {
+            s = nccl_token(s);
+            prefix_parse(s, strlen(s), &p);
+        }
         if (p.host[0])
             json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
         json_object_set_new(v, "confidence", json_real(0.4));

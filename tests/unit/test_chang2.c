@@ -1,0 +1,65 @@
+/* test_chang2: the honest "no failure found" verdict on logs as users paste
+ * them (diagnose/activity.c): a suspected hang names the host of the last
+ * NCCL setup line also behind a label (pdsh's "host: ", a pager's "│ "),
+ * and "finished successfully" is a completion line. */
+#include <string.h>
+#include "diagnose/activity.h"
+#include "diagnose/internal.h"
+#include "tests/unit/harness.h"
+
+static json_t *verdict_of(const char *const *lines)
+{
+    struct activity a;
+    activity_init(&a);
+    for (; *lines; lines++)
+        activity_line(&a, *lines, strlen(*lines), -1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+    activity_verdict(&a, v);
+    return v;
+}
+
+TEST(chang2_suspected_hang_host_behind_label)
+{
+    static const char *const pdsh[] = {
+        "gpu1505: gpu1505:22060:22171 [0] NCCL INFO Setting affinity for GPU 0 to 04",
+        "gpu1505: gpu1505:22060:22171 [0] NCCL INFO  0 : NET/1 GPU/1 NET/1", NULL};
+    static const char *const pane[] = {
+        "\xe2\x94\x82 task-7700-94lc9:73:73 [0] NCCL INFO Launch mode Parallel",
+        "\xe2\x94\x82 use AdamW", NULL};
+    static const char *const *const forms[] = {pdsh, pane};
+    static const char *const hosts[] = {"gpu1505", "task-7700-94lc9"};
+    for (int i = 0; i < 2; i++) {
+        json_t *v = verdict_of(forms[i]);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), hosts[i]);
+        json_decref(v);
+    }
+}
+
+TEST(chang2_suspected_hang_label_lookalikes_name_no_host)
+{
+    /* No "host:pid:tid [gpu] NCCL" token: no host is invented. */
+    static const char *const bare[] = {"x: NCCL INFO Bootstrap : Using eth0", NULL};
+    static const char *const nogpu[] = {"node3: node3:12:34 [] NCCL INFO Init COMPLETE", NULL};
+    static const char *const *const forms[] = {bare, nogpu};
+    for (int i = 0; i < 2; i++) {
+        json_t *v = verdict_of(forms[i]);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
+        CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+        json_decref(v);
+    }
+}
+
+TEST(chang2_finished_successfully_is_completion)
+{
+    static const char *const log[] = {
+        "   \xe2\x9d\x8c Poor. Consider training longer or adjusting hyperparameters",
+        "\xf0\x9f\x8e\x89 Enhanced CIFAR-10 Training Script Finished Successfully!", NULL};
+    json_t *v = verdict_of(log);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
+    static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", NULL};
+    v = verdict_of(stops);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
+    json_decref(v);
+}
