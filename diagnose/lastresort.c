@@ -104,3 +104,30 @@ const char *last_resort_nccl_host(const struct last_resort *p)
 {
     return p->nccl_host.value[0] && !p->nccl_host.conflict ? p->nccl_host.value : NULL;
 }
+
+int last_resort_prompt_before(const struct last_resort *p, const json_t *lines, long k, long back,
+                              char *out, size_t outlen)
+{
+    pcre2_match_data *md = p->re ? pcre2_match_data_create_from_pattern(p->re, NULL) : NULL;
+    int found = 0;
+    for (long i = k - 1; md && !found && i >= 0 && i >= k - back; i--) {
+        const json_t *l = json_array_get(lines, (size_t)i);
+        const char *s = json_string_value(l);
+        size_t n = json_string_length(l);
+        if (!s || n > 4096 || !memchr(s, '@', n < 100 ? n : 100))
+            continue;
+        struct prefix_info pi;
+        prefix_strip(s, n, &pi);
+        if (pcre2_match(p->re, (PCRE2_SPTR)(s + pi.skip), n - pi.skip, 0, 0, md, NULL) < 2)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t hl = ov[3] - ov[2];
+        if (ov[2] == PCRE2_UNSET || hl >= outlen)
+            continue;
+        memcpy(out, s + pi.skip + ov[2], hl);
+        out[hl] = '\0';
+        found = 1;
+    }
+    pcre2_match_data_free(md);
+    return found;
+}

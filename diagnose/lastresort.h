@@ -17,6 +17,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #endif
 #include <pcre2.h>
+#include <jansson.h>
 
 struct last_resort_seen {
     char value[64];          /* the value seen, "" none */
@@ -41,5 +42,13 @@ const char *last_resort_host(const struct last_resort *p);
 long last_resort_rank(const struct last_resort *p);
 /* The single host of the log's NCCL-prefixed lines, or NULL. */
 const char *last_resort_nccl_host(const struct last_resort *p);
+/* The host of the prompt nearest before line k of lines (a JSON array of
+ * strings, prefixes not yet stripped), looking back at most `back` lines:
+ * the output after a prompt up to the next one is that host's, so a log
+ * pasted from two hosts still names the host whose command printed the key
+ * line. Copies it into out and returns 1, or returns 0 (no prompt, no
+ * memory). */
+int last_resort_prompt_before(const struct last_resort *p, const json_t *lines, long k, long back,
+                              char *out, size_t outlen);
 
 #endif
