@@ -400,16 +400,20 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
 
 /* Culprits of last resort (lastresort.h): the one host the log's pasted shell
  * prompts name (for an infrastructure fault, else the one host of its NCCL
- * lines), the one rank its launcher reported failed; each only when
- * nothing else named that field. */
+ * lines; for a failed connection, else the rendezvous endpoint), the one
+ * rank its launcher reported failed; each only when nothing else named
+ * that field. */
 static void last_resort_culprit(json_t *v, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit");
     if (!json_is_object(cul))
         return;
     const char *host = last_resort_host(&o->last), *cat = json_string_value(json_object_get(v, "category"));
+    const char *type = json_string_value(json_object_get(v, "type"));
     if (!host && cat && !strcmp(cat, "infrastructure"))
         host = last_resort_nccl_host(&o->last);
+    if (!host && type && !strcmp(type, "connection_error"))
+        host = last_resort_endpoint(&o->last);
     long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))

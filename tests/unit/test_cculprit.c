@@ -3,11 +3,14 @@
  * tag (diagnose/prefix.c), Slurm's "srun: error: NODE: task N:" and
  * kubectl describe's "Node:  NAME/IP" field (diagnose/culprit.c), and, over a
  * whole log (diagnose/offline.c), the describe field a dozen lines from the
- * key line and the shell prompt whose command printed the key line when a
- * paste shows prompts of two hosts. */
+ * key line, the shell prompt whose command printed the key line when a
+ * paste shows prompts of two hosts (also quoted "> " as issues paste it),
+ * and the rendezvous endpoint for a failed connection to it
+ * (diagnose/lastresort.c). */
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
+#include "diagnose/lastresort.h"
 #include "diagnose/offline.h"
 #include "diagnose/prefix.h"
 #include "tests/unit/harness.h"
@@ -88,7 +91,13 @@ static const char *const rules =
     "  examples: ['The node was low on resource: memory.']\n"
     "- id: t.nvml\n  category: infrastructure\n  type: cuda_error\n  role: root\n"
     "  action: exclude_node\n  match: 'Failed to initialize NVML'\n  explain: 'x'\n"
-    "  examples: ['Failed to initialize NVML: Driver/library version mismatch']\n";
+    "  examples: ['Failed to initialize NVML: Driver/library version mismatch']\n"
+    "- id: t.store\n  category: infrastructure\n  type: connection_error\n  role: root\n"
+    "  action: restart\n  match: 'The connection to the C10d store has failed'\n  explain: 'x'\n"
+    "  examples: ['RendezvousConnectionError: The connection to the C10d store has failed.']\n"
+    "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n"
+    "  action: stop\n  match: 'CUDA out of memory'\n  explain: 'x'\n"
+    "  examples: ['torch.OutOfMemoryError: CUDA out of memory']\n";
 
 static json_t *diagnose_lines(const char *const *lines)
 {
@@ -173,5 +182,53 @@ TEST(cculprit_offline_pdsh_rank_and_host)
     CHECK_STR(host_of(v), "192.168.13.81");
     json_t *r = json_object_get(json_object_get(v, "culprit"), "rank");
     CHECK(json_is_integer(r) && json_integer_value(r) == 19);
+    json_decref(v);
+}
+
+TEST(cculprit_quoted_prompt_names_host)
+{
+    static const char *const log[] = {
+        "> core@paigcr-a-gpu-1013:~ $ dmesg  -T | grep oom -C 100",
+        "> [Thu Aug 16 09:05:19 2018] Failed to initialize NVML: Unknown Error", NULL};
+    json_t *v = diagnose_lines(log);
+    CHECK(v != NULL);
+    CHECK_STR(host_of(v), "paigcr-a-gpu-1013");
+    json_decref(v);
+    struct last_resort p;
+    CHECK(last_resort_init(&p) == 0);
+    static const char *const quoted[] = {"> root@node4:~# nvidia-smi", "> see admin@cluster.example.com", NULL};
+    for (const char *const *l = quoted; *l; l++)
+        last_resort_line(&p, *l, strlen(*l));
+    CHECK(last_resort_host(&p) && !strcmp(last_resort_host(&p), "node4"));
+    last_resort_free(&p);
+}
+
+TEST(cculprit_rendezvous_endpoint_for_store_failures_only)
+{
+    static const char *const log[] = {
+        "[INFO] run: Running torch.distributed.run with args: ['run.py', '--nnodes=2', '--rdzv_backend=c10d', "
+        "'--rdzv_endpoint=10.28.1.16:29400', 'main.py']",
+        "  rdzv_endpoint    : 10.28.1.16:29400", "  rdzv_configs     : {'timeout': 900}",
+        "  max_restarts     : 3", "  monitor_interval : 5",
+        "RendezvousConnectionError: The connection to the C10d store has failed. See inner exception for details.",
+        NULL};
+    json_t *v = diagnose_lines(log);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.store");
+    CHECK_STR(host_of(v), "10.28.1.16");
+    json_decref(v);
+    static const char *const oom[] = {"  rdzv_endpoint    : 10.28.1.16:29400", "step 1", "step 2", "step 3",
+                                      "torch.OutOfMemoryError: CUDA out of memory", NULL};
+    v = diagnose_lines(oom);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.oom");
+    CHECK(host_of(v) == NULL); /* the endpoint is no culprit of an OOM */
+    json_decref(v);
+    static const char *const two[] = {"MASTER_ADDR=node-a", "--master_addr=node-b",
+                                      "RendezvousConnectionError: The connection to the C10d store has failed.",
+                                      NULL};
+    v = diagnose_lines(two);
+    CHECK(v != NULL);
+    CHECK(host_of(v) == NULL); /* two endpoints: none */
     json_decref(v);
 }
