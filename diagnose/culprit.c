@@ -15,7 +15,7 @@ static const char *const field_names[] = {"host", "rank", "gpu"};
 
 struct pat {
     int field;
-    enum culprit_scope scope; /* CX_BLOCK patterns also run in CX_LINE */
+    enum culprit_scope scope; /* CX_BLOCK and CX_FIELD patterns also run in CX_LINE */
     const char *re;
 };
 
@@ -40,6 +40,11 @@ static const struct pat pats[] = {
      * unspecified or part of a version number */
     {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*([A-Za-z0-9][\\w.-]{0,62})"},
     {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62})"},
+    {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d"},
+    /* the node of a whole description: kubectl describe pod's "Node:" field
+     * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
+    {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/"},
+    {F_HOST, CX_FIELD, "\\bkubernetes\\.io/hostname=([A-Za-z0-9][\\w.-]{0,62})"},
     {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)"},
     /* GPUs: a PCI bus id, then the numbered forms */
     {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?![\\w:])"},
@@ -114,7 +119,7 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
         const char *name = field_names[pats[i].field];
         json_t *have = json_object_get(cul, name);
         if ((have && !json_is_null(have)) || (blocked & 1u << pats[i].field) ||
-            (scope == CX_BLOCK && pats[i].scope != CX_BLOCK))
+            (scope != CX_LINE && pats[i].scope != scope))
             continue;
         int rc = pcre2_match(x->re[i], (PCRE2_SPTR)text, len, 0, 0, x->md, x->mctx);
         if (rc < 2)

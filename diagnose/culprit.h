@@ -7,8 +7,11 @@
  *    only: another group's rank is not the global one), `Rank N:`,
  *    `rank=N`, `rank: N`, `rankN`, then the local forms `local_rank: N`,
  *    `--local_rank=N`;
- *  - host: `host: NAME` / `hostname=NAME`, `on node NAME`, IPv4 addresses
- *    (not loopback, not a version number);
+ *  - host: `host: NAME` / `hostname=NAME`, `on node NAME`, Slurm's
+ *    `srun: error: NAME: task N:` (not the task as a rank: srun often runs
+ *    one launcher per node), IPv4 addresses (not loopback, not a version
+ *    number); with less trust (CX_FIELD), kubectl describe's `Node:` field
+ *    and the `kubernetes.io/hostname=` label;
  *  - gpu: PCI bus ids (`0000:3b:00.0`, `PCI:0000:3b:00`), `GPU N`,
  *    `minor number N`, `cuda:N`, `device ordinal N`, `/gpu:N`.
  * Facts already known (the rule's groups, an earlier source) are never
@@ -23,6 +26,9 @@ enum culprit_scope {
     CX_LINE,  /* the key line or an exception line: every pattern */
     CX_BLOCK, /* a neighbouring line: only the `host : X` / `rank : N` fields
                * of summary blocks (TorchElastic's "Root Cause") */
+    CX_FIELD, /* a line further off: only the fields that name the node of a
+               * whole description (kubectl describe's `Node:  NAME/IP`, the
+               * `kubernetes.io/hostname=NAME` label) */
 };
 
 struct culprit_x;

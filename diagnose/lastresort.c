@@ -1,6 +1,7 @@
 /* lastresort: the host of the shell prompts pasted with a log and the rank
  * a launcher reported failed (lastresort.h). A prompt must begin its line
- * (user@host, then ":path$", ":path#", or " dir]$" inside brackets), so
+ * (user@host, then ":path$", ":path #", or " dir]$" inside brackets; a
+ * markdown quote "> " before it, as issue reports paste), so
  * that e-mail addresses and URLs inside messages are not taken for one; a
  * line without '@' (or "local_rank") costs one memchr (memmem). */
 #include "diagnose/lastresort.h"
@@ -10,8 +11,13 @@
 #include "diagnose/prefix.h"
 
 static const char prompt_re[] =
-    "^\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
-    "(?::[^\\s$#]{0,200}[$#]|\\s[^\\]\\s]{1,200}\\][$#])(?:\\s|$)";
+    "^(?:> ?)?\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
+    "(?::[^\\s$#]{0,200} ?[$#]|\\s[^\\]\\s]{1,200}\\][$#])(?:\\s|$)";
+/* the rendezvous or store endpoint a launcher was given (TorchElastic's
+ * config dump, its command line, the environment), without its port */
+static const char endpoint_re[] =
+    "(?:\\brdzv_endpoint\\s*[:=]\\s*|--rdzv[_-]endpoint[= ]|--master[_-]addr[= ]|\\bMASTER_ADDR[=:]\\s*)"
+    "['\"]?([A-Za-z0-9][\\w.-]{0,62})(?![\\w.-])";
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]";
@@ -23,7 +29,8 @@ int last_resort_init(struct last_resort *p)
     memset(p, 0, sizeof *p);
     p->re = pcre2_compile((PCRE2_SPTR)prompt_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-    p->md = p->re && p->rank_re ? pcre2_match_data_create(4, NULL) : NULL;
+    p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->md = p->re && p->rank_re && p->endpoint_re ? pcre2_match_data_create(4, NULL) : NULL;
     if (!p->md) {
         last_resort_free(p);
         return -1;
@@ -36,8 +43,9 @@ void last_resort_free(struct last_resort *p)
     pcre2_match_data_free(p->md);
     pcre2_code_free(p->re);
     pcre2_code_free(p->rank_re);
+    pcre2_code_free(p->endpoint_re);
     p->md = NULL;
-    p->re = p->rank_re = NULL;
+    p->re = p->rank_re = p->endpoint_re = NULL;
 }
 
 /* Notes value[0..n) into seen: the first value, or a conflict. */
@@ -88,6 +96,14 @@ void last_resort_line(struct last_resort *p, const char *line, size_t len)
         note(p, p->rank_re, line, len, &p->rank);
     if (!p->nccl_host.conflict)
         note_nccl(p, line, len);
+    if (!p->endpoint.conflict && (memmem(line, len, "dzv", 3) || memmem(line, len, "ASTER_ADDR", 10) ||
+                                  memmem(line, len, "aster_addr", 10) || memmem(line, len, "aster-addr", 10)))
+        note(p, p->endpoint_re, line, len, &p->endpoint);
+}
+
+const char *last_resort_endpoint(const struct last_resort *p)
+{
+    return p->endpoint.value[0] && !p->endpoint.conflict ? p->endpoint.value : NULL;
 }
 
 const char *last_resort_host(const struct last_resort *p)
@@ -103,4 +119,31 @@ long last_resort_rank(const struct last_resort *p)
 const char *last_resort_nccl_host(const struct last_resort *p)
 {
     return p->nccl_host.value[0] && !p->nccl_host.conflict ? p->nccl_host.value : NULL;
+}
+
+int last_resort_prompt_before(const struct last_resort *p, const json_t *lines, long k, long back,
+                              char *out, size_t outlen)
+{
+    pcre2_match_data *md = p->re ? pcre2_match_data_create_from_pattern(p->re, NULL) : NULL;
+    int found = 0;
+    for (long i = k - 1; md && !found && i >= 0 && i >= k - back; i--) {
+        const json_t *l = json_array_get(lines, (size_t)i);
+        const char *s = json_string_value(l);
+        size_t n = json_string_length(l);
+        if (!s || n > 4096 || !memchr(s, '@', n < 100 ? n : 100))
+            continue;
+        struct prefix_info pi;
+        prefix_strip(s, n, &pi);
+        if (pcre2_match(p->re, (PCRE2_SPTR)(s + pi.skip), n - pi.skip, 0, 0, md, NULL) < 2)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t hl = ov[3] - ov[2];
+        if (ov[2] == PCRE2_UNSET || hl >= outlen)
+            continue;
+        memcpy(out, s + pi.skip + ov[2], hl);
+        out[hl] = '\0';
+        found = 1;
+    }
+    pcre2_match_data_free(md);
+    return found;
 }

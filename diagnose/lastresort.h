@@ -9,7 +9,9 @@
  * different values names none. For infrastructure faults only, also the host
  * of NCCL's `host:pid:tid [dev] NCCL` lines (a log captured on one node:
  * the node whose NCCL call failed, when the key line itself, such as the
- * "Last error:" of an ncclRemoteError, names no host). */
+ * "Last error:" of an ncclRemoteError, names no host). For a failed
+ * connection to the rendezvous or store (connection_error) only, the
+ * endpoint the launcher was given. */
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #endif
 #include <pcre2.h>
+#include <jansson.h>
 
 struct last_resort_seen {
     char value[64];          /* the value seen, "" none */
@@ -24,9 +27,9 @@ struct last_resort_seen {
 };
 
 struct last_resort {
-    pcre2_code *re, *rank_re; /* owned; NULL: no pattern (out of memory) */
+    pcre2_code *re, *rank_re, *endpoint_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
-    struct last_resort_seen host, rank, nccl_host;
+    struct last_resort_seen host, rank, nccl_host, endpoint;
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
@@ -41,5 +44,18 @@ const char *last_resort_host(const struct last_resort *p);
 long last_resort_rank(const struct last_resort *p);
 /* The single host of the log's NCCL-prefixed lines, or NULL. */
 const char *last_resort_nccl_host(const struct last_resort *p);
+/* The single rendezvous/store endpoint the launcher was given
+ * (`rdzv_endpoint : HOST` in TorchElastic's config dump, `--rdzv_endpoint=`,
+ * `--master_addr=`, `MASTER_ADDR=`; the port dropped), or NULL: the host a
+ * failed connection to the store or rendezvous could not reach. */
+const char *last_resort_endpoint(const struct last_resort *p);
+/* The host of the prompt nearest before line k of lines (a JSON array of
+ * strings, prefixes not yet stripped), looking back at most `back` lines:
+ * the output after a prompt up to the next one is that host's, so a log
+ * pasted from two hosts still names the host whose command printed the key
+ * line. Copies it into out and returns 1, or returns 0 (no prompt, no
+ * memory). */
+int last_resort_prompt_before(const struct last_resort *p, const json_t *lines, long k, long back,
+                              char *out, size_t outlen);
 
 #endif

@@ -13,6 +13,8 @@
 #define WRAP_BEFORE 2 /* lines before the key line that may begin its message */
 #define ROOT_AFTER 40 /* lines after the key line searched for TorchElastic's "Root Cause" */
 #define ROOT_LINES 8  /* lines of its entry */
+#define FIELD_AROUND 40 /* lines around the key line searched for a description's node */
+#define PROMPT_BEFORE 200 /* lines before the key line searched for the prompt it follows */
 
 #define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
 
@@ -279,10 +281,10 @@ static void key_lines(const json_t *key, const struct input_list *inputs, const 
  * first observed failure under "Root Cause (first observed failure):"; the
  * key line can be any of them (they print the same signal or exit code),
  * the culprit is the root cause's host and rank. */
-static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *arr)
+static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, size_t from)
 {
     size_t n = json_array_size(arr);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < n; i++) {
         const char *s = json_string_value(json_array_get(arr, i));
         if (!s || !strstr(s, "Root Cause (first observed failure)"))
             continue;
@@ -337,11 +339,38 @@ static void neighbour_culprit(json_t *v, json_t *cul, const json_t *arr, long k)
         json_object_set_new(cul, "rank", json_integer(a.rank));
 }
 
+/* The lines of a description around the key line (FIELD_AROUND either
+ * side, nearest first) that name its node: kubectl describe prints a pod's
+ * `Node:` field a dozen lines from its `Message:` or `Exit Code:`. */
+static void field_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, long k)
+{
+    const json_t *h = json_object_get(cul, "host");
+    for (long d = 1; d <= FIELD_AROUND && (!h || json_is_null(h)); d++)
+        for (int side = 0; side < 2; side++) {
+            long i = side ? k + d : k - d;
+            const json_t *l = i >= 0 ? json_array_get(arr, (size_t)i) : NULL;
+            if (json_is_string(l))
+                culprit_x_fill(x, cul, json_string_value(l), json_string_length(l), CX_FIELD);
+            h = json_object_get(cul, "host");
+        }
+}
+
+/* The host still unknown, from the shell prompt the key line's output
+ * follows (lastresort.h). */
+static void prompt_culprit(json_t *cul, const json_t *arr, long k, const struct offline *o)
+{
+    const json_t *h = json_object_get(cul, "host");
+    char host[64];
+    if ((!h || json_is_null(h)) && last_resort_prompt_before(&o->last, arr, k, PROMPT_BEFORE, host, sizeof host))
+        json_object_set_new(cul, "host", json_string(host));
+}
+
 /* Culprit fields still unknown, from the lines around the key line: a
  * summary block (TorchElastic's "Root Cause": `host : X`, `rank : N` on
  * lines of their own, before or after the exit code that was the key line),
- * the start of a message wrapped over several lines, or the prefixes of
- * its neighbours. */
+ * the start of a message wrapped over several lines, the prefixes of its
+ * neighbours, the node field of a description around it, or the prompt
+ * whose command printed it. */
 static void block_culprit(json_t *v, const struct input_list *inputs, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit"), *key = json_object_get(v, "key_line");
@@ -350,9 +379,9 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
         return;
     json_t *arr = json_array();
     struct culprit_x *x = culprit_x_new();
-    long first = line > BLOCK_BEFORE ? (long)line - BLOCK_BEFORE : 1, k = (long)line - first;
-    key_lines(key, inputs, o, first, (long)line + ROOT_AFTER, arr);
-    root_cause_culprit(x, cul, arr);
+    long first = line > PROMPT_BEFORE ? (long)line - PROMPT_BEFORE : 1, k = (long)line - first;
+    key_lines(key, inputs, o, first, (long)line + (ROOT_AFTER > FIELD_AROUND ? ROOT_AFTER : FIELD_AROUND), arr);
+    root_cause_culprit(x, cul, arr, k > BLOCK_BEFORE ? (size_t)(k - BLOCK_BEFORE) : 0);
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */
         for (int side = 0; side < 2 && (d || !side); side++) {
             json_t *l = json_array_get(arr, (size_t)(side ? k + d : k - d));
@@ -367,22 +396,28 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
             culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
         }
     neighbour_culprit(v, cul, arr, k);
+    field_culprit(x, cul, arr, k);
+    prompt_culprit(cul, arr, k, o);
     culprit_x_free(x);
     json_decref(arr);
 }
 
 /* Culprits of last resort (lastresort.h): the one host the log's pasted shell
  * prompts name (for an infrastructure fault, else the one host of its NCCL
- * lines), the one rank its launcher reported failed; each only when
- * nothing else named that field. */
+ * lines; for a failed connection, else the rendezvous endpoint), the one
+ * rank its launcher reported failed; each only when nothing else named
+ * that field. */
 static void last_resort_culprit(json_t *v, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit");
     if (!json_is_object(cul))
         return;
     const char *host = last_resort_host(&o->last), *cat = json_string_value(json_object_get(v, "category"));
+    const char *type = json_string_value(json_object_get(v, "type"));
     if (!host && cat && !strcmp(cat, "infrastructure"))
         host = last_resort_nccl_host(&o->last);
+    if (!host && type && !strcmp(type, "connection_error"))
+        host = last_resort_endpoint(&o->last);
     long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))

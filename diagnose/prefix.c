@@ -194,6 +194,62 @@ static size_t srun_label(const struct cur *c, struct prefix_info *o)
     return k + nd + 2;
 }
 
+/* Open MPI's --tag-output label "[1,12]<stderr>:" (job, rank, stream; as
+ * horovodrun prints it): the rank. */
+static size_t mpi_tag(const struct cur *c, struct prefix_info *o)
+{
+    long job, v;
+    size_t nj = at(c, 0) == '[' ? number(c, 1, 10, &job) : 0;
+    size_t nr = nj && at(c, 1 + nj) == ',' ? number(c, 2 + nj, 7, &v) : 0;
+    size_t k = 2 + nj + nr;
+    if (!nr || at(c, k) != ']' || at(c, k + 1) != '<')
+        return 0;
+    static const char *const streams[] = {"stdout>:", "stderr>:", "stddiag>:"};
+    for (size_t j = 0; j < sizeof streams / sizeof *streams; j++) {
+        size_t n = strlen(streams[j]);
+        if (c->n - c->i >= k + 2 + n && !memcmp(c->s + c->i + k + 2, streams[j], n)) {
+            o->rank = v;
+            return k + 2 + n;
+        }
+    }
+    return 0;
+}
+
+/* pdsh's "host: " (DeepSpeed's multi-node launcher, pdsh -w): a host name
+ * that cannot be a word of a message: an IPv4 address, a name (no '_') with a digit
+ * and a '-' or '.' (worker-1, gpu-a01.cluster, 675d-5), or node/worker/host/
+ * server followed by digits (node2, as hostfiles name them). "RuntimeError:",
+ * "Epoch1:" or "step10:" are not hosts. */
+static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 0, digit = 0, punct = 0;
+    while (h < sizeof o->host - 1 && name_char(at(c, h))) {
+        digit += at(c, h) >= '0' && at(c, h) <= '9';
+        punct += at(c, h) == '-' || at(c, h) == '.';
+        if (at(c, h) == '_') /* x86_64-linux-gnu-gcc: is a tool, not a host */
+            return 0;
+        h++;
+    }
+    if (h < 2 || at(c, h) != ':' || at(c, h + 1) != ' ' || !digit || at(c, 0) == '-' ||
+        at(c, 0) == '.' || at(c, h - 1) == '.')
+        return 0;
+    int word = 0;
+    static const char *const words[] = {"node", "worker", "host", "server"};
+    for (size_t j = 0; !punct && j < sizeof words / sizeof *words; j++) {
+        size_t n = strlen(words[j]);
+        word = h > n && !memcmp(c->s + c->i, words[j], n);
+        for (size_t q = n; word && q < h; q++)
+            word = at(c, q) >= '0' && at(c, q) <= '9';
+        if (word)
+            break;
+    }
+    if (!punct && !word)
+        return 0;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    return h + 2;
+}
+
 /* NCCL "host:pid:tid [gpu] NCCL": fills host and gpu, consumes nothing. */
 static void nccl_line(const struct cur *c, struct prefix_info *o)
 {
@@ -243,10 +299,14 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
                 (at(&c, k + 1) == ' ' || at(&c, k + 1) == -1))
                 k = skip_spaces(&c, k + 1);
         }
-        if (!k && ch == '[' && !(k = bracket_rank(&c, o)))
-            k = endure_prefix(&c, o);
+        /* endure's own prefix is the outermost one: after another prefix,
+         * "[host:pid]" is Open MPI's, and its pid is no rank */
+        if (!k && ch == '[' && !(k = bracket_rank(&c, o)) && !(round == 0 && (k = endure_prefix(&c, o))))
+            k = mpi_tag(&c, o);
         if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
+        if (!k && round == 0 && ch != ' ' && !o->host[0])
+            k = pdsh_host(&c, o);
         if (!k)
             break;
         c.i += k;

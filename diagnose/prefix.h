@@ -2,7 +2,9 @@
  * from the prefixes that launchers and loggers put in front of it, and says
  * how many bytes of launcher prefix to strip before classification.
  * Understood: `[rank3]:` (global rank), `[default0]:` (torchrun role and
- * local rank), `srun -l` labels `12: `, endure's console prefix `[n1:3] `,
+ * local rank), `srun -l` labels `12: `, endure's console prefix `[n1:3] `
+ * (first on a line only), Open MPI's `[1,12]<stderr>:` (rank), pdsh's
+ * `host: ` (a name no message word can be: see prefix.c),
  * leading timestamps (ISO 8601 with optional brackets, fraction and zone;
  * syslog `Jan  2 03:04:05 host`), and NCCL's `host:pid:tid [gpu] NCCL`
  * lines (host and GPU are inferred, the text is not stripped: rules may

@@ -40,7 +40,8 @@ TEST(chang2_suspected_hang_label_lookalikes_name_no_host)
 {
     /* No "host:pid:tid [gpu] NCCL" token: no host is invented. */
     static const char *const bare[] = {"x: NCCL INFO Bootstrap : Using eth0", NULL};
-    static const char *const nogpu[] = {"node3: node3:12:34 [] NCCL INFO Init COMPLETE", NULL};
+    /* (a label that is no pdsh host: "node3: " would name node3 as pdsh output) */
+    static const char *const nogpu[] = {"stdout: nodeX:12:34 [] NCCL INFO Init COMPLETE", NULL};
     static const char *const *const forms[] = {bare, nogpu};
     for (int i = 0; i < 2; i++) {
         json_t *v = verdict_of(forms[i]);
