@@ -1,9 +1,9 @@
 /* test_chang3: the honest "no failure found" verdict (diagnose/activity.c)
  * for logs that stop in the setup of launchers and libraries other than
  * NCCL's own lines: c10d's TCPStore sockets, torchelastic's rendezvous,
- * TensorFlow's distributed server, a Ray worker group never scheduled,
- * torch pipeline stages. Such a log with no step is a suspected hang; with a
- * step after it, it is not. A suspected hang names the host of the last
+ * TensorFlow's distributed server, a Ray Train worker group starting or
+ * never scheduled, torch pipeline stages. Such a log with no step is a
+ * suspected hang; with a step after it, it is not. A suspected hang names the host of the last
  * NCCL setup line also when the host is as long as a Kubernetes pod name. */
 #include <string.h>
 #include "diagnose/activity.h"
@@ -50,7 +50,12 @@ TEST(chang3_launcher_setup_forms_are_suspected_hang)
         "[rank1]:V0731 00:44:16 */torch/distributed/pipelining/stage.py:1326] Finished pipeline stage "
         "init, self.stage_index=0, self.is_first=True, self.is_last=False, self.num_stages=2",
         NULL};
-    static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe};
+    static const char *const raytrain[] = {
+        "2022-03-22 11:11:17,420\tINFO services.py:1412 -- View the Ray dashboard at http://127.0.0.1:8265",
+        "2022-03-22 11:11:18,857\tINFO trainer.py:199 -- Trainer logs will be logged in: "
+        "/home/u/ray_results/train_2022-03-22_11-11-18",
+        NULL};
+    static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe, raytrain};
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         json_t *v = verdict_of(forms[i], NULL);
         CHECK_STR(type_of(v), "hang");
