@@ -15,6 +15,17 @@ static const char *const setup_marks[] = {
     "Waiting in store based barrier", /* process-group init waiting for its peers */
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
     "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
+    /* the rendezvous before any collective: c10d's TCPStore sockets (debug
+     * logging), torchelastic's agent, TensorFlow's distributed server, a
+     * Ray Train worker group starting or never granted its resources,
+     * torch's pipeline stages before their first send/recv */
+    "The server socket has started to listen on", "The client socket will attempt to connect to",
+    "Rendezvous'ing worker group", "Attempting to join next rendezvous", "Added self to waiting list",
+    "Started server with target: grpc://", "cannot be scheduled right now",
+    "The following resource request cannot be", /* Ray's scheduler, also cut short */
+    "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
+    "Setting up process group for: ",
+    "Finished pipeline stage init",
     NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {

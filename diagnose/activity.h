@@ -16,8 +16,10 @@ struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
     int done;                /* a completion line was seen */
-    char setup[80];          /* the start of the last setup line (its NCCL
-                              * prefix names the host), parsed only at the end */
+    char setup[160];         /* the start of the last setup line (its NCCL
+                              * prefix names the host: up to 63 bytes, as
+                              * Kubernetes pod names, behind a label), parsed
+                              * only at the end */
 };
 
 void activity_init(struct activity *a);

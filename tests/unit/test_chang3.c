@@ -1,0 +1,101 @@
+/* test_chang3: the honest "no failure found" verdict (diagnose/activity.c)
+ * for logs that stop in the setup of launchers and libraries other than
+ * NCCL's own lines: c10d's TCPStore sockets, torchelastic's rendezvous,
+ * TensorFlow's distributed server, a Ray Train worker group starting or
+ * never scheduled, torch pipeline stages. Such a log with no step is a
+ * suspected hang; with a step after it, it is not. A suspected hang names the host of the last
+ * NCCL setup line also when the host is as long as a Kubernetes pod name. */
+#include <string.h>
+#include "diagnose/activity.h"
+#include "diagnose/internal.h"
+#include "tests/unit/harness.h"
+
+/* The verdict for lines, each with its step (-1: none). */
+static json_t *verdict_of(const char *const *lines, const long *steps)
+{
+    struct activity a;
+    activity_init(&a);
+    for (int i = 0; lines[i]; i++)
+        activity_line(&a, lines[i], strlen(lines[i]), steps ? steps[i] : -1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+    activity_verdict(&a, v);
+    return v;
+}
+
+static const char *type_of(json_t *v)
+{
+    return json_string_value(json_object_get(v, "type"));
+}
+
+TEST(chang3_launcher_setup_forms_are_suspected_hang)
+{
+    static const char *const c10d[] = {
+        "[I socket.cpp:522] [c10d] The server socket has started to listen on [::]:23456.",
+        "[I socket.cpp:580] [c10d - debug] The client socket will attempt to connect to an IPv6 "
+        "address of (pytorch-simple-maste",
+        NULL};
+    static const char *const elastic[] = {
+        "[INFO] 2020-08-18 05:26:51,937 api: [default] Rendezvous'ing worker group",
+        "INFO 2020-08-18 05:26:51,951 Added self to waiting list. Rendezvous full state: {\"status\": "
+        "\"final\"",
+        NULL};
+    static const char *const tf[] = {
+        "2020-01-15 19:13:45.016826: I tensorflow/core/distributed_runtime/rpc/grpc_server_lib.cc:390] "
+        "Started server with target: grpc://localhost:2000",
+        "WARNING:tensorflow:ModelCheckpoint callback is not provided.", NULL};
+    static const char *const ray[] = {
+        "(scheduler +17s) Tip: use `ray status` to view detailed cluster status.",
+        "(scheduler +17s) Warning: The following resource request cannot be sche", NULL};
+    static const char *const pipe[] = {
+        "[rank1]:V0731 00:44:16 */torch/distributed/pipelining/stage.py:1326] Finished pipeline stage "
+        "init, self.stage_index=0, self.is_first=True, self.is_last=False, self.num_stages=2",
+        NULL};
+    static const char *const raytrain[] = {
+        "2022-03-22 11:11:17,420\tINFO services.py:1412 -- View the Ray dashboard at http://127.0.0.1:8265",
+        "2022-03-22 11:11:18,857\tINFO trainer.py:199 -- Trainer logs will be logged in: "
+        "/home/u/ray_results/train_2022-03-22_11-11-18",
+        NULL};
+    static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe, raytrain};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        json_t *v = verdict_of(forms[i], NULL);
+        CHECK_STR(type_of(v), "hang");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        json_decref(v);
+    }
+}
+
+TEST(chang3_launcher_setup_then_step_is_no_hang)
+{
+    static const char *const log[] = {
+        "[INFO] 2020-08-18 05:26:51,937 api: [default] Rendezvous'ing worker group",
+        "2020-01-15 19:13:45.016826: I grpc_server_lib.cc:390] Started server with target: grpc://localhost:2000",
+        "step 12 loss 2.31", NULL};
+    static const long steps[] = {-1, -1, 12};
+    json_t *v = verdict_of(log, steps);
+    CHECK_STR(type_of(v), "no_failure");
+    CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "training at step 12");
+    json_decref(v);
+}
+
+TEST(chang3_suspected_hang_names_pod_length_host)
+{
+    /* A 63-byte host (the longest DNS label, as Kubernetes pod names) in
+     * NCCL's "host:pid:tid [gpu] NCCL" prefix, bare and behind a label. */
+    static const char host[] = "pytorch-1-13-gpu-p-ml-p4d-24xlarge-7ee1912e699dabdbbeb27a423adc";
+    static const char *const bare[] = {
+        "pytorch-1-13-gpu-p-ml-p4d-24xlarge-7ee1912e699dabdbbeb27a423adc:6883:8229 [0] NCCL INFO "
+        "Trees [0] 1/-1/-1->0->-1 [1] 1/-1/-1->0->-1",
+        NULL};
+    static const char *const labelled[] = {
+        "worker-3: pytorch-1-13-gpu-p-ml-p4d-24xlarge-7ee1912e699dabdbbeb27a423adc:6883:8229 [0] "
+        "NCCL INFO Channel 23/24 :    0   1   2   3",
+        NULL};
+    static const char *const *const forms[] = {bare, labelled};
+    CHECK(strlen(host) == 63);
+    for (int i = 0; i < 2; i++) {
+        json_t *v = verdict_of(forms[i], NULL);
+        CHECK_STR(type_of(v), "hang");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), host);
+        json_decref(v);
+    }
+}
