@@ -122,13 +122,13 @@ void activity_verdict(const struct activity *a, json_t *v)
         json_object_set_new(v, "suspected", json_true());
         struct prefix_info p; /* NCCL's "host:pid:tid [gpu] NCCL": the host whose
                                * setup was the last thing logged (a pasted log
-                               * may indent it or label it) */
-        const char *s = a->setup + strspn(a->setup, " \t");
-        prefix_parse(s, strlen(s), &p);
-        if (!p.host[0]) {
-            s = nccl_token(s);
+                               * may indent it or label it); before a label's
+                               * host (pdsh's "worker-3: "), which is only the
+                               * launcher's name for the node */
+        const char *s = a->setup + strspn(a->setup, " \t"), *t = nccl_token(s);
+        prefix_parse(t, strlen(t), &p);
+        if (!p.host[0] && t != s)
             prefix_parse(s, strlen(s), &p);
-        }
         if (p.host[0])
             json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
         json_object_set_new(v, "confidence", json_real(0.4));
