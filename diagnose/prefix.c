@@ -164,7 +164,9 @@ static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
     return k + nd + 2;
 }
 
-/* endure's console prefix "[node:rank] ". */
+/* endure's console prefix "[node:rank] ", ranks of up to 6 digits: Open
+ * MPI's "[host:pid] " has the same shape, and pids on large hosts
+ * (pid_max 4194304) have 7; no job has a million ranks. */
 static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
 {
     if (at(c, 0) != '[')
@@ -173,7 +175,7 @@ static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
     while (k < sizeof o->node && name_char(at(c, k)))
         k++;
     long v;
-    size_t nd = at(c, k) == ':' ? number(c, k + 1, 7, &v) : 0;
+    size_t nd = at(c, k) == ':' ? number(c, k + 1, 6, &v) : 0;
     if (k == 1 || !nd || at(c, k + 1 + nd) != ']' || at(c, k + 2 + nd) != ' ')
         return 0;
     memcpy(o->node, c->s + c->i + 1, k - 1);

@@ -34,6 +34,10 @@ TEST(diag_prefix_rank_labels)
     CHECK(p.rank == 7);
     CHECK_STR(p.node, "n1");
     CHECK_STR(rest("[n1:7] step 5"), "step 5");
+    p = parse("[n1:999999] step 5");
+    CHECK(p.rank == 999999);
+    p = parse("[gpu1:1581048] pml_ucx.c:419 Error: ucp_ep_create failed"); /* Open MPI's pid */
+    CHECK(p.rank == -1 && !p.node[0]);
 }
 
 TEST(diag_prefix_timestamps)
