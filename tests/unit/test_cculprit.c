@@ -99,26 +99,6 @@ static const char *const rules =
     "  action: stop\n  match: 'CUDA out of memory'\n  explain: 'x'\n"
     "  examples: ['torch.OutOfMemoryError: CUDA out of memory']\n";
 
-static json_t *diagnose_lines(const char *const *lines)
-{
-    struct buf err;
-    struct ruleset *rs = diag_load(diag_write("r.yaml", rules), &err);
-    buf_free(&err);
-    if (!rs)
-        return NULL;
-    struct offline o;
-    json_t *arr = json_array(), *v = NULL;
-    for (; *lines; lines++)
-        json_array_append_new(arr, json_string(*lines));
-    struct input_list in = {0};
-    if (offline_init(&o, rs, 0) == 0 && offline_read_lines(&o, "log", NULL, -1, arr) == 0)
-        v = offline_verdict(&o, &in);
-    offline_free(&o);
-    json_decref(arr);
-    ruleset_free(rs);
-    return v;
-}
-
 static const char *host_of(const json_t *v)
 {
     return json_string_value(json_object_get(json_object_get(v, "culprit"), "host"));
@@ -139,7 +119,7 @@ TEST(cculprit_offline_describe_node_field)
         "Reason:         Evicted",
         "Message:        The node was low on resource: memory. Container x was using 1275700Ki.",
         NULL};
-    json_t *v = diagnose_lines(log);
+    json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.evicted");
     CHECK_STR(host_of(v), "cloud-services-node-pool-8ld4g");
@@ -155,7 +135,7 @@ TEST(cculprit_offline_prompt_before_key_line)
         "[xpillons@h9svu000002 ~]$ rpm -qa | grep cuda | grep runtime",
         "cuda-runtime-11-3-11.3.0-1.x86_64",
         NULL};
-    json_t *v = diagnose_lines(log);
+    json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.nvml");
     CHECK_STR(host_of(v), "h9svu000000"); /* the prompt whose command printed it */
@@ -163,7 +143,7 @@ TEST(cculprit_offline_prompt_before_key_line)
     static const char *const after[] = {
         "Failed to initialize NVML: Driver/library version mismatch",
         "[u@h1 ~]$ ls", "[u@h2 ~]$ ls", NULL}; /* no prompt before it, two after: none */
-    v = diagnose_lines(after);
+    v = diag_offline_lines(rules, after, 0);
     CHECK(v != NULL);
     CHECK(host_of(v) == NULL);
     json_decref(v);
@@ -177,7 +157,7 @@ TEST(cculprit_offline_pdsh_rank_and_host)
         "Failed to initialize NVML: Unknown Error",
         "192.168.13.81: CUDA kernel errors might be asynchronously reported",
         NULL};
-    json_t *v = diagnose_lines(log);
+    json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(host_of(v), "192.168.13.81");
     json_t *r = json_object_get(json_object_get(v, "culprit"), "rank");
@@ -190,7 +170,7 @@ TEST(cculprit_quoted_prompt_names_host)
     static const char *const log[] = {
         "> core@paigcr-a-gpu-1013:~ $ dmesg  -T | grep oom -C 100",
         "> [Thu Aug 16 09:05:19 2018] Failed to initialize NVML: Unknown Error", NULL};
-    json_t *v = diagnose_lines(log);
+    json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(host_of(v), "paigcr-a-gpu-1013");
     json_decref(v);
@@ -212,14 +192,14 @@ TEST(cculprit_rendezvous_endpoint_for_store_failures_only)
         "  max_restarts     : 3", "  monitor_interval : 5",
         "RendezvousConnectionError: The connection to the C10d store has failed. See inner exception for details.",
         NULL};
-    json_t *v = diagnose_lines(log);
+    json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.store");
     CHECK_STR(host_of(v), "10.28.1.16");
     json_decref(v);
     static const char *const oom[] = {"  rdzv_endpoint    : 10.28.1.16:29400", "step 1", "step 2", "step 3",
                                       "torch.OutOfMemoryError: CUDA out of memory", NULL};
-    v = diagnose_lines(oom);
+    v = diag_offline_lines(rules, oom, 0);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.oom");
     CHECK(host_of(v) == NULL); /* the endpoint is no culprit of an OOM */
@@ -227,7 +207,7 @@ TEST(cculprit_rendezvous_endpoint_for_store_failures_only)
     static const char *const two[] = {"MASTER_ADDR=node-a", "--master_addr=node-b",
                                       "RendezvousConnectionError: The connection to the C10d store has failed.",
                                       NULL};
-    v = diagnose_lines(two);
+    v = diag_offline_lines(rules, two, 0);
     CHECK(v != NULL);
     CHECK(host_of(v) == NULL); /* two endpoints: none */
     json_decref(v);

@@ -65,26 +65,6 @@ static const char *const launch_rule =
     "  action: restart\n  match: 'unspecified launch failure'\n  explain: 'x'\n"
     "  examples: ['CUDA error: unspecified launch failure']\n";
 
-static json_t *diagnose_text(const char *const *lines, size_t n)
-{
-    struct buf err;
-    struct ruleset *rs = diag_load(diag_write("r.yaml", launch_rule), &err);
-    buf_free(&err);
-    if (!rs)
-        return NULL;
-    struct offline o;
-    json_t *arr = json_array(), *v = NULL;
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_string(lines[i]));
-    struct input_list in = {0};
-    if (offline_init(&o, rs, 0) == 0 && offline_read_lines(&o, "log", NULL, -1, arr) == 0)
-        v = offline_verdict(&o, &in);
-    offline_free(&o);
-    json_decref(arr);
-    ruleset_free(rs);
-    return v;
-}
-
 TEST(cdrv_offline_stream_rank_beats_group_rank)
 {
     static const char *const lines[] = {
@@ -93,7 +73,7 @@ TEST(cdrv_offline_stream_rank_beats_group_rank)
         "55(mesh_replicate) Rank 1] Process group watchdog thread terminated with exception: "
         "CUDA error: unspecified launch failure",
     };
-    json_t *v = diagnose_text(lines, 2);
+    json_t *v = diag_offline_lines(launch_rule, lines, 2);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.launch");
     json_t *r = json_object_get(json_object_get(v, "culprit"), "rank");

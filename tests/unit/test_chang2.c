@@ -6,17 +6,7 @@
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
 #include "tests/unit/harness.h"
-
-static json_t *verdict_of(const char *const *lines)
-{
-    struct activity a;
-    activity_init(&a);
-    for (; *lines; lines++)
-        activity_line(&a, *lines, strlen(*lines), -1);
-    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
-    activity_verdict(&a, v);
-    return v;
-}
+#include "tests/unit/test_diag_util.h"
 
 TEST(chang2_suspected_hang_host_behind_label)
 {
@@ -29,7 +19,7 @@ TEST(chang2_suspected_hang_host_behind_label)
     static const char *const *const forms[] = {pdsh, pane};
     static const char *const hosts[] = {"gpu1505", "task-7700-94lc9"};
     for (int i = 0; i < 2; i++) {
-        json_t *v = verdict_of(forms[i]);
+        json_t *v = diag_activity_verdict(forms[i], NULL);
         CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
         CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), hosts[i]);
         json_decref(v);
@@ -44,7 +34,7 @@ TEST(chang2_suspected_hang_label_lookalikes_name_no_host)
     static const char *const nogpu[] = {"stdout: nodeX:12:34 [] NCCL INFO Init COMPLETE", NULL};
     static const char *const *const forms[] = {bare, nogpu};
     for (int i = 0; i < 2; i++) {
-        json_t *v = verdict_of(forms[i]);
+        json_t *v = diag_activity_verdict(forms[i], NULL);
         CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
         CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
         json_decref(v);
@@ -56,11 +46,11 @@ TEST(chang2_finished_successfully_is_completion)
     static const char *const log[] = {
         "   \xe2\x9d\x8c Poor. Consider training longer or adjusting hyperparameters",
         "\xf0\x9f\x8e\x89 Enhanced CIFAR-10 Training Script Finished Successfully!", NULL};
-    json_t *v = verdict_of(log);
+    json_t *v = diag_activity_verdict(log, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
     json_decref(v);
     static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", NULL};
-    v = verdict_of(stops);
+    v = diag_activity_verdict(stops, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
     json_decref(v);
 }

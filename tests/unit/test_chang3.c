@@ -9,18 +9,7 @@
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
 #include "tests/unit/harness.h"
-
-/* The verdict for lines, each with its step (-1: none). */
-static json_t *verdict_of(const char *const *lines, const long *steps)
-{
-    struct activity a;
-    activity_init(&a);
-    for (int i = 0; lines[i]; i++)
-        activity_line(&a, lines[i], strlen(lines[i]), steps ? steps[i] : -1);
-    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
-    activity_verdict(&a, v);
-    return v;
-}
+#include "tests/unit/test_diag_util.h"
 
 static const char *type_of(json_t *v)
 {
@@ -57,7 +46,7 @@ TEST(chang3_launcher_setup_forms_are_suspected_hang)
         NULL};
     static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe, raytrain};
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        json_t *v = verdict_of(forms[i], NULL);
+        json_t *v = diag_activity_verdict(forms[i], NULL);
         CHECK_STR(type_of(v), "hang");
         CHECK(json_is_true(json_object_get(v, "suspected")));
         json_decref(v);
@@ -71,7 +60,7 @@ TEST(chang3_launcher_setup_then_step_is_no_hang)
         "2020-01-15 19:13:45.016826: I grpc_server_lib.cc:390] Started server with target: grpc://localhost:2000",
         "step 12 loss 2.31", NULL};
     static const long steps[] = {-1, -1, 12};
-    json_t *v = verdict_of(log, steps);
+    json_t *v = diag_activity_verdict(log, steps);
     CHECK_STR(type_of(v), "no_failure");
     CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "training at step 12");
     json_decref(v);
@@ -93,7 +82,7 @@ TEST(chang3_suspected_hang_names_pod_length_host)
     static const char *const *const forms[] = {bare, labelled};
     CHECK(strlen(host) == 63);
     for (int i = 0; i < 2; i++) {
-        json_t *v = verdict_of(forms[i], NULL);
+        json_t *v = diag_activity_verdict(forms[i], NULL);
         CHECK_STR(type_of(v), "hang");
         CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), host);
         json_decref(v);

@@ -175,29 +175,6 @@ TEST(corpus2_signature_ignores_rank_of_script_errors)
     CHECK_STR(a, b);
 }
 
-/* Offline diagnosis of lines with the shipped-like rule text. */
-static json_t *diagnose_lines(const char *rules, const char *const *lines, size_t n)
-{
-    struct buf err;
-    struct ruleset *rs = diag_load(diag_write("r.yaml", rules), &err);
-    if (!rs)
-        fprintf(stderr, "  %s", err.p ? err.p : "");
-    buf_free(&err);
-    if (!rs)
-        return NULL;
-    struct offline o;
-    json_t *arr = json_array(), *v = NULL;
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_string(lines[i]));
-    struct input_list in = {0};
-    if (offline_init(&o, rs, 0) == 0 && offline_read_lines(&o, "log", NULL, -1, arr) == 0)
-        v = offline_verdict(&o, &in);
-    offline_free(&o);
-    json_decref(arr);
-    ruleset_free(rs);
-    return v;
-}
-
 static const char *const kill_rule =
     "- id: t.kill\n  category: unknown\n  type: killed\n  role: symptom\n  action: restart\n"
     "  match: 'exitcode\\s*: -9\\b'\n  literals: ['exitcode']\n  explain: 'killed'\n"
@@ -214,7 +191,7 @@ TEST(corpus2_offline_summary_block_culprit)
         "  host      : mlx-worker-8",                "  rank      : 3 (local_rank: 3)",
         "  exitcode  : -9 (pid: 14750)",              "  error_file: <N/A>",
     };
-    json_t *v = diagnose_lines(kill_rule, lines, sizeof lines / sizeof *lines);
+    json_t *v = diag_offline_lines(kill_rule, lines, sizeof lines / sizeof *lines);
     CHECK(v != NULL);
     json_t *c = json_object_get(v, "culprit");
     CHECK_STR(sval(v, "rule"), "t.kill");
@@ -230,7 +207,7 @@ TEST(corpus2_offline_wrapped_message_culprit)
         "               NVRM: (PCI ID: 10de:26b5) installed in this system has",
         "               NVRM: fallen off the bus and is not responding to commands.",
     };
-    json_t *v = diagnose_lines(kill_rule, lines, 3);
+    json_t *v = diag_offline_lines(kill_rule, lines, 3);
     CHECK(v != NULL);
     CHECK_STR(sval(v, "rule"), "t.gone");
     CHECK_STR(sval(json_object_get(v, "culprit"), "gpu"), "0000:b3:00.0");
@@ -248,7 +225,7 @@ TEST(corpus2_offline_neighbour_prefix_culprit)
         "[rank5]: Traceback (most recent call last):",
         "2023/10/26 12:12:07 job-7:293:763 [0] NCCL INFO comm 0x7f rank 5 - Abort COMPLETE",
     };
-    json_t *v = diagnose_lines(kill_rule, one, 4);
+    json_t *v = diag_offline_lines(kill_rule, one, 4);
     CHECK(v != NULL);
     CHECK_STR(sval(v, "rule"), "t.gone");
     CHECK_STR(sval(json_object_get(v, "culprit"), "host"), "job-7");
@@ -259,7 +236,7 @@ TEST(corpus2_offline_neighbour_prefix_culprit)
         "NVRM: fallen off the bus",
         "job-8:293:765 [0] NCCL INFO proxy.cc:614 -> 2", "[rank6]: x",
     };
-    v = diagnose_lines(kill_rule, two, 5);
+    v = diag_offline_lines(kill_rule, two, 5);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
@@ -269,7 +246,7 @@ TEST(corpus2_offline_neighbour_prefix_culprit)
         "  exitcode  : -9 (pid: 1)",
         "[rank5]: x",
     };
-    v = diagnose_lines(kill_rule, notinfra, 3); /* not infrastructure: a rank, no host */
+    v = diag_offline_lines(kill_rule, notinfra, 3); /* not infrastructure: a rank, no host */
     CHECK(v != NULL);
     CHECK_STR(sval(v, "rule"), "t.kill");
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
@@ -283,7 +260,7 @@ TEST(corpus2_suspected_hang_names_last_setup_host)
         "g183:161264:166015 [7] NCCL INFO Channel 10/0 : 7[7] -> 15[7] [send] via NET/IB/8/GDRDMA",
         "g183:161258:166018 [1] NCCL INFO Connected NVLS tree",
     };
-    json_t *v = diagnose_lines(kill_rule, lines, 2);
+    json_t *v = diag_offline_lines(kill_rule, lines, 2);
     CHECK(v != NULL);
     CHECK_STR(sval(v, "type"), "hang");
     CHECK_STR(sval(json_object_get(v, "culprit"), "host"), "g183");
@@ -381,7 +358,7 @@ TEST(corpus2_truncated_traceback_innermost_frame_decides)
         "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
         "    time.sleep(0.01)",
     };
-    json_t *v = diagnose_lines(rules, lines, 5);
+    json_t *v = diag_offline_lines(rules, lines, 5);
     CHECK(v != NULL);
     CHECK_STR(sval(v, "rule"), "t.pg"); /* innermost recognised frame, not the outer one */
     CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 4);
@@ -392,7 +369,7 @@ TEST(corpus2_truncated_traceback_innermost_frame_decides)
         "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
         "    time.sleep(0.01)", "KeyboardInterrupt",
     };
-    v = diagnose_lines(rules, done, 4);
+    v = diag_offline_lines(rules, done, 4);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(v, "rule")));
     json_decref(v);

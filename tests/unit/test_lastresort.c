@@ -5,12 +5,7 @@
 #include <string.h>
 #include "diagnose/lastresort.h"
 #include "tests/unit/harness.h"
-
-static void lines(struct last_resort *p, const char *const *v)
-{
-    for (; *v; v++)
-        last_resort_line(p, *v, strlen(*v));
-}
+#include "tests/unit/test_diag_util.h"
 
 TEST(lastresort_prompt_host_forms)
 {
@@ -36,10 +31,10 @@ TEST(lastresort_not_prompts_and_conflicts)
     static const char *const none[] = {"contact admin@cluster.example.com for help",
                                        "git clone git@github.com:org/repo.git",
                                        "  see https://user@host.example.com/x", "RuntimeError: x@y failed", NULL};
-    lines(&p, none);
+    diag_last_resort_feed(&p, none);
     CHECK(last_resort_host(&p) == NULL);
     static const char *const two[] = {"root@node1:~# ssh node2", "root@node2:~# dmesg", NULL};
-    lines(&p, two);
+    diag_last_resort_feed(&p, two);
     CHECK(last_resort_host(&p) == NULL); /* two hosts: none */
     last_resort_free(&p);
 }
@@ -51,25 +46,25 @@ TEST(lastresort_failed_rank_from_launchers)
     static const char *const torchrun[] = {
         "[2024-04-20 18:56:38,931] torch.distributed.elastic.multiprocessing.api: [ERROR] failed (exitcode: 1) "
         "local_rank: 3 (pid: 358104) of binary: /usr/bin/python3", NULL};
-    lines(&p, torchrun);
+    diag_last_resort_feed(&p, torchrun);
     CHECK(last_resort_rank(&p) == 3);
     last_resort_free(&p);
     CHECK(last_resort_init(&p) == 0);
     static const char *const ds[] = {
         "[ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python3', '-u', 'train.py', '--local_rank=0', '--x'] "
         "exits with return code = 1", NULL};
-    lines(&p, ds);
+    diag_last_resort_feed(&p, ds);
     CHECK(last_resort_rank(&p) == 0);
     static const char *const other[] = {
         "[ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python3', '-u', 'train.py', '--local_rank=1'] "
         "exits with return code = -9", NULL};
-    lines(&p, other);
+    diag_last_resort_feed(&p, other);
     CHECK(last_resort_rank(&p) == -1); /* two ranks: none */
     last_resort_free(&p);
     CHECK(last_resort_init(&p) == 0);
     static const char *const ok[] = {"['python3', '-u', 'train.py', '--local_rank=0'] exits with return code = 0",
                                      "local_rank: 0 started", NULL};
-    lines(&p, ok);
+    diag_last_resort_feed(&p, ok);
     CHECK(last_resort_rank(&p) == -1);
     last_resort_free(&p);
 }
