@@ -21,6 +21,11 @@ passed=0
 failed=0
 failures=()
 only=${TEST_ONLY:-}
+# the health NIC probe keeps its counters in /dev/shm/endure-health-<uid>
+# between checks (by design, for users); the runs under test create it:
+# removed at the end unless it was there before
+HEALTH_STATE=/dev/shm/endure-health-$(id -u)
+[ -e "$HEALTH_STATE" ] || trap 'rm -rf "$HEALTH_STATE"' EXIT
 
 # leftovers TAG: pids of processes started with ENDURE_TEST_TAG=TAG
 leftovers() {
