@@ -26,6 +26,9 @@ static const struct pat pats[] = {
     /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)" */
     {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$"},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b"},
+    /* A memory controller's DIMM location ("channel:1 slot:0 ... rank:1",
+     * EDAC and mcelog reports) names a rank of the DIMM, not of the job. */
+    {F_RANK, CX_LINE, "\\bchannel:\\d+ slot:\\d+\\b[^\\n]{0,400}?\\brank:()\\d"},
     /* ranks named in the message, global before local. The "Rank N" of
      * "[PG ID 5 PG GUID 55(mesh_replicate) Rank N]" is the rank within a
      * process group other than the default one, not the global rank: its

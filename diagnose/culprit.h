@@ -6,7 +6,8 @@
  *  - rank: `[Rank N]` / `[PG ... Rank N]` (of the default process group
  *    only: another group's rank is not the global one), `Rank N:`,
  *    `rank=N`, `rank: N`, `rankN`, then the local forms `local_rank: N`,
- *    `--local_rank=N`;
+ *    `--local_rank=N` (never the `rank:N` of a DIMM location in EDAC or
+ *    mcelog reports);
  *  - host: `host: NAME` / `hostname=NAME`, `on node NAME`, Slurm's
  *    `srun: error: NAME: task N:` (not the task as a rank: srun often runs
  *    one launcher per node), IPv4 addresses (not loopback, not a version

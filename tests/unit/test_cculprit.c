@@ -212,3 +212,25 @@ TEST(cculprit_rendezvous_endpoint_for_store_failures_only)
     CHECK(host_of(v) == NULL); /* two endpoints: none */
     json_decref(v);
 }
+
+/* An EDAC report's DIMM location ends in "rank:N": the DIMM's rank, which
+ * must not be read as the job's rank (the host still is the culprit). */
+TEST(cculprit_edac_dimm_rank_is_no_job_rank)
+{
+    struct culprit_x *x = culprit_x_new();
+    CHECK(x != NULL);
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    const char *s = "EDAC MC1: 262 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 "
+                    "(channel:1 slot:0 page:0x2031c14 offset:0x940 grain:32 syndrome:0x0 - "
+                    "OVERFLOW area:DRAM err_code:0001:0091 socket:0 ha:0 channel_mask:2 rank:1)";
+    culprit_x_fill(x, c, s, strlen(s), CX_LINE);
+    CHECK(json_is_null(json_object_get(c, "rank")));
+    json_decref(c);
+    c = json_pack("{s:n}", "rank"); /* a job's rank elsewhere still reads */
+    const char *r = "[rank: 3] RuntimeError: CUDA error: an illegal memory access was encountered";
+    culprit_x_fill(x, c, r, strlen(r), CX_LINE);
+    CHECK(json_is_integer(json_object_get(c, "rank")));
+    CHECK(json_integer_value(json_object_get(c, "rank")) == 3);
+    json_decref(c);
+    culprit_x_free(x);
+}
