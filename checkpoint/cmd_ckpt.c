@@ -83,11 +83,13 @@ static int do_ls(const struct opts *o)
         size_t i;
         json_t *t;
         json_array_foreach(l, i, t) {
-            char size[32], age[32];
+            char size[32], age[32], step[32] = "-"; /* no step: nothing of the TAG persisted yet */
+            json_int_t st = json_integer_value(json_object_get(t, "step"));
+            if (st >= 0)
+                snprintf(step, sizeof step, "%lld", (long long)st);
             human_bytes((double)json_integer_value(json_object_get(t, "bytes")), size, sizeof size);
             human_age((long)json_integer_value(json_object_get(t, "age_s")), age, sizeof age);
-            printf("%-24s %10lld  %-8s %5zu %10s %6s%s\n", json_string_value(json_object_get(t, "tag")),
-                   (long long)json_integer_value(json_object_get(t, "step")),
+            printf("%-24s %10s  %-8s %5zu %10s %6s%s\n", json_string_value(json_object_get(t, "tag")), step,
                    json_is_true(json_object_get(t, "complete")) ? "yes" : "no",
                    json_array_size(json_object_get(t, "nodes")), size, age,
                    json_is_true(json_object_get(t, "partial")) ? "  (persist in progress or crashed)" : "");

@@ -237,17 +237,19 @@ json_t *ckpt_run_job(struct ckpt_persister *p, const char *ckpt_dir, const char 
     layout_partial_dir(c.partial, sizeof c.partial, ckpt_dir, job->tag, node);
     layout_part_dir(c.final, sizeof c.final, ckpt_dir, job->tag, node);
     layout_complete(complete, sizeof complete, ckpt_dir, job->tag);
-    if (mkdir_p(c.tagdir, 0755) < 0) {
-        snprintf(c.err, sizeof c.err, "mkdir %s: %s", c.tagdir, strerror(errno));
-        goto out;
-    }
     if (access(complete, F_OK) == 0) {
         c.special = ckpt_event("dropped", job->tag, job->step, node);
         json_object_set_new(c.special, "reason", json_string("the TAG is already complete in the durable dir"));
         goto out;
     }
+    /* the slots first: a save superseded before its persist leaves no
+     * empty TAG directory behind in the durable store */
     if (lock_slots(&c) < 0)
         goto out;
+    if (mkdir_p(c.tagdir, 0755) < 0) {
+        snprintf(c.err, sizeof c.err, "mkdir %s: %s", c.tagdir, strerror(errno));
+        goto out;
+    }
     if (ckpt_rmtree(c.partial) < 0 || mkdir(c.partial, 0755) < 0 ||
         (c.partialfd = open(c.partial, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
         snprintf(c.err, sizeof c.err, "create %s: %s", c.partial, strerror(errno));

@@ -28,6 +28,8 @@ done
 "$ENDURE" ckpt ls "$T/ckpt" | tee "$T/ls"
 grep -q 'step-000000004 .* no ' "$T/ls" || fail "ls: step 4 should be incomplete"
 grep -q 'step-000000003 .* yes ' "$T/ls" || fail "ls: step 3 should be complete"
+mkdir -p "$T/bare/step-7" # a TAG with nothing persisted: no step to show, not -1
+"$ENDURE" ckpt ls "$T/bare" | grep -q '^step-7 *- *no ' || fail "ls: a bare TAG should show step -"
 "$ENDURE" ckpt ls "$T/ckpt" --json | /usr/bin/python3 -c 'import json,sys; l=json.load(sys.stdin); assert [t["step"] for t in l]==[4,3,2,1] and l[1]["complete"], l'
 "$ENDURE" ckpt verify "$T/ckpt" --json | /usr/bin/python3 -c 'import json,sys; l=json.load(sys.stdin); assert {t["tag"]: t["status"] for t in l}["step-000000002"]=="ok", l'
 printf 'X' | dd of="$T/ckpt/step-000000002/n1/rank-0/w.bin" bs=1 seek=7 conv=notrunc status=none

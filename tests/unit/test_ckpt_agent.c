@@ -145,6 +145,8 @@ TEST(ckpt_agent_never_copies_a_slot_being_written)
     CHECK(tu_count(ev, "dropped") == 1 && tu_count(ev, "persisted") == 0);
     snprintf(p, sizeof p, "%s/step-1/n1", ckpt);
     CHECK(access(p, F_OK) < 0);
+    snprintf(p, sizeof p, "%s/step-1", ckpt); /* no empty TAG for `ckpt ls` to list */
+    CHECK(access(p, F_OK) < 0);
     close(lfd);
     ckpt_agent_close(a);
     json_decref(ev);
