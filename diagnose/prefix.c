@@ -164,9 +164,28 @@ static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
     return k + nd + 2;
 }
 
+/* Whether the text at offset k opens one of the messages Open MPI prints
+ * after its "[host:pid] " (the signal report, its backtrace, MCA, PMIx and
+ * ORTE errors, help aggregation), which endure's prefix never precedes. */
+static int mpi_message(const struct cur *c, size_t k)
+{
+    static const char *const marks[] = {"*** ", "Signal: ", "Signal code: ", "Failing at address",
+                                        "[ ", "[[", "mca_", "PMIX ", "ORTE_", "Set MCA parameter"};
+    for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
+        size_t j = 0;
+        while (marks[m][j] && at(c, k + j) == (unsigned char)marks[m][j])
+            j++;
+        if (!marks[m][j])
+            return 1;
+    }
+    return 0;
+}
+
 /* endure's console prefix "[node:rank] ", ranks of up to 6 digits: Open
  * MPI's "[host:pid] " has the same shape, and pids on large hosts
- * (pid_max 4194304) have 7; no job has a million ranks. */
+ * (pid_max 4194304) have 7; no job has a million ranks. A shorter pid is
+ * told by the message after it (mpi_message): the host is kept as the
+ * node, the pid is no rank. */
 static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
 {
     if (at(c, 0) != '[')
@@ -180,7 +199,8 @@ static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
         return 0;
     memcpy(o->node, c->s + c->i + 1, k - 1);
     o->node[k - 1] = '\0';
-    o->rank = v;
+    if (!mpi_message(c, k + nd + 3))
+        o->rank = v;
     return k + nd + 3;
 }
 

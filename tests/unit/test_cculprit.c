@@ -54,6 +54,19 @@ TEST(cculprit_mpi_tag_rank_not_pid)
     prefix_parse(o, strlen(o), &p);
     CHECK(p.rank == 14);
     CHECK_STR(p.host, "host-a");
+    /* Open MPI's own "[host:pid] " with a short pid: told by the message */
+    static const char *const mpi[] = {
+        "[gpu-node3:41827] *** Process received signal ***",
+        "[gpu-node3:41827] Signal: Segmentation fault (11)",
+        "[gpu-node3:41827] [ 3] /usr/lib/x86_64-linux-gnu/libc.so.6(+0x29d90)[0x7f2b1c629d90]",
+        "[gpu-node3:4182] mca_base_component_repository_open: unable to open mca_btl_openib",
+        "[gpu-node3:418270] [[12345,1],0] ORTE_ERROR_LOG: Not found in file ess_env_module.c",
+    };
+    for (size_t i = 0; i < sizeof mpi / sizeof *mpi; i++) {
+        prefix_parse(mpi[i], strlen(mpi[i]), &p);
+        CHECK(p.rank < 0);
+        CHECK_STR(p.node, "gpu-node3");
+    }
     const char *e = "[n1:3] loss 0.5"; /* endure's own prefix still names the rank */
     prefix_parse(e, strlen(e), &p);
     CHECK(p.rank == 3);
