@@ -134,7 +134,8 @@ deb: $(BUILD)/endure
 	  PYSITE=/usr/lib/python3/dist-packages BUILD=$(BUILD)
 	packaging/mkdeb.sh $(DEB_ROOT) $(VERSION) $(COMMIT) $(DEB)
 
-# The man page's `endure run` option list is generated from config.c's table.
+# The man page's `endure run` option list is generated from the flag table
+# (supervisor/config_run.c and config_ops.c).
 man: $(BUILD)/endure
 	@GEN="$$($(BUILD)/endure run --help-man)" awk \
 	  '/^\.\\" BEGIN generated/ {print; print ENVIRON["GEN"]; skip=1; next} /^\.\\" END generated/ {skip=0} !skip' \
