@@ -1,10 +1,14 @@
 /* activity: the last activity of a log with no failure found, and the
  * honest verdict for it (activity.h). Literal markers only: this runs on
  * every line, and the markers are fixed strings printed by NCCL, PyTorch
- * and the usual trainers. */
+ * and the usual trainers, all found in one pass over the line (marks.h), so
+ * the cost does not grow with their number. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "diagnose/activity.h"
+#include "diagnose/marks.h"
 #include "diagnose/prefix.h"
 
 /* Collective/communicator setup: a log that ends here with no step printed
@@ -63,6 +67,48 @@ static int is_any_line(const char *line, size_t len, const char *const *marks)
     return 0;
 }
 
+enum mark_kind { K_SETUP = 1, K_DONE = 2, K_NOT_DONE = 4 };
+_Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof done_marks / sizeof *done_marks +
+                       sizeof not_done_marks / sizeof *not_done_marks <=
+                   MARKS_MAX + 3,
+               "raise MARKS_MAX");
+
+/* Every mark in one set, built once per process (read-only after). */
+static struct marks *all_marks;
+static pthread_once_t marks_once = PTHREAD_ONCE_INIT;
+
+static size_t marks_add(const char **mark, uint32_t *bits, size_t n, const char *const *list,
+                        enum mark_kind k)
+{
+    for (; *list; list++, n++) {
+        mark[n] = *list;
+        bits[n] = k;
+    }
+    return n;
+}
+
+/* On failure (no memory) all_marks stays NULL and line_marks searches
+ * each mark instead. */
+static void marks_build(void)
+{
+    const char *mark[MARKS_MAX + 3];
+    uint32_t bits[MARKS_MAX + 3];
+    size_t n = marks_add(mark, bits, 0, setup_marks, K_SETUP);
+    n = marks_add(mark, bits, n, done_marks, K_DONE);
+    n = marks_add(mark, bits, n, not_done_marks, K_NOT_DONE);
+    all_marks = marks_new(mark, bits, n);
+}
+
+/* The kinds of the marks in line (K_* bits). */
+static unsigned line_marks(const char *line, size_t len)
+{
+    pthread_once(&marks_once, marks_build);
+    if (all_marks)
+        return marks_scan(all_marks, line, len);
+    return (has_any(line, len, setup_marks) ? K_SETUP : 0) | (has_any(line, len, done_marks) ? K_DONE : 0) |
+           (has_any(line, len, not_done_marks) ? K_NOT_DONE : 0);
+}
+
 void activity_init(struct activity *a)
 {
     a->last = ACT_NONE;
@@ -73,13 +119,13 @@ void activity_init(struct activity *a)
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
 {
-    if ((has_any(line, len, done_marks) && !has_any(line, len, not_done_marks)) ||
-        is_any_line(line, len, done_lines))
+    unsigned k = line_marks(line, len);
+    if (((k & K_DONE) && !(k & K_NOT_DONE)) || is_any_line(line, len, done_lines))
         a->done = 1;
     if (step >= 0 && step != a->step) {
         a->step = step;
         a->last = ACT_STEP;
-    } else if (has_any(line, len, setup_marks)) {
+    } else if (k & K_SETUP) {
         size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
         a->last = ACT_SETUP;
         memcpy(a->setup, line, n);

@@ -26,9 +26,12 @@ struct last_resort_seen {
     int conflict;            /* two different values */
 };
 
+struct marks;
+
 struct last_resort {
     pcre2_code *re, *rank_re, *endpoint_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
+    struct marks *marks;     /* owned: the words that select the rank and endpoint patterns */
     struct last_resort_seen host, rank, nccl_host, endpoint;
 };
 

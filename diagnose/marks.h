@@ -1,0 +1,24 @@
+/* marks: fixed strings (case-sensitive) found in a line in one pass, for
+ * the per-line checks outside the rules (the last activity of a log, the
+ * culprit of last resort). Built on the rules' Aho-Corasick automaton
+ * (diagnose/ac.c), which folds case: a candidate is then confirmed with its
+ * exact case, so the result is that of one memmem per mark at the cost of
+ * one walk over the line. */
+#ifndef ENDURE_DIAGNOSE_MARKS_H
+#define ENDURE_DIAGNOSE_MARKS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define MARKS_MAX 128
+
+struct marks;
+
+/* The set of the n marks mark[i] (at most MARKS_MAX, each non-empty), each
+ * standing for the bits bits[i]; or NULL (no memory, too many). The strings
+ * are not copied: they must outlive the set (string literals). */
+struct marks *marks_new(const char *const *mark, const uint32_t *bits, size_t n);
+void marks_free(struct marks *m);
+/* The OR of the bits of every mark that occurs in line. */
+uint32_t marks_scan(const struct marks *m, const char *line, size_t len);
+
+#endif
