@@ -30,6 +30,9 @@ static const char *const setup_marks[] = {
     "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
     "Setting up process group for: ",
     "Finished pipeline stage init",
+    /* c10d's warnings while its store client resolves and connects to the
+     * master (IPv6 lookup, connect retries): still in the rendezvous */
+    "cannot be retrieved (gai error", "The client socket has failed to connect to",
     NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
