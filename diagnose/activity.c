@@ -17,6 +17,13 @@ static const char *const setup_marks[] = {
     "NCCL INFO", "NCCL version", "ProcessGroupNCCL initialized", "NCCL watchdog thread started",
     "Init COMPLETE", "Connected all rings", "Connected all trees",
     "Waiting in store based barrier", /* process-group init waiting for its peers */
+    /* c10d's store-based barrier of every process group it creates
+     * (init_process_group, new_group): "Added key: store_based_barrier_key:N
+     * to store for rank: R", "Rank R: Completed store-based barrier for
+     * key:store_based_barrier_key:N with M nodes." */
+    "store_based_barrier_key:",
+    /* DeepSpeed's deepspeed.init_distributed() creating the process group */
+    "Initializing TorchBackend in DeepSpeed with backend",
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
     "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
     /* the rendezvous before any collective: c10d's TCPStore sockets (debug

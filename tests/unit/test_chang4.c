@@ -1,0 +1,69 @@
+/* test_chang4: collective setup in the activity tracker (diagnose/activity.c)
+ * on message forms from the real-log corpus: c10d's store-based barrier of
+ * every process group it creates (a key added, the barrier completed) and
+ * DeepSpeed's init_distributed are setup, so a log that ends there with no
+ * step is a suspected hang; a step printed after them is progress. */
+#include <string.h>
+#include "diagnose/activity.h"
+#include "diagnose/internal.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static const char *type_of(json_t *v)
+{
+    return json_string_value(json_object_get(v, "type"));
+}
+
+/* ColossalAI's rich logger (padded, the message wrapped onto a second
+ * line) and torch's own INFO form: both end inside new_group's barriers. */
+TEST(chang4_store_barrier_keys_are_setup)
+{
+    static const char *const colossal[] = {
+        "                    INFO     colossalai - torch.distributed.distributed_c10d - INFO: Rank 3: "
+        "Completed store-based barrier for key:store_based_barrier_key:11  ",
+        "                             with 4 nodes.                       ",
+        "                    INFO     colossalai - torch.distributed.distributed_c10d - INFO: Added key: "
+        "store_based_barrier_key:12 to store for rank: 0                ",
+        NULL};
+    static const char *const plain[] = {
+        "[2023-01-11 13:26:56,010][torch.distributed.distributed_c10d][INFO] - Added key: "
+        "store_based_barrier_key:1 to store for rank: 23",
+        "INFO:torch.distributed.distributed_c10d:Rank 1: Completed store-based barrier for "
+        "key:store_based_barrier_key:1 with 2 nodes.",
+        NULL};
+    const char *const *logs[] = {colossal, plain};
+    for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
+        json_t *v = diag_activity_verdict(logs[i], NULL);
+        CHECK_STR(type_of(v), "hang");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "NCCL init");
+        json_decref(v);
+    }
+}
+
+TEST(chang4_deepspeed_init_distributed_is_setup)
+{
+    static const char *const log[] = {
+        "# bash run_pt.sh",
+        "[2023-06-09 11:07:49,777] [INFO] [comm.py:622:init_distributed] Initializing TorchBackend "
+        "in DeepSpeed with backend nccl",
+        NULL};
+    json_t *v = diag_activity_verdict(log, NULL);
+    CHECK_STR(type_of(v), "hang");
+    json_decref(v);
+}
+
+/* The same setup followed by a training step is a run that progressed:
+ * "no failure found" at that step, not a hang. */
+TEST(chang4_step_after_store_barrier_is_progress)
+{
+    static const char *const log[] = {
+        "Added key: store_based_barrier_key:1 to store for rank: 0",
+        "Rank 0: Completed store-based barrier for key:store_based_barrier_key:1 with 8 nodes.",
+        "step 20 | loss 3.41", NULL};
+    static const long steps[] = {-1, -1, 20};
+    json_t *v = diag_activity_verdict(log, steps);
+    CHECK_STR(type_of(v), "no_failure");
+    CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "training at step 20");
+    json_decref(v);
+}
