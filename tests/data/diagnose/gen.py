@@ -988,7 +988,7 @@ def nan_nonfinite_custom():
     for r in range(1, 8):
         L.add("[rank%d]:W1125 13:01:02.000000 4411 torch/distributed/elastic/multiprocessing/api.py:897] Sending process %d closing signal SIGTERM" % (r, 4400 + r))
     write(n, L.text())
-    expect(n, category="framework", type="nan_loss", action="restart")
+    expect(n, category="framework", type="nan_loss", action="rollback")
 
 
 @case
@@ -1005,7 +1005,7 @@ def nan_megatron_grad_norm():
         if r != 13:
             L.add("[rank%d]: torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/NCCLUtils.hpp:275, remote process exited or there was a network error, NCCL version 2.19.3" % r)
     write(n, L.text())
-    expect(n, category="framework", type="nan_loss", action="restart", rank=13, host="gpu-h100-022")
+    expect(n, category="framework", type="nan_loss", action="rollback", rank=13, host="gpu-h100-022")
 
 
 @case
@@ -1030,7 +1030,7 @@ def deepspeed_loss_scale_min():
           "[2026-11-25 02:51:13,002] [INFO] [launch.py:315:sigkill_handler] Killing subprocess 4411",
           "[2026-11-25 02:51:13,120] [ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python3', '-u', 'train.py', '--local_rank=0', '--deepspeed', 'ds_fp16.json'] exits with return code = 1")
     write(n, L.text())
-    expect(n, category="framework", type="nan_loss", action="restart")
+    expect(n, category="framework", type="nan_loss", action="rollback")
 
 
 @case
@@ -1083,6 +1083,8 @@ def ckpt_truncated_zip():
           "[default1]:    with _open_zipfile_reader(opened_file) as opened_zipfile:",
           "[default1]:RuntimeError: PytorchStreamReader failed reading zip archive: failed finding central directory")
     write(n, L.text())
+    # A truncated file the trainer loads by itself (endure never restores a
+    # checkpoint whose file sizes do not verify): the retry loads it again.
     expect(n, category="framework", type="checkpoint_error", action="stop")
 
 
@@ -1503,7 +1505,8 @@ def os_error_not_supported():
           "[rank0]:    os.link(tmp, final)",
           "[rank0]:OSError: [Errno 95] Operation not supported: '/mnt/blobfuse/ckpt/tmp.3311' -> '/mnt/blobfuse/ckpt/step_100.pt'")
     write(n, L.text())
-    expect(n, category="script", type="os_error", action="stop")
+    # the file system refuses the operation (a FUSE/SMB mount): storage, and a retry fails alike
+    expect(n, category="infrastructure", type="storage_error", action="stop")
 
 
 @case
@@ -1906,7 +1909,8 @@ def host_oom_cpu_allocator():
               "[rank%d]:    sd = torch.load(path, map_location=\"cpu\", mmap=False)" % r,
               "[rank%d]:RuntimeError: [enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you tried to allocate 68719476736 bytes." % r)
     write(n, L.text())
-    expect(n, category="infrastructure", type="oom_host", action="restart")
+    # the job's own host allocation: the same step asks for the same memory on every retry
+    expect(n, category="infrastructure", type="oom_host", action="stop")
 
 
 @case
@@ -1922,7 +1926,7 @@ def nan_megatron_forward_loss():
           "[rank0]:     output_tensor, num_tokens = loss_func(output_tensor)",
           "[rank0]: AssertionError: Rank 0: found NaN in local forward loss calculation. Device: 0, node: dgx-117")
     write(n, L.text())
-    expect(n, category="framework", type="nan_loss", action="restart")
+    expect(n, category="framework", type="nan_loss", action="rollback")
 
 
 @case
@@ -2238,7 +2242,7 @@ def nan_then_time_limit():
         L.add("[%s] step: %d  loss: %s  grad_norm: %s" % (ts(3600, s * 9)[:19], s, loss, "nan" if s >= 1800 else "0.71"))
     L.add("slurmstepd: error: *** JOB 301220 ON gpu-w-02 CANCELLED AT 2026-11-26T09:00:01 DUE TO TIME LIMIT ***")
     write(n, L.text(), ext=".out")
-    expect(n, category="framework", type="nan_loss", action="restart")
+    expect(n, category="framework", type="nan_loss", action="rollback")
 
 
 @case
