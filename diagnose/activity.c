@@ -1,69 +1,19 @@
 /* activity: the last activity of a log with no failure found, and the
  * honest verdict for it (activity.h). Literal markers only: this runs on
  * every line, and the markers are fixed strings printed by NCCL, PyTorch
- * and the usual trainers, all found in one pass over the line (marks.h), so
- * the cost does not grow with their number. */
-#include <pthread.h>
+ * and the usual trainers (the table of diagnose/linemarks.c), found in the
+ * rules' own walk over the line (or one walk of their own), so the cost
+ * does not grow with their number. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/activity.h"
-#include "diagnose/marks.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/prefix.h"
 
-/* Collective/communicator setup: a log that ends here with no step printed
- * is a suspected hang in the first collective. */
-static const char *const setup_marks[] = {
-    "NCCL INFO", "NCCL version", "ProcessGroupNCCL initialized", "NCCL watchdog thread started",
-    "Init COMPLETE", "Connected all rings", "Connected all trees",
-    "Waiting in store based barrier", /* process-group init waiting for its peers */
-    /* c10d's store-based barrier of every process group it creates
-     * (init_process_group, new_group): "Added key: store_based_barrier_key:N
-     * to store for rank: R", "Rank R: Completed store-based barrier for
-     * key:store_based_barrier_key:N with M nodes." */
-    "store_based_barrier_key:",
-    /* DeepSpeed's deepspeed.init_distributed() creating the process group */
-    "Initializing TorchBackend in DeepSpeed with backend",
-    "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
-    "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
-    /* the rendezvous before any collective: c10d's TCPStore sockets (debug
-     * logging), torchelastic's agent, TensorFlow's distributed server, a
-     * Ray Train worker group starting or never granted its resources,
-     * torch's pipeline stages before their first send/recv */
-    "The server socket has started to listen on", "The client socket will attempt to connect to",
-    "Rendezvous'ing worker group", "Attempting to join next rendezvous", "Added self to waiting list",
-    "Started server with target: grpc://", "cannot be scheduled right now",
-    "The following resource request cannot be", /* Ray's scheduler, also cut short */
-    "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
-    "Setting up process group for: ",
-    "Finished pipeline stage init",
-    /* c10d's warnings while its store client resolves and connects to the
-     * master (IPv6 lookup, connect retries): still in the rendezvous */
-    "cannot be retrieved (gai error", "The client socket has failed to connect to",
-    NULL};
-/* Completion lines: positive evidence of success. */
-static const char *const done_marks[] = {
-    "Training completed", "training completed", "Training finished", "training finished",
-    "Finished training", "finished training", "after training is done", "'train_runtime'",
-    "Process exits successfully", "exits successfully", "training done", "Training done",
-    "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
-    "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
-    "finished successfully", "Finished successfully", "Finished Successfully",
-    NULL};
-/* Lines that contain a completion mark but report one unit of a run that
- * goes on (Ray Train: "Training finished iteration 3 at ..."). */
-static const char *const not_done_marks[] = {"Training finished iteration", NULL};
 /* Completion lines too short to be searched for inside other text: they
  * count only as the whole line (kohya sd-scripts' final save). */
 static const char *const done_lines[] = {"model saved.", NULL};
-
-static int has_any(const char *line, size_t len, const char *const *marks)
-{
-    for (const char *const *m = marks; *m; m++)
-        if (memmem(line, len, *m, strlen(*m)))
-            return 1;
-    return 0;
-}
 
 static int is_any_line(const char *line, size_t len, const char *const *marks)
 {
@@ -77,48 +27,6 @@ static int is_any_line(const char *line, size_t len, const char *const *marks)
     return 0;
 }
 
-enum mark_kind { K_SETUP = 1, K_DONE = 2, K_NOT_DONE = 4 };
-_Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof done_marks / sizeof *done_marks +
-                       sizeof not_done_marks / sizeof *not_done_marks <=
-                   MARKS_MAX + 3,
-               "raise MARKS_MAX");
-
-/* Every mark in one set, built once per process (read-only after). */
-static struct marks *all_marks;
-static pthread_once_t marks_once = PTHREAD_ONCE_INIT;
-
-static size_t marks_add(const char **mark, uint32_t *bits, size_t n, const char *const *list,
-                        enum mark_kind k)
-{
-    for (; *list; list++, n++) {
-        mark[n] = *list;
-        bits[n] = k;
-    }
-    return n;
-}
-
-/* On failure (no memory) all_marks stays NULL and line_marks searches
- * each mark instead. */
-static void marks_build(void)
-{
-    const char *mark[MARKS_MAX + 3];
-    uint32_t bits[MARKS_MAX + 3];
-    size_t n = marks_add(mark, bits, 0, setup_marks, K_SETUP);
-    n = marks_add(mark, bits, n, done_marks, K_DONE);
-    n = marks_add(mark, bits, n, not_done_marks, K_NOT_DONE);
-    all_marks = marks_new(mark, bits, n);
-}
-
-/* The kinds of the marks in line (K_* bits). */
-static unsigned line_marks(const char *line, size_t len)
-{
-    pthread_once(&marks_once, marks_build);
-    if (all_marks)
-        return marks_scan(all_marks, line, len);
-    return (has_any(line, len, setup_marks) ? K_SETUP : 0) | (has_any(line, len, done_marks) ? K_DONE : 0) |
-           (has_any(line, len, not_done_marks) ? K_NOT_DONE : 0);
-}
-
 void activity_init(struct activity *a)
 {
     a->last = ACT_NONE;
@@ -127,20 +35,24 @@ void activity_init(struct activity *a)
     a->setup[0] = '\0';
 }
 
-void activity_line(struct activity *a, const char *line, size_t len, long step)
+void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k)
 {
-    unsigned k = line_marks(line, len);
-    if (((k & K_DONE) && !(k & K_NOT_DONE)) || is_any_line(line, len, done_lines))
+    if (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines))
         a->done = 1;
     if (step >= 0 && step != a->step) {
         a->step = step;
         a->last = ACT_STEP;
-    } else if (k & K_SETUP) {
+    } else if (k & LM_SETUP) {
         size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
         a->last = ACT_SETUP;
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
     }
+}
+
+void activity_line(struct activity *a, const char *line, size_t len, long step)
+{
+    activity_line_marks(a, line, len, step, linemarks_scan(line, len));
 }
 
 /* The start of NCCL's "host:pid:tid [gpu] NCCL" inside a setup line, past

@@ -8,6 +8,7 @@
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 enum activity_kind { ACT_NONE, ACT_SETUP, ACT_STEP };
@@ -25,6 +26,9 @@ struct activity {
 void activity_init(struct activity *a);
 /* One line (prefixes stripped) and the stream's current step (-1: none). */
 void activity_line(struct activity *a, const char *line, size_t len, long step);
+/* The same when the line's linemarks bits (linemarks.h) are known: from the
+ * classifier's walk over the line (classifier_line_marks). */
+void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t marks);
 /* Rewrites verdict v in place when it is the rules' "no failure" verdict
  * (type success with no rule); leaves every other verdict alone. */
 void activity_verdict(const struct activity *a, json_t *v);

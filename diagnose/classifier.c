@@ -13,6 +13,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "diagnose/internal.h"
+#include "diagnose/linemarks.h"
 
 #define TB_LINES 20      /* frames kept per traceback (the last ones) */
 #define TB_LINE_MAX 256  /* bytes kept per frame line */
@@ -27,6 +28,8 @@ struct classifier {
     pcre2_match_context *mctx;
     uint32_t *gen, curgen, *cand;
     size_t ncand;
+    uint32_t marks;                    /* linemarks bits of the last line the prefilter walked */
+    int marks_valid;                   /* ... and that line was the last one given */
     struct classifier_stats st;
     char *node, *file;
     long rank, seq, step;
@@ -59,8 +62,8 @@ struct classifier *classifier_new(const struct ruleset *rs)
     c->ts = -1;
     c->md = pcre2_match_data_create(rs->max_captures + 1, NULL);
     c->mctx = pcre2_match_context_create(NULL);
-    c->gen = calloc(rs->n + 1, sizeof *c->gen);
-    c->cand = malloc((rs->n + 1) * sizeof *c->cand);
+    c->gen = calloc(rs->n + rs->nmarks + 1, sizeof *c->gen);
+    c->cand = malloc((rs->n + rs->nmarks + 1) * sizeof *c->cand);
     if (!c->md || !c->mctx || !c->gen || !c->cand) {
         classifier_free(c);
         return NULL;
@@ -198,13 +201,22 @@ static void prefilter(struct classifier *c, const char *line, size_t len)
 {
     const struct ruleset *rs = c->rs;
     if (++c->curgen == 0) {
-        memset(c->gen, 0, (rs->n + 1) * sizeof *c->gen);
+        memset(c->gen, 0, (rs->n + rs->nmarks + 1) * sizeof *c->gen);
         c->curgen = 1;
     }
     c->ncand = 0;
     struct ac_hits h = {c->gen, c->curgen, c->cand, 0};
     ac_scan(rs->ac, line, len, &h);
-    c->ncand = h.n;
+    /* the linemarks found in the same walk: their bits, out of the list */
+    uint32_t mk[128]; /* at most the whole linemarks table */
+    size_t nmk = 0;
+    for (size_t i = 0; i < h.n; i++)
+        if (c->cand[i] < rs->n)
+            c->cand[c->ncand++] = c->cand[i];
+        else if (nmk < sizeof mk / sizeof *mk)
+            mk[nmk++] = c->cand[i] - (uint32_t)rs->n;
+    c->marks = nmk ? linemarks_confirm(mk, nmk, line, len) : 0;
+    c->marks_valid = 1;
     for (size_t i = 0; i < rs->nalways; i++)
         mark(c, rs->always[i]);
     for (size_t i = 1; i < c->ncand; i++) /* insertion sort: few candidates */
@@ -214,6 +226,12 @@ static void prefilter(struct classifier *c, const char *line, size_t len)
             c->cand[j - 1] = t;
         }
     c->st.candidates += c->ncand;
+}
+
+int classifier_line_marks(const struct classifier *c, uint32_t *marks)
+{
+    *marks = c->marks;
+    return c->marks_valid ? 0 : -1;
 }
 
 /* Progress candidates first (the first match sets c->progress and the
@@ -451,6 +469,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
                     cls_event_cb cb, void *ctx)
 {
     int flags = 0, hint = starts(line, len, "Exception ignored in");
+    c->marks_valid = 0;
     int done = traceback_step(c, line, len, lineno, &flags, cb, ctx);
     c->ignored_hint = hint;
     if (done)

@@ -8,6 +8,7 @@
 #ifndef ENDURE_DIAGNOSE_H
 #define ENDURE_DIAGNOSE_H
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "common/buf.h"
 
@@ -93,6 +94,11 @@ void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx);
 const char *classifier_match(struct classifier *c, const char *line, size_t len);
 
 /* The step captured by the last progress rule that had a `step` group, or -1. */
+/* The linemarks bits (linemarks.h) of the last line given, found in the
+ * rules' walk over it: 0, or -1 when that line was not walked (a traceback
+ * frame, which the classifier keeps for later): the caller then finds them
+ * itself (linemarks_scan). */
+int classifier_line_marks(const struct classifier *c, uint32_t *marks);
 long classifier_progress_step(const struct classifier *c);
 /* The loss of the last progress line (its "loss" group), NaN when it had
  * none. */

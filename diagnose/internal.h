@@ -47,7 +47,8 @@ struct ruleset {
     size_t nalways;
     uint32_t *by_order;    /* rule index for each order position */
     uint32_t max_captures;
-    struct ac *ac;
+    struct ac *ac;         /* the rules' literals, then the linemarks (owners n..n+nmarks-1) */
+    size_t nmarks;
 };
 
 /* taxonomy.c */

@@ -4,12 +4,13 @@
  * markdown quote "> " before it, as issue reports paste), so
  * that e-mail addresses and URLs inside messages are not taken for one; a
  * line without '@' costs one memchr, and the words that select the rank
- * and endpoint patterns are found in one pass (marks.h). */
+ * and endpoint patterns are found in the rules' own walk over the line
+ * (linemarks.h). */
 #include "diagnose/lastresort.h"
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/internal.h"
-#include "diagnose/marks.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/prefix.h"
 
 static const char prompt_re[] =
@@ -24,10 +25,6 @@ static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]";
 
-enum { W_RANK = 1, W_ENDPOINT = 2 };
-static const char *const words[] = {"local_rank", "dzv", "ASTER_ADDR", "aster_addr", "aster-addr"};
-static const uint32_t word_bits[] = {W_RANK, W_ENDPOINT, W_ENDPOINT, W_ENDPOINT, W_ENDPOINT};
-
 int last_resort_init(struct last_resort *p)
 {
     int code;
@@ -37,8 +34,7 @@ int last_resort_init(struct last_resort *p)
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->md = p->re && p->rank_re && p->endpoint_re ? pcre2_match_data_create(4, NULL) : NULL;
-    p->marks = marks_new(words, word_bits, sizeof words / sizeof *words);
-    if (!p->md || !p->marks) {
+    if (!p->md) {
         last_resort_free(p);
         return -1;
     }
@@ -51,8 +47,6 @@ void last_resort_free(struct last_resort *p)
     pcre2_code_free(p->re);
     pcre2_code_free(p->rank_re);
     pcre2_code_free(p->endpoint_re);
-    marks_free(p->marks);
-    p->marks = NULL;
     p->md = NULL;
     p->re = p->rank_re = p->endpoint_re = NULL;
 }
@@ -95,19 +89,24 @@ static void note_nccl(struct last_resort *p, const char *line, size_t len)
         seen_value(&p->nccl_host, pi.host, strlen(pi.host));
 }
 
-void last_resort_line(struct last_resort *p, const char *line, size_t len)
+void last_resort_line_marks(struct last_resort *p, const char *line, size_t len, uint32_t w)
 {
     if (!p->re || len > 4096)
         return;
     if (!p->host.conflict && memchr(line, '@', len < 100 ? len : 100))
         note(p, p->re, line, len, &p->host);
-    uint32_t w = p->rank.conflict && p->endpoint.conflict ? 0 : marks_scan(p->marks, line, len);
-    if (!p->rank.conflict && (w & W_RANK))
+    if (!p->rank.conflict && (w & LM_RANK))
         note(p, p->rank_re, line, len, &p->rank);
     if (!p->nccl_host.conflict)
         note_nccl(p, line, len);
-    if (!p->endpoint.conflict && (w & W_ENDPOINT))
+    if (!p->endpoint.conflict && (w & LM_ENDPOINT))
         note(p, p->endpoint_re, line, len, &p->endpoint);
+}
+
+void last_resort_line(struct last_resort *p, const char *line, size_t len)
+{
+    if (p->re && len <= 4096)
+        last_resort_line_marks(p, line, len, linemarks_scan(line, len));
 }
 
 const char *last_resort_endpoint(const struct last_resort *p)

@@ -15,6 +15,7 @@
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
+#include <stdint.h>
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
 #endif
@@ -26,12 +27,9 @@ struct last_resort_seen {
     int conflict;            /* two different values */
 };
 
-struct marks;
-
 struct last_resort {
     pcre2_code *re, *rank_re, *endpoint_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
-    struct marks *marks;     /* owned: the words that select the rank and endpoint patterns */
     struct last_resort_seen host, rank, nccl_host, endpoint;
 };
 
@@ -41,6 +39,9 @@ int last_resort_init(struct last_resort *p);
 void last_resort_free(struct last_resort *p);
 /* One line, its prefixes stripped. */
 void last_resort_line(struct last_resort *p, const char *line, size_t len);
+/* The same when the line's linemarks bits (linemarks.h: LM_RANK,
+ * LM_ENDPOINT) are known from the classifier's walk. */
+void last_resort_line_marks(struct last_resort *p, const char *line, size_t len, uint32_t marks);
 /* The single host of the prompts, or NULL. */
 const char *last_resort_host(const struct last_resort *p);
 /* The single rank the launcher reported failed, or -1. */

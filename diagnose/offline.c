@@ -6,6 +6,7 @@
 #include "common/lines.h"
 #include "common/text.h"
 #include "diagnose/culprit.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/prefix.h"
 
 #define BLOCK_BEFORE 8 /* lines around the key line searched for a summary block */
@@ -141,8 +142,11 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
-    activity_line(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c));
-    last_resort_line(&o->last, line + p.skip, len - p.skip);
+    uint32_t marks; /* found in the rules' walk over the line, or walked for alone */
+    if (classifier_line_marks(s->c, &marks) < 0)
+        marks = linemarks_scan(line + p.skip, len - p.skip);
+    activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks);
+    last_resort_line_marks(&o->last, line + p.skip, len - p.skip, marks);
     r->cur = NULL;
     if (!o->z)
         return;

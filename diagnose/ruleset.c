@@ -2,6 +2,7 @@
  * prefilter literals, fixes the order in which candidates are tried and
  * builds the one Aho-Corasick index over all literals. Also finds the
  * shipped rules directory and gives read-only views of rules. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "common/util.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/rules_load.h"
 
 #define RULES_MAX 20000
@@ -213,19 +215,40 @@ static int finalize(struct ruleset *rs)
         if (!r->nliterals)
             rs->always[rs->nalways++] = (uint32_t)o;
     }
-    char **lits = malloc((nlit + 1) * sizeof *lits);
-    uint32_t *owner = malloc((nlit + 1) * sizeof *owner);
-    uint8_t *exact = malloc(nlit + 1);
-    if (lits && owner && exact)
-        for (size_t i = 0; i < rs->n; i++)
-            for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
-                /* Noise rules only run beside a failure candidate, and then
-                 * their regex decides: their anchors need no verification. */
-                exact[k] = rs->rules[i].role != ROLE_NOISE;
-                lits[k] = rs->rules[i].literals[j];
-                owner[k++] = rs->rules[i].order;
-            }
-    rs->ac = lits && owner && exact ? ac_build(lits, owner, exact, k) : NULL;
+    /* the offline per-line marks (linemarks.h) ride along as literals of
+     * no rule, owners n + i, folded as the rules' literals are */
+    const char *const *mark;
+    const uint32_t *mbits;
+    size_t nm = linemarks_table(&mark, &mbits), nfold = 0;
+    char **lits = malloc((nlit + nm + 1) * sizeof *lits);
+    uint32_t *owner = malloc((nlit + nm + 1) * sizeof *owner);
+    uint8_t *exact = malloc(nlit + nm + 1);
+    char **folded = calloc(nm + 1, sizeof *folded);
+    int ok = lits && owner && exact && folded;
+    for (size_t i = 0; ok && i < rs->n; i++)
+        for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
+            /* Noise rules only run beside a failure candidate, and then
+             * their regex decides: their anchors need no verification. */
+            exact[k] = rs->rules[i].role != ROLE_NOISE;
+            lits[k] = rs->rules[i].literals[j];
+            owner[k++] = rs->rules[i].order;
+        }
+    for (; ok && nfold < nm; nfold++) {
+        if (!(folded[nfold] = strdup(mark[nfold]))) {
+            ok = 0;
+            break;
+        }
+        for (char *c = folded[nfold]; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        exact[k] = 1;
+        lits[k] = folded[nfold];
+        owner[k++] = (uint32_t)(rs->n + nfold);
+    }
+    rs->nmarks = ok ? nm : 0;
+    rs->ac = ok ? ac_build(lits, owner, exact, k) : NULL;
+    for (size_t i = 0; folded && i < nfold; i++)
+        free(folded[i]);
+    free(folded);
     free(lits);
     free(owner);
     free(exact);

@@ -70,3 +70,48 @@ TEST(marks_agree_with_memmem_on_random_lines)
     }
     marks_free(m);
 }
+
+/* The linemarks found in the rules' own walk (classifier_line_marks) are
+ * those a walk of their own finds (linemarks_scan), line by line, also on
+ * lines a rule matches and in a ruleset whose literals share anchors with
+ * the marks. */
+#include "diagnose/diagnose.h"
+#include "diagnose/linemarks.h"
+#include "tests/unit/test_diag_util.h"
+
+TEST(linemarks_from_the_rules_walk_equal_their_own)
+{
+    static const char rules[] =
+        "- id: t.nccl\n  category: infrastructure\n  type: nccl_error\n  role: root\n  action: restart\n"
+        "  match: 'NCCL WARN .*failed'\n  literals: ['NCCL WARN']\n  explain: x\n"
+        "  examples: ['NCCL WARN NET/IB : failed']\n"
+        "- id: t.noise\n  category: noise\n  type: noise\n  role: noise\n  action: ignore\n"
+        "  match: 'NCCL INFO'\n  explain: x\n  examples: ['NCCL INFO x']\n";
+    static const char *const lines[] = {
+        "node1:12:34 [0] NCCL INFO Init COMPLETE comm 0x1 rank 0 nranks 8",
+        "node1:12:34 [0] nccl info init complete", /* folded only: no mark */
+        "node1:12:34 [0] NCCL WARN NET/IB : failed --rdzv_endpoint=10.0.0.1",
+        "Training completed. Training finished iteration 3",
+        "torch.distributed.elastic: failed (exitcode: 1) local_rank: 0 (pid: 7) of binary",
+        "MASTER_ADDR=n1 MASTER_PORT=29500 Waiting in store based barrier",
+        "plain text with nothing",
+        "",
+    };
+    struct buf err;
+    struct ruleset *rs = diag_load(diag_write("lm.yaml", rules), &err);
+    buf_free(&err);
+    CHECK(rs != NULL);
+    struct classifier *c = classifier_new(rs);
+    CHECK(c != NULL);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        uint32_t got = 0;
+        classifier_line(c, lines[i], strlen(lines[i]), (long)i + 1, NULL, NULL);
+        CHECK(classifier_line_marks(c, &got) == 0);
+        CHECK(got == linemarks_scan(lines[i], strlen(lines[i])));
+    }
+    CHECK(linemarks_scan(lines[0], strlen(lines[0])) == LM_SETUP);
+    CHECK(linemarks_scan(lines[3], strlen(lines[3])) == (LM_DONE | LM_NOT_DONE));
+    CHECK(linemarks_scan(lines[5], strlen(lines[5])) == (LM_SETUP | LM_ENDPOINT));
+    classifier_free(c);
+    ruleset_free(rs);
+}

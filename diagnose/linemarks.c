@@ -1,0 +1,121 @@
+/* linemarks: the table of the offline per-line marks (linemarks.h), built
+ * once per process from the lists below; linemarks_scan walks its own
+ * automaton (marks.c) for callers without a classifier. */
+#include "diagnose/linemarks.h"
+#include <pthread.h>
+#include <string.h>
+#include "diagnose/marks.h"
+
+/* Collective/communicator setup: a log that ends here with no step printed
+ * is a suspected hang in the first collective. */
+static const char *const setup_marks[] = {
+    "NCCL INFO", "NCCL version", "ProcessGroupNCCL initialized", "NCCL watchdog thread started",
+    "Init COMPLETE", "Connected all rings", "Connected all trees",
+    "Waiting in store based barrier", /* process-group init waiting for its peers */
+    /* c10d's store-based barrier of every process group it creates
+     * (init_process_group, new_group): "Added key: store_based_barrier_key:N
+     * to store for rank: R", "Rank R: Completed store-based barrier for
+     * key:store_based_barrier_key:N with M nodes." */
+    "store_based_barrier_key:",
+    /* DeepSpeed's deepspeed.init_distributed() creating the process group */
+    "Initializing TorchBackend in DeepSpeed with backend",
+    "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
+    "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
+    /* the rendezvous before any collective: c10d's TCPStore sockets (debug
+     * logging), torchelastic's agent, TensorFlow's distributed server, a
+     * Ray Train worker group starting or never granted its resources,
+     * torch's pipeline stages before their first send/recv */
+    "The server socket has started to listen on", "The client socket will attempt to connect to",
+    "Rendezvous'ing worker group", "Attempting to join next rendezvous", "Added self to waiting list",
+    "Started server with target: grpc://", "cannot be scheduled right now",
+    "The following resource request cannot be", /* Ray's scheduler, also cut short */
+    "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
+    "Setting up process group for: ",
+    "Finished pipeline stage init",
+    /* c10d's warnings while its store client resolves and connects to the
+     * master (IPv6 lookup, connect retries): still in the rendezvous */
+    "cannot be retrieved (gai error", "The client socket has failed to connect to",
+    NULL};
+/* Completion lines: positive evidence of success. */
+static const char *const done_marks[] = {
+    "Training completed", "training completed", "Training finished", "training finished",
+    "Finished training", "finished training", "after training is done", "'train_runtime'",
+    "Process exits successfully", "exits successfully", "training done", "Training done",
+    "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
+    "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
+    "finished successfully", "Finished successfully", "Finished Successfully",
+    NULL};
+/* Lines that contain a completion mark but report one unit of a run that
+ * goes on (Ray Train: "Training finished iteration 3 at ..."). */
+static const char *const not_done_marks[] = {"Training finished iteration", NULL};
+/* lastresort.c: "local_rank" selects the launcher's failed-rank pattern;
+ * these the rendezvous/master endpoint pattern. */
+static const char *const rank_words[] = {"local_rank", NULL};
+static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
+
+#define TABLE_MAX 128
+_Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof done_marks / sizeof *done_marks +
+                       sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
+                       sizeof endpoint_words / sizeof *endpoint_words <=
+                   TABLE_MAX + 5,
+               "raise TABLE_MAX");
+
+static struct {
+    const char *mark[TABLE_MAX];
+    uint32_t bits[TABLE_MAX];
+    size_t len[TABLE_MAX];
+    size_t n;
+    struct marks *set; /* NULL: no memory, linemarks_scan searches each mark */
+} t;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void add(const char *const *list, uint32_t bits)
+{
+    for (; *list; list++, t.n++) {
+        t.mark[t.n] = *list;
+        t.bits[t.n] = bits;
+        t.len[t.n] = strlen(*list);
+    }
+}
+
+static void build(void)
+{
+    add(setup_marks, LM_SETUP);
+    add(done_marks, LM_DONE);
+    add(not_done_marks, LM_NOT_DONE);
+    add(rank_words, LM_RANK);
+    add(endpoint_words, LM_ENDPOINT);
+    t.set = marks_new(t.mark, t.bits, t.n);
+}
+
+size_t linemarks_table(const char *const **mark, const uint32_t **bits)
+{
+    pthread_once(&once, build);
+    *mark = t.mark;
+    *bits = t.bits;
+    return t.n;
+}
+
+uint32_t linemarks_scan(const char *line, size_t len)
+{
+    pthread_once(&once, build);
+    if (t.set)
+        return marks_scan(t.set, line, len);
+    uint32_t k = 0;
+    for (size_t i = 0; i < t.n; i++)
+        if (!(k & t.bits[i]) && memmem(line, len, t.mark[i], t.len[i]))
+            k |= t.bits[i];
+    return k;
+}
+
+uint32_t linemarks_confirm(const uint32_t *cand, size_t n, const char *line, size_t len)
+{
+    pthread_once(&once, build);
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cand[i];
+        if (c < t.n && (k & t.bits[c]) != t.bits[c] && memmem(line, len, t.mark[c], t.len[c]))
+            k |= t.bits[c];
+    }
+    return k;
+}

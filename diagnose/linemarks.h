@@ -1,0 +1,31 @@
+/* linemarks: the fixed strings that the offline per-line checks look for
+ * besides the rules: collective setup and completion lines (activity.c:
+ * what a log shows last) and the words that select the patterns of the
+ * culprit of last resort (lastresort.c). They are in one table so that
+ * the rules' automaton finds them in its own walk over each line (ruleset.c
+ * adds them as literals of no rule; classifier_line_marks reads the line's
+ * bits): one walk per line however many there are. linemarks_scan finds
+ * them without a classifier, in one walk of their own. */
+#ifndef ENDURE_DIAGNOSE_LINEMARKS_H
+#define ENDURE_DIAGNOSE_LINEMARKS_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum linemark_bits {
+    LM_SETUP = 1,     /* collective or launcher setup */
+    LM_DONE = 2,      /* a completion line */
+    LM_NOT_DONE = 4,  /* a completion mark that reports one unit of a run that goes on */
+    LM_RANK = 8,      /* "local_rank": the launcher's failed-rank report may follow */
+    LM_ENDPOINT = 16, /* a rendezvous or master address may be named */
+};
+
+/* The table: *mark[i] (case-sensitive, non-empty, static) stands for
+ * (*bits)[i]; returns the number of entries. */
+size_t linemarks_table(const char *const **mark, const uint32_t **bits);
+/* The OR of the bits of every mark in line (exact case). */
+uint32_t linemarks_scan(const char *line, size_t len);
+/* The bits of the marks among cand (table indices the automaton found,
+ * case folded), each confirmed in its exact case in line. */
+uint32_t linemarks_confirm(const uint32_t *cand, size_t n, const char *line, size_t len);
+
+#endif
