@@ -78,8 +78,9 @@ static int evidence_line(const char *s)
 /* The culprit of event ev, most trusted source first: the rule's named
  * groups; the generic extractor on the key line; the rank (and, without
  * it, the local rank) of the stream that printed it; for infrastructure
- * faults only, the node that printed it (a script error on rank 0 does not
- * make node 0 bad); the extractor on the exception lines of the evidence. */
+ * faults, or when the line names a GPU (of that node), the node that
+ * printed it (a script error on rank 0 does not make node 0 bad); the
+ * extractor on the exception lines of the evidence. */
 static json_t *culprit(const json_t *ev)
 {
     json_t *g = json_object_get(ev, "groups");
@@ -95,7 +96,10 @@ static json_t *culprit(const json_t *ev)
         json_t *r = json_object_get(ev, "rank");
         json_object_set_new(c, "rank", fact(json_is_null(r) || !r ? json_object_get(ev, "local_rank") : r));
     }
-    if (infra && json_is_null(json_object_get(c, "host")))
+    /* a GPU the line names is a GPU of the node that printed it: "GPU 2"
+     * alone does not say which of the job's nodes holds it */
+    int gpu = !json_is_null(json_object_get(c, "gpu"));
+    if ((infra || gpu) && json_is_null(json_object_get(c, "host")))
         json_object_set_new(c, "host", fact(json_object_get(ev, "node")));
     json_t *evid = json_object_get(ev, "evidence");
     size_t i, n = json_array_size(evid);

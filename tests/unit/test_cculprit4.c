@@ -1,0 +1,115 @@
+/* test_cculprit4: culprit forms of real multi-node logs (diagnose/culprit.c,
+ * diagnose/verdict.c): a word after "host:" in a message is a host only
+ * when it looks like a host name ("remote host: Connection refused" names
+ * none), a sentence's full stop is no part of a host name, the address a
+ * message names beats the one of Ray's "(Actor pid=N, ip=A)" prefix,
+ * PBS's "Exec host: NAME/slot" field names the node of a job's report, and
+ * a GPU named on a line is a GPU of the node that printed the line. */
+#include <string.h>
+#include "diagnose/culprit.h"
+#include "diagnose/internal.h"
+#include "diagnose/offline.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+/* The host culprit_x_fill finds on s in scope sc ("" when none). */
+static const char *host_in(struct culprit_x *x, const char *s, enum culprit_scope sc, char *out, size_t n)
+{
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    culprit_x_fill(x, c, s, strlen(s), sc);
+    const char *h = json_string_value(json_object_get(c, "host"));
+    snprintf(out, n, "%s", h ? h : "");
+    json_decref(c);
+    return out;
+}
+
+TEST(cculprit4_message_word_is_no_host)
+{
+    struct culprit_x *x = culprit_x_new();
+    CHECK(x != NULL);
+    char h[80];
+    /* gRPC's connect failure (JAX coordination service): the word after
+     * "host:" is the error, the address before it is the peer */
+    CHECK_STR(host_in(x, "ipv4:10.186.213.145:13305: Failed to connect to remote host: Connection refused",
+                      CX_LINE, h, sizeof h),
+              "10.186.213.145");
+    CHECK_STR(host_in(x, "ssh: connect to host: No route to host", CX_LINE, h, sizeof h), "");
+    CHECK_STR(host_in(x, "Lost connection to worker on node Unknown", CX_LINE, h, sizeof h), "");
+    /* host names in messages still count, without a sentence's full stop */
+    CHECK_STR(host_in(x, "Timed out waiting for host: gpu-node-3.", CX_LINE, h, sizeof h), "gpu-node-3");
+    CHECK_STR(host_in(x, "connection lost to node node7.", CX_LINE, h, sizeof h), "node7");
+    CHECK_STR(host_in(x, "rendezvous failed, hostname=lenovo", CX_LINE, h, sizeof h), "lenovo");
+    CHECK_STR(host_in(x, "Host: dgx-a100-01.cluster.local port 22", CX_LINE, h, sizeof h),
+              "dgx-a100-01.cluster.local");
+    /* TorchElastic's summary block keeps any name it prints */
+    CHECK_STR(host_in(x, "  host      : Ubuntu", CX_BLOCK, h, sizeof h), "Ubuntu");
+    culprit_x_free(x);
+}
+
+TEST(cculprit4_ray_prefix_address_is_trusted_less)
+{
+    struct culprit_x *x = culprit_x_new();
+    CHECK(x != NULL);
+    char h[80];
+    CHECK_STR(host_in(x,
+                      "(RayWorkerVllm pid=207931, ip=10.0.1.75) [E socket.cpp:922] [c10d] The client socket has "
+                      "timed out after 1800s while trying to connect to (172.17.0.2, 44737).",
+                      CX_LINE, h, sizeof h),
+              "172.17.0.2");
+    /* the prefix's address when the message names none */
+    CHECK_STR(host_in(x, "(ActorModelRayActor pid=207260, ip=10.0.1.75) RuntimeError: CUDA error: unknown error",
+                      CX_LINE, h, sizeof h),
+              "10.0.1.75");
+    culprit_x_free(x);
+}
+
+TEST(cculprit4_pbs_exec_host_field)
+{
+    struct culprit_x *x = culprit_x_new();
+    CHECK(x != NULL);
+    char h[80];
+    CHECK_STR(host_in(x, "Exec host:  gpu-2-17/5", CX_FIELD, h, sizeof h), "gpu-2-17");
+    CHECK_STR(host_in(x, "    exec_host = node12/0+node12/1", CX_FIELD, h, sizeof h), "node12");
+    CHECK_STR(host_in(x, "Submit host: login-1.cluster", CX_FIELD, h, sizeof h), ""); /* not where it ran */
+    culprit_x_free(x);
+    static const char *const rules =
+        "- id: t.pbs\n  category: infrastructure\n  type: node_failure\n  role: root\n"
+        "  action: exclude_node\n  match: 'job preempted \\(node failure\\)'\n  explain: 'x'\n"
+        "  examples: ['job preempted (node failure)']\n";
+    static const char *const log[] = {"PBS Job Id: 2600365.mskcc-fe1.local", "Job Name:   STDIN",
+                                      "Exec host:  gpu-2-17/5", "job deleted",
+                                      "Job deleted at request of root@mskcc-fe1.local",
+                                      "job preempted (node failure)", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "gpu-2-17");
+    json_decref(v);
+}
+
+TEST(cculprit4_gpu_named_on_line_gets_its_node)
+{
+    static const char *const rules =
+        "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n"
+        "  action: stop\n  match: 'CUDA out of memory'\n  explain: 'x'\n"
+        "  examples: ['torch.OutOfMemoryError: CUDA out of memory']\n"
+        "- id: t.import\n  category: script\n  type: import_error\n  role: root\n"
+        "  action: stop\n  match: 'ModuleNotFoundError: '\n  explain: 'x'\n"
+        "  examples: ['ModuleNotFoundError: No module named x']\n";
+    static const char *const log[] = {
+        "gpu-q-13:     ret = input.softmax(dim, dtype=dtype)",
+        "gpu-q-13: torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 896.00 MiB (GPU 2; "
+        "79.17 GiB total capacity; 76.68 GiB already allocated)",
+        NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(json_string_value(json_object_get(c, "host")), "gpu-q-13");
+    CHECK(json_integer_value(json_object_get(c, "gpu")) == 2);
+    json_decref(v);
+    /* a script error that names no GPU still names no node */
+    static const char *const script[] = {"gpu-q-13: ModuleNotFoundError: No module named 'flash_attn'", NULL};
+    v = diag_offline_lines(rules, script, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
