@@ -49,6 +49,9 @@ static const struct pat pats[] = {
      * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
     {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/", 0},
     {F_HOST, CX_FIELD, "\\bkubernetes\\.io/hostname=([A-Za-z0-9][\\w.-]{0,62})", 0},
+    /* the "ip:" field of Ray's description of a dead actor or task
+     * (class_name:, actor_id:, pid:, namespace:, ip:): the node it ran on */
+    {F_HOST, CX_FIELD, "^\\s*ip: (" OCTET "(?:\\." OCTET "){3})\\s*$", 0},
     /* PBS/Torque's "Exec host: NAME/slot" (qstat -f's "exec_host = NAME/slot+...") */
     {F_HOST, CX_FIELD, "^\\s*(?:Exec host:|exec_host\\s*=)\\s*([A-Za-z0-9][\\w.-]{0,62})/\\d", 0},
     /* an address the message names; not the one of Ray's "(Actor pid=N, ip=A)"

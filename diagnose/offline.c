@@ -1,5 +1,6 @@
 /* offline: a diagnose session over saved logs (see offline.h). */
 #include "diagnose/offline.h"
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,8 +350,11 @@ static void field_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, l
         for (int side = 0; side < 2; side++) {
             long i = side ? k + d : k - d;
             const json_t *l = i >= 0 ? json_array_get(arr, (size_t)i) : NULL;
-            if (json_is_string(l))
-                culprit_x_fill(x, cul, json_string_value(l), json_string_length(l), CX_FIELD);
+            struct prefix_info p; /* a field after a timestamp (kubectl logs --timestamps) */
+            if (json_is_string(l)) {
+                prefix_strip(json_string_value(l), json_string_length(l), &p);
+                culprit_x_fill(x, cul, json_string_value(l) + p.skip, json_string_length(l) - p.skip, CX_FIELD);
+            }
             h = json_object_get(cul, "host");
         }
 }
@@ -382,6 +386,8 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     long first = line > PROMPT_BEFORE ? (long)line - PROMPT_BEFORE : 1, k = (long)line - first;
     key_lines(key, inputs, o, first, (long)line + (ROOT_AFTER > FIELD_AROUND ? ROOT_AFTER : FIELD_AROUND), arr);
     root_cause_culprit(x, cul, arr, k > BLOCK_BEFORE ? (size_t)(k - BLOCK_BEFORE) : 0);
+    double key_ts = -1;
+    int wrap = 1;
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */
         for (int side = 0; side < 2 && (d || !side); side++) {
             json_t *l = json_array_get(arr, (size_t)(side ? k + d : k - d));
@@ -391,9 +397,15 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
             struct prefix_info p;
             size_t n = json_string_length(l);
             prefix_strip(s, n, &p);
+            if (d == 0)
+                key_ts = p.ts;
             /* the two lines before the key line may be the start of its
-             * message (a wrapped paste): every pattern there */
-            culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
+             * message (a wrapped paste): every pattern there; not a line
+             * stamped a second or more apart from the key line (an
+             * earlier record of its own), nor any line before that */
+            if (!side && d && p.ts >= 0 && (key_ts < 0 || fabs(p.ts - key_ts) >= 1))
+                wrap = 0;
+            culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE && wrap ? CX_LINE : CX_BLOCK);
         }
     neighbour_culprit(v, cul, arr, k);
     field_culprit(x, cul, arr, k);

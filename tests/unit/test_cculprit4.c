@@ -9,6 +9,7 @@
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
 #include "diagnose/offline.h"
+#include "diagnose/prefix.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 
@@ -111,5 +112,83 @@ TEST(cculprit4_gpu_named_on_line_gets_its_node)
     v = diag_offline_lines(rules, script, 0);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
+
+TEST(cculprit4_mpi_host_after_tag_and_framework_node)
+{
+    /* Open MPI's "[host:pid]" after its --tag-output label names the host,
+     * the pid is no rank */
+    const char *l = "[1,3]<stderr>:[gn05:194928] Signal: Segmentation fault (11)";
+    struct prefix_info p;
+    prefix_parse(l, strlen(l), &p);
+    CHECK(p.rank == 3);
+    CHECK_STR(p.host, "gn05");
+    CHECK(!strncmp(l + p.skip, "Signal:", 7));
+    const char *f = "[1,3]<stderr>:[gn05:194928] [ 1] /usr/lib64/libc.so.6(+0x7cfd1)";
+    prefix_parse(f, strlen(f), &p);
+    CHECK_STR(p.host, "gn05");
+    CHECK(!strncmp(f + p.skip, "[ 1]", 4)); /* a backtrace frame is no host */
+    /* a native crash names the node that printed it (not only infrastructure
+     * faults do); a script error still names none */
+    static const char *const rules =
+        "- id: t.segv\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: restart\n  match: 'Signal: Segmentation fault'\n  explain: 'x'\n"
+        "  examples: ['Signal: Segmentation fault (11)']\n";
+    static const char *const log[] = {
+        "[1,7]<stdout>:Extracting data-7/MNIST/raw/train-images-idx3-ubyte.gz",
+        "[1,3]<stderr>:[gn05:194928] *** Process received signal ***",
+        "[1,3]<stderr>:[gn05:194928] Signal: Segmentation fault (11)", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    json_t *c = json_object_get(v, "culprit");
+    CHECK_STR(json_string_value(json_object_get(c, "host")), "gn05");
+    CHECK(json_integer_value(json_object_get(c, "rank")) == 3);
+    json_decref(v);
+}
+
+TEST(cculprit4_ray_actor_ip_field)
+{
+    static const char *const rules =
+        "- id: t.actor\n  category: unknown\n  type: killed\n  role: root\n"
+        "  action: restart\n  match: 'The actor is dead because its worker process has died'\n  explain: 'x'\n"
+        "  examples: ['The actor is dead because its worker process has died.']\n";
+    /* Ray's description of the dead actor: its "ip:" field, also behind
+     * kubectl's --timestamps */
+    static const char *const ray[] = {
+        "ray.exceptions.ActorDiedError: The actor died unexpectedly before finishing this task.",
+        "        class_name: with_parameters.<locals>._Inner", "        pid: 27215",
+        "        namespace: 5a3cbc8b-543d-4918-9cc8-97fca60fbf82", "        ip: 172.29.154.167",
+        "        extra: 1", "        extra: 2",
+        "The actor is dead because its worker process has died.", NULL};
+    json_t *v = diag_offline_lines(rules, ray, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "172.29.154.167");
+    json_decref(v);
+}
+
+TEST(cculprit4_stamped_record_is_no_wrapped_message)
+{
+    static const char *const rules =
+        "- id: t.kill\n  category: unknown\n  type: killed\n  role: root\n"
+        "  action: restart\n  match: 'Killing subprocess'\n  explain: 'x'\n"
+        "  examples: ['Killing subprocess 1']\n";
+    json_t *v;
+    /* a record stamped minutes before the key line is not the start of
+     * its message: its "[Rank 0]" is no culprit */
+    static const char *const ds[] = {
+        "[2023-07-10 04:09:43,963] [INFO] [logging.py:93:log_dist] [Rank 0] DeepSpeed info: version=0.8.3",
+        "[2023-07-10 04:26:05,876] [INFO] [launch.py:318:sigkill_handler] Killing subprocess 94984", NULL};
+    v = diag_offline_lines(rules, ds, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
+    json_decref(v);
+    /* a message wrapped over lines of the same second still counts */
+    static const char *const wrapped[] = {
+        "Feb 14 05:03:41 gpu-1 kernel: NVRM: The NVIDIA GPU 0000:b3:00.0 (PCI ID: 10de:26b5)",
+        "Feb 14 05:03:41 gpu-1 kernel: Killing subprocess 94984", NULL};
+    v = diag_offline_lines(rules, wrapped, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "gpu")), "0000:b3:00.0");
     json_decref(v);
 }
