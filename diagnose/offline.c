@@ -14,6 +14,7 @@
 #define WRAP_BEFORE 2 /* lines before the key line that may begin its message */
 #define ROOT_AFTER 40 /* lines after the key line searched for TorchElastic's "Root Cause" */
 #define ROOT_LINES 8  /* lines of its entry */
+#define ENTRY_BACK 150 /* lines of an entry's traceback searched back for its fields */
 #define FIELD_AROUND 40 /* lines around the key line searched for a description's node */
 #define PROMPT_BEFORE 200 /* lines before the key line searched for the prompt it follows */
 
@@ -299,6 +300,38 @@ static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *a
     }
 }
 
+/* Whether s is the `traceback :` field of a TorchElastic summary entry. */
+static int traceback_field(const char *s)
+{
+    s += strspn(s, " \t");
+    if (strncmp(s, "traceback", 9))
+        return 0;
+    s += 9 + strspn(s + 9, " \t");
+    return *s == ':';
+}
+
+/* TorchElastic prints a failed rank's traceback (from its error file) as the
+ * last field of its summary entry, indented under the entry's `host :` and
+ * `rank :` fields; a key line inside that traceback is that entry's. */
+static void entry_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, long k)
+{
+    const char *key = json_string_value(json_array_get(arr, (size_t)k));
+    if (!key || (*key != ' ' && *key != '\t'))
+        return;
+    for (long i = k - 1; i >= 0 && k - i <= ENTRY_BACK; i--) {
+        const char *s = json_string_value(json_array_get(arr, (size_t)i));
+        if (!s || (*s != ' ' && *s != '\t'))
+            return; /* the entry's indented lines end here */
+        if (!traceback_field(s))
+            continue;
+        for (long j = i - 1; j >= 0 && j >= i - ROOT_LINES; j--) {
+            const json_t *l = json_array_get(arr, (size_t)j);
+            culprit_x_fill(x, cul, json_string_value(l), json_string_length(l), CX_BLOCK);
+        }
+        return;
+    }
+}
+
 /* One value seen in the lines' prefixes: "" or -1 while none, conflict when two differ. */
 struct agreed {
     char host[64];
@@ -386,6 +419,7 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     long first = line > PROMPT_BEFORE ? (long)line - PROMPT_BEFORE : 1, k = (long)line - first;
     key_lines(key, inputs, o, first, (long)line + (ROOT_AFTER > FIELD_AROUND ? ROOT_AFTER : FIELD_AROUND), arr);
     root_cause_culprit(x, cul, arr, k > BLOCK_BEFORE ? (size_t)(k - BLOCK_BEFORE) : 0);
+    entry_culprit(x, cul, arr, k);
     double key_ts = -1;
     int wrap = 1;
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */

@@ -192,3 +192,36 @@ TEST(cculprit4_stamped_record_is_no_wrapped_message)
     CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "gpu")), "0000:b3:00.0");
     json_decref(v);
 }
+
+TEST(cculprit4_key_line_in_elastic_entry_traceback)
+{
+    static const char *const rules =
+        "- id: t.mismatch\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: stop\n  match: 'Detected mismatch between collectives'\n  explain: 'x'\n"
+        "  examples: ['RuntimeError: Detected mismatch between collectives on ranks.']\n";
+    /* the traceback is the last field of the failed rank's summary entry,
+     * more lines below its host than the neighbourhood reaches */
+    static const char *const log[] = {
+        "Failures:", "[1]:", "  time      : 2025-03-11_18:33:20", "  host      : lenovo",
+        "  rank      : 1 (local_rank: 1)", "  exitcode  : 1 (pid: 340055)",
+        "  error_file: /tmp/torchelastic_ih8xk_wi/attempt_0/1/error.json",
+        "  traceback : Traceback (most recent call last):",
+        "    File \"/x/errors/__init__.py\", line 355, in wrapper", "      return f(*args, **kwargs)",
+        "             ^^^^^^^^^^^^^^^^^^", "    File \"/x/bug.py\", line 16, in main", "      dist.barrier()",
+        "    File \"/x/c10d_logger.py\", line 81, in wrapper", "      return func(*args, **kwargs)",
+        "             ^^^^^^^^^^^^^^^^^^^^^", "    File \"/x/distributed_c10d.py\", line 4551, in barrier",
+        "      work = group.barrier(opts=opts)",
+        "  RuntimeError: Detected mismatch between collectives on ranks. Rank 1 is running collective", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "lenovo");
+    json_decref(v);
+    /* an unindented key line after an entry is none of its */
+    static const char *const after[] = {"[1]:", "  host      : lenovo", "  traceback : Traceback (most recent call last):",
+                                        "    File \"/x/bug.py\", line 16, in main", "x", "x", "x", "x", "x", "x",
+                                        "RuntimeError: Detected mismatch between collectives on ranks.", NULL};
+    v = diag_offline_lines(rules, after, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
