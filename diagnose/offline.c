@@ -332,6 +332,51 @@ static void entry_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, l
     }
 }
 
+/* The "TAG: " (a driver's or subsystem's name, as "NVRM: ") that a
+ * message begins with, within the first bytes of s (after a dmesg or
+ * journal stamp the prefix parser leaves, "[   38.773764] NVRM: ..."):
+ * its offset in *at and its length, or 0. */
+static size_t message_tag(const char *s, size_t n, size_t *at)
+{
+    for (size_t i = 0; i < n && i < 40; i++) {
+        if (i && s[i - 1] != ' ' && s[i - 1] != ']')
+            continue;
+        size_t j = i;
+        while (j < n && j - i < 16 && ((s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= 'a' && s[j] <= 'z') || s[j] == '_'))
+            j++;
+        if (j - i >= 2 && j + 1 < n && s[j] == ':' && s[j + 1] == ' ') {
+            *at = i;
+            return j + 2 - i;
+        }
+    }
+    return 0;
+}
+
+/* The GPU still unknown, from the line after the key line when it goes on
+ * with the same message tag: a driver names the device on the next line
+ * of its report ("NVRM: RmInitAdapter failed! (0x26:0xffff:1127)" then
+ * "NVRM: rm_init_adapter failed for device bearing minor number 0"). */
+static void continued_gpu(struct culprit_x *x, json_t *cul, const json_t *arr, long k)
+{
+    const json_t *a = json_array_get(arr, (size_t)k), *b = json_array_get(arr, (size_t)k + 1);
+    const json_t *g = json_object_get(cul, "gpu");
+    if (!json_is_string(a) || !json_is_string(b) || (g && !json_is_null(g)))
+        return;
+    struct prefix_info pa, pb;
+    const char *sa = json_string_value(a), *sb = json_string_value(b);
+    prefix_strip(sa, json_string_length(a), &pa);
+    prefix_strip(sb, json_string_length(b), &pb);
+    size_t na = json_string_length(a) - pa.skip, nb = json_string_length(b) - pb.skip;
+    size_t ia = 0, ib = 0, t = message_tag(sa + pa.skip, na, &ia);
+    if (!t || message_tag(sb + pb.skip, nb, &ib) != t || memcmp(sa + pa.skip + ia, sb + pb.skip + ib, t))
+        return;
+    json_t *only = json_pack("{s:n}", "gpu");
+    culprit_x_fill(x, only, sb + pb.skip, nb, CX_LINE);
+    if (!json_is_null(json_object_get(only, "gpu")))
+        json_object_set(cul, "gpu", json_object_get(only, "gpu"));
+    json_decref(only);
+}
+
 /* One value seen in the lines' prefixes: "" or -1 while none, conflict when two differ. */
 struct agreed {
     char host[64];
@@ -420,6 +465,7 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     key_lines(key, inputs, o, first, (long)line + (ROOT_AFTER > FIELD_AROUND ? ROOT_AFTER : FIELD_AROUND), arr);
     root_cause_culprit(x, cul, arr, k > BLOCK_BEFORE ? (size_t)(k - BLOCK_BEFORE) : 0);
     entry_culprit(x, cul, arr, k);
+    continued_gpu(x, cul, arr, k);
     double key_ts = -1;
     int wrap = 1;
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */

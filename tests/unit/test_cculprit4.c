@@ -225,3 +225,26 @@ TEST(cculprit4_key_line_in_elastic_entry_traceback)
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
     json_decref(v);
 }
+
+TEST(cculprit4_driver_names_device_on_next_line)
+{
+    static const char *const rules =
+        "- id: t.rminit\n  category: infrastructure\n  type: gpu_lost\n  role: root\n"
+        "  action: exclude_node\n  match: 'RmInitAdapter failed!'\n  explain: 'x'\n"
+        "  examples: ['NVRM: RmInitAdapter failed! (0x26:0xffff:1127)']\n";
+    static const char *const log[] = {"[   38.773115] NVRM: RmInitAdapter failed! (0x26:0xffff:1127)",
+                                      "[   38.773764] NVRM: rm_init_adapter failed for device bearing minor number 3",
+                                      NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    json_t *g = json_object_get(json_object_get(v, "culprit"), "gpu");
+    CHECK(json_is_integer(g) && json_integer_value(g) == 3);
+    json_decref(v);
+    /* the next line of another message names no device of this one */
+    static const char *const other[] = {"[   38.773115] NVRM: RmInitAdapter failed! (0x26:0xffff:1127)",
+                                        "[   38.900000] nvidia-smi: GPU 3 is fine", NULL};
+    v = diag_offline_lines(rules, other, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
+    json_decref(v);
+}
