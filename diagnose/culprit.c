@@ -17,6 +17,7 @@ struct pat {
     int field;
     enum culprit_scope scope; /* CX_BLOCK and CX_FIELD patterns also run in CX_LINE */
     const char *re;
+    int name; /* 1, 2: the capture is a host name only if it looks like one (host_like) */
 };
 
 #define OCTET "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
@@ -24,39 +25,47 @@ struct pat {
 
 static const struct pat pats[] = {
     /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)" */
-    {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$"},
-    {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b"},
+    {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
+    {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b", 0},
     /* A memory controller's DIMM location ("channel:1 slot:0 ... rank:1",
      * EDAC and mcelog reports) names a rank of the DIMM, not of the job. */
-    {F_RANK, CX_LINE, "\\bchannel:\\d+ slot:\\d+\\b[^\\n]{0,400}?\\brank:()\\d"},
+    {F_RANK, CX_LINE, "\\bchannel:\\d+ slot:\\d+\\b[^\\n]{0,400}?\\brank:()\\d", 0},
     /* ranks named in the message, global before local. The "Rank N" of
      * "[PG ID 5 PG GUID 55(mesh_replicate) Rank N]" is the rank within a
      * process group other than the default one, not the global rank: its
      * empty capture blocks the rank patterns below on that line, so the
      * stream's own "[rankN]:" prefix names the rank instead. */
-    {F_RANK, CX_LINE, "\\[PG (?!(?:ID )?0\\b)(?![^\\]]{0,80}\\(default_pg\\))[^\\]]{0,80}Rank ()\\d{1,7}\\]"},
-    {F_RANK, CX_LINE, "\\[(?:PG [^\\]]{0,80})?Rank (\\d{1,7})\\]"},
-    {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b"},
-    {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b"},
-    {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b"},
+    {F_RANK, CX_LINE, "\\[PG (?!(?:ID )?0\\b)(?![^\\]]{0,80}\\(default_pg\\))[^\\]]{0,80}Rank ()\\d{1,7}\\]", 0},
+    {F_RANK, CX_LINE, "\\[(?:PG [^\\]]{0,80})?Rank (\\d{1,7})\\]", 0},
+    {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b", 0},
+    {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b", 0},
+    {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b", 0},
     /* hosts: a named host, then an IPv4 address that is not loopback,
      * unspecified or part of a version number */
-    {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*([A-Za-z0-9][\\w.-]{0,62})"},
-    {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62})"},
-    {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d"},
+    {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))", 1},
+    {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62}(?<![.-]))", 2},
+    {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d", 0},
     /* the node of a whole description: kubectl describe pod's "Node:" field
      * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
-    {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/"},
-    {F_HOST, CX_FIELD, "\\bkubernetes\\.io/hostname=([A-Za-z0-9][\\w.-]{0,62})"},
-    {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)"},
+    {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/", 0},
+    {F_HOST, CX_FIELD, "\\bkubernetes\\.io/hostname=([A-Za-z0-9][\\w.-]{0,62})", 0},
+    /* the "ip:" field of Ray's description of a dead actor or task
+     * (class_name:, actor_id:, pid:, namespace:, ip:): the node it ran on */
+    {F_HOST, CX_FIELD, "^\\s*ip: (" OCTET "(?:\\." OCTET "){3})\\s*$", 0},
+    /* PBS/Torque's "Exec host: NAME/slot" (qstat -f's "exec_host = NAME/slot+...") */
+    {F_HOST, CX_FIELD, "^\\s*(?:Exec host:|exec_host\\s*=)\\s*([A-Za-z0-9][\\w.-]{0,62})/\\d", 0},
+    /* an address the message names; not the one of Ray's "(Actor pid=N, ip=A)"
+     * prefix, which names the node that printed the line (trusted less) */
+    {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?<!, ip=)(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)", 0},
+    {F_HOST, CX_LINE, "\\bpid=\\d{1,10}, ip=(" OCTET "(?:\\." OCTET "){3})\\)", 0},
     /* GPUs: a PCI bus id, then the numbered forms */
-    {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?![\\w:])"},
-    {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b"},
-    {F_GPU, CX_LINE, "\\bGPU[ :](\\d{1,3})\\b(?![.:]\\d)"},
-    {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b"},
-    {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b"},
-    {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b"},
-    {F_GPU, CX_LINE, "/(?:gpu|GPU|device:GPU):(\\d{1,3})\\b"},
+    {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?![\\w:])", 0},
+    {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b", 0},
+    {F_GPU, CX_LINE, "\\bGPU[ :](\\d{1,3})\\b(?![.:]\\d)", 0},
+    {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b", 0},
+    {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
+    {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},
+    {F_GPU, CX_LINE, "/(?:gpu|GPU|device:GPU):(\\d{1,3})\\b", 0},
 };
 #define NPATS (sizeof pats / sizeof *pats)
 
@@ -101,6 +110,25 @@ void culprit_x_free(struct culprit_x *x)
     free(x);
 }
 
+/* Whether s[0..n), the word after "host:" (strict 0) or "on node" (strict
+ * 1) in a message, looks like a host name rather than the next word of the
+ * sentence ("remote host: Connection refused", "to worker on node"): it
+ * has a digit, a '-' or a '.' (gpu-q-13, node7, 10.0.0.5, dgx01.cluster;
+ * the patterns leave out a full stop that ends the sentence); after
+ * "host:" or "hostname=", also one word in lower case (lenovo, localhost),
+ * as host names are written, while a capitalised or upper-case word
+ * (Connection, No, NONE) is prose. */
+static int host_like(const char *s, size_t n, int strict)
+{
+    int upper = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isdigit((unsigned char)s[i]) || s[i] == '-' || s[i] == '.')
+            return 1;
+        upper |= isupper((unsigned char)s[i]) != 0;
+    }
+    return n > 0 && !upper && !strict;
+}
+
 /* A capture as a JSON value: digits only -> integer, else a string. */
 static json_t *value(const char *s, size_t n)
 {
@@ -132,6 +160,8 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
             continue;
         if (ov[3] == ov[2])
             blocked |= 1u << pats[i].field;
+        else if (pats[i].name && !host_like(text + ov[2], ov[3] - ov[2], pats[i].name == 2))
+            continue; /* a word of the message: a later pattern may still name the host */
         else
             json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
     }

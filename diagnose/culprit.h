@@ -8,11 +8,15 @@
  *    `rank=N`, `rank: N`, `rankN`, then the local forms `local_rank: N`,
  *    `--local_rank=N` (never the `rank:N` of a DIMM location in EDAC or
  *    mcelog reports);
- *  - host: `host: NAME` / `hostname=NAME`, `on node NAME`, Slurm's
+ *  - host: `host: NAME` / `hostname=NAME`, `on node NAME` (NAME only when
+ *    it looks like a host name, not the next word of the sentence:
+ *    "remote host: Connection refused" names none), Slurm's
  *    `srun: error: NAME: task N:` (not the task as a rank: srun often runs
  *    one launcher per node), IPv4 addresses (not loopback, not a version
- *    number); with less trust (CX_FIELD), kubectl describe's `Node:` field
- *    and the `kubernetes.io/hostname=` label;
+ *    number; the one of Ray's `(Actor pid=N, ip=A)` prefix after any other);
+ *    with less trust (CX_FIELD), kubectl describe's `Node:` field, the
+ *    `kubernetes.io/hostname=` label, PBS's `Exec host: NAME/slot` and
+ *    the `ip:` field of Ray's description of a dead actor;
  *  - gpu: PCI bus ids (`0000:3b:00.0`, `PCI:0000:3b:00`), `GPU N`,
  *    `minor number N`, `cuda:N`, `device ordinal N`, `/gpu:N`.
  * Facts already known (the rule's groups, an earlier source) are never
@@ -29,7 +33,8 @@ enum culprit_scope {
                * of summary blocks (TorchElastic's "Root Cause") */
     CX_FIELD, /* a line further off: only the fields that name the node of a
                * whole description (kubectl describe's `Node:  NAME/IP`, the
-               * `kubernetes.io/hostname=NAME` label) */
+               * `kubernetes.io/hostname=NAME` label, PBS's `Exec host:`,
+               * Ray's `ip:` of a dead actor) */
 };
 
 struct culprit_x;

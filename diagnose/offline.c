@@ -1,5 +1,6 @@
 /* offline: a diagnose session over saved logs (see offline.h). */
 #include "diagnose/offline.h"
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #define WRAP_BEFORE 2 /* lines before the key line that may begin its message */
 #define ROOT_AFTER 40 /* lines after the key line searched for TorchElastic's "Root Cause" */
 #define ROOT_LINES 8  /* lines of its entry */
+#define ENTRY_BACK 150 /* lines of an entry's traceback searched back for its fields */
 #define FIELD_AROUND 40 /* lines around the key line searched for a description's node */
 #define PROMPT_BEFORE 200 /* lines before the key line searched for the prompt it follows */
 
@@ -302,6 +304,83 @@ static void root_cause_culprit(struct culprit_x *x, json_t *cul, const json_t *a
     }
 }
 
+/* Whether s is the `traceback :` field of a TorchElastic summary entry. */
+static int traceback_field(const char *s)
+{
+    s += strspn(s, " \t");
+    if (strncmp(s, "traceback", 9))
+        return 0;
+    s += 9 + strspn(s + 9, " \t");
+    return *s == ':';
+}
+
+/* TorchElastic prints a failed rank's traceback (from its error file) as the
+ * last field of its summary entry, indented under the entry's `host :` and
+ * `rank :` fields; a key line inside that traceback is that entry's. */
+static void entry_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, long k)
+{
+    const char *key = json_string_value(json_array_get(arr, (size_t)k));
+    if (!key || (*key != ' ' && *key != '\t'))
+        return;
+    for (long i = k - 1; i >= 0 && k - i <= ENTRY_BACK; i--) {
+        const char *s = json_string_value(json_array_get(arr, (size_t)i));
+        if (!s || (*s != ' ' && *s != '\t'))
+            return; /* the entry's indented lines end here */
+        if (!traceback_field(s))
+            continue;
+        for (long j = i - 1; j >= 0 && j >= i - ROOT_LINES; j--) {
+            const json_t *l = json_array_get(arr, (size_t)j);
+            culprit_x_fill(x, cul, json_string_value(l), json_string_length(l), CX_BLOCK);
+        }
+        return;
+    }
+}
+
+/* The "TAG: " (a driver's or subsystem's name, as "NVRM: ") that a
+ * message begins with, within the first bytes of s (after a dmesg or
+ * journal stamp the prefix parser leaves, "[   38.773764] NVRM: ..."):
+ * its offset in *at and its length, or 0. */
+static size_t message_tag(const char *s, size_t n, size_t *at)
+{
+    for (size_t i = 0; i < n && i < 40; i++) {
+        if (i && s[i - 1] != ' ' && s[i - 1] != ']')
+            continue;
+        size_t j = i;
+        while (j < n && j - i < 16 && ((s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= 'a' && s[j] <= 'z') || s[j] == '_'))
+            j++;
+        if (j - i >= 2 && j + 1 < n && s[j] == ':' && s[j + 1] == ' ') {
+            *at = i;
+            return j + 2 - i;
+        }
+    }
+    return 0;
+}
+
+/* The GPU still unknown, from the line after the key line when it goes on
+ * with the same message tag: a driver names the device on the next line
+ * of its report ("NVRM: RmInitAdapter failed! (0x26:0xffff:1127)" then
+ * "NVRM: rm_init_adapter failed for device bearing minor number 0"). */
+static void continued_gpu(struct culprit_x *x, json_t *cul, const json_t *arr, long k)
+{
+    const json_t *a = json_array_get(arr, (size_t)k), *b = json_array_get(arr, (size_t)k + 1);
+    const json_t *g = json_object_get(cul, "gpu");
+    if (!json_is_string(a) || !json_is_string(b) || (g && !json_is_null(g)))
+        return;
+    struct prefix_info pa, pb;
+    const char *sa = json_string_value(a), *sb = json_string_value(b);
+    prefix_strip(sa, json_string_length(a), &pa);
+    prefix_strip(sb, json_string_length(b), &pb);
+    size_t na = json_string_length(a) - pa.skip, nb = json_string_length(b) - pb.skip;
+    size_t ia = 0, ib = 0, t = message_tag(sa + pa.skip, na, &ia);
+    if (!t || message_tag(sb + pb.skip, nb, &ib) != t || memcmp(sa + pa.skip + ia, sb + pb.skip + ib, t))
+        return;
+    json_t *only = json_pack("{s:n}", "gpu");
+    culprit_x_fill(x, only, sb + pb.skip, nb, CX_LINE);
+    if (!json_is_null(json_object_get(only, "gpu")))
+        json_object_set(cul, "gpu", json_object_get(only, "gpu"));
+    json_decref(only);
+}
+
 /* One value seen in the lines' prefixes: "" or -1 while none, conflict when two differ. */
 struct agreed {
     char host[64];
@@ -353,8 +432,11 @@ static void field_culprit(struct culprit_x *x, json_t *cul, const json_t *arr, l
         for (int side = 0; side < 2; side++) {
             long i = side ? k + d : k - d;
             const json_t *l = i >= 0 ? json_array_get(arr, (size_t)i) : NULL;
-            if (json_is_string(l))
-                culprit_x_fill(x, cul, json_string_value(l), json_string_length(l), CX_FIELD);
+            struct prefix_info p; /* a field after a timestamp (kubectl logs --timestamps) */
+            if (json_is_string(l)) {
+                prefix_strip(json_string_value(l), json_string_length(l), &p);
+                culprit_x_fill(x, cul, json_string_value(l) + p.skip, json_string_length(l) - p.skip, CX_FIELD);
+            }
             h = json_object_get(cul, "host");
         }
 }
@@ -386,6 +468,10 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     long first = line > PROMPT_BEFORE ? (long)line - PROMPT_BEFORE : 1, k = (long)line - first;
     key_lines(key, inputs, o, first, (long)line + (ROOT_AFTER > FIELD_AROUND ? ROOT_AFTER : FIELD_AROUND), arr);
     root_cause_culprit(x, cul, arr, k > BLOCK_BEFORE ? (size_t)(k - BLOCK_BEFORE) : 0);
+    entry_culprit(x, cul, arr, k);
+    continued_gpu(x, cul, arr, k);
+    double key_ts = -1;
+    int wrap = 1;
     for (long d = 0; d <= BLOCK_BEFORE || d <= BLOCK_AFTER; d++) /* nearest lines first */
         for (int side = 0; side < 2 && (d || !side); side++) {
             json_t *l = json_array_get(arr, (size_t)(side ? k + d : k - d));
@@ -395,9 +481,15 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
             struct prefix_info p;
             size_t n = json_string_length(l);
             prefix_strip(s, n, &p);
+            if (d == 0)
+                key_ts = p.ts;
             /* the two lines before the key line may be the start of its
-             * message (a wrapped paste): every pattern there */
-            culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE ? CX_LINE : CX_BLOCK);
+             * message (a wrapped paste): every pattern there; not a line
+             * stamped a second or more apart from the key line (an
+             * earlier record of its own), nor any line before that */
+            if (!side && d && p.ts >= 0 && (key_ts < 0 || fabs(p.ts - key_ts) >= 1))
+                wrap = 0;
+            culprit_x_fill(x, cul, s + p.skip, n - p.skip, !side && d && d <= WRAP_BEFORE && wrap ? CX_LINE : CX_BLOCK);
         }
     neighbour_culprit(v, cul, arr, k);
     field_culprit(x, cul, arr, k);

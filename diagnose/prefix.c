@@ -237,6 +237,25 @@ static size_t mpi_tag(const struct cur *c, struct prefix_info *o)
     return 0;
 }
 
+/* Open MPI's own "[host:pid] " after its --tag-output label
+ * ("[1,3]<stderr>:[gn05:194928] Signal: ..."): the host of the line, the
+ * pid is no rank. */
+static size_t mpi_host(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 1;
+    long pid;
+    while (h < sizeof o->host && name_char(at(c, h)))
+        h++;
+    size_t nd = h > 1 && at(c, h) == ':' ? number(c, h + 1, 10, &pid) : 0;
+    if (!nd || at(c, h + 1 + nd) != ']')
+        return 0;
+    if (!o->host[0]) {
+        memcpy(o->host, c->s + c->i + 1, h - 1);
+        o->host[h - 1] = '\0';
+    }
+    return h + 2 + nd;
+}
+
 /* pdsh's "host: " (DeepSpeed's multi-node launcher, pdsh -w): a host name
  * that cannot be a word of a message: an IPv4 address, a name (no '_') with a digit
  * and a '-' or '.' (worker-1, gpu-a01.cluster, 675d-5), or node/worker/host/
@@ -303,6 +322,7 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
     o->skip = 0;
     o->rank = o->local_rank = o->gpu = -1;
     o->ts = -1;
+    int tagged = 0; /* after Open MPI's --tag-output label */
     for (int round = 0; round < 6; round++) {
         double ts = -1;
         size_t k = 0;
@@ -323,8 +343,10 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
         }
         /* endure's own prefix is the outermost one: after another prefix,
          * "[host:pid]" is Open MPI's, and its pid is no rank */
+        if (!k && ch == '[' && tagged)
+            k = mpi_host(&c, o);
         if (!k && ch == '[' && !(k = bracket_rank(&c, o)) && !(round == 0 && (k = endure_prefix(&c, o))))
-            k = mpi_tag(&c, o);
+            tagged = (k = mpi_tag(&c, o)) != 0;
         if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
         if (!k && round == 0 && ch != ' ' && !o->host[0])

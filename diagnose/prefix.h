@@ -3,7 +3,8 @@
  * how many bytes of launcher prefix to strip before classification.
  * Understood: `[rank3]:` (global rank), `[default0]:` (torchrun role and
  * local rank), `srun -l` labels `12: `, endure's console prefix `[n1:3] `
- * (first on a line only), Open MPI's `[1,12]<stderr>:` (rank), pdsh's
+ * (first on a line only), Open MPI's `[1,12]<stderr>:` (rank) and the
+ * `[host:pid]` it prints after that label (host), pdsh's
  * `host: ` (a name no message word can be: see prefix.c),
  * leading timestamps (ISO 8601 with optional brackets, fraction and zone;
  * syslog `Jan  2 03:04:05 host`), and NCCL's `host:pid:tid [gpu] NCCL`

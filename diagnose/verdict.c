@@ -77,14 +77,14 @@ static int evidence_line(const char *s)
 
 /* The culprit of event ev, most trusted source first: the rule's named
  * groups; the generic extractor on the key line; the rank (and, without
- * it, the local rank) of the stream that printed it; for infrastructure
- * faults only, the node that printed it (a script error on rank 0 does not
- * make node 0 bad); the extractor on the exception lines of the evidence. */
+ * it, the local rank) of the stream that printed it; the node that
+ * printed it, except for a script error that names no GPU (a script error
+ * on rank 0 does not make node 0 bad); the extractor on the exception
+ * lines of the evidence. */
 static json_t *culprit(const json_t *ev)
 {
     json_t *g = json_object_get(ev, "groups");
     const char *cat = sget(ev, "category");
-    int infra = cat && !strcmp(cat, "infrastructure");
     json_t *c = json_pack("{s:o,s:o,s:o}", "host", fact(json_object_get(g, "host")), "rank",
                           fact(json_object_get(g, "rank")), "gpu", fact(json_object_get(g, "gpu")));
     struct culprit_x *x = culprit_x_new();
@@ -95,7 +95,12 @@ static json_t *culprit(const json_t *ev)
         json_t *r = json_object_get(ev, "rank");
         json_object_set_new(c, "rank", fact(json_is_null(r) || !r ? json_object_get(ev, "local_rank") : r));
     }
-    if (infra && json_is_null(json_object_get(c, "host")))
+    /* the node that printed the line, but not for a script error (it fails
+     * the same on any node); a GPU the line names is always on that node:
+     * "GPU 2" alone does not say which of the job's nodes holds it */
+    int script = cat && !strcmp(cat, "script");
+    int gpu = !json_is_null(json_object_get(c, "gpu"));
+    if ((!script || gpu) && json_is_null(json_object_get(c, "host")))
         json_object_set_new(c, "host", fact(json_object_get(ev, "node")));
     json_t *evid = json_object_get(ev, "evidence");
     size_t i, n = json_array_size(evid);
