@@ -3,7 +3,7 @@
 # (tests/data/corpus-real: logs from public issue trackers, labels.tsv,
 # split.tsv made once at random). Prints the per-split figures, the category
 # confusion and every held-out miss, then "PASS/FAIL corpus-real:dev" (floor
-# 98% on category, type and action) and "PASS/FAIL corpus-real:held" (floor
+# 95% on category, type and action) and "PASS/FAIL corpus-real:held" (floor
 # 70%, below the measured value: the held-out split is reported, never tuned).
 # Env: ENDURE (the binary), ENDURE_SRC (the repository root).
 set -u
@@ -13,4 +13,4 @@ export ENDURE_RULES_DIR=$ENDURE_SRC/rules
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 exec "$PY" "$ENDURE_SRC/bench/corpus_real.py" --endure "$ENDURE" --misses held \
-    --floor-dev 0.98 --floor-held 0.70
+    --floor-dev 0.95 --floor-held 0.70
