@@ -55,6 +55,8 @@ struct report {
 
 struct notifier {
     pthread_mutex_t mu;
+    pthread_mutex_t spawn_mu; /* held across spawning the command and setting child, and by
+                               * notifier_child_hold's caller: no command is born unseen */
     pthread_cond_t cv;
     struct target t[NOTIFY_MAX_URLS + 1];
     int nt;
@@ -216,11 +218,13 @@ static int run_cmd(struct notifier *n, const char *body, char *err, size_t errle
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
+    pthread_mutex_lock(&n->spawn_mu);
     pthread_mutex_lock(&n->mu);
     int spawned = spawn_cmd(n, p[0], &pid) == 0;
     n->child = spawned ? pid : 0;
     n->child_reaped = 0;
     pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->spawn_mu);
     close(p[0]);
     if (!spawned) {
         close(p[1]);
@@ -340,6 +344,7 @@ int notifier_start(struct notifier **out, char *const *urls, int nurls, const ch
     if (!n)
         return -1;
     pthread_mutex_init(&n->mu, NULL);
+    pthread_mutex_init(&n->spawn_mu, NULL);
     pthread_cond_init(&n->cv, NULL);
     atomic_store(&n->abort_at, INT64_MAX);
     for (int i = 0; i < nurls && i < NOTIFY_MAX_URLS; i++) {
@@ -421,14 +426,21 @@ json_t *notifier_take_report(struct notifier *n)
     return o;
 }
 
-pid_t notifier_child(struct notifier *n)
+pid_t notifier_child_hold(struct notifier *n)
 {
     if (!n)
         return 0;
+    pthread_mutex_lock(&n->spawn_mu);
     pthread_mutex_lock(&n->mu);
     pid_t p = n->child;
     pthread_mutex_unlock(&n->mu);
     return p;
+}
+
+void notifier_child_release(struct notifier *n)
+{
+    if (n)
+        pthread_mutex_unlock(&n->spawn_mu);
 }
 
 int notifier_reaped(struct notifier *n, pid_t pid, int status)
@@ -476,6 +488,7 @@ void notifier_free(struct notifier *n)
     }
     free(n->cmd);
     pthread_mutex_destroy(&n->mu);
+    pthread_mutex_destroy(&n->spawn_mu);
     pthread_cond_destroy(&n->cv);
     free(n);
 }

@@ -47,8 +47,12 @@ int notifier_post(struct notifier *n, const json_t *body);
 json_t *notifier_take_report(struct notifier *n);
 /* The command's process while it runs (0: none): a supervisor that reaps
  * or kills its children spares it and hands its status here (1 when pid
- * was the command's, else 0). */
-pid_t notifier_child(struct notifier *n);
+ * was the command's, else 0). notifier_child_hold also holds back the
+ * start of the next command until notifier_child_release, so that a
+ * caller killing the children it does not know (strays) between the two
+ * never kills a command born after it read the pid. */
+pid_t notifier_child_hold(struct notifier *n);
+void notifier_child_release(struct notifier *n);
 int notifier_reaped(struct notifier *n, pid_t pid, int status);
 /* Lets the queue drain for at most grace_ms (retries included), aborts what
  * is left and joins the thread; its reports can still be taken. */

@@ -141,7 +141,8 @@ void agents_kill_strays(struct ctl *c)
     for (int i = 0; i < c->ndrain; i++) /* scontrol of --slurm-drain */
         if (c->drain[i].pid > 0)
             live[n++] = c->drain[i].pid;
-    if ((live[n] = ctl_oncall_child(c)) > 0) /* --notify-cmd */
+    if ((live[n] = ctl_oncall_child_hold(c)) > 0) /* --notify-cmd, none started until released */
         n++;
     spawn_signal_descendants(SIGKILL, live, n, NULL, 0);
+    ctl_oncall_child_release(c);
 }

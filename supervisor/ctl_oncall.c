@@ -210,9 +210,15 @@ void ctl_oncall_close(struct ctl *c)
     c->oncall = NULL;
 }
 
-pid_t ctl_oncall_child(const struct ctl *c)
+pid_t ctl_oncall_child_hold(const struct ctl *c)
 {
-    return c->oncall ? notifier_child(c->oncall->notify) : 0;
+    return c->oncall ? notifier_child_hold(c->oncall->notify) : 0;
+}
+
+void ctl_oncall_child_release(const struct ctl *c)
+{
+    if (c->oncall)
+        notifier_child_release(c->oncall->notify);
 }
 
 int ctl_oncall_reaped(struct ctl *c, pid_t pid, int status)

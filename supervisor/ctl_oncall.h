@@ -17,8 +17,11 @@ void ctl_oncall_progress(struct ctl *c, long long step);
 void ctl_oncall_timers(struct ctl *c);
 int64_t ctl_oncall_deadline(const struct ctl *c);
 /* The --notify-cmd process while it runs (0: none), spared by the stray
- * killer; a reaped child that was it (1) gets its status handed over. */
-pid_t ctl_oncall_child(const struct ctl *c);
+ * killer, which holds back the next command until it releases
+ * (notifier_child_hold); a reaped child that was it (1) gets its status
+ * handed over. */
+pid_t ctl_oncall_child_hold(const struct ctl *c);
+void ctl_oncall_child_release(const struct ctl *c);
 int ctl_oncall_reaped(struct ctl *c, pid_t pid, int status);
 /* The last metrics (endure_up 0), the last notifications (a bounded wait),
  * then frees everything. */

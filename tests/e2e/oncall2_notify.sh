@@ -62,7 +62,12 @@ assert held and all(h["released"] != "timeout" for h in held), held
 assert any(h["mode"] == "fail" and h["released"] == "journal" for h in held), held
 assert any(h["mode"] == "slow" and h["released"] == "journal" for h in held), held
 # the command got the same JSON, one line per event
-cmd = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+try:
+    cmd = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+except ValueError:  # say what the command got (a flake seen once in CI: two bodies on one line)
+    print(repr(open(sys.argv[2]).read()))
+    print([l for l in open(sys.argv[3]) if "notify" in l])
+    raise
 assert sorted(c["endure"]["kind"] for c in cmd) == sorted(kinds), cmd
 # journaled once per failing target, redacted
 evs = [json.loads(l) for l in open(sys.argv[3])]
