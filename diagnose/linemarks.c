@@ -63,9 +63,8 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof done_marks / si
 static struct {
     const char *mark[TABLE_MAX];
     uint32_t bits[TABLE_MAX];
-    size_t len[TABLE_MAX];
     size_t n;
-    struct marks *set; /* NULL: no memory, linemarks_scan searches each mark */
+    struct marks *set; /* NULL: no memory, each mark is searched for alone */
 } t;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -74,7 +73,6 @@ static void add(const char *const *list, uint32_t bits)
     for (; *list; list++, t.n++) {
         t.mark[t.n] = *list;
         t.bits[t.n] = bits;
-        t.len[t.n] = strlen(*list);
     }
 }
 
@@ -103,7 +101,7 @@ uint32_t linemarks_scan(const char *line, size_t len)
         return marks_scan(t.set, line, len);
     uint32_t k = 0;
     for (size_t i = 0; i < t.n; i++)
-        if (!(k & t.bits[i]) && memmem(line, len, t.mark[i], t.len[i]))
+        if (!(k & t.bits[i]) && memmem(line, len, t.mark[i], strlen(t.mark[i])))
             k |= t.bits[i];
     return k;
 }
@@ -111,11 +109,5 @@ uint32_t linemarks_scan(const char *line, size_t len)
 uint32_t linemarks_confirm(const uint32_t *cand, size_t n, const char *line, size_t len)
 {
     pthread_once(&once, build);
-    uint32_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = cand[i];
-        if (c < t.n && (k & t.bits[c]) != t.bits[c] && memmem(line, len, t.mark[c], t.len[c]))
-            k |= t.bits[c];
-    }
-    return k;
+    return t.set ? marks_confirm(t.set, cand, n, line, len) : linemarks_scan(line, len);
 }

@@ -54,15 +54,21 @@ void marks_free(struct marks *m)
     free(m);
 }
 
-uint32_t marks_scan(const struct marks *m, const char *line, size_t len)
+uint32_t marks_confirm(const struct marks *m, const uint32_t *cand, size_t n, const char *line, size_t len)
 {
-    uint32_t gen[MARKS_MAX] = {0}, cand[MARKS_MAX], k = 0;
-    struct ac_hits h = {gen, 1, cand, 0};
-    ac_scan(m->ac, line, len, &h);
-    for (size_t i = 0; i < h.n; i++) { /* the automaton folds case; the marks do not */
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++) { /* the automaton folds case; the marks do not */
         uint32_t c = cand[i];
-        if ((k & m->bits[c]) != m->bits[c] && memmem(line, len, m->mark[c], m->len[c]))
+        if (c < m->n && (k & m->bits[c]) != m->bits[c] && memmem(line, len, m->mark[c], m->len[c]))
             k |= m->bits[c];
     }
     return k;
+}
+
+uint32_t marks_scan(const struct marks *m, const char *line, size_t len)
+{
+    uint32_t gen[MARKS_MAX] = {0}, cand[MARKS_MAX];
+    struct ac_hits h = {gen, 1, cand, 0};
+    ac_scan(m->ac, line, len, &h);
+    return marks_confirm(m, cand, h.n, line, len);
 }

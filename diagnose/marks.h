@@ -20,5 +20,8 @@ struct marks *marks_new(const char *const *mark, const uint32_t *bits, size_t n)
 void marks_free(struct marks *m);
 /* The OR of the bits of every mark that occurs in line. */
 uint32_t marks_scan(const struct marks *m, const char *line, size_t len);
+/* The same for the candidates cand[0..n) (mark indices another automaton
+ * found, case folded): each confirmed in its exact case. */
+uint32_t marks_confirm(const struct marks *m, const uint32_t *cand, size_t n, const char *line, size_t len);
 
 #endif
