@@ -256,11 +256,26 @@ static size_t mpi_host(const struct cur *c, struct prefix_info *o)
     return h + 2 + nd;
 }
 
+/* Whether name[0..n) is a Python exception's qualified type: a dotted name
+ * whose last part ends like an exception class. */
+static int exception_name(const char *name, size_t n)
+{
+    static const char *const ends[] = {"Error", "Exception", "Warning", "Timeout", "Failure", "Exit"};
+    const char *dot = memrchr(name, '.', n);
+    for (size_t j = 0; dot && j < sizeof ends / sizeof *ends; j++) {
+        size_t e = strlen(ends[j]);
+        if ((size_t)(name + n - dot - 1) >= e && !memcmp(name + n - e, ends[j], e))
+            return 1;
+    }
+    return 0;
+}
+
 /* pdsh's "host: " (DeepSpeed's multi-node launcher, pdsh -w): a host name
  * that cannot be a word of a message: an IPv4 address, a name (no '_') with a digit
  * and a '-' or '.' (worker-1, gpu-a01.cluster, 675d-5), or node/worker/host/
  * server followed by digits (node2, as hostfiles name them). "RuntimeError:",
- * "Epoch1:" or "step10:" are not hosts. */
+ * "Epoch1:" or "step10:" are not hosts, nor is a Python exception's
+ * qualified type ("urllib3.exceptions.NewConnectionError:"). */
 static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, digit = 0, punct = 0;
@@ -273,6 +288,8 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     }
     if (h < 2 || at(c, h) != ':' || at(c, h + 1) != ' ' || !digit || at(c, 0) == '-' ||
         at(c, 0) == '.' || at(c, h - 1) == '.')
+        return 0;
+    if (exception_name(c->s + c->i, h))
         return 0;
     int word = 0;
     static const char *const words[] = {"node", "worker", "host", "server"};

@@ -81,13 +81,17 @@ TEST(diag_prefix_lookalikes_untouched)
     static const char *const lines[] = {
         "12:00:00 start", "[W socket.cpp:601] warning", "[rank]: x", "2024-13-01 00:00:00 x",
         "step 12: loss 3", "", "[", "Jan", "[host: 1] x", "[n1:2]x", "123456789: x",
+        "urllib3.exceptions.NewConnectionError: <urllib3.connection.HTTPSConnection>: refused",
+        "h5py.h5e.H5Error: x",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         struct prefix_info p = parse(lines[i]);
         if (p.skip != 0 || p.rank != -1)
             fprintf(stderr, "  '%s' parsed as skip %zu rank %ld\n", lines[i], p.skip, p.rank);
-        CHECK(p.skip == 0 && p.rank == -1 && p.ts < 0);
+        CHECK(p.skip == 0 && p.rank == -1 && p.ts < 0 && !p.host[0]);
     }
+    struct prefix_info p = parse("gpu-a01.Cluster7: x"); /* a host that is not module.Class */
+    CHECK_STR(p.host, "gpu-a01.Cluster7");
 }
 
 TEST(diag_prefix_iso_dates_agree_with_timegm)
