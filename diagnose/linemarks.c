@@ -20,6 +20,12 @@ static const char *const setup_marks[] = {
     /* DeepSpeed's deepspeed.init_distributed() creating the process group */
     "Initializing TorchBackend in DeepSpeed with backend",
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
+    /* TensorFlow's MirroredStrategy placing its first all-reduce: "Reduce to
+     * /job:localhost/replica:0/task:0/device:CPU:0 then broadcast to (...)" */
+    "then broadcast to (",
+    /* Lightning's sanity check: the first validation steps, collectives and
+     * all, before any training step */
+    "Sanity Checking",
     "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
     /* the rendezvous before any collective: c10d's TCPStore sockets (debug
      * logging), torchelastic's agent, TensorFlow's distributed server, a

@@ -53,6 +53,28 @@ TEST(chang4_deepspeed_init_distributed_is_setup)
     json_decref(v);
 }
 
+/* TensorFlow's MirroredStrategy placing its first all-reduce and
+ * Lightning's sanity check (validation steps before any training step):
+ * a log that ends there is a suspected hang. */
+TEST(chang4_tf_reduce_broadcast_and_sanity_check_are_setup)
+{
+    static const char *const tf[] = {
+        "INFO:tensorflow:Restoring parameters from /tmp/model.ckpt-0",
+        "INFO:tensorflow:Reduce to /job:localhost/replica:0/task:0/device:CPU:0 then broadcast to "
+        "('/job:localhost/replica:0/task:0/device:CPU:0',).",
+        NULL};
+    static const char *const lightning[] = {
+        "LOCAL_RANK: 0 - CUDA_VISIBLE_DEVICES: [0,1]",
+        "Sanity Checking: 0it [00:00, ?it/s]",
+        NULL};
+    const char *const *logs[] = {tf, lightning};
+    for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
+        json_t *v = diag_activity_verdict(logs[i], NULL);
+        CHECK_STR(type_of(v), "hang");
+        json_decref(v);
+    }
+}
+
 /* The same setup followed by a training step is a run that progressed:
  * "no failure found" at that step, not a hang. */
 TEST(chang4_step_after_store_barrier_is_progress)
