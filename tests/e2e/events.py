@@ -2,6 +2,7 @@
 
   events.py FILE count EVENT [key=value ...]   number of matching events
   events.py FILE field EVENT KEY [key=value ...] the KEY of the first match
+                                                 (a.b.c: a nested key)
 """
 import json
 import sys
@@ -17,6 +18,12 @@ def matches(ev, name, conds):
     return True
 
 
+def get(ev, key):
+    for k in key.split("."):
+        ev = ev.get(k) if isinstance(ev, dict) else None
+    return ev
+
+
 def main():
     path, op, name = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(path) as f:
@@ -27,7 +34,8 @@ def main():
         key = sys.argv[4]
         for e in evs:
             if matches(e, name, sys.argv[5:]):
-                print(json.dumps(e.get(key)) if not isinstance(e.get(key), str) else e.get(key))
+                v = get(e, key)
+                print(json.dumps(v) if not isinstance(v, str) else v)
                 return
         print("")
     else:
