@@ -318,6 +318,54 @@ size_t parse_digits(const char *s, long max, long *out)
     return n;
 }
 
+int parse_decimal(const char *s, size_t n, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0, digits = 0;
+    uint64_t m = 0;
+    long e = 0, x = 0;
+    int neg = i < n && s[i] == '-', xneg = 0, big = 0;
+    i += i < n && (s[i] == '-' || s[i] == '+');
+    for (int frac = 0; i < n; i++) { /* DIGITS[.DIGITS] */
+        if (s[i] == '.' && !frac) {
+            frac = 1;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            break;
+        digits++;
+        if (m > (1ull << 53) / 10)
+            big = 1; /* the fast path would be inexact: strtod decides */
+        else
+            m = m * 10 + (uint64_t)(s[i] - '0'), e -= frac;
+    }
+    if (!digits)
+        return -1;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = ++i;
+        xneg = i < n && s[i] == '-';
+        i += i < n && (s[i] == '-' || s[i] == '+');
+        for (j = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            x = x < 100000 ? x * 10 + (s[i] - '0') : x;
+        if (i == j)
+            return -1;
+    }
+    if (i != n || n > 64)
+        return -1;
+    e += xneg ? -x : x;
+    if (!big && m < (1ull << 53) && e >= -22 && e <= 22) {
+        double v = e < 0 ? (double)m / pow10[-e] : (double)m * pow10[e];
+        *out = neg ? -v : v;
+        return 0;
+    }
+    char num[65];
+    memcpy(num, s, n);
+    num[n] = '\0';
+    *out = strtod(num, NULL);
+    return 0;
+}
+
 int parse_duration_ms(const char *s, int64_t *out)
 {
     /* DIGITS[.DIGITS][ms|s|m|h]: checked by hand before strtod, which would

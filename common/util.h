@@ -72,6 +72,12 @@ int parse_long(const char *s, long min, long max, long *out);
  * many digits were read, or 0 when there is none, more than 18, or the
  * value is over max. */
 size_t parse_digits(const char *s, long max, long *out);
+/* A decimal number of n bytes, [+-]DIGITS[.DIGITS][(e|E)[+-]DIGITS], as
+ * strtod would read it (the whole n bytes, no spaces, no nan/inf/hex): 0 and
+ * *out set, or -1. Exact (one correctly rounded operation) when the digits
+ * fit in 2^53 and the power of ten in [-22, 22], the usual case for losses
+ * in logs ("2.523866E+00"); strtod otherwise. For hot per-line paths. */
+int parse_decimal(const char *s, size_t n, double *out);
 /* Durations: DIGITS[.DIGITS] with an optional unit ms, s (the default), m
  * or h: "30", "30s", "500ms", "5m", "2h", "1.5s"; result in ms, at most
  * 9e15. No NaN, infinities, exponents, hex, signs or spaces. */

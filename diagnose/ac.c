@@ -3,7 +3,7 @@
  * one input class). To keep the table small enough for the L1/L2 caches,
  * the automaton is built over each literal's first AC_ANCHOR bytes (its
  * anchor); when an anchor is found the rest of its literals is compared in
- * place (folded). It is compiled into a dense DFA over byte classes (only
+ * place (folded, or in the literal's own case for the exact-case ones). It is compiled into a dense DFA over byte classes (only
  * bytes that occur in some anchor get a class of their own), each entry
  * holding the next state's row offset, so the scan loop is one table load
  * per byte. States with outputs are numbered last, so "did an anchor end
@@ -257,8 +257,8 @@ static void fill_rec(const struct ac *a, uint32_t li, struct alit *r)
     for (uint32_t k = 0; n >= 8 && k < ALIT_WORDS && 8 * k < n; k++) {
         uint32_t off = 8 * k + 8 <= n ? 8 * k : n - 8; /* the last word may overlap */
         unsigned char mask[8];
-        for (int b = 0; b < 8; b++)
-            mask[b] = l[off + b] >= 'a' && l[off + b] <= 'z' ? 0x20 : 0;
+        for (int b = 0; b < 8; b++) /* AC_CASE: no folding, every bit compared */
+            mask[b] = r->exact != AC_CASE && l[off + b] >= 'a' && l[off + b] <= 'z' ? 0x20 : 0;
         memcpy(&r->w[k], l + off, 8); /* memcpy: the same byte order as the loads */
         memcpy(&r->m[k], mask, 8);
     }
@@ -332,7 +332,16 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
         a->litlen[i] = (uint32_t)strlen(lits[i]);
         a->lit_rule[i] = rule_of[i];
         a->litexact[i] = exact[i];
-        a->litoff[i] = (uint32_t)anchor_off(lits[i]);
+        if (exact[i] == AC_CASE) { /* its anchor is chosen as if it were folded */
+            char *f = strdup(lits[i]);
+            if (!f)
+                return -1;
+            for (char *p = f; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            a->litoff[i] = (uint32_t)anchor_off(f);
+            free(f);
+        } else
+            a->litoff[i] = (uint32_t)anchor_off(lits[i]);
     }
     for (int c = 0; c < 256; c++)
         a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -351,8 +360,8 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *e
         goto fail;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < anchor_len(lits[i]); j++) {
-            unsigned char ch = (unsigned char)lits[i][a->litoff[i] + j];
-            if (!a->cls[ch]) {
+            unsigned char ch = (unsigned char)tolower((unsigned char)lits[i][a->litoff[i] + j]);
+            if (!a->cls[ch]) { /* both cases share a class: the walk folds case */
                 a->cls[ch] = (uint8_t)a->k;
                 a->cls[toupper(ch)] = (uint8_t)a->k;
                 a->k++;
@@ -412,7 +421,7 @@ static int lit_at(const struct ac *a, const struct alit *r, const unsigned char 
     }
     const unsigned char *l = (const unsigned char *)a->lit[r->li];
     for (; k < n; k++) /* short literals, and the bytes past ALIT_WORDS words */
-        if (a->fold[t[k]] != l[k])
+        if ((r->exact == AC_CASE ? t[k] : a->fold[t[k]]) != l[k])
             return 0;
     return 1;
 }

@@ -62,8 +62,8 @@ struct classifier *classifier_new(const struct ruleset *rs)
     c->ts = -1;
     c->md = pcre2_match_data_create(rs->max_captures + 1, NULL);
     c->mctx = pcre2_match_context_create(NULL);
-    c->gen = calloc(rs->n + rs->nmarks + 1, sizeof *c->gen);
-    c->cand = malloc((rs->n + rs->nmarks + 1) * sizeof *c->cand);
+    c->gen = calloc(rs->n + rs->nmarks + rs->nreq + 1, sizeof *c->gen);
+    c->cand = malloc((rs->n + rs->nmarks + rs->nreq + 1) * sizeof *c->cand);
     if (!c->md || !c->mctx || !c->gen || !c->cand) {
         classifier_free(c);
         return NULL;
@@ -161,14 +161,11 @@ static void note_loss(struct classifier *c, const struct rule *r, const char *li
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
     int n = r->groups[GROUP_LOSS];
-    char num[48], *end;
+    double v;
     c->loss = NAN;
     if (r->plain || n <= 0 || ov[2 * n] == PCRE2_UNSET || ov[2 * n + 1] - ov[2 * n] > 40)
         return;
-    memcpy(num, line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
-    num[ov[2 * n + 1] - ov[2 * n]] = '\0';
-    double v = strtod(num, &end);
-    if (end != num && !*end && isfinite(v))
+    if (parse_decimal(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n], &v) == 0 && isfinite(v))
         c->loss = v;
 }
 
@@ -196,12 +193,29 @@ static int rule_exec(struct classifier *c, const struct rule *r, const char *lin
     return 0;
 }
 
+/* Whether the requires of rule r (if any) occur in the line just scanned. */
+static int requires_met(const struct classifier *c, const struct rule *r)
+{
+    return !r->nrequires || c->gen[r->req_owner] == c->curgen;
+}
+
+/* Drops the candidates whose requires did not occur (a rule with requires
+ * needs one of its literals AND one of its requires). */
+static void drop_unmet(struct classifier *c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->ncand; i++)
+        if (requires_met(c, &c->rs->rules[c->rs->by_order[c->cand[i]]]))
+            c->cand[k++] = c->cand[i];
+    c->ncand = k;
+}
+
 /* Prefilter: fills c->cand with the candidates (order positions), sorted. */
 static void prefilter(struct classifier *c, const char *line, size_t len)
 {
     const struct ruleset *rs = c->rs;
     if (++c->curgen == 0) {
-        memset(c->gen, 0, (rs->n + rs->nmarks + 1) * sizeof *c->gen);
+        memset(c->gen, 0, (rs->n + rs->nmarks + rs->nreq + 1) * sizeof *c->gen);
         c->curgen = 1;
     }
     c->ncand = 0;
@@ -213,12 +227,14 @@ static void prefilter(struct classifier *c, const char *line, size_t len)
     for (size_t i = 0; i < h.n; i++)
         if (c->cand[i] < rs->n)
             c->cand[c->ncand++] = c->cand[i];
-        else if (nmk < sizeof mk / sizeof *mk)
+        else if (c->cand[i] < rs->n + rs->nmarks && nmk < sizeof mk / sizeof *mk)
             mk[nmk++] = c->cand[i] - (uint32_t)rs->n;
-    c->marks = nmk ? linemarks_confirm(mk, nmk, line, len) : 0;
+    c->marks = nmk ? linemarks_bits(mk, nmk) : 0;
     c->marks_valid = 1;
     for (size_t i = 0; i < rs->nalways; i++)
         mark(c, rs->always[i]);
+    if (rs->nreq)
+        drop_unmet(c);
     for (size_t i = 1; i < c->ncand; i++) /* insertion sort: few candidates */
         for (size_t j = i; j > 0 && c->cand[j - 1] > c->cand[j]; j--) {
             uint32_t t = c->cand[j];
@@ -272,7 +288,7 @@ int classifier_rule_check(struct classifier *c, size_t rule, const char *line, s
 {
     const struct rule *r = &c->rs->rules[rule];
     prefilter(c, line, len);
-    if (r->nliterals && c->gen[r->order] != c->curgen)
+    if ((r->nliterals && c->gen[r->order] != c->curgen) || !requires_met(c, r))
         return -1;
     return rule_exec(c, r, line, len);
 }

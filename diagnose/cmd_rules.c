@@ -99,7 +99,7 @@ static int one(struct classifier *c, size_t i, const struct rule_info *ri, const
     }
     printf("%s:%ld:%ld: FAIL rule %s: %s %s: %s\n", ri->file, ri->line, ri->column, ri->id,
            want ? "example" : "counter_example",
-           !want ? "matches" : got < 0 ? "is not selected by the prefilter (literals missing)"
+           !want ? "matches" : got < 0 ? "is not selected by the prefilter (literals or requires missing)"
                                        : "does not match",
            ex);
     return 0;
@@ -144,6 +144,12 @@ static int export(struct ruleset *rs)
                                              "category", ri.category, "type", ri.type, "role",
                                              ri.role, "action", ri.action, "priority",
                                              ri.priority, "match", ri.pattern, "literals", lits));
+        if (ri.nrequires) {
+            json_t *req = json_array();
+            for (size_t k = 0; k < ri.nrequires; k++)
+                json_array_append_new(req, json_string(ri.requires[k]));
+            json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "requires", req);
+        }
     }
     print_json(arr);
     json_decref(arr);

@@ -46,6 +46,8 @@ struct rule_info {
     size_t ncounter_examples;
     const char *const *literals; /* folded literals used by the prefilter */
     size_t nliterals;            /* 0: the rule always runs */
+    const char *const *requires; /* folded: one of them must occur too, or none */
+    size_t nrequires;
     const char *status;          /* learned rules: "candidate", "accepted"; else NULL */
     const char *action_reason;   /* why the action differs from the type's default, or NULL */
     const char *default_action;  /* the type's default action (taxonomy), or NULL */

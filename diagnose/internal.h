@@ -31,6 +31,9 @@ struct rule {
     size_t nexamples, ncounter;
     char **literals;       /* folded (lower-case ASCII) */
     size_t nliterals;
+    char **requires;       /* folded; one of them must occur too (AND), or none */
+    size_t nrequires;
+    uint32_t req_owner;    /* the automaton owner of the requires (n + nmarks + k) */
     uint32_t order;        /* position in the candidate order (lower runs first) */
     char *plain;           /* the pattern when it is a plain case-sensitive literal */
     char *status;          /* learned rules: "candidate" or "accepted"; NULL otherwise */
@@ -47,8 +50,10 @@ struct ruleset {
     size_t nalways;
     uint32_t *by_order;    /* rule index for each order position */
     uint32_t max_captures;
-    struct ac *ac;         /* the rules' literals, then the linemarks (owners n..n+nmarks-1) */
+    struct ac *ac;         /* the rules' literals, then the linemarks (owners n..n+nmarks-1),
+                            * then the requires of rules (owners n+nmarks..n+nmarks+nreq-1) */
     size_t nmarks;
+    size_t nreq;           /* rules with requires */
 };
 
 /* taxonomy.c */
@@ -73,9 +78,12 @@ json_t *verdict_for_kill(const json_t *first_failure);
  * (folded), or returns 0 when there is none of at least RULE_MIN_LITERAL. */
 size_t literal_derive(const char *pattern, char *out, size_t outlen);
 
-/* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]; when
- * exact[i] is 0 a hit of its anchor marks the rule without comparing the
- * rest of the literal (a superset: the rule's regex decides). */
+/* ac.c: builds the automaton; lits[i] belongs to rule rule_of[i]; exact[i]
+ * is 0: a hit of its anchor marks the rule without comparing the rest of
+ * the literal (a superset: the rule's regex decides); 1: the whole literal
+ * (folded, lower case) is compared, case folded; AC_CASE: the literal is
+ * given in its own case and found only in that case. */
+#define AC_CASE 2
 struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n);
 void ac_free(struct ac *a);
 /* Candidate collection: a rule r is added to cand once per line (gen[r] is

@@ -112,8 +112,12 @@ uint32_t linemarks_scan(const char *line, size_t len)
     return k;
 }
 
-uint32_t linemarks_confirm(const uint32_t *cand, size_t n, const char *line, size_t len)
+uint32_t linemarks_bits(const uint32_t *cand, size_t n)
 {
     pthread_once(&once, build);
-    return t.set ? marks_confirm(t.set, cand, n, line, len) : linemarks_scan(line, len);
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cand[i] < t.n)
+            k |= t.bits[cand[i]];
+    return k;
 }

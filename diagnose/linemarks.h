@@ -24,8 +24,8 @@ enum linemark_bits {
 size_t linemarks_table(const char *const **mark, const uint32_t **bits);
 /* The OR of the bits of every mark in line (exact case). */
 uint32_t linemarks_scan(const char *line, size_t len);
-/* The bits of the marks among cand (table indices the automaton found,
- * case folded), each confirmed in its exact case in line. */
-uint32_t linemarks_confirm(const uint32_t *cand, size_t n, const char *line, size_t len);
+/* The OR of the bits of the marks cand[0..n) (table indices that the rules'
+ * automaton found in their exact case). */
+uint32_t linemarks_bits(const uint32_t *cand, size_t n);
 
 #endif

@@ -1,7 +1,6 @@
-/* marks: one Aho-Corasick walk per line over a few fixed strings, then an
- * exact-case check of each candidate (marks.h). */
+/* marks: one Aho-Corasick walk per line over a few fixed strings, found
+ * in their exact case (marks.h). */
 #include "diagnose/marks.h"
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/internal.h"
@@ -17,28 +16,22 @@ struct marks {
 struct marks *marks_new(const char *const *mark, const uint32_t *bits, size_t n)
 {
     struct marks *m = n <= MARKS_MAX ? calloc(1, sizeof *m) : NULL;
-    char *folded[MARKS_MAX] = {0};
     uint32_t idx[MARKS_MAX];
     uint8_t exact[MARKS_MAX];
-    size_t i;
     if (!m)
         return NULL;
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         m->mark[i] = mark[i];
         m->len[i] = strlen(mark[i]);
         m->bits[i] = bits[i];
-        if (!m->len[i] || !(folded[i] = strdup(mark[i])))
+        if (!m->len[i])
             goto out;
-        for (char *p = folded[i]; *p; p++) /* the automaton takes folded literals */
-            *p = (char)tolower((unsigned char)*p);
         idx[i] = (uint32_t)i;
-        exact[i] = 1;
+        exact[i] = AC_CASE;
     }
     m->n = n;
-    m->ac = ac_build(folded, idx, exact, n);
+    m->ac = ac_build((char *const *)mark, idx, exact, n);
 out:
-    for (i = 0; i < n; i++)
-        free(folded[i]);
     if (!m->ac) {
         free(m);
         return NULL;
@@ -54,14 +47,12 @@ void marks_free(struct marks *m)
     free(m);
 }
 
-uint32_t marks_confirm(const struct marks *m, const uint32_t *cand, size_t n, const char *line, size_t len)
+uint32_t marks_bits(const struct marks *m, const uint32_t *cand, size_t n)
 {
     uint32_t k = 0;
-    for (size_t i = 0; i < n; i++) { /* the automaton folds case; the marks do not */
-        uint32_t c = cand[i];
-        if (c < m->n && (k & m->bits[c]) != m->bits[c] && memmem(line, len, m->mark[c], m->len[c]))
-            k |= m->bits[c];
-    }
+    for (size_t i = 0; i < n; i++)
+        if (cand[i] < m->n)
+            k |= m->bits[cand[i]];
     return k;
 }
 
@@ -70,5 +61,5 @@ uint32_t marks_scan(const struct marks *m, const char *line, size_t len)
     uint32_t gen[MARKS_MAX] = {0}, cand[MARKS_MAX];
     struct ac_hits h = {gen, 1, cand, 0};
     ac_scan(m->ac, line, len, &h);
-    return marks_confirm(m, cand, h.n, line, len);
+    return marks_bits(m, cand, h.n);
 }

@@ -279,15 +279,21 @@ static int exception_name(const char *name, size_t n)
 static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, digit = 0, punct = 0;
-    while (h < sizeof o->host - 1 && name_char(at(c, h))) {
-        digit += at(c, h) >= '0' && at(c, h) <= '9';
-        punct += at(c, h) == '-' || at(c, h) == '.';
-        if (at(c, h) == '_') /* x86_64-linux-gnu-gcc: is a tool, not a host */
-            return 0;
+    const unsigned char *s = (const unsigned char *)c->s + c->i;
+    size_t max = c->i < c->n ? c->n - c->i : 0;
+    if (max > sizeof o->host - 1)
+        max = sizeof o->host - 1;
+    while (h < max && name_char(s[h])) /* most lines end here: a word, then no ": " */
         h++;
+    if (h < 2 || at(c, h) != ':' || at(c, h + 1) != ' ' || s[0] == '-' || s[0] == '.' || s[h - 1] == '.')
+        return 0;
+    for (size_t j = 0; j < h; j++) {
+        digit += s[j] >= '0' && s[j] <= '9';
+        punct += s[j] == '-' || s[j] == '.';
+        if (s[j] == '_') /* x86_64-linux-gnu-gcc: is a tool, not a host */
+            return 0;
     }
-    if (h < 2 || at(c, h) != ':' || at(c, h + 1) != ' ' || !digit || at(c, 0) == '-' ||
-        at(c, 0) == '.' || at(c, h - 1) == '.')
+    if (!digit)
         return 0;
     if (exception_name(c->s + c->i, h))
         return 0;

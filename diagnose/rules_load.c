@@ -79,7 +79,7 @@ static int read_list(struct loader *L, const char *key, char ***out, size_t *nou
 
 static const char *const keys[] = {"id", "category", "type", "role", "action", "match",
                                    "explain", "priority", "examples", "counter_examples",
-                                   "literals", NULL};
+                                   "literals", "requires", NULL};
 
 /* Stores one scalar field; returns -1 for an unknown key. */
 static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, int k)
@@ -205,8 +205,8 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
             if (skip_node(L) < 0)
                 return -1;
         } else if (k >= 8) {
-            char ***lists[] = {&r->examples, &r->counter, &r->literals};
-            size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals};
+            char ***lists[] = {&r->examples, &r->counter, &r->literals, &r->requires};
+            size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals, &r->nrequires};
             m->marks[k] = L->y.ev.start_mark;
             if (read_list(L, kcopy, lists[k - 8], counts[k - 8]) < 0)
                 return -1;

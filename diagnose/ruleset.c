@@ -2,7 +2,6 @@
  * prefilter literals, fixes the order in which candidates are tried and
  * builds the one Aho-Corasick index over all literals. Also finds the
  * shipped rules directory and gives read-only views of rules. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -45,7 +44,10 @@ void rule_clear(struct rule *r)
         free(r->counter[i]);
     for (size_t i = 0; i < r->nliterals; i++)
         free(r->literals[i]);
-    free(r->examples), free(r->counter), free(r->literals), free(r->plain), free(r->status);
+    for (size_t i = 0; i < r->nrequires; i++)
+        free(r->requires[i]);
+    free(r->examples), free(r->counter), free(r->literals), free(r->requires), free(r->plain);
+    free(r->status);
     free(r->action_reason);
     if (r->re)
         pcre2_code_free(r->re);
@@ -138,6 +140,9 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
     for (size_t i = 0; i < r->nliterals; i++)
         if (!r->literals[i][0])
             MERR(10, "%s", "literals must not be empty");
+    for (size_t i = 0; i < r->nrequires; i++)
+        if (!r->requires[i][0])
+            MERR(11, "%s", "requires must not be empty");
     if (r->id && !r->id[0])
         MERR(0, "%s", "empty id");
     for (size_t i = 0; r->id && i + 1 < acc->n; i++) {
@@ -151,17 +156,25 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
         compile_pattern(acc, r, m);
 }
 
-/* Folds declared literals, or derives one from the pattern. */
-static int set_literals(struct rule *r)
+/* Cuts literals to RULE_MAX_LITERAL bytes and folds them to lower case. */
+static void fold_literals(char **lits, size_t n)
 {
-    for (size_t i = 0; i < r->nliterals; i++) {
-        char *l = r->literals[i];
+    for (size_t i = 0; i < n; i++) {
+        char *l = lits[i];
         if (strlen(l) > RULE_MAX_LITERAL)
             l[RULE_MAX_LITERAL] = '\0';
         for (char *p = l; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
     }
+}
+
+/* Folds declared literals and requires, or derives a literal from the
+ * pattern. */
+static int set_literals(struct rule *r)
+{
+    fold_literals(r->literals, r->nliterals);
+    fold_literals(r->requires, r->nrequires);
     if (r->nliterals)
         return 0;
     char lit[RULE_MAX_LITERAL + 1];
@@ -201,7 +214,7 @@ static int finalize(struct ruleset *rs)
         uint32_t caps = 0;
         if (set_literals(r) < 0)
             return -1;
-        nlit += r->nliterals;
+        nlit += r->nliterals + r->nrequires;
         r->cat_rank = category_rank(r->category);
         pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &caps);
         if (caps > rs->max_captures)
@@ -216,15 +229,14 @@ static int finalize(struct ruleset *rs)
             rs->always[rs->nalways++] = (uint32_t)o;
     }
     /* the offline per-line marks (linemarks.h) ride along as literals of
-     * no rule, owners n + i, folded as the rules' literals are */
+     * no rule, owners n + i, found in their exact case */
     const char *const *mark;
     const uint32_t *mbits;
-    size_t nm = linemarks_table(&mark, &mbits), nfold = 0;
+    size_t nm = linemarks_table(&mark, &mbits);
     char **lits = malloc((nlit + nm + 1) * sizeof *lits);
     uint32_t *owner = malloc((nlit + nm + 1) * sizeof *owner);
     uint8_t *exact = malloc(nlit + nm + 1);
-    char **folded = calloc(nm + 1, sizeof *folded);
-    int ok = lits && owner && exact && folded;
+    int ok = lits && owner && exact;
     for (size_t i = 0; ok && i < rs->n; i++)
         for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
             /* Noise rules only run beside a failure candidate, and then
@@ -233,22 +245,26 @@ static int finalize(struct ruleset *rs)
             lits[k] = rs->rules[i].literals[j];
             owner[k++] = rs->rules[i].order;
         }
-    for (; ok && nfold < nm; nfold++) {
-        if (!(folded[nfold] = strdup(mark[nfold]))) {
-            ok = 0;
-            break;
+    for (size_t i = 0; ok && i < nm; i++) {
+        exact[k] = AC_CASE;
+        lits[k] = (char *)mark[i]; /* ac_build copies it */
+        owner[k++] = (uint32_t)(rs->n + i);
+    }
+    /* the requires of a rule share one owner after the marks: a hit of any
+     * of them sets it, and the prefilter keeps the rule only then */
+    for (size_t i = 0; ok && i < rs->n; i++) {
+        struct rule *r = &rs->rules[i];
+        if (!r->nrequires)
+            continue;
+        r->req_owner = (uint32_t)(rs->n + nm + rs->nreq++);
+        for (size_t j = 0; j < r->nrequires; j++) {
+            exact[k] = 1;
+            lits[k] = r->requires[j];
+            owner[k++] = r->req_owner;
         }
-        for (char *c = folded[nfold]; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
-        exact[k] = 1;
-        lits[k] = folded[nfold];
-        owner[k++] = (uint32_t)(rs->n + nfold);
     }
     rs->nmarks = ok ? nm : 0;
     rs->ac = ok ? ac_build(lits, owner, exact, k) : NULL;
-    for (size_t i = 0; folded && i < nfold; i++)
-        free(folded[i]);
-    free(folded);
     free(lits);
     free(owner);
     free(exact);
@@ -413,7 +429,8 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .line = r->line, .column = r->column, .priority = r->priority,
         .examples = (const char *const *)r->examples, .nexamples = r->nexamples,
         .counter_examples = (const char *const *)r->counter, .ncounter_examples = r->ncounter,
-        .literals = (const char *const *)r->literals, .nliterals = r->nliterals, .status = r->status,
+        .literals = (const char *const *)r->literals, .nliterals = r->nliterals,
+        .requires = (const char *const *)r->requires, .nrequires = r->nrequires, .status = r->status,
         .action_reason = r->action_reason, .default_action = type_default_action(r->type)};
 }
 

@@ -124,6 +124,11 @@ has "rules test summary" "$T/o" "^12 passed, 0 failed"
 printf -- '- id: a\n  category: script\n  type: key_error\n  role: root\n  action: stop\n  match: abc\n  explain: x\n  examples: [xyz]\n' > "$T/wrong.yaml"
 "$ENDURE" rules test "$T/wrong.yaml" > "$T/o" 2>&1; check "rules test: failing example" 1 $?
 has "rules test failure summary" "$T/o" "0 passed, 1 failed"
+# an example that has the literal but none of the requires fails the test
+printf -- "- id: a\n  category: script\n  type: key_error\n  role: root\n  action: stop\n  match: 'loss: (?:nan|x)'\n  explain: x\n  literals: [loss]\n  requires: [nan]\n  examples: ['loss: nan', 'loss: x']\n" > "$T/req.yaml"
+"$ENDURE" rules test "$T/req.yaml" > "$T/o" 2>&1; check "rules test: example without a require" 1 $?
+has "rules test: requires missing" "$T/o" "example is not selected by the prefilter (literals or requires missing): loss: x"
+has "rules test: requires summary" "$T/o" "1 passed, 1 failed"
 if [ -d "$SRC/rules" ]; then
     "$ENDURE" rules test > "$T/o" 2>&1; check "rules test: shipped set" 0 $?
     tail -n 1 "$T/o"

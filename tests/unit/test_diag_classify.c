@@ -79,6 +79,36 @@ TEST(diag_classify_prefilter_candidates_and_case_folding)
     buf_free(&err);
 }
 
+/* `requires`: a rule is a candidate only when one of its literals AND one
+ * of its requires occur; the regex never runs on the others. */
+TEST(diag_classify_requires_gates_the_candidate)
+{
+    const char *p = diag_write("req.yaml", RULE_HEAD "  match: 'loss[ :=]+(?:nan|inf)'\n"
+                                                     "  literals: ['loss']\n  requires: ['nan', ': inf']\n"
+                                                     "  examples: ['loss: nan', 'Loss: Inf']\n");
+    struct buf err;
+    struct ruleset *rs = diag_load(p, &err);
+    CHECK(rs != NULL);
+    struct rule_info ri;
+    ruleset_rule(rs, 0, &ri);
+    CHECK(ri.nrequires == 2 && !strcmp(ri.requires[1], ": inf")); /* folded */
+    struct classifier *c = classifier_new(rs);
+    struct classifier_stats st;
+    CHECK(classifier_match(c, "step 3 loss: 2.5", 16) == NULL); /* 'loss' alone */
+    classifier_stats(c, &st);
+    CHECK(st.candidates == 0 && st.regex_runs == 0);
+    CHECK(classifier_match(c, "step 3 LOSS: NAN x", 18) == NULL); /* the regex is case-sensitive */
+    classifier_stats(c, &st);
+    CHECK(st.candidates == 1 && st.regex_runs == 1); /* both found, folded */
+    CHECK_STR(classifier_match(c, "step 3 loss: nan", 16), "t.one");
+    CHECK(classifier_rule_check(c, 0, "nan only", 8) == -1);
+    CHECK(classifier_rule_check(c, 0, "loss inf", 8) == -1); /* ' inf' is not a require */
+    CHECK(classifier_rule_check(c, 0, "loss: inf", 9) == 1);
+    classifier_free(c);
+    ruleset_free(rs);
+    buf_free(&err);
+}
+
 TEST(diag_classify_events_progress_noise)
 {
     struct buf err;

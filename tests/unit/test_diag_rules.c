@@ -44,6 +44,12 @@ TEST(diag_rules_unknown_key)
                   "r.yaml:9:3: unknown key 'colour'"));
 }
 
+TEST(diag_rules_requires_must_not_be_empty)
+{
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  requires: ['']\n",
+                  "r.yaml:9:13: requires must not be empty"));
+}
+
 TEST(diag_rules_duplicate_id)
 {
     CHECK(rejects(RULE_HEAD "  match: 'abc'\n  examples: ['abc']\n" RULE_HEAD

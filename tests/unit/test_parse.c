@@ -57,6 +57,44 @@ TEST(parse_digits_prefix)
     CHECK(v == 12);
 }
 
+/* parse_decimal reads what strtod reads, bit for bit, and refuses what
+ * strtod would not read whole (or reads as nan, inf or hex). */
+static int same_as_strtod(const char *num)
+{
+    double got, want = strtod(num, NULL);
+    if (parse_decimal(num, strlen(num), &got) != 0)
+        return 0;
+    return memcmp(&got, &want, sizeof got) == 0;
+}
+
+TEST(parse_decimal_matches_strtod)
+{
+    static const char *const fmts[] = {"%.6E", "%.4f", "%.17g", "%.3e", "%g", "%.10f", "%.1f"};
+    char num[64];
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double x = (double)(seed >> 8) / (1 << 20) * ((seed & 3) ? 1.0 : 1e-9 * (seed % 97 + 1));
+        if (seed & 16)
+            x = -x;
+        snprintf(num, sizeof num, fmts[i % 7], x);
+        bad += !same_as_strtod(num);
+    }
+    CHECK(bad == 0);
+    const char *const ok[] = {"2.523866E+00", "0", "-0", "+1.5", "1.", ".5", "1e5", "1E-30", "123456789012345678901",
+                              "9007199254740993", "0.1", "1e22", "1e23", "4.9e-324", "1e400", "000001.25"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        CHECK(same_as_strtod(ok[i]));
+    double v = 7;
+    const char *const refused[] = {"", "-", ".", "nan", "inf", "0x10", "1e", "1e+", "1..2", "1.5 ", " 1.5", "+-1",
+                                   "1.5x"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        CHECK(parse_decimal(refused[i], strlen(refused[i]), &v) == -1);
+    CHECK(v == 7);
+    CHECK(parse_decimal("2.5e-1xyz", 6, &v) == 0 && v == 0.25); /* only the n bytes given */
+}
+
 static int run_rejects(char **argv, const char *want)
 {
     struct run_config c;
