@@ -58,10 +58,14 @@ static const struct pat pats[] = {
      * prefix, which names the node that printed the line (trusted less) */
     {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?<!, ip=)(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)", 0},
     {F_HOST, CX_LINE, "\\bpid=\\d{1,10}, ip=(" OCTET "(?:\\." OCTET "){3})\\)", 0},
-    /* GPUs: a PCI bus id, then the numbered forms */
-    {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?![\\w:])", 0},
+    /* GPUs: a PCI bus id (also as the subject of a message: "GPU
+     * 0000:c1:00.0: GPU is lost", NVRM's "GPU 0000:01:00.0: RmInitAdapter
+     * failed!"; not amid a longer colon-separated run), a GPU's UUID, then
+     * the numbered forms */
+    {F_GPU, CX_LINE, "(?<![\\w:])((?:" HEX "{4,8}:)" HEX "{2}:" HEX "{2}\\." "[0-7])(?!\\w|:[\\w:])", 0},
+    {F_GPU, CX_LINE, "\\b(GPU-" HEX "{8}-" HEX "{4}-" HEX "{4}-" HEX "{4}-" HEX "{12})\\b", 0},
     {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b", 0},
-    {F_GPU, CX_LINE, "\\bGPU[ :](\\d{1,3})\\b(?![.:]\\d)", 0},
+    {F_GPU, CX_LINE, "\\b[GNX]PU[ :](\\d{1,3})\\b(?![.:]\\d)", 0}, /* Ascend NPUs, Intel XPUs too */
     {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},

@@ -248,3 +248,41 @@ TEST(cculprit4_driver_names_device_on_next_line)
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
     json_decref(v);
 }
+
+/* The GPU culprit_x_fill finds on line s ("" when none; numbers printed). */
+static const char *gpu_in(struct culprit_x *x, const char *s, char *out, size_t n)
+{
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
+    culprit_x_fill(x, c, s, strlen(s), CX_LINE);
+    g = json_object_get(c, "gpu");
+    if (json_is_integer(g))
+        snprintf(out, n, "%lld", (long long)json_integer_value(g));
+    else
+        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
+    json_decref(c);
+    return out;
+}
+
+/* A bus id as the subject of a message ("GPU 0000:c1:00.0: ..."), a GPU's
+ * UUID, and the NPU/XPU forms of "GPU N" name the GPU; a bus id amid a
+ * longer colon-separated run does not. */
+TEST(cculprit4_gpu_subject_uuid_npu)
+{
+    struct culprit_x *x = culprit_x_new();
+    CHECK(x != NULL);
+    char g[80];
+    CHECK_STR(gpu_in(x, "Unable to determine the device handle for GPU 0000:C1:00.0: GPU is lost.", g, sizeof g),
+              "0000:C1:00.0");
+    CHECK_STR(gpu_in(x, "NVRM: GPU 0000:01:00.0: RmInitAdapter failed! (0x26:0xffff:1529)", g, sizeof g),
+              "0000:01:00.0");
+    CHECK_STR(gpu_in(x, "addr 0000:c1:00.0:1f:2 in the table", g, sizeof g), "");
+    CHECK_STR(gpu_in(x, "XidCriticalError: Xid=69 on Device=GPU-7540a9b3-eeb9-1214-1526-f93c9ea826a8, the device",
+                     g, sizeof g),
+              "GPU-7540a9b3-eeb9-1214-1526-f93c9ea826a8");
+    CHECK_STR(gpu_in(x, "RuntimeError: NPU out of memory. Tried to allocate 5.03 GiB (NPU 3; 60.97 GiB total)", g,
+                     sizeof g),
+              "3");
+    CHECK_STR(gpu_in(x, "XPU 1 is busy", g, sizeof g), "1");
+    CHECK_STR(gpu_in(x, "CPU 2 is busy", g, sizeof g), "");
+    culprit_x_free(x);
+}
