@@ -13,15 +13,30 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 
-/* The host culprit_x_fill finds on s in scope sc ("" when none). */
-static const char *host_in(struct culprit_x *x, const char *s, enum culprit_scope sc, char *out, size_t n)
+/* The culprit field key culprit_x_fill finds on s in scope sc ("" when
+ * none; a number printed in decimal). */
+static const char *field_in(struct culprit_x *x, const char *s, enum culprit_scope sc, const char *key, char *out,
+                            size_t n)
 {
-    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
     culprit_x_fill(x, c, s, strlen(s), sc);
-    const char *h = json_string_value(json_object_get(c, "host"));
-    snprintf(out, n, "%s", h ? h : "");
+    g = json_object_get(c, key);
+    if (json_is_integer(g))
+        snprintf(out, n, "%lld", (long long)json_integer_value(g));
+    else
+        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
     json_decref(c);
     return out;
+}
+
+static const char *host_in(struct culprit_x *x, const char *s, enum culprit_scope sc, char *out, size_t n)
+{
+    return field_in(x, s, sc, "host", out, n);
+}
+
+static const char *gpu_in(struct culprit_x *x, const char *s, char *out, size_t n)
+{
+    return field_in(x, s, CX_LINE, "gpu", out, n);
 }
 
 TEST(cculprit4_message_word_is_no_host)
@@ -247,20 +262,6 @@ TEST(cculprit4_driver_names_device_on_next_line)
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
     json_decref(v);
-}
-
-/* The GPU culprit_x_fill finds on line s ("" when none; numbers printed). */
-static const char *gpu_in(struct culprit_x *x, const char *s, char *out, size_t n)
-{
-    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
-    culprit_x_fill(x, c, s, strlen(s), CX_LINE);
-    g = json_object_get(c, "gpu");
-    if (json_is_integer(g))
-        snprintf(out, n, "%lld", (long long)json_integer_value(g));
-    else
-        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
-    json_decref(c);
-    return out;
 }
 
 /* A bus id as the subject of a message ("GPU 0000:c1:00.0: ..."), a GPU's
