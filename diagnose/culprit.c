@@ -24,8 +24,9 @@ struct pat {
 #define HEX "[0-9a-fA-F]"
 
 static const struct pat pats[] = {
-    /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)" */
-    {F_HOST, CX_BLOCK, "^\\s*host\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
+    /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)";
+     * Open MPI's help messages: "   hostname:  ip-10-15-20-17" */
+    {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b", 0},
     /* A memory controller's DIMM location ("channel:1 slot:0 ... rank:1",
      * EDAC and mcelog reports) names a rank of the DIMM, not of the job. */

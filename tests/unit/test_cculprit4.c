@@ -285,5 +285,10 @@ TEST(cculprit4_gpu_subject_uuid_npu)
               "3");
     CHECK_STR(gpu_in(x, "XPU 1 is busy", g, sizeof g), "1");
     CHECK_STR(gpu_in(x, "CPU 2 is busy", g, sizeof g), "");
+    /* Open MPI's help message names the lost daemon's node on a line of
+     * its own (a summary block) */
+    CHECK_STR(host_in(x, "   hostname:  ip-10-15-20-17.ec2.internal", CX_BLOCK, g, sizeof g),
+              "ip-10-15-20-17.ec2.internal");
+    CHECK_STR(host_in(x, "   hostname:  ip-10-15-20-17.ec2.internal", CX_FIELD, g, sizeof g), "");
     culprit_x_free(x);
 }
