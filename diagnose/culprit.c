@@ -38,6 +38,10 @@ static const struct pat pats[] = {
      * stream's own "[rankN]:" prefix names the rank instead. */
     {F_RANK, CX_LINE, "\\[PG (?!(?:ID )?0\\b)(?![^\\]]{0,80}\\(default_pg\\))[^\\]]{0,80}Rank ()\\d{1,7}\\]", 0},
     {F_RANK, CX_LINE, "\\[(?:PG [^\\]]{0,80})?Rank (\\d{1,7})\\]", 0},
+    /* torch_npu's error header "[ERROR] <date> (PID:N, Device:D, RankID:R)"
+     * (RankID:-1 while the rank is not known: none) */
+    {F_RANK, CX_LINE, "\\(PID:\\d+, Device:\\d{1,3}, RankID:(\\d{1,7})\\)", 0},
+    {F_GPU, CX_LINE, "\\(PID:\\d+, Device:(\\d{1,3}), RankID:-?\\d{1,7}\\)", 0},
     {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b", 0},
     {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b", 0},
     {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b", 0},

@@ -285,6 +285,13 @@ TEST(cculprit4_gpu_subject_uuid_npu)
               "3");
     CHECK_STR(gpu_in(x, "XPU 1 is busy", g, sizeof g), "1");
     CHECK_STR(gpu_in(x, "CPU 2 is busy", g, sizeof g), "");
+    /* torch_npu's error header names the NPU and the rank (RankID:-1: none) */
+    const char *npu = "[ERROR] 2024-05-21-11:57:54 (PID:927000, Device:3, RankID:2) ERR02200 DIST call hccl api failed.";
+    CHECK_STR(gpu_in(x, npu, g, sizeof g), "3");
+    CHECK_STR(field_in(x, npu, CX_LINE, "rank", g, sizeof g), "2");
+    const char *norank = "[ERROR] 2024-05-21-11:57:54 (PID:927000, Device:1, RankID:-1) ERR99999 UNKNOWN";
+    CHECK_STR(field_in(x, norank, CX_LINE, "rank", g, sizeof g), "");
+    CHECK_STR(gpu_in(x, norank, g, sizeof g), "1");
     /* Open MPI's help message names the lost daemon's node on a line of
      * its own (a summary block) */
     CHECK_STR(host_in(x, "   hostname:  ip-10-15-20-17.ec2.internal", CX_BLOCK, g, sizeof g),
