@@ -54,6 +54,8 @@ static const struct pat pats[] = {
      * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
     {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/", 0},
     {F_HOST, CX_FIELD, "\\bkubernetes\\.io/hostname=([A-Za-z0-9][\\w.-]{0,62})", 0},
+    /* kubectl describe node's "Addresses:" block: "  Hostname:    k8s-107" */
+    {F_HOST, CX_FIELD, "^\\s+Hostname:\\s+([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
     /* the "ip:" field of Ray's description of a dead actor or task
      * (class_name:, actor_id:, pid:, namespace:, ip:): the node it ran on */
     {F_HOST, CX_FIELD, "^\\s*ip: (" OCTET "(?:\\." OCTET "){3})\\s*$", 0},
@@ -62,7 +64,9 @@ static const struct pat pats[] = {
     /* an address the message names; not the one of Ray's "(Actor pid=N, ip=A)"
      * prefix, which names the node that printed the line (trusted less) */
     {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?<!, ip=)(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)", 0},
-    {F_HOST, CX_LINE, "\\bpid=\\d{1,10}, ip=(" OCTET "(?:\\." OCTET "){3})\\)", 0},
+    {F_HOST, CX_LINE, "(?:\\bpid=\\d{1,10}|\\(raylet), ip=(" OCTET "(?:\\." OCTET "){3})\\)", 0},
+    /* TorchElastic's rendezvous names a node by 'HOST_PID_N' */
+    {F_HOST, CX_LINE, "\\b[Nn]ode '([A-Za-z0-9][\\w.-]{0,62}?)_\\d{1,10}_\\d{1,6}'", 0},
     /* GPUs: a PCI bus id (also as the subject of a message: "GPU
      * 0000:c1:00.0: GPU is lost", NVRM's "GPU 0000:01:00.0: RmInitAdapter
      * failed!"; not amid a longer colon-separated run), a GPU's UUID, then

@@ -292,6 +292,16 @@ TEST(cculprit4_gpu_subject_uuid_npu)
     const char *norank = "[ERROR] 2024-05-21-11:57:54 (PID:927000, Device:1, RankID:-1) ERR99999 UNKNOWN";
     CHECK_STR(field_in(x, norank, CX_LINE, "rank", g, sizeof g), "");
     CHECK_STR(gpu_in(x, norank, g, sizeof g), "1");
+    /* Ray's raylet prefix, TorchElastic's 'HOST_PID_N' node names, kubectl
+     * describe node's Hostname address */
+    CHECK_STR(host_in(x, "(raylet, ip=172.31.53.84) [2021-03-30 13:12:21,154 E 2266 2266] spill failed", CX_LINE, g,
+                      sizeof g),
+              "172.31.53.84");
+    CHECK_STR(host_in(x, "The node 'node04.localdomain_3882442_0' has failed to shutdown the rendezvous 'x'", CX_LINE,
+                      g, sizeof g),
+              "node04.localdomain");
+    CHECK_STR(host_in(x, "  Hostname:    k8s-107", CX_FIELD, g, sizeof g), "k8s-107");
+    CHECK_STR(host_in(x, "Hostname: k8s-107", CX_FIELD, g, sizeof g), ""); /* not indented: not the block */
     /* Open MPI's help message names the lost daemon's node on a line of
      * its own (a summary block) */
     CHECK_STR(host_in(x, "   hostname:  ip-10-15-20-17.ec2.internal", CX_BLOCK, g, sizeof g),
