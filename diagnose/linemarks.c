@@ -50,6 +50,7 @@ static const char *const done_marks[] = {
     "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
     "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
     "finished successfully", "Finished successfully", "Finished Successfully",
+    "JobStatus.SUCCEEDED", /* SkyPilot's and Ray's job status */
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -49,7 +49,11 @@ TEST(chang2_finished_successfully_is_completion)
     json_t *v = diag_activity_verdict(log, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
     json_decref(v);
-    static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", NULL};
+    static const char *const sky[] = {"Epoch 3 step 20 loss 1.2", "Job status: JobStatus.SUCCEEDED", NULL};
+    v = diag_activity_verdict(sky, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
+    static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", "Job status: JobStatus.RUNNING", NULL};
     v = diag_activity_verdict(stops, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
     json_decref(v);
