@@ -51,6 +51,7 @@ static const char *const done_marks[] = {
     "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
     "finished successfully", "Finished successfully", "Finished Successfully",
     "JobStatus.SUCCEEDED", /* SkyPilot's and Ray's job status */
+    "State: COMPLETED (exit code 0)", /* Slurm's seff report of a job */
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -53,6 +53,10 @@ TEST(chang2_finished_successfully_is_completion)
     v = diag_activity_verdict(sky, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
     json_decref(v);
+    static const char *const seff[] = {"Job ID: 123", "State: COMPLETED (exit code 0)", "Cores: 1", NULL};
+    v = diag_activity_verdict(seff, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
     static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", "Job status: JobStatus.RUNNING", NULL};
     v = diag_activity_verdict(stops, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
