@@ -343,10 +343,11 @@ int parse_decimal(const char *s, size_t n, double *out)
     if (!digits)
         return -1;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t j = ++i;
+        i++;
         xneg = i < n && s[i] == '-';
         i += i < n && (s[i] == '-' || s[i] == '+');
-        for (j = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        size_t j = i;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
             x = x < 100000 ? x * 10 + (s[i] - '0') : x;
         if (i == j)
             return -1;

@@ -3,7 +3,8 @@
  * one input class). To keep the table small enough for the L1/L2 caches,
  * the automaton is built over each literal's first AC_ANCHOR bytes (its
  * anchor); when an anchor is found the rest of its literals is compared in
- * place (folded, or in the literal's own case for the exact-case ones). It is compiled into a dense DFA over byte classes (only
+ * place (folded, or in the literal's own case for the exact-case ones). It
+ * is compiled into a dense DFA over byte classes (only
  * bytes that occur in some anchor get a class of their own), each entry
  * holding the next state's row offset, so the scan loop is one table load
  * per byte. States with outputs are numbered last, so "did an anchor end
@@ -87,16 +88,21 @@ static int in_common_word(const char *w, size_t n)
     return 0;
 }
 
-/* The offset of the least common AC_ANCHOR-byte window of a literal. */
+/* The offset of the least common AC_ANCHOR-byte window of a literal, judged
+ * case folded (an AC_CASE literal keeps its case: it gets the anchor its
+ * folded form would). */
 static size_t anchor_off(const char *lit)
 {
     size_t n = strlen(lit), best = 0;
     int best_score = 1 << 30;
     for (size_t o = 0; o + AC_ANCHOR <= n; o++) {
+        char win[AC_ANCHOR];
         int sc = 0;
-        for (size_t j = 0; j < AC_ANCHOR; j++)
-            sc += commonness((unsigned char)lit[o + j]);
-        if (sc < best_score && !in_common_word(lit + o, AC_ANCHOR)) /* the word test costs more */
+        for (size_t j = 0; j < AC_ANCHOR; j++) {
+            win[j] = (char)tolower((unsigned char)lit[o + j]);
+            sc += commonness((unsigned char)win[j]);
+        }
+        if (sc < best_score && !in_common_word(win, AC_ANCHOR)) /* the word test costs more */
             best_score = sc, best = o;
         else if (sc + 100 < best_score)
             best_score = sc + 100, best = o;
@@ -332,16 +338,7 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
         a->litlen[i] = (uint32_t)strlen(lits[i]);
         a->lit_rule[i] = rule_of[i];
         a->litexact[i] = exact[i];
-        if (exact[i] == AC_CASE) { /* its anchor is chosen as if it were folded */
-            char *f = strdup(lits[i]);
-            if (!f)
-                return -1;
-            for (char *p = f; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            a->litoff[i] = (uint32_t)anchor_off(f);
-            free(f);
-        } else
-            a->litoff[i] = (uint32_t)anchor_off(lits[i]);
+        a->litoff[i] = (uint32_t)anchor_off(lits[i]);
     }
     for (int c = 0; c < 256; c++)
         a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);

@@ -140,16 +140,16 @@ static int export(struct ruleset *rs)
         json_t *lits = json_array();
         for (size_t k = 0; k < ri.nliterals; k++)
             json_array_append_new(lits, json_string(ri.literals[k]));
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:o}", "id", ri.id,
-                                             "category", ri.category, "type", ri.type, "role",
-                                             ri.role, "action", ri.action, "priority",
-                                             ri.priority, "match", ri.pattern, "literals", lits));
+        json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:o}", "id", ri.id, "category", ri.category,
+                              "type", ri.type, "role", ri.role, "action", ri.action, "priority", ri.priority,
+                              "match", ri.pattern, "literals", lits);
         if (ri.nrequires) {
             json_t *req = json_array();
             for (size_t k = 0; k < ri.nrequires; k++)
                 json_array_append_new(req, json_string(ri.requires[k]));
-            json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "requires", req);
+            json_object_set_new(o, "requires", req);
         }
+        json_array_append_new(arr, o);
     }
     print_json(arr);
     json_decref(arr);

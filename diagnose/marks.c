@@ -8,8 +8,6 @@
 struct marks {
     struct ac *ac;
     size_t n;
-    const char *mark[MARKS_MAX];
-    size_t len[MARKS_MAX];
     uint32_t bits[MARKS_MAX];
 };
 
@@ -21,10 +19,8 @@ struct marks *marks_new(const char *const *mark, const uint32_t *bits, size_t n)
     if (!m)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        m->mark[i] = mark[i];
-        m->len[i] = strlen(mark[i]);
         m->bits[i] = bits[i];
-        if (!m->len[i])
+        if (!mark[i][0])
             goto out;
         idx[i] = (uint32_t)i;
         exact[i] = AC_CASE;

@@ -14,8 +14,8 @@
 struct marks;
 
 /* The set of the n marks mark[i] (at most MARKS_MAX, each non-empty), each
- * standing for the bits bits[i]; or NULL (no memory, too many). The strings
- * are not copied: they must outlive the set (string literals). */
+ * standing for the bits bits[i]; or NULL (no memory, too many, an empty
+ * mark). The automaton keeps its own copies of the strings. */
 struct marks *marks_new(const char *const *mark, const uint32_t *bits, size_t n);
 void marks_free(struct marks *m);
 /* The OR of the bits of every mark that occurs in line. */
