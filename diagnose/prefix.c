@@ -131,9 +131,16 @@ static size_t syslog_ts(const struct cur *c, double *ts, char *host, size_t host
         return 0;
     k += nd + 1;
     long sec = hms(c, k);
-    if (sec < 0 || at(c, k + 8) != ' ')
+    if (sec < 0)
         return 0;
-    k += 9;
+    k += 8;
+    long frac; /* journalctl's short-precise ".123456", a "Z" for UTC */
+    if (at(c, k) == '.')
+        k += 1 + number(c, k + 1, 9, &frac);
+    k += at(c, k) == 'Z';
+    if (at(c, k) != ' ')
+        return 0;
+    k++;
     size_t h = 0;
     while (name_char(at(c, k + h)))
         h++;
@@ -314,7 +321,21 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     return h + 2;
 }
 
-/* NCCL "host:pid:tid [gpu] NCCL": fills host and gpu, consumes nothing. */
+/* The length of NCCL 2.19's "file.cc:NNN " source tag at k (0: none). */
+static size_t nccl_src_tag(const struct cur *c, size_t k)
+{
+    size_t j = 0;
+    long v;
+    while (j < 64 && (name_char(at(c, k + j)) || at(c, k + j) == '/'))
+        j++;
+    if (j < 3 || at(c, k + j) != ':')
+        return 0;
+    size_t nd = number(c, k + j + 1, 6, &v);
+    return nd && at(c, k + j + 1 + nd) == ' ' ? j + nd + 2 : 0;
+}
+
+/* NCCL "host:pid:tid [gpu] NCCL" (2.19 and later: "host:pid:tid [gpu]
+ * file.cc:NNN NCCL"): fills host and gpu, consumes nothing. */
 static void nccl_line(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, k;
@@ -330,8 +351,11 @@ static void nccl_line(const struct cur *c, struct prefix_info *o)
     k += nt + 2;
     long gpu;
     size_t ng = number(c, k, 4, &gpu);
-    if (!ng || at(c, k + ng) != ']' || at(c, k + ng + 1) != ' ' || c->n - c->i < k + ng + 6 ||
-        memcmp(c->s + c->i + k + ng + 2, "NCCL", 4))
+    if (!ng || at(c, k + ng) != ']' || at(c, k + ng + 1) != ' ')
+        return;
+    size_t w = k + ng + 2;
+    w += nccl_src_tag(c, w);
+    if (c->n - c->i < w + 4 || memcmp(c->s + c->i + w, "NCCL", 4))
         return;
     memcpy(o->host, c->s + c->i, h);
     o->host[h] = '\0';

@@ -62,6 +62,14 @@ TEST(diag_prefix_timestamps)
     CHECK_STR(p.host, "gpu-node-17");
     CHECK(p.ts == 86400 + 3 * 3600 + 4 * 60 + 5);
     CHECK_STR(rest("Jan  2 03:04:05 gpu-node-17 kernel: NVRM: Xid"), "kernel: NVRM: Xid");
+    /* journalctl -o short-precise, and a UTC "Z" */
+    p = parse("Jan  2 03:04:05.123456 gpu-node-17 kernel: NVRM: Xid (PCI:0000:3b:00): 79");
+    CHECK_STR(p.host, "gpu-node-17");
+    CHECK(p.ts == 86400 + 3 * 3600 + 4 * 60 + 5);
+    p = parse("Dec 17 16:03:58Z translations-1 start-worker 2024/12/17 16:03:58 GCP says");
+    CHECK_STR(p.host, "translations-1");
+    p = parse("Jan  2 03:04:05x gpu-node-17 kernel: x");
+    CHECK_STR(p.host, "");
 }
 
 TEST(diag_prefix_nccl_host_gpu_not_stripped)
@@ -74,6 +82,17 @@ TEST(diag_prefix_nccl_host_gpu_not_stripped)
     p = parse("[rank2]: node1:1:2 [0] NCCL INFO Init");
     CHECK(p.rank == 2 && p.gpu == 0);
     CHECK_STR(p.host, "node1");
+    /* NCCL 2.19 and later put the source file and line before "NCCL" */
+    p = parse("ins-7df6eojsifuykig9:3018451:3018451 [0] enqueue.cc:1085 NCCL WARN Cuda failure 'out of memory'");
+    CHECK_STR(p.host, "ins-7df6eojsifuykig9");
+    CHECK(p.gpu == 0 && p.skip == 0);
+    p = parse("n7:1:2 [3] transport/net_ib.cc:123 NCCL WARN NET/IB : Got completion");
+    CHECK_STR(p.host, "n7");
+    /* a tag without its line number, or text that is not NCCL's, is no prefix */
+    p = parse("n7:1:2 [3] enqueue.cc NCCL WARN x");
+    CHECK_STR(p.host, "");
+    p = parse("n7:1:2 [3] enqueue.cc:12 NCXL WARN x");
+    CHECK_STR(p.host, "");
 }
 
 TEST(diag_prefix_lookalikes_untouched)
