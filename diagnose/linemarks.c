@@ -52,6 +52,11 @@ static const char *const done_marks[] = {
     "finished successfully", "Finished successfully", "Finished Successfully",
     "JobStatus.SUCCEEDED", /* SkyPilot's and Ray's job status */
     "State: COMPLETED (exit code 0)", /* Slurm's seff report of a job */
+    "done training in", "Done training in", "DONE training in", /* fairseq_cli/train.py and forks */
+    /* detectron2's IterationTimer.after_train (also after a crash, which
+     * prints its exception first: a failure outranks a completion line) */
+    "Overall training speed: ",
+    "epochs completed in", /* ultralytics' trainer, also after early stopping */
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -57,6 +57,17 @@ TEST(chang2_finished_successfully_is_completion)
     v = diag_activity_verdict(seff, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
     json_decref(v);
+    static const char *const more[][3] = {
+        {"epoch 010 | loss 4.1", "2021-05-10 14:26:15 | INFO | fairseq_cli.train | done training in 5705.4 seconds", NULL},
+        {"[01/29 06:25:20 d2.utils.events]:  iter: 999  total_loss: 0.31",
+         "[01/29 06:25:28 d2.engine.hooks]: Overall training speed: 997 iterations in 0:11:18 (0.6804 s / it)", NULL},
+        {"      300/300      3.41G    0.01234", "300 epochs completed in 8.675 hours.", NULL},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+        v = diag_activity_verdict(more[i], NULL);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+        json_decref(v);
+    }
     static const char *const stops[] = {"Epoch 3 step 20 loss 1.2", "Job status: JobStatus.RUNNING", NULL};
     v = diag_activity_verdict(stops, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
