@@ -1,6 +1,7 @@
 #!/bin/bash
 # The test runner of `make test`: unit tests (each forked), then every
-# end-to-end script under tests/e2e/ (one test each, with a time limit), then
+# end-to-end script under tests/e2e/ (one test each, with a time limit,
+# E2E_JOBS at a time, default CPUs + 1), then
 # every suite under tests/suites/ (scripts that print "PASS name" / "FAIL name"
 # lines of their own). Ends with "N passed, N failed"; non-zero on failure.
 # TEST_ONLY=substring runs only the matching tests (unit: the unit tests);
@@ -46,6 +47,36 @@ if [ -z "$only" ] || [ "$only" = unit ]; then
     count_lines < <("$BUILD/unit-tests" 2>&1 | grep -v ' passed, .* failed$')
 fi
 
+# run_e2e NAME FILE: one end-to-end test with its time limit and the
+# leftover check; writes its PASS/FAIL line (and a failure's log tail) to
+# $RES/NAME
+run_e2e() {
+    local name=$1 t=$2 log="$BUILD/test-logs/$1.log" start ok=1 left i
+    start=$(date +%s)
+    # every process the test starts carries this tag (lib.sh tests use their
+    # own and check themselves); none may outlive the test
+    local tag="run-$name-$$-$RANDOM"
+    ENDURE_TEST_TAG=$tag timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$t" >"$log" 2>&1 || ok=0
+    for i in $(seq 1 30); do left=$(leftovers "$tag"); [ -z "$left" ] && break; sleep 0.1; done
+    if [ -n "$left" ]; then
+        echo "processes left behind by $name: $(ps -o pid=,cmd= -p "$(echo $left | tr ' ' ,)" | head -5)" >>"$log"
+        kill -9 $left 2>/dev/null
+        ok=0
+    fi
+    if [ $ok = 1 ]; then
+        echo "PASS $name ($(( $(date +%s) - start ))s)" >"$RES/$name"
+    else
+        { echo "FAIL $name (see $log)"; tail -n 20 "$log" | sed 's/^/    /'; } >"$RES/$name"
+    fi
+}
+
+# The end-to-end tests run E2E_JOBS at a time (default: CPUs + 1; they
+# spend most of their time waiting on processes and timers, and each has
+# its own directories, ports and tag); results print in name order.
+RES="$BUILD/test-results"
+rm -rf "$RES"; mkdir -p "$RES" "$BUILD/test-logs"
+jobs_max=${E2E_JOBS:-$(( $(nproc) + 1 ))}
+names=()
 for t in tests/e2e/*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
@@ -56,30 +87,15 @@ for t in tests/e2e/*.sh; do
     # is left out, said on a SKIP line (not counted): the Python-side tests
     # whose endure paths other tests cover, and one that cannot run there
     why=$(sed -n 's/^# not under sanitizers: //p' "$t" | head -n 1)
-    if [ -n "${TEST_SANITIZER:-}" ] && [ -n "$why" ]; then echo "SKIP $name ($why)"; continue; fi
-    log="$BUILD/test-logs/$name.log"
-    mkdir -p "$BUILD/test-logs"
-    start=$(date +%s)
-    # every process the test starts carries this tag (lib.sh tests use their
-    # own and check themselves); none may outlive the test
-    tag="run-$name-$$-$RANDOM"
-    ok=1
-    ENDURE_TEST_TAG=$tag timeout -k 10 "${E2E_TIMEOUT:-300}" bash "$t" >"$log" 2>&1 || ok=0
-    for i in $(seq 1 30); do left=$(leftovers "$tag"); [ -z "$left" ] && break; sleep 0.1; done
-    if [ -n "$left" ]; then
-        echo "processes left behind by $name: $(ps -o pid=,cmd= -p "$(echo $left | tr ' ' ,)" | head -5)" >>"$log"
-        kill -9 $left 2>/dev/null
-        ok=0
-    fi
-    if [ $ok = 1 ]; then
-        echo "PASS $name ($(( $(date +%s) - start ))s)"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $name (see $log)"
-        tail -n 20 "$log" | sed 's/^/    /'
-        failed=$((failed + 1))
-        failures+=("$name")
-    fi
+    if [ -n "${TEST_SANITIZER:-}" ] && [ -n "$why" ]; then echo "SKIP $name ($why)" >"$RES/$name"; names+=("$name"); continue; fi
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+    run_e2e "$name" "$t" &
+    names+=("$name")
+done
+wait
+for name in "${names[@]}"; do
+    if [ -s "$RES/$name" ]; then count_lines < "$RES/$name"
+    else count_lines <<<"FAIL $name (no result)"; fi
 done
 
 for s in tests/suites/*.sh; do

@@ -1,10 +1,13 @@
 #!/bin/bash
 # corpus_real: measures `endure diagnose --json` on the real-log corpus
 # (tests/data/corpus-real: logs from public issue trackers, labels.tsv,
-# split.tsv made once at random). Prints the per-split figures, the category
-# confusion and every held-out miss, then "PASS/FAIL corpus-real:dev" (floor
-# 95% on category, type and action) and "PASS/FAIL corpus-real:held" (floor
-# 70%, below the measured value: the held-out split is reported, never tuned).
+# split.tsv made once at random). Prints the per-split figures and the
+# category confusion, then "PASS/FAIL corpus-real:runs" (every run exited 0
+# with a verdict), "PASS/FAIL corpus-real:dev" (floor 95% on category, type
+# and action) and "PASS/FAIL corpus-real:held" (floor 70%, below the measured
+# value: the held-out split is reported, never tuned). The held-out misses
+# are not listed here, so that test logs do not show them to whoever writes
+# rules: `bench/corpus_real.py` lists them (its default --misses held).
 # Env: ENDURE (the binary), ENDURE_SRC (the repository root).
 set -u
 ENDURE_SRC=${ENDURE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -12,5 +15,5 @@ ENDURE=${ENDURE:-$ENDURE_SRC/build/endure}
 export ENDURE_RULES_DIR=$ENDURE_SRC/rules
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-exec "$PY" "$ENDURE_SRC/bench/corpus_real.py" --endure "$ENDURE" --misses held \
+exec "$PY" "$ENDURE_SRC/bench/corpus_real.py" --endure "$ENDURE" --misses none \
     --floor-dev 0.95 --floor-held 0.70
