@@ -1,8 +1,10 @@
 /* cmd_diagnose: `endure diagnose PATH...`: classifies saved logs and prints
  * the verdict (human summary, or --json), every match (--all) or the
- * condensed log (--compress). Thin: parsing and printing only; the work is
- * in offline.c. Exit 0 when a verdict was produced, 1 when an input could
- * not be read (the verdict of the rest is still printed), 2 on usage. */
+ * condensed log (--compress); with --each, one verdict per PATH (many
+ * jobs' logs triaged with the rules loaded once). Thin: parsing and
+ * printing only; the work is in offline.c. Exit 0 when a verdict was
+ * produced, 1 when an input could not be read (the verdict of the rest is
+ * still printed), 2 on usage. */
 #include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
@@ -41,6 +43,9 @@ static const char usage_text[] =
     "                       shipped set)\n"
     "  --no-default-rules   use only the --rules given\n"
     "  --policy FILE        apply a policy file's action overrides to the verdict\n"
+    "  --each               each PATH is a job of its own: one verdict per PATH, in\n"
+    "                       order (human: under a \"== PATH\" line; --json: one\n"
+    "                       object per line, with \"path\")\n"
     "  --max-bytes N        read at most N bytes of each input, after gzip\n"
     "                       decompression (suffix K, M, G, T; default 16G); an\n"
     "                       input cut short makes the exit status 1\n"
@@ -51,7 +56,7 @@ static const char usage_text[] =
 #define DEFAULT_MAX_BYTES ((size_t)16 << 30)
 
 struct dopts {
-    int json, all, compress, bench, no_default;
+    int json, all, compress, bench, no_default, each;
     const char *policy;
     const char *rules[65];
     size_t nrules;
@@ -96,7 +101,8 @@ static int parse(int argc, char **argv, struct dopts *o)
         {"compress", no_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
         {"no-default-rules", no_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
         {"bench", no_argument, NULL, 'B'},    {"policy", required_argument, NULL, 'P'},
-        {"max-bytes", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
+        {"max-bytes", required_argument, NULL, 'M'}, {"each", no_argument, NULL, 'E'},
+        {NULL, 0, NULL, 0}};
     struct option longs[sizeof base / sizeof *base + 16];
     size_t nb = sizeof base / sizeof *base - 1, nl = 0;
     while (llm_longs[nl].name)
@@ -114,6 +120,7 @@ static int parse(int argc, char **argv, struct dopts *o)
         case 'a': o->all = 1; break;
         case 'c': o->compress = 1; break;
         case 'B': o->bench = 1; break;
+        case 'E': o->each = 1; break;
         case 'N': o->no_default = 1; break;
         case 'P': o->policy = optarg; break;
         case 'h': fputs(usage_text, stdout), fputs(llm_usage_text, stdout); return 0;
@@ -141,6 +148,8 @@ static int parse(int argc, char **argv, struct dopts *o)
         return usage_error("diagnose", "no PATH given (see endure diagnose --help)");
     if (o->compress && (o->json || o->all))
         return usage_error("diagnose", "--compress cannot be combined with --json or --all");
+    if (o->each && (o->compress || o->bench))
+        return usage_error("diagnose", "--each cannot be combined with --compress");
     if (o->compress && o->llm.on)
         return usage_error("diagnose", "--compress cannot be combined with --llm");
     if (o->no_default && !o->nrules)
@@ -290,6 +299,11 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
     char from[128];
     if (o->compress)
         return print_compressed(off, escape);
+    if (o->each && !o->json) {
+        printf("== ");
+        print_text(o->paths[0], 0);
+        printf("\n");
+    }
     json_t *v = with_run_verdict(offline_verdict(off, inputs), o->paths, o->npaths, from, sizeof from);
     if (o->kept)
         note_kept(v, o, from, sizeof from);
@@ -300,6 +314,9 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
     if (pol)
         json_object_set_new(v, "action", json_string(policy_action(pol, v)));
     llm_attach(&o->llm, off, inputs, o->paths, o->npaths, v);
+    if (o->each && o->json)
+        json_object_set_new(v, "path", json_string(o->paths[0]));
+
     if (o->npaths == 1)
         run_story(v, o->paths[0], from, o->json);
     if (o->all && o->json)
@@ -341,6 +358,38 @@ static int expand(struct dopts *o, struct offline *off, struct input_list *input
     return 0;
 }
 
+/* One job: reads o->paths (one job's logs) and prints its verdict. Returns
+ * EXIT_OK, or EXIT_FAILED when an input could not be read (whole) or no
+ * verdict could be made. */
+static int diagnose_job(struct dopts *o, const struct ruleset *rs, const struct policy *pol, int escape,
+                        struct buf *err)
+{
+    struct input_list inputs = {0};
+    struct offline off;
+    int failed = 0, rc = EXIT_FAILED;
+    if (offline_init(&off, rs, o->compress || o->llm.on) < 0)
+        goto out;
+    off.max_bytes = o->max_bytes;
+    for (int i = 0; i < o->npaths; i++)
+        failed |= expand(o, &off, &inputs, i, err) < 0;
+    if (o->bench)
+        rc = run_bench(&off, &inputs, err);
+    for (size_t i = 0; !o->bench && i < inputs.n; i++)
+        failed |= offline_read(&off, &inputs.v[i], err) < 0;
+    if (err->len && isatty(STDERR_FILENO))
+        text_fputs_escaped(err->p, stderr, 1);
+    else
+        fputs(err->len ? err->p : "", stderr);
+    if (!o->bench && (inputs.n || off.kept)) {
+        print_results(o, &off, &inputs, pol, escape);
+        rc = failed ? EXIT_FAILED : EXIT_OK;
+    }
+out:
+    offline_free(&off);
+    input_list_free(&inputs);
+    return rc;
+}
+
 int cmd_diagnose(int argc, char **argv)
 {
     struct dopts o = {0};
@@ -352,11 +401,9 @@ int cmd_diagnose(int argc, char **argv)
         return rc;
     }
     struct buf err;
-    struct input_list inputs = {0};
     struct ruleset *rs = NULL;
     struct policy *pol = NULL;
-    struct offline off;
-    int failed = 0, escape = isatty(STDOUT_FILENO);
+    int escape = isatty(STDOUT_FILENO);
     buf_init(&err, 1 << 20);
     print_escape(escape);
     const char *learned = llm_learned_path(&o.llm);
@@ -370,27 +417,17 @@ int cmd_diagnose(int argc, char **argv)
         free(o.paths);
         return EXIT_USAGE;
     }
-    rc = EXIT_FAILED;
-    if (offline_init(&off, rs, o.compress || o.llm.on) < 0)
-        goto out;
-    off.max_bytes = o.max_bytes;
-    for (int i = 0; i < o.npaths; i++)
-        failed |= expand(&o, &off, &inputs, i, &err) < 0;
-    if (o.bench)
-        rc = run_bench(&off, &inputs, &err);
-    for (size_t i = 0; !o.bench && i < inputs.n; i++)
-        failed |= offline_read(&off, &inputs.v[i], &err) < 0;
-    if (err.len && isatty(STDERR_FILENO))
-        text_fputs_escaped(err.p, stderr, 1);
-    else
-        fputs(err.len ? err.p : "", stderr);
-    if (!o.bench && (inputs.n || off.kept)) {
-        print_results(&o, &off, &inputs, pol, escape);
-        rc = failed ? EXIT_FAILED : EXIT_OK;
+    if (!o.each)
+        rc = diagnose_job(&o, rs, pol, escape, &err);
+    for (int i = 0, n = o.npaths; o.each && i < n; i++) {
+        struct dopts one = o; /* PATH i alone, nothing kept from the others */
+        one.paths = o.paths + i;
+        one.npaths = 1;
+        buf_reset(&err);
+        int r = diagnose_job(&one, rs, pol, escape, &err);
+        rc = i == 0 || r == EXIT_FAILED ? r : rc;
+        fflush(stdout);
     }
-    offline_free(&off);
-out:
-    input_list_free(&inputs);
     policy_free(pol);
     ruleset_free(rs);
     buf_free(&err);
