@@ -22,6 +22,16 @@ verdict_is() {
     case "$v" in *"\"type\": \"$2\""*) ;; *) fail "attempt $1 verdict is not $2: $v" ;; esac
 }
 
+# culprit_is ATTEMPT RANK HOST: the diagnosis of that attempt names that
+# rank on that host (not which rank's exit the controller saw first: when
+# one rank raises, its peers fail on the broken collective at nearly the
+# same moment, and on a loaded machine either exit can come first)
+culprit_is() {
+    local v; v=$(field verdict verdict attempt="$1")
+    /usr/bin/python3 -c 'import json, sys; c = json.loads(sys.argv[1])["culprit"]; sys.exit(not (c["rank"] == int(sys.argv[2]) and c["host"] == sys.argv[3]))' \
+        "$v" "$2" "$3" || fail "attempt $1 verdict does not name rank $2 on $3: $v"
+}
+
 # resumed_all ATTEMPT STEP NRANKS: every rank's log of that attempt says it
 # resumed from the checkpoint of STEP
 resumed_all() {

@@ -51,7 +51,7 @@ fault_run crash runtime_error 3 10
 expect_count 1 failure attempt=0 rank=3 node=n2
 grep -q "RuntimeError: injected crash on rank 3 at step 12" "$ERR" "$OUT" || fail "the crash is not on the console"
 fault_run nan nan_loss 1 5
-expect_count 1 failure attempt=0 rank=1 node=n1
+culprit_is 0 1 n1
 fault_run hang hang 2 10 --hang-timeout 8s
 expect_count 1 hang attempt=0
 check_no_leftovers
