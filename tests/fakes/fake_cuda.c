@@ -5,7 +5,9 @@
  *   FAKE_CUDA_NODEV=1         cuInit says there is no device
  *   FAKE_CUDA_HANG=1          cuInit never returns
  *   FAKE_CUDA_FAIL=SYMBOL     that call fails (cuMemAlloc_v2: out of memory)
- *   FAKE_CUDA_SLOW_MS=N       the device-to-host copy of GPU 0 takes N ms more
+ *   FAKE_CUDA_SLOW_MS=N       the device-to-host copy of GPU 0 takes N ms more,
+ *                             and at least 4 times what the copy itself took
+ *                             (so it stays the slow one on a loaded machine)
  *   FAKE_CUDA_CORRUPT=1       the copy of GPU 0 comes back with a wrong byte
  *   FAKE_CUDA_ONCE=F          the faults apply only when file F exists;
  *                             cuInit removes it
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int faults = 1, current = -1;
@@ -104,15 +107,24 @@ int cuMemsetD8_v2(unsigned long long p, unsigned char v, size_t n)
 }
 #endif
 
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int cuMemcpyDtoH_v2(void *dst, unsigned long long p, size_t n)
 {
     if (fails("cuMemcpyDtoH_v2"))
         return 999;
+    long start = now_ms();
     memset(dst, mem[(p - 0x1000) & 15].value, n);
     if (current == 0 && env("FAKE_CUDA_CORRUPT", 0))
         ((unsigned char *)dst)[n / 2] ^= 1;
-    if (current == 0 && env("FAKE_CUDA_SLOW_MS", 0) > 0)
-        poll(NULL, 0, (int)env("FAKE_CUDA_SLOW_MS", 0));
+    long slow = env("FAKE_CUDA_SLOW_MS", 0), took = now_ms() - start;
+    if (current == 0 && slow > 0)
+        poll(NULL, 0, (int)(slow > 4 * took ? slow : 4 * took));
     return 0;
 }
 
