@@ -24,7 +24,9 @@ EVERY=${EVERY:-100}
 DIR=$(mktemp -d "${BENCH_DIR:-/tmp}/endure-soak.XXXXXX")
 trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR" /dev/shm/endure-soak-$$-*' EXIT
 export ENDURE_SRC=$PWD PYTHON_EXEC=/usr/bin/python3
-shm() { ls /dev/shm 2>/dev/null | grep -c '^endure' ; }
+# this run's entries only (its stages are named endure-<run id>-...): the
+# tests of `make test` run side by side, and theirs come and go meanwhile
+shm() { ls /dev/shm 2>/dev/null | grep -c "^endure-soak-$$-" ; }
 shm0=$(shm)
 "$ENDURE" run --log-dir "$DIR/logs" --rdzv-id "soak-$$" --nodes n1,n2,n3,n4,n5,n6 --nnodes 4 --ckpt-dir "$DIR/ck" \
     --verify full --keep 3 --restart-backoff 0 --max-restarts $((ATTEMPTS + 10)) --hang-timeout 2s \
