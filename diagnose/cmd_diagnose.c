@@ -316,7 +316,6 @@ static void print_results(const struct dopts *o, struct offline *off, const stru
     llm_attach(&o->llm, off, inputs, o->paths, o->npaths, v);
     if (o->each && o->json)
         json_object_set_new(v, "path", json_string(o->paths[0]));
-
     if (o->npaths == 1)
         run_story(v, o->paths[0], from, o->json);
     if (o->all && o->json)
@@ -424,8 +423,7 @@ int cmd_diagnose(int argc, char **argv)
         one.paths = o.paths + i;
         one.npaths = 1;
         buf_reset(&err);
-        int r = diagnose_job(&one, rs, pol, escape, &err);
-        rc = i == 0 || r == EXIT_FAILED ? r : rc;
+        rc = diagnose_job(&one, rs, pol, escape, &err) == EXIT_OK && rc != EXIT_FAILED ? EXIT_OK : EXIT_FAILED;
         fflush(stdout);
     }
     policy_free(pol);
