@@ -3,6 +3,8 @@
   events.py FILE count EVENT [key=value ...]   number of matching events
   events.py FILE field EVENT KEY [key=value ...] the KEY of the first match
                                                  (a.b.c: a nested key)
+  events.py FILE saves STEP...                   what is wrong with the saves
+                                                 of those steps (see below)
 """
 import json
 import sys
@@ -24,6 +26,26 @@ def get(ev, key):
     return ev
 
 
+def saves(evs, steps):
+    """The last STEP completed once; every other completed once or was
+    dropped as superseded (a rank saved twice more while the agent still
+    persisted its older part: the trainer never waits for a persist, so on a
+    loaded machine an intermediate save may be skipped, by design); no part
+    failed to persist. Prints one line per problem."""
+    for i, s in enumerate(steps):
+        done = sum(1 for e in evs if e.get("event") == "ckpt_complete" and e.get("step") == s)
+        dropped = [e for e in evs if e.get("event") == "ckpt_dropped" and e.get("step") == s]
+        failed = [e for e in evs if e.get("event") == "ckpt_persist_failed" and e.get("step") == s]
+        if failed:
+            print("step %d: a part failed to persist: %s" % (s, failed[0].get("error")))
+        if done > 1:
+            print("step %d: completed %d times" % (s, done))
+        elif done == 0 and i == len(steps) - 1:
+            print("step %d (the last save): not complete" % s)
+        elif done == 0 and not any(str(e.get("reason", "")).startswith("superseded") for e in dropped):
+            print("step %d: neither complete nor dropped as superseded" % s)
+
+
 def main():
     path, op, name = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(path) as f:
@@ -38,6 +60,8 @@ def main():
                 print(json.dumps(v) if not isinstance(v, str) else v)
                 return
         print("")
+    elif op == "saves":
+        saves(evs, [int(a) for a in sys.argv[3:]])
     else:
         sys.exit("unknown op")
 

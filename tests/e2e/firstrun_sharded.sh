@@ -12,7 +12,7 @@ set -e
 
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --ckpt-dir "$T/ck-ref" "$EX/sharded.py" --steps 20 --out "$T/ref"
 expect_rc 0
-expect_count 4 ckpt_complete
+expect_saves 5 10 15 20
 for f in "$T"/ck-ref/step-000000020/n*/rank-*/state.est; do [ -s "$f" ] || fail "no shard $f"; done
 [ "$(ls -d "$T"/ck-ref/step-000000020/n*/rank-* | wc -l)" -eq 4 ] || fail "not one shard per rank"
 

@@ -102,6 +102,19 @@ expect_count() { # expect_count N EVENT [key=value ...]
 }
 field() { /usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" field "$@"; }
 
+# expect_saves STEP...: the run's last save (the last STEP) completed, and
+# every other completed or was dropped as superseded (the trainer never waits
+# for a persist: when a rank saves again while its two stage slots are still
+# being persisted, the older save is skipped; on a loaded machine that can be
+# any intermediate one, so a test may not count on every save completing)
+expect_saves() {
+    local bad; bad=$(/usr/bin/python3 "$EVENTS_PY" "$RUN/events.jsonl" saves "$@")
+    if [ -n "$bad" ]; then
+        grep -E '"ckpt_(staged|persisted|dropped|persist_failed|complete)"' "$RUN/events.jsonl" | cut -c1-300 >&2
+        fail "saves of steps $*: $bad"
+    fi
+}
+
 # agent_pid NODE: the pid of this test's agent for NODE (empty if none)
 agent_pid() {
     local p
