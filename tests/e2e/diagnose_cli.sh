@@ -5,18 +5,7 @@
 # run directory layout, stdin, --json being exactly one object, rules
 # check/test. Inputs are generated into a temp dir.
 set -u
-ENDURE=${ENDURE:-build/endure}
-SRC=${ENDURE_SRC:-.}
-RULES="--no-default-rules --rules $SRC/tests/data/rules-unit/basic.yaml"
-T=$(mktemp -d /tmp/endure-e2e-diag.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # name, expected rc, actual rc
-    if [ "$2" != "$3" ]; then echo "FAIL: $1: exit $3, wanted $2"; fail=1; else echo "ok: $1"; fi
-}
-has() { # name, file, pattern
-    if grep -q -- "$3" "$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in:"; head -c 2000 "$2"; fail=1; fi
-}
+source "${ENDURE_SRC:-.}/tests/e2e/diag_common.bash" diag
 
 printf '[rank0]: step 1 loss 2.0\n[rank1]: Traceback (most recent call last):\n[rank1]:   File "t.py", line 1\n[rank1]: KeyError: '"'"'lr'"'"'\n[rank0]: [Rank 0] Watchdog caught collective operation timeout: x\n' > "$T/mixed.log"
 

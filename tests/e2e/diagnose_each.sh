@@ -6,15 +6,7 @@
 # their verdict; human output heads each verdict with "== PATH";
 # --each with --compress is a usage error.
 set -u
-ENDURE=${ENDURE:-build/endure}
-SRC=${ENDURE_SRC:-.}
-RULES="--no-default-rules --rules $SRC/tests/data/rules-unit/basic.yaml"
-T=$(mktemp -d /tmp/endure-e2e-each.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # name, expected rc, actual rc
-    if [ "$2" != "$3" ]; then echo "FAIL: $1: exit $3, wanted $2"; fail=1; else echo "ok: $1"; fi
-}
+source "${ENDURE_SRC:-.}/tests/e2e/diag_common.bash" each
 
 # a key error on rank 1, a collective timeout alone, and a log with nothing
 printf '[rank0]: step 1 loss 2.0\n[rank1]: Traceback (most recent call last):\n[rank1]:   File "t.py", line 1\n[rank1]: KeyError: '"'"'lr'"'"'\n' > "$T/a.log"
