@@ -171,6 +171,24 @@ static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
     return k + nd + 2;
 }
 
+/* Whether a C source location begins at offset k ("pml_ucx.c:419 ",
+ * "btl_tcp_endpoint.c:626 ", "ib_mlx5_log.c:177  "): Open MPI and UCX start
+ * their own messages with it after "[host:pid] ". */
+static int c_source_tag(const struct cur *c, size_t k)
+{
+    size_t j = 0;
+    while (j < 64 && (name_char(at(c, k + j)) || at(c, k + j) == '/') && at(c, k + j) != '.')
+        j++;
+    if (!j || at(c, k + j) != '.' || at(c, k + j + 1) != 'c')
+        return 0;
+    j += 2;
+    if (at(c, k + j) == 'c')
+        j++;
+    else if (at(c, k + j) == 'p' && at(c, k + j + 1) == 'p')
+        j += 2;
+    return at(c, k + j) == ':' && at(c, k + j + 1) >= '0' && at(c, k + j + 1) <= '9';
+}
+
 /* Whether the text at offset k opens one of the messages Open MPI prints
  * after its "[host:pid] " (the signal report, its backtrace, MCA, PMIx and
  * ORTE errors, help aggregation), which endure's prefix never precedes. */
@@ -185,7 +203,7 @@ static int mpi_message(const struct cur *c, size_t k)
         if (!marks[m][j])
             return 1;
     }
-    return 0;
+    return c_source_tag(c, k);
 }
 
 /* endure's console prefix "[node:rank] ", ranks of up to 6 digits: Open

@@ -61,6 +61,9 @@ TEST(cculprit_mpi_tag_rank_not_pid)
         "[gpu-node3:41827] [ 3] /usr/lib/x86_64-linux-gnu/libc.so.6(+0x29d90)[0x7f2b1c629d90]",
         "[gpu-node3:4182] mca_base_component_repository_open: unable to open mca_btl_openib",
         "[gpu-node3:418270] [[12345,1],0] ORTE_ERROR_LOG: Not found in file ess_env_module.c",
+        "[gpu-node3:41827] pml_ucx.c:419 Error: ucp_ep_create(proc=5) failed: Destination is unreachable",
+        "[gpu-node3:2310] btl_tcp_endpoint.c:626:mca_btl_tcp_endpoint_recv_connect_ack] received unexpected",
+        "[gpu-node3:77] coll/ucc/coll_ucc_module.cc:12 x",
     };
     for (size_t i = 0; i < sizeof mpi / sizeof *mpi; i++) {
         prefix_parse(mpi[i], strlen(mpi[i]), &p);
@@ -71,6 +74,12 @@ TEST(cculprit_mpi_tag_rank_not_pid)
     prefix_parse(e, strlen(e), &p);
     CHECK(p.rank == 3);
     CHECK_STR(p.node, "n1");
+    /* a file name that is no C source, or a ".c" without a line number */
+    static const char *const ranks[] = {"[n1:3] model.cfg:12 read", "[n1:3] main.c: done", "[n1:3] a.cu:7 x"};
+    for (size_t i = 0; i < sizeof ranks / sizeof *ranks; i++) {
+        prefix_parse(ranks[i], strlen(ranks[i]), &p);
+        CHECK(p.rank == 3);
+    }
 }
 
 TEST(cculprit_srun_and_describe_node_forms)
