@@ -28,6 +28,9 @@ static const struct pat pats[] = {
      * Open MPI's help messages: "   hostname:  ip-10-15-20-17" */
     {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b", 0},
+    /* Open MPI's help message on the first process that failed: "  Process
+     * name: [[44374,1],3]" (job, then the rank) */
+    {F_RANK, CX_BLOCK, "^\\s*Process name:\\s*\\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]", 0},
     /* A memory controller's DIMM location ("channel:1 slot:0 ... rank:1",
      * EDAC and mcelog reports) names a rank of the DIMM, not of the job. */
     {F_RANK, CX_LINE, "\\bchannel:\\d+ slot:\\d+\\b[^\\n]{0,400}?\\brank:()\\d", 0},
@@ -42,6 +45,14 @@ static const struct pat pats[] = {
      * (RankID:-1 while the rank is not known: none) */
     {F_RANK, CX_LINE, "\\(PID:\\d+, Device:\\d{1,3}, RankID:(\\d{1,7})\\)", 0},
     {F_GPU, CX_LINE, "\\(PID:\\d+, Device:(\\d{1,3}), RankID:-?\\d{1,7}\\)", 0},
+    /* c10d's "[7] is setting up NCCL communicator and retrieving
+     * ncclUniqueId from [0] via c10d key-value store": rank 7 failed to get
+     * it (rank 0 is the one it asked) */
+    {F_RANK, CX_LINE, "\\[(\\d{1,7})\\] is setting up NCCL communicator", 0},
+    /* JAX's coordination service names a process by its task in the one
+     * job "jax_worker": "Task /job:jax_worker/replica:0/task:3 heartbeat
+     * timeout" */
+    {F_RANK, CX_LINE, "/job:jax_worker/replica:\\d{1,4}/task:(\\d{1,7})\\b", 0},
     {F_RANK, CX_LINE, "(?<![\\w-])(?<!local )(?<!Local )(?:[Gg]lobal )?[Rr]ank(?:\\s*[:=]\\s*|\\s+)(\\d{1,7})\\b", 0},
     {F_RANK, CX_LINE, "(?<![\\w-])rank(\\d{1,7})\\b", 0},
     {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b", 0},
@@ -61,6 +72,9 @@ static const struct pat pats[] = {
     {F_HOST, CX_FIELD, "^\\s*ip: (" OCTET "(?:\\." OCTET "){3})\\s*$", 0},
     /* PBS/Torque's "Exec host: NAME/slot" (qstat -f's "exec_host = NAME/slot+...") */
     {F_HOST, CX_FIELD, "^\\s*(?:Exec host:|exec_host\\s*=)\\s*([A-Za-z0-9][\\w.-]{0,62})/\\d", 0},
+    /* Slurm's scontrol show job: "NodeList=asus" when the job ran on one
+     * node (not a host list "gpu[01-04]" or "a,b", nor ReqNodeList=) */
+    {F_HOST, CX_FIELD, "(?<![\\w])NodeList=([A-Za-z0-9][\\w.-]{0,62})(?![\\w.\\[,-])", 0},
     /* an address the message names; not the one of Ray's "(Actor pid=N, ip=A)"
      * prefix, which names the node that printed the line (trusted less) */
     {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?<!, ip=)(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)", 0},
@@ -75,6 +89,9 @@ static const struct pat pats[] = {
     {F_GPU, CX_LINE, "\\b(GPU-" HEX "{8}-" HEX "{4}-" HEX "{4}-" HEX "{4}-" HEX "{12})\\b", 0},
     {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b", 0},
     {F_GPU, CX_LINE, "\\b[GNX]PU[ :](\\d{1,3})\\b(?![.:]\\d)", 0}, /* Ascend NPUs, Intel XPUs too */
+    /* TensorFlow's per-GPU allocator "GPU_0_bfc" (Allocator (GPU_0_bfc) ran
+     * out of memory ...; OOM when allocating ... by allocator GPU_0_bfc) */
+    {F_GPU, CX_LINE, "\\bGPU_(\\d{1,3})_bfc\\b", 0},
     {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},

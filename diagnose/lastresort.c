@@ -14,7 +14,7 @@
 #include "diagnose/prefix.h"
 
 static const char prompt_re[] =
-    "^(?:> ?)?\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
+    "^(?:> ?)?(?:\\([\\w.-]{1,40}\\) )?\\[?[A-Za-z_][\\w.-]{0,31}@([A-Za-z0-9][\\w.-]{0,62})"
     "(?::[^\\s$#]{0,200} ?[$#]|\\s[^\\]\\s]{1,200}\\][$#])(?:\\s|$)";
 /* the rendezvous or store endpoint a launcher was given (TorchElastic's
  * config dump, its command line, the environment), without its port */

@@ -152,6 +152,33 @@ static size_t syslog_ts(const struct cur *c, double *ts, char *host, size_t host
     return k + h + 1;
 }
 
+/* ctime's "Thu Aug 29 21:45:09 2019", as horovodrun (Gloo) stamps each
+ * line before its "[rank]<stream>:" label, which may follow with no space. */
+static size_t ctime_ts(const struct cur *c, double *ts)
+{
+    static const char days[] = "MonTueWedThuFriSatSun", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int wd = -1, mo = -1;
+    for (int j = 0; j < 7 && wd < 0; j++)
+        if (c->n - c->i >= 24 && !memcmp(c->s + c->i, days + 3 * j, 3))
+            wd = j;
+    for (int j = 0; j < 12 && wd >= 0 && mo < 0; j++)
+        if (!memcmp(c->s + c->i + 4, months + 3 * j, 3))
+            mo = j + 1;
+    if (mo < 0 || at(c, 3) != ' ' || at(c, 7) != ' ')
+        return 0;
+    size_t k = at(c, 8) == ' ' ? 9 : 8;
+    long day, y;
+    size_t nd = number(c, k, 2, &day);
+    if (!nd || day < 1 || day > 31 || at(c, k + nd) != ' ')
+        return 0;
+    k += nd + 1;
+    long sec = hms(c, k);
+    if (sec < 0 || at(c, k + 8) != ' ' || (y = digits(c, k + 9, 4)) < 1970)
+        return 0;
+    *ts = (double)days_from_civil(y, mo, day) * 86400 + (double)sec;
+    return k + 13;
+}
+
 /* "[rank3]:" (global) or "[default0]:" (role + local rank). */
 static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
 {
@@ -242,13 +269,19 @@ static size_t srun_label(const struct cur *c, struct prefix_info *o)
 }
 
 /* Open MPI's --tag-output label "[1,12]<stderr>:" (job, rank, stream; as
- * horovodrun prints it): the rank. */
+ * horovodrun prints it) and horovodrun's own label under Gloo, "[12]<stderr>:"
+ * (rank, stream): the rank. */
 static size_t mpi_tag(const struct cur *c, struct prefix_info *o)
 {
     long job, v;
     size_t nj = at(c, 0) == '[' ? number(c, 1, 10, &job) : 0;
     size_t nr = nj && at(c, 1 + nj) == ',' ? number(c, 2 + nj, 7, &v) : 0;
     size_t k = 2 + nj + nr;
+    if (nj && nj <= 7 && at(c, 1 + nj) == ']') { /* Gloo: no job */
+        v = job;
+        nr = nj;
+        k = 1 + nj;
+    }
     if (!nr || at(c, k) != ']' || at(c, k + 1) != '<')
         return 0;
     static const char *const streams[] = {"stdout>:", "stderr>:", "stddiag>:"};
@@ -279,6 +312,58 @@ static size_t mpi_host(const struct cur *c, struct prefix_info *o)
         o->host[h - 1] = '\0';
     }
     return h + 2 + nd;
+}
+
+/* PSM3's (libfabric, Intel MPI, Open MPI) "host:rankN: " and
+ * "host:rankN.prog: " ("login1:rank0: PSM3 can't open nic unit: 0",
+ * "duvel:rank2.mpi_test_ring_c: Failed to get ... cpu set"); before MPI
+ * knows the rank, "host:pidN: ": the host, and the rank when it is one. */
+static size_t psm_host(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 0, k;
+    long v;
+    while (h < sizeof o->host - 1 && name_char(at(c, h)))
+        h++;
+    if (!h || at(c, h) != ':')
+        return 0;
+    int rank = at(c, h + 1) == 'r' && at(c, h + 2) == 'a' && at(c, h + 3) == 'n' && at(c, h + 4) == 'k';
+    int pid = at(c, h + 1) == 'p' && at(c, h + 2) == 'i' && at(c, h + 3) == 'd';
+    k = h + 1 + (rank ? 4 : pid ? 3 : 0);
+    size_t nd = rank || pid ? number(c, k, 7, &v) : 0;
+    if (!nd)
+        return 0;
+    k += nd;
+    if (at(c, k) == '.') /* the program's name */
+        for (k++; k < h + 200 && at(c, k) != ':' && at(c, k) != ' ' && at(c, k) != -1; k++)
+            ;
+    if (at(c, k) != ':' || at(c, k + 1) != ' ')
+        return 0;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    if (rank)
+        o->rank = v;
+    return k + 2;
+}
+
+/* kubectl logs --prefix: "[pod/NAME/CONTAINER] ": the pod, which is the
+ * host of its processes (its hostname, and the name NCCL prints). */
+static size_t kube_pod(const struct cur *c, struct prefix_info *o)
+{
+    static const char pod[] = "[pod/";
+    size_t h = 0, k;
+    if (c->n - c->i < sizeof pod || memcmp(c->s + c->i, pod, sizeof pod - 1))
+        return 0;
+    while (h < sizeof o->host - 1 && name_char(at(c, 5 + h)))
+        h++;
+    if (!h || at(c, 5 + h) != '/')
+        return 0;
+    for (k = 6 + h; k < 6 + h + 64 && name_char(at(c, k)); k++)
+        ;
+    if (k == 6 + h || at(c, k) != ']' || at(c, k + 1) != ' ')
+        return 0;
+    memcpy(o->host, c->s + c->i + 5, h);
+    o->host[h] = '\0';
+    return k + 2;
 }
 
 /* Whether name[0..n) is a Python exception's qualified type: a dotted name
@@ -398,6 +483,8 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
         else if (ch == 'J' || ch == 'F' || ch == 'M' || ch == 'A' || ch == 'S' || ch == 'O' ||
                  ch == 'N' || ch == 'D')
             k = syslog_ts(&c, &ts, o->host, sizeof o->host);
+        if (!k && (ch == 'M' || ch == 'T' || ch == 'W' || ch == 'F' || ch == 'S'))
+            k = ctime_ts(&c, &ts);
         if (k && o->ts < 0)
             o->ts = ts;
         if (k) { /* a separator after a timestamp: " ", " - ", ": ", " | " */
@@ -410,10 +497,14 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
          * "[host:pid]" is Open MPI's, and its pid is no rank */
         if (!k && ch == '[' && tagged)
             k = mpi_host(&c, o);
+        if (!k && ch == '[' && round == 0)
+            k = kube_pod(&c, o);
         if (!k && ch == '[' && !(k = bracket_rank(&c, o)) && !(round == 0 && (k = endure_prefix(&c, o))))
             tagged = (k = mpi_tag(&c, o)) != 0;
         if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
+        if (!k && ch != ' ' && ch != '[' && !o->host[0])
+            k = psm_host(&c, o);
         if (!k && round == 0 && ch != ' ' && !o->host[0])
             k = pdsh_host(&c, o);
         if (!k)

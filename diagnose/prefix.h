@@ -3,11 +3,14 @@
  * how many bytes of launcher prefix to strip before classification.
  * Understood: `[rank3]:` (global rank), `[default0]:` (torchrun role and
  * local rank), `srun -l` labels `12: `, endure's console prefix `[n1:3] `
- * (first on a line only), Open MPI's `[1,12]<stderr>:` (rank) and the
- * `[host:pid]` it prints after that label (host), pdsh's
- * `host: ` (a name no message word can be: see prefix.c),
- * leading timestamps (ISO 8601 with optional brackets, fraction and zone;
- * syslog `Jan  2 03:04:05 host`), and NCCL's `host:pid:tid [gpu] NCCL`
+ * (first on a line only), Open MPI's `[1,12]<stderr>:` and horovodrun's
+ * Gloo `[12]<stderr>:` (rank) and the `[host:pid]` Open MPI prints after
+ * its label (host), pdsh's `host: ` (a name no message word can be: see
+ * prefix.c), PSM3's `host:rank3: ` / `host:rank3.prog: ` (host, rank) and
+ * `host:pid42: ` (host), kubectl logs --prefix's `[pod/NAME/CONTAINER] `
+ * (the pod as host, first on a line only), leading timestamps (ISO 8601
+ * with optional brackets, fraction and zone; syslog `Jan  2 03:04:05
+ * host`; ctime `Thu Aug 29 21:45:09 2019`), and NCCL's `host:pid:tid [gpu] NCCL`
  * lines (host and GPU are inferred, the text is not stripped: rules may
  * match it). Pure function of its input; no allocation. */
 #ifndef ENDURE_DIAGNOSE_PREFIX_H

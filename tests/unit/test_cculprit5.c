@@ -1,0 +1,179 @@
+/* test_cculprit5: culprit forms of issue 12 (diagnose/prefix.c,
+ * diagnose/culprit.c, diagnose/lastresort.c), each from a real pasted log:
+ * horovodrun's Gloo label "[2]<stderr>:" (after ctime's stamp), PSM3's
+ * "host:rankN.prog: ", kubectl logs --prefix's "[pod/NAME/CONTAINER] ",
+ * Open MPI's "Process name: [[job,1],rank]", c10d's "[7] is setting up
+ * NCCL communicator", JAX's "/job:jax_worker/replica:0/task:N",
+ * TensorFlow's allocator "GPU_N_bfc", scontrol's "NodeList=NAME" and a
+ * conda environment before a shell prompt; and the look-alikes that must
+ * stay no culprit. */
+#include <string.h>
+#include "diagnose/culprit.h"
+#include "diagnose/internal.h"
+#include "diagnose/lastresort.h"
+#include "diagnose/prefix.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static struct prefix_info parse(const char *s)
+{
+    struct prefix_info p;
+    prefix_parse(s, strlen(s), &p);
+    return p;
+}
+
+/* The culprit field key culprit_x_fill finds on s in scope sc ("" when
+ * none; a number printed in decimal). */
+static const char *field(const char *s, enum culprit_scope sc, const char *key, char *out, size_t n)
+{
+    struct culprit_x *x = culprit_x_new();
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
+    culprit_x_fill(x, c, s, strlen(s), sc);
+    g = json_object_get(c, key);
+    if (json_is_integer(g))
+        snprintf(out, n, "%lld", (long long)json_integer_value(g));
+    else
+        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
+    json_decref(c);
+    culprit_x_free(x);
+    return out;
+}
+
+TEST(cculprit5_horovod_gloo_label)
+{
+    /* horovodrun --gloo (github.com/horovod/horovod/issues/1364): ctime's
+     * stamp, then "[rank]<stream>:" with no space between */
+    const char *l = "Thu Aug 29 21:45:09 2019[2]<stderr>:Fatal Python error: Aborted";
+    struct prefix_info p = parse(l);
+    CHECK(p.rank == 2);
+    CHECK(p.ts > 0);
+    CHECK_STR(l + p.skip, "Fatal Python error: Aborted");
+    p = parse("Tue Jun  9 20:10:40 2020[1]<stderr>:*** Received signal 6 ***"); /* horovod/horovod#2015 */
+    CHECK(p.rank == 1);
+    p = parse("[5]<stdout>:[2019-08-29 21:45:09.574022: D horovod/common/gloo/gloo_context.cc:131] x");
+    CHECK(p.rank == 5);
+    p = parse("[1,3]<stderr>:boom"); /* Open MPI's label still reads job, rank */
+    CHECK(p.rank == 3);
+    /* look-alikes: a bracketed number without a stream, a date that is no ctime */
+    p = parse("[2] Traceback (most recent call last):");
+    CHECK(p.rank == -1 && p.skip == 0);
+    p = parse("Thu Aug 29 is when it broke[2]<stderr>:x");
+    CHECK(p.rank == -1 && p.ts == -1);
+}
+
+TEST(cculprit5_psm3_host_rank)
+{
+    /* PSM3 (github.com/easybuilders/easybuild-easyconfigs/issues/18925,
+     * github.com/open-mpi/ompi/issues/12448, mpi4py/shmem4py#28) */
+    const char *l = "login1:rank0: PSM3 can't open nic unit: 0 (err=23)";
+    struct prefix_info p = parse(l);
+    CHECK_STR(p.host, "login1");
+    CHECK(p.rank == 0);
+    CHECK_STR(l + p.skip, "PSM3 can't open nic unit: 0 (err=23)");
+    p = parse("duvel:rank2.mpi_test_ring_c: Failed to get enx0c3796b36b50 (unit 1) cpu set");
+    CHECK_STR(p.host, "duvel");
+    CHECK(p.rank == 2);
+    p = parse("dd1baa5f5873:pid267.python3: Failed to get eth0 (unit 0) cpu set"); /* pyccel/psydac#323 */
+    CHECK_STR(p.host, "dd1baa5f5873");
+    CHECK(p.rank == -1); /* a pid is no rank */
+    /* look-alikes */
+    p = parse("torch:ranking: done");
+    CHECK(!p.host[0] && p.rank == -1);
+    p = parse("error:rank3 failed");
+    CHECK(!p.host[0] && p.rank == -1);
+}
+
+TEST(cculprit5_kubectl_pod_prefix)
+{
+    /* kubectl logs -l ... --prefix (the form kubectl documents: "[pod/NAME/CONTAINER] ") */
+    const char *l = "[pod/llama-worker-3/pytorch] [rank5]: RuntimeError: CUDA error: uncorrectable ECC error encountered";
+    struct prefix_info p = parse(l);
+    CHECK_STR(p.host, "llama-worker-3");
+    CHECK(p.rank == 5);
+    CHECK_STR(l + p.skip, "RuntimeError: CUDA error: uncorrectable ECC error encountered");
+    p = parse("[pod/web-f4c54c7fc-r5d9h/nginx] 2026/10/07 15:28:54 [notice] 1#1: start worker process 52");
+    CHECK_STR(p.host, "web-f4c54c7fc-r5d9h");
+    p = parse("[pod/broken x");
+    CHECK(!p.host[0] && p.skip == 0);
+    p = parse("created [pod/a/b] x"); /* only first on a line */
+    CHECK(!p.host[0]);
+}
+
+TEST(cculprit5_message_forms)
+{
+    char o[80];
+    /* Open MPI's first failed process (mpirun detected that one or more
+     * processes exited with non-zero status ...) */
+    CHECK_STR(field("  Process name: [[44374,1],3]", CX_BLOCK, "rank", o, sizeof o), "3");
+    CHECK_STR(field("  HNP daemon   : [[45370,0],0] on node node01", CX_BLOCK, "rank", o, sizeof o), "");
+    /* c10d (pytorch/pytorch DistBackendError): the rank that failed to get
+     * the id, not the rank it asked */
+    CHECK_STR(field("torch.distributed.DistBackendError: [7] is setting up NCCL communicator and retrieving "
+                    "ncclUniqueId from [0] via c10d key-value store by key '0', but store->get('0') got error: "
+                    "Socket Timeout",
+                    CX_LINE, "rank", o, sizeof o),
+              "7");
+    /* JAX's coordination service (github.com/jax-ml/jax/issues/23599) */
+    CHECK_STR(field("coordination_service.cc:1170] /job:jax_worker/replica:0/task:3 has been set to ERROR in "
+                    "coordination service: UNAVAILABLE: Task /job:jax_worker/replica:0/task:3 heartbeat timeout.",
+                    CX_LINE, "rank", o, sizeof o),
+              "3");
+    /* TensorFlow's single process names task 0 of job localhost: no rank */
+    CHECK_STR(field("OOM when allocating tensor with shape[64] on /job:localhost/replica:0/task:0/device:GPU:1",
+                    CX_LINE, "rank", o, sizeof o),
+              "");
+    /* TensorFlow's allocator (github.com/tensorflow/tensorflow/issues/43546) */
+    CHECK_STR(field("W tensorflow/core/common_runtime/bfc_allocator.cc:246] Allocator (GPU_2_bfc) ran out of "
+                    "memory trying to allocate 1.02GiB with freed_by_count=0.",
+                    CX_LINE, "gpu", o, sizeof o),
+              "2");
+    CHECK_STR(field("Allocator (GPU_host_bfc) ran out of memory", CX_LINE, "gpu", o, sizeof o), "");
+    /* scontrol show job (github.com/mknoxnv/ubuntu-slurm/issues/5): one node */
+    CHECK_STR(field("   NodeList=asus", CX_FIELD, "host", o, sizeof o), "asus");
+    CHECK_STR(field("   NodeList=f006 BatchHost=f006", CX_FIELD, "host", o, sizeof o), "f006");
+    CHECK_STR(field("   NodeList=gpu[01-04]", CX_FIELD, "host", o, sizeof o), "");
+    CHECK_STR(field("   NodeList=n1,n2", CX_FIELD, "host", o, sizeof o), "");
+    CHECK_STR(field("   ReqNodeList=(null) ExcNodeList=node9", CX_FIELD, "host", o, sizeof o), "");
+}
+
+TEST(cculprit5_scontrol_nodelist_names_the_node)
+{
+    static const char *const rules =
+        "- id: t.failed\n  category: unknown\n  type: unknown\n  role: root\n"
+        "  action: restart\n  match: 'JobState=FAILED Reason=NonZeroExitCode'\n  explain: 'x'\n"
+        "  examples: ['JobState=FAILED Reason=NonZeroExitCode']\n";
+    static const char *const log[] = {
+        "UserId=root(0) GroupId=root(0) MCS_label=N/A",
+        "   JobState=FAILED Reason=NonZeroExitCode Dependency=(null)",
+        "   Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=1:0",
+        "   ReqNodeList=(null) ExcNodeList=(null)",
+        "   NodeList=asus",
+        "   BatchHost=asus",
+        NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "asus");
+    json_decref(v);
+}
+
+TEST(cculprit5_conda_prompt)
+{
+    static const char *const forms[][2] = {
+        {"(base) root@ding-X10DRG:~# dmesg | tail", "ding-X10DRG"},
+        {"(llama_env) user@gpu-a01:~/run$ torchrun train.py", "gpu-a01"},
+        {"(base) [root@bh174 ~]# nvidia-smi", "bh174"},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        struct last_resort p;
+        CHECK(last_resort_init(&p) == 0);
+        last_resort_line(&p, forms[i][0], strlen(forms[i][0]));
+        CHECK(last_resort_host(&p) && !strcmp(last_resort_host(&p), forms[i][1]));
+        last_resort_free(&p);
+    }
+    struct last_resort p;
+    CHECK(last_resort_init(&p) == 0);
+    static const char *const none[] = {"(see admin@cluster.example.com) for help", "(x) mail me@host.org", NULL};
+    diag_last_resort_feed(&p, none);
+    CHECK(last_resort_host(&p) == NULL);
+    last_resort_free(&p);
+}
