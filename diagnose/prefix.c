@@ -338,6 +338,11 @@ static size_t psm_host(const struct cur *c, struct prefix_info *o)
             ;
     if (at(c, k) != ':' || at(c, k + 1) != ' ')
         return 0;
+    /* Python logging's "LEVEL:logger:" with a logger named rank0 is no host */
+    static const char *const levels[] = {"DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL"};
+    for (size_t j = 0; j < sizeof levels / sizeof *levels; j++)
+        if (strlen(levels[j]) == h && !memcmp(c->s + c->i, levels[j], h))
+            return 0;
     memcpy(o->host, c->s + c->i, h);
     o->host[h] = '\0';
     if (rank)

@@ -81,6 +81,8 @@ TEST(cculprit5_psm3_host_rank)
     CHECK(!p.host[0] && p.rank == -1);
     p = parse("error:rank3 failed");
     CHECK(!p.host[0] && p.rank == -1);
+    p = parse("INFO:rank0: step 5 loss 2.1"); /* Python logging, a logger named rank0 */
+    CHECK(!p.host[0]);
 }
 
 TEST(cculprit5_kubectl_pod_prefix)
