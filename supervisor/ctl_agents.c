@@ -416,7 +416,7 @@ void agents_timers(struct ctl *c)
         c->next_hb_all = now + c->hb_interval_ms;
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
-        if (n->state == NODE_STARTING && now >= c->wait_deadline)
+        if (n->state == NODE_STARTING && now >= n->connect_deadline)
             node_lost(c, n, "its agent did not connect within --agent-timeout");
         if (n->state != NODE_READY)
             continue;

@@ -33,6 +33,7 @@ struct node {
     pid_t agent_pid;            /* 0 once reaped */
     struct msgconn conn;
     int64_t last_heard;
+    int64_t connect_deadline;   /* starting: its agent must connect by then (--agent-timeout from its launch) */
     int watch_out;              /* its connection is watched for EPOLLOUT (unsent bytes) */
     int group_rank;             /* in the current attempt, -1 when spare */
     int stopped;                /* reported stopped in the current attempt */

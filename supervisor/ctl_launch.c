@@ -23,6 +23,9 @@ int agents_start_one(struct ctl *c, int i)
     struct agent_launch l;
     struct buf err;
     buf_init(&err, 1024);
+    /* each launch has its own --agent-timeout: a node readmitted late in
+     * the run gets the same time to connect as at the start */
+    n->connect_deadline = now_ms() + c->cfg->agent_timeout_ms;
     int rc = transport_start_agent(&c->tr, n->name, &l, &err);
     if (rc < 0) {
         n->agent_pid = 0;
