@@ -110,7 +110,9 @@ def main():
         loss = loss_fn(model(x), y)
         loss.backward()  # DDP all-reduces the gradients over gloo here
         opt.step()
-        print(f"step {step} loss {loss.item():.6f}")
+        # flushed: under endure stdout is a pipe, and the tests that act mid-run
+        # (--step-sleep) wait for these lines in the rank logs
+        print(f"step {step} loss {loss.item():.6f}", flush=True)
         if args.step_sleep > 0:
             time.sleep(args.step_sleep)
 
