@@ -13,30 +13,14 @@
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 
-/* The culprit field key culprit_x_fill finds on s in scope sc ("" when
- * none; a number printed in decimal). */
-static const char *field_in(struct culprit_x *x, const char *s, enum culprit_scope sc, const char *key, char *out,
-                            size_t n)
-{
-    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
-    culprit_x_fill(x, c, s, strlen(s), sc);
-    g = json_object_get(c, key);
-    if (json_is_integer(g))
-        snprintf(out, n, "%lld", (long long)json_integer_value(g));
-    else
-        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
-    json_decref(c);
-    return out;
-}
-
 static const char *host_in(struct culprit_x *x, const char *s, enum culprit_scope sc, char *out, size_t n)
 {
-    return field_in(x, s, sc, "host", out, n);
+    return diag_culprit_field(x, s, sc, "host", out, n);
 }
 
 static const char *gpu_in(struct culprit_x *x, const char *s, char *out, size_t n)
 {
-    return field_in(x, s, CX_LINE, "gpu", out, n);
+    return diag_culprit_field(x, s, CX_LINE, "gpu", out, n);
 }
 
 TEST(cculprit4_message_word_is_no_host)
@@ -288,9 +272,9 @@ TEST(cculprit4_gpu_subject_uuid_npu)
     /* torch_npu's error header names the NPU and the rank (RankID:-1: none) */
     const char *npu = "[ERROR] 2024-05-21-11:57:54 (PID:927000, Device:3, RankID:2) ERR02200 DIST call hccl api failed.";
     CHECK_STR(gpu_in(x, npu, g, sizeof g), "3");
-    CHECK_STR(field_in(x, npu, CX_LINE, "rank", g, sizeof g), "2");
+    CHECK_STR(diag_culprit_field(x, npu, CX_LINE, "rank", g, sizeof g), "2");
     const char *norank = "[ERROR] 2024-05-21-11:57:54 (PID:927000, Device:1, RankID:-1) ERR99999 UNKNOWN";
-    CHECK_STR(field_in(x, norank, CX_LINE, "rank", g, sizeof g), "");
+    CHECK_STR(diag_culprit_field(x, norank, CX_LINE, "rank", g, sizeof g), "");
     CHECK_STR(gpu_in(x, norank, g, sizeof g), "1");
     /* Ray's raylet prefix, TorchElastic's 'HOST_PID_N' node names, kubectl
      * describe node's Hostname address */

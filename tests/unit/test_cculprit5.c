@@ -22,19 +22,11 @@ static struct prefix_info parse(const char *s)
     return p;
 }
 
-/* The culprit field key culprit_x_fill finds on s in scope sc ("" when
- * none; a number printed in decimal). */
+/* The culprit field key a fresh extractor finds on s in scope sc. */
 static const char *field(const char *s, enum culprit_scope sc, const char *key, char *out, size_t n)
 {
     struct culprit_x *x = culprit_x_new();
-    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
-    culprit_x_fill(x, c, s, strlen(s), sc);
-    g = json_object_get(c, key);
-    if (json_is_integer(g))
-        snprintf(out, n, "%lld", (long long)json_integer_value(g));
-    else
-        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
-    json_decref(c);
+    diag_culprit_field(x, s, sc, key, out, n);
     culprit_x_free(x);
     return out;
 }
@@ -160,18 +152,8 @@ TEST(cculprit5_scontrol_nodelist_names_the_node)
 
 TEST(cculprit5_conda_prompt)
 {
-    static const char *const forms[][2] = {
-        {"(base) root@ding-X10DRG:~# dmesg | tail", "ding-X10DRG"},
-        {"(llama_env) user@gpu-a01:~/run$ torchrun train.py", "gpu-a01"},
-        {"(base) [root@bh174 ~]# nvidia-smi", "bh174"},
-    };
-    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        struct last_resort p;
-        CHECK(last_resort_init(&p) == 0);
-        last_resort_line(&p, forms[i][0], strlen(forms[i][0]));
-        CHECK(last_resort_host(&p) && !strcmp(last_resort_host(&p), forms[i][1]));
-        last_resort_free(&p);
-    }
+    /* the prompts after a conda environment's name are in
+     * lastresort_prompt_host_forms; here the look-alikes */
     struct last_resort p;
     CHECK(last_resort_init(&p) == 0);
     static const char *const none[] = {"(see admin@cluster.example.com) for help", "(x) mail me@host.org", NULL};

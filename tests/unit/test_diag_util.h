@@ -1,7 +1,8 @@
 /* test_diag_util: helpers shared by the diagnose unit tests (static inline,
  * header only): writing a rule file into the scratch dir and loading it,
  * an offline diagnosis of a few lines, the activity verdict of lines, and
- * feeding lines to the culprits of last resort. */
+ * feeding lines to the culprits of last resort, the culprit field one
+ * line gives. */
 #ifndef TEST_DIAG_UTIL_H
 #define TEST_DIAG_UTIL_H
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "diagnose/activity.h"
+#include "diagnose/culprit.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/internal.h"
 #include "diagnose/lastresort.h"
@@ -86,5 +88,21 @@ static inline void diag_last_resort_feed(struct last_resort *p, const char *cons
 #define RULE_HEAD                                                              \
     "- id: t.one\n  category: framework\n  type: runtime_error\n  role: root\n" \
     "  action: restart\n  explain: x\n"
+
+/* The culprit field key culprit_x_fill finds on s in scope sc ("" when
+ * none; a number printed in decimal). */
+static inline const char *diag_culprit_field(struct culprit_x *x, const char *s, enum culprit_scope sc, const char *key,
+                                              char *out, size_t n)
+{
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"), *g;
+    culprit_x_fill(x, c, s, strlen(s), sc);
+    g = json_object_get(c, key);
+    if (json_is_integer(g))
+        snprintf(out, n, "%lld", (long long)json_integer_value(g));
+    else
+        snprintf(out, n, "%s", json_is_string(g) ? json_string_value(g) : "");
+    json_decref(c);
+    return out;
+}
 
 #endif

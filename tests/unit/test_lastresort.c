@@ -14,6 +14,10 @@ TEST(lastresort_prompt_host_forms)
         {"[root@bh174 ~]# nvidia-smi", "bh174"},
         {"alice@gpu-a01.cluster:~/run$ torchrun --nproc-per-node 8 train.py", "gpu-a01.cluster"},
         {"user@host-7:/data$", "host-7"},
+        /* after a conda or venv environment's name */
+        {"(base) root@ding-X10DRG:~# dmesg | tail", "ding-X10DRG"},
+        {"(llama_env) user@gpu-a01:~/run$ torchrun train.py", "gpu-a01"},
+        {"(base) [root@bh174 ~]# nvidia-smi", "bh174"},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
