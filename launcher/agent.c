@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/msg.h"
 #include "common/util.h"
+#include "common/worker.h"
 #include "launcher/agent_int.h"
 #include "checkpoint/ckpt.h"
 #include "diagnose/diagnose.h"
@@ -446,10 +447,12 @@ static void on_timers(struct agent *a)
         ckpt_agent_dispatch(a->ck);
 }
 
+#define LOOP_FIXED_FDS 7 /* the descriptors before the ranks' pipes */
+
 static void loop(struct agent *a)
 {
-    struct pollfd *pf = calloc(6 + 2 * AGENT_MAX_RANKS, sizeof *pf);
-    struct stream **who = calloc(6 + 2 * AGENT_MAX_RANKS, sizeof *who);
+    struct pollfd *pf = calloc(LOOP_FIXED_FDS + 2 * AGENT_MAX_RANKS, sizeof *pf);
+    struct stream **who = calloc(LOOP_FIXED_FDS + 2 * AGENT_MAX_RANKS, sizeof *who);
     while (pf && who && a->state != A_DONE) {
         int n = 0;
         pf[n++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
@@ -458,6 +461,7 @@ static void loop(struct agent *a)
         pf[n++] = (struct pollfd){.fd = a->ck && a->state != A_DRAINING ? ckpt_agent_fd(a->ck) : -1, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = log_pending_fd(), .events = POLLOUT}; /* our own stderr */
         pf[n++] = (struct pollfd){.fd = a->health_fd, .events = POLLIN};    /* endure health's report */
+        pf[n++] = (struct pollfd){.fd = worker_fd(a->bio), .events = POLLIN}; /* a rule set loaded */
         for (int i = 0; a->ranks && i < a->nranks; i++) {
             struct stream *ss[2] = {&a->ranks[i].out, &a->ranks[i].err};
             for (int k = 0; k < 2; k++) {
@@ -473,7 +477,7 @@ static void loop(struct agent *a)
             break;
         }
         log_flush();
-        for (int i = 6; r > 0 && i < n; i++)
+        for (int i = LOOP_FIXED_FDS; r > 0 && i < n; i++)
             if (pf[i].revents && who[i]->fd == pf[i].fd)
                 ranks_read(a, who[i]);
         if (r > 0 && pf[5].revents && a->health_fd >= 0)
@@ -484,6 +488,8 @@ static void loop(struct agent *a)
             handle_conn(a, pf[1].revents);
         if (r > 0 && pf[3].revents && a->ck)
             ckpt_agent_dispatch(a->ck);
+        if (r > 0 && pf[6].revents)
+            worker_dispatch(a->bio); /* may spawn the ranks of the attempt that waited for it */
         console_flush(&a->console);
         on_timers(a);
         if (a->conn.fd >= 0 && msgconn_flush(&a->conn) < 0)
@@ -539,6 +545,8 @@ out:
         spawn_signal_descendants(SIGKILL, NULL, 0, NULL, 0);
         ranks_free(&a);
     }
+    a.closing = 1;
+    worker_stop(a.bio); /* a load still running finishes first; nothing is spawned */
     agent_health_kill(&a);
     agent_logs_close(&a);
     agent_ckpt_close(&a, a.exit_rc == 0);

@@ -4,6 +4,7 @@
  * symptom rules go upstream as events, progress rules feed hang detection.
  * Also the tail of a failed rank's log, the evidence when no rule matched. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "common/util.h"
+#include "common/worker.h"
 #include "diagnose/diagnose.h"
 #include "launcher/agent_int.h"
 
@@ -29,46 +31,144 @@ static void learned_sig(const struct msg_start *st, char *out, size_t len)
                  (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, st->learned_candidates);
 }
 
+/* A rule-set load on the agent's worker thread: everything it reads is
+ * copied in (the start message may be freed by a stop meanwhile), the
+ * result waits in rs/err for rules_loaded on the loop's thread. */
+struct rules_job {
+    int attempt;
+    char **paths;          /* the start message's rule paths, then the learned file (or NULL) */
+    size_t n;              /* rule paths, without the learned file */
+    int candidates;
+    int64_t delay_ms;      /* ENDURE_TEST_RULES_DELAY_MS: a test hook (a slow load) */
+    int plain_fallback;    /* when the learned file does not load: load without it (else keep the rules) */
+    char sig[160];
+    struct ruleset *rs;    /* NULL with rc 0: keep the rules loaded before */
+    struct buf err, learned_err;
+    int ran, rc, learned_failed;
+};
+
+static void rules_job_free(struct rules_job *j)
+{
+    for (size_t i = 0; j->paths && i <= j->n; i++)
+        free(j->paths[i]);
+    free(j->paths);
+    ruleset_free(j->rs);
+    buf_free(&j->err);
+    buf_free(&j->learned_err);
+    free(j);
+}
+
+/* The load itself (any thread: it touches only j). A learned file that
+ * does not load is left out. */
+static void rules_job_run(void *arg)
+{
+    struct rules_job *j = arg;
+    const char *const *p = (const char *const *)j->paths;
+    j->ran = 1;
+    if (j->delay_ms > 0)
+        poll(NULL, 0, (int)j->delay_ms); /* test hook: a slow load, on this thread only */
+    j->rc = j->sig[0] ? ruleset_load_ex(&j->rs, p, j->n + 1, j->candidates, &j->learned_err) : -1;
+    j->learned_failed = j->sig[0] && j->rc < 0;
+    if (j->rc < 0 && j->plain_fallback)
+        j->rc = ruleset_load(&j->rs, p, j->n, &j->err);
+    else if (j->rc < 0)
+        j->rc = 0, j->rs = NULL; /* keep the rules loaded before */
+}
+
+/* Installs a load's rule set (0), or -1 when none loaded. */
+static int rules_take(struct agent *a, struct rules_job *j)
+{
+    if (j->learned_failed)
+        log_warn("the learned rules in %s do not load: left out (%s)", j->paths[j->n],
+                 j->learned_err.p ? j->learned_err.p : "?");
+    if (j->rc < 0)
+        return -1;
+    if (j->rs) {
+        ruleset_free(a->rs);
+        a->rs = j->rs;
+        j->rs = NULL;
+    }
+    snprintf(a->learned_sig, sizeof a->learned_sig, "%s", j->sig);
+    return 0;
+}
+
+/* A load's done callback (the loop's thread): the rule set is installed,
+ * and the attempt it was loaded for spawns its ranks unless it was stopped
+ * since (or the agent is closing: worker_stop runs this too). */
+static void rules_loaded(void *ctx, void *arg)
+{
+    struct agent *a = ctx;
+    struct rules_job *j = arg;
+    int rc = j->ran ? rules_take(a, j) : -1;
+    if (j->ran && !a->closing && a->state == A_LOADING && j->attempt == a->attempt) {
+        if (rc < 0)
+            ranks_start_failed(a, j->err.p ? j->err.p : "the rules do not load");
+        else
+            ranks_spawn(a);
+    }
+    rules_job_free(j);
+}
+
+static struct rules_job *rules_job_new(struct agent *a, const struct msg_start *st, const char *sig)
+{
+    const json_t *paths = st->rules;
+    struct rules_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->attempt = st->attempt;
+    j->n = json_array_size(paths);
+    j->candidates = st->learned_candidates;
+    j->plain_fallback = !a->rs || a->learned_sig[0];
+    const char *d = getenv("ENDURE_TEST_RULES_DELAY_MS");
+    j->delay_ms = d ? atoll(d) : 0;
+    snprintf(j->sig, sizeof j->sig, "%s", sig);
+    buf_init(&j->err, 1024);
+    buf_init(&j->learned_err, 1024);
+    j->paths = calloc(j->n + 1, sizeof *j->paths);
+    int ok = j->paths != NULL;
+    for (size_t i = 0; ok && i < j->n; i++)
+        ok = (j->paths[i] = strdup(json_string_value(json_array_get(paths, i)) ?: "")) != NULL;
+    if (ok && st->learned)
+        ok = (j->paths[j->n] = strdup(st->learned)) != NULL;
+    if (!ok) {
+        rules_job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
 /* Loads the rule set named by the start message once per agent, and again
  * when the learned file (rules the LLM proposed, endure run --llm) changed
  * since: an attempt classifies with what the previous one learned. A
- * learned file that does not load is left out (with a warning). */
+ * learned file that does not load is left out (with a warning). The load
+ * (about 0.1 s of CPU for the shipped rules; seconds on a loaded node) runs
+ * on the agent's worker thread, so that heartbeats go on meanwhile: 1 when
+ * it was queued (rules_loaded spawns the ranks), 0 when the rules loaded
+ * before serve (the caller spawns), -1 with err. */
 int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *err)
 {
-    const json_t *paths = st->rules;
     char sig[sizeof a->learned_sig];
     a->events_sent = 0;
     a->attempt_boot_s = oom_boot_seconds();
     a->oom_kills_at_start = oom_cgroup_kills();
     learned_sig(st, sig, sizeof sig);
-    if ((a->rs && !strcmp(sig, a->learned_sig)) || !json_is_array(paths))
+    if ((a->rs && !strcmp(sig, a->learned_sig)) || !json_is_array(st->rules))
         return 0;
-    size_t n = json_array_size(paths);
-    const char **p = calloc(n + 1, sizeof *p);
-    struct ruleset *rs = NULL;
-    if (!p)
+    struct rules_job *j = rules_job_new(a, st, sig);
+    if (!j) {
+        buf_printf(err, "out of memory loading the rules");
         return -1;
-    for (size_t i = 0; i < n; i++)
-        p[i] = json_string_value(json_array_get(paths, i));
-    p[n] = st->learned;
-    int rc = sig[0] ? ruleset_load_ex(&rs, p, n + 1, st->learned_candidates, err) : -1;
-    if (rc < 0 && sig[0]) {
-        log_warn("the learned rules in %s do not load: left out (%s)", st->learned, err->p ? err->p : "?");
-        buf_reset(err);
     }
-    if (rc < 0 && (!a->rs || a->learned_sig[0]))
-        rc = ruleset_load(&rs, p, n, err);
-    else if (rc < 0)
-        rc = 0, rs = NULL; /* keep the rules loaded before */
-    free(p);
+    if (!a->bio && worker_start(&a->bio) < 0)
+        a->bio = NULL; /* no thread: the load runs here, as a last resort */
+    if (a->bio && worker_submit(a->bio, rules_job_run, rules_loaded, a, j) == 0)
+        return 1;
+    rules_job_run(j);
+    int rc = rules_take(a, j);
     if (rc < 0)
-        return -1;
-    if (rs) {
-        ruleset_free(a->rs);
-        a->rs = rs;
-    }
-    snprintf(a->learned_sig, sizeof a->learned_sig, "%s", sig);
-    return 0;
+        buf_printf(err, "%s", j->err.p ? j->err.p : "the rules do not load");
+    rules_job_free(j);
+    return rc;
 }
 
 void agent_diag_stream(struct agent *a, struct stream *s)

@@ -67,6 +67,8 @@ struct agent {
     int64_t monitor_ms, next_monitor;
     struct progress *progress;   /* --progress-regex only; else the rules */
     struct ruleset *rs;          /* loaded at the first start, kept (reloaded when the learned file changes) */
+    struct worker *bio;          /* loads rule sets off the loop (agent_diag.c); started at the first load */
+    int closing;                 /* agent_main is cleaning up: a finished load spawns nothing */
     char learned_sig[160];       /* the learned file rs has: path, inode, size, mtime, candidates ("": none) */
     long long seq;               /* this agent's order of its events */
     int events_sent;             /* this attempt */
@@ -143,6 +145,8 @@ void agent_health_kill(struct agent *a);
 /* agent_ranks.c: ranks_start, ranks_read; agent_stop.c: the others */
 /* Takes over *start (a decoded MSG_START). */
 int ranks_start(struct agent *a, struct msg *start);
+int ranks_spawn(struct agent *a);
+void ranks_start_failed(struct agent *a, const char *why);
 void ranks_read(struct agent *a, struct stream *s);
 void ranks_reap(struct agent *a);
 void ranks_begin_stop(struct agent *a, int sig);

@@ -219,14 +219,25 @@ static void see_run_dir(struct agent *a, const struct msg_start *st)
     a->tail_lines = !st->shared_fs || a->shared_fs == 0 ? AGENT_LONG_TAIL : AGENT_SHORT_TAIL;
 }
 
-/* Starts every local rank of the attempt described by start (taken over by a). */
+/* A start that cannot go on: said, reported as a spawn error, and what
+ * was started is stopped (the stop path sends "stopped"). */
+void ranks_start_failed(struct agent *a, const char *why)
+{
+    log_error("attempt %d: %s", a->attempt, why);
+    agent_send_error(a, MSG_SPAWN_ERROR, why);
+    ranks_begin_stop(a, SIGKILL);
+}
+
+/* Takes over the attempt described by start (A_IDLE -> A_LOADING) and gets
+ * its rule set ready; the ranks are spawned by ranks_spawn, now or when the
+ * rules have loaded off the loop (agent_diag_start). */
 int ranks_start(struct agent *a, struct msg *start)
 {
     struct buf err;
     buf_init(&err, 1024);
     a->start = *start;
     start->raw = NULL;
-    agent_on(a, AE_START); /* a spawn error below stops what was started */
+    agent_on(a, AE_START); /* an error below stops what was started */
     const struct msg_start *st = &a->start.u.start;
     a->attempt = st->attempt;
     a->nranks = st->nproc;
@@ -237,22 +248,43 @@ int ranks_start(struct agent *a, struct msg *start)
     a->progress_pending = 0;
     a->nalive = 0;
     see_run_dir(a, st);
-    const char *dir = st->node_dir;
+    int rc = -1, loading = 0;
+    if (a->nranks < 1 || a->nranks > AGENT_MAX_RANKS || !st->node_dir || !json_array_size(st->cmd))
+        goto out;
+    a->ranks = calloc((size_t)a->nranks, sizeof *a->ranks);
+    if (!a->ranks || mkdir_p(st->node_dir, 0755) < 0) {
+        buf_printf(&err, "cannot create %s: %s", st->node_dir, strerror(errno));
+        goto out;
+    }
+    if ((loading = agent_diag_start(a, st, &err)) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        ranks_start_failed(a, err.p ? err.p : "cannot start the ranks");
+    else if (!loading)
+        rc = ranks_spawn(a);
+    buf_free(&err);
+    return rc;
+}
+
+/* Spawns every local rank of the attempt taken over by ranks_start, once
+ * its rule set is ready (A_LOADING -> A_RUNNING); "started" goes out. */
+int ranks_spawn(struct agent *a)
+{
+    struct buf err;
+    buf_init(&err, 1024);
+    agent_on(a, AE_LOADED);
+    const struct msg_start *st = &a->start.u.start;
+    a->next_monitor = now_ms() + a->monitor_ms;
     json_t *cmd = st->cmd, *pids = json_array();
     size_t ncmd = json_array_size(cmd);
     char **argv = calloc(ncmd + 1, sizeof *argv);
     int rc = -1;
-    if (a->nranks < 1 || a->nranks > AGENT_MAX_RANKS || !dir || !ncmd || !argv)
+    if (!argv)
         goto out;
     for (size_t i = 0; i < ncmd; i++)
         argv[i] = (char *)json_string_value(json_array_get(cmd, i));
-    a->ranks = calloc((size_t)a->nranks, sizeof *a->ranks);
-    if (!a->ranks || mkdir_p(dir, 0755) < 0) {
-        buf_printf(&err, "cannot create %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (agent_diag_start(a, st, &err) < 0)
-        goto out;
     /* progress: the rules' progress lines, and a regex when one was given
      * (or when there are no rules) */
     if ((st->progress_regex || !a->rs) && progress_new(&a->progress, st->progress_regex, &err) < 0)
@@ -289,11 +321,8 @@ int ranks_start(struct agent *a, struct msg *start)
     agent_send_msg(a, &started);
     rc = 0;
 out:
-    if (rc < 0) {
-        log_error("attempt %d: %s", a->attempt, err.p ? err.p : "cannot start the ranks");
-        agent_send_error(a, MSG_SPAWN_ERROR, err.p ? err.p : "cannot start the ranks");
-        ranks_begin_stop(a, SIGKILL);
-    }
+    if (rc < 0)
+        ranks_start_failed(a, err.p ? err.p : "cannot start the ranks");
     json_decref(pids);
     free(argv);
     buf_free(&err);

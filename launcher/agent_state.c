@@ -8,8 +8,9 @@ int agent_next(enum agent_state s, enum agent_event e)
     if ((unsigned)s >= A__COUNT || (unsigned)e >= AE__COUNT)
         return -1;
     switch (s) {
-    case A_IDLE: return e == AE_START ? A_RUNNING : e == AE_QUIT ? A_DONE : e == AE_CHECK ? A_HEALTH : -1;
+    case A_IDLE: return e == AE_START ? A_LOADING : e == AE_QUIT ? A_DONE : e == AE_CHECK ? A_HEALTH : -1;
     case A_HEALTH: return e == AE_CHECKED ? A_IDLE : e == AE_QUIT ? A_DONE : -1;
+    case A_LOADING: return e == AE_LOADED ? A_RUNNING : e == AE_STOP ? A_TERM : -1;
     case A_RUNNING: return e == AE_STOP ? A_TERM : -1;
     case A_TERM: return e == AE_GRACE_OVER ? A_KILL : e == AE_REAPED ? A_DRAINING : -1;
     case A_KILL: return e == AE_REAPED ? A_DRAINING : -1;
@@ -20,13 +21,13 @@ int agent_next(enum agent_state s, enum agent_event e)
 
 const char *agent_state_name(enum agent_state s)
 {
-    static const char *names[A__COUNT] = {"idle", "running", "term", "kill", "draining", "health", "done"};
+    static const char *names[A__COUNT] = {"idle", "loading", "running", "term", "kill", "draining", "health", "done"};
     return (unsigned)s < A__COUNT ? names[s] : "?";
 }
 
 const char *agent_event_name(enum agent_event e)
 {
-    static const char *names[AE__COUNT] = {"start", "stop", "grace_over", "reaped", "drained", "quit", "check",
+    static const char *names[AE__COUNT] = {"start", "loaded", "stop", "grace_over", "reaped", "drained", "quit", "check",
                                              "checked"};
     return (unsigned)e < AE__COUNT ? names[e] : "?";
 }

@@ -8,6 +8,7 @@
 
 enum agent_state {
     A_IDLE,      /* connected, no attempt: waiting for a start */
+    A_LOADING,   /* a start arrived: the rule set loads on the worker thread, then the ranks are spawned */
     A_RUNNING,   /* the attempt's ranks run */
     A_TERM,      /* the stop signal was sent; waiting out the grace */
     A_KILL,      /* KILL sent; sweeping descendants until none is left or --kill-timeout */
@@ -18,7 +19,8 @@ enum agent_state {
 };
 
 enum agent_event {
-    AE_START,       /* a start message: the ranks are spawned */
+    AE_START,       /* a start message: its rule set is loaded (off the loop) */
+    AE_LOADED,      /* the rule set is ready: the ranks are spawned */
     AE_STOP,        /* stop the ranks (controller's stop, a spawn error, leaving) */
     AE_GRACE_OVER,  /* the stop grace ran out */
     AE_REAPED,      /* no process of the attempt is left (or the kill timeout passed) */

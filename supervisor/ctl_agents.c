@@ -261,6 +261,11 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         journal_event(&c->j, "ranks_started", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "pids",
                                                            m->u.started.pids));
         ctl_note_shared_fs(c, n, m->u.started.shared_fs);
+        if (current) {
+            n->started = 1;
+            if (c->state == C_RUNNING && !c->progressed && !attempt_unstarted(c))
+                c->last_progress = now_ms(); /* --startup-timeout counts from the last node's ranks' start */
+        }
         return;
     case MSG_PORT:
         attempt_on_port(c, n, &m->u.port);

@@ -236,7 +236,7 @@ void attempt_launch(struct ctl *c)
     json_t *nodes_j = json_array();
     for (int i = 0; i < c->nnodes; i++) {
         struct node *n = &c->nodes[i];
-        n->stopped = n->ranks_ok = 0;
+        n->stopped = n->ranks_ok = n->started = 0;
         n->group_rank = -1;
         if (n->state != NODE_READY || c->nactive == active)
             continue;
@@ -247,6 +247,7 @@ void attempt_launch(struct ctl *c)
     c->exited = 0;
     ctl_diag_attempt_reset(c);
     c->attempt_start = c->last_progress = now_ms();
+    c->start_deadline = c->attempt_start + cfg->startup_timeout_ms;
     c->progressed = 0;
     memset(&c->fail, 0, sizeof c->fail);
     struct attempt_log *h = ctl_hist_push(c, c->attempt, c->attempt_start);

@@ -113,7 +113,7 @@ void ctl_budget_timers(struct ctl *c)
             msgconn_close(&n->conn);
         }
         n->group_rank = -1;
-        n->stopped = n->ranks_ok = 0;
+        n->stopped = n->ranks_ok = n->started = 0;
         n->need_health = n->need_pair = 1;
         n->health_id = 0;
         n->err_last[0] = '\0';

@@ -275,6 +275,16 @@ void attempt_on_stopped(struct ctl *c, struct node *n)
     decide(c);
 }
 
+struct node *attempt_unstarted(struct ctl *c)
+{
+    for (int i = 0; i < c->nnodes; i++) {
+        struct node *n = &c->nodes[i];
+        if (n->group_rank >= 0 && n->state == NODE_READY && !n->started)
+            return n;
+    }
+    return NULL;
+}
+
 void attempt_timers(struct ctl *c)
 {
     int64_t now = now_ms();
@@ -284,6 +294,10 @@ void attempt_timers(struct ctl *c)
     } else if (c->state == C_DUMPING) {
         if (now >= c->dump_until)
             begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
+    } else if (c->state == C_RUNNING && attempt_unstarted(c)) {
+        struct node *n = attempt_unstarted(c);
+        if (now >= c->start_deadline)
+            node_lost(c, n, "its agent did not start the ranks within --startup-timeout");
     } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {
@@ -315,6 +329,8 @@ int64_t attempt_deadline(struct ctl *c)
         return c->save_until;
     if (c->state == C_DUMPING)
         return c->dump_until;
+    if (c->state == C_RUNNING && attempt_unstarted(c))
+        return c->start_deadline;
     if (c->state == C_RUNNING)
         return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);
     if (c->state == C_STOPPING)

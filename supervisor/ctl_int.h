@@ -37,6 +37,7 @@ struct node {
     int watch_out;              /* its connection is watched for EPOLLOUT (unsent bytes) */
     int group_rank;             /* in the current attempt, -1 when spare */
     int stopped;                /* reported stopped in the current attempt */
+    int started;                /* its ranks started in the current attempt ("started") */
     int ranks_ok;               /* ranks that exited 0 in the current attempt */
     uint64_t dropped;           /* console lines dropped, whole run */
     char *stage;                /* its checkpoint stage, once its agent said (owned) */
@@ -164,6 +165,7 @@ struct ctl {
     struct pw_run *pw_runs;     /* the current batch's pairs (owned) */
     json_t *pairs;              /* every pair of this C_HEALTH, for health.json */
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
+    int64_t start_deadline;     /* every active node's ranks started by then (--startup-timeout), or it is lost */
     int progressed;
     struct failure fail;
     int backoff_level;
@@ -337,6 +339,8 @@ void attempt_on_stopped(struct ctl *c, struct node *n);
 void attempt_timers(struct ctl *c);
 void attempt_on_signal(struct ctl *c, int sig);
 int64_t attempt_deadline(struct ctl *c);
+/* An active node of the attempt whose ranks have not started yet, or NULL. */
+struct node *attempt_unstarted(struct ctl *c);
 /* What follows a failed attempt whose nodes are settled, as a sentence
  * (decide() takes the same branches). */
 void ctl_next_step(struct ctl *c, char *out, size_t len);

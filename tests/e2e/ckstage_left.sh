@@ -16,7 +16,9 @@ expect_count 1 stage_left node=n1
 check_no_leftovers
 # a live run next to it: its stage must survive the sweeps below
 start_endure --nodes n1 --ckpt-dir "$T/live" -- /usr/bin/python3 "$SAVER" --size 4096 --steps 400 --every 2
-LIVE_PID=$PID LIVE_RUN=$RUN
+LIVE_PID=$PID LIVE_RUN=$RUN LIVE_ERR=$ERR
+# the live run must still run when its stage is looked at (else the check below proves nothing)
+live_runs() { kill -0 "$LIVE_PID" 2>/dev/null || fail "the live run ended early: $(tail -n 5 "$LIVE_ERR")"; }
 wait_for has_event ckpt_staged
 live_stage=$(ls -d /dev/shm/endure-"$(basename "$LIVE_RUN")"-*-n1)
 # a later agent with the default --stage-max-age (1h) keeps the young stage
@@ -29,6 +31,7 @@ run_endure --nodes n1 --ckpt-dir "$T/ck3" --stage-max-age 0 -- /bin/true
 expect_rc 0
 [ ! -e "$stage" ] || fail "the dead run's stage was not removed"
 [ "$(count ckpt_stage_removed path="$stage")" = 1 ] || fail "the removal is not journaled"
+live_runs
 [ -d "$live_stage" ] || fail "a live run's stage was removed"
 kill -INT "$LIVE_PID"
 PID=$LIVE_PID wait_endure

@@ -1,6 +1,6 @@
 /* test_agent_state: the agent's transition table, driven directly (no
  * processes): every state x event has a defined answer, the stop path
- * runs idle -> running -> term -> kill -> draining -> idle, and done is final. */
+ * runs idle -> loading -> running -> term -> kill -> draining -> idle, and done is final. */
 #include "launcher/agent_state.h"
 #include "tests/unit/harness.h"
 
@@ -21,7 +21,16 @@ TEST(agent_table_every_pair_is_defined)
 
 TEST(agent_table_paths)
 {
-    CHECK(agent_next(A_IDLE, AE_START) == A_RUNNING);
+    CHECK(agent_next(A_IDLE, AE_START) == A_LOADING);
+    CHECK(agent_next(A_LOADING, AE_LOADED) == A_RUNNING);
+    /* a stop (or leaving) while the rules load: nothing was spawned, the stop path reports it */
+    CHECK(agent_next(A_LOADING, AE_STOP) == A_TERM);
+    CHECK(agent_next(A_LOADING, AE_START) == -1);
+    CHECK(agent_next(A_LOADING, AE_CHECK) == -1);
+    CHECK(agent_next(A_LOADING, AE_QUIT) == -1);
+    CHECK(agent_next(A_IDLE, AE_LOADED) == -1);
+    CHECK(agent_next(A_TERM, AE_LOADED) == -1); /* a load that ends after a stop spawns nothing */
+    CHECK(agent_next(A_RUNNING, AE_LOADED) == -1);
     CHECK(agent_next(A_RUNNING, AE_STOP) == A_TERM);
     CHECK(agent_next(A_TERM, AE_GRACE_OVER) == A_KILL);
     CHECK(agent_next(A_TERM, AE_REAPED) == A_DRAINING);
