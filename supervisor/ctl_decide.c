@@ -297,7 +297,7 @@ void attempt_timers(struct ctl *c)
     } else if (c->state == C_RUNNING && attempt_unstarted(c)) {
         struct node *n = attempt_unstarted(c);
         if (now >= c->start_deadline)
-            node_lost(c, n, "its agent did not start the ranks within --startup-timeout");
+            node_lost(c, n, "its agent did not start the ranks within --startup-timeout and --agent-timeout");
     } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {

@@ -165,7 +165,7 @@ struct ctl {
     struct pw_run *pw_runs;     /* the current batch's pairs (owned) */
     json_t *pairs;              /* every pair of this C_HEALTH, for health.json */
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
-    int64_t start_deadline;     /* every active node's ranks started by then (--startup-timeout), or it is lost */
+    int64_t start_deadline;     /* every active node's ranks started by then (the longer of --startup-timeout and --agent-timeout), or it is lost */
     int progressed;
     struct failure fail;
     int backoff_level;

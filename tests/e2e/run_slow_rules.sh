@@ -5,7 +5,8 @@
 # lost, the ranks start once the rules are ready, and --startup-timeout
 # counts from their start, not from the start message. A stop that arrives
 # while the rules load ends the attempt with nothing spawned; an agent that
-# has not started its ranks within --startup-timeout of the start is lost.
+# has not started its ranks within --startup-timeout and --agent-timeout
+# (the longer of the two) of the start is lost.
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 # (the first progress comes 2 s after the ranks start: 3.5 s after the start
@@ -31,11 +32,11 @@ expect_count 0 ranks_started
 expect_count 0 node_lost
 [ -e "$RUN/attempt-0/n1/rank-0.log" ] && fail "a rank was spawned after the stop"
 check_no_leftovers
-# ranks not started within --startup-timeout: the node is lost (as is the spare)
-run_endure --nodes n1,n2 --nnodes 1 --nproc-per-node 1 --startup-timeout 1s --restart-backoff 0 -- \
+# ranks not started within --startup-timeout and --agent-timeout: the node is lost (as is the spare)
+run_endure --nodes n1,n2 --nnodes 1 --nproc-per-node 1 --startup-timeout 1s --agent-timeout 1s --restart-backoff 0 -- \
     "$FAKE" --steps 5 --step-ms 100
 expect_rc 4
-expect_count 1 node_lost node=n1 "reason=its agent did not start the ranks within --startup-timeout"
+expect_count 1 node_lost node=n1 "reason=its agent did not start the ranks within --startup-timeout and --agent-timeout"
 expect_count 0 ranks_started
 check_no_leftovers
 echo ok
