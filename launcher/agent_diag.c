@@ -35,7 +35,7 @@ static void learned_sig(const struct msg_start *st, char *out, size_t len)
  * copied in (the start message may be freed by a stop meanwhile), the
  * result waits in rs/err for rules_loaded on the loop's thread. */
 struct rules_job {
-    int attempt;
+    int attempt;           /* whose ranks it spawns; moved on by a later start (the loop's thread only) */
     char **paths;          /* the start message's rule paths, then the learned file (or NULL) */
     size_t n;              /* rule paths, without the learned file */
     int candidates;
@@ -99,6 +99,8 @@ static void rules_loaded(void *ctx, void *arg)
 {
     struct agent *a = ctx;
     struct rules_job *j = arg;
+    if (a->rules_inflight == j)
+        a->rules_inflight = NULL;
     int rc = j->ran ? rules_take(a, j) : -1;
     if (j->ran && !a->closing && a->state == A_LOADING && j->attempt == a->attempt) {
         if (rc < 0)
@@ -154,15 +156,22 @@ int agent_diag_start(struct agent *a, const struct msg_start *st, struct buf *er
     learned_sig(st, sig, sizeof sig);
     if ((a->rs && !strcmp(sig, a->learned_sig)) || !json_is_array(st->rules))
         return 0;
-    struct rules_job *j = rules_job_new(a, st, sig);
+    struct rules_job *j = a->rules_inflight;
+    if (j && !strcmp(j->sig, sig)) { /* a stopped attempt's load still runs: it serves this one */
+        j->attempt = st->attempt;
+        return 1;
+    }
+    j = rules_job_new(a, st, sig);
     if (!j) {
         buf_printf(err, "out of memory loading the rules");
         return -1;
     }
     if (!a->bio && worker_start(&a->bio) < 0)
         a->bio = NULL; /* no thread: the load runs here, as a last resort */
-    if (a->bio && worker_submit(a->bio, rules_job_run, rules_loaded, a, j) == 0)
+    if (a->bio && worker_submit(a->bio, rules_job_run, rules_loaded, a, j) == 0) {
+        a->rules_inflight = j;
         return 1;
+    }
     rules_job_run(j);
     int rc = rules_take(a, j);
     if (rc < 0)

@@ -21,6 +21,7 @@
 #define AGENT_PLAIN_ATTEMPTS 2 /* a node's last attempts whose rank logs stay plain */
 
 struct agent;
+struct rules_job;
 
 /* One output stream (stdout or stderr) of one rank. */
 struct stream {
@@ -68,6 +69,7 @@ struct agent {
     struct progress *progress;   /* --progress-regex only; else the rules */
     struct ruleset *rs;          /* loaded at the first start, kept (reloaded when the learned file changes) */
     struct worker *bio;          /* loads rule sets off the loop (agent_diag.c); started at the first load */
+    struct rules_job *rules_inflight; /* the last load queued, until its done callback (owned by bio) */
     int closing;                 /* agent_main is cleaning up: a finished load spawns nothing */
     char learned_sig[160];       /* the learned file rs has: path, inode, size, mtime, candidates ("": none) */
     long long seq;               /* this agent's order of its events */

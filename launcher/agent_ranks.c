@@ -177,6 +177,11 @@ static json_t *rank_env(struct agent *a, struct rank *r, const json_t *base)
         json_object_set_new(v, "TORCH_NCCL_ASYNC_ERROR_HANDLING", json_string("1"));
     if (!getenv("OMP_NUM_THREADS") && a->nranks > 1)
         json_object_set_new(v, "OMP_NUM_THREADS", json_string("1"));
+    /* a rank's stdout is a pipe: without this, Python holds its prints in
+     * an 8 KiB buffer, so endure sees them late, and a rank killed by
+     * SIGKILL (the OOM killer, a hang's stop) loses its last lines */
+    if (!getenv("PYTHONUNBUFFERED") && !json_object_get(v, "PYTHONUNBUFFERED"))
+        json_object_set_new(v, "PYTHONUNBUFFERED", json_string("1"));
     return v;
 }
 

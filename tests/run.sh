@@ -72,11 +72,7 @@ run_e2e() {
 
 # The end-to-end tests run E2E_JOBS at a time (default: one per CPU; each
 # has its own directories, ports and tag); results print in name order.
-# A test marked "# alone: why" runs after the others, one at a time, and
-# under the sanitizers so does one marked "# alone under sanitizers: why":
-# ASan slows the agents several times, and with two tests at once on 2
-# cores the short heartbeat, startup, hang and stop timeouts those tests
-# set were missed (nodes "lost", false hangs).
+# A test marked "# alone: why" runs after the others, one at a time.
 RES="$BUILD/test-results"
 rm -rf "$RES"; mkdir -p "$RES" "$BUILD/test-logs"
 jobs_max=${E2E_JOBS:-$(nproc)}
@@ -94,7 +90,7 @@ for t in tests/e2e/*.sh; do
     why=$(sed -n 's/^# not under sanitizers: //p' "$t" | head -n 1)
     if [ -n "${TEST_SANITIZER:-}" ] && [ -n "$why" ]; then echo "SKIP $name ($why)" >"$RES/$name"; names+=("$name"); continue; fi
     names+=("$name")
-    if grep -q '^# alone: ' "$t" || { [ -n "${TEST_SANITIZER:-}" ] && grep -q '^# alone under sanitizers: ' "$t"; }; then
+    if grep -q '^# alone: ' "$t"; then
         alone+=("$name"); continue
     fi
     while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done

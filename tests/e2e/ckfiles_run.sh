@@ -1,5 +1,4 @@
 #!/bin/bash
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # FIFOs planted where `endure run` reads (issue 7, group ckfiles). A FIFO as
 # a TAG's COMPLETE in --ckpt-dir used to hang the controller before the
 # first attempt (ignoring SIGTERM); now the TAG is skipped with a warning

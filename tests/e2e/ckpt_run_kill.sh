@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # An agent killed (SIGKILL) in the middle of a persist, through `endure run`:
 # its node is lost and excluded, the job goes on with the spare, the killed
 # node's <node>.partial is never part of a complete checkpoint nor restored,

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # ckstage_left: a killed agent's stage (issue 7, group ckstage). The summary
 # says where the stage of a killed agent is and how big; an agent starting
 # later on the node keeps a dead run's stage younger than --stage-max-age

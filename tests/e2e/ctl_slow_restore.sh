@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # A restore choice that takes longer than the heartbeat timeout (a test hook
 # delays it on the controller's worker thread, as a full verification of a
 # large checkpoint would) must not cost the nodes: the controller's loop

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # The explanation of a lost node says what happens next: a spare, a smaller
 # restart, or the end of the run (never "a spare takes its place" when none
 # is left).

@@ -1,4 +1,3 @@
-# alone under sanitizers: a join timeout and a 5 s heartbeat from a fake controller
 # Start-up of the control plane under hostile traffic: an agent that cannot
 # join at once retries with back-off until its join timeout; junk from many
 # connections is journaled and logged at a bounded rate, with a count.

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # e2e: `endure diagnose` on real run directories. A run that fails once and
 # then succeeds is reported as such (every attempt with its verdict, human
 # and --json, the old keys kept); an attempt directory of a SIGKILLed rank or

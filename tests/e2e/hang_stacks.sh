@@ -1,4 +1,3 @@
-# alone under sanitizers: a 1-3 s hang or startup timeout (an agent slowed by ASan and a second test misses it: a false hang)
 # A hang's stacks, from outside, with no change to the script: endure sets
 # PYTHONFAULTHANDLER=1 for the ranks, and on a hang it sends every rank
 # SIGABRT (C_DUMPING) before the stop, so CPython prints every thread's

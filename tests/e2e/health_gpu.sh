@@ -1,4 +1,3 @@
-# alone under sanitizers: health-check timeouts of a few seconds, and probe speeds compared
 # e2e: `endure health --probe gpu|cuda` against the test-only NVML and CUDA
 # libraries of build/tests/fakes (found through LD_LIBRARY_PATH): every
 # verdict of both probes (pass, warn, fail, skip for an absent library, a

@@ -1,4 +1,3 @@
-# alone under sanitizers: health-check timeouts of a few seconds, and probe speeds compared
 # endure run --health pairwise on local nodes: after the local probes, the
 # nodes are tested in pairs (round 1), the nodes of a failed or slow pair
 # again with a node that passed (round 2). A node that fails both rounds

@@ -1,4 +1,3 @@
-# alone under sanitizers: health-check timeouts of a few seconds, and probe speeds compared
 # endure run --health local: every node checks itself (endure health, run by
 # its agent) before the first attempt; a node that fails is excluded before
 # any rank starts there and a spare takes its place; a spare that joins

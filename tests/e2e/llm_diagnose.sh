@@ -1,5 +1,4 @@
 #!/bin/bash
-# alone under sanitizers: LLM request timeouts of 1-3 s
 # e2e: `endure diagnose --llm` against a loopback stub server (llm_stub.py)
 # for each scripted reply of issue 11: a good verdict, fenced JSON, prose +
 # JSON, garbage, an unknown type, a type of another category, a key line

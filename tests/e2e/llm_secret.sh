@@ -1,5 +1,4 @@
 #!/bin/bash
-# alone under sanitizers: LLM request timeouts of 1-3 s
 # e2e: the LLM API key (issue 11) comes only from ENDURE_LLM_API_KEY or a
 # private --llm-key-file; it reaches the server in the Authorization header
 # and nowhere else: everything endure wrote (stdout, stderr, the saved

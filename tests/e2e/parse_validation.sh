@@ -1,4 +1,3 @@
-# alone under sanitizers: a 1-3 s hang or startup timeout (an agent slowed by ASan and a second test misses it: a false hang)
 # Every bad value of `endure run` is refused with exit 2 before the run
 # directory or any agent exists (durations, signal lists, --progress-regex,
 # PET_ variables, rule and policy files); PCRE2 match-limit hits are

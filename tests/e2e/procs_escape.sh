@@ -1,4 +1,3 @@
-# alone under sanitizers: short heartbeat, startup, hang or stop timeouts
 # A grandchild that leaves its rank's session (setsid) and ignores TERM is
 # found through /proc and KILLed after the grace: the stop does not wait
 # for the kill timeout, nothing is reported unkillable, and nothing survives

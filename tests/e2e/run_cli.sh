@@ -1,4 +1,3 @@
-# alone under sanitizers: short heartbeat, startup, hang or stop timeouts
 # The command line: help, version, torchrun's flags in both spellings and as
 # PET_ variables, Python scripts and modules, and usage errors (exit 2, one
 # line naming the flag).

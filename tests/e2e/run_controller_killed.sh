@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # Killing endure run itself with SIGKILL leaves no agent and no rank alive
 # after the heartbeat timeout, even when the ranks ignore TERM; a controller
 # that stops answering (SIGSTOP) is treated the same way by its agents.

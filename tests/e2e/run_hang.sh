@@ -1,4 +1,3 @@
-# alone under sanitizers: a 1-3 s hang or startup timeout (an agent slowed by ASan and a second test misses it: a false hang)
 # A rank that stops making progress is a hang after --hang-timeout; a job
 # that never shows progress is a hang after --startup-timeout; a rank that
 # touches ENDURE_HEARTBEAT_FILE instead of printing is making progress;

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # SIGKILL of one node's agent mid-run: its ranks die with it (PDEATHSIG), the
 # node is lost and excluded for the rest of the run, and the job restarts on
 # the spare. Without a spare, endure stops with exit code 4.

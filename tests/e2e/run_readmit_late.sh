@@ -1,4 +1,3 @@
-# alone under sanitizers: a 1 s agent timeout and a 2 s heartbeat timeout
 # A node readmitted after --exclude-for gets its own --agent-timeout to
 # connect, counted from its new launch, however late in the run: its agent
 # here takes 0.4 s to start (--agent-cmd, a wrapper), the node is readmitted

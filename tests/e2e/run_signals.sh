@@ -1,4 +1,3 @@
-# alone under sanitizers: stop timeouts under a second (slowed by ASan and a second test, the stop escalates early)
 # Signals to endure run are forwarded to every rank, the job stops, and
 # endure exits 128+N; a second SIGINT kills at once.
 source "$ENDURE_SRC/tests/e2e/lib.sh"

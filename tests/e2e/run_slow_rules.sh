@@ -1,4 +1,3 @@
-# alone under sanitizers: a 1 s heartbeat timeout and 1-3 s startup timeouts
 # An agent whose rule set takes longer to load than --heartbeat-timeout (a
 # test hook delays the load on the agent's worker thread, as a loaded node
 # or a large learned file would) keeps heartbeating meanwhile: no node is

@@ -1,4 +1,3 @@
-# alone under sanitizers: stop timeouts under a second (slowed by ASan and a second test, the stop escalates early)
 # Ranks that ignore TERM are KILLed after --stop-timeout; grandchildren (in
 # the rank's process group, or escaped into their own session) are reaped
 # too: the stop completes only when every process is gone.

@@ -1,4 +1,3 @@
-# alone under sanitizers: stop timeouts under a second (slowed by ASan and a second test, the stop escalates early)
 # A rank that survives SIGKILL (frozen by the cgroup v1 freezer, as a process
 # stuck in the kernel would be) must not hang endure: the stop waits
 # --kill-timeout, reports the process as unreaped, and the run goes on to its

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # stage_sweep_nockpt: an agent of a run without --ckpt-dir also removes the
 # stages that dead runs left on its node (older than --stage-max-age),
 # journaled as ckpt_stage_removed: "any endure agent" starting on the node

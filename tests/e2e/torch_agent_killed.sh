@@ -1,5 +1,4 @@
 #!/bin/bash
-# alone under sanitizers: short heartbeat, startup, hang or stop timeouts
 # torch_agent_killed: a real DDP job (gloo) on 2 of 3 listed nodes; the agent
 # of the node with group rank 0 (which hosts rank 0 and with it the
 # TCPStore) is killed with SIGKILL mid-run. endure must declare that node lost

@@ -1,5 +1,4 @@
 #!/bin/bash
-# alone under sanitizers: stop timeouts under a second (slowed by ASan and a second test, the stop escalates early)
 # torch_restart: in a real DDP job (gloo, 2 nodes x 2 ranks), rank 3 raises
 # an exception in attempt 0; endure stops every rank (the others are blocked
 # in a collective), restarts once and attempt 1 trains to completion with

@@ -1,4 +1,3 @@
-# alone under sanitizers: a 2-3 s heartbeat timeout (an agent slowed by ASan and a second test misses it: the node is lost)
 # A controller that comes back: endure run is SIGKILLed in attempt 1 (after
 # one restart) once a checkpoint of that attempt is complete; the host "died
 # while writing", so the journal ends in a cut line. `endure run --resume

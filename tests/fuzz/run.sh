@@ -14,10 +14,17 @@ PKGS="libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DENDURE_VERSION=\"fuzz\" -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
 SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c common/layout.c common/hostlist.c common/hostfile.c common/http.c"
+# the shared sources are compiled once, one per CPU at a time, then linked
+# into each target
+mkdir -p "$OUT/obj"
+export CFLAGS OUT
+echo "== build: $(echo $SRCS | wc -w) shared sources"
+printf '%s\n' $SRCS | xargs -P "$(nproc)" -I{} sh -c 'o="$OUT/obj/$(echo "{}" | tr / _).o"; clang $CFLAGS -c -o "$o" "{}"'
+OBJS=$(printf '%s\n' $SRCS | sed "s|/|_|g; s|^|$OUT/obj/|; s|\$|.o|")
 status=0
 for t in ${FUZZ_TARGETS:-rules classify prefix proto parse hostlist}; do
     echo "== fuzz_$t: build"
-    clang $CFLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $SRCS $LIBS
+    clang $CFLAGS -o "$OUT/fuzz_$t" "tests/fuzz/fuzz_$t.c" $OBJS $LIBS
     work="$OUT/corpus-$t"
     mkdir -p "$work"
     echo "== fuzz_$t: run ${SECS}s"
