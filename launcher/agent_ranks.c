@@ -249,7 +249,6 @@ int ranks_start(struct agent *a, struct msg *start)
     a->monitor_ms = st->monitor_ms;
     a->stop_timeout_ms = st->stop_timeout_ms;
     a->kill_timeout_ms = st->kill_timeout_ms;
-    a->next_monitor = now_ms() + a->monitor_ms;
     a->progress_pending = 0;
     a->nalive = 0;
     see_run_dir(a, st);

@@ -263,7 +263,8 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         ctl_note_shared_fs(c, n, m->u.started.shared_fs);
         if (current) {
             n->started = 1;
-            if (c->state == C_RUNNING && !c->progressed && !attempt_unstarted(c))
+            c->all_started = !attempt_unstarted(c);
+            if (c->all_started && c->state == C_RUNNING && !c->progressed)
                 c->last_progress = now_ms(); /* --startup-timeout counts from the last node's ranks' start */
         }
         return;

@@ -249,7 +249,7 @@ void attempt_launch(struct ctl *c)
     c->attempt_start = c->last_progress = now_ms();
     c->start_deadline = c->attempt_start + (cfg->startup_timeout_ms > cfg->agent_timeout_ms ? cfg->startup_timeout_ms
                                                                                              : cfg->agent_timeout_ms);
-    c->progressed = 0;
+    c->progressed = c->all_started = 0;
     memset(&c->fail, 0, sizeof c->fail);
     struct attempt_log *h = ctl_hist_push(c, c->attempt, c->attempt_start);
     if (h)

@@ -294,10 +294,9 @@ void attempt_timers(struct ctl *c)
     } else if (c->state == C_DUMPING) {
         if (now >= c->dump_until)
             begin_stop(c, CE_DUMP_OVER, SIGTERM, "hang");
-    } else if (c->state == C_RUNNING && attempt_unstarted(c)) {
-        struct node *n = attempt_unstarted(c);
-        if (now >= c->start_deadline)
-            node_lost(c, n, "its agent did not start the ranks within --startup-timeout and --agent-timeout");
+    } else if (c->state == C_RUNNING && !c->all_started) {
+        if (now >= c->start_deadline) /* (losing an active node ends C_RUNNING) */
+            node_lost(c, attempt_unstarted(c), "its agent did not start the ranks within --startup-timeout and --agent-timeout");
     } else if (c->state == C_RUNNING) {
         int64_t limit = c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms;
         if (now - c->last_progress >= limit) {
@@ -329,7 +328,7 @@ int64_t attempt_deadline(struct ctl *c)
         return c->save_until;
     if (c->state == C_DUMPING)
         return c->dump_until;
-    if (c->state == C_RUNNING && attempt_unstarted(c))
+    if (c->state == C_RUNNING && !c->all_started)
         return c->start_deadline;
     if (c->state == C_RUNNING)
         return c->last_progress + (c->progressed ? c->cfg->hang_timeout_ms : c->cfg->startup_timeout_ms);

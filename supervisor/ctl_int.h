@@ -166,6 +166,7 @@ struct ctl {
     json_t *pairs;              /* every pair of this C_HEALTH, for health.json */
     int64_t attempt_start, last_progress, stop_started, stop_deadline, backoff_until;
     int64_t start_deadline;     /* every active node's ranks started by then (the longer of --startup-timeout and --agent-timeout), or it is lost */
+    int all_started;            /* every active node said "started" (until then only start_deadline runs) */
     int progressed;
     struct failure fail;
     int backoff_level;
