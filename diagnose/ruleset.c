@@ -298,22 +298,31 @@ static void load_path(struct rules_acc *acc, const char *path)
     DIR *d = opendir(path);
     char **names = NULL;
     size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) && n < 10000) {
+    int rerr = d ? 0 : errno;
+    while (d && n < 10000) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            rerr = errno; /* 0 at the end; a read error must not leave a partial rule set */
+            break;
+        }
         if (!is_rule_file(e->d_name))
             continue;
         char **np = realloc(names, (n + 1) * sizeof *np);
-        if (!np)
+        if (!np || asprintf(&np[n], "%s/%s", path, e->d_name) < 0) {
+            names = np ? np : names;
+            rerr = ENOMEM;
             break;
+        }
         names = np;
-        if (asprintf(&names[n], "%s/%s", path, e->d_name) >= 0)
-            n++;
+        n++;
     }
-    if (!d)
-        rules_error(acc, path, 0, 0, "cannot read: %s", strerror(errno));
-    else
+    if (d)
         closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (rerr)
+        rules_error(acc, path, 0, 0, "cannot read: %s", strerror(rerr));
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         rules_load_file(acc, names[i]);
         free(names[i]);

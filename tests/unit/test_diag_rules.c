@@ -1,5 +1,8 @@
 /* Unit tests of the rule loader: every kind of rejection with its
  * file:line:column, the pattern limits, literal derivation. */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 #include "diagnose/internal.h"
@@ -128,4 +131,20 @@ TEST(diag_rules_literal_derivation)
     CHECK(literal_derive("Xid.{0,20}: 79", out, sizeof out) && !strcmp(out, ": 79"));
     CHECK(literal_derive("ab{0,3}cdef", out, sizeof out) && !strcmp(out, "cdef"));
     CHECK(literal_derive("(?x) a b c d", out, sizeof out) == 0);
+}
+
+/* A directory without rule files (an empty --rules DIR, a site directory
+ * not filled yet) loads as an empty set, with no error and no sort of a
+ * null list (UBSan in `make asan` saw an agent abort on one). */
+TEST(diag_rules_empty_directory)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/empty-rules", test_tmpdir());
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    struct buf err;
+    struct ruleset *rs = diag_load(dir, &err);
+    CHECK(rs != NULL);
+    CHECK(rs && ruleset_count(rs) == 0);
+    ruleset_free(rs);
+    buf_free(&err);
 }
