@@ -283,7 +283,56 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads a file, or every rule file of a directory in name order. */
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The paths of the rule files of directory path, in name order, in
+ * *names and *n (the caller frees them): 0, or an errno. A read error gives
+ * nothing, never a partial list (a partial rule set would pass unseen). */
+static int list_rule_files(const char *path, char ***names, size_t *n)
+{
+    DIR *d = opendir(path);
+    int rerr = d ? 0 : errno;
+    *names = NULL;
+    *n = 0;
+    while (d && *n < 10000) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            rerr = errno; /* 0 at the end */
+            break;
+        }
+        if (!is_rule_file(e->d_name))
+            continue;
+        char **np = realloc(*names, (*n + 1) * sizeof *np);
+        if (np)
+            *names = np;
+        if (!np || asprintf(&np[*n], "%s/%s", path, e->d_name) < 0) {
+            rerr = ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    if (d)
+        closedir(d);
+    if (rerr) {
+        free_names(*names, *n);
+        *names = NULL;
+        *n = 0;
+    } else if (*n > 1) {
+        qsort(*names, *n, sizeof **names, cmp_str);
+    }
+    return rerr;
+}
+
+/* Loads a file, or every rule file of a directory in name order. A
+ * directory that cannot be listed is tried three times (an agent under
+ * load once failed to list the shipped rules, errno unknown) before it
+ * is an error. */
 static void load_path(struct rules_acc *acc, const char *path)
 {
     struct stat st;
@@ -295,39 +344,16 @@ static void load_path(struct rules_acc *acc, const char *path)
         rules_load_file(acc, path);
         return;
     }
-    DIR *d = opendir(path);
     char **names = NULL;
     size_t n = 0;
-    int rerr = d ? 0 : errno;
-    while (d && n < 10000) {
-        errno = 0;
-        struct dirent *e = readdir(d);
-        if (!e) {
-            rerr = errno; /* 0 at the end; a read error must not leave a partial rule set */
-            break;
-        }
-        if (!is_rule_file(e->d_name))
-            continue;
-        char **np = realloc(names, (n + 1) * sizeof *np);
-        if (!np || asprintf(&np[n], "%s/%s", path, e->d_name) < 0) {
-            names = np ? np : names;
-            rerr = ENOMEM;
-            break;
-        }
-        names = np;
-        n++;
+    int rerr = 0;
+    for (int tries = 0; tries < 3 && (rerr = list_rule_files(path, &names, &n)) != 0; tries++) {
     }
-    if (d)
-        closedir(d);
     if (rerr)
         rules_error(acc, path, 0, 0, "cannot read: %s", strerror(rerr));
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         rules_load_file(acc, names[i]);
-        free(names[i]);
-    }
-    free(names);
+    free_names(names, n);
 }
 
 int ruleset_default_dir(char *out, size_t outlen)
