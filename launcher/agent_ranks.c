@@ -260,6 +260,10 @@ int ranks_start(struct agent *a, struct msg *start)
         buf_printf(&err, "cannot create %s: %s", st->node_dir, strerror(errno));
         goto out;
     }
+    /* no descriptors yet: while the rules load, the loop polls and a stop
+     * closes these (0 from calloc would be the agent's stdin) */
+    for (int i = 0; i < a->nranks; i++)
+        a->ranks[i].log_fd = a->ranks[i].out.fd = a->ranks[i].err.fd = -1;
     if ((loading = agent_diag_start(a, st, &err)) < 0)
         goto out;
     rc = 0;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The test runner of `make test`: unit tests (each forked), then every
 # end-to-end script under tests/e2e/ (one test each, with a time limit,
-# E2E_JOBS at a time: default one per CPU, one under the sanitizers), then
+# E2E_JOBS at a time, default one per CPU), then
 # every suite under tests/suites/ (scripts that print "PASS name" / "FAIL name"
 # lines of their own). Ends with "N passed, N failed"; non-zero on failure.
 # TEST_ONLY=substring runs only the matching tests (unit: the unit tests);

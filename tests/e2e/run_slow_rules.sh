@@ -11,9 +11,16 @@ set -e
 # (the first progress comes 2 s after the ranks start: 3.5 s after the start
 # message, past --startup-timeout had it counted from there)
 export ENDURE_TEST_RULES_DELAY_MS=1500
+# (the ranks also print where their agent's stdin points: /dev/null, as the
+# agent set it, untouched while the rules loaded; its loop once polled the
+# not yet set pipes, fd 0, of the ranks to be, so that it read and closed
+# its stdin and then, fd 0 reused, the rules directory the worker listed)
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 1 --heartbeat-timeout 1s --startup-timeout 3s \
-    --max-restarts 0 -- /bin/sh -c 'sleep 2; echo "step 1 loss 1.0"; echo "step 2 loss 0.5"'
+    --max-restarts 0 -- /bin/sh -c 'echo "agent stdin $(readlink /proc/$PPID/fd/0)"; sleep 2; echo "step 1 loss 1.0"; echo "step 2 loss 0.5"'
 expect_rc 0
+for n in n1/rank-0 n2/rank-1; do
+    grep -qx "agent stdin /dev/null" "$RUN/attempt-0/$n.log" || fail "$n: its agent's stdin: $(grep stdin "$RUN/attempt-0/$n.log")"
+done
 expect_count 0 node_lost
 expect_count 0 hang
 expect_count 1 attempt_start
