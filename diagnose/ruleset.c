@@ -329,10 +329,7 @@ static int list_rule_files(const char *path, char ***names, size_t *n)
     return rerr;
 }
 
-/* Loads a file, or every rule file of a directory in name order. A
- * directory that cannot be listed is tried three times (an agent under
- * load once failed to list the shipped rules, errno unknown) before it
- * is an error. */
+/* Loads a file, or every rule file of a directory in name order. */
 static void load_path(struct rules_acc *acc, const char *path)
 {
     struct stat st;
@@ -344,11 +341,9 @@ static void load_path(struct rules_acc *acc, const char *path)
         rules_load_file(acc, path);
         return;
     }
-    char **names = NULL;
-    size_t n = 0;
-    int rerr = 0;
-    for (int tries = 0; tries < 3 && (rerr = list_rule_files(path, &names, &n)) != 0; tries++) {
-    }
+    char **names;
+    size_t n;
+    int rerr = list_rule_files(path, &names, &n);
     if (rerr)
         rules_error(acc, path, 0, 0, "cannot read: %s", strerror(rerr));
     for (size_t i = 0; i < n; i++)
