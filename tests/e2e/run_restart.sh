@@ -1,9 +1,11 @@
 # A rank that exits with code 7 at step 2 in attempt 0 makes endure stop all
 # ranks and restart; attempt 1 succeeds with the restart count incremented.
+# (--sync: rank 1 fails once every rank has printed step 1, as after a
+# rendezvous: agents load their rules at their own pace.)
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 run_endure --nodes n1,n2 --nnodes 2 --nproc-per-node 2 --restart-backoff 0 -- \
-    "$FAKE" --steps 40 --step-ms 50 --fail 1@0 --code 7 --at-step 2 --print-env
+    "$FAKE" --steps 40 --step-ms 50 --fail 1@0 --code 7 --at-step 2 --print-env --sync
 expect_rc 0
 expect_count 1 failure kind=rank_exit rank=1 node=n1
 expect_count 1 rank_exit attempt=0 rank=1 code=7

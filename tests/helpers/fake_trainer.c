@@ -59,6 +59,37 @@ static void grandchild(int escape, int ignore_term)
     printf("grandchild %d\n", (int)p);
 }
 
+/* --sync: the rendezvous real trainers have (init_process_group): a rank
+ * that is to fail at --at-step first waits until every rank of the attempt
+ * has printed step 1 (its marker in FAKE_MARKERS), so that a test of how
+ * the others are stopped does not race their start (agents load their
+ * rules at their own pace). Gives up after 120 s. */
+static void mark_up(void)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/up-%d-%d", marker_dir, attempt, rank);
+    int fd = open(p, O_WRONLY | O_CREAT, 0644);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void wait_peers(void)
+{
+    int world = env_int("WORLD_SIZE", 1);
+    for (int tries = 0; tries < 6000; tries++) {
+        int r = 0;
+        char p[512];
+        for (; r < world; r++) {
+            snprintf(p, sizeof p, "%s/up-%d-%d", marker_dir, attempt, r);
+            if (access(p, F_OK) != 0)
+                break;
+        }
+        if (r == world)
+            return;
+        poll(NULL, 0, 20);
+    }
+}
+
 static void awkward_bytes(void)
 {
     fputs("partial line without newline", stdout);
@@ -99,7 +130,7 @@ int main(int argc, char **argv)
     const char *fail = NULL, *sig = NULL, *hang = NULL, *spawn = NULL, *say = NULL, *say_rank = "-1";
     int fail_step = 2, sig_no = SIGSEGV, escape = 0, awkward = 0, print_env = 0, heartbeat = 0;
     long flood_bytes = 0;
-    int line_len = 100, quiet = 0, ignore_int = 0;
+    int line_len = 100, quiet = 0, ignore_int = 0, sync = 0;
     rank = env_int("RANK", 0);
     attempt = env_int("ENDURE_ATTEMPT", 0);
     marker_dir = getenv("FAKE_MARKERS");
@@ -120,6 +151,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--line-len")) line_len = atoi(v), i++;
         else if (!strcmp(a, "--awkward")) awkward = 1;
         else if (!strcmp(a, "--print-env")) print_env = 1;
+        else if (!strcmp(a, "--sync")) sync = 1;               /* wait for every rank's step 1 before a fault */
         else if (!strcmp(a, "--heartbeat")) heartbeat = 1;     /* touch the heartbeat file, no progress lines */
         else if (!strcmp(a, "--quiet")) quiet = 1;             /* nothing on stderr */
         else if (!strcmp(a, "--ignore-int")) ignore_int = 1;
@@ -151,6 +183,8 @@ int main(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "rank %d attempt %d starting\n", rank, attempt);
     for (int s = 1; s <= steps; s++) {
+        if (sync && marker_dir && s == fail_step && (matches(fail) || matches(sig) || matches(hang)))
+            wait_peers();
         if (s == fail_step && say && matches(say_rank))
             fprintf(stderr, "%s\n", say);
         if (s == fail_step && matches(hang)) {
@@ -176,6 +210,8 @@ int main(int argc, char **argv)
         } else {
             printf("step %d loss %.3f\n", s, 1.0 / s);
         }
+        if (sync && marker_dir && s == 1)
+            mark_up();
         poll(NULL, 0, step_ms);
     }
     printf("rank %d done\n", rank);
