@@ -1,5 +1,4 @@
 # not under sanitizers: it measures the controller's RSS, which under ASan is the sanitizer's allocator; the failure and restart paths it takes run under the sanitizers in the run_*, hang_*, ckpt_* and weeks_* tests
-# alone: 6 agents with a 2 s heartbeat timeout through 100 failing attempts; beside a second test on a loaded 2-core machine agents missed it, too many nodes were lost and the run ended with exit 4
 # The short soak (bench/soak.sh with SOAK_ASSERT=1): 100 attempts of
 # 4 ranks on 4 of 6 local nodes, each failing a different way (crash,
 # signal, hang with its stack dump, agent loss and readmission, checkpoint
