@@ -96,6 +96,10 @@ static const struct pat pats[] = {
     {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "/(?:gpu|GPU|device:GPU):(\\d{1,3})\\b", 0},
+    /* TensorFlow's failed graph node, printed after its error ("[[Node:
+     * ... = Op[T=..., _device=\"/job:localhost/replica:0/task:0/gpu:0\"]"):
+     * the device the op ran on (not the send/recv_device of a transfer) */
+    {F_GPU, CX_BLOCK, "[\\[, ]_device=\"/job:[^\"]{1,80}/(?:device:)?(?:gpu|GPU):(\\d{1,3})\"", 0},
 };
 #define NPATS (sizeof pats / sizeof *pats)
 

@@ -18,7 +18,9 @@
  *    `kubernetes.io/hostname=` label, PBS's `Exec host: NAME/slot` and
  *    the `ip:` field of Ray's description of a dead actor;
  *  - gpu: PCI bus ids (`0000:3b:00.0`, `PCI:0000:3b:00`), `GPU N`,
- *    `minor number N`, `cuda:N`, `device ordinal N`, `/gpu:N`.
+ *    `minor number N`, `cuda:N`, `device ordinal N`, `/gpu:N`; near the
+ *    key line (CX_BLOCK), the `_device="/job:.../gpu:N"` of the graph node
+ *    TensorFlow 1.x prints after an error.
  * Facts already known (the rule's groups, an earlier source) are never
  * overwritten. The patterns are compiled per extractor (once per verdict:
  * nothing here runs per log line). */

@@ -4,7 +4,7 @@
  * "host:rankN.prog: ", kubectl logs --prefix's "[pod/NAME/CONTAINER] ",
  * Open MPI's "Process name: [[job,1],rank]", c10d's "[7] is setting up
  * NCCL communicator", JAX's "/job:jax_worker/replica:0/task:N",
- * TensorFlow's allocator "GPU_N_bfc", scontrol's "NodeList=NAME" and a
+ * TensorFlow's allocator "GPU_N_bfc" and failed node's _device, scontrol's "NodeList=NAME" and a
  * conda environment before a shell prompt; and the look-alikes that must
  * stay no culprit. */
 #include <string.h>
@@ -122,6 +122,18 @@ TEST(cculprit5_message_forms)
                     CX_LINE, "gpu", o, sizeof o),
               "2");
     CHECK_STR(field("Allocator (GPU_host_bfc) ran out of memory", CX_LINE, "gpu", o, sizeof o), "");
+    /* TensorFlow 1.x's failed graph node on the line after its error
+     * (github.com/tensorflow/models/issues/4735): the op's device, also
+     * near the key line; a transfer's send_device/recv_device is not it */
+    CHECK_STR(field("     [[Node: InceptionV1/Conv2d_1a_7x7/BatchNorm/moments/SquaredDifference = SquaredDifference"
+                    "[T=DT_FLOAT, _device=\"/job:localhost/replica:0/task:0/gpu:3\"](InceptionV1/Conv2d_1a_7x7/Conv2D)]]",
+                    CX_BLOCK, "gpu", o, sizeof o),
+              "3");
+    CHECK_STR(field("     [[Node: MaxPool/_1231 = _Recv[client_terminated=false, recv_device=\"/job:localhost/replica:0/"
+                    "task:0/cpu:0\", send_device=\"/job:localhost/replica:0/task:0/gpu:0\", _device=\"/job:localhost/"
+                    "replica:0/task:0/cpu:0\"]()]]",
+                    CX_BLOCK, "gpu", o, sizeof o),
+              "");
     /* scontrol show job (github.com/mknoxnv/ubuntu-slurm/issues/5): one node */
     CHECK_STR(field("   NodeList=asus", CX_FIELD, "host", o, sizeof o), "asus");
     CHECK_STR(field("   NodeList=f006 BatchHost=f006", CX_FIELD, "host", o, sizeof o), "f006");
