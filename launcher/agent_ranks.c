@@ -190,7 +190,6 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
     const char *dir = st->node_dir;
     r->local_rank = lr;
     r->global_rank = st->group_rank * a->nranks + lr;
-    r->log_fd = r->out.fd = r->err.fd = -1;
     snprintf(r->prefix, sizeof r->prefix, "[%s:%d] ", a->node, r->global_rank);
     char rel[PATH_MAX];
     layout_node_dir(rel, sizeof rel, NULL, a->attempt, a->node);
