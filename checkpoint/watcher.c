@@ -182,6 +182,7 @@ int ckpt_agent_open(struct ckpt_agent **out, const struct ckpt_agent_cfg *cfg, s
     if (!a)
         return -1;
     a->epfd = a->infd = a->lockfd = -1;
+    a->opened_at = wall_time();
     if (cfg->run_uid && strlen(cfg->run_uid) < sizeof a->run_uid)
         snprintf(a->run_uid, sizeof a->run_uid, "%s", cfg->run_uid);
     a->ckpt_dir = strdup(cfg->ckpt_dir);

@@ -9,6 +9,7 @@
 
 #define CKPT_MAX_TAGS 64
 #define CKPT_REPORTED 16 /* TAGs remembered as reported incomplete */
+#define CKPT_NOTED 64    /* overwritten commit ids remembered as handled */
 
 enum { T_QUEUED = 1, T_DONE, T_DROPPED, T_FAILED };
 
@@ -41,6 +42,9 @@ struct ckpt_agent {
     json_t *out; /* events waiting for delivery */
     char reported[CKPT_REPORTED][160]; /* ring: first commit ids of TAGs reported incomplete */
     unsigned nreported;
+    double opened_at; /* wall time: older overwritten commits are not ours to report */
+    char noted[CKPT_NOTED][160]; /* ring: ids of overwritten commits already handled */
+    unsigned nnoted;
 };
 
 /* stage_own.c: takes the stage's owner lock and writes its owner record,
@@ -54,6 +58,13 @@ void ckpt_agent_scan(struct ckpt_agent *a);
 /* Reports every TAG that only some local ranks committed (the ranks have
  * stopped: they will not commit it), once per TAG. */
 void ckpt_agent_report_stopped(struct ckpt_agent *a);
+/* 1 if id is in the ring of n remembered ids; else remembers it (at
+ * *next, which advances). Both of the agent's rings use it. */
+int ckpt_ring_seen(char (*ring)[160], int n, unsigned *next, const char *id);
+/* Takes every rank's note of overwritten commits (watcher_replaced.c) and
+ * reports each one the agent never queued and that is not durable as
+ * dropped ("superseded"). */
+void ckpt_agent_take_replaced(struct ckpt_agent *a);
 /* Drops older staged commits when the stage is over its limit. */
 void ckpt_agent_enforce_limit(struct ckpt_agent *a);
 /* Applies a persister result to the TAG states. */

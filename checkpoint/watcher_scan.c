@@ -201,10 +201,16 @@ static json_t *ready_group(const struct ckpt_agent *a, json_t *g)
  * else remembers it. */
 static int reported_before(struct ckpt_agent *a, const char *id)
 {
-    for (int i = 0; i < CKPT_REPORTED; i++)
-        if (!strcmp(a->reported[i], id))
+    return ckpt_ring_seen(a->reported, CKPT_REPORTED, &a->nreported, id);
+}
+
+int ckpt_ring_seen(char (*ring)[160], int n, unsigned *next, const char *id)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(ring[i], id))
             return 1;
-    snprintf(a->reported[a->nreported++ % CKPT_REPORTED], sizeof a->reported[0], "%s", id);
+    snprintf(ring[*next % (unsigned)n], 160, "%s", id);
+    ++*next;
     return 0;
 }
 
@@ -283,6 +289,7 @@ void ckpt_agent_scan(struct ckpt_agent *a)
         json_decref(ready[i]);
     }
     json_decref(by_tag);
+    ckpt_agent_take_replaced(a); /* after take_ready: a commit queued just now is known */
 }
 
 /* Frees slot k of local rank i: takes its lock exclusively (skipped when the

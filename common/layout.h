@@ -70,10 +70,13 @@ long layout_parse_rank_segment_name(const char *name, long *seg, int *gz);
 #define LAYOUT_SLOT_COMMIT_FMT "slot-%d.commit"       /* the commit record, renamed into place */
 #define LAYOUT_SLOT_COMMIT_TMP_FMT "slot-%d.commit.tmp" /* written by the rank before the rename */
 #define LAYOUT_SLOTS 2                                /* slots 0 and 1 */
+#define LAYOUT_REPLACED "replaced.json"               /* <stage>/rank-<R>/: commits the rank overwrote */
+#define LAYOUT_REPLACED_TMP "replaced.json.tmp"       /* written by the rank before the rename */
 #define LAYOUT_COMMIT_RECORD ".endure-commit.json"    /* plain layout: a rank dir's record */
 #define LAYOUT_PLAIN_TMP_FMT ".rank-%d.tmp-%d"        /* plain layout: rank, pid */
 #define LAYOUT_PLAIN_OLD_FMT ".rank-%d.old-%d"        /* plain layout: rank, pid */
 /* END shared with python/endure_ckpt.py */
+#define LAYOUT_REPLACED_TAKEN "replaced.json.taken"  /* the agent's name for a note it is reading */
 #define LAYOUT_STAGE_LOCK ".endure-lock"              /* the stage owner's OFD lock */
 #define LAYOUT_STAGE_OWNER ".endure-owner.json"       /* the stage owner's record */
 #define LAYOUT_STAGE_ROOT "/dev/shm"

@@ -64,6 +64,8 @@ LAYOUT_SLOT_LOCK_FMT = "slot-%d.lock"            # flock: the rank EX while writ
 LAYOUT_SLOT_COMMIT_FMT = "slot-%d.commit"        # the commit record, renamed into place
 LAYOUT_SLOT_COMMIT_TMP_FMT = "slot-%d.commit.tmp"
 LAYOUT_SLOTS = 2
+LAYOUT_REPLACED = "replaced.json"                # <stage>/rank-<R>/: commits this rank overwrote
+LAYOUT_REPLACED_TMP = "replaced.json.tmp"
 LAYOUT_COMMIT_RECORD = ".endure-commit.json"     # plain layout: a rank dir's record
 LAYOUT_PLAIN_TMP_FMT = ".rank-%d.tmp-%d"         # plain layout: rank, pid
 LAYOUT_PLAIN_OLD_FMT = ".rank-%d.old-%d"         # plain layout: rank, pid
@@ -298,6 +300,26 @@ def _commit(rdir, k, sdir, before, tag, step, scope):
     return tmp, os.path.join(rdir, LAYOUT_SLOT_COMMIT_FMT % k)
 
 
+def _note_replaced(rdir, old):
+    """Appends the commit this save overwrites to the rank's note (the last
+    16 are kept). The agent takes the note at its next scan and reports a
+    commit it never saw as dropped, "superseded": the trainer does not wait
+    for a persist, so a save may vanish before the agent reads it, but never
+    without a trace."""
+    path = os.path.join(rdir, LAYOUT_REPLACED)
+    try:
+        with builtins.open(path) as f:
+            lst = json.load(f).get("replaced")
+    except (OSError, ValueError, AttributeError):
+        lst = None
+    lst = lst if isinstance(lst, list) else []
+    lst.append({k: old[k] for k in ("tag", "step", "id", "rank", "slot", "scope", "time") if k in old})
+    tmp = os.path.join(rdir, LAYOUT_REPLACED_TMP)
+    with builtins.open(tmp, "w") as f:
+        json.dump({"replaced": lst[-16:]}, f)
+    os.replace(tmp, path)
+
+
 @contextlib.contextmanager
 def _save_stage(stage, step, tag, scope):
     rdir = os.path.join(stage, LAYOUT_RANK_DIR_FMT % _rank())
@@ -310,6 +332,9 @@ def _save_stage(stage, step, tag, scope):
     candidates = [1 - newest, newest]
     k, lfd = _lock_slot(rdir, candidates, _env_num("ENDURE_CKPT_LOCK_TIMEOUT", 600.0, frac=True))
     try:
+        old = _read_commit(rdir, k)
+        if old:
+            _note_replaced(rdir, old)
         try:
             os.unlink(os.path.join(rdir, LAYOUT_SLOT_COMMIT_FMT % k))
         except FileNotFoundError:

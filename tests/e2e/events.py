@@ -28,10 +28,10 @@ def get(ev, key):
 
 def saves(evs, steps):
     """The last STEP completed once; every other completed once or was
-    dropped as superseded (a rank saved twice more while the agent still
-    persisted its older part: the trainer never waits for a persist, so on a
-    loaded machine an intermediate save may be skipped, by design); no part
-    failed to persist. Prints one line per problem."""
+    dropped as superseded (the rank saved again before the agent persisted
+    it, or even saw it: the trainer never waits for a persist, so on a
+    loaded machine an intermediate save may be skipped, by design, but it
+    is always journaled); no part failed to persist. Prints one line per problem."""
     for i, s in enumerate(steps):
         done = sum(1 for e in evs if e.get("event") == "ckpt_complete" and e.get("step") == s)
         dropped = [e for e in evs if e.get("event") == "ckpt_dropped" and e.get("step") == s]

@@ -1,7 +1,8 @@
 /* test_ckpt_agent: the agent against a stage written by a simulated rank:
  * stage refusal, persist and resume by rank (staged vs durable), a slot being
  * rewritten is never copied, unsafe commit records, the stage size limit,
- * discarding an abandoned timeline. */
+ * discarding an abandoned timeline, a rank's note of commits it
+ * overwrote before the agent saw them. */
 #include "tests/unit/harness.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -299,5 +300,60 @@ TEST(ckpt_agent_drain_deadline_and_cancel_on_close)
         snprintf(q, sizeof q, "%s/step-1/n1", ckpt);
         CHECK(access(q, F_OK) < 0);
     }
+    json_decref(ev);
+}
+
+/* Writes text as rank 0's note of overwritten commits; each "T" in text
+ * becomes the current wall time (a commit made since the agent opened). */
+static int write_note(const char *stage, const char *text)
+{
+    char p[1200], now[32];
+    struct buf b;
+    buf_init(&b, 4096);
+    snprintf(now, sizeof now, "%.3f", wall_time() + 1);
+    for (const char *c = text; *c; c++)
+        *c == 'T' ? buf_append(&b, now, strlen(now)) : buf_append(&b, c, 1);
+    snprintf(p, sizeof p, "%s/rank-0/replaced.json", stage);
+    int rc = write_file_durable(p, b.p, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+TEST(ckpt_agent_reports_unseen_overwritten_commits)
+{
+    char stage[512], ckpt[512], p[1200];
+    paths(stage, ckpt, sizeof stage);
+    int r = 0;
+    json_t *ev = json_array();
+    struct ckpt_agent *a = open_agent(stage, ckpt, &r, 1, ev, 0);
+    CHECK(a);
+    CHECK(tu_stage_part(stage, 0, 0, "step-1", 1, "m.pt", 100, 1) == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "persisted") == 1);
+    /* persisted (known), unseen, unseen again, older than the agent, unsafe
+     * tag, another rank, no step */
+    CHECK(write_note(stage, "{\"replaced\": ["
+                            "{\"tag\": \"step-1\", \"step\": 1, \"id\": \"step-1-1-0\", \"rank\": 0, \"time\": T},"
+                            "{\"tag\": \"step-2\", \"step\": 2, \"id\": \"x2\", \"rank\": 0, \"time\": T},"
+                            "{\"tag\": \"step-2\", \"step\": 2, \"id\": \"x2\", \"rank\": 0, \"time\": T},"
+                            "{\"tag\": \"step-0\", \"step\": 0, \"id\": \"x0\", \"rank\": 0, \"time\": 1.5},"
+                            "{\"tag\": \"../evil\", \"step\": 3, \"id\": \"x3\", \"rank\": 0, \"time\": T},"
+                            "{\"tag\": \"step-4\", \"step\": 4, \"id\": \"x4\", \"rank\": 7, \"time\": T},"
+                            "{\"tag\": \"step-5\", \"id\": \"x5\", \"rank\": 0, \"time\": T}]}") == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "dropped") == 1);
+    json_t *d = json_array_get(ev, json_array_size(ev) - 1);
+    CHECK(json_integer_value(json_object_get(d, "step")) == 2);
+    CHECK(!strncmp(json_string_value(json_object_get(d, "reason")), "superseded", 10));
+    snprintf(p, sizeof p, "%s/rank-0/replaced.json", stage);
+    CHECK(access(p, F_OK) < 0); /* taken */
+    /* a rewritten note repeats x2: reported once; garbage is dropped quietly */
+    CHECK(write_note(stage, "{\"replaced\": [{\"tag\": \"step-2\", \"step\": 2, \"id\": \"x2\", \"rank\": 0, \"time\": T}]}") == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(write_note(stage, "[not json") == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "dropped") == 1);
+    CHECK(access(p, F_OK) < 0);
+    ckpt_agent_close(a);
     json_decref(ev);
 }
