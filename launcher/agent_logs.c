@@ -177,9 +177,19 @@ void agent_log_protect(struct agent *a, struct rank *r)
         logrot_protect(a->logrot, seg);
 }
 
+/* 1 if the attempt spawned a rank (or opened its log): an attempt stopped
+ * while its rules loaded has no logs to keep plain. */
+static int attempt_has_logs(const struct agent *a)
+{
+    for (int i = 0; a->ranks && i < a->nranks; i++)
+        if (a->ranks[i].pid > 0 || a->ranks[i].log_fd >= 0)
+            return 1;
+    return 0;
+}
+
 void agent_logs_attempt_end(struct agent *a)
 {
-    if (a->start.u.start.log_keep <= 0 && !a->start.u.start.plain_logs && a->ranks)
+    if (a->start.u.start.log_keep <= 0 && !a->start.u.start.plain_logs && attempt_has_logs(a))
         old_logs_keep(a);
     if (!a->logrot)
         return;

@@ -1,7 +1,12 @@
 /* test_agent_state: the agent's transition table, driven directly (no
  * processes): every state x event has a defined answer, the stop path
- * runs idle -> loading -> running -> term -> kill -> draining -> idle, and done is final. */
+ * runs idle -> loading -> running -> term -> kill -> draining -> idle, and
+ * done is final; the plain-logs window counts only attempts that spawned a
+ * rank. */
 #include "launcher/agent_state.h"
+#include <string.h>
+#include "common/log.h"
+#include "launcher/agent_int.h"
 #include "tests/unit/harness.h"
 
 TEST(agent_table_every_pair_is_defined)
@@ -52,4 +57,29 @@ TEST(agent_table_paths)
     CHECK(agent_next(A_IDLE, AE_STOP) == -1);
     for (int e = 0; e < AE__COUNT; e++)
         CHECK(agent_next(A_DONE, (enum agent_event)e) == -1);
+}
+
+/* Only an attempt that spawned a rank enters the window of attempts whose
+ * logs stay plain: one stopped while its rules loaded has no logs, and
+ * counting it would gzip a real attempt's logs one attempt early. */
+TEST(agent_logs_window_counts_only_spawned_attempts)
+{
+    struct agent a;
+    memset(&a, 0, sizeof a);
+    struct rank r[2];
+    memset(r, 0, sizeof r);
+    r[0].log_fd = r[1].log_fd = -1; /* as ranks_start allocates them */
+    r[0].out.fd = r[0].err.fd = r[1].out.fd = r[1].err.fd = -1;
+    a.ranks = r;
+    a.nranks = 2;
+    a.start.u.start.node_dir = "/run/attempt-1/n1";
+    agent_logs_attempt_end(&a); /* stopped while loading: nothing spawned */
+    CHECK(a.old_logs[AGENT_PLAIN_ATTEMPTS - 1] == NULL);
+    r[1].pid = 4242;
+    agent_logs_attempt_end(&a);
+    CHECK(a.old_logs[AGENT_PLAIN_ATTEMPTS - 1] != NULL);
+    CHECK(AGENT_PLAIN_ATTEMPTS < 2 || a.old_logs[AGENT_PLAIN_ATTEMPTS - 2] == NULL);
+    a.log_reported = log_dropped(); /* nothing to report: no connection here */
+    agent_logs_close(&a);
+    CHECK(a.old_logs[AGENT_PLAIN_ATTEMPTS - 1] == NULL);
 }
