@@ -2,13 +2,13 @@
  * trainer never waits for a persist, so a rank may rewrite a slot whose
  * commit the agent has not read yet (the other slot being persisted, or a
  * slow scan). Such a rank appends the commit it overwrote to
- * <stage>/rank-<R>/replaced.json ({"replaced": [commit, ...]}); at each scan the agent takes that note
- * (renames it to its own name, reads, removes it) and reports every listed
- * commit made since it opened that it never queued and that is not durable
- * as `dropped`
- * ("superseded"), so each save the trainer made is accounted for in the
- * journal. The note is written by the rank: bounded and checked like a
- * commit record. */
+ * <stage>/rank-<R>/replaced.json ({"replaced": [commit, ...]}); at each
+ * scan the agent takes that note (renames it to its own name, reads and
+ * removes it) and reports every listed commit made since it opened, that
+ * it never queued and that is not durable, as `dropped` ("superseded"; one
+ * event per TAG and scan, naming its ranks), so that each save the trainer
+ * made is accounted for in the journal. The note is written by the rank:
+ * bounded and checked like a commit record. */
 #include "checkpoint/watcher_int.h"
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +44,10 @@ static int known_commit(struct ckpt_agent *a, const char *tag, int rank, const c
     return held;
 }
 
-/* Reports one entry of rank's note when it is valid, new and unseen. */
-static void take_entry(struct ckpt_agent *a, int rank, const json_t *e)
+/* Adds one entry of rank's note to lost ({"tag": event}, one event per
+ * TAG with every rank that lost it in this scan) when it is valid, new and
+ * unseen. */
+static void take_entry(struct ckpt_agent *a, int rank, const json_t *e, json_t *lost)
 {
     const char *tag = json_string_value(json_object_get(e, "tag"));
     const char *id = json_string_value(json_object_get(e, "id"));
@@ -58,15 +60,20 @@ static void take_entry(struct ckpt_agent *a, int rank, const json_t *e)
         return; /* made before this agent opened: an earlier agent could see it, and retention may have removed it */
     if (ckpt_ring_seen(a->noted, CKPT_NOTED, &a->nnoted, id) || known_commit(a, tag, rank, id, replicated))
         return;
-    json_t *ev = ckpt_event("dropped", tag, step, a->node);
-    json_object_set_new(ev, "ranks", json_pack("[i]", rank));
-    json_object_set_new(ev, "reason", json_string("superseded: the rank saved again before endure saw this save"));
-    ckpt_agent_emit(a, ev);
+    json_t *ev = json_object_get(lost, tag);
+    if (!ev) {
+        ev = ckpt_event("dropped", tag, step, a->node);
+        json_object_set_new(ev, "ranks", json_array());
+        json_object_set_new(ev, "reason", json_string("superseded: the rank saved again before endure saw this save"));
+        json_object_set_new(lost, tag, ev);
+    }
+    json_array_append_new(json_object_get(ev, "ranks"), json_integer(rank));
 }
 
 void ckpt_agent_take_replaced(struct ckpt_agent *a)
 {
-    for (int i = 0; i < a->nranks; i++) {
+    json_t *lost = json_object();
+    for (int i = 0; lost && i < a->nranks; i++) {
         char note[PATH_MAX], taken[PATH_MAX];
         if (ckpt_stage_path(note, sizeof note, a->stage, a->ranks[i], LAYOUT_REPLACED) < 0 ||
             ckpt_stage_path(taken, sizeof taken, a->stage, a->ranks[i], LAYOUT_REPLACED_TAKEN) < 0 ||
@@ -79,8 +86,12 @@ void ckpt_agent_take_replaced(struct ckpt_agent *a)
         json_array_foreach(json_object_get(note_obj, "replaced"), j, e) {
             if (j == NOTE_ENTRIES)
                 break;
-            take_entry(a, a->ranks[i], e);
+            take_entry(a, a->ranks[i], e, lost);
         }
         json_decref(note_obj);
     }
+    const char *tag;
+    json_t *ev;
+    json_object_foreach(lost, tag, ev) ckpt_agent_emit(a, json_incref(ev));
+    json_decref(lost);
 }

@@ -303,9 +303,9 @@ TEST(ckpt_agent_drain_deadline_and_cancel_on_close)
     json_decref(ev);
 }
 
-/* Writes text as rank 0's note of overwritten commits; each "T" in text
+/* Writes text as rank's note of overwritten commits; each "T" in text
  * becomes the current wall time (a commit made since the agent opened). */
-static int write_note(const char *stage, const char *text)
+static int write_rank_note(const char *stage, int rank, const char *text)
 {
     char p[1200], now[32];
     struct buf b;
@@ -313,10 +313,18 @@ static int write_note(const char *stage, const char *text)
     snprintf(now, sizeof now, "%.3f", wall_time() + 1);
     for (const char *c = text; *c; c++)
         *c == 'T' ? buf_append(&b, now, strlen(now)) : buf_append(&b, c, 1);
-    snprintf(p, sizeof p, "%s/rank-0/replaced.json", stage);
+    snprintf(p, sizeof p, "%s/rank-%d", stage, rank);
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        return -1;
+    snprintf(p, sizeof p, "%s/rank-%d/replaced.json", stage, rank);
     int rc = write_file_durable(p, b.p, b.len);
     buf_free(&b);
     return rc;
+}
+
+static int write_note(const char *stage, const char *text)
+{
+    return write_rank_note(stage, 0, text);
 }
 
 TEST(ckpt_agent_reports_unseen_overwritten_commits)
@@ -354,6 +362,27 @@ TEST(ckpt_agent_reports_unseen_overwritten_commits)
     CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
     CHECK(tu_count(ev, "dropped") == 1);
     CHECK(access(p, F_OK) < 0);
+    ckpt_agent_close(a);
+    json_decref(ev);
+}
+
+TEST(ckpt_agent_reports_one_event_per_unseen_tag)
+{
+    char stage[512], ckpt[512];
+    paths(stage, ckpt, sizeof stage);
+    int ranks[] = {0, 1};
+    json_t *ev = json_array();
+    struct ckpt_agent *a = open_agent(stage, ckpt, ranks, 2, ev, 0);
+    CHECK(a);
+    /* both local ranks overwrote their commits of step-3 before a scan */
+    CHECK(write_rank_note(stage, 0, "{\"replaced\": [{\"tag\": \"step-3\", \"step\": 3, \"id\": \"a0\", \"rank\": 0, \"time\": T}]}") == 0);
+    CHECK(write_rank_note(stage, 1, "{\"replaced\": [{\"tag\": \"step-3\", \"step\": 3, \"id\": \"a1\", \"rank\": 1, \"time\": T}]}") == 0);
+    CHECK(ckpt_agent_drain(a, now_ms() + 10000) == 0);
+    CHECK(tu_count(ev, "dropped") == 1);
+    json_t *d = json_array_get(ev, json_array_size(ev) - 1);
+    json_t *want = json_pack("[i,i]", 0, 1);
+    CHECK(json_equal(json_object_get(d, "ranks"), want));
+    json_decref(want);
     ckpt_agent_close(a);
     json_decref(ev);
 }
