@@ -68,6 +68,10 @@ int ckpt_stage_path(char *out, size_t outlen, const char *stage, int rank, const
  * slot match, every file path safe and sizes non-negative. NULL when absent
  * (errno ENOENT) or invalid (why set). */
 json_t *ckpt_stage_commit(const char *stage, int rank, int slot, struct buf *why);
+/* Checks what names a commit (of commit records and of the ranks' notes
+ * of overwritten commits): a safe tag, a step, an id of at most 128 bytes,
+ * the given rank and a known scope. 0, or -1 with why set (why may be NULL). */
+int ckpt_commit_ident_ok(const json_t *c, int rank, struct buf *why);
 /* The scope of a commit record, manifest or COMPLETE marker: 1 when
  * "replicated" (one rank saved the whole job's state), 0 when "sharded" or
  * absent (every rank saved its part), -1 when anything else. */

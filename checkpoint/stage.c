@@ -23,27 +23,36 @@ int ckpt_stage_path(char *out, size_t outlen, const char *stage, int rank, const
     return 0;
 }
 
-/* Validates the fields of a commit record; 0 or -1 with why. */
-static int check_commit(const json_t *c, int rank, int slot, struct buf *why)
+static int ident_bad(struct buf *why, const char *msg)
+{
+    if (why)
+        buf_printf(why, "%s", msg);
+    return -1;
+}
+
+int ckpt_commit_ident_ok(const json_t *c, int rank, struct buf *why)
 {
     const char *tag = json_string_value(json_object_get(c, "tag"));
     const char *id = json_string_value(json_object_get(c, "id"));
+    if (!tag || !safe_component(tag) || tag[0] == '.')
+        return ident_bad(why, "bad or missing tag");
+    if (ckpt_json_step(c) < 0 || !id || !*id || strlen(id) > 128)
+        return ident_bad(why, "bad or missing step or id");
+    if (json_integer_value(json_object_get(c, "rank")) != rank)
+        return ident_bad(why, "rank or slot does not match the file name");
+    if (ckpt_commit_replicated(c) < 0)
+        return ident_bad(why, "scope must be \"sharded\" or \"replicated\"");
+    return 0;
+}
+
+/* Validates the fields of a commit record; 0 or -1 with why. */
+static int check_commit(const json_t *c, int rank, int slot, struct buf *why)
+{
     json_t *files = json_object_get(c, "files");
-    if (!tag || !safe_component(tag) || tag[0] == '.') {
-        buf_printf(why, "bad or missing tag");
+    if (ckpt_commit_ident_ok(c, rank, why) < 0)
         return -1;
-    }
-    if (ckpt_json_step(c) < 0 || !id || !*id || strlen(id) > 128) {
-        buf_printf(why, "bad or missing step or id");
-        return -1;
-    }
-    if (json_integer_value(json_object_get(c, "rank")) != rank ||
-        json_integer_value(json_object_get(c, "slot")) != slot) {
+    if (json_integer_value(json_object_get(c, "slot")) != slot) {
         buf_printf(why, "rank or slot does not match the file name");
-        return -1;
-    }
-    if (ckpt_commit_replicated(c) < 0) {
-        buf_printf(why, "scope must be \"sharded\" or \"replicated\"");
         return -1;
     }
     if (!json_is_array(files) || json_array_size(files) > CKPT_MAX_FILES) {

@@ -58,6 +58,11 @@ void ckpt_agent_scan(struct ckpt_agent *a);
 /* Reports every TAG that only some local ranks committed (the ranks have
  * stopped: they will not commit it), once per TAG. */
 void ckpt_agent_report_stopped(struct ckpt_agent *a);
+/* The state of TAG, or NULL when the agent has not taken a part of it. */
+struct ckpt_tagst *ckpt_agent_find_tag(struct ckpt_agent *a, const char *tag);
+/* The "commits" ({"rank": id}) of this node's durable part of TAG (a new
+ * reference), or NULL when there is none. */
+json_t *ckpt_agent_durable_commits(struct ckpt_agent *a, const char *tag);
 /* 1 if id is in the ring of n remembered ids; else remembers it (at
  * *next, which advances). Both of the agent's rings use it. */
 int ckpt_ring_seen(char (*ring)[160], int n, unsigned *next, const char *id);

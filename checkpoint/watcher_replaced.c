@@ -31,16 +31,14 @@ static int ids_hold(const json_t *ids, const char *key, const char *id, int repl
  * later overwrite itself) or this node's durable part of tag holds it. */
 static int known_commit(struct ckpt_agent *a, const char *tag, int rank, const char *id, int replicated)
 {
-    char key[32], part[PATH_MAX], path[PATH_MAX];
+    char key[32];
     snprintf(key, sizeof key, "%d", rank);
-    for (int i = 0; i < a->ntags; i++)
-        if (!strcmp(a->tags[i].tag, tag) && ids_hold(a->tags[i].ids, key, id, replicated))
-            return 1;
-    if (layout_part_dir(part, sizeof part, a->ckpt_dir, tag, a->node) < 0 || layout_manifest(path, sizeof path, part) < 0)
-        return 0;
-    json_t *m = ckpt_read_json(path, CKPT_JSON_MAX, NULL);
-    int held = m && ids_hold(json_object_get(m, "commits"), key, id, replicated);
-    json_decref(m);
+    struct ckpt_tagst *t = ckpt_agent_find_tag(a, tag);
+    if (t && ids_hold(t->ids, key, id, replicated))
+        return 1;
+    json_t *durable = ckpt_agent_durable_commits(a, tag);
+    int held = durable && ids_hold(durable, key, id, replicated);
+    json_decref(durable);
     return held;
 }
 
@@ -49,20 +47,18 @@ static int known_commit(struct ckpt_agent *a, const char *tag, int rank, const c
  * unseen. */
 static void take_entry(struct ckpt_agent *a, int rank, const json_t *e, json_t *lost)
 {
+    if (ckpt_commit_ident_ok(e, rank, NULL) < 0)
+        return; /* not a commit this rank could have made */
     const char *tag = json_string_value(json_object_get(e, "tag"));
     const char *id = json_string_value(json_object_get(e, "id"));
-    long step = ckpt_json_step(e);
     int replicated = ckpt_commit_replicated(e);
-    if (!tag || !safe_component(tag) || tag[0] == '.' || strlen(tag) > 255 || !id || !*id || strlen(id) > 128 ||
-        step < 0 || replicated < 0 || json_integer_value(json_object_get(e, "rank")) != rank)
-        return; /* not a commit this rank could have made */
     if (json_number_value(json_object_get(e, "time")) < a->opened_at)
         return; /* made before this agent opened: an earlier agent could see it, and retention may have removed it */
     if (ckpt_ring_seen(a->noted, CKPT_NOTED, &a->nnoted, id) || known_commit(a, tag, rank, id, replicated))
         return;
     json_t *ev = json_object_get(lost, tag);
     if (!ev) {
-        ev = ckpt_event("dropped", tag, step, a->node);
+        ev = ckpt_event("dropped", tag, ckpt_json_step(e), a->node);
         json_object_set_new(ev, "ranks", json_array());
         json_object_set_new(ev, "reason", json_string("superseded: the rank saved again before endure saw this save"));
         json_object_set_new(lost, tag, ev);

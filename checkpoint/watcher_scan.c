@@ -16,7 +16,7 @@
 #include "common/layout.h"
 #include "common/util.h"
 
-static struct ckpt_tagst *find_tag(struct ckpt_agent *a, const char *tag)
+struct ckpt_tagst *ckpt_agent_find_tag(struct ckpt_agent *a, const char *tag)
 {
     for (int i = 0; i < a->ntags; i++)
         if (!strcmp(a->tags[i].tag, tag))
@@ -42,7 +42,7 @@ static struct ckpt_tagst *new_tag(struct ckpt_agent *a)
 
 void ckpt_agent_apply_result(struct ckpt_agent *a, const json_t *ev)
 {
-    struct ckpt_tagst *t = find_tag(a, json_string_value(json_object_get(ev, "tag")));
+    struct ckpt_tagst *t = ckpt_agent_find_tag(a, json_string_value(json_object_get(ev, "tag")));
     if (!t || t->state != T_QUEUED || !json_equal(t->ids, json_object_get(ev, "commits")))
         return; /* a result about older commits of a TAG that was committed again */
     const char *type = json_string_value(json_object_get(ev, "event"));
@@ -106,21 +106,29 @@ static json_t *read_commits(struct ckpt_agent *a)
 }
 
 /* 1 if the durable part of tag on this node was made from exactly ids. */
-static int already_durable(struct ckpt_agent *a, const char *tag, const json_t *ids)
+json_t *ckpt_agent_durable_commits(struct ckpt_agent *a, const char *tag)
 {
     char part[PATH_MAX], p[PATH_MAX];
     if (layout_part_dir(part, sizeof part, a->ckpt_dir, tag, a->node) < 0 || layout_manifest(p, sizeof p, part) < 0)
-        return 0;
+        return NULL;
     json_t *m = ckpt_read_json(p, CKPT_JSON_MAX, NULL);
-    int same = m && json_equal(json_object_get(m, "commits"), ids);
+    json_t *ids = json_incref(json_object_get(m, "commits"));
     json_decref(m);
+    return ids;
+}
+
+static int already_durable(struct ckpt_agent *a, const char *tag, const json_t *ids)
+{
+    json_t *have = ckpt_agent_durable_commits(a, tag);
+    int same = have && json_equal(have, ids);
+    json_decref(have);
     return same;
 }
 
 /* Starts tracking a ready part: staged event, then queue or skip. */
 static void take_ready(struct ckpt_agent *a, const char *tag, json_t *g, json_t *ids)
 {
-    struct ckpt_tagst *t = find_tag(a, tag);
+    struct ckpt_tagst *t = ckpt_agent_find_tag(a, tag);
     if (t && json_equal(t->ids, ids))
         return;
     if (!t && !(t = new_tag(a)))
