@@ -31,20 +31,24 @@ void activity_init(struct activity *a)
 {
     a->last = ACT_NONE;
     a->step = -1;
+    a->trained = 0;
     a->done = 0;
     a->setup[0] = '\0';
 }
 
-void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k)
+void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
+                         int progress)
 {
     if (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines))
         a->done = 1;
-    if (step >= 0 && step != a->step) {
-        a->step = step;
+    if ((step >= 0 && step != a->step) || progress) {
+        if (step >= 0)
+            a->step = step;
+        a->trained = 1;
         a->last = ACT_STEP;
-    } else if (k & LM_SETUP) {
+    } else if (k & (LM_SETUP | LM_START)) {
         size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
-        a->last = ACT_SETUP;
+        a->last = (k & LM_SETUP) ? ACT_SETUP : ACT_START;
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
     }
@@ -52,7 +56,7 @@ void activity_line_marks(struct activity *a, const char *line, size_t len, long 
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)
 {
-    activity_line_marks(a, line, len, step, linemarks_scan(line, len));
+    activity_line_marks(a, line, len, step, linemarks_scan(line, len), 0);
 }
 
 /* The start of NCCL's "host:pid:tid [gpu] NCCL" inside a setup line, past
@@ -78,12 +82,16 @@ void activity_verdict(const struct activity *a, json_t *v)
     if (!type || strcmp(type, "success") || !json_is_null(json_object_get(v, "rule")) || a->done)
         return;
     char last[64];
-    if (a->last == ACT_STEP || (a->last == ACT_SETUP && a->step >= 0))
+    int setup = a->last == ACT_SETUP || a->last == ACT_START;
+    if ((a->last == ACT_STEP || (setup && a->trained)) && a->step >= 0)
         snprintf(last, sizeof last, "training at step %ld", a->step);
+    else if (a->last == ACT_STEP || (setup && a->trained))
+        snprintf(last, sizeof last, "training");
     else
-        snprintf(last, sizeof last, "%s", a->last == ACT_SETUP ? "NCCL init" : "none recognised");
+        snprintf(last, sizeof last, "%s",
+                 a->last == ACT_SETUP ? "NCCL init" : a->last == ACT_START ? "training start" : "none recognised");
     json_object_set_new(v, "last_activity", json_string(last));
-    if (a->last == ACT_SETUP && a->step < 0) {
+    if (setup && !a->trained) {
         json_object_set_new(v, "category", json_string("hang"));
         json_object_set_new(v, "type", json_string("hang"));
         json_object_set_new(v, "action", json_string("restart"));
@@ -97,14 +105,21 @@ void activity_verdict(const struct activity *a, json_t *v)
         prefix_parse(t, strlen(t), &p);
         if (!p.host[0] && t != s)
             prefix_parse(s, strlen(s), &p);
-        if (p.host[0])
+        if (p.host[0] && a->last == ACT_SETUP)
             json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
         json_object_set_new(v, "confidence", json_real(0.4));
-        json_object_set_new(v, "explanation",
-                            json_string("No failure found, but the log ends in collective setup "
-                                        "(last activity: NCCL init) and no training step was "
-                                        "printed: suspected hang in the first collective (a rank "
-                                        "that never joined, or a network that does not connect)."));
+        json_object_set_new(
+            v, "explanation",
+            json_string(a->last == ACT_SETUP
+                            ? "No failure found, but the log ends in collective setup (last activity: "
+                              "NCCL init) and no training step was printed: suspected hang in the "
+                              "first collective (a rank that never joined, or a network that does "
+                              "not connect)."
+                            : "No failure found, but the log ends where the training loop starts "
+                              "(last activity: training start) and no training step was printed: "
+                              "suspected hang in the first step (its first collective, its data "
+                              "loader, or a JIT build of its kernels waiting for a lock that a "
+                              "killed build left in the extensions directory)."));
         return;
     }
     char msg[256];

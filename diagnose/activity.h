@@ -3,7 +3,8 @@
  * proves one. The tracker sees every line (after its prefixes) and the
  * progress step of the classifier; activity_verdict turns a "no failure"
  * verdict into "success" (completion seen), a suspected hang (the log ends
- * in collective setup with no step ever printed) or "no failure found"
+ * in collective setup or at the training loop's start, with no step ever
+ * printed) or "no failure found"
  * with the last activity. */
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
@@ -11,13 +12,16 @@
 #include <stdint.h>
 #include <jansson.h>
 
-enum activity_kind { ACT_NONE, ACT_SETUP, ACT_STEP };
+/* ACT_SETUP: collective or launcher setup; ACT_START: the training loop's
+ * start (linemarks.h's LM_START) */
+enum activity_kind { ACT_NONE, ACT_SETUP, ACT_START, ACT_STEP };
 
 struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
+    int trained;             /* a progress line was seen (with a step or not) */
     int done;                /* a completion line was seen */
-    char setup[160];         /* the start of the last setup line (its NCCL
+    char setup[160];         /* the start of the last setup or start line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
                               * only at the end */
@@ -27,8 +31,11 @@ void activity_init(struct activity *a);
 /* One line (prefixes stripped) and the stream's current step (-1: none). */
 void activity_line(struct activity *a, const char *line, size_t len, long step);
 /* The same when the line's linemarks bits (linemarks.h) are known: from the
- * classifier's walk over the line (classifier_line_marks). */
-void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t marks);
+ * classifier's walk over the line (classifier_line_marks); progress: a
+ * progress rule matched the line (training went on, with or without a step
+ * number: a loss dict, a validation epoch). */
+void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t marks,
+                         int progress);
 /* Rewrites verdict v in place when it is the rules' "no failure" verdict
  * (type success with no rule); leaves every other verdict alone. */
 void activity_verdict(const struct activity *a, json_t *v);

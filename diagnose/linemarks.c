@@ -42,6 +42,22 @@ static const char *const setup_marks[] = {
      * master (IPv6 lookup, connect retries): still in the rendezvous */
     "cannot be retrieved (gai error", "The client socket has failed to connect to",
     NULL};
+/* The training loop announcing its start, or the last thing a job does
+ * before its first step (a JIT build of its kernels): a log that ends here
+ * with no step printed is a suspected hang in the first step (its first
+ * collective, its data loader, a build waiting for another process's lock
+ * in the extensions directory). */
+static const char *const start_marks[] = {
+    "workflow: [(", /* mmcv's runner: "workflow: [('train', 1)], max: 12 epochs" */
+    "Start running, host: ", /* mmcv's runner, the line before */
+    "***** Running training *****", /* transformers' Trainer */
+    /* TensorFlow's Estimator/MonitoredSession: the checkpoint of step 0,
+     * written before the first step */
+    "Saving checkpoints for 0 into", "after saving checkpoint 0...",
+    /* torch.utils.cpp_extension's JIT build (DeepSpeed and ColossalAI ops):
+     * it waits for a lock that a killed build may have left behind */
+    "as PyTorch extensions root...", "kernel during runtime now",
+    NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training completed", "training completed", "Training finished", "training finished",
@@ -67,10 +83,11 @@ static const char *const rank_words[] = {"local_rank", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 
 #define TABLE_MAX 128
-_Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof done_marks / sizeof *done_marks +
+_Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
+                       sizeof done_marks / sizeof *done_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words <=
-                   TABLE_MAX + 5,
+                   TABLE_MAX + 6,
                "raise TABLE_MAX");
 
 static struct {
@@ -92,6 +109,7 @@ static void add(const char *const *list, uint32_t bits)
 static void build(void)
 {
     add(setup_marks, LM_SETUP);
+    add(start_marks, LM_START);
     add(done_marks, LM_DONE);
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);

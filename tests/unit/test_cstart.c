@@ -1,0 +1,101 @@
+/* test_cstart: the training loop's start in the activity tracker
+ * (diagnose/activity.c, linemarks.c's start marks) and progress lines
+ * without a step. A log that ends where the training loop starts (mmcv's
+ * workflow line, the Trainer's banner, TensorFlow's checkpoint of step 0, a
+ * JIT build of the job's kernels) with no step printed is a suspected hang
+ * in the first step; a progress line with no step number (a loss dict, a
+ * validation epoch) is training, so a log that shows one is not. */
+#include <string.h>
+#include "diagnose/activity.h"
+#include "diagnose/internal.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static const char *str_of(json_t *v, const char *key)
+{
+    return json_string_value(json_object_get(v, key));
+}
+
+TEST(cstart_training_start_with_no_step_is_a_suspected_hang)
+{
+    static const char *const starts[] = {
+        "2020-01-14 09:01:53,683 - INFO - workflow: [('train', 1)], max: 12 epochs",
+        "2020-01-14 09:01:53,682 - mmdet - INFO - Start running, host: user@node3, work_dir: /w",
+        "[INFO|trainer.py:1812] 2024-01-01 10:00:00,000 >> ***** Running training *****",
+        "INFO:tensorflow:Saving checkpoints for 0 into asr-model/model.ckpt.",
+        "[1,0]<stderr>:INFO:tensorflow:Calling checkpoint listeners after saving checkpoint 0...",
+        "Using /root/.cache/torch_extensions/py310_cu121 as PyTorch extensions root...",
+        "No pre-built kernel is found, build and load the cpu_adam kernel during runtime now",
+    };
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+        const char *log[] = {"loading the model", starts[i], "some unmarked line after it", NULL};
+        json_t *v = diag_activity_verdict(log, NULL);
+        CHECK_STR(str_of(v, "type"), "hang");
+        CHECK_STR(str_of(v, "action"), "restart");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        CHECK_STR(str_of(v, "last_activity"), "training start");
+        CHECK(strstr(str_of(v, "explanation"), "first step") != NULL);
+        /* mmcv's "host: user@node3" is the launching host, not a culprit */
+        CHECK(!json_is_string(json_object_get(json_object_get(v, "culprit"), "host")));
+        json_decref(v);
+    }
+}
+
+/* The checkpoints of later steps and the lines after a step are not the
+ * start: "Saving checkpoints for 100" is training. */
+TEST(cstart_later_saves_and_steps_after_the_start_are_training)
+{
+    static const char *const later[] = {"INFO:tensorflow:Saving checkpoints for 100 into m/model.ckpt.",
+                                        "Calling checkpoint listeners after saving checkpoint 10...", NULL};
+    json_t *v = diag_activity_verdict(later, NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+    static const char *const stepped[] = {"***** Running training *****", "step 3 loss 2.1",
+                                          "***** Running training *****", NULL};
+    static const long steps[] = {-1, 3, 3};
+    v = diag_activity_verdict(stepped, steps);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    CHECK_STR(str_of(v, "last_activity"), "training at step 3");
+    json_decref(v);
+}
+
+/* A progress line with no step: training went on. After it, neither a
+ * start nor collective setup makes the log a suspected hang. */
+TEST(cstart_progress_without_a_step_is_training)
+{
+    struct activity a;
+    activity_init(&a);
+    const char *start = "workflow: [('train', 1)], max: 20 epochs", *val = "Epoch(val) [1][240]\tmAP: 10.6",
+               *nccl = "node1:12:12 [0] NCCL INFO Init COMPLETE";
+    activity_line(&a, start, strlen(start), -1);
+    activity_line_marks(&a, val, strlen(val), -1, 0, 1);
+    activity_line(&a, nccl, strlen(nccl), -1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+    activity_verdict(&a, v);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    CHECK_STR(str_of(v, "last_activity"), "training");
+    json_decref(v);
+}
+
+/* Through the offline reader: a progress rule without a step group marks
+ * the log as training (offline.c passes the classifier's progress flag). */
+TEST(cstart_offline_stepless_progress_rule_is_training)
+{
+    static const char *const rules =
+        "- id: t.loss\n  category: progress\n  type: progress\n  role: progress\n  action: ignore\n"
+        "  match: '\\{''loss'': [\\d.]+'\n  literals: ['{''loss'': ']\n  explain: x\n"
+        "  examples: ['{''loss'': 1.5}']\n";
+    static const char *const trained[] = {"***** Running training *****", "{'loss': 1.83, 'epoch': 0.1}",
+                                          NULL};
+    json_t *v = diag_offline_lines(rules, trained, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    CHECK_STR(str_of(v, "last_activity"), "training");
+    json_decref(v);
+    static const char *const started[] = {"{'train_samples': 10}", "***** Running training *****", NULL};
+    v = diag_offline_lines(rules, started, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+}
