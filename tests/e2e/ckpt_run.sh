@@ -1,3 +1,4 @@
+# not under sanitizers: PyTorch's side (24 real rank starts); restore, --verify full and the corrupt-checkpoint fallback run under the sanitizers in ckfiles_run, ckpt_nodes and ckpt_enospc
 # Checkpoints through `endure run`, 2 nodes x 2 real PyTorch ranks on gloo:
 # rank 1 crashes at step 25 in attempt 0; endure persists and completes steps
 # 10 and 20, restarts, every rank resumes from step 20 (its staged copy), and

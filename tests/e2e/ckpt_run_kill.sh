@@ -1,3 +1,4 @@
+# not under sanitizers: PyTorch's side (real ranks, several runs); a persist cut by a killed agent runs under the sanitizers in ckpt_kill
 # An agent killed (SIGKILL) in the middle of a persist, through `endure run`:
 # its node is lost and excluded, the job goes on with the spare, the killed
 # node's <node>.partial is never part of a complete checkpoint nor restored,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: PyTorch's side (six real rank starts); the agent-loss, exclusion and spare paths run under the sanitizers in run_node_lost and ctlplane_node_lost
 # torch_agent_killed: a real DDP job (gloo) on 2 of 3 listed nodes; the agent
 # of the node with group rank 0 (which hosts rank 0 and with it the
 # TCPStore) is killed with SIGKILL mid-run. endure must declare that node lost

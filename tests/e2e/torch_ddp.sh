@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: PyTorch's side (four real ranks); the endure paths of a run that completes run under the sanitizers in run_success and run_output
 # torch_ddp: a real torch.distributed DDP job (gloo) on 2 nodes x 2 ranks
 # through local agents trains to completion under `endure run`. The script
 # calls init_process_group("gloo") with no arguments, so this checks that

@@ -1,4 +1,5 @@
 #!/bin/bash
+# not under sanitizers: PyTorch's side (four real ranks, twice); the failure, verdict and restart paths run under the sanitizers in run_restart
 # torch_restart: in a real DDP job (gloo, 2 nodes x 2 ranks), rank 3 raises
 # an exception in attempt 0; endure stops every rank (the others are blocked
 # in a collective), restarts once and attempt 1 trains to completion with
