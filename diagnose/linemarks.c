@@ -57,6 +57,18 @@ static const char *const start_marks[] = {
     /* torch.utils.cpp_extension's JIT build (DeepSpeed and ColossalAI ops):
      * it waits for a lock that a killed build may have left behind */
     "as PyTorch extensions root...", "kernel during runtime now",
+    /* Megatron-LM's set-up, each known to wait on a lock or on the other
+     * ranks: its fused-kernel and dataset-index builds (make), its dataset
+     * indices, and the last marks before its first iteration */
+    "> compiling and loading fused kernels", "> compiling dataset index builder",
+    "> building train, validation, and test datasets", "[after dataloaders are built]",
+    "[before the start of training step]",
+    /* Lightning's devices line and its "All distributed processes
+     * registered" after init_process_group; detectron2's, ultralytics',
+     * fairseq's and torchtitan's training start */
+    "- CUDA_VISIBLE_DEVICES: [", "All distributed processes registered",
+    "Starting training from iteration", "Starting training for ", "begin training epoch",
+    "Training starts at step",
     NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {

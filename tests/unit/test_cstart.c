@@ -26,6 +26,11 @@ TEST(cstart_training_start_with_no_step_is_a_suspected_hang)
         "[1,0]<stderr>:INFO:tensorflow:Calling checkpoint listeners after saving checkpoint 0...",
         "Using /root/.cache/torch_extensions/py310_cu121 as PyTorch extensions root...",
         "No pre-built kernel is found, build and load the cpu_adam kernel during runtime now",
+        "> compiling and loading fused kernels ...",
+        "[before the start of training step] datetime: 2024-01-01 10:00:00 ",
+        "All distributed processes registered. Starting with 8 processes",
+        "[01/02 10:00:00 d2.engine.train_loop]: Starting training from iteration 0",
+        "[titan] 2025-01-01 10:00:00,000 - root - INFO - Training starts at step 1, with local batch size 8",
     };
     for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
         const char *log[] = {"loading the model", starts[i], "some unmarked line after it", NULL};
