@@ -46,11 +46,13 @@ void activity_line_marks(struct activity *a, const char *line, size_t len, long 
             a->step = step;
         a->trained = 1;
         a->last = ACT_STEP;
-    } else if (k & (LM_SETUP | LM_START)) {
+    } else if (k & LM_SETUP) {
         size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
-        a->last = (k & LM_SETUP) ? ACT_SETUP : ACT_START;
+        a->last = ACT_SETUP;
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
+    } else if (k & LM_START) {
+        a->last = ACT_START;
     }
 }
 
@@ -76,50 +78,62 @@ static const char *nccl_token(const char *s)
     return t < p ? t : s;
 }
 
+/* The host of the last NCCL setup line ("host:pid:tid [gpu] NCCL"; a pasted
+ * log may indent it or label it), before a label's host (pdsh's
+ * "worker-3: "), which is only the launcher's name for the node. */
+static void setup_host(const struct activity *a, json_t *v)
+{
+    struct prefix_info p;
+    const char *s = a->setup + strspn(a->setup, " \t"), *t = nccl_token(s);
+    prefix_parse(t, strlen(t), &p);
+    if (!p.host[0] && t != s)
+        prefix_parse(s, strlen(s), &p);
+    if (p.host[0])
+        json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
+}
+
+/* The suspected hang of a log that ends in setup (or at the training
+ * loop's start) with no progress ever printed. */
+static void suspected_hang(const struct activity *a, json_t *v)
+{
+    json_object_set_new(v, "category", json_string("hang"));
+    json_object_set_new(v, "type", json_string("hang"));
+    json_object_set_new(v, "action", json_string("restart"));
+    json_object_set_new(v, "suspected", json_true());
+    if (a->last == ACT_SETUP)
+        setup_host(a, v);
+    json_object_set_new(v, "confidence", json_real(0.4));
+    json_object_set_new(
+        v, "explanation",
+        json_string(a->last == ACT_SETUP
+                        ? "No failure found, but the log ends in collective setup (last activity: "
+                          "NCCL init) and no training step was printed: suspected hang in the "
+                          "first collective (a rank that never joined, or a network that does "
+                          "not connect)."
+                        : "No failure found, but the log ends where the training loop starts "
+                          "(last activity: training start) and no training step was printed: "
+                          "suspected hang in the first step (its first collective, its data "
+                          "loader, or a JIT build of its kernels waiting for a lock that a "
+                          "killed build left in the extensions directory)."));
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
     if (!type || strcmp(type, "success") || !json_is_null(json_object_get(v, "rule")) || a->done)
         return;
-    char last[64];
-    int setup = a->last == ACT_SETUP || a->last == ACT_START;
-    if ((a->last == ACT_STEP || (setup && a->trained)) && a->step >= 0)
+    char last[64]; /* trained: the last activity is progress or a setup line after it */
+    if (a->trained && a->step >= 0)
         snprintf(last, sizeof last, "training at step %ld", a->step);
-    else if (a->last == ACT_STEP || (setup && a->trained))
-        snprintf(last, sizeof last, "training");
     else
         snprintf(last, sizeof last, "%s",
-                 a->last == ACT_SETUP ? "NCCL init" : a->last == ACT_START ? "training start" : "none recognised");
+                 a->trained                ? "training"
+                 : a->last == ACT_SETUP    ? "NCCL init"
+                 : a->last == ACT_START    ? "training start"
+                                           : "none recognised");
     json_object_set_new(v, "last_activity", json_string(last));
-    if (setup && !a->trained) {
-        json_object_set_new(v, "category", json_string("hang"));
-        json_object_set_new(v, "type", json_string("hang"));
-        json_object_set_new(v, "action", json_string("restart"));
-        json_object_set_new(v, "suspected", json_true());
-        struct prefix_info p; /* NCCL's "host:pid:tid [gpu] NCCL": the host whose
-                               * setup was the last thing logged (a pasted log
-                               * may indent it or label it); before a label's
-                               * host (pdsh's "worker-3: "), which is only the
-                               * launcher's name for the node */
-        const char *s = a->setup + strspn(a->setup, " \t"), *t = nccl_token(s);
-        prefix_parse(t, strlen(t), &p);
-        if (!p.host[0] && t != s)
-            prefix_parse(s, strlen(s), &p);
-        if (p.host[0] && a->last == ACT_SETUP)
-            json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
-        json_object_set_new(v, "confidence", json_real(0.4));
-        json_object_set_new(
-            v, "explanation",
-            json_string(a->last == ACT_SETUP
-                            ? "No failure found, but the log ends in collective setup (last activity: "
-                              "NCCL init) and no training step was printed: suspected hang in the "
-                              "first collective (a rank that never joined, or a network that does "
-                              "not connect)."
-                            : "No failure found, but the log ends where the training loop starts "
-                              "(last activity: training start) and no training step was printed: "
-                              "suspected hang in the first step (its first collective, its data "
-                              "loader, or a JIT build of its kernels waiting for a lock that a "
-                              "killed build left in the extensions directory)."));
+    if (!a->trained && (a->last == ACT_SETUP || a->last == ACT_START)) {
+        suspected_hang(a, v);
         return;
     }
     char msg[256];

@@ -21,7 +21,7 @@ struct activity {
     long step;               /* the last training step seen, or -1 */
     int trained;             /* a progress line was seen (with a step or not) */
     int done;                /* a completion line was seen */
-    char setup[160];         /* the start of the last setup or start line (its NCCL
+    char setup[160];         /* the start of the last setup line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
                               * only at the end */
