@@ -39,7 +39,9 @@ void activity_init(struct activity *a)
 void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                          int progress)
 {
-    if (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines))
+    /* a completion mark on a progress line reports one step of a run that
+     * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
+    if ((((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress)
         a->done = 1;
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)

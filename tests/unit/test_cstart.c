@@ -104,3 +104,27 @@ TEST(cstart_offline_stepless_progress_rule_is_training)
     CHECK_STR(str_of(v, "last_activity"), "training start");
     json_decref(v);
 }
+
+/* A completion mark on a progress line reports one step of a run that goes
+ * on (DLRM's "Finished training it 1024/4096 of epoch 0"): a log that ends
+ * there is not a proven success. The same mark on a line of its own is. */
+TEST(cstart_completion_mark_on_a_progress_line_is_not_success)
+{
+    static const char *const rules =
+        "- id: t.dlrm\n  category: progress\n  type: progress\n  role: progress\n  action: ignore\n"
+        "  match: 'Finished training it (?<step>\\d+)/\\d+'\n  literals: ['Finished training it ']\n"
+        "  explain: x\n  examples: ['Finished training it 3/9']\n";
+    static const char *const stepped[] = {"Finished training it 1024/4096 of epoch 0, 30.21 ms/it, loss 0.51",
+                                          NULL};
+    json_t *v = diag_offline_lines(rules, stepped, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    CHECK_STR(str_of(v, "last_activity"), "training at step 1024");
+    json_decref(v);
+    static const char *const done[] = {"Finished training it 4096/4096 of epoch 0, 30.21 ms/it, loss 0.5",
+                                       "Finished training.", NULL};
+    v = diag_offline_lines(rules, done, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "success");
+    json_decref(v);
+}
