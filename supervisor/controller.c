@@ -188,12 +188,8 @@ static void loop(struct ctl *c)
     }
 }
 
-int controller_run(struct run_config *cfg)
+static void ctl_init(struct ctl *c, struct run_config *cfg)
 {
-    static struct ctl ctl;
-    struct ctl *c = &ctl;
-    struct buf err;
-    buf_init(&err, 1024);
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
     c->lfd = c->sfd = c->j.fd = c->ckpt_lockfd = c->run_lockfd = c->epfd = -1;
@@ -204,43 +200,48 @@ int controller_run(struct run_config *cfg)
     c->state = C_WAIT_AGENTS;
     c->run_start = now_ms();
     c->hb_interval_ms = cfg->heartbeat_timeout_ms / 4;
-    int rc = EXIT_FAILED;
-    if (ctl_diag_setup(c, &err) < 0) {
-        log_text("endure run: %s", err.p ? err.p : "cannot load the rules\n");
-        rc = EXIT_USAGE;
-        goto out;
+}
+
+/* Rules, LLM, run directory, signals and the listening socket: -1 with
+ * the error said and *rc the exit code when one fails. */
+static int ctl_setup(struct ctl *c, struct buf *err, int *rc)
+{
+    *rc = EXIT_USAGE;
+    if (ctl_diag_setup(c, err) < 0) {
+        log_text("endure run: %s", err->p ? err->p : "cannot load the rules\n");
+        return -1;
     }
-    if (ctl_llm_setup(c, &err) < 0) {
-        log_text("endure run: %s\n", err.p ? err.p : "cannot set up the LLM");
-        rc = EXIT_USAGE;
-        goto out;
+    if (ctl_llm_setup(c, err) < 0) {
+        log_text("endure run: %s\n", err->p ? err->p : "cannot set up the LLM");
+        return -1;
     }
-    if (make_run_dir(c, &err) < 0) {
-        log_error("%s", err.p ? err.p : "cannot create the run directory");
-        rc = EXIT_USAGE;
-        goto out;
+    if (make_run_dir(c, err) < 0) {
+        log_error("%s", err->p ? err->p : "cannot create the run directory");
+        return -1;
     }
     if (ctl_oncall_open(c) < 0 || proto_random_hex(c->secret, 32) < 0 || setup_signals(c) < 0 ||
         (c->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         log_error("cannot set up the controller: %s", strerror(errno));
-        goto out;
+        *rc = EXIT_FAILED;
+        return -1;
     }
     if (c->llmw)
         ctl_watch(c, worker_fd(c->llmw), CTL_TAG_LLM, 0);
-    if (ctl_listen(c, &err) < 0) {
-        log_error("%s", err.p ? err.p : "cannot listen for the agents");
-        rc = EXIT_USAGE;
-        goto out;
+    if (ctl_listen(c, err) < 0) {
+        log_error("%s", err->p ? err->p : "cannot listen for the agents");
+        return -1;
     }
-    if (ctl_oncall_serve(c) < 0) { /* --metrics-addr: said */
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    spawn_become_subreaper();
-    raise_fd_limit();
-    for (int i = 0; i < cfg->nnodes_list; i++) {
+    if (ctl_oncall_serve(c) < 0) /* --metrics-addr: said */
+        return -1;
+    *rc = EXIT_FAILED;
+    return 0;
+}
+
+static void nodes_init(struct ctl *c)
+{
+    for (int i = 0; i < c->cfg->nnodes_list; i++) {
         struct node *n = &c->nodes[c->nnodes++];
-        n->name = cfg->nodes[i];
+        n->name = c->cfg->nodes[i];
         n->group_rank = -1;
         n->gpus = n->cpus = n->shared_fs = -1;
         n->need_health = n->need_pair = 1;
@@ -249,23 +250,12 @@ int controller_run(struct run_config *cfg)
         linesplit_init(&n->err_split, 4096);
         msgconn_init(&n->conn, -1);
     }
-    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "run_id", cfg->run_id, "run_dir",
-                                                   c->run_dir, "run_uid", c->run_uid, "resumed", c->resumed,
-                                                   "version", ENDURE_VERSION, "config", config_to_json(cfg)));
-    if (c->resumed)
-        log_info("run %s resumes (the same run: same --rdzv-id, --log-dir and --ckpt-dir)", cfg->run_id);
-    ctl_resume_apply(c); /* an unfinished run: its budget, back-off and exclusions go on */
-    log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
-    ctl_ckpt_startup(c);
-    agents_start(c);
-    loop(c);
-    agents_shutdown(c);
-    rc = c->exit_code;
-    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i,s:I}", "exit_code", rc, "reason", c->end_reason,
-                                                 "attempts", c->hist_total, "messages_dropped",
-                                                 (json_int_t)log_dropped()));
-    ctl_summary(c);
-out:
+}
+
+/* Closes and frees everything ctl_init and the run opened; safe after a
+ * failed setup. */
+static void ctl_teardown(struct ctl *c)
+{
     for (int i = 0; i < c->npend; i++)
         msgconn_close(&c->pend[i].conn);
     for (int i = 0; i < c->nnodes; i++)
@@ -298,6 +288,41 @@ out:
     json_decref(c->staged);
     ctl_ckwarn_free(c);
     ctl_diag_free(c);
+}
+
+/* One run: set-up, the agents, the poll loop until the run ends, teardown
+ * (controller.h). */
+int controller_run(struct run_config *cfg)
+{
+    static struct ctl ctl;
+    struct ctl *c = &ctl;
+    struct buf err;
+    buf_init(&err, 1024);
+    ctl_init(c, cfg);
+    int rc;
+    if (ctl_setup(c, &err, &rc) < 0)
+        goto out;
+    spawn_become_subreaper();
+    raise_fd_limit();
+    nodes_init(c);
+    journal_event(&c->j, "run_start", json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "run_id", cfg->run_id, "run_dir",
+                                                   c->run_dir, "run_uid", c->run_uid, "resumed", c->resumed,
+                                                   "version", ENDURE_VERSION, "config", config_to_json(cfg)));
+    if (c->resumed)
+        log_info("run %s resumes (the same run: same --rdzv-id, --log-dir and --ckpt-dir)", cfg->run_id);
+    ctl_resume_apply(c); /* an unfinished run: its budget, back-off and exclusions go on */
+    log_info("run %s: logs in %s", cfg->run_id, c->run_dir);
+    ctl_ckpt_startup(c);
+    agents_start(c);
+    loop(c);
+    agents_shutdown(c);
+    rc = c->exit_code;
+    journal_event(&c->j, "run_end", json_pack("{s:i,s:s,s:i,s:I}", "exit_code", rc, "reason", c->end_reason,
+                                                 "attempts", c->hist_total, "messages_dropped",
+                                                 (json_int_t)log_dropped()));
+    ctl_summary(c);
+out:
+    ctl_teardown(c);
     buf_free(&err);
     log_drain(1000); /* bounded: a console nobody reads must not keep us */
     return rc;

@@ -250,23 +250,79 @@ static int msg_attempt(const struct msg *m)
 }
 
 /* The one dispatcher of an agent's messages after the handshake. */
+static void on_started(struct ctl *c, struct node *n, const struct msg *m, int att, int current)
+{
+    journal_event(&c->j, "ranks_started",
+                  json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "pids", m->u.started.pids));
+    ctl_note_shared_fs(c, n, m->u.started.shared_fs);
+    if (!current)
+        return;
+    n->started = 1;
+    c->all_started = !attempt_unstarted(c);
+    if (c->all_started && c->state == C_RUNNING && !c->progressed)
+        c->last_progress = now_ms(); /* --startup-timeout counts from the last node's ranks' start */
+}
+
+static void on_progress(struct ctl *c, struct node *n, const struct msg *m)
+{
+    c->last_progress = now_ms();
+    c->progressed = 1;
+    ctl_oncall_progress(c, m->u.progress.step);
+    if (m->u.progress.log_bytes >= 0) {
+        if (m->u.progress.log_bytes < n->log_bytes) /* a new agent of the node counts from 0 */
+            n->log_bytes_base += n->log_bytes;
+        n->log_bytes = m->u.progress.log_bytes;
+    }
+    ctl_rollback_progress(c, n, &m->u.progress);
+}
+
+static void on_stopped(struct ctl *c, struct node *n, const struct msg *m, int att, int current)
+{
+    journal_event(&c->j, "node_stopped",
+                  json_pack("{s:s,s:i,s:I,s:O}", "node", n->name, "attempt", att, "ms",
+                            (json_int_t)m->u.stopped.ms, "unreaped", m->u.stopped.unreaped));
+    if (json_array_size(m->u.stopped.unreaped))
+        log_error("%s: %zu process(es) could not be killed (see events.jsonl)", n->name,
+                  json_array_size(m->u.stopped.unreaped));
+    if (current)
+        attempt_on_stopped(c, n);
+}
+
+/* The agent's counts of what it could not deliver or classify, journaled
+ * under the event's name with the count under key. */
+static void on_count(struct ctl *c, struct node *n, const struct msg *m, int att, const char *event,
+                     const char *key)
+{
+    json_t *ev = json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, key, (json_int_t)m->u.count.n);
+    if (m->type == MSG_DROPPED) {
+        n->dropped += (uint64_t)m->u.count.n;
+        if (m->u.count.messages > 0) /* the agent's own, lost on the console */
+            json_object_set_new(ev, "messages", json_integer(m->u.count.messages));
+    } else if (m->type == MSG_LIMIT_HITS) {
+        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
+                 (long long)m->u.count.n);
+    }
+    journal_event(&c->j, event, ev);
+}
+
+static void on_spawn_error(struct ctl *c, struct node *n, const struct msg *m)
+{
+    struct failure f = {.kind = F_SPAWN, .rank = -1, .code = -1, .sig = -1, .not_retryable = 1};
+    snprintf(f.node, sizeof f.node, "%s", n->name);
+    snprintf(f.what, sizeof f.what, "cannot start the ranks on %s: %s", n->name, m->u.error.error);
+    attempt_fail(c, &f);
+}
+
 static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
 {
     int att = msg_attempt(m);
     int current = att >= 0 && att == c->attempt;
+    char why[128];
     switch (m->type) {
     case MSG_HB:
         return;
     case MSG_STARTED:
-        journal_event(&c->j, "ranks_started", json_pack("{s:s,s:i,s:O}", "node", n->name, "attempt", att, "pids",
-                                                           m->u.started.pids));
-        ctl_note_shared_fs(c, n, m->u.started.shared_fs);
-        if (current) {
-            n->started = 1;
-            c->all_started = !attempt_unstarted(c);
-            if (c->all_started && c->state == C_RUNNING && !c->progressed)
-                c->last_progress = now_ms(); /* --startup-timeout counts from the last node's ranks' start */
-        }
+        on_started(c, n, m, att, current);
         return;
     case MSG_PORT:
         attempt_on_port(c, n, &m->u.port);
@@ -285,75 +341,42 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
             attempt_on_exit(c, n, &m->u.exit);
         return;
     case MSG_PROGRESS:
-        if (current) {
-            c->last_progress = now_ms();
-            c->progressed = 1;
-            ctl_oncall_progress(c, m->u.progress.step);
-            if (m->u.progress.log_bytes >= 0) {
-                if (m->u.progress.log_bytes < n->log_bytes) /* a new agent of the node counts from 0 */
-                    n->log_bytes_base += n->log_bytes;
-                n->log_bytes = m->u.progress.log_bytes;
-            }
-            ctl_rollback_progress(c, n, &m->u.progress);
-        }
+        if (current)
+            on_progress(c, n, m);
         return;
     case MSG_STOPPED:
-        journal_event(&c->j, "node_stopped", json_pack("{s:s,s:i,s:I,s:O}", "node", n->name, "attempt", att, "ms",
-                                                          (json_int_t)m->u.stopped.ms, "unreaped",
-                                                          m->u.stopped.unreaped));
-        if (json_array_size(m->u.stopped.unreaped))
-            log_error("%s: %zu process(es) could not be killed (see events.jsonl)", n->name,
-                      json_array_size(m->u.stopped.unreaped));
-        if (current)
-            attempt_on_stopped(c, n);
+        on_stopped(c, n, m, att, current);
         return;
     case MSG_DROPPED:
-        n->dropped += (uint64_t)m->u.count.n;
-    {
-        json_t *ev = json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, "lines", (json_int_t)m->u.count.n);
-        if (m->u.count.messages > 0) /* the agent's own, lost on the console */
-            json_object_set_new(ev, "messages", json_integer(m->u.count.messages));
-        journal_event(&c->j, "console_dropped", ev);
-    }
+        on_count(c, n, m, att, "console_dropped", "lines");
         return;
     case MSG_LOG_ERROR:
-        journal_event(&c->j, "log_error", json_pack("{s:s,s:i,s:s}", "node", n->name, "attempt", att, "error",
-                                                       m->u.error.error));
+        journal_event(&c->j, "log_error",
+                      json_pack("{s:s,s:i,s:s}", "node", n->name, "attempt", att, "error", m->u.error.error));
         return;
     case MSG_EVENT:
         if (current && c->dump_attempt != c->attempt) /* lines of the stack dump endure caused */
             ctl_diag_event(c, m->u.payload.event);
         return;
     case MSG_UNCLASSIFIED:
-        journal_event(&c->j, "unclassified_lines", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                                "lines", (json_int_t)m->u.count.n));
+        on_count(c, n, m, att, "unclassified_lines", "lines");
         return;
     case MSG_EVENTS_DROPPED:
-        journal_event(&c->j, "events_dropped", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                            "events", (json_int_t)m->u.count.n));
+        on_count(c, n, m, att, "events_dropped", "events");
         return;
     case MSG_LIMIT_HITS:
-        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
-                 (long long)m->u.count.n);
-        journal_event(&c->j, "regex_limit_hits", json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att,
-                                                              "runs", (json_int_t)m->u.count.n));
+        on_count(c, n, m, att, "regex_limit_hits", "runs");
         return;
     case MSG_CKPT:
         ctl_ckpt_event(c, n, m->u.payload.event);
         return;
     case MSG_SPAWN_ERROR:
-        if (current) {
-            struct failure f = {.kind = F_SPAWN, .rank = -1, .code = -1, .sig = -1, .not_retryable = 1};
-            snprintf(f.node, sizeof f.node, "%s", n->name);
-            snprintf(f.what, sizeof f.what, "cannot start the ranks on %s: %s", n->name, m->u.error.error);
-            attempt_fail(c, &f);
-        }
+        if (current)
+            on_spawn_error(c, n, m);
         return;
-    default: {
-        char why[128];
+    default:
         snprintf(why, sizeof why, "it sent a '%s' message, which only the controller sends", msg_type_name(m->type));
         node_lost(c, n, why);
-    }
     }
 }
 
