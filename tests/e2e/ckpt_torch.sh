@@ -48,9 +48,9 @@ for r in 0 1; do
   [ "$kind" = staged ] || fail "rank $r should resume from the stage, got $kind $dir"
   echo "$dir" >"$T/dir-$r"
 done
-"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 2)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait" >"$T/ev1" 2>"$T/err1" || { cat "$T/err1"; fail "attempt 1"; }
+"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 2)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait -n; a=\$?; wait -n; b=\$?; exit \$((a|b))" >"$T/ev1" 2>"$T/err1" || { cat "$T/ev1" "$T/err1"; fail "attempt 1"; }
 for r in 0 1; do
-  grep -q "rank $r resumed from step 20 ($(cat "$T/dir-$r"))" "$T/ev1" || fail "rank $r did not resume from step 20"
+  grep -q "rank $r resumed from step 20 ($(cat "$T/dir-$r"))" "$T/ev1" || { cat "$T/ev1" "$T/err1"; fail "rank $r did not resume from step 20"; }
 done
 for r in 0 1; do
   cmp -s "$T/ref-$r" "$T/a1-$r" || fail "rank $r final model differs: $(cat "$T/ref-$r") vs $(cat "$T/a1-$r")"
