@@ -16,7 +16,10 @@ rank_script mm '12/05 10:00:0$i - mmengine - INFO - Epoch(train)  [1][  ${i}0/10
 rank_script keras ' ${i}00/1000 [==>...........................] - ETA: 1:00 - loss: 0.5$i - accuracy: 0.8'
 rank_script dspipe 'steps: ${i}0 loss: 2.3$i iter time (s): 0.512 samples/sec: 62.500'
 rank_script dlrm 'Finished training it ${i}024/40960 of epoch 0, 30.21 ms/it, loss 0.51$i'
-rank_script plain 'working on chunk $i'
+# not progress: Ray Train's heartbeat, printed on a timer with the same
+# iteration while a job hangs, and lines no rule knows
+rank_script plain 'Training on iteration 1. Current time: 2023-03-22 15:29:2$i (running for 00:00:0$i.24)
+working on chunk $i'
 # the first progress event carries the step the rule read from the line
 for s in mm:10 keras:100 dspipe:10 dlrm:1024; do
     run_endure --nproc-per-node 1 --max-restarts 0 --startup-timeout 2s --no-python -- /bin/sh "$T/${s%:*}.sh"
