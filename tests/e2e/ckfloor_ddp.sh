@@ -15,7 +15,7 @@ CK="$T/ckpt"
 # changes the last bits of the sums: the reference resumes at the same step)
 (
     cd "$T"
-    export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((20000 + RANDOM % 20000)) WORLD_SIZE=4
+    export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((20000 + RANDOM % 12000)) WORLD_SIZE=4
     export PYTHONPATH="$ENDURE_SRC/python" ENDURE_CKPT_FALLBACK_DIR="$T/plain"
     for r in 0 1 2 3; do RANK=$r /usr/bin/python3 "$TRAIN" --steps 20 --out "$T/half-{rank}" & done
     wait

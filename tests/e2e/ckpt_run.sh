@@ -12,7 +12,7 @@ CK="$T/ckpt"
 # the reference: the same four ranks without endure (plain directories)
 (
     cd "$T"
-    export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((20000 + RANDOM % 20000)) WORLD_SIZE=4
+    export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((20000 + RANDOM % 12000)) WORLD_SIZE=4
     for r in 0 1 2 3; do RANK=$r /usr/bin/python3 "$TRAIN" --pace 0 --out "$T/ref-{rank}" & done
     wait
 )

@@ -16,7 +16,10 @@ PY=/usr/bin/python3
 TRAIN=$ENDURE_SRC/tests/e2e/ckpt_trainer.py
 fail() { echo "FAIL: $*"; exit 1; }
 export MASTER_ADDR=127.0.0.1
-P=$((20000 + RANDOM % 20000))  # one port per phase: no TIME_WAIT clashes
+# one port per phase (no TIME_WAIT clashes), below the kernel's ephemeral
+# range (32768-60999 by default): no outgoing connection of another test
+# holds it
+P=$((20000 + RANDOM % 12000))
 OPTS=(--stage "$T/stage" --ckpt "$T/ckpt" --node n1 --world 2 --ranks 0,1)
 
 # reference: no endure at all (the helper's plain-directory fallback)

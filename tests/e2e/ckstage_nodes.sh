@@ -5,7 +5,7 @@
 # and node 0 sees it.
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 12000))
 new_run
 ID=$RUN_ID
 unset RUN_ID
