@@ -194,7 +194,8 @@ static int parse_flag(struct run_config *c, int argc, char **argv, int *i, struc
     return o->set(c, val, err);
 }
 
-static int finish(struct run_config *c, struct buf *err)
+/* The defaults of the string settings no flag set. */
+static int set_defaults(struct run_config *c)
 {
     if (!c->log_dir && config_set_str(&c->log_dir, "endure-runs") < 0)
         return -1;
@@ -209,8 +210,12 @@ static int finish(struct run_config *c, struct buf *err)
     if (!c->tee && config_set_str(&c->tee, "0") < 0)
         return -1;
     const char *py = getenv("PYTHON_EXEC");
-    if (config_set_str(&c->python, py && *py ? py : "python3") < 0)
-        return -1;
+    return config_set_str(&c->python, py && *py ? py : "python3");
+}
+
+/* The LLM's URL (flag, else ENDURE_LLM_URL), mode and timeout. */
+static int finish_llm(struct run_config *c, struct buf *err)
+{
     const char *llm = getenv("ENDURE_LLM_URL");
     if (!c->llm_url && llm && *llm && config_set_str(&c->llm_url, llm) < 0)
         return -1;
@@ -225,6 +230,12 @@ static int finish(struct run_config *c, struct buf *err)
         buf_printf(err, "invalid value for --llm-timeout: must be between 1ms and 1h");
         return -1;
     }
+    return 0;
+}
+
+/* The node list against --nnodes and --node-rank. */
+static int finish_nodes(struct run_config *c, struct buf *err)
+{
     if (config_resolve_nodes(c, err) < 0)
         return -1;
     if (c->nnodes_list < (c->node_rank >= 0 ? 1 : c->nnodes_min)) {
@@ -239,35 +250,39 @@ static int finish(struct run_config *c, struct buf *err)
         buf_printf(err, "--node-rank with --nnodes > 1 needs a fixed --master-port shared by every node");
         return -1;
     }
-    if (c->no_default_rules && !c->nrules) {
-        buf_printf(err, "--no-default-rules needs at least one --rules PATH");
-        return -1;
-    }
-    if (!c->ncmd) {
-        buf_printf(err, "no training script or command given (see endure run --help)");
-        return -1;
-    }
-    if (c->heartbeat_timeout_ms < 200) {
-        buf_printf(err, "invalid value for --heartbeat-timeout: must be at least 200ms");
-        return -1;
-    }
-    if (c->monitor_interval_ms < 1 || c->monitor_interval_ms > 60000) {
-        buf_printf(err, "invalid value for --monitor-interval: must be between 1ms and 60s");
-        return -1;
-    }
-    if (c->pair_probe && !strcmp(c->pair_probe, "command") && !c->pair_command) {
-        buf_printf(err, "--pair-probe command needs --pair-command");
-        return -1;
-    }
-    if (c->log_max_size && c->log_max_size < (64 << 10)) {
-        buf_printf(err, "invalid value for --log-max-size: 0 (never rotate) or at least 64K");
-        return -1;
-    }
-    if (c->pair_bytes > (16LL << 30)) {
-        buf_printf(err, "invalid value for --pair-bytes: at most 16G");
-        return -1;
-    }
     return 0;
+}
+
+/* Settings that are wrong only together, or out of range. */
+static int check_settings(const struct run_config *c, struct buf *err)
+{
+    const char *bad = NULL;
+    if (c->no_default_rules && !c->nrules)
+        bad = "--no-default-rules needs at least one --rules PATH";
+    else if (!c->ncmd)
+        bad = "no training script or command given (see endure run --help)";
+    else if (c->heartbeat_timeout_ms < 200)
+        bad = "invalid value for --heartbeat-timeout: must be at least 200ms";
+    else if (c->monitor_interval_ms < 1 || c->monitor_interval_ms > 60000)
+        bad = "invalid value for --monitor-interval: must be between 1ms and 60s";
+    else if (c->pair_probe && !strcmp(c->pair_probe, "command") && !c->pair_command)
+        bad = "--pair-probe command needs --pair-command";
+    else if (c->log_max_size && c->log_max_size < (64 << 10))
+        bad = "invalid value for --log-max-size: 0 (never rotate) or at least 64K";
+    else if (c->pair_bytes > (16LL << 30))
+        bad = "invalid value for --pair-bytes: at most 16G";
+    if (!bad)
+        return 0;
+    buf_printf(err, "%s", bad);
+    return -1;
+}
+
+/* After the flags and PET_ variables: the defaults, then the checks. */
+static int finish(struct run_config *c, struct buf *err)
+{
+    if (set_defaults(c) < 0 || finish_llm(c, err) < 0 || finish_nodes(c, err) < 0)
+        return -1;
+    return check_settings(c, err);
 }
 
 int config_parse(struct run_config *c, int argc, char **argv, struct buf *err)

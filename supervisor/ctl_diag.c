@@ -236,8 +236,7 @@ static struct node *culprit_node(struct ctl *c, const json_t *v)
     return n ? n : node_by_name(c, json_string_value(json_object_get(json_object_get(v, "key_line"), "node")));
 }
 
-/* The verdict of the failed attempt and its action ("restart",
- * "exclude_node" with *exclude set, or "stop" with why filled in). */
+/* The verdict of the failed attempt, picked from the attempt's events. */
 void ctl_diag_pick(struct ctl *c)
 {
     json_decref(c->diag_v);
@@ -246,30 +245,24 @@ void ctl_diag_pick(struct ctl *c)
         own_knowledge(c, c->diag_v);
 }
 
-const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen)
+/* "category/type (rule R)" or "(source: llm)", for messages and the summary. */
+static void verdict_label(struct ctl *c, const json_t *v, int by_llm)
 {
-    int by_llm;
-    *exclude = NULL;
-    json_t *v = c->diag_v;
-    c->diag_v = NULL;
-    if (!v)
-        return "restart";
-    v = ctl_llm_apply(c, v, &by_llm);
-    const char *act = c->policy ? policy_action(c->policy, v) : jstr(v, "action");
-    if (!act || !*act || !strcmp(act, "ignore") || !strcmp(act, "none"))
-        act = "restart";
-    if (by_llm)
-        act = ctl_llm_guard(v, act);
-    char sig[512] = "";
-    verdict_signature(v, sig, sizeof sig);
     if (by_llm)
         snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (source: llm)", jstr(v, "category"),
                  jstr(v, "type"));
     else
         snprintf(c->fail.verdict, sizeof c->fail.verdict, "%s/%s (rule %s)", jstr(v, "category"),
                  jstr(v, "type"), json_is_string(json_object_get(v, "rule")) ? jstr(v, "rule") : "none");
+}
+
+/* The verdict's action after the run's history: a quarantine rolls back
+ * past the checkpoint, the same root cause twice with no progress between
+ * is a crash loop (stop); why is filled in for a stop or such a rollback. */
+static const char *history_action(struct ctl *c, const char *act, const char *sig, char *why, size_t whylen)
+{
     const char *asked = act;
-    act = ctl_rollback_decide(c, act, sig); /* a quarantine rolls back past the checkpoint instead */
+    act = ctl_rollback_decide(c, act, sig);
     if (act != asked && !strcmp(act, "rollback")) {
         snprintf(why, whylen, "the same failure (%s) followed every resume from %s: quarantined, rolling back",
                  c->fail.verdict, json_string_value(json_object_get(c->resume, "tag")) ?: "?");
@@ -282,9 +275,13 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
         snprintf(why, whylen, "not worth retrying: %s", c->fail.verdict);
     }
     snprintf(c->last_signature, sizeof c->last_signature, "%s", sig);
-    explain_outcome(c, v, act, why);
-    if (!strcmp(act, "exclude_node"))
-        *exclude = culprit_node(c, v);
+    return act;
+}
+
+/* The verdict in the journal and in attempt-N/failure.json (with the
+ * events and log tails when they live on the nodes), and on the console. */
+static void record_verdict(struct ctl *c, json_t *v, const char *act, int by_llm)
+{
     json_t *copy = json_deep_copy(v);
     json_object_set_new(copy, "decided_action", json_string(act));
     json_t *ev = json_pack("{s:i,s:o}", "attempt", c->attempt, "verdict", copy);
@@ -306,6 +303,33 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     if (by_llm)
         log_text("  (source: llm, the rules said %s/%s)\n", jstr(json_object_get(v, "rule_verdict"), "category"),
                  jstr(json_object_get(v, "rule_verdict"), "type"));
+}
+
+/* The action for the failed attempt ("restart", "exclude_node" with
+ * *exclude set, "rollback", or "stop" with why filled in): the picked
+ * verdict's, through the LLM, the policy file and the run's history. */
+const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, size_t whylen)
+{
+    int by_llm;
+    *exclude = NULL;
+    json_t *v = c->diag_v;
+    c->diag_v = NULL;
+    if (!v)
+        return "restart";
+    v = ctl_llm_apply(c, v, &by_llm);
+    const char *act = c->policy ? policy_action(c->policy, v) : jstr(v, "action");
+    if (!act || !*act || !strcmp(act, "ignore") || !strcmp(act, "none"))
+        act = "restart";
+    if (by_llm)
+        act = ctl_llm_guard(v, act);
+    char sig[512] = "";
+    verdict_signature(v, sig, sizeof sig);
+    verdict_label(c, v, by_llm);
+    act = history_action(c, act, sig, why, whylen);
+    explain_outcome(c, v, act, why);
+    if (!strcmp(act, "exclude_node"))
+        *exclude = culprit_node(c, v);
+    record_verdict(c, v, act, by_llm);
     /* the policy's strings may live in v: return a static one */
     const char *ret = !strcmp(act, "stop")           ? "stop"
                       : !strcmp(act, "exclude_node") ? "exclude_node"
