@@ -233,7 +233,6 @@ static int ctl_setup(struct ctl *c, struct buf *err, int *rc)
     }
     if (ctl_oncall_serve(c) < 0) /* --metrics-addr: said */
         return -1;
-    *rc = EXIT_FAILED;
     return 0;
 }
 

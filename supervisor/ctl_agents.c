@@ -288,21 +288,20 @@ static void on_stopped(struct ctl *c, struct node *n, const struct msg *m, int a
         attempt_on_stopped(c, n);
 }
 
-/* The agent's counts of what it could not deliver or classify, journaled
- * under the event's name with the count under key. */
-static void on_count(struct ctl *c, struct node *n, const struct msg *m, int att, const char *event,
-                     const char *key)
+/* An agent's count of what it could not deliver or classify, as the
+ * journal event's object (the count under key). */
+static json_t *count_event(const struct node *n, const struct msg *m, int att, const char *key)
 {
-    json_t *ev = json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, key, (json_int_t)m->u.count.n);
-    if (m->type == MSG_DROPPED) {
-        n->dropped += (uint64_t)m->u.count.n;
-        if (m->u.count.messages > 0) /* the agent's own, lost on the console */
-            json_object_set_new(ev, "messages", json_integer(m->u.count.messages));
-    } else if (m->type == MSG_LIMIT_HITS) {
-        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
-                 (long long)m->u.count.n);
-    }
-    journal_event(&c->j, event, ev);
+    return json_pack("{s:s,s:i,s:I}", "node", n->name, "attempt", att, key, (json_int_t)m->u.count.n);
+}
+
+static void on_dropped(struct ctl *c, struct node *n, const struct msg *m, int att)
+{
+    json_t *ev = count_event(n, m, att, "lines");
+    n->dropped += (uint64_t)m->u.count.n;
+    if (m->u.count.messages > 0) /* the agent's own, lost on the console */
+        json_object_set_new(ev, "messages", json_integer(m->u.count.messages));
+    journal_event(&c->j, "console_dropped", ev);
 }
 
 static void on_spawn_error(struct ctl *c, struct node *n, const struct msg *m)
@@ -348,7 +347,7 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
         on_stopped(c, n, m, att, current);
         return;
     case MSG_DROPPED:
-        on_count(c, n, m, att, "console_dropped", "lines");
+        on_dropped(c, n, m, att);
         return;
     case MSG_LOG_ERROR:
         journal_event(&c->j, "log_error",
@@ -359,13 +358,15 @@ static void on_agent_message(struct ctl *c, struct node *n, const struct msg *m)
             ctl_diag_event(c, m->u.payload.event);
         return;
     case MSG_UNCLASSIFIED:
-        on_count(c, n, m, att, "unclassified_lines", "lines");
+        journal_event(&c->j, "unclassified_lines", count_event(n, m, att, "lines"));
         return;
     case MSG_EVENTS_DROPPED:
-        on_count(c, n, m, att, "events_dropped", "events");
+        journal_event(&c->j, "events_dropped", count_event(n, m, att, "events"));
         return;
     case MSG_LIMIT_HITS:
-        on_count(c, n, m, att, "regex_limit_hits", "runs");
+        log_warn("%s: %lld pattern runs stopped at the PCRE2 match limit (no match; see events.jsonl)", n->name,
+                 (long long)m->u.count.n);
+        journal_event(&c->j, "regex_limit_hits", count_event(n, m, att, "runs"));
         return;
     case MSG_CKPT:
         ctl_ckpt_event(c, n, m->u.payload.event);

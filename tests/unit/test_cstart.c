@@ -82,6 +82,18 @@ TEST(cstart_progress_without_a_step_is_training)
     json_decref(v);
 }
 
+/* The offline verdict of lines under rules: its type and, when last is
+ * not NULL, its last activity. */
+static void check_offline(const char *rules, const char *const *lines, const char *type, const char *last)
+{
+    json_t *v = diag_offline_lines(rules, lines, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), type);
+    if (last)
+        CHECK_STR(str_of(v, "last_activity"), last);
+    json_decref(v);
+}
+
 /* Through the offline reader: a progress rule without a step group marks
  * the log as training (offline.c passes the classifier's progress flag). */
 TEST(cstart_offline_stepless_progress_rule_is_training)
@@ -92,17 +104,9 @@ TEST(cstart_offline_stepless_progress_rule_is_training)
         "  examples: ['{''loss'': 1.5}']\n";
     static const char *const trained[] = {"***** Running training *****", "{'loss': 1.83, 'epoch': 0.1}",
                                           NULL};
-    json_t *v = diag_offline_lines(rules, trained, 0);
-    CHECK(v != NULL);
-    CHECK_STR(str_of(v, "type"), "no_failure");
-    CHECK_STR(str_of(v, "last_activity"), "training");
-    json_decref(v);
+    check_offline(rules, trained, "no_failure", "training");
     static const char *const started[] = {"{'train_samples': 10}", "***** Running training *****", NULL};
-    v = diag_offline_lines(rules, started, 0);
-    CHECK(v != NULL);
-    CHECK_STR(str_of(v, "type"), "hang");
-    CHECK_STR(str_of(v, "last_activity"), "training start");
-    json_decref(v);
+    check_offline(rules, started, "hang", "training start");
 }
 
 /* A completion mark on a progress line reports one step of a run that goes
@@ -116,15 +120,8 @@ TEST(cstart_completion_mark_on_a_progress_line_is_not_success)
         "  explain: x\n  examples: ['Finished training it 3/9']\n";
     static const char *const stepped[] = {"Finished training it 1024/4096 of epoch 0, 30.21 ms/it, loss 0.51",
                                           NULL};
-    json_t *v = diag_offline_lines(rules, stepped, 0);
-    CHECK(v != NULL);
-    CHECK_STR(str_of(v, "type"), "no_failure");
-    CHECK_STR(str_of(v, "last_activity"), "training at step 1024");
-    json_decref(v);
+    check_offline(rules, stepped, "no_failure", "training at step 1024");
     static const char *const done[] = {"Finished training it 4096/4096 of epoch 0, 30.21 ms/it, loss 0.5",
                                        "Finished training.", NULL};
-    v = diag_offline_lines(rules, done, 0);
-    CHECK(v != NULL);
-    CHECK_STR(str_of(v, "type"), "success");
-    json_decref(v);
+    check_offline(rules, done, "success", NULL);
 }
