@@ -66,9 +66,13 @@ cleanup() {
 trap cleanup EXIT
 
 # new_run: picks the run id (RUN_ID if set, else a fresh one) and sets
-# RUN, OUT and ERR; the id is recorded for cleanup.
+# RUN, OUT and ERR; the id is recorded for cleanup. A fresh id carries a
+# counter: two runs of one test that drew the same $RANDOM shared an id, and
+# the second one resumed the first (attempt-1, not attempt-0).
+RUN_SEQ=0
 new_run() {
-    RUN_ID=${RUN_ID:-r$$x$RANDOM}
+    RUN_SEQ=$((RUN_SEQ + 1))
+    RUN_ID=${RUN_ID:-r$$x${RANDOM}n$RUN_SEQ}
     echo "$RUN_ID" >>"$T/run-ids"
     RUN="$LOGS/$RUN_ID"
     OUT="$T/out.$RUN_ID"

@@ -42,8 +42,12 @@ fail_all() {
     for c in "${CASES[@]}"; do echo "FAIL $SUITE:$c ($1)"; done
 }
 
+# a fresh run id per case; the counter keeps two cases that drew the same
+# $RANDOM from sharing one (the second would resume the first)
+RUN_SEQ=0
 new_run() {
-    RUN_ID=r$$x$RANDOM
+    RUN_SEQ=$((RUN_SEQ + 1))
+    RUN_ID=r$$x${RANDOM}n$RUN_SEQ
     RUN="$LOGS/$RUN_ID"
     OUT="$T/out.$RUN_ID"
     ERR="$T/err.$RUN_ID"
