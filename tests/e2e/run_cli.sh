@@ -45,7 +45,9 @@ expect_rc 0
 grep -qi "linux" "$RUN/attempt-0/node0/rank-0.log" || fail "-m module"
 # a fixed master port is used as given
 run_endure --master-port 29511 -- "$FAKE" --steps 1 --print-env
-grep -qx "env MASTER_PORT=29511" "$RUN/attempt-0/node0/rank-0.log" || fail "--master-port"
+expect_rc 0
+grep -qx "env MASTER_PORT=29511" "$RUN/attempt-0/node0/rank-0.log" ||
+    fail "--master-port: $(grep -h MASTER_PORT "$RUN"/attempt-*/node0/rank-0.log; ls "$RUN")"
 # torchrun-style --node-rank: this endure runs node 1 of a 2-node job
 run_endure --nnodes 2 --node-rank 1 --nproc-per-node 2 --master-port 29513 -- "$FAKE" --steps 1 --print-env
 expect_rc 0
