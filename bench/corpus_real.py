@@ -18,8 +18,11 @@ The logs go to `endure diagnose --each --json` in batches of 100 (the
 rules are loaded once per batch: under ASan loading them costs ~0.3 s),
 --jobs batches at a time (default: one per CPU).
 
-usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all]
-                      [--floor-dev F] [--floor-held F] [--jobs N]
+--ids FILE measures only the logs whose ids FILE lists (one a line): the
+figures of one batch, e.g. the held-out part of logs added in one round.
+
+usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all|none]
+                      [--floor-dev F] [--floor-held F] [--jobs N] [--ids FILE]
 """
 import argparse, collections, concurrent.futures, csv, json, os, re, subprocess, sys
 
@@ -79,8 +82,14 @@ def run_batch(endure, paths):
     return out
 
 
-def load():
+def load(ids_file=None):
     labels = list(csv.DictReader(open(os.path.join(CORPUS, "labels.tsv")), delimiter="\t"))
+    if ids_file:
+        want = {l.strip() for l in open(ids_file) if l.strip()}
+        unknown = want - {r["id"] for r in labels}
+        if unknown:
+            sys.exit("corpus_real: %d id(s) of %s are not in labels.tsv" % (len(unknown), ids_file))
+        labels = [r for r in labels if r["id"] in want]
     split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(CORPUS, "split.tsv")), delimiter="\t")}
     for r in labels:
         r["split"] = split.get(r["id"], "unsplit")
@@ -177,8 +186,9 @@ def main():
     ap.add_argument("--floor-held", type=float)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--ids", help="measure only the logs this file lists (one id a line)")
     a = ap.parse_args()
-    res = measure(a.endure, load(), max(1, a.jobs))
+    res = measure(a.endure, load(a.ids), max(1, a.jobs))
     if a.json:
         out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)}}
                for k, v in res.items()}
