@@ -42,7 +42,7 @@ void activity_line_marks(struct activity *a, const char *line, size_t len, long 
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
     if ((((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress)
-        a->done = 1;
+        a->done++;
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)
             a->step = step;

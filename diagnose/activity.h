@@ -20,7 +20,7 @@ struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
     int trained;             /* a progress line was seen (with a step or not) */
-    int done;                /* a completion line was seen (not on a progress line) */
+    unsigned done;           /* completion lines seen (not on a progress line) */
     char setup[160];         /* the start of the last setup line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed

@@ -143,12 +143,16 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     o->lines++;
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
+    size_t events0 = json_array_size(o->events);
+    unsigned done0 = o->act.done;
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
     uint32_t marks; /* found in the rules' walk over the line, or walked for alone */
     if (classifier_line_marks(s->c, &marks) < 0)
         marks = linemarks_scan(line + p.skip, len - p.skip);
     activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
                         (f & CLS_PROGRESS) != 0);
+    if (o->act.done != done0)
+        o->done_events = events0;
     last_resort_line_marks(&o->last, line + p.skip, len - p.skip, marks);
     r->cur = NULL;
     if (!o->z)
@@ -523,6 +527,25 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
         json_object_set_new(cul, "rank", json_integer(rank));
 }
 
+/* The events that can decide: a symptom kept before the log's last
+ * completion line did not end the run (a library's warning at start-up, a
+ * connection retried and made), so it is left out; roots always count, and
+ * so does whatever follows the completion line. New reference. */
+static json_t *deciding_events(const struct offline *o)
+{
+    if (!o->act.done || !o->done_events)
+        return json_incref(o->events);
+    json_t *keep = json_array();
+    size_t i;
+    json_t *ev;
+    json_array_foreach(o->events, i, ev) {
+        const char *role = json_string_value(json_object_get(ev, "role"));
+        if (i >= o->done_events || !role || strcmp(role, "symptom"))
+            json_array_append(keep, ev);
+    }
+    return keep;
+}
+
 json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
 {
     json_t *v;
@@ -535,7 +558,9 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
         json_decref(ff);
         return v;
     }
-    v = verdict_pick(o->events, NULL, o->rs);
+    json_t *events = deciding_events(o);
+    v = verdict_pick(events, NULL, o->rs);
+    json_decref(events);
     if (v && !o->kept)
         activity_verdict(&o->act, v);
     if (v && json_is_string(json_object_get(v, "rule")))

@@ -25,6 +25,7 @@ struct offline {
     size_t kept;                /* ranks whose evidence came from failure.json */
     json_t *kept_tails;         /* their tails: display name -> [lines] (context) */
     struct activity act;        /* what the logs show last (no-failure verdicts) */
+    size_t done_events;         /* events kept before the last completion line */
     struct last_resort last;    /* prompt host, failed rank: culprits of last resort */
 };
 

@@ -1796,6 +1796,49 @@ def clean_nccl_info_retries():
     expect(n, category="none", type="success", action="none")
 
 
+@case
+def clean_library_warnings():
+    """Library warnings that the rules read as symptoms (a CPU-only
+    bitsandbytes, xFormers without its extensions) printed before the
+    run's completion line: they did not end the run."""
+    n = "clean_library_warnings"
+    L = Log(n)
+    L.add("/opt/conda/lib/python3.10/site-packages/bitsandbytes/cextension.py:31: UserWarning: The installed version of bitsandbytes was compiled without GPU support. 8-bit optimizers and GPU quantization are unavailable.",
+          "  warn(\"The installed version of bitsandbytes was compiled without GPU support. \"",
+          "WARNING[XFORMERS]: xFormers can't load C++/CUDA extensions. xFormers was built for:",
+          "    PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.1.0+cu121)",
+          "    Python  3.10.11 (you have 3.10.13)",
+          "  Memory-efficient attention, SwiGLU, sparse and more won't be available.")
+    for s in range(50, 1001, 50):
+        L.add(prog_hf(s, loss_at(s), s / 500))
+    L.add("{'train_runtime': 980.4, 'train_samples_per_second': 16.3, 'train_steps_per_second': 1.02, 'train_loss': 1.9410, 'epoch': 2.0}")
+    write(n, L.text())
+    expect(n, category="none", type="success", action="none")
+
+
+@case
+def childfailed_after_completion():
+    """A symptom after the completion line still counts: the launcher saw a
+    rank fail once training had finished (a crash at exit, while saving)."""
+    n = "childfailed_after_completion"
+    L = Log(n)
+    for s in range(50, 501, 50):
+        L.add(prog_hf(s, loss_at(s), s / 250))
+    L.add("{'train_runtime': 480.2, 'train_samples_per_second': 16.6, 'train_steps_per_second': 1.04, 'train_loss': 2.0101, 'epoch': 2.0}",
+          "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ",
+          "============================================================",
+          "train.py FAILED",
+          "------------------------------------------------------------",
+          "Root Cause (first observed failure):",
+          "[0]:",
+          "  time      : 2026-11-25_04:10:12",
+          "  host      : gpu-a100-03",
+          "  rank      : 1 (local_rank: 1)",
+          "  exitcode  : 1 (pid: 88121)")
+    write(n, L.text())
+    expect(n, category="unknown")
+
+
 # ------------------------------------------------------------ run directories
 
 def rank_log_progress(rng, r, steps, fmt):
