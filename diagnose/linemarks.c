@@ -85,6 +85,10 @@ static const char *const done_marks[] = {
      * prints its exception first: a failure outranks a completion line) */
     "Overall training speed: ",
     "epochs completed in", /* ultralytics' trainer, also after early stopping */
+    /* Megatron-LM's and GPT-NeoX's evaluation after the last iteration
+     * ("validation loss|results at the end of training for val data"),
+     * SageMaker's job status ("Completed - Training job completed") */
+    "at the end of training for ", "Training job completed",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

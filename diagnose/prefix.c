@@ -371,6 +371,32 @@ static size_t kube_pod(const struct cur *c, struct prefix_info *o)
     return k + 2;
 }
 
+/* Determined AI's trial logs, after their timestamp: the container's short
+ * id, Determined's rank label when it has one, and " || "
+ * ("8de2ca81 || ", "3a6e6a9c [rank=1] || "). */
+static size_t det_container(const struct cur *c, struct prefix_info *o)
+{
+    size_t k = 0;
+    long rank = -1;
+    while (k < 8 && ((at(c, k) >= '0' && at(c, k) <= '9') || (at(c, k) >= 'a' && at(c, k) <= 'f')))
+        k++;
+    if (k != 8 || at(c, k) != ' ')
+        return 0;
+    k++;
+    if (at(c, k) == '[' && at(c, k + 1) == 'r' && c->n - c->i > k + 6 &&
+        !memcmp(c->s + c->i + k, "[rank=", 6)) {
+        size_t w = number(c, k + 6, 7, &rank);
+        if (!w || at(c, k + 6 + w) != ']' || at(c, k + 7 + w) != ' ')
+            return 0;
+        k += 8 + w;
+    }
+    if (at(c, k) != '|' || at(c, k + 1) != '|' || (at(c, k + 2) != ' ' && at(c, k + 2) != -1))
+        return 0;
+    if (rank >= 0)
+        o->rank = rank;
+    return k + 2;
+}
+
 /* Whether name[0..n) is a Python exception's qualified type: a dotted name
  * whose last part ends like an exception class. */
 static int exception_name(const char *name, size_t n)
@@ -508,6 +534,8 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             tagged = (k = mpi_tag(&c, o)) != 0;
         if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
+        if (!k && round > 0 && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+            k = det_container(&c, o);
         if (!k && ch != ' ' && ch != '[' && !o->host[0])
             k = psm_host(&c, o);
         if (!k && round == 0 && ch != ' ' && !o->host[0])

@@ -43,6 +43,28 @@ TEST(cclean_nccl_tests_summary_is_completion)
     json_decref(v);
 }
 
+TEST(cclean_megatron_final_evaluation_and_sagemaker_status_are_completion)
+{
+    const char *neox[] = {
+        " validation results at the end of training for val data | lm_loss value: 2.536536E+00 | "
+        "lm_loss_ppl value: 1.263582E+01 |",
+        NULL};
+    const char *megatron[] = {
+        " validation loss at the end of training for val data | lm loss value: 2.105E+00 |", NULL};
+    const char *sagemaker[] = {"2020-05-24 21:14:16 Uploading - Uploading generated training model",
+                               "2020-05-24 21:14:22 Completed - Training job completed", NULL};
+    const char *const *logs[] = {neox, megatron, sagemaker};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = verdict_of(logs[i]);
+        CHECK_STR(vs(v, "type"), "success");
+        json_decref(v);
+    }
+    const char *mid[] = {" validation loss at iteration 1000 | lm loss value: 2.105E+00 |", NULL};
+    json_t *v = verdict_of(mid); /* an evaluation during training proves nothing */
+    CHECK_STR(vs(v, "type"), "no_failure");
+    json_decref(v);
+}
+
 TEST(cclean_ray_iteration_report_is_not_completion)
 {
     const char *iter[] = {

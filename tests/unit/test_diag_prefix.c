@@ -113,6 +113,23 @@ TEST(diag_prefix_lookalikes_untouched)
     CHECK_STR(p.host, "gpu-a01.Cluster7");
 }
 
+TEST(diag_prefix_determined_container)
+{
+    const char *a = "[2022-06-09T09:22:31.405195Z] 8de2ca81 ||   host      : 5e4bef3a2da3";
+    struct prefix_info p = parse(a);
+    CHECK(p.ts > 0 && p.rank == -1);
+    CHECK_STR(rest(a), "  host      : 5e4bef3a2da3");
+    const char *b = "[2023-02-15T17:40:31.582349Z] 3a6e6a9c [rank=1] || RuntimeError: boom";
+    p = parse(b);
+    CHECK(p.rank == 1);
+    CHECK_STR(rest(b), "RuntimeError: boom");
+    /* not after a timestamp, not 8 lowercase hex digits, or no "||": untouched */
+    CHECK(parse("8de2ca81 || x").skip == 0);
+    const char *c = "[2022-06-09T09:22:31Z] 8DE2CA81 || x", *d = "[2022-06-09T09:22:31Z] 8de2ca81 | x";
+    CHECK_STR(rest(c), "8DE2CA81 || x");
+    CHECK_STR(rest(d), "8de2ca81 | x");
+}
+
 TEST(diag_prefix_iso_dates_agree_with_timegm)
 {
     /* The date arithmetic of the ISO parser against libc's timegm, leap
