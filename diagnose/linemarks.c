@@ -89,6 +89,11 @@ static const char *const done_marks[] = {
      * ("validation loss|results at the end of training for val data"),
      * SageMaker's job status ("Completed - Training job completed") */
     "at the end of training for ", "Training job completed",
+    /* TorchElastic's agent: its node's workers all exited 0 ("Local worker
+     * group finished (SUCCEEDED)", "worker group successfully finished",
+     * the SUCCEEDED worker event) */
+    "worker group finished (SUCCEEDED)", "worker group successfully finished",
+    "torchelastic.worker.status.SUCCEEDED",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -43,7 +43,7 @@ TEST(cclean_nccl_tests_summary_is_completion)
     json_decref(v);
 }
 
-TEST(cclean_megatron_final_evaluation_and_sagemaker_status_are_completion)
+TEST(cclean_megatron_final_evaluation_sagemaker_and_elastic_are_completion)
 {
     const char *neox[] = {
         " validation results at the end of training for val data | lm_loss value: 2.536536E+00 | "
@@ -53,8 +53,12 @@ TEST(cclean_megatron_final_evaluation_and_sagemaker_status_are_completion)
         " validation loss at the end of training for val data | lm loss value: 2.105E+00 |", NULL};
     const char *sagemaker[] = {"2020-05-24 21:14:16 Uploading - Uploading generated training model",
                                "2020-05-24 21:14:22 Completed - Training job completed", NULL};
-    const char *const *logs[] = {neox, megatron, sagemaker};
-    for (size_t i = 0; i < 3; i++) {
+    const char *elastic[] = {
+        "INFO:torch.distributed.elastic.agent.server.api:Local worker group finished (SUCCEEDED). "
+        "Waiting 300 seconds for other agents to finish",
+        NULL};
+    const char *const *logs[] = {neox, megatron, sagemaker, elastic};
+    for (size_t i = 0; i < 4; i++) {
         json_t *v = verdict_of(logs[i]);
         CHECK_STR(vs(v, "type"), "success");
         json_decref(v);
