@@ -36,13 +36,14 @@ void activity_init(struct activity *a)
     a->setup[0] = '\0';
 }
 
-void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
-                         int progress)
+int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
+                        int progress)
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
-    if ((((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress)
-        a->done++;
+    int done = (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress;
+    if (done)
+        a->done = 1;
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)
             a->step = step;
@@ -56,6 +57,7 @@ void activity_line_marks(struct activity *a, const char *line, size_t len, long 
     } else if (k & LM_START) {
         a->last = ACT_START;
     }
+    return done;
 }
 
 void activity_line(struct activity *a, const char *line, size_t len, long step)

@@ -20,7 +20,7 @@ struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
     int trained;             /* a progress line was seen (with a step or not) */
-    unsigned done;           /* completion lines seen (not on a progress line) */
+    int done;                /* a completion line was seen (not on a progress line) */
     char setup[160];         /* the start of the last setup line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
@@ -33,8 +33,9 @@ void activity_line(struct activity *a, const char *line, size_t len, long step);
 /* The same when the line's linemarks bits (linemarks.h) are known: from the
  * classifier's walk over the line (classifier_line_marks); progress: a
  * progress rule matched the line (training went on, with or without a step
- * number: a loss dict, a validation epoch). */
-void activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t marks,
+ * number: a loss dict, a validation epoch). Returns 1 when the line is a
+ * completion line, else 0. */
+int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t marks,
                          int progress);
 /* Rewrites verdict v in place when it is the rules' "no failure" verdict
  * (type success with no rule); leaves every other verdict alone. */

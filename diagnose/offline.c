@@ -144,14 +144,12 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     o->truncated += (flags & LINE_TRUNCATED) != 0;
     classifier_set_ts(s->c, p.ts >= 0 ? p.ts : -2);
     size_t events0 = json_array_size(o->events);
-    unsigned done0 = o->act.done;
     int f = classifier_line(s->c, line + p.skip, len - p.skip, lineno, on_event, r);
     uint32_t marks; /* found in the rules' walk over the line, or walked for alone */
     if (classifier_line_marks(s->c, &marks) < 0)
         marks = linemarks_scan(line + p.skip, len - p.skip);
-    activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
-                        (f & CLS_PROGRESS) != 0);
-    if (o->act.done != done0)
+    if (activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
+                            (f & CLS_PROGRESS) != 0))
         o->done_events = events0;
     last_resort_line_marks(&o->last, line + p.skip, len - p.skip, marks);
     r->cur = NULL;
@@ -533,7 +531,7 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
  * so does whatever follows the completion line. New reference. */
 static json_t *deciding_events(const struct offline *o)
 {
-    if (!o->act.done || !o->done_events)
+    if (!o->done_events) /* no completion line, or no event before it */
         return json_incref(o->events);
     json_t *keep = json_array();
     size_t i;
