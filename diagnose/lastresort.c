@@ -21,9 +21,21 @@ static const char prompt_re[] =
 static const char endpoint_re[] =
     "(?:\\brdzv_endpoint\\s*[:=]\\s*|--rdzv[_-]endpoint[= ]|--master[_-]addr[= ]|\\bMASTER_ADDR[=:]\\s*)"
     "['\"]?([A-Za-z0-9][\\w.-]{0,62})(?![\\w.-])";
+/* the rank a launcher reported failed: TorchElastic, DeepSpeed's launcher,
+ * torch.multiprocessing.spawn ("-- Process 1 terminated with the following
+ * error:", the process index, the rank on one node), Open MPI's mpirun
+ * ("mpirun noticed that process rank 1 with PID ...") and Composer's
+ * launcher ("Rank 0 crashed with exit code 1") */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
-    "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]";
+    "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
+    "-- Process (\\d{1,6}) terminated with the following error|"
+    "\\bnoticed that process rank (\\d{1,7}) with PID|"
+    "\\bRank (\\d{1,7}) crashed with exit code [1-9]";
+
+/* ovector pairs of the match data: the whole match and one capture for
+ * each alternative of rank_re */
+#define NOTE_GROUPS 8
 
 int last_resort_init(struct last_resort *p)
 {
@@ -33,7 +45,7 @@ int last_resort_init(struct last_resort *p)
     p->re = pcre2_compile((PCRE2_SPTR)prompt_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-    p->md = p->re && p->rank_re && p->endpoint_re ? pcre2_match_data_create(4, NULL) : NULL;
+    p->md = p->re && p->rank_re && p->endpoint_re ? pcre2_match_data_create(NOTE_GROUPS, NULL) : NULL;
     if (!p->md) {
         last_resort_free(p);
         return -1;
@@ -64,14 +76,17 @@ static void seen_value(struct last_resort_seen *seen, const char *v, size_t n)
     }
 }
 
-/* Notes the first capture of re in line into seen. */
+/* Notes the first capture of re in line into seen (one capture per
+ * alternative, at most NOTE_GROUPS - 1 of them). */
 static void note(struct last_resort *p, const pcre2_code *re, const char *line, size_t len, struct last_resort_seen *seen)
 {
     if (pcre2_match(re, (PCRE2_SPTR)line, len, 0, 0, p->md, NULL) < 2)
         return;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-    int k = ov[2] != PCRE2_UNSET ? 1 : 2; /* the alternative that matched */
-    if (ov[2 * k] == PCRE2_UNSET)
+    int k = 1; /* the capture of the alternative that matched */
+    while (k < NOTE_GROUPS && ov[2 * k] == PCRE2_UNSET)
+        k++;
+    if (k == NOTE_GROUPS)
         return;
     seen_value(seen, line + ov[2 * k], ov[2 * k + 1] - ov[2 * k]);
 }

@@ -98,9 +98,11 @@ static const char *const done_marks[] = {
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
 static const char *const not_done_marks[] = {"Training finished iteration", NULL};
-/* lastresort.c: "local_rank" selects the launcher's failed-rank pattern;
- * these the rendezvous/master endpoint pattern. */
-static const char *const rank_words[] = {"local_rank", NULL};
+/* lastresort.c: these select the launchers' failed-rank pattern
+ * (TorchElastic and DeepSpeed, mp.spawn, mpirun, Composer); these the
+ * rendezvous/master endpoint pattern. */
+static const char *const rank_words[] = {"local_rank", "terminated with the following error",
+                                         "noticed that process rank", "crashed with exit code", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 
 #define TABLE_MAX 128

@@ -15,7 +15,7 @@ enum linemark_bits {
     LM_SETUP = 1,     /* collective or launcher setup */
     LM_DONE = 2,      /* a completion line */
     LM_NOT_DONE = 4,  /* a completion mark that reports one unit of a run that goes on */
-    LM_RANK = 8,      /* "local_rank": the launcher's failed-rank report may follow */
+    LM_RANK = 8,      /* "local_rank" ...: a launcher's failed-rank report may follow */
     LM_ENDPOINT = 16, /* a rendezvous or master address may be named */
     LM_START = 32,    /* the training loop's start, before its first step */
 };

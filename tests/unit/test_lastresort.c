@@ -72,3 +72,25 @@ TEST(lastresort_failed_rank_from_launchers)
     CHECK(last_resort_rank(&p) == -1);
     last_resort_free(&p);
 }
+
+/* mp.spawn, mpirun and Composer's launcher name the failed process too */
+TEST(lastresort_failed_rank_spawn_mpirun_composer)
+{
+    static const struct {
+        const char *line;
+        long rank;
+    } forms[] = {
+        {"-- Process 1 terminated with the following error:", 1},
+        {"mpirun noticed that process rank 5 with PID 29013 on node 172.17.27.12 exited on signal 6 (Aborted).", 5},
+        {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 1.", 2},
+        {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 0.", -1}, /* not a failure */
+        {"mpirun noticed that the job aborted, but has no info as to the process", -1},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        struct last_resort p;
+        CHECK(last_resort_init(&p) == 0);
+        last_resort_line(&p, forms[i].line, strlen(forms[i].line));
+        CHECK(last_resort_rank(&p) == forms[i].rank);
+        last_resort_free(&p);
+    }
+}
