@@ -41,6 +41,12 @@ static const char *const setup_marks[] = {
     /* c10d's warnings while its store client resolves and connects to the
      * master (IPv6 lookup, connect retries): still in the rendezvous */
     "cannot be retrieved (gai error", "The client socket has failed to connect to",
+    /* launchers starting their ranks: torchrun's banner before it starts
+     * the workers ("Setting OMP_NUM_THREADS environment variable for each
+     * process to be 1 in default"), horovodrun's checks of its hosts and of
+     * the framework's MPI build before it launches them */
+    "Setting OMP_NUM_THREADS environment variable for each process",
+    "Host-to-host interface checking successful", "was built with MPI.",
     NULL};
 /* The training loop announcing its start, or the last thing a job does
  * before its first step (a JIT build of its kernels): a log that ends here

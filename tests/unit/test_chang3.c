@@ -2,7 +2,8 @@
  * for logs that stop in the setup of launchers and libraries other than
  * NCCL's own lines: c10d's TCPStore sockets, torchelastic's rendezvous,
  * TensorFlow's distributed server, a Ray Train worker group starting or
- * never scheduled, torch pipeline stages. Such a log with no step is a
+ * never scheduled, torch pipeline stages, torchrun's and horovodrun's
+ * start of their ranks. Such a log with no step is a
  * suspected hang; with a step after it, it is not. A suspected hang names the host of the last
  * NCCL setup line also when the host is as long as a Kubernetes pod name. */
 #include <string.h>
@@ -44,7 +45,15 @@ TEST(chang3_launcher_setup_forms_are_suspected_hang)
         "2022-03-22 11:11:18,857\tINFO trainer.py:199 -- Trainer logs will be logged in: "
         "/home/u/ray_results/train_2022-03-22_11-11-18",
         NULL};
-    static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe, raytrain};
+    /* launchers starting their ranks: torchrun's banner, horovodrun's checks */
+    static const char *const torchrun[] = {
+        "W1204 07:19:24.745000 18465 site-packages/torch/distributed/run.py:793] Setting OMP_NUM_THREADS "
+        "environment variable for each process to be 1 in default, to avoid your system being overloaded",
+        "W1204 07:19:24.745000 18465 site-packages/torch/distributed/run.py:793] *****************", NULL};
+    static const char *const horovodrun[] = {
+        "Host-to-host interface checking successful.", "Interfaces on all the hosts were successfully checked.",
+        "Common interface found: eno1", "Checking whether extension tensorflow was built with MPI.", NULL};
+    static const char *const *const forms[] = {c10d, elastic, tf, ray, pipe, raytrain, torchrun, horovodrun};
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         json_t *v = diag_activity_verdict(forms[i], NULL);
         CHECK_STR(type_of(v), "hang");
