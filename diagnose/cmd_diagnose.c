@@ -357,6 +357,27 @@ static int expand(struct dopts *o, struct offline *off, struct input_list *input
     return 0;
 }
 
+/* Prints the inputs' errors (one a line, "PATH: why") to stderr, each line
+ * after "endure diagnose: " so that a wrapper's log says who spoke; a
+ * terminal gets the paths' control bytes escaped. */
+static void print_input_errors(const struct buf *err)
+{
+    int tty = isatty(STDERR_FILENO);
+    for (const char *p = err->len ? err->p : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = tty ? strndup(p, n) : NULL;
+        fputs("endure diagnose: ", stderr);
+        if (line)
+            text_fputs_escaped(line, stderr, 0);
+        else
+            fwrite(p, 1, n, stderr);
+        fputc('\n', stderr);
+        free(line);
+        p += n + (nl != NULL);
+    }
+}
+
 /* One job: reads o->paths (one job's logs) and prints its verdict. Returns
  * EXIT_OK, or EXIT_FAILED when an input could not be read (whole) or no
  * verdict could be made. */
@@ -375,10 +396,7 @@ static int diagnose_job(struct dopts *o, const struct ruleset *rs, const struct 
         rc = run_bench(&off, &inputs, err);
     for (size_t i = 0; !o->bench && i < inputs.n; i++)
         failed |= offline_read(&off, &inputs.v[i], err) < 0;
-    if (err->len && isatty(STDERR_FILENO))
-        text_fputs_escaped(err->p, stderr, 1);
-    else
-        fputs(err->len ? err->p : "", stderr);
+    print_input_errors(err);
     if (!o->bench && (inputs.n || off.kept)) {
         print_results(o, &off, &inputs, pol, escape);
         rc = failed ? EXIT_FAILED : EXIT_OK;

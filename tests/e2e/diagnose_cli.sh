@@ -41,7 +41,7 @@ printf '\nKeyError: 1\n' | "$ENDURE" diagnose $RULES --json - > "$T/o" 2>&1; che
 
 # unreadable input
 "$ENDURE" diagnose $RULES "$T/nope.log" > "$T/o" 2>&1; check "missing file" 1 $?
-has "missing file named" "$T/o" "nope.log"
+has "missing file named" "$T/o" "endure diagnose: .*nope.log: No such file or directory"
 head -c 20000 /dev/urandom > "$T/bin.log"; printf '\0\0' >> "$T/bin.log"
 "$ENDURE" diagnose $RULES "$T/bin.log" > "$T/o" 2>&1; check "binary file" 1 $?
 has "binary file named" "$T/o" "binary file"
