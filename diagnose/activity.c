@@ -55,6 +55,11 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
     } else if (k & LM_START) {
+        /* the loop starts now: a bar before it (a cache check, a
+         * tokenizer) was not training; a mark printed again each epoch or
+         * each fit call (LM_AGAIN) says nothing of what came before */
+        if (!(k & LM_AGAIN))
+            a->trained = 0;
         a->last = ACT_START;
     }
     return done;

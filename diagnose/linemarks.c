@@ -60,22 +60,29 @@ static const char *const start_marks[] = {
     /* TensorFlow's Estimator/MonitoredSession: the checkpoint of step 0,
      * written before the first step */
     "Saving checkpoints for 0 into", "after saving checkpoint 0...",
-    /* torch.utils.cpp_extension's JIT build (DeepSpeed and ColossalAI ops):
-     * it waits for a lock that a killed build may have left behind */
-    "as PyTorch extensions root...", "kernel during runtime now",
     /* Megatron-LM's set-up, each known to wait on a lock or on the other
      * ranks: its fused-kernel and dataset-index builds (make), its dataset
      * indices, and the last marks before its first iteration */
     "> compiling and loading fused kernels", "> compiling dataset index builder",
     "> building train, validation, and test datasets", "[after dataloaders are built]",
     "[before the start of training step]",
-    /* Lightning's devices line and its "All distributed processes
-     * registered" after init_process_group; detectron2's, ultralytics',
-     * fairseq's and torchtitan's training start */
-    "- CUDA_VISIBLE_DEVICES: [", "All distributed processes registered",
-    "Starting training from iteration", "Starting training for ", "begin training epoch",
-    "Training starts at step",
+    /* Lightning's "All distributed processes registered" after
+     * init_process_group; detectron2's, ultralytics', torchtitan's and
+     * kohya sd-scripts' training start */
+    "All distributed processes registered",
+    "Starting training from iteration", "Starting training for ", "Training starts at step",
+    "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b", /* "running training / 学習開始" */
     NULL};
+/* Start marks that a run prints again once it trains (LM_START | LM_AGAIN):
+ * the progress before them was training, while the progress before a mark
+ * above was not (a cache's or a tokenizer's bar: activity.c forgets it).
+ * torch.utils.cpp_extension's JIT build (DeepSpeed and ColossalAI ops; it
+ * waits for a lock that a killed build may have left behind, and a lazily
+ * loaded op builds mid-run), Lightning's devices line (each fit, validate
+ * and test), fairseq's start of each epoch. */
+static const char *const again_marks[] = {
+    "as PyTorch extensions root...", "kernel during runtime now", "- CUDA_VISIBLE_DEVICES: [",
+    "begin training epoch", NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training completed", "training completed", "Training finished", "training finished",
@@ -113,10 +120,10 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
 
 #define TABLE_MAX 128
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
-                       sizeof done_marks / sizeof *done_marks +
+                       sizeof again_marks / sizeof *again_marks + sizeof done_marks / sizeof *done_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words <=
-                   TABLE_MAX + 6,
+                   TABLE_MAX + 7,
                "raise TABLE_MAX");
 
 static struct {
@@ -139,6 +146,7 @@ static void build(void)
 {
     add(setup_marks, LM_SETUP);
     add(start_marks, LM_START);
+    add(again_marks, LM_START | LM_AGAIN);
     add(done_marks, LM_DONE);
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);

@@ -18,6 +18,7 @@ enum linemark_bits {
     LM_RANK = 8,      /* "local_rank" ...: a launcher's failed-rank report may follow */
     LM_ENDPOINT = 16, /* a rendezvous or master address may be named */
     LM_START = 32,    /* the training loop's start, before its first step */
+    LM_AGAIN = 64,    /* a start mark printed again once training runs (with LM_START) */
 };
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for

@@ -55,12 +55,38 @@ TEST(cstart_later_saves_and_steps_after_the_start_are_training)
     json_t *v = diag_activity_verdict(later, NULL);
     CHECK_STR(str_of(v, "type"), "no_failure");
     json_decref(v);
-    static const char *const stepped[] = {"***** Running training *****", "step 3 loss 2.1",
-                                          "***** Running training *****", NULL};
+    /* a mark printed again each epoch or each fit call: the steps before
+     * it were training */
+    static const char *const epoch[] = {"| INFO | fairseq_cli.train | begin training epoch 1", "step 3 loss 2.1",
+                                        "| INFO | fairseq_cli.train | begin training epoch 2", NULL};
     static const long steps[] = {-1, 3, 3};
-    v = diag_activity_verdict(stepped, steps);
+    v = diag_activity_verdict(epoch, steps);
     CHECK_STR(str_of(v, "type"), "no_failure");
     CHECK_STR(str_of(v, "last_activity"), "training at step 3");
+    json_decref(v);
+}
+
+/* A one-time start mark after a bar: the bar was not training (kohya's
+ * cache check before its banner, a tokenizer's bar before the Trainer's),
+ * so a log that stops after the banner is a suspected hang at the start;
+ * so is a second attempt that prints the banner and no step. */
+TEST(cstart_banner_after_a_bar_forgets_the_bar)
+{
+    static const char *const kohya[] = {
+        "checking cache validity...", "100%|##########| 76/76 [00:00<00:00, 4300.93it/s]",
+        "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b",
+        "  num train images * repeats / \xe5\xad\xa6\xe7\xbf\x92\xe7\x94\xbb\xe5\x83\x8f\xe3\x81\xae\xe6\x95\xb0: 76",
+        NULL};
+    static const long bar[] = {-1, 76, 76, 76};
+    json_t *v = diag_activity_verdict(kohya, bar);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+    static const char *const again[] = {"***** Running training *****", "step 3 loss 2.1",
+                                        "***** Running training *****", NULL};
+    static const long steps[] = {-1, 3, 3};
+    v = diag_activity_verdict(again, steps);
+    CHECK_STR(str_of(v, "type"), "hang");
     json_decref(v);
 }
 
