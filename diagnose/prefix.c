@@ -230,14 +230,24 @@ static int mpi_message(const struct cur *c, size_t k)
         if (!marks[m][j])
             return 1;
     }
+    /* help aggregation: "2 more processes have sent help message ..." */
+    size_t d = 0;
+    while (d < 7 && at(c, k + d) >= '0' && at(c, k + d) <= '9')
+        d++;
+    static const char more[] = " more process";
+    size_t j = 0;
+    while (d && more[j] && at(c, k + d + j) == (unsigned char)more[j])
+        j++;
+    if (d && !more[j])
+        return 1;
     return c_source_tag(c, k);
 }
 
 /* endure's console prefix "[node:rank] ", ranks of up to 6 digits: Open
  * MPI's "[host:pid] " has the same shape, and pids on large hosts
  * (pid_max 4194304) have 7; no job has a million ranks. A shorter pid is
- * told by the message after it (mpi_message): the host is kept as the
- * node, the pid is no rank. */
+ * told by the message after it (mpi_message) or by ORTE's zero padding:
+ * the host is kept as the node, the pid is no rank. */
 static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
 {
     if (at(c, 0) != '[')
@@ -251,7 +261,9 @@ static size_t endure_prefix(const struct cur *c, struct prefix_info *o)
         return 0;
     memcpy(o->node, c->s + c->i + 1, k - 1);
     o->node[k - 1] = '\0';
-    if (!mpi_message(c, k + nd + 3))
+    /* ORTE prints its pid zero-padded ("[cuda-24-0.local:08642]"), endure
+     * never pads a rank */
+    if (!mpi_message(c, k + nd + 3) && !(nd > 1 && at(c, k + 1) == '0'))
         o->rank = v;
     return k + nd + 3;
 }

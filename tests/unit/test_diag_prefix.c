@@ -38,6 +38,14 @@ TEST(diag_prefix_rank_labels)
     CHECK(p.rank == 999999);
     p = parse("[gpu1:1581048] pml_ucx.c:419 Error: ucp_ep_create failed"); /* Open MPI's pid */
     CHECK(p.rank == -1 && !p.node[0]);
+    /* ORTE's zero-padded pid, and its help aggregation after a short one */
+    p = parse("[cuda-24-0.local:08642] 2 more processes have sent help message help-mpi-api.txt");
+    CHECK(p.rank == -1);
+    p = parse("[node3:4242] 12 more processes have sent help message help-orte-odls.txt");
+    CHECK(p.rank == -1);
+    CHECK_STR(p.node, "node3");
+    p = parse("[n1:0] step 5"); /* rank 0 is no padding */
+    CHECK(p.rank == 0);
 }
 
 TEST(diag_prefix_timestamps)
