@@ -155,6 +155,32 @@ void activity_verdict(const struct activity *a, json_t *v)
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+static int is(const json_t *v, const char *key, const char *want)
+{
+    const char *s = json_string_value(json_object_get(v, key));
+    return s && !strcmp(s, want);
+}
+
+void activity_interrupted(const struct activity *a, json_t *v)
+{
+    if (!is(v, "category", "unknown") || !is(v, "type", "unknown") || !is(v, "action", "stop") ||
+        a->done || a->trained || (a->last != ACT_SETUP && a->last != ACT_START))
+        return;
+    const char *rule = json_string_value(json_object_get(v, "rule"));
+    suspected_hang(a, v);
+    json_object_set_new(v, "last_activity",
+                        json_string(a->last == ACT_SETUP ? "NCCL init" : "training start"));
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "The log ends %s with no training step printed, and then someone or the scheduler "
+             "stopped the job (%s): suspected hang %s; the stop is what was done about it, not "
+             "its cause.",
+             a->last == ACT_SETUP ? "in collective setup (last activity: NCCL init)"
+                                  : "where the training loop starts (last activity: training start)",
+             rule ? rule : "a stop", a->last == ACT_SETUP ? "in the first collective" : "in the first step");
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
 void activity_proven(json_t *v, const char *why)
 {
     const char *type = json_string_value(json_object_get(v, "type"));

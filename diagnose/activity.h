@@ -40,6 +40,12 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
 /* Rewrites verdict v in place when it is the rules' "no failure" verdict
  * (type success with no rule); leaves every other verdict alone. */
 void activity_verdict(const struct activity *a, json_t *v);
+/* Rewrites verdict v in place when it is a stop by a human or the
+ * scheduler (the rules' unknown/unknown/stop: KeyboardInterrupt, scancel,
+ * an LSF kill) of a log that ends in setup or at the loop's start with no
+ * progress: the job was stuck, and the stop is what someone did about it
+ * (a suspected hang that names the stop). Leaves every other verdict. */
+void activity_interrupted(const struct activity *a, json_t *v);
 
 /* Positive evidence of success found elsewhere (every rank exited 0):
  * turns a "no failure found" verdict into none/success, why as its

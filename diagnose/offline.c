@@ -559,8 +559,10 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     json_t *events = deciding_events(o);
     v = verdict_pick(events, NULL, o->rs);
     json_decref(events);
-    if (v && !o->kept)
+    if (v && !o->kept) {
         activity_verdict(&o->act, v);
+        activity_interrupted(&o->act, v);
+    }
     if (v && json_is_string(json_object_get(v, "rule")))
         block_culprit(v, inputs, o);
     if (v && json_is_string(json_object_get(v, "rule")))

@@ -97,3 +97,34 @@ TEST(chang3_suspected_hang_names_pod_length_host)
         json_decref(v);
     }
 }
+
+/* A stop by a human or the scheduler (KeyboardInterrupt, scancel: the
+ * rules' unknown/unknown/stop) after a log that ends in setup with no step
+ * is the suspected hang; after a step, or another verdict, nothing changes. */
+TEST(chang3_stop_after_setup_is_the_suspected_hang)
+{
+    const char *nccl = "node1:12:12 [0] NCCL INFO Init COMPLETE", *step = "step 4 loss 2.0";
+    struct activity a;
+    activity_init(&a);
+    activity_line(&a, nccl, strlen(nccl), -1);
+    json_t *v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+    json_object_set_new(v, "rule", json_string("slurm.cancelled_by_user"));
+    activity_interrupted(&a, v);
+    CHECK_STR(type_of(v), "hang");
+    CHECK_STR(json_string_value(json_object_get(v, "action")), "restart");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "node1");
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "slurm.cancelled_by_user") != NULL);
+    json_decref(v);
+    /* another verdict: a SIGKILL without evidence stays what it is */
+    v = verdict_base("unknown", "killed", "restart", 0.4, "Killed.");
+    activity_interrupted(&a, v);
+    CHECK_STR(type_of(v), "killed");
+    json_decref(v);
+    /* training went on before the stop: the stop stands */
+    activity_line(&a, step, strlen(step), 4);
+    v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+    activity_interrupted(&a, v);
+    CHECK_STR(type_of(v), "unknown");
+    json_decref(v);
+}
