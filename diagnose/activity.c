@@ -101,29 +101,47 @@ static void setup_host(const struct activity *a, json_t *v)
         json_object_set_new(json_object_get(v, "culprit"), "host", json_string(p.host));
 }
 
-/* The suspected hang of a log that ends in setup (or at the training
- * loop's start) with no progress ever printed. */
-static void suspected_hang(const struct activity *a, json_t *v)
+/* Whether the log ends in setup or at the training loop's start with no
+ * progress ever printed. */
+static int hung_at_start(const struct activity *a)
 {
+    return !a->trained && (a->last == ACT_SETUP || a->last == ACT_START);
+}
+
+/* Makes v the suspected hang of such a log; stopped_by: the rule of a stop
+ * by a person or the scheduler that came after it, or NULL. */
+static void suspected_hang(const struct activity *a, json_t *v, const char *stopped_by)
+{
+    int setup = a->last == ACT_SETUP;
+    json_object_set_new(v, "last_activity", json_string(setup ? "NCCL init" : "training start"));
     json_object_set_new(v, "category", json_string("hang"));
     json_object_set_new(v, "type", json_string("hang"));
     json_object_set_new(v, "action", json_string("restart"));
     json_object_set_new(v, "suspected", json_true());
-    if (a->last == ACT_SETUP)
+    if (setup)
         setup_host(a, v);
     json_object_set_new(v, "confidence", json_real(0.4));
-    json_object_set_new(
-        v, "explanation",
-        json_string(a->last == ACT_SETUP
-                        ? "No failure found, but the log ends in collective setup (last activity: "
-                          "NCCL init) and no training step was printed: suspected hang in the "
-                          "first collective (a rank that never joined, or a network that does "
-                          "not connect)."
-                        : "No failure found, but the log ends where the training loop starts "
-                          "(last activity: training start) and no training step was printed: "
-                          "suspected hang in the first step (its first collective, its data "
-                          "loader, or a JIT build of its kernels waiting for a lock that a "
-                          "killed build left in the extensions directory)."));
+    char msg[512];
+    if (stopped_by)
+        snprintf(msg, sizeof msg,
+                 "The log ends %s with no training step printed, and then someone or the "
+                 "scheduler stopped the job (%s): suspected hang %s; the stop is what was done "
+                 "about it, not its cause.",
+                 setup ? "in collective setup (last activity: NCCL init)"
+                       : "where the training loop starts (last activity: training start)",
+                 stopped_by, setup ? "in the first collective" : "in the first step");
+    else
+        snprintf(msg, sizeof msg, "%s",
+                 setup ? "No failure found, but the log ends in collective setup (last activity: "
+                         "NCCL init) and no training step was printed: suspected hang in the "
+                         "first collective (a rank that never joined, or a network that does "
+                         "not connect)."
+                       : "No failure found, but the log ends where the training loop starts "
+                         "(last activity: training start) and no training step was printed: "
+                         "suspected hang in the first step (its first collective, its data "
+                         "loader, or a JIT build of its kernels waiting for a lock that a "
+                         "killed build left in the extensions directory).");
+    json_object_set_new(v, "explanation", json_string(msg));
 }
 
 void activity_verdict(const struct activity *a, json_t *v)
@@ -131,20 +149,16 @@ void activity_verdict(const struct activity *a, json_t *v)
     const char *type = json_string_value(json_object_get(v, "type"));
     if (!type || strcmp(type, "success") || !json_is_null(json_object_get(v, "rule")) || a->done)
         return;
+    if (hung_at_start(a)) {
+        suspected_hang(a, v, NULL);
+        return;
+    }
     char last[64]; /* trained: the last activity is progress or a setup line after it */
     if (a->trained && a->step >= 0)
         snprintf(last, sizeof last, "training at step %ld", a->step);
     else
-        snprintf(last, sizeof last, "%s",
-                 a->trained                ? "training"
-                 : a->last == ACT_SETUP    ? "NCCL init"
-                 : a->last == ACT_START    ? "training start"
-                                           : "none recognised");
+        snprintf(last, sizeof last, "%s", a->trained ? "training" : "none recognised");
     json_object_set_new(v, "last_activity", json_string(last));
-    if (!a->trained && (a->last == ACT_SETUP || a->last == ACT_START)) {
-        suspected_hang(a, v);
-        return;
-    }
     char msg[256];
     snprintf(msg, sizeof msg,
              "No failure found, and no evidence of success either (no completion line, no exit "
@@ -164,21 +178,10 @@ static int is(const json_t *v, const char *key, const char *want)
 void activity_interrupted(const struct activity *a, json_t *v)
 {
     if (!is(v, "category", "unknown") || !is(v, "type", "unknown") || !is(v, "action", "stop") ||
-        a->done || a->trained || (a->last != ACT_SETUP && a->last != ACT_START))
+        a->done || !hung_at_start(a))
         return;
     const char *rule = json_string_value(json_object_get(v, "rule"));
-    suspected_hang(a, v);
-    json_object_set_new(v, "last_activity",
-                        json_string(a->last == ACT_SETUP ? "NCCL init" : "training start"));
-    char msg[512];
-    snprintf(msg, sizeof msg,
-             "The log ends %s with no training step printed, and then someone or the scheduler "
-             "stopped the job (%s): suspected hang %s; the stop is what was done about it, not "
-             "its cause.",
-             a->last == ACT_SETUP ? "in collective setup (last activity: NCCL init)"
-                                  : "where the training loop starts (last activity: training start)",
-             rule ? rule : "a stop", a->last == ACT_SETUP ? "in the first collective" : "in the first step");
-    json_object_set_new(v, "explanation", json_string(msg));
+    suspected_hang(a, v, rule ? rule : "a stop");
 }
 
 void activity_proven(json_t *v, const char *why)

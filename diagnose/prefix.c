@@ -219,26 +219,26 @@ static int c_source_tag(const struct cur *c, size_t k)
 /* Whether the text at offset k opens one of the messages Open MPI prints
  * after its "[host:pid] " (the signal report, its backtrace, MCA, PMIx and
  * ORTE errors, help aggregation), which endure's prefix never precedes. */
+/* Whether the text at offset k begins with s. */
+static int text_at(const struct cur *c, size_t k, const char *s)
+{
+    size_t j = 0;
+    while (s[j] && at(c, k + j) == (unsigned char)s[j])
+        j++;
+    return !s[j];
+}
+
 static int mpi_message(const struct cur *c, size_t k)
 {
     static const char *const marks[] = {"*** ", "Signal: ", "Signal code: ", "Failing at address",
                                         "[ ", "[[", "mca_", "PMIX ", "ORTE_", "Set MCA parameter"};
-    for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
-        size_t j = 0;
-        while (marks[m][j] && at(c, k + j) == (unsigned char)marks[m][j])
-            j++;
-        if (!marks[m][j])
+    for (size_t m = 0; m < sizeof marks / sizeof *marks; m++)
+        if (text_at(c, k, marks[m]))
             return 1;
-    }
     /* help aggregation: "2 more processes have sent help message ..." */
-    size_t d = 0;
-    while (d < 7 && at(c, k + d) >= '0' && at(c, k + d) <= '9')
-        d++;
-    static const char more[] = " more process";
-    size_t j = 0;
-    while (d && more[j] && at(c, k + d + j) == (unsigned char)more[j])
-        j++;
-    if (d && !more[j])
+    long v;
+    size_t d = number(c, k, 7, &v);
+    if (d && text_at(c, k + d, " more process"))
         return 1;
     return c_source_tag(c, k);
 }
