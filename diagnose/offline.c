@@ -22,7 +22,7 @@
 #define STREAM_SLOTS (OFFLINE_MAX_STREAMS * 2)
 
 struct stream {
-    long rank, local_rank;
+    long rank, local_rank, pid;
     struct classifier *c;
 };
 
@@ -102,19 +102,25 @@ static struct classifier *new_cls(struct reading *r, long rank, const char *node
     return c;
 }
 
-/* The stream of a line (by rank and local rank): the last one when the
- * prefix agrees, else a hash lookup, else a new one (or the fallback when
- * there are too many). */
+static int same_stream(const struct stream *s, long rank, const struct prefix_info *p)
+{
+    return s->rank == rank && s->local_rank == p->local_rank && s->pid == p->pid;
+}
+
+/* The stream of a line (by rank, local rank and Ray worker): the last one
+ * when the prefix agrees, else a hash lookup, else a new one (or the
+ * fallback when there are too many). */
 static struct stream *find_stream(struct reading *r, const struct prefix_info *p)
 {
     long rank = p->rank >= 0 ? p->rank : r->in->rank;
     struct stream *s = r->last;
-    if (s && s->rank == rank && s->local_rank == p->local_rank)
+    if (s && same_stream(s, rank, p))
         return s;
-    size_t h = ((size_t)rank * 2654435761u + (size_t)p->local_rank * 40503u) % STREAM_SLOTS;
+    size_t h = ((size_t)rank * 2654435761u + (size_t)p->local_rank * 40503u + (size_t)p->pid * 97u) %
+               STREAM_SLOTS;
     for (; r->slot[h]; h = (h + 1) % STREAM_SLOTS) {
         s = &r->s[r->slot[h] - 1];
-        if (s->rank == rank && s->local_rank == p->local_rank)
+        if (same_stream(s, rank, p))
             return r->last = s;
     }
     if (r->ns >= OFFLINE_MAX_STREAMS)
@@ -122,6 +128,7 @@ static struct stream *find_stream(struct reading *r, const struct prefix_info *p
     s = &r->s[r->ns];
     s->rank = rank;
     s->local_rank = p->local_rank;
+    s->pid = p->pid;
     s->c = new_cls(r, rank, p->node);
     if (!s->c)
         return r->last = &r->fallback;
@@ -170,6 +177,7 @@ static int reading_start(struct reading *r, struct offline *o, const struct inpu
     r->s = calloc(OFFLINE_MAX_STREAMS, sizeof *r->s);
     r->fallback.rank = in->rank;
     r->fallback.local_rank = -1;
+    r->fallback.pid = -1;
     r->fallback.c = new_cls(r, in->rank, NULL);
     return r->s && r->fallback.c ? 0 : -1;
 }

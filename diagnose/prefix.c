@@ -409,6 +409,55 @@ static size_t det_container(const struct cur *c, struct prefix_info *o)
     return k + 2;
 }
 
+/* Ray's worker prefix, which it puts on every line a task or actor prints
+ * to the driver: "(NAME pid=N) ", "(pid=N) ", "(NAME pid=N, ip=A.B.C.D) "
+ * (ip: the node, when it is not the driver's), and its raylet's
+ * "(raylet) " / "(raylet, ip=A.B.C.D) ". The ip is the host and the node
+ * that printed the line; the pid is no rank, but it tells the workers'
+ * interleaved output apart. */
+static int ip_char(int ch)
+{
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') || ch == '.' ||
+           ch == ':';
+}
+
+static size_t ray_worker(const struct cur *c, struct prefix_info *o)
+{
+    size_t k = 1, ip = 0, ipn = 0, nd = 0;
+    long v;
+    while (k < 64 && name_char(at(c, k)) && !text_at(c, k, "pid="))
+        k++;
+    if (k == 7 && text_at(c, 1, "raylet")) {
+        /* "(raylet": no pid */
+    } else if (k == 1 || at(c, k) == ' ') {
+        k += at(c, k) == ' ';
+        nd = text_at(c, k, "pid=") ? number(c, k + 4, 10, &v) : 0;
+        if (!nd)
+            return 0;
+        k += 4 + nd;
+    } else {
+        return 0;
+    }
+    if (text_at(c, k, ", ip=")) {
+        ip = k + 5;
+        while (ipn < sizeof o->host - 1 && ip_char(at(c, ip + ipn)))
+            ipn++;
+        if (!ipn)
+            return 0;
+        k = ip + ipn;
+    }
+    if (at(c, k) != ')' || (at(c, k + 1) != ' ' && at(c, k + 1) != -1))
+        return 0;
+    if (ipn && !o->host[0]) {
+        memcpy(o->host, c->s + c->i + ip, ipn);
+        o->host[ipn] = '\0';
+        memcpy(o->node, o->host, ipn + 1);
+    }
+    if (nd)
+        o->pid = v;
+    return k + 1;
+}
+
 /* Whether name[0..n) is a Python exception's qualified type: a dotted name
  * whose last part ends like an exception class. */
 static int exception_name(const char *name, size_t n)
@@ -513,7 +562,7 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
     struct cur c = {line, len, 0};
     o->host[0] = o->node[0] = '\0'; /* (no memset: this runs on every line) */
     o->skip = 0;
-    o->rank = o->local_rank = o->gpu = -1;
+    o->rank = o->local_rank = o->gpu = o->pid = -1;
     o->ts = -1;
     int tagged = 0; /* after Open MPI's --tag-output label */
     for (int round = 0; round < 6; round++) {
@@ -544,6 +593,8 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             k = kube_pod(&c, o);
         if (!k && ch == '[' && !(k = bracket_rank(&c, o)) && !(round == 0 && (k = endure_prefix(&c, o))))
             tagged = (k = mpi_tag(&c, o)) != 0;
+        if (!k && ch == '(')
+            k = ray_worker(&c, o);
         if (!k && round == 0 && ((ch >= '0' && ch <= '9') || ch == ' '))
             k = srun_label(&c, o);
         if (!k && round > 0 && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))

@@ -8,7 +8,8 @@
  * its label (host), pdsh's `host: ` (a name no message word can be: see
  * prefix.c), PSM3's `host:rank3: ` / `host:rank3.prog: ` (host, rank) and
  * `host:pid42: ` (host), kubectl logs --prefix's `[pod/NAME/CONTAINER] `
- * (the pod as host, first on a line only), leading timestamps (ISO 8601
+ * (the pod as host, first on a line only), Ray's `(NAME pid=N, ip=A) ` and
+ * `(raylet, ip=A) ` (ip: host and node; pid: the worker), leading timestamps (ISO 8601
  * with optional brackets, fraction and zone; syslog `Jan  2 03:04:05
  * host`; ctime `Thu Aug 29 21:45:09 2019`), and NCCL's `host:pid:tid [gpu] NCCL`
  * lines (host and GPU are inferred, the text is not stripped: rules may
@@ -23,6 +24,7 @@ struct prefix_info {
     char host[64];   /* "" when unknown */
     char node[64];   /* endure node name from [node:rank], "" when unknown */
     long gpu;        /* -1 when unknown */
+    long pid;        /* a Ray worker's pid (its output is a stream of its own), -1 otherwise */
     double ts;       /* seconds since the epoch (UTC), -1 when none */
     size_t skip;     /* bytes of prefix to strip */
 };

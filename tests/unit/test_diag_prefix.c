@@ -138,6 +138,37 @@ TEST(diag_prefix_determined_container)
     CHECK_STR(rest(d), "8de2ca81 | x");
 }
 
+TEST(diag_prefix_ray_worker)
+{
+    const char *l = "(RayTrainWorker pid=4412, ip=10.0.3.7) ValueError: bad";
+    struct prefix_info p = parse(l);
+    CHECK(p.pid == 4412 && p.rank == -1);
+    CHECK_STR(p.host, "10.0.3.7");
+    CHECK_STR(p.node, "10.0.3.7");
+    CHECK_STR(rest(l), "ValueError: bad");
+    l = "(pid=77) [rank1]: RuntimeError";
+    p = parse(l);
+    CHECK(p.pid == 77 && p.rank == 1 && !p.host[0]);
+    CHECK_STR(rest(l), "RuntimeError");
+    l = "(sky-f2c-user pid=12) step 3";
+    CHECK(parse(l).pid == 12);
+    CHECK_STR(rest(l), "step 3");
+    l = "(raylet, ip=10.0.3.8) [2026-12-03 10:00:00] worker died";
+    p = parse(l);
+    CHECK(p.pid == -1);
+    CHECK_STR(p.host, "10.0.3.8");
+    CHECK_STR(rest(l), "worker died");
+    /* not Ray's: a conda prompt, words in parentheses, a pid with no name
+     * rule, an ip that is not one */
+    const char *not_ray[] = {"(base) $ torchrun train.py", "(see above) pid=3",
+                             "(Worker pid=) x", "(Worker pid=5, ip=) x", "(Worker pid=5 x",
+                             "(Worker pid=5)x", "(a b pid=5) x"};
+    for (size_t i = 0; i < sizeof not_ray / sizeof *not_ray; i++) {
+        p = parse(not_ray[i]);
+        CHECK(p.pid == -1 && p.skip == 0);
+    }
+}
+
 TEST(diag_prefix_iso_dates_agree_with_timegm)
 {
     /* The date arithmetic of the ISO parser against libc's timegm, leap
