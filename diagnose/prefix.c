@@ -411,10 +411,11 @@ static size_t det_container(const struct cur *c, struct prefix_info *o)
 
 /* Ray's worker prefix, which it puts on every line a task or actor prints
  * to the driver: "(NAME pid=N) ", "(pid=N) ", "(NAME pid=N, ip=A.B.C.D) "
- * (ip: the node, when it is not the driver's), and its raylet's
- * "(raylet) " / "(raylet, ip=A.B.C.D) ". The ip is the host and the node
- * that printed the line; the pid is no rank, but it tells the workers'
- * interleaved output apart. */
+ * (ip: the node, when it is not the driver's), its raylet's "(raylet) " /
+ * "(raylet, ip=A.B.C.D) ", and SkyPilot's "(NODE, rank=R, pid=N[, ip=A]) "
+ * (R: the node's index, not a training rank). An ip is the host and the
+ * node that printed the line (a redacted one, "ip=xxx", names none); the
+ * pid is no rank, but it tells the workers' interleaved output apart. */
 static int ip_char(int ch)
 {
     return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') || ch == '.' ||
@@ -425,8 +426,15 @@ static size_t ray_worker(const struct cur *c, struct prefix_info *o)
 {
     size_t k = 1, ip = 0, ipn = 0, nd = 0;
     long v;
+    int addr = 1;
     while (k < 64 && name_char(at(c, k)) && !text_at(c, k, "pid="))
         k++;
+    if (k > 1 && text_at(c, k, ", rank=")) { /* SkyPilot */
+        size_t nr = number(c, k + 7, 7, &v);
+        if (!nr || !text_at(c, k + 7 + nr, ", pid="))
+            return 0;
+        k += 7 + nr + 1;
+    }
     if (k == 7 && text_at(c, 1, "raylet")) {
         /* "(raylet": no pid */
     } else if (k == 1 || at(c, k) == ' ') {
@@ -440,15 +448,15 @@ static size_t ray_worker(const struct cur *c, struct prefix_info *o)
     }
     if (text_at(c, k, ", ip=")) {
         ip = k + 5;
-        while (ipn < sizeof o->host - 1 && ip_char(at(c, ip + ipn)))
-            ipn++;
+        while (ipn < sizeof o->host - 1 && (name_char(at(c, ip + ipn)) || at(c, ip + ipn) == ':'))
+            addr &= ip_char(at(c, ip + ipn++));
         if (!ipn)
             return 0;
         k = ip + ipn;
     }
     if (at(c, k) != ')' || (at(c, k + 1) != ' ' && at(c, k + 1) != -1))
         return 0;
-    if (ipn && !o->host[0]) {
+    if (ipn && addr && !o->host[0]) {
         memcpy(o->host, c->s + c->i + ip, ipn);
         o->host[ipn] = '\0';
         memcpy(o->node, o->host, ipn + 1);

@@ -158,11 +158,22 @@ TEST(diag_prefix_ray_worker)
     CHECK(p.pid == -1);
     CHECK_STR(p.host, "10.0.3.8");
     CHECK_STR(rest(l), "worker died");
+    l = "(LLMRayActor pid=1209, ip=xxx) INFO loaded"; /* a redacted ip names no host */
+    p = parse(l);
+    CHECK(p.pid == 1209 && !p.host[0]);
+    CHECK_STR(rest(l), "INFO loaded");
+    l = "(worker1, rank=1, pid=4773, ip=10.0.0.9) AssertionError"; /* SkyPilot: a node's index */
+    p = parse(l);
+    CHECK(p.pid == 4773 && p.rank == -1);
+    CHECK_STR(p.host, "10.0.0.9");
+    CHECK_STR(rest(l), "AssertionError");
+    CHECK_STR(rest("(head, rank=0, pid=4503) x"), "x");
     /* not Ray's: a conda prompt, words in parentheses, a pid with no name
      * rule, an ip that is not one */
     const char *not_ray[] = {"(base) $ torchrun train.py", "(see above) pid=3",
                              "(Worker pid=) x", "(Worker pid=5, ip=) x", "(Worker pid=5 x",
-                             "(Worker pid=5)x", "(a b pid=5) x"};
+                             "(Worker pid=5)x", "(a b pid=5) x", "(head, rank=0) x",
+                             "(head, rank=, pid=3) x"};
     for (size_t i = 0; i < sizeof not_ray / sizeof *not_ray; i++) {
         p = parse(not_ray[i]);
         CHECK(p.pid == -1 && p.skip == 0);
