@@ -21,8 +21,19 @@ rules are loaded once per batch: under ASan loading them costs ~0.3 s),
 --ids FILE measures only the logs whose ids FILE lists (one a line): the
 figures of one batch, e.g. the held-out part of logs added in one round.
 
+--llm URL measures rules plus the LLM fallback (`endure diagnose --llm`,
+advise mode: the LLM is asked when the rule verdict is unknown, none or
+below --llm-min-confidence, and a verdict that passes endure's validation
+decides). A log the LLM decided is scored on the LLM's verdict; the
+figures add how many logs were sent and how many the LLM decided, per
+split. The key comes from ENDURE_LLM_API_KEY (never argv). Logs go to the
+server: use it only with a server you may send the corpus to.
+
 usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all|none]
                       [--floor-dev F] [--floor-held F] [--jobs N] [--ids FILE]
+                      [--corpus DIR]
+                      [--llm URL [--llm-model NAME] [--llm-timeout DUR]
+                       [--llm-min-confidence X]]
 """
 import argparse, collections, concurrent.futures, csv, json, os, re, subprocess, sys
 
@@ -58,17 +69,30 @@ def culprit_ok(lab, got):
 BATCH = 100
 
 
-def run_batch(endure, paths):
+def effective(v):
+    """The verdict that counts: the LLM's where it decided (rule "llm"),
+    else the rules'; "llm" says whether the log was sent and decided."""
+    llm = v.get("llm")
+    if not isinstance(llm, dict):
+        return v
+    decided = (v.get("decision") or {}).get("source") == "llm" and isinstance(llm.get("verdict"), dict)
+    if decided:
+        v = dict(llm["verdict"], rule="llm", llm=llm)
+    v["llm_use"] = "decided" if decided else ("asked" if llm.get("asked") else "")
+    return v
+
+
+def run_batch(endure, paths, extra=()):
     """The verdicts for a batch of logs, in order; a log without one (the
     run failed, or exited non-zero) gets category "error" and "run_error"
     (the reason), counted by the runs check."""
     why, got = None, {}
     try:
-        p = subprocess.run([endure, "diagnose", "--each", "--json", "--"] + paths,
-                           capture_output=True, timeout=600)
+        p = subprocess.run([endure, "diagnose", "--each", "--json"] + list(extra) + ["--"] + paths,
+                           capture_output=True, timeout=600 + 60 * len(paths) * bool(extra))
         for line in p.stdout.decode("utf-8", "replace").splitlines():
             v = json.loads(line)
-            got[v.pop("path", None)] = v
+            got[v.pop("path", None)] = effective(v)
         if p.returncode != 0:
             why = "exit %d" % p.returncode
     except (subprocess.TimeoutExpired, OSError, ValueError) as e:
@@ -83,6 +107,8 @@ def run_batch(endure, paths):
 
 
 def load(ids_file=None):
+    """The labelled logs of CORPUS (all, or those ids_file lists), each with
+    its split."""
     labels = list(csv.DictReader(open(os.path.join(CORPUS, "labels.tsv")), delimiter="\t"))
     if ids_file:
         want = {l.strip() for l in open(ids_file) if l.strip()}
@@ -96,16 +122,20 @@ def load(ids_file=None):
     return labels
 
 
-def measure(endure, labels, jobs):
+def measure(endure, labels, jobs, extra=()):
     res = collections.defaultdict(lambda: {"n": 0, "ok": collections.Counter(), "cn": 0,
-                                           "conf": collections.Counter(), "miss": [], "err": 0})
+                                           "conf": collections.Counter(), "miss": [], "err": 0,
+                                           "llm": collections.Counter()})
     paths = [os.path.join(CORPUS, lab["id"] + ".log") for lab in labels]
     batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        verdicts = [v for b in pool.map(lambda b: run_batch(endure, b), batches) for v in b]
+        verdicts = [v for b in pool.map(lambda b: run_batch(endure, b, extra), batches) for v in b]
     for lab, got in zip(labels, verdicts):
         s = res[lab["split"]]
         s["err"] += "run_error" in got
+        if got.get("llm_use"):
+            s["llm"]["asked"] += 1
+            s["llm"]["decided"] += got["llm_use"] == "decided"
         s["n"] += 1
         bad = [f for f in FIELDS if str(got.get(f)) != lab[f]]
         for f in FIELDS:
@@ -126,7 +156,7 @@ def pct(a, b):
     return 100.0 * a / b if b else 0.0
 
 
-def report(res, misses):
+def report(res, misses, llm=None):
     for name in ("dev", "held"):
         s = res.get(name)
         if not s:
@@ -136,6 +166,9 @@ def report(res, misses):
         print("   category %.1f%%  type %.1f%%  action %.1f%%  culprit %.1f%%" % (
             pct(s["ok"]["category"], n), pct(s["ok"]["type"], n), pct(s["ok"]["action"], n),
             pct(s["ok"]["culprit"], s["cn"])))
+        if llm:
+            print("   rules + LLM (%s): %d logs sent to the LLM, %d decided by it" % (
+                llm, s["llm"]["asked"], s["llm"]["decided"]))
         cats = sorted({c for pair in s["conf"] for c in pair})
         print("   confusion (rows expected, columns returned):")
         print("   %-15s" % "" + "".join("%-9s" % c[:8] for c in cats))
@@ -187,14 +220,31 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--ids", help="measure only the logs this file lists (one id a line)")
+    ap.add_argument("--corpus", metavar="DIR", help="another corpus of the same layout (labels.tsv, split.tsv, ID.log)")
+    ap.add_argument("--llm", metavar="URL", help="rules plus the LLM fallback of this server (advise mode)")
+    ap.add_argument("--llm-model", metavar="NAME")
+    ap.add_argument("--llm-timeout", metavar="DUR")
+    ap.add_argument("--llm-min-confidence", metavar="X")
     a = ap.parse_args()
-    res = measure(a.endure, load(a.ids), max(1, a.jobs))
+    if a.corpus:
+        global CORPUS
+        CORPUS = a.corpus
+    extra = []
+    if a.llm:
+        extra = ["--llm", a.llm, "--llm-mode", "advise"]
+        for opt in ("llm_model", "llm_timeout", "llm_min_confidence"):
+            if getattr(a, opt) is not None:
+                extra += ["--" + opt.replace("_", "-"), getattr(a, opt)]
+    elif a.llm_model or a.llm_timeout or a.llm_min_confidence:
+        ap.error("--llm-model, --llm-timeout and --llm-min-confidence need --llm URL")
+    res = measure(a.endure, load(a.ids), max(1, a.jobs), extra)
     if a.json:
-        out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)}}
+        out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)},
+                   **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"]} if a.llm else {})}
                for k, v in res.items()}
         print(json.dumps(out, indent=1))
     else:
-        report(res, a.misses)
+        report(res, a.misses, "model %s at %s" % (a.llm_model or "default", a.llm) if a.llm else None)
     if a.floor_dev is not None or a.floor_held is not None:
         runs_check(res)
     if a.floor_dev is not None:

@@ -11,6 +11,10 @@ repeats), and records every request: DIR/count (how many), DIR/req-N.json
 arrives). Steps, comma-separated:
 
     content:FILE      200, a chat completion whose message content is FILE
+    lastline:FILE     as content:, with @KEY@ in FILE replaced by the last line
+                      of the prompt's condensed log (markers taken off) that
+                      is long enough to be a key line (JSON-quoted): a valid
+                      verdict for any log, for the corpus runner's test
     status:N          HTTP status N with a small JSON error body
     noformat:FILE     400 when the request has response_format, else as content:
     slow:S:FILE       waits S seconds, then as content:
@@ -31,9 +35,30 @@ lock = threading.Lock()
 count = [0]
 
 
-def completion(path):
+def last_log_line(body):
+    """The last line of the condensed log in the request's prompt, without
+    the compressor's "!!" and "[xN ...]" markers, of at least 8 bytes."""
+    try:
+        text = json.loads(body)["messages"][-1]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+    log = text.split("some lines may be left out):", 1)[-1]
+    for line in reversed(log.splitlines()):
+        line = line.strip()
+        if line.startswith("!!"):
+            line = line[2:].strip()
+        if line.startswith("[x") and "] " in line:
+            line = line.split("] ", 1)[1].strip()
+        if len(line.encode()) >= 8 and not line.startswith("(last:"):
+            return line
+    return ""
+
+
+def completion(path, key=None):
     with open(path) as f:
         content = f.read()
+    if key is not None:
+        content = content.replace("@KEY@", json.dumps(key))
     return json.dumps({"id": "stub", "object": "chat.completion",
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                                     "finish_reason": "stop"}]}).encode()
@@ -71,6 +96,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = step[0]
         if kind == "content":
             return self.send(200, completion(step[1]))
+        if kind == "lastline":
+            return self.send(200, completion(step[1], last_log_line(body)))
         if kind == "status":
             return self.send(int(step[1]), b'{"error":{"message":"scripted"}}')
         if kind == "noformat":
