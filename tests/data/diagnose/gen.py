@@ -2516,6 +2516,108 @@ def nccl_internal_version_skew():
     expect(n, category="infrastructure", type="nccl_error", action="restart")
 
 
+@case
+def bare_value_error_rank():
+    """a rank's traceback ending in a bare 'ValueError' (raised with no message), then torchrun's ChildFailedError: py.value_error, not the launcher's unknown (2026-12-05)."""
+    n = "bare_value_error_rank"
+    L = Log(n)
+    L.add('W1203 09:14:02.118000 4411 torch/distributed/run.py:793]',
+          'W1203 09:14:02.118000 4411 torch/distributed/run.py:793] *****************************************',
+          'W1203 09:14:02.118000 4411 torch/distributed/run.py:793] Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed.',
+          'W1203 09:14:02.118000 4411 torch/distributed/run.py:793] *****************************************',
+          '[rank0]: step 0 loading shards from /data/tok/train',
+          '[rank1]: Traceback (most recent call last):',
+          '[rank1]:   File "/workspace/train.py", line 88, in <module>',
+          '[rank1]:     main()',
+          '[rank1]:   File "/workspace/train.py", line 61, in main',
+          '[rank1]:     shards = pick_shards(args.data, rank, world)',
+          '[rank1]:   File "/workspace/data.py", line 17, in pick_shards',
+          '[rank1]:     raise ValueError',
+          '[rank1]: ValueError',
+          'E1203 09:14:09.532000 4411 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: 1) local_rank: 1 (pid: 4420) of binary: /usr/bin/python3',
+          'Traceback (most recent call last):',
+          '  File "/usr/local/bin/torchrun", line 8, in <module>',
+          '    sys.exit(main())',
+          'torch.distributed.elastic.multiprocessing.errors.ChildFailedError:',
+          '============================================================',
+          'train.py FAILED',
+          '------------------------------------------------------------',
+          'Failures:',
+          '  <NO_OTHER_FAILURES>',
+          '------------------------------------------------------------',
+          'Root Cause (first observed failure):',
+          '[0]:',
+          '  time      : 2026-12-03_09:14:09',
+          '  host      : gpu-b-07',
+          '  rank      : 1 (local_rank: 1)',
+          '  exitcode  : 1 (pid: 4420)',
+          '  error_file: <N/A>',
+          '  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html',
+          '============================================================')
+    write(n, L.text())
+    expect(n, category='framework', type='value_error', action='stop', rank='1', host='gpu-b-07')
+
+
+@case
+def bare_custom_exception():
+    """a traceback ending in a bare private-module exception name with no message: py.generic_exception, not 'no failure found' (2026-12-05)."""
+    n = "bare_custom_exception"
+    L = Log(n)
+    L.add('2026-12-03 10:02:11,004 INFO trainer: epoch 3 step 1200 loss 2.871',
+          '2026-12-03 10:02:40,517 INFO trainer: epoch 3 step 1210 loss 2.866',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/run.py", line 40, in <module>',
+          '    trainer.fit()',
+          '  File "/opt/app/trainer.py", line 212, in fit',
+          '    self._sync_shards()',
+          '  File "/opt/app/trainer.py", line 301, in _sync_shards',
+          '    raise ShardManifestMismatchError',
+          'app.errors.ShardManifestMismatchError')
+    write(n, L.text())
+    expect(n, category='unknown', type='unknown', rule='py.generic_exception')
+
+
+@case
+def ray_worker_interleaved():
+    """two Ray Train workers' output interleaved behind Ray's '(NAME pid=N, ip=A)' prefix: the failing worker's traceback is its own stream, its exception line is read behind the prefix, its ip is the culprit (2026-12-05)."""
+    n = "ray_worker_interleaved"
+    L = Log(n)
+    L.add('2026-12-03 11:02:14,117\tINFO worker.py:1841 -- Connected to Ray cluster. View the dashboard at 10.0.0.4:8265',
+          '(TrainController pid=3310) Started distributed worker processes:',
+          '(TrainController pid=3310) - (node_id=6a1f0c, ip=10.0.0.5, pid=4101) world_rank=0, local_rank=0, node_rank=0',
+          '(TrainController pid=3310) - (node_id=9be2d4, ip=10.0.0.6, pid=4188) world_rank=1, local_rank=0, node_rank=1',
+          '(RayTrainWorker pid=4101, ip=10.0.0.5) step 1200 loss 2.913',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6) step 1200 loss 2.907',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6) Traceback (most recent call last):',
+          '(RayTrainWorker pid=4101, ip=10.0.0.5) step 1210 loss 2.899',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6)   File "/home/ray/train.py", line 212, in train_loop',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6)     shard = store.fetch(manifest, idx)',
+          '(RayTrainWorker pid=4101, ip=10.0.0.5) step 1220 loss 2.896',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6)   File "/home/ray/shards.py", line 88, in fetch',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6)     raise ShardStoreError(f"timed out waiting for shard {idx} after {t}s")',
+          '(RayTrainWorker pid=4188, ip=10.0.0.6) shards.ShardStoreError: timed out waiting for shard 48113 after 600s')
+    write(n, L.text())
+    expect(n, category='infrastructure', type='connection_error', action='restart', rule='words.exc_timeout', host='10.0.0.6')
+
+
+@case
+def ds_launcher_sigsegv():
+    """DeepSpeed's launcher reporting a rank killed by SIGSEGV ('exits with return code = -11'): the torchrun form's verdict, not unknown (2026-12-05)."""
+    n = "ds_launcher_sigsegv"
+    L = Log(n)
+    L.add('[2026-12-03 08:11:02,301] [INFO] [runner.py:568:main] cmd = /usr/bin/python -u -m deepspeed.launcher.launch --world_info=eyJsb2NhbGhvc3QiOiBbMCwgMV19 --master_addr=127.0.0.1 --master_port=29500 train.py --deepspeed ds_config.json',
+          "[2026-12-03 08:11:04,877] [INFO] [launch.py:146:main] WORLD INFO DICT: {'localhost': [0, 1]}",
+          '[2026-12-03 08:11:04,877] [INFO] [launch.py:152:main] nnodes=1, num_local_procs=2, node_rank=0',
+          '[2026-12-03 08:11:04,878] [INFO] [launch.py:163:main] dist_world_size=2',
+          '[2026-12-03 08:11:04,878] [INFO] [launch.py:165:main] Setting CUDA_VISIBLE_DEVICES=0,1',
+          '[2026-12-03 08:12:40,114] [INFO] [logging.py:96:log_dist] [Rank 0] step=10, skipped=0, lr=[1.9e-05], mom=[(0.9, 0.999)]',
+          '[2026-12-03 08:13:19,662] [INFO] [launch.py:315:sigkill_handler] Killing subprocess 20311',
+          '[2026-12-03 08:13:19,663] [INFO] [launch.py:315:sigkill_handler] Killing subprocess 20312',
+          "[2026-12-03 08:13:19,970] [ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python', '-u', 'train.py', '--local_rank=1', '--deepspeed', 'ds_config.json'] exits with return code = -11")
+    write(n, L.text())
+    expect(n, category='framework', type='runtime_error', action='restart', rule='pt.signal_sigsegv', rank='1')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
