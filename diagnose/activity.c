@@ -33,6 +33,7 @@ void activity_init(struct activity *a)
     a->step = -1;
     a->trained = 0;
     a->done = 0;
+    a->unreachable = 0;
     a->setup[0] = '\0';
 }
 
@@ -49,9 +50,11 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
             a->step = step;
         a->trained = 1;
         a->last = ACT_STEP;
-    } else if (k & LM_SETUP) {
+    } else if (k & (LM_SETUP | LM_RETRY)) { /* a retry is checked first: NCCL's is an INFO line */
         size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
-        a->last = ACT_SETUP;
+        a->last = (k & LM_RETRY) ? ACT_RETRY : ACT_SETUP;
+        a->unreachable = (k & LM_RETRY) && (memmem(line, len, "No route to host", 16) ||
+                                             memmem(line, len, "etwork is unreachable", 21));
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
     } else if (k & LM_START) {
@@ -144,11 +147,42 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+/* Makes v the suspected connection failure of a log that ends while a
+ * connect is retried: no route or an unreachable network is the network's
+ * fault (network_error), a refused or timed-out connect or a closed RPC
+ * channel the endpoint's (connection_error); stopped_by as above. */
+static void connect_retried(const struct activity *a, json_t *v, const char *stopped_by)
+{
+    json_object_set_new(v, "last_activity", json_string("retrying a connection"));
+    json_object_set_new(v, "category", json_string("infrastructure"));
+    json_object_set_new(v, "type", json_string(a->unreachable ? "network_error" : "connection_error"));
+    json_object_set_new(v, "action", json_string("restart"));
+    json_object_set_new(v, "suspected", json_true());
+    setup_host(a, v);
+    json_object_set_new(v, "confidence", json_real(0.4));
+    char stop[200] = "";
+    if (stopped_by)
+        snprintf(stop, sizeof stop, ", and then someone or the scheduler stopped the job (%s)", stopped_by);
+    char msg[640];
+    snprintf(msg, sizeof msg,
+             "No failure line, but the log ends while a connection is being retried (last "
+             "activity: \"%.160s\")%s: suspected %s. The peer or server it connects to may be "
+             "down or not listening yet, or a firewall or a route keeps it out: check the address "
+             "it tries, restart, and if it repeats test the network between the nodes.",
+             a->setup + strspn(a->setup, " \t"), stop,
+             a->unreachable ? "network failure (no route to the peer)" : "connection failure");
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
     if (!type || strcmp(type, "success") || !json_is_null(json_object_get(v, "rule")) || a->done)
         return;
+    if (a->last == ACT_RETRY) {
+        connect_retried(a, v, NULL);
+        return;
+    }
     if (hung_at_start(a)) {
         suspected_hang(a, v, NULL);
         return;
@@ -178,10 +212,13 @@ static int is(const json_t *v, const char *key, const char *want)
 void activity_interrupted(const struct activity *a, json_t *v)
 {
     if (!is(v, "category", "unknown") || !is(v, "type", "unknown") || !is(v, "action", "stop") ||
-        a->done || !hung_at_start(a))
+        a->done || (!hung_at_start(a) && a->last != ACT_RETRY))
         return;
     const char *rule = json_string_value(json_object_get(v, "rule"));
-    suspected_hang(a, v, rule ? rule : "a stop");
+    if (a->last == ACT_RETRY)
+        connect_retried(a, v, rule ? rule : "a stop");
+    else
+        suspected_hang(a, v, rule ? rule : "a stop");
 }
 
 void activity_proven(json_t *v, const char *why)

@@ -4,8 +4,8 @@
  * progress step of the classifier; activity_verdict turns a "no failure"
  * verdict into "success" (completion seen), a suspected hang (the log ends
  * in collective setup or at the training loop's start, with no step ever
- * printed) or "no failure found"
- * with the last activity. */
+ * printed), a suspected connection failure (the log ends while a connect
+ * is being retried) or "no failure found" with the last activity. */
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
 #include <stddef.h>
@@ -13,15 +13,17 @@
 #include <jansson.h>
 
 /* ACT_SETUP: collective or launcher setup; ACT_START: the training loop's
- * start (linemarks.h's LM_START) */
-enum activity_kind { ACT_NONE, ACT_SETUP, ACT_START, ACT_STEP };
+ * start (linemarks.h's LM_START); ACT_RETRY: a failed connect being
+ * retried (LM_RETRY) */
+enum activity_kind { ACT_NONE, ACT_SETUP, ACT_START, ACT_STEP, ACT_RETRY };
 
 struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
     int trained;             /* a progress line was seen (with a step or not) */
     int done;                /* a completion line was seen (not on a progress line) */
-    char setup[160];         /* the start of the last setup line (its NCCL
+    int unreachable;         /* the last retry line says the network is (no route, unreachable) */
+    char setup[160];         /* the start of the last setup or retry line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
                               * only at the end */
@@ -44,7 +46,8 @@ void activity_verdict(const struct activity *a, json_t *v);
  * scheduler (the rules' unknown/unknown/stop: KeyboardInterrupt, scancel,
  * an LSF kill) of a log that ends in setup or at the loop's start with no
  * progress: the job was stuck, and the stop is what someone did about it
- * (a suspected hang that names the stop). Leaves every other verdict. */
+ * (a suspected hang that names the stop; after a connect being retried,
+ * the suspected connection failure). Leaves every other verdict. */
 void activity_interrupted(const struct activity *a, json_t *v);
 
 /* Positive evidence of success found elsewhere (every rank exited 0):

@@ -83,6 +83,14 @@ static const char *const start_marks[] = {
 static const char *const again_marks[] = {
     "as PyTorch extensions root...", "kernel during runtime now", "- CUDA_VISIBLE_DEVICES: [",
     "begin training epoch", NULL};
+/* A connection attempt that failed and is retried: NCCL's socket connect
+ * ("Call to connect returned Connection refused, retrying", 2.19 and later
+ * "socketPollConnect: connect returned No route to host, retrying (26/34)
+ * after sleep for 2600 msec") and TensorFlow's gRPC master ("RPC failed
+ * with status = "Unavailable: Socket closed" ..., maybe retrying the RPC").
+ * A log that ends here is stuck connecting (activity.c). */
+static const char *const retry_marks[] = {"Call to connect returned", "socketPollConnect: connect returned",
+                                          "maybe retrying the RPC", NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training completed", "training completed", "Training finished", "training finished",
@@ -120,10 +128,11 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
 
 #define TABLE_MAX 128
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
-                       sizeof again_marks / sizeof *again_marks + sizeof done_marks / sizeof *done_marks +
+                       sizeof again_marks / sizeof *again_marks + sizeof retry_marks / sizeof *retry_marks +
+                       sizeof done_marks / sizeof *done_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words <=
-                   TABLE_MAX + 7,
+                   TABLE_MAX + 8,
                "raise TABLE_MAX");
 
 static struct {
@@ -147,6 +156,7 @@ static void build(void)
     add(setup_marks, LM_SETUP);
     add(start_marks, LM_START);
     add(again_marks, LM_START | LM_AGAIN);
+    add(retry_marks, LM_RETRY);
     add(done_marks, LM_DONE);
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);

@@ -1,6 +1,6 @@
 /* linemarks: the fixed strings that the offline per-line checks look for
- * besides the rules: collective setup and completion lines (activity.c:
- * what a log shows last) and the words that select the patterns of the
+ * besides the rules: collective setup, connect retries and completion
+ * lines (activity.c: what a log shows last) and the words that select the patterns of the
  * culprit of last resort (lastresort.c). They are in one table so that
  * the rules' automaton finds them in its own walk over each line (ruleset.c
  * adds them as literals of no rule; classifier_line_marks reads the line's
@@ -19,6 +19,7 @@ enum linemark_bits {
     LM_ENDPOINT = 16, /* a rendezvous or master address may be named */
     LM_START = 32,    /* the training loop's start, before its first step */
     LM_AGAIN = 64,    /* a start mark printed again once training runs (with LM_START) */
+    LM_RETRY = 128,   /* a connection attempt that failed and is being retried */
 };
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for

@@ -5,7 +5,9 @@
  * never scheduled, torch pipeline stages, torchrun's and horovodrun's
  * start of their ranks. Such a log with no step is a
  * suspected hang; with a step after it, it is not. A suspected hang names the host of the last
- * NCCL setup line also when the host is as long as a Kubernetes pod name. */
+ * NCCL setup line also when the host is as long as a Kubernetes pod name.
+ * A log that ends while a connect is retried is a suspected connection
+ * failure instead. */
 #include <string.h>
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
@@ -126,5 +128,62 @@ TEST(chang3_stop_after_setup_is_the_suspected_hang)
     v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
     activity_interrupted(&a, v);
     CHECK_STR(type_of(v), "unknown");
+    json_decref(v);
+}
+
+/* A log that ends while a connect is retried (NCCL's socket connect,
+ * TensorFlow's gRPC master) is a suspected connection failure, not a hang:
+ * network_error when the retry says there is no route, connection_error
+ * otherwise, with the host of NCCL's prefix; retries followed by training
+ * or by a setup line are not the end; a stop after them names the stop. */
+TEST(chang3_log_that_ends_retrying_a_connect)
+{
+    static const char *const refused[] = {
+        "node7:941227:943077 [0] NCCL INFO NET/Socket : Using [0]eth0:10.1.0.7<0>",
+        "node7:941227:943077 [0] NCCL INFO Call to connect returned Connection refused, retrying",
+        "node7:941227:943077 [0] NCCL INFO Call to connect returned Connection refused, retrying", NULL};
+    static const char *const no_route[] = {
+        "zgiot:1183664:1184669 [0] NCCL INFO socketPollConnect: connect returned No route to host, "
+        "retrying (33/34) after sleep for 3300 msec",
+        NULL};
+    static const char *const grpc[] = {
+        "2022-03-28 11:57:22.529851: W tensorflow/core/distributed_runtime/rpc/grpc_remote_master.cc:157] "
+        "RPC failed with status = \"UNAVAILABLE: Socket closed\" and grpc_error_string = \"{}\", maybe "
+        "retrying the RPC",
+        NULL};
+    json_t *v = diag_activity_verdict(refused, NULL);
+    CHECK_STR(type_of(v), "connection_error");
+    CHECK_STR(json_string_value(json_object_get(v, "category")), "infrastructure");
+    CHECK_STR(json_string_value(json_object_get(v, "action")), "restart");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "node7");
+    CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "retrying a connection");
+    json_decref(v);
+    v = diag_activity_verdict(no_route, NULL);
+    CHECK_STR(type_of(v), "network_error");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "zgiot");
+    json_decref(v);
+    v = diag_activity_verdict(grpc, NULL);
+    CHECK_STR(type_of(v), "connection_error");
+    json_decref(v);
+    /* the connect succeeded in the end: training, or setup going on */
+    static const char *const then_step[] = {refused[1], "step 3 loss 2.2", NULL};
+    static const long steps[] = {-1, 3};
+    v = diag_activity_verdict(then_step, steps);
+    CHECK_STR(type_of(v), "no_failure");
+    json_decref(v);
+    static const char *const then_setup[] = {refused[1], "node7:941227:943077 [0] NCCL INFO Init COMPLETE", NULL};
+    v = diag_activity_verdict(then_setup, NULL);
+    CHECK_STR(type_of(v), "hang");
+    json_decref(v);
+    /* someone stopped the job while it retried */
+    struct activity a;
+    activity_init(&a);
+    activity_line(&a, refused[1], strlen(refused[1]), -1);
+    v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+    json_object_set_new(v, "rule", json_string("py.keyboard_interrupt"));
+    activity_interrupted(&a, v);
+    CHECK_STR(type_of(v), "connection_error");
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "py.keyboard_interrupt") != NULL);
     json_decref(v);
 }
