@@ -1,5 +1,6 @@
 /* activity: the last activity of a log with no failure found, and the
- * honest verdict for it (activity.h). Literal markers only: this runs on
+ * honest verdict for it (activity.h); and a person's stop that tells of a
+ * stuck job (after setup or connect retries, or raised in a wait). Literal markers only: this runs on
  * every line, and the markers are fixed strings printed by NCCL, PyTorch
  * and the usual trainers (the table of diagnose/linemarks.c), found in the
  * rules' own walk over the line (or one walk of their own), so the cost
@@ -207,6 +208,66 @@ static int is(const json_t *v, const char *key, const char *want)
 {
     const char *s = json_string_value(json_object_get(v, key));
     return s && !strcmp(s, want);
+}
+
+/* Calls that block until another process, thread or rank does something:
+ * a KeyboardInterrupt raised in one interrupted a wait. Matched on the
+ * innermost frame's source line. */
+static const char *const wait_calls[] = {
+    "waitpid(", ".wait(", "wait_for_tstate_lock", ".acquire(", "_semlock.__enter__", ".join(",
+    "select(", ".poll(", ".recv(", "recv_into(", "_recv_bytes(", "barrier(", "synchronize(",
+    "all_reduce(", "allreduce(", "all_gather", "broadcast(", "_sync_module_buffers(", "_sync_buffers(",
+    "reduce_scatter(", ".accept(", "wait_for_workers", "_wait_for", NULL};
+
+/* The innermost frame of the interrupted traceback (the frames before the
+ * evidence's last KeyboardInterrupt line; a paste may go on with another
+ * traceback), when its source line is a wait: its "File ..., in FUNC" line
+ * into frame; 1 if so. */
+static int interrupted_in_wait(const json_t *v, char *frame, size_t cap)
+{
+    const json_t *ev = json_object_get(v, "evidence");
+    size_t n = json_array_size(ev);
+    for (size_t i = n; i-- > 0;) {
+        const char *l = json_string_value(json_array_get(ev, i));
+        if (l && strstr(l, "KeyboardInterrupt")) {
+            n = i;
+            break;
+        }
+    }
+    for (size_t i = n; i-- > 1;) {
+        const char *src = json_string_value(json_array_get(ev, i));
+        const char *file = json_string_value(json_array_get(ev, i - 1));
+        if (!src || !file || !strstr(file, "File \"") || !strstr(file, ", in "))
+            continue;
+        for (const char *const *w = wait_calls; *w; w++)
+            if (strstr(src, *w)) {
+                snprintf(frame, cap, "%s", file + strspn(file, " \t"));
+                return 1;
+            }
+        return 0; /* the innermost frame is not a wait */
+    }
+    return 0;
+}
+
+void activity_interrupted_wait(const struct activity *a, json_t *v)
+{
+    char frame[256];
+    if (!is(v, "rule", "py.keyboard_interrupt") || !is(v, "category", "unknown") ||
+        !is(v, "type", "unknown") || !is(v, "action", "stop") || a->done ||
+        !interrupted_in_wait(v, frame, sizeof frame))
+        return;
+    char msg[512];
+    json_object_set_new(v, "last_activity", json_string("waiting"));
+    json_object_set_new(v, "category", json_string("hang"));
+    json_object_set_new(v, "type", json_string("hang"));
+    json_object_set_new(v, "action", json_string("restart"));
+    json_object_set_new(v, "suspected", json_true());
+    snprintf(msg, sizeof msg,
+             "Someone interrupted the job (KeyboardInterrupt) while it waited for another process, "
+             "thread or rank (innermost frame: %.200s): suspected hang there; the interrupt is what "
+             "was done about it, not its cause.",
+             frame);
+    json_object_set_new(v, "explanation", json_string(msg));
 }
 
 void activity_interrupted(const struct activity *a, json_t *v)

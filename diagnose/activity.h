@@ -49,6 +49,13 @@ void activity_verdict(const struct activity *a, json_t *v);
  * (a suspected hang that names the stop; after a connect being retried,
  * the suspected connection failure). Leaves every other verdict. */
 void activity_interrupted(const struct activity *a, json_t *v);
+/* Rewrites verdict v in place when it is a KeyboardInterrupt
+ * (py.keyboard_interrupt's unknown/unknown/stop) raised in a wait (the
+ * innermost frame of its evidence waits for a process, a thread, a lock,
+ * a socket or a collective: waitpid, join, acquire, recv, barrier,
+ * all_reduce...): someone interrupted a stuck job, a suspected hang there.
+ * Needs the verdict's evidence (called after the context is added). */
+void activity_interrupted_wait(const struct activity *a, json_t *v);
 
 /* Positive evidence of success found elsewhere (every rank exited 0):
  * turns a "no failure found" verdict into none/success, why as its

@@ -577,5 +577,7 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
         last_resort_culprit(v, o);
     if (v)
         add_context(v, inputs, o);
+    if (v && !o->kept)
+        activity_interrupted_wait(&o->act, v);
     return v;
 }

@@ -187,3 +187,46 @@ TEST(chang3_log_that_ends_retrying_a_connect)
     CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "py.keyboard_interrupt") != NULL);
     json_decref(v);
 }
+
+/* A KeyboardInterrupt raised in a wait (the innermost frame of its
+ * evidence joins a process, takes a lock, receives, or runs a collective)
+ * is someone interrupting a stuck job: a suspected hang. Raised in
+ * compute, or another stop, it stays what it is. */
+TEST(chang3_interrupt_in_a_wait_is_a_suspected_hang)
+{
+    struct activity a;
+    activity_init(&a);
+    static const char *const waits[] = {"    pid, sts = os.waitpid(self.pid, flag)",
+                                        "    return self._semlock.__enter__()",
+                                        "    self._sync_module_buffers(authoritative_rank)",
+                                        "    work.wait()"};
+    for (size_t i = 0; i < sizeof waits / sizeof *waits; i++) {
+        json_t *v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+        json_object_set_new(v, "rule", json_string("py.keyboard_interrupt"));
+        json_t *ev = json_pack("[s,s,s,s]", "Traceback (most recent call last):",
+                               "  File \"/usr/lib/python3.10/x.py\", line 7, in f", waits[i],
+                               "KeyboardInterrupt");
+        json_object_set_new(v, "evidence", ev);
+        activity_interrupted_wait(&a, v);
+        CHECK_STR(type_of(v), "hang");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "x.py") != NULL);
+        json_decref(v);
+    }
+    /* in compute; a frame after the interrupt (a paste that goes on) is not its frame */
+    json_t *v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+    json_object_set_new(v, "rule", json_string("py.keyboard_interrupt"));
+    json_object_set_new(v, "evidence", json_pack("[s,s,s,s,s]", "  File \"train.py\", line 9, in main",
+                                                 "    loss.backward()", "KeyboardInterrupt:",
+                                                 "  File \"x.py\", line 1, in g", "    t.join()"));
+    activity_interrupted_wait(&a, v);
+    CHECK_STR(type_of(v), "unknown");
+    json_decref(v);
+    /* a scancel is not an interrupt raised in a frame */
+    v = verdict_base("unknown", "unknown", "stop", 0.4, "Cancelled.");
+    json_object_set_new(v, "rule", json_string("slurm.cancelled_by_user"));
+    json_object_set_new(v, "evidence", json_pack("[s,s]", "  File \"x.py\", line 1, in g", "    t.join()"));
+    activity_interrupted_wait(&a, v);
+    CHECK_STR(type_of(v), "unknown");
+    json_decref(v);
+}
