@@ -1,7 +1,8 @@
 /* activity: the last activity of a log with no failure found, and the
  * honest verdict for it (activity.h); and a person's stop that tells of a
- * stuck job (after setup or connect retries, or raised in a wait). Literal markers only: this runs on
- * every line, and the markers are fixed strings printed by NCCL, PyTorch
+ * stuck job (after setup or connect retries, or raised in a wait).
+ * Literal markers only: this runs on every line, and the markers are
+ * fixed strings printed by NCCL, PyTorch
  * and the usual trainers (the table of diagnose/linemarks.c), found in the
  * rules' own walk over the line (or one walk of their own), so the cost
  * does not grow with their number. */

@@ -1,7 +1,7 @@
 /* linemarks: the fixed strings that the offline per-line checks look for
  * besides the rules: collective setup, connect retries and completion
- * lines (activity.c: what a log shows last) and the words that select the patterns of the
- * culprit of last resort (lastresort.c). They are in one table so that
+ * lines (activity.c: what a log shows last) and the words that select the
+ * patterns of the culprit of last resort (lastresort.c). They are in one table so that
  * the rules' automaton finds them in its own walk over each line (ruleset.c
  * adds them as literals of no rule; classifier_line_marks reads the line's
  * bits): one walk per line however many there are. linemarks_scan finds
