@@ -213,12 +213,13 @@ static int is(const json_t *v, const char *key, const char *want)
 
 /* Calls that block until another process, thread or rank does something:
  * a KeyboardInterrupt raised in one interrupted a wait. Matched on the
- * innermost frame's source line. */
+ * innermost frame's source line: a thread's or process's join() (not
+ * str.join(...), which computes), select.select (not index_select). */
 static const char *const wait_calls[] = {
-    "waitpid(", ".wait(", "wait_for_tstate_lock", ".acquire(", "_semlock.__enter__", ".join(",
-    "select(", ".poll(", ".recv(", "recv_into(", "_recv_bytes(", "barrier(", "synchronize(",
-    "all_reduce(", "allreduce(", "all_gather", "broadcast(", "_sync_module_buffers(", "_sync_buffers(",
-    "reduce_scatter(", ".accept(", "wait_for_workers", "_wait_for", NULL};
+    "waitpid(", ".wait(", "wait_for_tstate_lock", ".acquire(", "_semlock.__enter__", ".join()",
+    ".join(timeout", "select.select(", ".poll(", ".recv(", "recv_into(", "_recv_bytes(", "barrier(",
+    "synchronize(", "all_reduce(", "allreduce(", "all_gather", "broadcast(", "_sync_module_buffers(",
+    "_sync_buffers(", "reduce_scatter(", ".accept(", "wait_for_workers", "_wait_for", NULL};
 
 /* The innermost frame of the interrupted traceback (the frames before the
  * evidence's last KeyboardInterrupt line; a paste may go on with another

@@ -213,7 +213,18 @@ TEST(chang3_interrupt_in_a_wait_is_a_suspected_hang)
         CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "x.py") != NULL);
         json_decref(v);
     }
-    /* in compute; a frame after the interrupt (a paste that goes on) is not its frame */
+    /* in compute (a str.join and index_select are no waits) */
+    static const char *const computes[] = {"    text = \" \".join(tokens)", "    x = torch.index_select(a, 0, i)"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *c = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
+        json_object_set_new(c, "rule", json_string("py.keyboard_interrupt"));
+        json_object_set_new(c, "evidence", json_pack("[s,s,s]", "  File \"prep.py\", line 3, in f", computes[i],
+                                                     "KeyboardInterrupt"));
+        activity_interrupted_wait(&a, c);
+        CHECK_STR(type_of(c), "unknown");
+        json_decref(c);
+    }
+    /* a frame after the interrupt (a paste that goes on) is not its frame */
     json_t *v = verdict_base("unknown", "unknown", "stop", 0.4, "A person stopped the job.");
     json_object_set_new(v, "rule", json_string("py.keyboard_interrupt"));
     json_object_set_new(v, "evidence", json_pack("[s,s,s,s,s]", "  File \"train.py\", line 9, in main",
