@@ -167,12 +167,12 @@ TEST(chang3_log_that_ends_retrying_a_connect)
     CHECK_STR(type_of(v), "connection_error");
     json_decref(v);
     /* the connect succeeded in the end: training, or setup going on */
-    static const char *const then_step[] = {refused[1], "step 3 loss 2.2", NULL};
+    const char *const then_step[] = {refused[1], "step 3 loss 2.2", NULL};
     static const long steps[] = {-1, 3};
     v = diag_activity_verdict(then_step, steps);
     CHECK_STR(type_of(v), "no_failure");
     json_decref(v);
-    static const char *const then_setup[] = {refused[1], "node7:941227:943077 [0] NCCL INFO Init COMPLETE", NULL};
+    const char *const then_setup[] = {refused[1], "node7:941227:943077 [0] NCCL INFO Init COMPLETE", NULL};
     v = diag_activity_verdict(then_setup, NULL);
     CHECK_STR(type_of(v), "hang");
     json_decref(v);
