@@ -106,19 +106,20 @@ def run_batch(endure, paths, extra=()):
     return out
 
 
-def load(ids_file=None):
-    """The labelled logs of CORPUS (all, or those ids_file lists), each with
-    its split."""
-    labels = list(csv.DictReader(open(os.path.join(CORPUS, "labels.tsv")), delimiter="\t"))
+def load(corpus, ids_file=None):
+    """The labelled logs of corpus (all, or those ids_file lists), each with
+    its split and the path of its log."""
+    labels = list(csv.DictReader(open(os.path.join(corpus, "labels.tsv")), delimiter="\t"))
     if ids_file:
         want = {l.strip() for l in open(ids_file) if l.strip()}
         unknown = want - {r["id"] for r in labels}
         if unknown:
             sys.exit("corpus_real: %d id(s) of %s are not in labels.tsv" % (len(unknown), ids_file))
         labels = [r for r in labels if r["id"] in want]
-    split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(CORPUS, "split.tsv")), delimiter="\t")}
+    split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(corpus, "split.tsv")), delimiter="\t")}
     for r in labels:
         r["split"] = split.get(r["id"], "unsplit")
+        r["path"] = os.path.join(corpus, r["id"] + ".log")
     return labels
 
 
@@ -126,7 +127,7 @@ def measure(endure, labels, jobs, extra=()):
     res = collections.defaultdict(lambda: {"n": 0, "ok": collections.Counter(), "cn": 0,
                                            "conf": collections.Counter(), "miss": [], "err": 0,
                                            "llm": collections.Counter()})
-    paths = [os.path.join(CORPUS, lab["id"] + ".log") for lab in labels]
+    paths = [lab["path"] for lab in labels]
     batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         verdicts = [v for b in pool.map(lambda b: run_batch(endure, b, extra), batches) for v in b]
@@ -220,15 +221,14 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--ids", help="measure only the logs this file lists (one id a line)")
-    ap.add_argument("--corpus", metavar="DIR", help="another corpus of the same layout (labels.tsv, split.tsv, ID.log)")
+    ap.add_argument("--corpus", metavar="DIR", default=CORPUS,
+                    help="another corpus of the same layout (labels.tsv, split.tsv, ID.log)")
     ap.add_argument("--llm", metavar="URL", help="rules plus the LLM fallback of this server (advise mode)")
-    ap.add_argument("--llm-model", metavar="NAME")
-    ap.add_argument("--llm-timeout", metavar="DUR")
-    ap.add_argument("--llm-min-confidence", metavar="X")
+    ap.add_argument("--llm-model", metavar="NAME", help="the model to ask (endure's default: \"default\")")
+    ap.add_argument("--llm-timeout", metavar="DUR", help="the whole exchange per log (endure's default: 30s)")
+    ap.add_argument("--llm-min-confidence", metavar="X",
+                    help="rule verdicts below X go to the LLM (endure's default: 0.6)")
     a = ap.parse_args()
-    if a.corpus:
-        global CORPUS
-        CORPUS = a.corpus
     extra = []
     if a.llm:
         extra = ["--llm", a.llm, "--llm-mode", "advise"]
@@ -237,7 +237,7 @@ def main():
                 extra += ["--" + opt.replace("_", "-"), getattr(a, opt)]
     elif a.llm_model or a.llm_timeout or a.llm_min_confidence:
         ap.error("--llm-model, --llm-timeout and --llm-min-confidence need --llm URL")
-    res = measure(a.endure, load(a.ids), max(1, a.jobs), extra)
+    res = measure(a.endure, load(a.corpus, a.ids), max(1, a.jobs), extra)
     if a.json:
         out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)},
                    **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"]} if a.llm else {})}

@@ -113,16 +113,23 @@ static int hung_at_start(const struct activity *a)
     return !a->trained && (a->last == ACT_SETUP || a->last == ACT_START);
 }
 
+/* The fields every suspected verdict of this file shares: what the log
+ * showed last, the category and type suspected, a restart. */
+static void suspect(json_t *v, const char *last, const char *category, const char *type)
+{
+    json_object_set_new(v, "last_activity", json_string(last));
+    json_object_set_new(v, "category", json_string(category));
+    json_object_set_new(v, "type", json_string(type));
+    json_object_set_new(v, "action", json_string("restart"));
+    json_object_set_new(v, "suspected", json_true());
+}
+
 /* Makes v the suspected hang of such a log; stopped_by: the rule of a stop
  * by a person or the scheduler that came after it, or NULL. */
 static void suspected_hang(const struct activity *a, json_t *v, const char *stopped_by)
 {
     int setup = a->last == ACT_SETUP;
-    json_object_set_new(v, "last_activity", json_string(setup ? "NCCL init" : "training start"));
-    json_object_set_new(v, "category", json_string("hang"));
-    json_object_set_new(v, "type", json_string("hang"));
-    json_object_set_new(v, "action", json_string("restart"));
-    json_object_set_new(v, "suspected", json_true());
+    suspect(v, setup ? "NCCL init" : "training start", "hang", "hang");
     if (setup)
         setup_host(a, v);
     json_object_set_new(v, "confidence", json_real(0.4));
@@ -155,11 +162,7 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
  * channel the endpoint's (connection_error); stopped_by as above. */
 static void connect_retried(const struct activity *a, json_t *v, const char *stopped_by)
 {
-    json_object_set_new(v, "last_activity", json_string("retrying a connection"));
-    json_object_set_new(v, "category", json_string("infrastructure"));
-    json_object_set_new(v, "type", json_string(a->unreachable ? "network_error" : "connection_error"));
-    json_object_set_new(v, "action", json_string("restart"));
-    json_object_set_new(v, "suspected", json_true());
+    suspect(v, "retrying a connection", "infrastructure", a->unreachable ? "network_error" : "connection_error");
     setup_host(a, v);
     json_object_set_new(v, "confidence", json_real(0.4));
     char stop[200] = "";
@@ -259,11 +262,7 @@ void activity_interrupted_wait(const struct activity *a, json_t *v)
         !interrupted_in_wait(v, frame, sizeof frame))
         return;
     char msg[512];
-    json_object_set_new(v, "last_activity", json_string("waiting"));
-    json_object_set_new(v, "category", json_string("hang"));
-    json_object_set_new(v, "type", json_string("hang"));
-    json_object_set_new(v, "action", json_string("restart"));
-    json_object_set_new(v, "suspected", json_true());
+    suspect(v, "waiting", "hang", "hang");
     snprintf(msg, sizeof msg,
              "Someone interrupted the job (KeyboardInterrupt) while it waited for another process, "
              "thread or rank (innermost frame: %.200s): suspected hang there; the interrupt is what "

@@ -414,7 +414,7 @@ static size_t det_container(const struct cur *c, struct prefix_info *o)
  * (ip: the node, when it is not the driver's), its raylet's "(raylet) " /
  * "(raylet, ip=A.B.C.D) ", and SkyPilot's "(NODE, rank=R, pid=N[, ip=A]) "
  * (R: the node's index, not a training rank). An ip is the host and the
- * node that printed the line (a redacted one, "ip=xxx", names none); the
+ * node that printed the line (one a paste redacted to letters names none); the
  * pid is no rank, but it tells the workers' interleaved output apart. */
 static int ip_char(int ch)
 {
