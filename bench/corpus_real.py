@@ -79,6 +79,7 @@ def effective(v):
     if decided:
         v = dict(llm["verdict"], rule="llm", llm=llm)
     v["llm_use"] = "decided" if decided else ("asked" if llm.get("asked") else "")
+    v["llm_failed"] = bool(llm.get("error"))
     return v
 
 
@@ -137,6 +138,7 @@ def measure(endure, labels, jobs, extra=()):
         if got.get("llm_use"):
             s["llm"]["asked"] += 1
             s["llm"]["decided"] += got["llm_use"] == "decided"
+            s["llm"]["failed"] += got.get("llm_failed", False)
         s["n"] += 1
         bad = [f for f in FIELDS if str(got.get(f)) != lab[f]]
         for f in FIELDS:
@@ -168,8 +170,8 @@ def report(res, misses, llm=None):
             pct(s["ok"]["category"], n), pct(s["ok"]["type"], n), pct(s["ok"]["action"], n),
             pct(s["ok"]["culprit"], s["cn"])))
         if llm:
-            print("   rules + LLM (%s): %d logs sent to the LLM, %d decided by it" % (
-                llm, s["llm"]["asked"], s["llm"]["decided"]))
+            print("   rules + LLM (%s): %d logs sent to the LLM, %d decided by it, %d got no answer" % (
+                llm, s["llm"]["asked"], s["llm"]["decided"], s["llm"]["failed"]))
         cats = sorted({c for pair in s["conf"] for c in pair})
         print("   confusion (rows expected, columns returned):")
         print("   %-15s" % "" + "".join("%-9s" % c[:8] for c in cats))
@@ -229,6 +231,9 @@ def main():
     ap.add_argument("--llm-min-confidence", metavar="X",
                     help="rule verdicts below X go to the LLM (endure's default: 0.6)")
     a = ap.parse_args()
+    for f in ("labels.tsv", "split.tsv"):
+        if not os.path.isfile(os.path.join(a.corpus, f)):
+            ap.error("%s: no %s (--corpus DIR needs labels.tsv, split.tsv and ID.log files)" % (a.corpus, f))
     extra = []
     if a.llm:
         extra = ["--llm", a.llm, "--llm-mode", "advise"]
@@ -240,7 +245,8 @@ def main():
     res = measure(a.endure, load(a.corpus, a.ids), max(1, a.jobs), extra)
     if a.json:
         out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)},
-                   **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"]} if a.llm else {})}
+                   **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"],
+                       "llm_failed": v["llm"]["failed"]} if a.llm else {})}
                for k, v in res.items()}
         print(json.dumps(out, indent=1))
     else:

@@ -5,7 +5,9 @@
 # A log the rules classify with confidence is not sent; an unknown one is,
 # and the LLM's verdict is the one scored (its misses say "rule llm"); the
 # counts of logs sent and decided match the requests the server got; the
-# same corpus without --llm scores the rules alone.
+# same corpus without --llm scores the rules alone; a server that does not
+# answer is counted as such; a corpus directory without its files is
+# refused with a clear error.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/llm_common.bash"
 C="$T/corpus"
@@ -39,7 +41,7 @@ n=$(stub_count "$T/stub")
 stub_stop
 cat "$T/llm.out"
 # zorg and stops are sent (unknown, no failure), keyerr (confident) is not
-grep -q "2 logs sent to the LLM, 2 decided by it" "$T/llm.out" || fail "sent/decided counts"
+grep -q "2 logs sent to the LLM, 2 decided by it, 0 got no answer" "$T/llm.out" || fail "sent/decided counts"
 grep -q "model stub-1 at $STUB_URL" "$T/llm.out" || fail "model and server not named"
 [ "$n" = 4 ] || fail "the server got $n requests, not 2 per run"
 # zorg is now right (category, type and action from the LLM), stops wrong
@@ -49,6 +51,17 @@ grep -q 'MISS keyerr' "$T/llm.out" && fail "the confident rule verdict changed"
 [ "$(jget "$T/llm.json" 'v["dev"]["llm_asked"], v["dev"]["llm_decided"], v["dev"]["category"]')" = "(2, 2, 2)" ] ||
     fail "json: $(cat "$T/llm.json")"
 echo "ok: rules + LLM"
+
+# a server that is not there: the rules' verdicts are scored, and the
+# figures say that the logs sent got no answer
+/usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$C" --misses dev --llm "http://127.0.0.1:$(closed_port)" \
+    --llm-timeout 2s >"$T/down.out" 2>&1 || fail "server down: exit $?"
+grep -q "2 logs sent to the LLM, 0 decided by it, 2 got no answer" "$T/down.out" || { cat "$T/down.out" >&2; fail "no answer not counted"; }
+grep -q 'category 66.7%' "$T/down.out" || fail "server down: not the rules' figures"
+echo "ok: a server that does not answer"
+
+/usr/bin/python3 "$CR" --corpus "$T/nowhere" >"$T/nocorpus.out" 2>&1 && fail "a missing corpus accepted"
+grep -q "no labels.tsv" "$T/nocorpus.out" || fail "no clear error for a missing corpus"
 
 /usr/bin/python3 "$CR" --corpus "$C" --llm-model x >"$T/bad.out" 2>&1 && fail "--llm-model without --llm accepted"
 grep -q 'need --llm URL' "$T/bad.out" || fail "no reason for the refusal"
