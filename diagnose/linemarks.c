@@ -46,6 +46,11 @@ static const char *const setup_marks[] = {
      * process to be 1 in default"), horovodrun's checks of its hosts and of
      * the framework's MPI build before it launches them */
     "Setting OMP_NUM_THREADS environment variable for each process",
+    /* any other line of torchrun's own module (its glog form
+     * "run.py:793] *****" and its logger "torch.distributed.run:"), which
+     * prints only while it starts the workers; DeepSpeed's launcher and
+     * runner reporting the ranks they start */
+    "distributed/run.py:", "torch.distributed.run:", "WORLD INFO DICT", ":main] cmd = ",
     "Host-to-host interface checking successful", "was built with MPI.",
     NULL};
 /* The training loop announcing its start, or the last thing a job does

@@ -2618,6 +2618,77 @@ def ds_launcher_sigsegv():
     expect(n, category='framework', type='runtime_error', action='restart', rule='pt.signal_sigsegv', rank='1')
 
 
+@case
+def mpirun_rank_sigabrt():
+    """Open MPI's report of a rank killed by SIGABRT ('exited on signal 6 (Aborted)'): torchrun's verdict for the same signal, with the rank and node it names (2026-12-06)."""
+    n = "mpirun_rank_sigabrt"
+    L = Log(n)
+    L.add('[1,0]<stdout>:epoch 2 step 400 loss 3.118',
+          '[1,1]<stdout>:epoch 2 step 400 loss 3.121',
+          '[1,0]<stdout>:epoch 2 step 410 loss 3.104',
+          '--------------------------------------------------------------------------',
+          'Primary job  terminated normally, but 1 process returned',
+          'a non-zero exit code. Per user-direction, the job has been aborted.',
+          '--------------------------------------------------------------------------',
+          '--------------------------------------------------------------------------',
+          'mpirun noticed that process rank 1 with PID 0 on node cn-0412 exited on signal 6 (Aborted).',
+          '--------------------------------------------------------------------------')
+    write(n, L.text())
+    expect(n, category='framework', type='runtime_error', action='restart', rule='pt.signal_sigabrt', rank='1', host='cn-0412')
+
+
+@case
+def hydra_rank_sigfpe():
+    """MPICH/Hydra's report of a process killed by SIGFPE ('EXIT STRING: Floating point exception (signal 8)'): torchrun's verdict for the same signal (convention 7, 2026-12-06)."""
+    n = "hydra_rank_sigfpe"
+    L = Log(n)
+    L.add('iter 120 loss 1.902', 'iter 130 loss 1.887',
+          '',
+          '===================================================================================',
+          '=   BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES',
+          '=   PID 88121 RUNNING AT node07',
+          '=   EXIT CODE: 136',
+          '=   CLEANING UP REMAINING PROCESSES',
+          '=   YOU CAN IGNORE THE BELOW CLEANUP MESSAGES',
+          '===================================================================================',
+          'YOUR APPLICATION TERMINATED WITH THE EXIT STRING: Floating point exception (signal 8)',
+          'This typically refers to a problem with your application.',
+          'Please see the FAQ page for debugging suggestions')
+    write(n, L.text())
+    expect(n, category='framework', type='runtime_error', action='stop', rule='public_hsys.elastic_sigill_sigfpe')
+
+
+@case
+def exception_nonfinite_loss():
+    """an exception of a type no rule knows whose message says the gradients went non-finite: numerical divergence (nan_loss, rollback), not unknown (2026-12-06)."""
+    n = "exception_nonfinite_loss"
+    L = Log(n)
+    L.add('2026-12-03 10:02:11,004 INFO trainer: step 3080 loss 2.871',
+          '2026-12-03 10:02:40,517 INFO trainer: step 3090 loss 9.466',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/run.py", line 40, in <module>',
+          '    trainer.fit()',
+          '  File "/opt/app/trainer.py", line 233, in fit',
+          '    self._guard(loss)',
+          '  File "/opt/app/trainer.py", line 118, in _guard',
+          '    raise DivergenceError(f"gradients became non-finite at step {self.step}")',
+          'app.errors.DivergenceError: gradients became non-finite at step 3100')
+    write(n, L.text())
+    expect(n, category='framework', type='nan_loss', action='rollback', rule='words.exc_nonfinite')
+
+
+@case
+def torchrun_banner_cut():
+    """a log that ends inside torchrun's start-up banner (its run.py lines), before the OMP_NUM_THREADS line: launcher setup with no step, a suspected hang (convention 1, 2026-12-06)."""
+    n = "torchrun_banner_cut"
+    L = Log(n)
+    L.add('+ torchrun --nnodes 2 --nproc-per-node 8 --rdzv-backend c10d --rdzv-endpoint node01:29400 train.py',
+          'W1125 03:01:02.331000 18465 site-packages/torch/distributed/run.py:793] ',
+          'W1125 03:01:02.331000 18465 site-packages/torch/distributed/run.py:793] *****************************************')
+    write(n, L.text())
+    expect(n, category='hang', type='hang', action='restart')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
