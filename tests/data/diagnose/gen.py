@@ -2689,6 +2689,21 @@ def torchrun_banner_cut():
     expect(n, category='hang', type='hang', action='restart')
 
 
+@case
+def http_read_timeout_logged():
+    """a data loader that logs urllib3's read timeout against its own object store (no exception line, any host): connection_error, restart (convention 5, 2026-12-06)."""
+    n = "http_read_timeout_logged"
+    L = Log(n)
+    L.add('2026-12-03 10:02:11,004 INFO trainer: step 200 loss 4.112',
+          '2026-12-03 10:02:41,118 INFO shards: fetching shard 00417 from https://objects.internal:9000/corpus/',
+          "2026-12-03 10:03:41,120 WARNING shards: HTTPSConnectionPool(host='objects.internal', port=9000): Read timed out. (read timeout=60), retry 1/3",
+          "2026-12-03 10:04:41,124 WARNING shards: HTTPSConnectionPool(host='objects.internal', port=9000): Read timed out. (read timeout=60), retry 2/3",
+          "2026-12-03 10:05:41,127 WARNING shards: HTTPSConnectionPool(host='objects.internal', port=9000): Read timed out. (read timeout=60), retry 3/3",
+          '2026-12-03 10:05:41,128 INFO shards: giving up on shard 00417, exiting')
+    write(n, L.text())
+    expect(n, category='infrastructure', type='connection_error', action='restart', rule='net.http_timeout')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
