@@ -2704,6 +2704,20 @@ def http_read_timeout_logged():
     expect(n, category='infrastructure', type='connection_error', action='restart', rule='net.http_timeout')
 
 
+@case
+def checkpoint_write_failed_logged():
+    """a trainer that only logs that its checkpoint could not be written, then stops: a storage fault (convention 12), stop, not 'no failure' (2026-12-06)."""
+    n = "checkpoint_write_failed_logged"
+    L = Log(n)
+    L.add('[08:01:10.211] [info] trainer.cpp:812  iter 11990 loss 0.0231 psnr 29.41',
+          '[08:01:12.004] [info] trainer.cpp:812  iter 12000 loss 0.0229 psnr 29.43',
+          '[08:01:12.005] [info] checkpoint.cpp:88  writing checkpoint to /output/run3/ckpt_12000',
+          '[08:01:19.640] [warn] checkpoint.cpp:141  Could not write checkpoint ckpt_12000: short write (31457280 of 52428800 bytes)',
+          '[08:01:19.641] [info] trainer.cpp:1204  shutting down')
+    write(n, L.text())
+    expect(n, category='infrastructure', type='storage_error', action='stop', rule='words.line_checkpoint_write')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
