@@ -2718,6 +2718,20 @@ def checkpoint_write_failed_logged():
     expect(n, category='infrastructure', type='storage_error', action='stop', rule='words.line_checkpoint_write')
 
 
+@case
+def k8s_pod_stuck_init():
+    """kubectl's pod list: the master runs but one worker pod has sat in Pending for minutes, nothing else: a suspected hang, not 'no failure' (2026-12-06)."""
+    n = "k8s_pod_stuck_init"
+    L = Log(n)
+    L.add('$ kubectl get pods -n llm',
+          'NAME                       READY   STATUS     RESTARTS   AGE',
+          'pretrain-7b-master-0       1/1     Running    0          14m',
+          'pretrain-7b-worker-0       1/1     Running    0          14m',
+          'pretrain-7b-worker-1       0/1     Pending    0          14m')
+    _write(n, L.text())  # what kubectl printed, not a batch job's output: no preamble
+    expect(n, category='hang', type='hang', action='restart', rule='k8s.pod_stuck_starting')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
