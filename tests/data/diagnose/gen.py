@@ -2732,6 +2732,27 @@ def k8s_pod_stuck_init():
     expect(n, category='hang', type='hang', action='restart', rule='k8s.pod_stuck_starting')
 
 
+@case
+def orte_daemons_orted_not_found_dash():
+    """mpirun cannot start its daemons because dash on the remote node finds no orted ('sh: 1: orted: not found'): the shell's named cause decides over ORTE's report, which only lists possible causes (a symptom since 2026-12-06)."""
+    n = "orte_daemons_orted_not_found_dash"
+    L = Log(n)
+    L.add('$ mpirun -np 16 -H gpu-a01:8,gpu-a02:8 -x PATH -x LD_LIBRARY_PATH python train.py',
+          'sh: 1: orted: not found',
+          '--------------------------------------------------------------------------',
+          'ORTE was unable to reliably start one or more daemons.',
+          'This usually is caused by:',
+          '',
+          '* not finding the required libraries and/or binaries on',
+          '  one or more nodes. Please check your PATH and LD_LIBRARY_PATH',
+          '  settings, or configure OMPI with --enable-orterun-prefix-by-default',
+          '',
+          '* lack of authority to execute on one or more specified nodes.',
+          '--------------------------------------------------------------------------')
+    write(n, L.text())
+    expect(n, category='script', type='file_not_found', action='stop', rule='corpus_cscript.shell_command_not_found')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
