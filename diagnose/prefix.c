@@ -524,6 +524,33 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     return h + 2;
 }
 
+/* docker compose's prefix on a container's lines ("docker compose up",
+ * "docker compose logs"): the service's container, its replica index after
+ * a '-' (v2: "trainer-1") or '_' (v1: "trainer_1"), padded with spaces to
+ * the longest name, then "| ". The container is the host of its processes'
+ * lines (a compose file runs one container per node or per rank). The
+ * index is required: a table's "0 | encoder | Sequential" is no prefix. */
+static size_t compose_service(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 0, sep = 0;
+    while (h < sizeof o->host - 1 && name_char(at(c, h))) {
+        if (at(c, h) == '-' || at(c, h) == '_')
+            sep = h;
+        h++;
+    }
+    if (!sep || at(c, h) != ' ' || h - sep < 2 || h - sep > 5)
+        return 0;
+    for (size_t j = sep + 1; j < h; j++)
+        if (at(c, j) < '0' || at(c, j) > '9')
+            return 0;
+    size_t k = skip_spaces(c, h);
+    if (at(c, k) != '|' || (at(c, k + 1) != ' ' && at(c, k + 1) != -1))
+        return 0;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    return k + 1;
+}
+
 /* The length of NCCL 2.19's "file.cc:NNN " source tag at k (0: none). */
 static size_t nccl_src_tag(const struct cur *c, size_t k)
 {
@@ -609,7 +636,7 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             k = det_container(&c, o);
         if (!k && ch != ' ' && ch != '[' && !o->host[0])
             k = psm_host(&c, o);
-        if (!k && round == 0 && ch != ' ' && !o->host[0])
+        if (!k && round == 0 && ch != ' ' && !o->host[0] && !(k = compose_service(&c, o)))
             k = pdsh_host(&c, o);
         if (!k)
             break;

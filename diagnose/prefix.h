@@ -9,7 +9,8 @@
  * prefix.c), PSM3's `host:rank3: ` / `host:rank3.prog: ` (host, rank) and
  * `host:pid42: ` (host), kubectl logs --prefix's `[pod/NAME/CONTAINER] `
  * (the pod as host, first on a line only), Ray's `(NAME pid=N, ip=A) ` and
- * `(raylet, ip=A) ` (ip: host and node; pid: the worker), leading timestamps (ISO 8601
+ * `(raylet, ip=A) ` (ip: host and node; pid: the worker), docker compose's
+ * `NAME-1  | ` (the container as host, first on a line only), leading timestamps (ISO 8601
  * with optional brackets, fraction and zone; syslog `Jan  2 03:04:05
  * host`; ctime `Thu Aug 29 21:45:09 2019`), and NCCL's `host:pid:tid [gpu] NCCL`
  * lines (host and GPU are inferred, the text is not stripped: rules may

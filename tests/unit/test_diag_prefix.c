@@ -180,6 +180,31 @@ TEST(diag_prefix_ray_worker)
     }
 }
 
+TEST(diag_prefix_docker_compose)
+{
+    const char *l = "trainer-1  | ValueError";
+    struct prefix_info p = parse(l);
+    CHECK_STR(p.host, "trainer-1");
+    CHECK(p.rank == -1);
+    CHECK_STR(rest(l), "ValueError");
+    l = "llm_worker_12 | [rank3]: RuntimeError: boom"; /* compose v1 names, then a rank label */
+    p = parse(l);
+    CHECK_STR(p.host, "llm_worker_12");
+    CHECK(p.rank == 3);
+    CHECK_STR(rest(l), "RuntimeError: boom");
+    CHECK_STR(rest("trainer-1  |"), "");
+    /* tables and words that only look like it: no replica index, a name
+     * with letters after its last '-', no space before the bar, a bar
+     * that a word follows */
+    const char *not_compose[] = {"0 | encoder | Sequential | 50.4 K", "nvidia-docker-plugin | 2019/03/04 x",
+                                 "run-a1 | x", "trainer-1| x", "trainer-1 |x", "-1 | x",
+                                 "trainer-123456 | x"};
+    for (size_t i = 0; i < sizeof not_compose / sizeof *not_compose; i++) {
+        p = parse(not_compose[i]);
+        CHECK(p.skip == 0 && !p.host[0]);
+    }
+}
+
 TEST(diag_prefix_iso_dates_agree_with_timegm)
 {
     /* The date arithmetic of the ISO parser against libc's timegm, leap
