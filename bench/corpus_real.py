@@ -29,13 +29,18 @@ figures add how many logs were sent and how many the LLM decided, per
 split. The key comes from ENDURE_LLM_API_KEY (never argv). Logs go to the
 server: use it only with a server you may send the corpus to.
 
+--without GLOB (repeatable) measures without the shipped rule files whose
+names match GLOB: `--without 'corpus-w16*.yaml' --ids FILE`, with FILE the
+dev logs of that round, estimates how the other rules do on logs they were
+not written for (a stand-in for unseen logs that costs no held-out log).
+
 usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all|none]
                       [--floor-dev F] [--floor-held F] [--jobs N] [--ids FILE]
-                      [--corpus DIR]
+                      [--corpus DIR] [--without GLOB]...
                       [--llm URL [--llm-model NAME] [--llm-timeout DUR]
                        [--llm-min-confidence X]]
 """
-import argparse, collections, concurrent.futures, csv, json, os, re, subprocess, sys
+import argparse, collections, concurrent.futures, csv, fnmatch, json, os, re, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "tests", "data", "corpus-real")
@@ -214,6 +219,27 @@ def runs_check(res):
         print("PASS corpus-real:runs (%d logs)" % sum(v["n"] for v in res.values()))
 
 
+def without(globs, into):
+    """Links into directory `into` the files of the shipped rules directory
+    (ENDURE_RULES_DIR, else rules/ of this tree) whose names match none of
+    globs (the other files, such as the LLM prompt, too). Returns the
+    number of rule files kept and an error text ("" when none): a glob that
+    matches no rule file is a typo, not a measurement."""
+    d = os.path.abspath(os.environ.get("ENDURE_RULES_DIR") or os.path.join(HERE, "..", "rules"))
+    try:
+        names = sorted(os.listdir(d))
+    except OSError as e:
+        return 0, "%s: %s" % (d, e.strerror)
+    rules = [n for n in names if n.endswith((".yaml", ".yml"))]
+    for g in globs:
+        if not fnmatch.filter(rules, g):
+            return 0, "--without %s: no rule file of %s matches" % (g, d)
+    kept = [n for n in names if not (n in rules and any(fnmatch.fnmatch(n, g) for g in globs))]
+    for n in kept:
+        os.symlink(os.path.join(d, n), os.path.join(into, n))
+    return sum(n in rules for n in kept), ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endure", default=os.environ.get("ENDURE", os.path.join(HERE, "..", "build", "endure")))
@@ -230,6 +256,8 @@ def main():
     ap.add_argument("--llm-timeout", metavar="DUR", help="the whole exchange per log (endure's default: 30s)")
     ap.add_argument("--llm-min-confidence", metavar="X",
                     help="rule verdicts below X go to the LLM (endure's default: 0.6)")
+    ap.add_argument("--without", metavar="GLOB", action="append", default=[],
+                    help="leave out the shipped rule files whose names match GLOB (repeatable)")
     a = ap.parse_args()
     for f in ("labels.tsv", "split.tsv"):
         if not os.path.isfile(os.path.join(a.corpus, f)):
@@ -242,7 +270,15 @@ def main():
                 extra += ["--" + opt.replace("_", "-"), getattr(a, opt)]
     elif a.llm_model or a.llm_timeout or a.llm_min_confidence:
         ap.error("--llm-model, --llm-timeout and --llm-min-confidence need --llm URL")
-    res = measure(a.endure, load(a.corpus, a.ids), max(1, a.jobs), extra)
+    with tempfile.TemporaryDirectory(prefix="corpus-real-rules-") as tmp:
+        if a.without:
+            kept, why = without(a.without, tmp)
+            if why:
+                ap.error(why)
+            os.environ["ENDURE_RULES_DIR"] = tmp  # the diagnose runs read the rules from there
+            if not a.json:
+                print("rules: %d shipped files, without those matching %s" % (kept, " ".join(a.without)))
+        res = measure(a.endure, load(a.corpus, a.ids), max(1, a.jobs), extra)
     if a.json:
         out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)},
                    **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"],
