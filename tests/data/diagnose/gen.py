@@ -2753,6 +2753,38 @@ def orte_daemons_orted_not_found_dash():
     expect(n, category='script', type='file_not_found', action='stop', rule='corpus_cscript.shell_command_not_found')
 
 
+@case
+def exception_type_config():
+    """an exception of a type no rule knows, whose message says nothing a rule knows, named for configuration: script/argument_error by its type's words (2026-12-06)."""
+    n = "exception_type_config"
+    L = Log(n)
+    L.add('2026-12-03 09:00:01,114 INFO launcher: reading run.toml',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/run.py", line 21, in <module>',
+          '    cfg = load_run_config(sys.argv[1])',
+          '  File "/opt/app/cfg.py", line 77, in load_run_config',
+          '    raise RunConfigValidationError(f"warmup_steps={w} must not exceed max_steps={m}")',
+          'app.cfg.RunConfigValidationError: warmup_steps=4000 must not exceed max_steps=2000')
+    write(n, L.text())
+    expect(n, category='script', type='argument_error', action='stop', rule='words.type_config')
+
+
+@case
+def exception_type_checkpoint():
+    """an exception of a type no rule knows, named for checkpoints, ended a resume: framework/checkpoint_error by its type's words (2026-12-06)."""
+    n = "exception_type_checkpoint"
+    L = Log(n)
+    L.add('2026-12-03 09:00:01,114 INFO trainer: resuming from /ckpt/run7/step_12000',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/train.py", line 140, in <module>',
+          '    state = restore(args.resume)',
+          '  File "/opt/app/state.py", line 52, in restore',
+          '    raise ShardedCheckpointMismatch(f"{len(found)} of {want} shards present")',
+          'app.state.ShardedCheckpointMismatchError: 7 of 8 shards present')
+    write(n, L.text())
+    expect(n, category='framework', type='checkpoint_error', action='stop', rule='words.type_checkpoint')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
