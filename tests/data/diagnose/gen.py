@@ -2785,6 +2785,22 @@ def exception_type_checkpoint():
     expect(n, category='framework', type='checkpoint_error', action='stop', rule='words.type_checkpoint')
 
 
+@case
+def exception_install_mismatch():
+    """a ValueError whose message says an installed package needs another version: the environment (script/import_error), not the framework's value error (2026-12-06)."""
+    n = "exception_install_mismatch"
+    L = Log(n)
+    L.add('2026-12-03 09:00:01,114 INFO trainer: building optimizer fused_lamb',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/train.py", line 88, in <module>',
+          '    opt = build_optimizer(model, cfg.optim)',
+          '  File "/opt/venv/lib/python3.11/site-packages/fastopt/__init__.py", line 31, in build_optimizer',
+          '    raise ValueError(f"fused_lamb requires version >= 0.9.2 of fastopt-kernels, found {v}")',
+          'ValueError: fused_lamb requires version >= 0.9.2 of fastopt-kernels, found 0.8.0')
+    write(n, L.text())
+    expect(n, category='script', type='import_error', action='stop', rule='words.exc_install')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
