@@ -39,6 +39,8 @@ struct classifier {
     char frames[TB_LINES][TB_LINE_MAX];
     long frame_no[TB_LINES];           /* line numbers of the frames */
     size_t fhead, fcount;              /* ring of frame lines */
+    char head[TB_LINE_MAX];            /* the current traceback's "Traceback (most recent..." line */
+    long head_no;                      /* ... and its line number */
     char exc[TB_LINE_MAX];             /* the exception line that ended a traceback */
     json_t *chain;                     /* evidence from earlier chained exceptions */
     json_t *pending;                   /* event of the exception, until no chain follows */
@@ -476,6 +478,8 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         c->tb = TB_FRAMES;
         c->fhead = c->fcount = 0;
         push_frame(c, line, len, lineno);
+        utf8_sanitize(line, len, c->head, TB_LINE_MAX - 4);
+        c->head_no = lineno;
         return 1;
     }
     return 0;
@@ -500,17 +504,22 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
 
 /* A traceback cut off inside its frames (a truncated paste, a rank killed
  * while printing): the innermost frame a rule recognises decides, with
- * every frame as evidence. Frames are tried innermost first. */
+ * every frame as evidence. Frames are tried innermost first; when no rule
+ * knows any of them, the header "Traceback (most recent call last):" is
+ * (py.traceback_cut_off: an exception was raised, which is no clean run). */
 static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    for (size_t i = c->fcount; i-- > 1;) { /* frame 0 is the "Traceback" header */
-        size_t slot = (c->fhead + i) % TB_LINES;
-        const char *f = c->frames[slot];
+    for (size_t i = c->fcount + 1; i-- > 0;) { /* i == 0: the header, kept apart from the ring */
+        size_t slot = (c->fhead + i - 1) % TB_LINES;
+        const char *f = i ? c->frames[slot] : c->head;
+        long no = i ? c->frame_no[slot] : c->head_no;
+        if (i && no == c->head_no) /* the header, while the ring still holds it */
+            continue;
         size_t len = strlen(f);
         const struct rule *r = run_rules(c, f, len);
         if (!r || r->role == ROLE_NOISE)
             continue;
-        json_t *ev = make_event(c, r, f, len, c->frame_no[slot]), *evid = json_array();
+        json_t *ev = make_event(c, r, f, len, no), *evid = json_array();
         frames_to(c, evid, 0);
         json_object_set_new(ev, "evidence", evid);
         json_object_set_new(ev, "truncated_traceback", json_true());

@@ -374,3 +374,43 @@ TEST(corpus2_truncated_traceback_innermost_frame_decides)
     CHECK(json_is_null(json_object_get(v, "rule")));
     json_decref(v);
 }
+
+/* A cut traceback none of whose frames a rule knows: the header's rule
+ * (py.traceback_cut_off's role) decides, with the frames as evidence; and
+ * a traceback longer than the frame ring still has its oldest kept frame
+ * and its header tried (2026-12-06). */
+TEST(corpus2_truncated_traceback_unknown_frames_header_decides)
+{
+    static const char *const rules =
+        "- id: t.cut\n  category: unknown\n  type: unknown\n  role: symptom\n  action: restart\n"
+        "  priority: -95\n  match: '^Traceback \\(most recent call last\\):\\s*$'\n"
+        "  literals: ['Traceback (most']\n  explain: 'cut'\n"
+        "  examples: ['Traceback (most recent call last):']\n"
+        "- id: t.deep\n  category: framework\n  type: runtime_error\n  role: symptom\n  action: stop\n"
+        "  priority: -30\n  match: 'File \"[^\"]*\", line \\d+, in deep0$'\n  literals: ['in deep0']\n"
+        "  explain: 'deep'\n  examples: ['  File \"/t/d.py\", line 1, in deep0']\n";
+    static const char *const lines[] = {
+        "Traceback (most recent call last):", "  File \"/t/train.py\", line 3, in main",
+        "    step()", "  File \"/t/train.py\", line 9, in step",
+    };
+    json_t *v = diag_offline_lines(rules, lines, 4);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.cut");
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 1);
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 4);
+    json_decref(v);
+    /* 1 header + 30 frame lines: the ring keeps the last 20; deep0 is the
+     * oldest of them (line 12) and is tried before the header */
+    const char *deep[31];
+    char buf[30][64];
+    deep[0] = "Traceback (most recent call last):";
+    for (int i = 0; i < 30; i++) {
+        snprintf(buf[i], sizeof buf[i], "  File \"/t/d.py\", line 1, in deep%d", i < 10 ? 99 : i - 10);
+        deep[i + 1] = buf[i];
+    }
+    v = diag_offline_lines(rules, deep, 31);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.deep");
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 12);
+    json_decref(v);
+}

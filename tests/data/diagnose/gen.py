@@ -2801,6 +2801,23 @@ def exception_install_mismatch():
     expect(n, category='script', type='import_error', action='stop', rule='words.exc_install')
 
 
+@case
+def traceback_cut_unknown_frames():
+    """a paste that ends inside a traceback whose frames no rule knows: an exception was raised, so unknown (py.traceback_cut_off), not 'no failure found' (2026-12-06)."""
+    n = "traceback_cut_unknown_frames"
+    L = Log(n)
+    L.add('2026-12-03 10:02:11,004 INFO trainer: step 1200 loss 2.871',
+          '2026-12-03 10:02:40,517 INFO trainer: step 1210 loss 2.866',
+          'Traceback (most recent call last):',
+          '  File "/opt/app/run.py", line 40, in <module>',
+          '    trainer.fit()',
+          '  File "/opt/app/trainer.py", line 212, in fit',
+          '    self._eval_and_log(step)',
+          '  File "/opt/app/trainer.py", line 388, in _eval_and_log')
+    _write(n, L.text())  # no preamble: its Lmod error line (a root) would rightly win over this symptom
+    expect(n, category='unknown', type='unknown', action='restart', rule='py.traceback_cut_off')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
