@@ -36,7 +36,79 @@ void activity_init(struct activity *a)
     a->trained = 0;
     a->done = 0;
     a->unreachable = 0;
+    a->since_error = -1;
+    a->error[0] = '\0';
     a->setup[0] = '\0';
+}
+
+/* Lines after an error-level line within which the log's end counts as
+ * ending with it. */
+#define ERROR_TAIL 5
+
+static int word_char(int ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* The glog or c10d level letter that starts s ("W1203 ", "E1203 ",
+ * "[W socket.cpp:601]", "[E ProcessGroupNCCL.cpp:...]", "[E1203 ..."), or
+ * 0: W and I lines are no error reports whatever words they quote, E
+ * lines are. */
+static int glog_level(const char *s, size_t n)
+{
+    if (n >= 3 && s[0] == '[' && (s[1] == 'W' || s[1] == 'I' || s[1] == 'E') &&
+        (s[2] == ' ' || (s[2] >= '0' && s[2] <= '9')))
+        return s[1];
+    if (n < 6 || (s[0] != 'W' && s[0] != 'I' && s[0] != 'E') || s[5] != ' ')
+        return 0;
+    for (int i = 1; i < 5; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return s[0];
+}
+
+/* Whether line holds an error-level word of linemarks.c as a report of its
+ * own: a glog or c10d E line; "ERROR", "FATAL" or "CRITICAL" as a word ("ERROR" not in
+ * "NCCL_ERROR_HANDLING"), "Error:"/"error:"/"fatal:" at the line's start
+ * or after a tool's "name: " ("slurmstepd: error:", "docker: Error
+ * response"; not "RuntimeError:", an exception line and the rules'
+ * business, nor a quoted "(gai error: -2 ...)"). */
+static int error_word(const char *line, size_t len)
+{
+    static const char *const words[] = {"ERROR", "FATAL", "CRITICAL", "Error:", "error:", "fatal:", "Fatal:"};
+    size_t lead = strspn(line, " \t");
+    int level = lead < len ? glog_level(line + lead, len - lead) : 0;
+    if (lead >= len || level == 'W' || level == 'I')
+        return 0;
+    if (level == 'E')
+        return 1;
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+        size_t n = strlen(words[w]);
+        int colon = words[w][n - 1] == ':';
+        for (const char *p = line, *end = line + len; (p = memmem(p, (size_t)(end - p), words[w], n));
+             p += n) {
+            if (colon ? (p == line + lead || (p - line >= 2 && p[-1] == ' ' && p[-2] == ':'))
+                      : ((p == line || !word_char((unsigned char)p[-1])) &&
+                         (p + n == end || !word_char((unsigned char)p[n]))))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Tracks the last error-level line and the non-blank lines after it. */
+static void track_error(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
+{
+    size_t lead = strspn(line, " \t");
+    int glog_e = lead < len && glog_level(line + lead, len - lead) == 'E';
+    if (!progress && ((k & LM_ERROR) || glog_e) && error_word(line, len)) {
+        size_t n = len < sizeof a->error - 1 ? len : sizeof a->error - 1;
+        memcpy(a->error, line, n);
+        a->error[n] = '\0';
+        a->since_error = 0;
+    } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && strspn(line, " \t\r") < len) {
+        a->since_error++;
+    }
 }
 
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
@@ -47,6 +119,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     int done = (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress;
     if (done)
         a->done = 1;
+    track_error(a, line, len, k, progress);
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)
             a->step = step;
@@ -179,6 +252,22 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+/* Makes v the suspected failure of a log that ends within ERROR_TAIL
+ * lines of an error-level line that no rule knows: something reported an
+ * error and the log stops there, which is no clean end. */
+static void ended_in_error(const struct activity *a, json_t *v)
+{
+    suspect(v, "an error report", "unknown", "unknown");
+    json_object_set_new(v, "confidence", json_real(0.3));
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "No rule knows the failure, but the log ends with an error report (\"%.160s\"): "
+             "suspected failure of unknown cause. Read that line and the ones before it; "
+             "restart, and if it repeats, consider a rule for it.",
+             a->error + strspn(a->error, " \t"));
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
@@ -190,6 +279,10 @@ void activity_verdict(const struct activity *a, json_t *v)
     }
     if (hung_at_start(a)) {
         suspected_hang(a, v, NULL);
+        return;
+    }
+    if (a->since_error >= 0 && a->since_error < ERROR_TAIL) {
+        ended_in_error(a, v);
         return;
     }
     char last[64]; /* trained: the last activity is progress or a setup line after it */
@@ -286,8 +379,15 @@ void activity_interrupted(const struct activity *a, json_t *v)
 void activity_proven(json_t *v, const char *why)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
-    if (!type || strcmp(type, "no_failure"))
+    int suspicion = json_is_true(json_object_get(v, "suspected")) && json_is_null(json_object_get(v, "rule"));
+    if (!suspicion && (!type || strcmp(type, "no_failure")))
         return;
+    if (suspicion) { /* what the log's end suggested, proven wrong by the exit statuses */
+        json_object_del(v, "suspected");
+        json_object_set_new(v, "category", json_string("none"));
+        json_object_set_new(v, "action", json_string("none"));
+        json_object_set_new(v, "culprit", json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"));
+    }
     json_object_set_new(v, "type", json_string("success"));
     json_object_set_new(v, "confidence", json_real(0.9));
     json_object_set_new(v, "explanation", json_string(why));

@@ -5,7 +5,9 @@
  * verdict into "success" (completion seen), a suspected hang (the log ends
  * in collective setup or at the training loop's start, with no step ever
  * printed), a suspected connection failure (the log ends while a connect
- * is being retried) or "no failure found" with the last activity. */
+ * is being retried), a suspected failure (the log ends within a few lines
+ * of an error-level line no rule knows) or "no failure found" with the
+ * last activity. */
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
 #include <stddef.h>
@@ -23,6 +25,8 @@ struct activity {
     int trained;             /* a progress line was seen (with a step or not) */
     int done;                /* a completion line was seen (not on a progress line) */
     int unreachable;         /* the last retry line says the network is (no route, unreachable) */
+    int since_error;         /* non-blank lines after the last error-level line, -1: none */
+    char error[160];         /* the start of that line */
     char setup[160];         /* the start of the last setup or retry line (its NCCL
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
@@ -58,8 +62,9 @@ void activity_interrupted(const struct activity *a, json_t *v);
 void activity_interrupted_wait(const struct activity *a, json_t *v);
 
 /* Positive evidence of success found elsewhere (every rank exited 0):
- * turns a "no failure found" verdict into none/success, why as its
- * explanation. */
+ * turns a "no failure found" verdict, or a suspicion no rule made (a
+ * suspected hang, connect failure or error report from the log's end),
+ * into none/success, why as its explanation. */
 void activity_proven(json_t *v, const char *why);
 
 #endif

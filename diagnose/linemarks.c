@@ -96,6 +96,13 @@ static const char *const again_marks[] = {
  * A log that ends here is stuck connecting (activity.c). */
 static const char *const retry_marks[] = {"Call to connect returned", "socketPollConnect: connect returned",
                                           "maybe retrying the RPC", NULL};
+/* Error-level words: a tool's or a logger's report of an error
+ * ("slurmstepd: error:", "ERROR 12-03 ...", "docker: Error response",
+ * "FATAL:"). activity.c takes one only as a word of its own (not
+ * "RuntimeError:", not "NCCL_ERROR_..."): a log that ends with such a line
+ * and no failure a rule knows is a suspected failure, not a clean stop. */
+static const char *const error_marks[] = {"ERROR", "FATAL", "CRITICAL", "Error:", "error:", "fatal:",
+                                          "Fatal:", NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training completed", "training completed", "Training finished", "training finished",
@@ -134,7 +141,7 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
 #define TABLE_MAX 128
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
                        sizeof again_marks / sizeof *again_marks + sizeof retry_marks / sizeof *retry_marks +
-                       sizeof done_marks / sizeof *done_marks +
+                       sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words <=
                    TABLE_MAX + 8,
@@ -162,6 +169,7 @@ static void build(void)
     add(start_marks, LM_START);
     add(again_marks, LM_START | LM_AGAIN);
     add(retry_marks, LM_RETRY);
+    add(error_marks, LM_ERROR);
     add(done_marks, LM_DONE);
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);

@@ -20,6 +20,7 @@ enum linemark_bits {
     LM_START = 32,    /* the training loop's start, before its first step */
     LM_AGAIN = 64,    /* a start mark printed again once training runs (with LM_START) */
     LM_RETRY = 128,   /* a connection attempt that failed and is being retried */
+    LM_ERROR = 256,   /* an error-level word ("ERROR", "error:"...; activity.c checks its bounds) */
 };
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for

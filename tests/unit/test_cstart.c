@@ -4,7 +4,8 @@
  * workflow line, the Trainer's banner, TensorFlow's checkpoint of step 0, a
  * JIT build of the job's kernels) with no step printed is a suspected hang
  * in the first step; a progress line with no step number (a loss dict, a
- * validation epoch) is training, so a log that shows one is not. */
+ * validation epoch) is training, so a log that shows one is not. A log
+ * that ends with an error report no rule knows is a suspected failure. */
 #include <string.h>
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
@@ -150,4 +151,68 @@ TEST(cstart_completion_mark_on_a_progress_line_is_not_success)
     static const char *const done[] = {"Finished training it 4096/4096 of epoch 0, 30.21 ms/it, loss 0.5",
                                        "Finished training.", NULL};
     check_offline(rules, done, "success", NULL);
+}
+
+/* A log that ends within a few lines of an error-level line no rule knows
+ * is a suspected failure of unknown cause, not "no failure found"; the
+ * words count only as a report of their own (2026-12-06). */
+TEST(cstart_log_ending_in_an_error_report_is_a_suspected_failure)
+{
+    static const char *const logger[] = {"step 3 loss 1.25",
+                                         "2026-12-03 10:00:01 ERROR loader: shard index out of sync",
+                                         "shutting down", NULL};
+    static const char *const tool[] = {"step 3 loss 1.25", "fetchd: error: bucket llm-data not reachable", NULL};
+    static const char *const glog[] = {"step 3 loss 1.25", "E1203 10:00:00.123 4412 loader.cc:88] shard 7 out of sync",
+                                       NULL};
+    static const char *const c10d[] = {"step 3 loss 1.25", "[E ProcessGroupGloo.cpp:137] shard 7 out of sync", NULL};
+    static const char *const *const bad[] = {logger, tool, glog, c10d};
+    static const long steps[] = {3, -1, -1, -1};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *v = diag_activity_verdict(bad[i], steps);
+        CHECK_STR(json_string_value(json_object_get(v, "category")), "unknown");
+        CHECK_STR(json_string_value(json_object_get(v, "action")), "restart");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        CHECK(strstr(json_string_value(json_object_get(v, "explanation")), bad[i][1]) != NULL);
+        json_decref(v);
+    }
+    /* not an error report: a variable's name, an exception's type (the
+     * rules' business), a word a warning quotes, a glog warning, and an
+     * error that training went on after */
+    static const char *const env[] = {"step 3 loss 1.25", "TORCH_NCCL_ASYNC_ERROR_HANDLING=1", NULL};
+    static const char *const type[] = {"step 3 loss 1.25", "  x = MyError: not at the line's start", NULL};
+    static const char *const quoted[] = {"step 3 loss 1.25", "retrying (last error: timeout)", NULL};
+    static const char *const warn[] = {"step 3 loss 1.25", "W1203 10:00:00.123 4412 x.cc:1] ERROR budget low", NULL};
+    static const char *const after[] = {"ERROR loader: slow shard", "step 4 loss 1.2", "step 5 loss 1.1",
+                                        "step 6 loss 1.1", "step 7 loss 1.0", "step 8 loss 1.0", NULL};
+    static const char *const *const good[] = {env, type, quoted, warn, after};
+    static const long after_steps[] = {-1, 4, 5, 6, 7, 8};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        json_t *v = diag_activity_verdict(good[i], good[i] == after ? after_steps : steps);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
+        json_decref(v);
+    }
+}
+
+/* Every rank's exit 0 (activity_proven) outweighs what the log's end
+ * suggested: a suspected failure of an error report, or a suspected hang,
+ * becomes none/success with no culprit; a rule's verdict stays. */
+TEST(cstart_proven_success_outweighs_a_suspicion)
+{
+    static const char *const err[] = {"step 3 loss 1.25", "wandb: ERROR Run sync failed, will retry", NULL};
+    static const long steps[] = {3, -1};
+    json_t *v = diag_activity_verdict(err, steps);
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    activity_proven(v, "all ranks exited 0");
+    CHECK_STR(str_of(v, "type"), "success");
+    CHECK_STR(str_of(v, "category"), "none");
+    CHECK_STR(str_of(v, "action"), "none");
+    CHECK(json_object_get(v, "suspected") == NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    json_t *r = verdict_base("framework", "runtime_error", "stop", 0.8, "x");
+    json_object_set_new(r, "rule", json_string("t.rule"));
+    json_object_set_new(r, "suspected", json_true());
+    activity_proven(r, "all ranks exited 0");
+    CHECK_STR(str_of(r, "type"), "runtime_error");
+    json_decref(r);
 }
