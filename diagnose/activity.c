@@ -43,7 +43,7 @@ void activity_init(struct activity *a)
 
 /* Lines after an error-level line within which the log's end counts as
  * ending with it. */
-#define ERROR_TAIL 5
+#define ERROR_TAIL 10
 
 static int word_char(int ch)
 {

@@ -183,9 +183,11 @@ TEST(cstart_log_ending_in_an_error_report_is_a_suspected_failure)
     static const char *const quoted[] = {"step 3 loss 1.25", "retrying (last error: timeout)", NULL};
     static const char *const warn[] = {"step 3 loss 1.25", "W1203 10:00:00.123 4412 x.cc:1] ERROR budget low", NULL};
     static const char *const after[] = {"ERROR loader: slow shard", "step 4 loss 1.2", "step 5 loss 1.1",
-                                        "step 6 loss 1.1", "step 7 loss 1.0", "step 8 loss 1.0", NULL};
+                                        "step 6 loss 1.1", "step 7 loss 1.0", "step 8 loss 1.0",
+                                        "step 9 loss 1.0", "step 10 loss 1.0", "step 11 loss 0.9",
+                                        "step 12 loss 0.9", "step 13 loss 0.9", NULL};
     static const char *const *const good[] = {env, type, quoted, warn, after};
-    static const long after_steps[] = {-1, 4, 5, 6, 7, 8};
+    static const long after_steps[] = {-1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         json_t *v = diag_activity_verdict(good[i], good[i] == after ? after_steps : steps);
         CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
