@@ -10,6 +10,7 @@
  * allocated per line unless an event is produced. */
 #include <math.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include "common/util.h"
 #include "diagnose/internal.h"
@@ -50,6 +51,7 @@ struct classifier {
     int ignored_hint;                  /* the last line was "Exception ignored in: ..." */
     int tb_ignored;                    /* the current traceback is one Python ignored */
     int blanks;
+    int src_next;                      /* the last frame line lost its indentation: its source line may follow */
 };
 
 struct classifier *classifier_new(const struct ruleset *rs)
@@ -418,6 +420,47 @@ static json_t *classify(struct classifier *c, const char *line, size_t len, long
     return make_event(c, r, line, len, lineno);
 }
 
+/* Whether a line ends a Python exception's name: "Name", "mod.Name",
+ * "Name: message" (the name capitalised), as the exception line does and a
+ * frame's source line seldom does. */
+static int exception_shape(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t w = i;
+        while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+            i++;
+        if (i == w)
+            return 0;
+        if (i < n && s[i] == '.') {
+            i++;
+            continue;
+        }
+        return (s[w] >= 'A' && s[w] <= 'Z') && (i == n || (s[i] == ':' && (i + 1 == n || s[i + 1] == ' ')));
+    }
+}
+
+/* Whether a line inside a traceback is one of its frames. A frame is
+ * indented; behind a log shipper's timestamp (CloudWatch's "TS<tab>File
+ * ...") or after a paste that dropped the indentation it is not, and then
+ * its "File \"...\", line N, in f" line is known by its form and the line
+ * after it is its source (unless no source was shown: a frozen module's
+ * "<frozen ...>", or the next line has an exception's shape). */
+static int frame_line(struct classifier *c, const char *line, size_t len)
+{
+    if (is_blank(line, len)) /* an exporter's blank line between entries: no frame, no end */
+        return 2;
+    int src = c->src_next;
+    c->src_next = 0;
+    if (len && (line[0] == ' ' || line[0] == '\t'))
+        return 1;
+    if (len > 6 && !memcmp(line, "File \"", 6)) {
+        c->src_next = line[6] != '<';
+        return 1;
+    }
+    return src && !exception_shape(line, len);
+}
+
 /* Traceback states before the exception: returns 1 when the line was
  * consumed as part of a traceback. */
 static int traceback_step(struct classifier *c, const char *line, size_t len, long lineno,
@@ -452,8 +495,10 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         c->cause = cause;
     }
     if (c->tb == TB_FRAMES) {
-        if (len && (line[0] == ' ' || line[0] == '\t')) {
-            push_frame(c, line, len, lineno);
+        int frame = frame_line(c, line, len);
+        if (frame) {
+            if (frame == 1)
+                push_frame(c, line, len, lineno);
             return 1;
         }
         utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
@@ -476,6 +521,7 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
     if (starts(line, len, "Traceback (most recent call last)")) {
         c->tb_ignored = c->ignored_hint;
         c->tb = TB_FRAMES;
+        c->src_next = 0;
         c->fhead = c->fcount = 0;
         push_frame(c, line, len, lineno);
         utf8_sanitize(line, len, c->head, TB_LINE_MAX - 4);

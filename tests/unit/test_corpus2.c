@@ -414,3 +414,45 @@ TEST(corpus2_truncated_traceback_unknown_frames_header_decides)
     CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 12);
     json_decref(v);
 }
+
+/* A traceback whose frames lost their indentation (behind a log shipper's
+ * timestamp, with its blank lines between entries, or pasted flat) is
+ * still one: "File ..." lines are frames, the line after one is its
+ * source unless it has an exception's shape, and the exception line still
+ * ends it (2026-12-06). */
+TEST(corpus2_unindented_traceback_is_still_one)
+{
+    static const char *const rules =
+        "- id: t.exc\n  category: framework\n  type: value_error\n  role: root\n  action: stop\n"
+        "  match: '^MyError: '\n  literals: ['MyError']\n  explain: 'exc'\n"
+        "  examples: ['MyError: boom']\n"
+        "- id: t.cut\n  category: unknown\n  type: unknown\n  role: symptom\n  action: restart\n"
+        "  priority: -95\n  match: '^Traceback \\(most recent call last\\):\\s*$'\n"
+        "  literals: ['Traceback (most']\n  explain: 'cut'\n"
+        "  examples: ['Traceback (most recent call last):']\n";
+    static const char *const flat[] = {
+        "Traceback (most recent call last):", "", "File \"/t/a.py\", line 3, in main", "",
+        "step()", "", "File \"<frozen importlib._bootstrap>\", line 1, in _load", "MyError: boom",
+    };
+    json_t *v = diag_offline_lines(rules, flat, 8);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.exc");
+    json_t *ev = json_object_get(v, "evidence");
+    int src = 0;
+    for (size_t i = 0; i < json_array_size(ev); i++)
+        src += !strcmp(json_string_value(json_array_get(ev, i)), "step()");
+    CHECK(src == 1); /* the source line is a frame of the traceback, not its end */
+    json_decref(v);
+    /* the same cut after a source line: a truncated traceback */
+    v = diag_offline_lines(rules, flat, 5);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.cut");
+    json_decref(v);
+    /* no source shown (the file is not there): the exception's shape ends it */
+    static const char *const nosrc[] = {"Traceback (most recent call last):", "File \"/gone.py\", line 3, in main",
+                                        "MyError: boom"};
+    v = diag_offline_lines(rules, nosrc, 3);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.exc");
+    json_decref(v);
+}
