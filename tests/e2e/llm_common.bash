@@ -42,7 +42,26 @@ stub_count() { cat "$1/count" 2>/dev/null || echo 0; }
 
 # A port on which nothing listens.
 closed_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    # Not bind(0): a port from the ephemeral range (32768-60999 here) can
+    # be handed to another test's bind(0) or connect between this check and
+    # its use, and then something answers (CI once saw "Empty reply from
+    # server" instead of a refused connect). 10000-19999 is below that
+    # range and below the tests' MASTER_PORTs (20000-31999): a free port
+    # there stays unanswered.
+    /usr/bin/python3 -c '
+import random, socket
+for _ in range(500):
+    p = random.randint(10000, 19999)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+'
 }
 
 jget() { # FILE PYTHON_EXPR(v): prints the expression over the JSON in FILE
