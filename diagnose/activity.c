@@ -6,6 +6,7 @@
  * and the usual trainers (the table of diagnose/linemarks.c), found in the
  * rules' own walk over the line (or one walk of their own), so the cost
  * does not grow with their number. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,14 @@ void activity_init(struct activity *a)
  * ending with it. */
 #define ERROR_TAIL 10
 
-static int word_char(int ch)
+/* The blanks (space, tab, CR) that start line[0..len): lines here need
+ * not end in a NUL. */
+static size_t blanks(const char *line, size_t len)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+        i++;
+    return i;
 }
 
 /* The glog or c10d level letter that starts s ("W1203 ", "E1203 ",
@@ -67,46 +73,43 @@ static int glog_level(const char *s, size_t n)
     return s[0];
 }
 
-/* Whether line holds an error-level word of linemarks.c as a report of its
- * own: a glog or c10d E line; "ERROR", "FATAL" or "CRITICAL" as a word ("ERROR" not in
- * "NCCL_ERROR_HANDLING"), "Error:"/"error:"/"fatal:" at the line's start
- * or after a tool's "name: " ("slurmstepd: error:", "docker: Error
- * response"; not "RuntimeError:", an exception line and the rules'
- * business, nor a quoted "(gai error: -2 ...)"). */
-static int error_word(const char *line, size_t len)
+/* Whether line (lead: its leading blanks) holds an error-level word of
+ * linemarks.c as a report of its own: "ERROR", "FATAL" or "CRITICAL" as a
+ * word ("ERROR" not in "NCCL_ERROR_HANDLING"), "Error:"/"error:"/"fatal:"
+ * at the line's start or after a tool's "name: " ("slurmstepd: error:",
+ * "docker: Error response"; not "RuntimeError:", an exception line and the
+ * rules' business, nor a quoted "(gai error: -2 ...)"). */
+static int error_word(const char *line, size_t len, size_t lead)
 {
     static const char *const words[] = {"ERROR", "FATAL", "CRITICAL", "Error:", "error:", "fatal:", "Fatal:"};
-    size_t lead = strspn(line, " \t");
-    int level = lead < len ? glog_level(line + lead, len - lead) : 0;
-    if (lead >= len || level == 'W' || level == 'I')
-        return 0;
-    if (level == 'E')
-        return 1;
     for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
         size_t n = strlen(words[w]);
         int colon = words[w][n - 1] == ':';
         for (const char *p = line, *end = line + len; (p = memmem(p, (size_t)(end - p), words[w], n));
              p += n) {
             if (colon ? (p == line + lead || (p - line >= 2 && p[-1] == ' ' && p[-2] == ':'))
-                      : ((p == line || !word_char((unsigned char)p[-1])) &&
-                         (p + n == end || !word_char((unsigned char)p[n]))))
+                      : ((p == line || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+                         (p + n == end || !(isalnum((unsigned char)p[n]) || p[n] == '_'))))
                 return 1;
         }
     }
     return 0;
 }
 
-/* Tracks the last error-level line and the non-blank lines after it. */
+/* Tracks the last error report (a glog or c10d E line, or an error word
+ * of its own on a line that is no W or I line) and the non-blank lines
+ * after it. */
 static void track_error(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
 {
-    size_t lead = strspn(line, " \t");
-    int glog_e = lead < len && glog_level(line + lead, len - lead) == 'E';
-    if (!progress && ((k & LM_ERROR) || glog_e) && error_word(line, len)) {
+    size_t lead = blanks(line, len);
+    int level = glog_level(line + lead, len - lead);
+    if (!progress && level != 'W' && level != 'I' &&
+        (level == 'E' || ((k & LM_ERROR) && error_word(line, len, lead)))) {
         size_t n = len < sizeof a->error - 1 ? len : sizeof a->error - 1;
         memcpy(a->error, line, n);
         a->error[n] = '\0';
         a->since_error = 0;
-    } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && strspn(line, " \t\r") < len) {
+    } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && lead < len) {
         a->since_error++;
     }
 }

@@ -440,7 +440,8 @@ static int exception_shape(const char *s, size_t n)
     }
 }
 
-/* Whether a line inside a traceback is one of its frames. A frame is
+/* Whether a line inside a traceback is one of its frames: 1 a frame, 2 a
+ * blank line to skip, 0 the line that ends the frames. A frame is
  * indented; behind a log shipper's timestamp (CloudWatch's "TS<tab>File
  * ...") or after a paste that dropped the indentation it is not, and then
  * its "File \"...\", line N, in f" line is known by its form and the line

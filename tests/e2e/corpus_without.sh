@@ -12,8 +12,8 @@ printf '[rank0]: Traceback (most recent call last):\n[rank0]:   File "t.py", lin
 printf 'OSError: [Errno 28] No space left on device\n' >"$C/full.log"
 {
     printf 'id\turl\tcategory\ttype\taction\thost\trank\tgpu\tkey\treason\n'
-    printf 'keyerr\t-\tscript\tkey_error\tstop\t\t\t\tKeyError\tstub corpus\n'
-    printf 'full\t-\tinfrastructure\tstorage_error\tstop\t\t\t\tNo space\tstub corpus\n'
+    printf 'keyerr\t-\tscript\tkey_error\tstop\t\t\t\tKeyError\te2e corpus\n'
+    printf 'full\t-\tinfrastructure\tstorage_error\tstop\t\t\t\tNo space\te2e corpus\n'
 } >"$C/labels.tsv"
 printf 'id\tsplit\nkeyerr\tdev\nfull\tdev\n' >"$C/split.tsv"
 CR="$ENDURE_SRC/bench/corpus_real.py"
