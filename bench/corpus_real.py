@@ -33,6 +33,7 @@ server: use it only with a server you may send the corpus to.
 names match GLOB: `--without 'corpus-w16*.yaml' --ids FILE`, with FILE the
 dev logs of that round, estimates how the other rules do on logs they were
 not written for (a stand-in for unseen logs that costs no held-out log).
+With --without, no miss is listed unless --misses says whose.
 
 usage: corpus_real.py [--endure BIN] [--json] [--misses dev|held|all|none]
                       [--floor-dev F] [--floor-held F] [--jobs N] [--ids FILE]
@@ -243,7 +244,9 @@ def without(globs, into):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endure", default=os.environ.get("ENDURE", os.path.join(HERE, "..", "build", "endure")))
-    ap.add_argument("--misses", default="held", choices=("dev", "held", "all", "none"))
+    ap.add_argument("--misses", choices=("dev", "held", "all", "none"),
+                    help="whose misses to list (default: held; none with --without, which is a "
+                         "stand-in for unseen logs and must not show held-out ones by accident)")
     ap.add_argument("--floor-dev", type=float)
     ap.add_argument("--floor-held", type=float)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -259,6 +262,8 @@ def main():
     ap.add_argument("--without", metavar="GLOB", action="append", default=[],
                     help="leave out the shipped rule files whose names match GLOB (repeatable)")
     a = ap.parse_args()
+    if a.misses is None:
+        a.misses = "none" if a.without else "held"
     for f in ("labels.tsv", "split.tsv"):
         if not os.path.isfile(os.path.join(a.corpus, f)):
             ap.error("%s: no %s (--corpus DIR needs labels.tsv, split.tsv and ID.log files)" % (a.corpus, f))

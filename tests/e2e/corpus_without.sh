@@ -4,7 +4,7 @@
 # written for). On a two-log corpus of the real corpus's layout: with all
 # rules both logs are right; without python.yaml the KeyError is missed
 # and its miss names no py.* rule; the rules directory the runs read is
-# removed afterwards; a glob that matches no rule file is refused.
+# removed afterwards; without --misses it lists no miss; a glob that matches no rule file is refused.
 . "$(dirname "$0")/lib.sh"
 C="$T/corpus"
 mkdir -p "$C"
@@ -37,6 +37,18 @@ grep -q 'MISS keyerr.*(rule py\.' "$T/wo.out" && fail "a python.yaml rule decide
 grep -q 'MISS full' "$T/wo.out" && fail "a rule of another file was left out"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "left behind: $(ls -A "$TMPDIR")"
 echo "ok: without python.yaml"
+
+# Without --misses, --without lists no miss (it is a stand-in for unseen
+# logs: a held-out miss must not be shown by accident).
+printf 'id\tsplit\nkeyerr\theld\nfull\tdev\n' >"$C/split.tsv"
+/usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$C" --without 'python.yaml' >"$T/quiet.out" 2>&1 ||
+    fail "--without, no --misses: exit $?"
+grep -q 'held split: 1 logs' "$T/quiet.out" || { cat "$T/quiet.out" >&2; fail "no held split measured"; }
+grep -q 'MISS' "$T/quiet.out" && fail "--without listed a miss without --misses"
+/usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$C" >"$T/held.out" 2>&1 || fail "no --without: exit $?"
+grep -q 'MISS' "$T/held.out" && fail "with all rules the held-out KeyError should be right"
+printf 'id\tsplit\nkeyerr\tdev\nfull\tdev\n' >"$C/split.tsv"
+echo "ok: --without lists no miss unless asked"
 
 /usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$C" --without 'pyhton*.yaml' >"$T/typo.out" 2>&1 &&
     fail "a glob that matches nothing was accepted"
