@@ -14,6 +14,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "diagnose/internal.h"
+#include "diagnose/l10n.h"
 #include "diagnose/linemarks.h"
 
 #define TB_LINES 20      /* frames kept per traceback (the last ones) */
@@ -52,6 +53,9 @@ struct classifier {
     int tb_ignored;                    /* the current traceback is one Python ignored */
     int blanks;
     int src_next;                      /* the last frame line lost its indentation: its source line may follow */
+    const char *mtext;                 /* the text the last rule matched: the line, or en */
+    struct l10n *l10n;                 /* scratch of l10n_line (owned) */
+    char en[L10N_LINE_MAX];            /* the line with its localized forms in English (l10n.h) */
 };
 
 struct classifier *classifier_new(const struct ruleset *rs)
@@ -68,7 +72,8 @@ struct classifier *classifier_new(const struct ruleset *rs)
     c->mctx = pcre2_match_context_create(NULL);
     c->gen = calloc(rs->n + rs->nmarks + rs->nreq + 1, sizeof *c->gen);
     c->cand = malloc((rs->n + rs->nmarks + rs->nreq + 1) * sizeof *c->cand);
-    if (!c->md || !c->mctx || !c->gen || !c->cand) {
+    c->l10n = l10n_new();
+    if (!c->md || !c->mctx || !c->gen || !c->cand || !c->l10n) {
         classifier_free(c);
         return NULL;
     }
@@ -85,6 +90,7 @@ void classifier_free(struct classifier *c)
     pcre2_match_context_free(c->mctx);
     free(c->gen);
     free(c->cand);
+    l10n_free(c->l10n);
     free(c->node);
     free(c->file);
     json_decref(c->chain);
@@ -257,10 +263,9 @@ int classifier_line_marks(const struct classifier *c, uint32_t *marks)
 /* Progress candidates first (the first match sets c->progress and the
  * step), then the others in order; returns the first of those that
  * matches (the match data then holds its captures), or NULL. */
-static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
+static const struct rule *rules_on(struct classifier *c, const char *line, size_t len)
 {
     const struct ruleset *rs = c->rs;
-    c->st.lines++;
     c->progress = NULL;
     prefilter(c, line, len);
     for (size_t i = 0; i < c->ncand && !c->progress; i++) {
@@ -288,6 +293,25 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
     return NULL;
 }
 
+/* The rules on the line; when none matched (nor a progress rule) and the
+ * line holds localized forms of glibc's or bash's messages, the rules on
+ * its English (l10n.h). c->mtext is the text matched (the captures are
+ * offsets into it); the marks are those of both. */
+static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
+{
+    c->st.lines++;
+    c->mtext = line;
+    const struct rule *r = rules_on(c, line, len);
+    size_t n;
+    if (r || c->progress || !(n = l10n_line(c->l10n, line, len, c->en)))
+        return r;
+    uint32_t marks = c->marks;
+    r = rules_on(c, c->en, n);
+    c->marks |= marks;
+    c->mtext = c->en;
+    return r;
+}
+
 int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
 {
     const struct rule *r = &c->rs->rules[rule];
@@ -312,7 +336,8 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* The event of rule r on a line (captures in c->md). */
+/* The event of rule r on a line (captures in c->md, offsets into c->mtext:
+ * the line or its English); the key line's text is the line. */
 static json_t *make_event(struct classifier *c, const struct rule *r, const char *line, size_t len,
                           long lineno)
 {
@@ -322,7 +347,7 @@ static json_t *make_event(struct classifier *c, const struct rule *r, const char
         int n = r->groups[g];
         if (n > 0 && ov[2 * n] != PCRE2_UNSET)
             json_object_set_new(groups, group_names[g],
-                                json_text(line + ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
+                                json_text(c->mtext + ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
     }
     double ts = c->ts >= 0 ? c->ts : c->ts == -2 ? NAN : wall_time();
     json_object_set_new(ev, "rule", json_string(r->id));

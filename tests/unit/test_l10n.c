@@ -1,0 +1,109 @@
+/* test_l10n: localized shells read in English (diagnose/l10n.c). The
+ * English of a line: each form replaced, the rest kept byte for byte, two
+ * forms in one line, overlapping forms (the first, then the longer), plain
+ * ASCII and unknown non-ASCII lines left alone, an English too long for the
+ * buffer refused; the table as generated (every form has a non-ASCII byte
+ * and a known English). Through the classifier: a line no rule knows in its
+ * localized form is decided by the English rule, with the capture read from
+ * the English and the key line quoted as the log has it; a rule written for
+ * the localized form still wins over the English. */
+#include <string.h>
+#include "diagnose/l10n.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static size_t en(struct l10n *x, const char *line, char *out)
+{
+    size_t n = l10n_line(x, line, strlen(line), out);
+    out[n] = 0; /* out has L10N_LINE_MAX + 1 bytes in these tests */
+    return n;
+}
+
+TEST(l10n_lines_in_english)
+{
+    struct l10n *x = l10n_new();
+    CHECK(x != NULL);
+    static char out[L10N_LINE_MAX + 1];
+    static const struct { const char *line, *want; } cases[] = {
+        {"已杀死", "Killed"},
+        {"/bin/bash: 行 1: 4242 已杀死                  python train.py", "/bin/bash: 行 1: 4242 Killed                  python train.py"},
+        {"段错误 (核心已转储)", "Segmentation fault (core dumped)"},
+        {"Segmentation fault (コアダンプ)", "Segmentation fault (core dumped)"},
+        {"Ошибка сегментирования", "Segmentation fault"},
+        {"cp: 无法创建普通文件'/ckpt/x': 设备上没有空间", "cp: 无法创建普通文件'/ckpt/x': No space left on device"},
+        {"ssh: connect to host n7 port 22: 拒绝连接", "ssh: connect to host n7 port 22: Connection refused"},
+        {"/bin/sh: 1: torchrun: 未找到命令", "/bin/sh: 1: torchrun: command not found"},
+        {"Убито", "Killed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n = en(x, cases[i].line, out);
+        CHECK(n == strlen(cases[i].want));
+        CHECK(strcmp(out, cases[i].want) == 0);
+    }
+    /* nothing to put in English: 0, whatever out holds */
+    CHECK(en(x, "Killed", out) == 0);                       /* ASCII: not scanned */
+    CHECK(en(x, "Epoch 1: 50%|█████     | 5/10", out) == 0); /* non-ASCII, no form */
+    CHECK(en(x, "数据加载完成", out) == 0);
+    CHECK(en(x, "", out) == 0);
+    /* an English that would not fit: refused, not cut */
+    size_t big = L10N_LINE_MAX - 6;
+    char *line = malloc(big + 16);
+    CHECK(line != NULL);
+    memset(line, 'a', big);
+    memcpy(line + big, "已杀死", 9); /* 9 bytes become 6: just fits */
+    CHECK(l10n_line(x, line, big + 9, out) == L10N_LINE_MAX);
+    memcpy(line + big, "段错误", 9); /* 9 bytes become 18: does not */
+    CHECK(l10n_line(x, line, big + 9, out) == 0);
+    free(line);
+    l10n_free(x);
+}
+
+TEST(l10n_table_as_generated)
+{
+    CHECK(l10n_nforms > 100);
+    for (size_t i = 0; i < l10n_nforms; i++) {
+        const unsigned char *f = (const unsigned char *)l10n_forms[i].form;
+        int high = 0;
+        for (; *f; f++)
+            high |= *f & 0x80;
+        CHECK(high);
+        CHECK(l10n_forms[i].en < l10n_nenglish);
+    }
+}
+
+static const char ssh_rule[] =
+    "- id: t.ssh\n  category: infrastructure\n  type: connection_error\n  role: root\n"
+    "  action: restart\n  explain: 'test'\n  match: 'ssh: connect to host (?<host>[\\w.-]+) port \\d+: Connection refused'\n"
+    "  examples: ['ssh: connect to host n7 port 22: Connection refused']\n";
+
+TEST(l10n_english_rule_reads_a_localized_line)
+{
+    const char *lines[] = {"step 3", "pdsh@n1: n7: ssh: connect to host n7 port 22: 拒绝连接", NULL};
+    json_t *v = diag_offline_lines(ssh_rule, lines, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.ssh");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "n7");
+    json_t *key = json_object_get(v, "key_line");
+    CHECK(strstr(json_string_value(json_object_get(key, "text")), "拒绝连接") != NULL);
+    json_decref(v);
+    /* the capture is read from the English: after a form whose English is
+     * longer, offsets into the line would be wrong */
+    const char *after[] = {"[Errno 111] 拒绝连接: peer n9.example", NULL};
+    v = diag_offline_lines("- id: t.peer\n  category: infrastructure\n  type: connection_error\n"
+                           "  role: root\n  action: restart\n  explain: 'test'\n"
+                           "  match: 'Connection refused: peer (?<host>[\\w.-]+)'\n"
+                           "  examples: ['Connection refused: peer n9']\n", after, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "n9.example");
+    json_decref(v);
+    /* a rule written for the localized form matches first */
+    char rules[1024];
+    snprintf(rules, sizeof rules, "%s%s", ssh_rule,
+             "- id: t.zh\n  category: infrastructure\n  type: network_error\n  role: root\n"
+             "  action: restart\n  explain: 'test'\n  match: '拒绝连接'\n  literals: ['拒绝连接']\n"
+             "  examples: ['ssh: 拒绝连接']\n");
+    v = diag_offline_lines(rules, lines, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.zh");
+    json_decref(v);
+}
