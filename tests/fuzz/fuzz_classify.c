@@ -1,4 +1,5 @@
-/* libFuzzer target: the line classifier (prefix stripping, prefilter,
+/* libFuzzer target: the line classifier (prefix stripping, prefilter, the
+ * English of localized forms (seed l10n.txt),
  * PCRE2 under limits, traceback state, event building with UTF-8
  * sanitising) on arbitrary bytes split into lines, with the shipped rules
  * ($ENDURE_RULES_DIR, default rules/) or the unit-test rules. */
