@@ -312,13 +312,25 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
     return r;
 }
 
-int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
+static int rule_check_on(struct classifier *c, const struct rule *r, const char *line, size_t len)
 {
-    const struct rule *r = &c->rs->rules[rule];
     prefilter(c, line, len);
     if ((r->nliterals && c->gen[r->order] != c->curgen) || !requires_met(c, r))
         return -1;
     return rule_exec(c, r, line, len);
+}
+
+/* As the classifier reads lines: the line, and when the rule does not
+ * match it, the line's English (l10n.h). */
+int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len)
+{
+    const struct rule *r = &c->rs->rules[rule];
+    int rc = rule_check_on(c, r, line, len);
+    size_t n;
+    if (rc == 1 || !(n = l10n_line(c->l10n, line, len, c->en)))
+        return rc;
+    int en = rule_check_on(c, r, c->en, n);
+    return en > rc ? en : rc;
 }
 
 const char *classifier_match(struct classifier *c, const char *line, size_t len)

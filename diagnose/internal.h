@@ -97,7 +97,8 @@ void ac_scan(const struct ac *a, const char *text, size_t len, struct ac_hits *h
 size_t ac_states(const struct ac *a);
 
 /* classifier.c: whether rule (index) is selected by the prefilter and
- * matches line: 1 yes, 0 selected but no match, -1 not selected. */
+ * matches line, or else the line's English (l10n.h), as the classifier
+ * reads it: 1 yes, 0 selected but no match, -1 not selected. */
 struct classifier;
 int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len);
 

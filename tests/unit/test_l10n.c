@@ -6,7 +6,8 @@
  * and a known English). Through the classifier: a line no rule knows in its
  * localized form is decided by the English rule, with the capture read from
  * the English and the key line quoted as the log has it; a rule written for
- * the localized form still wins over the English. */
+ * the localized form still wins over the English; a rule check (endure
+ * rules test) reads the English too. */
 #include <string.h>
 #include "diagnose/l10n.h"
 #include "tests/unit/harness.h"
@@ -34,6 +35,9 @@ TEST(l10n_lines_in_english)
         {"ssh: connect to host n7 port 22: 拒绝连接", "ssh: connect to host n7 port 22: Connection refused"},
         {"/bin/sh: 1: torchrun: 未找到命令", "/bin/sh: 1: torchrun: command not found"},
         {"Убито", "Killed"},
+        /* overlapping forms: the one that starts first, then the longer */
+        {"write: Прекъснат канал", "write: Broken pipe"},                  /* not "Aborted канал" */
+        {"OSError: システム中のファイルを開きすぎです", "OSError: Too many open files in system"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         size_t n = en(x, cases[i].line, out);
@@ -106,4 +110,19 @@ TEST(l10n_english_rule_reads_a_localized_line)
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.zh");
     json_decref(v);
+}
+
+TEST(l10n_rule_check_reads_the_english_too)
+{
+    struct buf err;
+    struct ruleset *rs = diag_load(diag_write("k.yaml", ssh_rule), &err);
+    CHECK(rs != NULL);
+    struct classifier *c = classifier_new(rs);
+    const char *zh = "ssh: connect to host n7 port 22: 拒绝连接", *other = "ssh: connect to host n7 port 22: 超时";
+    CHECK(classifier_rule_check(c, 0, zh, strlen(zh)) == 1);       /* as endure rules test reads an example */
+    CHECK(classifier_rule_check(c, 0, other, strlen(other)) == 0); /* no form: the line alone */
+    CHECK_STR(classifier_match(c, zh, strlen(zh)), "t.ssh");
+    classifier_free(c);
+    ruleset_free(rs);
+    buf_free(&err);
 }
