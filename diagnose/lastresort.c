@@ -23,13 +23,16 @@ static const char endpoint_re[] =
     "['\"]?([A-Za-z0-9][\\w.-]{0,62})(?![\\w.-])";
 /* the rank a launcher reported failed: TorchElastic, DeepSpeed's launcher,
  * torch.multiprocessing.spawn ("-- Process 1 terminated with the following
- * error:", the process index, the rank on one node), Open MPI's mpirun
+ * error:" of an exception, "process 1 terminated with signal SIGKILL" and
+ * "... with exit code 1" of a process that died: the process index, the
+ * rank on one node), Open MPI's mpirun
  * ("mpirun noticed that process rank 1 with PID ...") and Composer's
  * launcher ("Rank 0 crashed with exit code 1") */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
     "-- Process (\\d{1,6}) terminated with the following error|"
+    "\\bprocess (\\d{1,6}) terminated with (?:signal \\w|exit code -?[1-9])|"
     "\\bnoticed that process rank (\\d{1,7}) with PID|"
     "\\bRank (\\d{1,7}) crashed with exit code [1-9]";
 

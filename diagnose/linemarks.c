@@ -135,6 +135,7 @@ static const char *const not_done_marks[] = {"Training finished iteration", NULL
  * (TorchElastic and DeepSpeed, mp.spawn, mpirun, Composer); these the
  * rendezvous/master endpoint pattern. */
 static const char *const rank_words[] = {"local_rank", "terminated with the following error",
+                                         "terminated with signal", "terminated with exit code",
                                          "noticed that process rank", "crashed with exit code", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 

@@ -81,6 +81,9 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
         long rank;
     } forms[] = {
         {"-- Process 1 terminated with the following error:", 1},
+        {"torch.multiprocessing.spawn.ProcessExitedException: process 3 terminated with signal SIGKILL", 3},
+        {"Exception: process 2 terminated with exit code 1", 2},
+        {"Exception: process 2 terminated with exit code 0", -1}, /* not a failure */
         {"mpirun noticed that process rank 5 with PID 29013 on node 172.17.27.12 exited on signal 6 (Aborted).", 5},
         {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 1.", 2},
         {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 0.", -1}, /* not a failure */
