@@ -2818,6 +2818,33 @@ def traceback_cut_unknown_frames():
     expect(n, category='unknown', type='unknown', action='restart', rule='py.traceback_cut_off')
 
 
+@case
+def store_timeout_names_the_store_host():
+    """a c10d client that times out connecting to the store names the store's host (a name, not only an IP) as the culprit (2026-12-06)."""
+    n = "store_timeout_names_the_store_host"
+    L = Log(n)
+    L.add('[rank3]: Traceback (most recent call last):',
+          '[rank3]:   File "/opt/app/train.py", line 12, in <module>',
+          '[rank3]:     dist.init_process_group("nccl")',
+          '[rank3]: torch.distributed.DistNetworkError: The client socket has timed out after 600000ms '
+          'while trying to connect to (trainer-master-0, 29500).')
+    _write(n, L.text())
+    expect(n, category='infrastructure', type='connection_error', action='restart',
+           rule='net.store_client_timeout', host='trainer-master-0')
+
+
+@case
+def preempted_node_with_a_dotted_name():
+    """a preemption notice whose node name has dots (a cloud DNS name) is still one, and names the node (2026-12-06)."""
+    n = "preempted_node_with_a_dotted_name"
+    L = Log(n)
+    L.add('2026-12-03 10:02:11,004 INFO trainer: step 1200 loss 2.871',
+          'Pod trainer-worker-2 on node ip-10-0-1-23.ec2.internal was preempted')
+    _write(n, L.text())
+    expect(n, category='infrastructure', type='node_failure', action='restart',
+           rule='words.any_preempted', host='ip-10-0-1-23.ec2.internal')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
