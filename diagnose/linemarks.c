@@ -17,6 +17,11 @@ static const char *const setup_marks[] = {
      * to store for rank: R", "Rank R: Completed store-based barrier for
      * key:store_based_barrier_key:N with M nodes." */
     "store_based_barrier_key:",
+    /* ProcessGroupNCCL's first barrier() before any collective told it the
+     * device: "[PG ID 0 PG GUID 0 Rank 0]  using GPU 0 to perform barrier
+     * as devices used by this process are currently unknown" (torch 2.x;
+     * 1.x: "Rank 0 using best-guess GPU 0 to perform barrier as ...") */
+    "to perform barrier as devices used by this process are currently unknown",
     /* DeepSpeed's deepspeed.init_distributed() creating the process group */
     "Initializing TorchBackend in DeepSpeed with backend",
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */

@@ -14,6 +14,35 @@ static const char *type_of(json_t *v)
     return json_string_value(json_object_get(v, "type"));
 }
 
+/* ProcessGroupNCCL's warning at the first barrier() (torch 2.x and 1.x
+ * forms): a log that ends there, no step printed, waits in that barrier. */
+TEST(chang4_first_barrier_device_warning_is_setup)
+{
+    static const char *const t2[] = {
+        "Loading checkpoint shards: 100%|##########| 2/2 [00:05<00:00,  2.51s/it]",
+        "[rank0]:[W1204 10:00:00.000000 ProcessGroupNCCL.cpp:4115] [PG ID 0 PG GUID 0 Rank 0]  using GPU 0 "
+        "to perform barrier as devices used by this process are currently unknown. This can potentially "
+        "cause a hang if this rank to GPU mapping is incorrect.",
+        NULL};
+    static const char *const t1[] = {
+        "[W ProcessGroupNCCL.cpp:1569] Rank 1 using best-guess GPU 1 to perform barrier as devices used by "
+        "this process are currently unknown. This can potentially cause a hang if this rank to GPU mapping "
+        "is incorrect.Specify device_ids in barrier() to force use of a particular device.",
+        NULL};
+    static const char *const then_steps[] = {t1[0], "step 1 loss 2.5", NULL};
+    const char *const *logs[] = {t2, t1};
+    for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
+        json_t *v = diag_activity_verdict(logs[i], NULL);
+        CHECK_STR(type_of(v), "hang");
+        CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "NCCL init");
+        json_decref(v);
+    }
+    static const long steps[] = {-1, 1};
+    json_t *v = diag_activity_verdict(then_steps, steps); /* the barrier passed */
+    CHECK_STR(type_of(v), "no_failure");
+    json_decref(v);
+}
+
 /* ColossalAI's rich logger (padded, the message wrapped onto a second
  * line) and torch's own INFO form: both end inside new_group's barriers. */
 TEST(chang4_store_barrier_keys_are_setup)
