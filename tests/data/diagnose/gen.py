@@ -2845,6 +2845,17 @@ def preempted_node_with_a_dotted_name():
            rule='words.any_preempted', host='ip-10-0-1-23.ec2.internal')
 
 
+@case
+def argparse_error_line_after_usage_is_the_key():
+    """argparse prints its usage line before each error: the error line ('unrecognized arguments') decides and is the key line, not the usage line before it (2026-12-06)."""
+    n = "argparse_error_line_after_usage_is_the_key"
+    L = Log(n)
+    L.add('usage: main_pretrain.py [-h] [--local_rank LOCAL_RANK]',
+          'main_pretrain.py: error: unrecognized arguments: --local-rank=1')
+    _write(n, L.text())
+    expect(n, category='script', type='argument_error', action='stop', rule='py.argparse_unrecognized')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
