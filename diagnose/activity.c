@@ -40,6 +40,17 @@ void activity_init(struct activity *a)
     a->since_error = -1;
     a->error[0] = '\0';
     a->setup[0] = '\0';
+    a->file = NULL;
+    a->lineno = 0;
+    a->setup_file[0] = a->error_file[0] = '\0';
+    a->setup_no = a->error_no = 0;
+}
+
+/* Notes where the caller is into file/no (the key line of a suspicion). */
+static void note_where(const struct activity *a, char *file, size_t cap, long *no)
+{
+    snprintf(file, cap, "%s", a->file ? a->file : "");
+    *no = a->file ? a->lineno : 0;
 }
 
 /* Lines after an error-level line within which the log's end counts as
@@ -109,6 +120,7 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
         memcpy(a->error, line, n);
         a->error[n] = '\0';
         a->since_error = 0;
+        note_where(a, a->error_file, sizeof a->error_file, &a->error_no);
     } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && lead < len) {
         a->since_error++;
     }
@@ -135,6 +147,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
                                              memmem(line, len, "etwork is unreachable", 21));
         memcpy(a->setup, line, n);
         a->setup[n] = '\0';
+        note_where(a, a->setup_file, sizeof a->setup_file, &a->setup_no);
     } else if (k & LM_START) {
         /* the loop starts now: a bar before it (a cache check, a
          * tokenizer) was not training; a mark printed again each epoch or
@@ -189,6 +202,16 @@ static int hung_at_start(const struct activity *a)
     return !a->trained && (a->last == ACT_SETUP || a->last == ACT_START);
 }
 
+/* The key line of a suspicion: the line the log's end is judged by (file
+ * and number when the caller gave them; text: its first bytes as kept). */
+static void key_line_at(json_t *v, const char *file, long no, const char *text)
+{
+    if (!file[0] || no <= 0 || !text[0])
+        return;
+    json_object_set_new(v, "key_line", json_pack("{s:s,s:I,s:s%}", "file", file, "line", (json_int_t)no,
+                                                 "text", text, strlen(text)));
+}
+
 /* The fields every suspected verdict of this file shares: what the log
  * showed last, the category and type suspected, a restart. */
 static void suspect(json_t *v, const char *last, const char *category, const char *type)
@@ -208,6 +231,8 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
     suspect(v, setup ? "NCCL init" : "training start", "hang", "hang");
     if (setup)
         setup_host(a, v);
+    if (setup && !stopped_by) /* a stop keeps its own line as the key */
+        key_line_at(v, a->setup_file, a->setup_no, a->setup);
     json_object_set_new(v, "confidence", json_real(0.4));
     char msg[512];
     if (stopped_by)
@@ -240,6 +265,8 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
 {
     suspect(v, "retrying a connection", "infrastructure", a->unreachable ? "network_error" : "connection_error");
     setup_host(a, v);
+    if (!stopped_by)
+        key_line_at(v, a->setup_file, a->setup_no, a->setup);
     json_object_set_new(v, "confidence", json_real(0.4));
     char stop[200] = "";
     if (stopped_by)
@@ -261,6 +288,7 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
 static void ended_in_error(const struct activity *a, json_t *v)
 {
     suspect(v, "an error report", "unknown", "unknown");
+    key_line_at(v, a->error_file, a->error_no, a->error);
     json_object_set_new(v, "confidence", json_real(0.3));
     char msg[512];
     snprintf(msg, sizeof msg,
@@ -390,6 +418,8 @@ void activity_proven(json_t *v, const char *why)
         json_object_set_new(v, "category", json_string("none"));
         json_object_set_new(v, "action", json_string("none"));
         json_object_set_new(v, "culprit", json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu"));
+        json_object_set_new(v, "key_line", json_null()); /* and the line it was judged by */
+        json_object_set_new(v, "evidence", json_array());
     }
     json_object_set_new(v, "type", json_string("success"));
     json_object_set_new(v, "confidence", json_real(0.9));

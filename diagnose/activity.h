@@ -31,6 +31,13 @@ struct activity {
                               * prefix names the host: up to 63 bytes, as
                               * Kubernetes pod names, behind a label), parsed
                               * only at the end */
+    /* Where the caller is (set before each line; file not owned, may be
+     * NULL), and where the last setup or retry line and the last error
+     * line were: a suspicion's key line. Line 0: unknown. */
+    const char *file;
+    long lineno;
+    char setup_file[256], error_file[256];
+    long setup_no, error_no;
 };
 
 void activity_init(struct activity *a);

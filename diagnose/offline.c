@@ -155,6 +155,8 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     uint32_t marks; /* found in the rules' walk over the line, or walked for alone */
     if (classifier_line_marks(s->c, &marks) < 0)
         marks = linemarks_scan(line + p.skip, len - p.skip);
+    o->act.file = r->in->display;
+    o->act.lineno = lineno;
     if (activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
                             (f & CLS_PROGRESS) != 0))
         o->done_events = events0;

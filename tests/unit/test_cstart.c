@@ -5,7 +5,8 @@
  * JIT build of the job's kernels) with no step printed is a suspected hang
  * in the first step; a progress line with no step number (a loss dict, a
  * validation epoch) is training, so a log that shows one is not. A log
- * that ends with an error report no rule knows is a suspected failure. */
+ * that ends with an error report no rule knows is a suspected failure; a
+ * suspicion names the line it was judged by as its key line. */
 #include <string.h>
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
@@ -217,4 +218,37 @@ TEST(cstart_proven_success_outweighs_a_suspicion)
     activity_proven(r, "all ranks exited 0");
     CHECK_STR(str_of(r, "type"), "runtime_error");
     json_decref(r);
+}
+
+/* A suspicion names the line it was judged by: the last setup line of a
+ * suspected hang, the error report of a suspected failure (file and line
+ * number of the input, the lines around it as evidence); proven success
+ * drops them with the suspicion. */
+TEST(cstart_suspicion_names_its_key_line)
+{
+    const char *rules = "- id: t.none\n  category: framework\n  type: runtime_error\n  role: root\n"
+                        "  action: stop\n  explain: 'x'\n  match: 'never matches this'\n"
+                        "  examples: ['never matches this']\n";
+    const char *hang[] = {"loading", "node1:12:34 [0] NCCL INFO Bootstrap : Using eth0",
+                          "node1:12:34 [0] NCCL INFO Channel 00/02 :    0   1", "", NULL};
+    json_t *v = diag_offline_lines(rules, hang, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    json_t *key = json_object_get(v, "key_line");
+    CHECK_STR(json_string_value(json_object_get(key, "file")), "log");
+    CHECK(json_integer_value(json_object_get(key, "line")) == 3);
+    CHECK(strstr(json_string_value(json_object_get(key, "text")), "Channel 00/02") != NULL);
+    CHECK(json_array_size(json_object_get(v, "evidence")) >= 3); /* the lines around it */
+    activity_proven(v, "all ranks exited 0");
+    CHECK(json_is_null(json_object_get(v, "key_line")));
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 0);
+    json_decref(v);
+    const char *err[] = {"step 3 loss 1.25", "ERROR: fetchd: cannot reach the broker", "bye", NULL};
+    v = diag_offline_lines(rules, err, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "type"), "unknown");
+    key = json_object_get(v, "key_line");
+    CHECK(json_integer_value(json_object_get(key, "line")) == 2);
+    CHECK_STR(json_string_value(json_object_get(key, "text")), "ERROR: fetchd: cannot reach the broker");
+    json_decref(v);
 }
