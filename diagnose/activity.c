@@ -42,8 +42,8 @@ void activity_init(struct activity *a)
     a->setup[0] = '\0';
     a->file = NULL;
     a->lineno = 0;
-    a->setup_file[0] = a->error_file[0] = '\0';
-    a->setup_no = a->error_no = 0;
+    a->setup_file[0] = a->error_file[0] = a->start_file[0] = a->start[0] = '\0';
+    a->setup_no = a->error_no = a->start_no = 0;
 }
 
 /* Notes where the caller is into file/no (the key line of a suspicion). */
@@ -155,6 +155,10 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
         if (!(k & LM_AGAIN))
             a->trained = 0;
         a->last = ACT_START;
+        size_t n = len < sizeof a->start - 1 ? len : sizeof a->start - 1;
+        memcpy(a->start, line, n);
+        a->start[n] = '\0';
+        note_where(a, a->start_file, sizeof a->start_file, &a->start_no);
     }
     return done;
 }
@@ -231,8 +235,9 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
     suspect(v, setup ? "NCCL init" : "training start", "hang", "hang");
     if (setup)
         setup_host(a, v);
-    if (setup && !stopped_by) /* a stop keeps its own line as the key */
-        key_line_at(v, a->setup_file, a->setup_no, a->setup);
+    if (!stopped_by) /* a stop keeps its own line as the key */
+        key_line_at(v, setup ? a->setup_file : a->start_file, setup ? a->setup_no : a->start_no,
+                    setup ? a->setup : a->start);
     json_object_set_new(v, "confidence", json_real(0.4));
     char msg[512];
     if (stopped_by)

@@ -36,8 +36,9 @@ struct activity {
      * line were: a suspicion's key line. Line 0: unknown. */
     const char *file;
     long lineno;
-    char setup_file[256], error_file[256];
-    long setup_no, error_no;
+    char setup_file[256], error_file[256], start_file[256];
+    long setup_no, error_no, start_no;
+    char start[160];         /* the start of the last training-start line */
 };
 
 void activity_init(struct activity *a);

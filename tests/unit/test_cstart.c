@@ -221,7 +221,7 @@ TEST(cstart_proven_success_outweighs_a_suspicion)
 }
 
 /* A suspicion names the line it was judged by: the last setup line of a
- * suspected hang, the error report of a suspected failure (file and line
+ * suspected hang (or the training loop's start), the error report of a suspected failure (file and line
  * number of the input, the lines around it as evidence); proven success
  * drops them with the suspicion. */
 TEST(cstart_suspicion_names_its_key_line)
@@ -242,6 +242,14 @@ TEST(cstart_suspicion_names_its_key_line)
     activity_proven(v, "all ranks exited 0");
     CHECK(json_is_null(json_object_get(v, "key_line")));
     CHECK(json_array_size(json_object_get(v, "evidence")) == 0);
+    json_decref(v);
+    const char *start[] = {"loading", "[INFO|trainer.py:1812] >> ***** Running training *****", "  Num examples = 10", NULL};
+    v = diag_offline_lines(rules, start, 0);
+    CHECK(v != NULL);
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    key = json_object_get(v, "key_line");
+    CHECK(json_integer_value(json_object_get(key, "line")) == 2);
+    CHECK(strstr(json_string_value(json_object_get(key, "text")), "Running training") != NULL);
     json_decref(v);
     const char *err[] = {"step 3 loss 1.25", "ERROR: fetchd: cannot reach the broker", "bye", NULL};
     v = diag_offline_lines(rules, err, 0);
