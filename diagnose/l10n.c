@@ -15,6 +15,7 @@
 static struct ac *automaton;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* The automaton over every form, once per process (pthread_once). */
 static void build(void)
 {
     char **lits = malloc(l10n_nforms * sizeof *lits);
@@ -33,6 +34,7 @@ static void build(void)
     free(exact);
 }
 
+/* Whether s holds a byte >= 0x80 (every form does; one OR per byte). */
 static int has_high_byte(const char *s, size_t n)
 {
     unsigned char any = 0;
@@ -46,6 +48,7 @@ struct span {
     unsigned en;
 };
 
+/* Left to right; at one position, the longer form first. */
 static int span_cmp(const void *a, const void *b)
 {
     const struct span *x = a, *y = b;
@@ -72,6 +75,7 @@ static size_t find_spans(const char *line, size_t len, const uint32_t *cand, siz
     return k;
 }
 
+/* Appends s[0..n) to out at *o; -1 when it would pass L10N_LINE_MAX. */
 static int put(char *out, size_t *o, const char *s, size_t n)
 {
     if (*o + n > L10N_LINE_MAX)
