@@ -29,7 +29,7 @@ TEST(chang4_first_barrier_device_warning_is_setup)
         "this process are currently unknown. This can potentially cause a hang if this rank to GPU mapping "
         "is incorrect.Specify device_ids in barrier() to force use of a particular device.",
         NULL};
-    static const char *const then_steps[] = {t1[0], "step 1 loss 2.5", NULL};
+    const char *const then_steps[] = {t1[0], "step 1 loss 2.5", NULL};
     const char *const *logs[] = {t2, t1};
     for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
         json_t *v = diag_activity_verdict(logs[i], NULL);
