@@ -308,12 +308,28 @@ static int exception_name(const char *name, size_t n)
     return 0;
 }
 
+/* Whether name[0..n) reads as a Python logger's module path rather than a
+ * host: dotted, no '-', and no digit before the first dot
+ * ("deepspeed.runtime.zero.stage3", "torch.nn.modules.conv2d"); a host puts
+ * its digits first ("node12.cluster.local", "10.0.0.7"). */
+static int module_path(const char *name, size_t n)
+{
+    const char *dot = memchr(name, '.', n);
+    if (!dot || memchr(name, '-', n))
+        return 0;
+    for (const char *q = name; q < dot; q++)
+        if (*q >= '0' && *q <= '9')
+            return 0;
+    return 1;
+}
+
 /* pdsh's "host: " (DeepSpeed's multi-node launcher, pdsh -w): a host name
  * that cannot be a word of a message: an IPv4 address, a name (no '_') with a digit
  * and a '-' or '.' (worker-1, gpu-a01.cluster, 675d-5), or node/worker/host/
  * server followed by digits (node2, as hostfiles name them). "RuntimeError:",
  * "Epoch1:" or "step10:" are not hosts, nor is a Python exception's
- * qualified type ("urllib3.exceptions.NewConnectionError:"). */
+ * qualified type ("urllib3.exceptions.NewConnectionError:") or a logger's
+ * module path ("deepspeed.runtime.zero.stage3:"). */
 static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, digit = 0, punct = 0;
@@ -333,7 +349,7 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     }
     if (!digit)
         return 0;
-    if (exception_name(c->s + c->i, h))
+    if (exception_name(c->s + c->i, h) || module_path(c->s + c->i, h))
         return 0;
     int word = 0;
     static const char *const words[] = {"node", "worker", "host", "server"};

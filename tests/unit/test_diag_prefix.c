@@ -110,6 +110,8 @@ TEST(diag_prefix_lookalikes_untouched)
         "step 12: loss 3", "", "[", "Jan", "[host: 1] x", "[n1:2]x", "123456789: x",
         "urllib3.exceptions.NewConnectionError: <urllib3.connection.HTTPSConnection>: refused",
         "h5py.h5e.H5Error: x",
+        "deepspeed.runtime.zero.stage3: AssertionError: The parameter 12 has already been reduced.",
+        "torch.nn.modules.conv2d: x",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         struct prefix_info p = parse(lines[i]);
@@ -119,6 +121,10 @@ TEST(diag_prefix_lookalikes_untouched)
     }
     struct prefix_info p = parse("gpu-a01.Cluster7: x"); /* a host that is not module.Class */
     CHECK_STR(p.host, "gpu-a01.Cluster7");
+    p = parse("node12.cluster.local: x"); /* digits first: a host, not a module path */
+    CHECK_STR(p.host, "node12.cluster.local");
+    p = parse("10.0.0.7: x");
+    CHECK_STR(p.host, "10.0.0.7");
 }
 
 TEST(diag_prefix_determined_container)
