@@ -38,19 +38,29 @@ void activity_init(struct activity *a)
     a->done = 0;
     a->unreachable = 0;
     a->since_error = -1;
-    a->error[0] = '\0';
-    a->setup[0] = '\0';
+    memset(&a->error, 0, sizeof a->error);
+    memset(&a->setup, 0, sizeof a->setup);
+    memset(&a->start, 0, sizeof a->start);
     a->file = NULL;
     a->lineno = 0;
-    a->setup_file[0] = a->error_file[0] = a->start_file[0] = a->start[0] = '\0';
-    a->setup_no = a->error_no = a->start_no = 0;
 }
 
-/* Notes where the caller is into file/no (the key line of a suspicion). */
-static void note_where(const struct activity *a, char *file, size_t cap, long *no)
+/* Copies s[0..n) into dst (cap bytes), cut to fit, NUL-terminated. */
+static void copy_cut(char *dst, size_t cap, const char *s, size_t n)
 {
-    snprintf(file, cap, "%s", a->file ? a->file : "");
-    *no = a->file ? a->lineno : 0;
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* Keeps line[0..len) as k, with where the caller is. On the line path (every
+ * setup line): bounded copies, no formatting. */
+static void keep(const struct activity *a, struct kept_line *k, const char *line, size_t len)
+{
+    copy_cut(k->text, sizeof k->text, line, len);
+    copy_cut(k->file, sizeof k->file, a->file ? a->file : "", a->file ? strnlen(a->file, sizeof k->file) : 0);
+    k->no = a->file ? a->lineno : 0;
 }
 
 /* Lines after an error-level line within which the log's end counts as
@@ -116,11 +126,8 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     int level = glog_level(line + lead, len - lead);
     if (!progress && level != 'W' && level != 'I' &&
         (level == 'E' || ((k & LM_ERROR) && error_word(line, len, lead)))) {
-        size_t n = len < sizeof a->error - 1 ? len : sizeof a->error - 1;
-        memcpy(a->error, line, n);
-        a->error[n] = '\0';
+        keep(a, &a->error, line, len);
         a->since_error = 0;
-        note_where(a, a->error_file, sizeof a->error_file, &a->error_no);
     } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && lead < len) {
         a->since_error++;
     }
@@ -141,13 +148,10 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
         a->trained = 1;
         a->last = ACT_STEP;
     } else if (k & (LM_SETUP | LM_RETRY)) { /* a retry is checked first: NCCL's is an INFO line */
-        size_t n = len < sizeof a->setup - 1 ? len : sizeof a->setup - 1;
         a->last = (k & LM_RETRY) ? ACT_RETRY : ACT_SETUP;
         a->unreachable = (k & LM_RETRY) && (memmem(line, len, "No route to host", 16) ||
                                              memmem(line, len, "etwork is unreachable", 21));
-        memcpy(a->setup, line, n);
-        a->setup[n] = '\0';
-        note_where(a, a->setup_file, sizeof a->setup_file, &a->setup_no);
+        keep(a, &a->setup, line, len);
     } else if (k & LM_START) {
         /* the loop starts now: a bar before it (a cache check, a
          * tokenizer) was not training; a mark printed again each epoch or
@@ -155,10 +159,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
         if (!(k & LM_AGAIN))
             a->trained = 0;
         a->last = ACT_START;
-        size_t n = len < sizeof a->start - 1 ? len : sizeof a->start - 1;
-        memcpy(a->start, line, n);
-        a->start[n] = '\0';
-        note_where(a, a->start_file, sizeof a->start_file, &a->start_no);
+        keep(a, &a->start, line, len);
     }
     return done;
 }
@@ -191,7 +192,7 @@ static const char *nccl_token(const char *s)
 static void setup_host(const struct activity *a, json_t *v)
 {
     struct prefix_info p;
-    const char *s = a->setup + strspn(a->setup, " \t"), *t = nccl_token(s);
+    const char *s = a->setup.text + strspn(a->setup.text, " \t"), *t = nccl_token(s);
     prefix_parse(t, strlen(t), &p);
     if (!p.host[0] && t != s)
         prefix_parse(s, strlen(s), &p);
@@ -206,14 +207,14 @@ static int hung_at_start(const struct activity *a)
     return !a->trained && (a->last == ACT_SETUP || a->last == ACT_START);
 }
 
-/* The key line of a suspicion: the line the log's end is judged by (file
- * and number when the caller gave them; text: its first bytes as kept). */
-static void key_line_at(json_t *v, const char *file, long no, const char *text)
+/* The key line of a suspicion: the line the log's end is judged by (when
+ * the caller said where it was; text: its first bytes as kept). */
+static void key_line_at(json_t *v, const struct kept_line *k)
 {
-    if (!file[0] || no <= 0 || !text[0])
+    if (!k->file[0] || k->no <= 0 || !k->text[0])
         return;
-    json_object_set_new(v, "key_line", json_pack("{s:s,s:I,s:s%}", "file", file, "line", (json_int_t)no,
-                                                 "text", text, strlen(text)));
+    json_object_set_new(v, "key_line", json_pack("{s:s,s:I,s:s%}", "file", k->file, "line", (json_int_t)k->no,
+                                                 "text", k->text, strlen(k->text)));
 }
 
 /* The fields every suspected verdict of this file shares: what the log
@@ -236,8 +237,7 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
     if (setup)
         setup_host(a, v);
     if (!stopped_by) /* a stop keeps its own line as the key */
-        key_line_at(v, setup ? a->setup_file : a->start_file, setup ? a->setup_no : a->start_no,
-                    setup ? a->setup : a->start);
+        key_line_at(v, setup ? &a->setup : &a->start);
     json_object_set_new(v, "confidence", json_real(0.4));
     char msg[512];
     if (stopped_by)
@@ -271,7 +271,7 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
     suspect(v, "retrying a connection", "infrastructure", a->unreachable ? "network_error" : "connection_error");
     setup_host(a, v);
     if (!stopped_by)
-        key_line_at(v, a->setup_file, a->setup_no, a->setup);
+        key_line_at(v, &a->setup);
     json_object_set_new(v, "confidence", json_real(0.4));
     char stop[200] = "";
     if (stopped_by)
@@ -282,7 +282,7 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
              "activity: \"%.160s\")%s: suspected %s. The peer or server it connects to may be "
              "down or not listening yet, or a firewall or a route keeps it out: check the address "
              "it tries, restart, and if it repeats test the network between the nodes.",
-             a->setup + strspn(a->setup, " \t"), stop,
+             a->setup.text + strspn(a->setup.text, " \t"), stop,
              a->unreachable ? "network failure (no route to the peer)" : "connection failure");
     json_object_set_new(v, "explanation", json_string(msg));
 }
@@ -293,14 +293,14 @@ static void connect_retried(const struct activity *a, json_t *v, const char *sto
 static void ended_in_error(const struct activity *a, json_t *v)
 {
     suspect(v, "an error report", "unknown", "unknown");
-    key_line_at(v, a->error_file, a->error_no, a->error);
+    key_line_at(v, &a->error);
     json_object_set_new(v, "confidence", json_real(0.3));
     char msg[512];
     snprintf(msg, sizeof msg,
              "No rule knows the failure, but the log ends with an error report (\"%.160s\"): "
              "suspected failure of unknown cause. Read that line and the ones before it; "
              "restart, and if it repeats, consider a rule for it.",
-             a->error + strspn(a->error, " \t"));
+             a->error.text + strspn(a->error.text, " \t"));
     json_object_set_new(v, "explanation", json_string(msg));
 }
 

@@ -19,6 +19,14 @@
  * retried (LM_RETRY) */
 enum activity_kind { ACT_NONE, ACT_SETUP, ACT_START, ACT_STEP, ACT_RETRY };
 
+/* A line kept for the verdict: its first bytes, and where it was (the
+ * key line of a suspicion; file "" and no 0 when the caller gave none). */
+struct kept_line {
+    char text[160];
+    char file[256];
+    long no;
+};
+
 struct activity {
     enum activity_kind last; /* the last recognised activity */
     long step;               /* the last training step seen, or -1 */
@@ -26,19 +34,14 @@ struct activity {
     int done;                /* a completion line was seen (not on a progress line) */
     int unreachable;         /* the last retry line says the network is (no route, unreachable) */
     int since_error;         /* non-blank lines after the last error-level line, -1: none */
-    char error[160];         /* the start of that line */
-    char setup[160];         /* the start of the last setup or retry line (its NCCL
-                              * prefix names the host: up to 63 bytes, as
-                              * Kubernetes pod names, behind a label), parsed
-                              * only at the end */
-    /* Where the caller is (set before each line; file not owned, may be
-     * NULL), and where the last setup or retry line and the last error
-     * line were: a suspicion's key line. Line 0: unknown. */
-    const char *file;
-    long lineno;
-    char setup_file[256], error_file[256], start_file[256];
-    long setup_no, error_no, start_no;
-    char start[160];         /* the start of the last training-start line */
+    struct kept_line error;  /* that line */
+    struct kept_line setup;  /* the last setup or retry line (its NCCL prefix
+                              * names the host: up to 63 bytes, as Kubernetes
+                              * pod names, behind a label), parsed only at
+                              * the end */
+    struct kept_line start;  /* the last training-start line */
+    const char *file;        /* where the caller is: set before each line */
+    long lineno;             /* (file not owned, may be NULL) */
 };
 
 void activity_init(struct activity *a);

@@ -221,9 +221,9 @@ TEST(cstart_proven_success_outweighs_a_suspicion)
 }
 
 /* A suspicion names the line it was judged by: the last setup line of a
- * suspected hang (or the training loop's start), the error report of a suspected failure (file and line
- * number of the input, the lines around it as evidence); proven success
- * drops them with the suspicion. */
+ * suspected hang (or the training loop's start), the error report of a
+ * suspected failure (file and line number of the input, the lines around
+ * it as evidence); proven success drops them with the suspicion. */
 TEST(cstart_suspicion_names_its_key_line)
 {
     const char *rules = "- id: t.none\n  category: framework\n  type: runtime_error\n  role: root\n"
