@@ -54,6 +54,7 @@ struct classifier {
     int blanks;
     int src_next;                      /* the last frame line lost its indentation: its source line may follow */
     const char *mtext;                 /* the text the last rule matched: the line, or en */
+    int plain_l10n;                    /* the prefilter saw a plain-ASCII localized form */
     struct l10n *l10n;                 /* scratch of l10n_line (owned) */
     char en[L10N_LINE_MAX];            /* the line with its localized forms in English (l10n.h) */
 };
@@ -241,6 +242,7 @@ static void prefilter(struct classifier *c, const char *line, size_t len)
             mk[nmk++] = c->cand[i] - (uint32_t)rs->n;
     c->marks = nmk ? linemarks_bits(mk, nmk) : 0;
     c->marks_valid = 1;
+    c->plain_l10n = c->gen[rs->l10n_owner] == c->curgen;
     for (size_t i = 0; i < rs->nalways; i++)
         mark(c, rs->always[i]);
     if (rs->nreq)
@@ -294,8 +296,9 @@ static const struct rule *rules_on(struct classifier *c, const char *line, size_
 }
 
 /* The rules on the line; when none matched (nor a progress rule) and the
- * line holds localized forms of glibc's or bash's messages, the rules on
- * its English (l10n.h). c->mtext is the text matched (the captures are
+ * line holds localized forms of glibc's or bash's messages (a non-ASCII
+ * one, or a plain one the prefilter saw), the rules on its English
+ * (l10n.h). c->mtext is the text matched (the captures are
  * offsets into it); the marks are those of both. */
 static const struct rule *run_rules(struct classifier *c, const char *line, size_t len)
 {
@@ -303,7 +306,7 @@ static const struct rule *run_rules(struct classifier *c, const char *line, size
     c->mtext = line;
     const struct rule *r = rules_on(c, line, len);
     size_t n;
-    if (r || c->progress || !(n = l10n_line(c->l10n, line, len, c->en)))
+    if (r || c->progress || !(n = l10n_line(c->l10n, line, len, c->plain_l10n, c->en)))
         return r;
     uint32_t marks = c->marks;
     r = rules_on(c, c->en, n);
@@ -327,7 +330,7 @@ int classifier_rule_check(struct classifier *c, size_t rule, const char *line, s
     const struct rule *r = &c->rs->rules[rule];
     int rc = rule_check_on(c, r, line, len);
     size_t n;
-    if (rc == 1 || !(n = l10n_line(c->l10n, line, len, c->en)))
+    if (rc == 1 || !(n = l10n_line(c->l10n, line, len, c->plain_l10n, c->en)))
         return rc;
     int en = rule_check_on(c, r, c->en, n);
     return en > rc ? en : rc;

@@ -51,9 +51,11 @@ struct ruleset {
     uint32_t *by_order;    /* rule index for each order position */
     uint32_t max_captures;
     struct ac *ac;         /* the rules' literals, then the linemarks (owners n..n+nmarks-1),
-                            * then the requires of rules (owners n+nmarks..n+nmarks+nreq-1) */
+                            * then the requires of rules (owners n+nmarks..n+nmarks+nreq-1),
+                            * then the plain-ASCII localized forms (owner l10n_owner) */
     size_t nmarks;
     size_t nreq;           /* rules with requires */
+    uint32_t l10n_owner;   /* n+nmarks+nreq: a line may hold a plain localized form (l10n.h) */
 };
 
 /* taxonomy.c */

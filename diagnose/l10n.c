@@ -1,8 +1,10 @@
 /* l10n: the English of a line's localized forms (l10n.h). One
  * Aho-Corasick walk (diagnose/ac.c, exact case) over the forms, only for
- * lines that hold a non-ASCII byte; each form it finds is then located
- * with memmem. The spans are replaced left to right; a span that overlaps
- * an earlier one is skipped. */
+ * lines that hold a non-ASCII byte or that the caller says may hold a
+ * plain-ASCII form; each form it finds is then located with memmem (a
+ * plain form only as whole words: "Beendet" in "Beendeter" is not one).
+ * The spans are replaced left to right; a span that overlaps an earlier
+ * one is skipped. */
 #include "diagnose/l10n.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -57,6 +59,23 @@ static int span_cmp(const void *a, const void *b)
     return x->len > y->len ? -1 : x->len < y->len;
 }
 
+static int word_byte(unsigned char b)
+{
+    return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b == '_';
+}
+
+/* Whether form f (fl bytes) at line[at] stands as whole words: a plain
+ * form that begins or ends with a letter is not the middle of a word. */
+static int whole_words(const char *line, size_t len, size_t at, const char *f, size_t fl)
+{
+    if (!l10n_form_plain(f))
+        return 1;
+    if (word_byte((unsigned char)f[0]) && at > 0 && word_byte((unsigned char)line[at - 1]))
+        return 0;
+    return !(word_byte((unsigned char)f[fl - 1]) && at + fl < len &&
+             word_byte((unsigned char)line[at + fl]));
+}
+
 /* Every occurrence of the forms cand[0..n) in line, at most L10N_SPANS. */
 static size_t find_spans(const char *line, size_t len, const uint32_t *cand, size_t n,
                          struct span *sp)
@@ -67,8 +86,10 @@ static size_t find_spans(const char *line, size_t len, const uint32_t *cand, siz
         size_t fl = strlen(f->form), at = 0;
         const char *p;
         while (k < L10N_SPANS && at < len && (p = memmem(line + at, len - at, f->form, fl))) {
-            sp[k++] = (struct span){(size_t)(p - line), fl, f->en};
-            at = (size_t)(p - line) + fl;
+            size_t pos = (size_t)(p - line);
+            if (whole_words(line, len, pos, f->form, fl))
+                sp[k++] = (struct span){pos, fl, f->en};
+            at = pos + fl;
         }
     }
     qsort(sp, k, sizeof *sp, span_cmp);
@@ -114,9 +135,14 @@ void l10n_free(struct l10n *x)
     free(x);
 }
 
-size_t l10n_line(struct l10n *x, const char *line, size_t len, char *out)
+int l10n_form_plain(const char *form)
 {
-    if (!automaton || !has_high_byte(line, len))
+    return !has_high_byte(form, strlen(form));
+}
+
+size_t l10n_line(struct l10n *x, const char *line, size_t len, int plain, char *out)
+{
+    if (!automaton || (!plain && !has_high_byte(line, len)))
         return 0;
     if (++x->now == 0) { /* the generations wrapped: start over */
         memset(x->gen, 0, l10n_nforms * sizeof *x->gen);

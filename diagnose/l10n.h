@@ -12,8 +12,10 @@
 #define ENDURE_DIAGNOSE_L10N_H
 #include <stddef.h>
 
-/* One localized form (UTF-8, with a non-ASCII byte) and the index of its
- * English original in l10n_english. Static data (l10n_forms.c). */
+/* One localized form (UTF-8) and the index of its English original in
+ * l10n_english. Static data (l10n_forms.c). Most forms hold a non-ASCII
+ * byte; a plain-ASCII one ("Speicherzugriffsfehler", "Permiso denegado")
+ * counts only as whole words. */
 struct l10n_form {
     const char *form;
     unsigned char en;
@@ -30,12 +32,18 @@ extern const size_t l10n_nenglish, l10n_nforms;
 struct l10n *l10n_new(void);
 void l10n_free(struct l10n *x);
 
+/* Whether a form of the table is plain ASCII. Such forms are too costly
+ * to look for in every line here: the rules' automaton carries them
+ * (ruleset.c) and tells l10n_line when a line may hold one. */
+int l10n_form_plain(const char *form);
+
 /* Writes line (len bytes, not NUL-terminated) into out (L10N_LINE_MAX
  * bytes, caller's) with every form of the table replaced by its English
  * (of two forms that overlap, the one that starts first, then the longer),
  * and returns the length written (no NUL). Returns 0 when the line holds
- * no form (a line of plain ASCII is not scanned) or its English would
- * not fit. The automaton is built once per process (thread-safe). */
-size_t l10n_line(struct l10n *x, const char *line, size_t len, char *out);
+ * no form or its English would not fit. A line of plain ASCII is scanned
+ * only when plain is non-zero (the caller saw a plain form in it). The
+ * automaton is built once per process (thread-safe). */
+size_t l10n_line(struct l10n *x, const char *line, size_t len, int plain, char *out);
 
 #endif

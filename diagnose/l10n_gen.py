@@ -11,9 +11,11 @@ a localized shell.
 The output is committed (a build needs no catalogs); run this again after
 changing the list below:  /usr/bin/python3 diagnose/l10n_gen.py
 
-A form is kept when it holds a non-ASCII byte (l10n.c looks only at lines
-that have one, and a form of plain ASCII letters can be an English word:
-Italian "Ucciso", French "Abandon"); a form that two messages share is
+A form with a non-ASCII byte is kept; a form of plain ASCII ("Speicher-
+zugriffsfehler", "Aucun fichier ou dossier de ce type") is kept when it
+has at least 5 bytes and is not an English word (PLAIN_DENY: French
+"Abandon"); l10n.c finds such a form only as whole words, and only in a
+line where the rules' automaton saw it. A form that two messages share is
 dropped (it would not say which). In a format message ("%s: command not
 found") the fixed text after the last placeholder is the form; blanks
 and parentheses (also full-width) around a form are trimmed."""
@@ -36,6 +38,9 @@ ERRORS = ["No such file or directory", "Permission denied", "Operation not permi
 # bash(1): "%s: command not found", "%s: %s: bad interpreter", "(core dumped)"
 BASH = ["%s: command not found", "%s: %s: bad interpreter", "(core dumped) "]
 
+# Plain-ASCII forms that are English words (a log in English holds them).
+PLAIN_DENY = {"Abandon"}
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "l10n_forms.c")
 TRIM = " \t().:\uff08\uff09\uff1a"  # blanks, parentheses, colons, a period (also full-width)
@@ -57,7 +62,9 @@ def collect(root):
             for msgid in ids:
                 msgstr = t.gettext(msgid)
                 en, form = fixed(msgid), fixed(msgstr)
-                if msgstr == msgid or form == en or form.isascii() or len(form.encode()) < 3:
+                if msgstr == msgid or form == en or len(form.encode()) < 3:
+                    continue
+                if form.isascii() and (len(form) < 5 or form in PLAIN_DENY):
                     continue
                 forms.setdefault(form, set()).add(en)
                 langs.add(lang)

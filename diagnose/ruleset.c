@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "common/util.h"
+#include "diagnose/l10n.h"
 #include "diagnose/linemarks.h"
 #include "diagnose/rules_load.h"
 
@@ -233,9 +234,9 @@ static int finalize(struct ruleset *rs)
     const char *const *mark;
     const uint32_t *mbits;
     size_t nm = linemarks_table(&mark, &mbits);
-    char **lits = malloc((nlit + nm + 1) * sizeof *lits);
-    uint32_t *owner = malloc((nlit + nm + 1) * sizeof *owner);
-    uint8_t *exact = malloc(nlit + nm + 1);
+    char **lits = malloc((nlit + nm + l10n_nforms + 1) * sizeof *lits);
+    uint32_t *owner = malloc((nlit + nm + l10n_nforms + 1) * sizeof *owner);
+    uint8_t *exact = malloc(nlit + nm + l10n_nforms + 1);
     int ok = lits && owner && exact;
     for (size_t i = 0; ok && i < rs->n; i++)
         for (size_t j = 0; j < rs->rules[i].nliterals; j++) {
@@ -263,6 +264,15 @@ static int finalize(struct ruleset *rs)
             owner[k++] = r->req_owner;
         }
     }
+    /* the plain-ASCII localized forms (l10n.h) share the last owner: a hit
+     * tells the classifier that the line may hold one */
+    rs->l10n_owner = (uint32_t)(rs->n + nm + rs->nreq);
+    for (size_t i = 0; ok && i < l10n_nforms; i++)
+        if (l10n_form_plain(l10n_forms[i].form)) {
+            exact[k] = AC_CASE;
+            lits[k] = (char *)l10n_forms[i].form; /* ac_build copies it */
+            owner[k++] = rs->l10n_owner;
+        }
     rs->nmarks = ok ? nm : 0;
     rs->ac = ok ? ac_build(lits, owner, exact, k) : NULL;
     free(lits);
