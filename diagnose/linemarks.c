@@ -57,6 +57,15 @@ static const char *const setup_marks[] = {
      * runner reporting the ranks they start */
     "distributed/run.py:", "torch.distributed.run:", "WORLD INFO DICT", ":main] cmd = ",
     "Host-to-host interface checking successful", "was built with MPI.",
+    /* process groups being created by other front ends: c10d's own INFO
+     * line (torch 2.0-2.2), gloo's peer count, vLLM's distributed init and
+     * its pynccl, Megatron-LM's and NeMo's model-parallel groups, JAX's
+     * coordination service, ColossalAI's launch */
+    "ProcessGroupNCCL initialization options", "[Gloo] Rank ", "distributed_init_method=",
+    "Found nccl from library", "> initializing torch distributed",
+    "> initialized tensor model parallel with size", "> initializing model parallel with size",
+    "has data parallel group", "Connecting to JAX distributed service on",
+    "Starting JAX distributed service on", "Distributed environment is initialized",
     NULL};
 /* The training loop announcing its start, or the last thing a job does
  * before its first step (a JIT build of its kernels): a log that ends here

@@ -2,7 +2,9 @@
  * on message forms from the real-log corpus: c10d's store-based barrier of
  * every process group it creates (a key added, the barrier completed) and
  * DeepSpeed's init_distributed are setup, so a log that ends there with no
- * step is a suspected hang; a step printed after them is progress. */
+ * step is a suspected hang; a step printed after them is progress. The
+ * process groups of other front ends too (written from their sources'
+ * messages, no corpus log). */
 #include <string.h>
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
@@ -100,6 +102,41 @@ TEST(chang4_tf_reduce_broadcast_and_sanity_check_are_setup)
     for (size_t i = 0; i < sizeof logs / sizeof *logs; i++) {
         json_t *v = diag_activity_verdict(logs[i], NULL);
         CHECK_STR(type_of(v), "hang");
+        json_decref(v);
+    }
+}
+
+/* Process groups created by other front ends (c10d's own options line,
+ * gloo, vLLM, Megatron-LM, NeMo, JAX, ColossalAI): a log that ends there,
+ * no step printed, is a suspected hang in setup; a step after it is
+ * progress. */
+TEST(chang4_other_front_ends_process_groups_are_setup)
+{
+    static const char *const lines[] = {
+        "[I ProcessGroupNCCL.cpp:686] [Rank 0] ProcessGroupNCCL initialization options:NCCL_ASYNC_ERROR_HANDLING: 1, "
+        "NCCL_DESYNC_DEBUG: 0, TIMEOUT(ms): 1800000",
+        "[Gloo] Rank 0 is connected to 1 peer ranks. Expected number of connected peer ranks is : 1",
+        "DEBUG 06-12 10:00:00 parallel_state.py:810] world_size=2 rank=0 local_rank=0 "
+        "distributed_init_method=tcp://10.0.0.1:41235 backend=nccl",
+        "INFO 06-12 10:00:01 utils.py:637] Found nccl from library libnccl.so.2",
+        "> initializing torch distributed ...",
+        "> initialized tensor model parallel with size 8",
+        "> initializing model parallel with size 2",
+        "[NeMo I 2024-05-01 10:00:00 megatron_init:263] Rank 0 has data parallel group : [0, 8]",
+        "INFO:jax._src.distributed:Connecting to JAX distributed service on 10.0.0.1:1234",
+        "INFO:jax._src.distributed:Starting JAX distributed service on [::]:1234",
+        "colossalai - colossalai - INFO: Distributed environment is initialized, world size: 8",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        const char *const log[] = {"$ bash train.sh", lines[i], "loading model weights ...", NULL};
+        json_t *v = diag_activity_verdict(log, NULL);
+        CHECK_STR(type_of(v), "hang");
+        CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "NCCL init");
+        json_decref(v);
+        const char *const then_steps[] = {lines[i], "step 1 loss 2.5", NULL};
+        static const long steps[] = {-1, 1};
+        v = diag_activity_verdict(then_steps, steps);
+        CHECK_STR(type_of(v), "no_failure");
         json_decref(v);
     }
 }
