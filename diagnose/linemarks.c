@@ -91,6 +91,9 @@ static const char *const start_marks[] = {
     "All distributed processes registered",
     "Starting training from iteration", "Starting training for ", "Training starts at step",
     "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b", /* "running training / 学習開始" */
+    /* Megatron-LM's last line before "training ..." and its first
+     * iteration; mmengine's CheckpointHook as the runner starts training */
+    "done with setup ...", "Checkpoints will be saved to ",
     NULL};
 /* Start marks that a run prints again once it trains (LM_START | LM_AGAIN):
  * the progress before them was training, while the progress before a mark
