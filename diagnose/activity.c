@@ -15,8 +15,9 @@
 #include "diagnose/prefix.h"
 
 /* Completion lines too short to be searched for inside other text: they
- * count only as the whole line (kohya sd-scripts' final save). */
-static const char *const done_lines[] = {"model saved.", NULL};
+ * count only as the whole line (kohya sd-scripts' final save; an IDE's run
+ * console, PyCharm's, after a process that exited 0). */
+static const char *const done_lines[] = {"model saved.", "Process finished with exit code 0", NULL};
 
 static int is_any_line(const char *line, size_t len, const char *const *marks)
 {

@@ -144,6 +144,9 @@ static const char *const done_marks[] = {
      * the SUCCEEDED worker event) */
     "worker group finished (SUCCEEDED)", "worker group successfully finished",
     "torchelastic.worker.status.SUCCEEDED",
+    /* the transformers Trainer's metrics after train() returned (its
+     * example scripts, TRL, LLaMA-Factory) */
+    "***** train metrics *****",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -138,3 +138,28 @@ TEST(cclean_kohya_final_save_is_completion)
     CHECK_STR(vs(v, "type"), "no_failure");
     json_decref(v);
 }
+
+/* An IDE's run console after the process exited 0 (PyCharm), and the
+ * transformers Trainer's metrics after train() returned, are completion;
+ * another exit code, or an eval's metrics alone, are not (a failure
+ * before them still decides: tests/data/diagnose, ide_exit_0_after_error). */
+TEST(cclean_exit_code_0_and_train_metrics_are_completion)
+{
+    const char *ide[] = {"{'loss': 0.91, 'epoch': 3.0}", "", "Process finished with exit code 0", NULL};
+    const char *hf[] = {"{'loss': 0.91, 'epoch': 3.0}", "***** train metrics *****",
+                        "  epoch                    =        3.0", NULL};
+    const char *const *done[] = {ide, hf};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = verdict_of(done[i]);
+        CHECK_STR(vs(v, "type"), "success");
+        json_decref(v);
+    }
+    const char *exit1[] = {"{'loss': 0.91, 'epoch': 3.0}", "Process finished with exit code 1", NULL};
+    const char *eval[] = {"{'loss': 0.91, 'epoch': 3.0}", "***** eval metrics *****", NULL};
+    const char *const *not_done[] = {exit1, eval};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = verdict_of(not_done[i]);
+        CHECK(strcmp(vs(v, "type"), "success") != 0);
+        json_decref(v);
+    }
+}

@@ -2856,6 +2856,44 @@ def argparse_error_line_after_usage_is_the_key():
     expect(n, category='script', type='argument_error', action='stop', rule='py.argparse_unrecognized')
 
 
+@case
+def ide_exit_0_after_error():
+    """an IDE's run console ends with 'Process finished with exit code 0' (completion evidence), but a root failure before it still decides (2026-12-06)."""
+    n = "ide_exit_0_after_error"
+    L = Log(n)
+    L.add('Epoch 1: loading data',
+          "FileNotFoundError: [Errno 2] No such file or directory: 'data/train.json'",
+          '',
+          'Process finished with exit code 0')
+    _write(n, L.text())
+    expect(n, category='script', type='file_not_found', action='stop', rule='py.file_not_found')
+
+
+@case
+def ray_task_error_node_died_cut_off():
+    """a RayTaskError(NodeDiedError) header whose inner exception line is cut off reads as its inner type: a node died (restart: ip= names the task's node, not the dead one) (2026-12-06)."""
+    n = "ray_task_error_node_died_cut_off"
+    L = Log(n)
+    L.add('(TrainTrainable pid=2231) step 40 loss 1.92',
+          'Traceback (most recent call last):',
+          '  File "/app/train.py", line 88, in <module>',
+          '    result = trainer.fit()',
+          'ray.exceptions.RayTaskError(NodeDiedError): ray::_Inner.train() (pid=2231, ip=10.0.0.5, repr=TorchTrainer)')
+    _write(n, L.text())
+    expect(n, category='infrastructure', type='node_failure', action='restart', rule='public_rray.task_error_node_died')
+
+
+@case
+def localized_plain_segfault_german():
+    """a German shell's segfault ('Speicherzugriffsfehler (Speicherabzug geschrieben)', plain ASCII) is read in English (2026-12-06)."""
+    n = "localized_plain_segfault_german"
+    L = Log(n)
+    L.add('Epoch 3 | step 1200 | loss 2.31',
+          'run.sh: Zeile 14: 48213 Speicherzugriffsfehler  (Speicherabzug geschrieben) python train.py')
+    _write(n, L.text())
+    expect(n, category='framework', type='runtime_error', rule='host.segfault_process')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
