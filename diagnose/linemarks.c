@@ -66,6 +66,9 @@ static const char *const setup_marks[] = {
     "> initialized tensor model parallel with size", "> initializing model parallel with size",
     "has data parallel group", "Connecting to JAX distributed service on",
     "Starting JAX distributed service on", "Distributed environment is initialized",
+    /* Ray Tune's trial executor starting a trial's actor (the trial's
+     * training has not begun) */
+    "Setting up new remote runner",
     NULL};
 /* The training loop announcing its start, or the last thing a job does
  * before its first step (a JIT build of its kernels): a log that ends here

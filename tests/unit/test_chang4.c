@@ -126,6 +126,7 @@ TEST(chang4_other_front_ends_process_groups_are_setup)
         "INFO:jax._src.distributed:Connecting to JAX distributed service on 10.0.0.1:1234",
         "INFO:jax._src.distributed:Starting JAX distributed service on [::]:1234",
         "colossalai - colossalai - INFO: Distributed environment is initialized, world size: 8",
+        "2021-11-16 19:26:11,451 INFO ray_trial_executor.py:120 -- Trial PPO_f747ca98: Setting up new remote runner.",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         const char *const log[] = {"$ bash train.sh", lines[i], "loading model weights ...", NULL};
