@@ -15,14 +15,33 @@
 #include "diagnose/prefix.h"
 
 /* Completion lines too short to be searched for inside other text: they
- * count only as the whole line (kohya sd-scripts' final save; an IDE's run
- * console, PyCharm's, after a process that exited 0). */
+ * count only as the whole line, or after a Python logger's "INFO:name:"
+ * (kohya sd-scripts' and musubi-tuner's final save; an IDE's run console,
+ * PyCharm's, after a process that exited 0). */
 static const char *const done_lines[] = {"model saved.", "Process finished with exit code 0", NULL};
+
+/* The length of a Python logging prefix at s ("INFO:name.sub:", the
+ * default format of logging.basicConfig), or 0. */
+static size_t py_logger_prefix(const char *s, size_t len)
+{
+    static const char *const levels[] = {"INFO:", "WARNING:", "DEBUG:", NULL};
+    for (const char *const *l = levels; *l; l++) {
+        size_t n = strlen(*l), i = n;
+        if (len <= n || memcmp(s, *l, n))
+            continue;
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'))
+            i++;
+        return i > n && i < len && s[i] == ':' ? i + 1 : 0;
+    }
+    return 0;
+}
 
 static int is_any_line(const char *line, size_t len, const char *const *marks)
 {
     while (len && (*line == ' ' || *line == '\t'))
         line++, len--;
+    size_t skip = py_logger_prefix(line, len);
+    line += skip, len -= skip;
     while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
         len--;
     for (const char *const *m = marks; *m; m++)
@@ -134,12 +153,30 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     }
 }
 
+/* The text after a tqdm bar on the same line ("... 21.47s/it, loss=0.07]
+ * model saved.": the bar ended with a carriage return and the next message
+ * followed it), or NULL when the line holds no bar or nothing after it. */
+static const char *after_bar(const char *line, size_t len, size_t *tlen)
+{
+    const char *p = memmem(line, len, "it/s", 4), *q = memmem(line, len, "s/it", 4);
+    if (!p || (q && q > p))
+        p = q;
+    const char *end = p ? memchr(p, ']', (size_t)(line + len - p)) : NULL;
+    if (!end || end + 1 >= line + len)
+        return NULL;
+    *tlen = (size_t)(line + len - end - 1);
+    return end + 1;
+}
+
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                         int progress)
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
-    int done = (((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress;
+    size_t tlen = 0;
+    const char *tail = after_bar(line, len, &tlen);
+    int done = ((((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress) ||
+               (tail && is_any_line(tail, tlen, done_lines));
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);

@@ -233,7 +233,7 @@ static void prefilter(struct classifier *c, const char *line, size_t len)
     struct ac_hits h = {c->gen, c->curgen, c->cand, 0};
     ac_scan(rs->ac, line, len, &h);
     /* the linemarks found in the same walk: their bits, out of the list */
-    uint32_t mk[128]; /* at most the whole linemarks table */
+    uint32_t mk[LINEMARKS_MAX]; /* at most the whole linemarks table */
     size_t nmk = 0;
     for (size_t i = 0; i < h.n; i++)
         if (c->cand[i] < rs->n)

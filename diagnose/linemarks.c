@@ -67,8 +67,11 @@ static const char *const setup_marks[] = {
     "has data parallel group", "Connecting to JAX distributed service on",
     "Starting JAX distributed service on", "Distributed environment is initialized",
     /* Ray Tune's trial executor starting a trial's actor (the trial's
-     * training has not begun) */
-    "Setting up new remote runner",
+     * training has not begun); Lightning's DeepSpeed strategy, fairseq's
+     * and NVIDIA's example trainers (Tacotron 2, WaveGlow) calling
+     * init_process_group */
+    "Setting up new remote runner", "initializing deepspeed distributed: GLOBAL_RANK",
+    "| distributed init (rank ", "Initializing distributed",
     NULL};
 /* The training loop announcing its start, or the last thing a job does
  * before its first step (a JIT build of its kernels): a log that ends here
@@ -107,7 +110,10 @@ static const char *const start_marks[] = {
  * and test), fairseq's start of each epoch. */
 static const char *const again_marks[] = {
     "as PyTorch extensions root...", "kernel during runtime now", "- CUDA_VISIBLE_DEVICES: [",
-    "begin training epoch", NULL};
+    "begin training epoch",
+    /* torch.utils.cpp_extension loading a built op (DeepSpeed's "Loading
+     * extension module utils...", then "Time to load utils op: N seconds") */
+    "Loading extension module ", NULL};
 /* A connection attempt that failed and is retried: NCCL's socket connect
  * ("Call to connect returned Connection refused, retrying", 2.19 and later
  * "socketPollConnect: connect returned No route to host, retrying (26/34)
@@ -125,7 +131,7 @@ static const char *const error_marks[] = {"ERROR", "FATAL", "CRITICAL", "Error:"
                                           "Fatal:", NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
-    "Training completed", "training completed", "Training finished", "training finished",
+    "Training complete", "training complete", "Training finished", "training finished",
     "Finished training", "finished training", "after training is done", "'train_runtime'",
     "Process exits successfully", "exits successfully", "training done", "Training done",
     "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
@@ -162,14 +168,14 @@ static const char *const rank_words[] = {"local_rank", "terminated with the foll
                                          "noticed that process rank", "crashed with exit code", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 
-#define TABLE_MAX 128
+#define TABLE_MAX LINEMARKS_MAX
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
                        sizeof again_marks / sizeof *again_marks + sizeof retry_marks / sizeof *retry_marks +
                        sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words <=
                    TABLE_MAX + 8,
-               "raise TABLE_MAX");
+               "raise LINEMARKS_MAX (linemarks.h)");
 
 static struct {
     const char *mark[TABLE_MAX];

@@ -23,6 +23,10 @@ enum linemark_bits {
     LM_ERROR = 256,   /* an error-level word ("ERROR", "error:"...; activity.c checks its bounds) */
 };
 
+/* The most marks the table holds (a caller's buffer of table indices can
+ * be this long). */
+#define LINEMARKS_MAX 160
+
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for
  * (*bits)[i]; returns the number of entries. */
 size_t linemarks_table(const char *const **mark, const uint32_t **bits);

@@ -148,16 +148,27 @@ TEST(cclean_exit_code_0_and_train_metrics_are_completion)
     const char *ide[] = {"{'loss': 0.91, 'epoch': 3.0}", "", "Process finished with exit code 0", NULL};
     const char *hf[] = {"{'loss': 0.91, 'epoch': 3.0}", "***** train metrics *****",
                         "  epoch                    =        3.0", NULL};
-    const char *const *done[] = {ide, hf};
-    for (size_t i = 0; i < 2; i++) {
+    /* musubi-tuner's final save after its logger's prefix, and after the
+     * last tqdm bar on the same line (the bar ended with a carriage return);
+     * a "Training complete" line */
+    const char *logged[] = {"steps: 50%|#####| 48/96 [17:00<17:00, 21.4s/it]", "INFO:musubi_tuner.hv_train_network:model saved.",
+                            NULL};
+    const char *bar[] = {"steps: 100%|##########| 96/96 [34:21<00:00, 21.47s/it, avr_loss=0.0733]"
+                         "INFO:musubi_tuner.hv_train_network:model saved.",
+                         NULL};
+    const char *complete[] = {"epoch 100", "Training complete. Logs are available in the console", NULL};
+    const char *const *done[] = {ide, hf, logged, bar, complete};
+    for (size_t i = 0; i < sizeof done / sizeof *done; i++) {
         json_t *v = verdict_of(done[i]);
         CHECK_STR(vs(v, "type"), "success");
         json_decref(v);
     }
     const char *exit1[] = {"{'loss': 0.91, 'epoch': 3.0}", "Process finished with exit code 1", NULL};
     const char *eval[] = {"{'loss': 0.91, 'epoch': 3.0}", "***** eval metrics *****", NULL};
-    const char *const *not_done[] = {exit1, eval};
-    for (size_t i = 0; i < 2; i++) {
+    const char *notlogger[] = {"step 3", "ERROR:train:model saved.x", NULL};          /* not the whole message */
+    const char *barbest[] = {"e: 100%|#| 9/9 [00:09<00:00, 1.0it/s]best model saved.", NULL}; /* an intermediate save */
+    const char *const *not_done[] = {exit1, eval, notlogger, barbest};
+    for (size_t i = 0; i < sizeof not_done / sizeof *not_done; i++) {
         json_t *v = verdict_of(not_done[i]);
         CHECK(strcmp(vs(v, "type"), "success") != 0);
         json_decref(v);

@@ -127,6 +127,9 @@ TEST(chang4_other_front_ends_process_groups_are_setup)
         "INFO:jax._src.distributed:Starting JAX distributed service on [::]:1234",
         "colossalai - colossalai - INFO: Distributed environment is initialized, world size: 8",
         "2021-11-16 19:26:11,451 INFO ray_trial_executor.py:120 -- Trial PPO_f747ca98: Setting up new remote runner.",
+        "initializing deepspeed distributed: GLOBAL_RANK: 7, MEMBER: 8/8",
+        "| distributed init (rank 1): tcp://localhost:16344",
+        "Initializing distributed",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         const char *const log[] = {"$ bash train.sh", lines[i], "loading model weights ...", NULL};

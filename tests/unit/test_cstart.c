@@ -34,6 +34,7 @@ TEST(cstart_training_start_with_no_step_is_a_suspected_hang)
         "[01/02 10:00:00 d2.engine.train_loop]: Starting training from iteration 0",
         "[titan] 2025-01-01 10:00:00,000 - root - INFO - Training starts at step 1, with local batch size 8",
         "done with setup ...",
+        "Loading extension module utils...",
         "12/01 10:00:00 - mmengine - INFO - Checkpoints will be saved to /work_dirs/faster-rcnn.",
     };
     for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
