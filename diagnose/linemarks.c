@@ -72,6 +72,10 @@ static const char *const setup_marks[] = {
      * init_process_group */
     "Setting up new remote runner", "initializing deepspeed distributed: GLOBAL_RANK",
     "| distributed init (rank ", "Initializing distributed",
+    /* NCCL 2.0-2.3, whose lines had no "NCCL" word ("host:pid:tid [0] INFO
+     * Using internal Network Socket", Horovod's first allreduce) */
+    "] INFO Using internal Network Socket", "] INFO Using NCCL Low-latency algorithm",
+    "] INFO NET : Using interface", "] INFO Ring 00 :",
     NULL};
 /* The training loop announcing its start, or the last thing a job does
  * before its first step (a JIT build of its kernels): a log that ends here
@@ -154,8 +158,9 @@ static const char *const done_marks[] = {
     "worker group finished (SUCCEEDED)", "worker group successfully finished",
     "torchelastic.worker.status.SUCCEEDED",
     /* the transformers Trainer's metrics after train() returned (its
-     * example scripts, TRL, LLaMA-Factory) */
-    "***** train metrics *****",
+     * example scripts, TRL, LLaMA-Factory); SageMaker's DescribeTrainingJob
+     * of a job that completed (Python's repr and JSON) */
+    "***** train metrics *****", "'TrainingJobStatus': 'Completed'", "\"TrainingJobStatus\": \"Completed\"",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

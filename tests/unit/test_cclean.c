@@ -157,7 +157,8 @@ TEST(cclean_exit_code_0_and_train_metrics_are_completion)
                          "INFO:musubi_tuner.hv_train_network:model saved.",
                          NULL};
     const char *complete[] = {"epoch 100", "Training complete. Logs are available in the console", NULL};
-    const char *const *done[] = {ide, hf, logged, bar, complete};
+    const char *sagemaker[] = {"{'TrainingJobName': 'ic-2024', 'TrainingJobStatus': 'Completed',", NULL};
+    const char *const *done[] = {ide, hf, logged, bar, complete, sagemaker};
     for (size_t i = 0; i < sizeof done / sizeof *done; i++) {
         json_t *v = verdict_of(done[i]);
         CHECK_STR(vs(v, "type"), "success");

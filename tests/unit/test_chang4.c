@@ -130,6 +130,7 @@ TEST(chang4_other_front_ends_process_groups_are_setup)
         "initializing deepspeed distributed: GLOBAL_RANK: 7, MEMBER: 8/8",
         "| distributed init (rank 1): tcp://localhost:16344",
         "Initializing distributed",
+        "[1,0]<stdout>:node-10-102:2132:2137 [0] INFO Using NCCL Low-latency algorithm for sizes below 16384",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         const char *const log[] = {"$ bash train.sh", lines[i], "loading model weights ...", NULL};
