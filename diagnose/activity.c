@@ -15,38 +15,59 @@
 #include "diagnose/prefix.h"
 
 /* Completion lines too short to be searched for inside other text: they
- * count only as the whole line, or after a Python logger's "INFO:name:"
- * (kohya sd-scripts' and musubi-tuner's final save; an IDE's run console,
- * PyCharm's, after a process that exited 0). */
+ * count only as the whole line, after a Python logger's "INFO:name:", or
+ * after a tqdm bar that the line continues (kohya sd-scripts' and
+ * musubi-tuner's final save; an IDE's run console, PyCharm's, after a
+ * process that exited 0). */
 static const char *const done_lines[] = {"model saved.", "Process finished with exit code 0", NULL};
 
-/* The length of a Python logging prefix at s ("INFO:name.sub:", the
- * default format of logging.basicConfig), or 0. */
-static size_t py_logger_prefix(const char *s, size_t len)
+/* Whether s[0..len) is a Python logging prefix ("INFO:name.sub:", the
+ * default format of logging.basicConfig) and nothing else. */
+static int is_py_logger_prefix(const char *s, size_t len)
 {
     static const char *const levels[] = {"INFO:", "WARNING:", "DEBUG:", NULL};
     for (const char *const *l = levels; *l; l++) {
         size_t n = strlen(*l), i = n;
-        if (len <= n || memcmp(s, *l, n))
+        if (len <= n + 1 || memcmp(s, *l, n) || s[len - 1] != ':')
             continue;
-        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'))
+        while (i < len - 1 && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'))
             i++;
-        return i > n && i < len && s[i] == ':' ? i + 1 : 0;
+        return i == len - 1;
     }
     return 0;
 }
 
-static int is_any_line(const char *line, size_t len, const char *const *marks)
+/* Whether what precedes a completion line on its line lets it count:
+ * nothing, a logger's prefix, or a tqdm bar (its closing "]" after a rate)
+ * with or without a logger's prefix after it. */
+static int done_line_head(const char *h, size_t len)
 {
-    while (len && (*line == ' ' || *line == '\t'))
-        line++, len--;
-    size_t skip = py_logger_prefix(line, len);
-    line += skip, len -= skip;
+    while (len && (*h == ' ' || *h == '\t'))
+        h++, len--;
+    if (!len || is_py_logger_prefix(h, len))
+        return 1;
+    const char *bar = memrchr(h, ']', len);
+    if (!bar)
+        return 0;
+    size_t after = (size_t)(h + len - bar - 1);
+    if (after && !is_py_logger_prefix(bar + 1, after))
+        return 0;
+    size_t before = (size_t)(bar - h);
+    return memmem(h, before, "it/s", 4) || memmem(h, before, "s/it", 4);
+}
+
+/* Whether the line ends with one of the completion lines above, preceded
+ * by nothing that makes it part of other text. A suffix compare first:
+ * most lines end otherwise and cost no more than that. */
+static int ends_in_done_line(const char *line, size_t len)
+{
     while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
         len--;
-    for (const char *const *m = marks; *m; m++)
-        if (len == strlen(*m) && !memcmp(line, *m, len))
-            return 1;
+    for (const char *const *m = done_lines; *m; m++) {
+        size_t n = strlen(*m);
+        if (len >= n && !memcmp(line + len - n, *m, n))
+            return done_line_head(line, len - n);
+    }
     return 0;
 }
 
@@ -153,30 +174,12 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     }
 }
 
-/* The text after a tqdm bar on the same line ("... 21.47s/it, loss=0.07]
- * model saved.": the bar ended with a carriage return and the next message
- * followed it), or NULL when the line holds no bar or nothing after it. */
-static const char *after_bar(const char *line, size_t len, size_t *tlen)
-{
-    const char *p = memmem(line, len, "it/s", 4), *q = memmem(line, len, "s/it", 4);
-    if (!p || (q && q > p))
-        p = q;
-    const char *end = p ? memchr(p, ']', (size_t)(line + len - p)) : NULL;
-    if (!end || end + 1 >= line + len)
-        return NULL;
-    *tlen = (size_t)(line + len - end - 1);
-    return end + 1;
-}
-
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                         int progress)
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
-    size_t tlen = 0;
-    const char *tail = after_bar(line, len, &tlen);
-    int done = ((((k & LM_DONE) && !(k & LM_NOT_DONE)) || is_any_line(line, len, done_lines)) && !progress) ||
-               (tail && is_any_line(tail, tlen, done_lines));
+    int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || ends_in_done_line(line, len);
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);
