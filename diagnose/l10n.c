@@ -6,6 +6,7 @@
  * The spans are replaced left to right; a span that overlaps an earlier
  * one is skipped. */
 #include "diagnose/l10n.h"
+#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ static int span_cmp(const void *a, const void *b)
 
 static int word_byte(unsigned char b)
 {
-    return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b == '_';
+    return isalnum(b) || b == '_'; /* the C locale: ASCII only */
 }
 
 /* Whether form f (fl bytes) at line[at] stands as whole words: a plain

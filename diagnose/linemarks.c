@@ -31,7 +31,9 @@ static const char *const setup_marks[] = {
     /* Lightning's sanity check: the first validation steps, collectives and
      * all, before any training step */
     "Sanity Checking",
-    "Initializing distributed: GLOBAL_RANK", "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group */
+    "initializing ddp: GLOBAL_RANK", /* Lightning's init_process_group (its other form,
+                                      * "Initializing distributed: GLOBAL_RANK", is
+                                      * "Initializing distributed" below) */
     /* the rendezvous before any collective: c10d's TCPStore sockets (debug
      * logging), torchelastic's agent, TensorFlow's distributed server, a
      * Ray Train worker group starting or never granted its resources,

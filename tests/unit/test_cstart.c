@@ -223,6 +223,14 @@ TEST(cstart_proven_success_outweighs_a_suspicion)
     json_decref(r);
 }
 
+/* The key line of v is line no of the input and holds text. */
+static void check_key_line(json_t *v, long no, const char *text)
+{
+    json_t *key = json_object_get(v, "key_line");
+    CHECK(json_integer_value(json_object_get(key, "line")) == no);
+    CHECK(strstr(json_string_value(json_object_get(key, "text")), text) != NULL);
+}
+
 /* A suspicion names the line it was judged by: the last setup line of a
  * suspected hang (or the training loop's start), the error report of a
  * suspected failure (file and line number of the input, the lines around
@@ -250,16 +258,14 @@ TEST(cstart_suspicion_names_its_key_line)
     v = diag_offline_lines(rules, start, 0);
     CHECK(v != NULL);
     CHECK_STR(str_of(v, "last_activity"), "training start");
-    key = json_object_get(v, "key_line");
-    CHECK(json_integer_value(json_object_get(key, "line")) == 2);
-    CHECK(strstr(json_string_value(json_object_get(key, "text")), "Running training") != NULL);
+    check_key_line(v, 2, "Running training");
     json_decref(v);
     const char *err[] = {"step 3 loss 1.25", "ERROR: fetchd: cannot reach the broker", "bye", NULL};
     v = diag_offline_lines(rules, err, 0);
     CHECK(v != NULL);
     CHECK_STR(str_of(v, "type"), "unknown");
-    key = json_object_get(v, "key_line");
-    CHECK(json_integer_value(json_object_get(key, "line")) == 2);
-    CHECK_STR(json_string_value(json_object_get(key, "text")), "ERROR: fetchd: cannot reach the broker");
+    check_key_line(v, 2, "ERROR: fetchd: cannot reach the broker");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "ERROR: fetchd: cannot reach the broker");
     json_decref(v);
 }
