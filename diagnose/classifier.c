@@ -371,6 +371,8 @@ static json_t *make_event(struct classifier *c, const struct rule *r, const char
     json_object_set_new(ev, "role", json_string(role_name(r->role)));
     json_object_set_new(ev, "action", json_string(r->action));
     json_object_set_new(ev, "priority", json_integer(r->priority));
+    if (r->teardown)
+        json_object_set_new(ev, "teardown", json_true());
     json_object_set_new(ev, "groups", groups);
     json_object_set_new(ev, "node", str_or_null(c->node));
     json_object_set_new(ev, "rank", c->rank >= 0 ? json_integer(c->rank) : json_null());

@@ -149,6 +149,8 @@ static int export(struct ruleset *rs)
                 json_array_append_new(req, json_string(ri.requires[k]));
             json_object_set_new(o, "requires", req);
         }
+        if (ri.teardown)
+            json_object_set_new(o, "teardown", json_true());
         json_array_append_new(arr, o);
     }
     print_json(arr);

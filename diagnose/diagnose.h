@@ -51,6 +51,7 @@ struct rule_info {
     const char *status;          /* learned rules: "candidate", "accepted"; else NULL */
     const char *action_reason;   /* why the action differs from the type's default, or NULL */
     const char *default_action;  /* the type's default action (taxonomy), or NULL */
+    int teardown;                /* a launcher's teardown line: never opens the verdict window */
 };
 void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *out);
 /* Index of the rule with this id, or -1. */

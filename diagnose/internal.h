@@ -38,6 +38,8 @@ struct rule {
     char *plain;           /* the pattern when it is a plain case-sensitive literal */
     char *status;          /* learned rules: "candidate" or "accepted"; NULL otherwise */
     char *action_reason;   /* why the action differs from the type's default, or NULL */
+    int teardown;          /* a launcher tearing down the other workers (symptom): never
+                            * opens the verdict window (verdict.c) */
     size_t plain_len;
 };
 

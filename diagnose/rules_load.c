@@ -157,10 +157,32 @@ static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
     return 0;
 }
 
+/* `teardown: true|false`: the rule's line is a launcher tearing down the
+ * other workers after one failed (docs/rules.md); once per rule. */
+static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, int *seen)
+{
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type != YAML_SCALAR_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "'teardown' must be true or false");
+        return skip_node(L);
+    }
+    const char *v = (const char *)L->y.ev.data.scalar.value;
+    if (*seen)
+        lerr(L, km, "%s", "duplicate key 'teardown'");
+    else if (!strcmp(v, "true") || !strcmp(v, "false"))
+        r->teardown = !strcmp(v, "true");
+    else
+        lerr(L, L->y.ev.start_mark, "%s", "'teardown' must be true or false");
+    *seen = 1;
+    return 0;
+}
+
 /* Reads one rule mapping (the current event is MAPPING_START). */
 static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
 {
     unsigned seen = 0;
+    int seen_teardown = 0;
     r->role = -1;
     m->start = L->y.ev.start_mark;
     r->line = (long)L->y.ev.start_mark.line + 1;
@@ -179,6 +201,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
         yaml_mark_t km = L->y.ev.start_mark;
         if (!strcmp(key, "action_reason")) {
             if (read_reason(L, r, km) < 0)
+                return -1;
+            continue;
+        }
+        if (!strcmp(key, "teardown")) {
+            if (read_teardown(L, r, km, &seen_teardown) < 0)
                 return -1;
             continue;
         }

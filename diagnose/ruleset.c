@@ -152,6 +152,8 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
             MERR(0, "duplicate id '%s' (first at %s:%ld:%ld)", r->id, o->file, o->line,
                  o->column);
     }
+    if (r->teardown && r->role != ROLE_SYMPTOM)
+        RERR("rule %s: 'teardown' is for symptom rules", r->id ? r->id : "(no id)");
     check_vocabulary(acc, r, m);
     if (r->pattern)
         compile_pattern(acc, r, m);
@@ -471,7 +473,8 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .counter_examples = (const char *const *)r->counter, .ncounter_examples = r->ncounter,
         .literals = (const char *const *)r->literals, .nliterals = r->nliterals,
         .requires = (const char *const *)r->requires, .nrequires = r->nrequires, .status = r->status,
-        .action_reason = r->action_reason, .default_action = type_default_action(r->type)};
+        .action_reason = r->action_reason, .default_action = type_default_action(r->type),
+        .teardown = r->teardown};
 }
 
 long ruleset_find(const struct ruleset *rs, const char *id)

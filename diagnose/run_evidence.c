@@ -133,6 +133,8 @@ static json_t *clean_event(const json_t *e)
         copy_typed(c, e, ints[i], 0);
     copy_typed(c, e, "ts", 1);
     copy_typed(c, e, "arrival", 1);
+    if (json_is_true(json_object_get(e, "teardown")))
+        json_object_set_new(c, "teardown", json_true());
     json_object_set_new(c, "groups", clean_groups(json_object_get(e, "groups")));
     json_object_set_new(c, "evidence", clean_evidence(json_object_get(e, "evidence")));
     return c;

@@ -1,7 +1,9 @@
 /* verdict: picks the root cause from the events of all streams.
  * Roots decide; symptoms only when there is no root. Among them, events
  * whose time lies within VERDICT_WINDOW_S of the earliest count as
- * simultaneous (clocks of nodes are not trusted to be closer than that) and
+ * simultaneous (clocks of nodes are not trusted to be closer than that; a
+ * launcher's teardown line, printed before its report of the failed
+ * worker, does not open the window) and
  * are ranked by rule priority, then category (infrastructure, framework,
  * script, hang, unknown), then time, then arrival order. The time of an
  * event is the controller's "arrival" when present, else its "ts"; events
@@ -157,19 +159,34 @@ static json_t *unknown_verdict(const json_t *ff)
     return v;
 }
 
+/* The start of the window: the earliest time of role's events, leaving out
+ * a launcher's teardown lines ("Sending process N closing signal SIGTERM")
+ * while any other event of the role has a time: the launcher prints them
+ * as it stops the other workers, before its report of the worker that
+ * failed, which can come seconds later. NAN when no event has a time. */
+static double window_start(const json_t *events, const char *role)
+{
+    double t0 = NAN, t0_all = NAN;
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        const json_t *e = json_array_get(events, i);
+        double t = ev_time(e);
+        if (!role_is(e, role) || isnan(t))
+            continue;
+        if (isnan(t0_all) || t < t0_all)
+            t0_all = t;
+        if (!json_is_true(json_object_get(e, "teardown")) && (isnan(t0) || t < t0))
+            t0 = t;
+    }
+    return isnan(t0) ? t0_all : t0;
+}
+
 /* Finds the deciding event: index into events, or -1. *competing is set
  * when another candidate in the window has a different type. */
 static long pick(const json_t *events, const char *role, int *competing)
 {
     size_t n = json_array_size(events);
-    double t0 = NAN;
+    double t0 = window_start(events, role);
     long best = -1;
-    for (size_t i = 0; i < n; i++) {
-        const json_t *e = json_array_get(events, i);
-        double t = ev_time(e);
-        if (role_is(e, role) && !isnan(t) && (isnan(t0) || t < t0))
-            t0 = t;
-    }
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(events, i);
         double t = ev_time(e);

@@ -47,6 +47,31 @@ TEST(diag_rules_unknown_key)
                   "r.yaml:9:3: unknown key 'colour'"));
 }
 
+/* `teardown:` is a boolean, once, and only on symptom rules (RULE_HEAD is a
+ * root); a symptom rule takes it and exports it. */
+TEST(diag_rules_teardown_key)
+{
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  teardown: yes\n",
+                  "r.yaml:9:13: 'teardown' must be true or false"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  teardown: true\n  teardown: true\n",
+                  "r.yaml:10:3: duplicate key 'teardown'"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  teardown: true\n",
+                  "'teardown' is for symptom rules"));
+    struct buf err;
+    const char *p = diag_write("r.yaml", "- id: t.td\n  category: unknown\n  type: unknown\n"
+                                         "  role: symptom\n  action: restart\n  explain: x\n"
+                                         "  match: 'closing'\n  examples: ['closing']\n  teardown: true\n");
+    struct ruleset *rs = diag_load(p, &err);
+    CHECK(rs != NULL);
+    if (rs) {
+        struct rule_info ri;
+        ruleset_rule(rs, 0, &ri);
+        CHECK(ri.teardown == 1);
+    }
+    ruleset_free(rs);
+    buf_free(&err);
+}
+
 TEST(diag_rules_requires_must_not_be_empty)
 {
     CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  requires: ['']\n",

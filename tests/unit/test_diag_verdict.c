@@ -93,6 +93,36 @@ TEST(diag_verdict_symptoms_only_and_group_culprit)
     json_decref(evs);
 }
 
+/* torchrun stops the other workers ("Sending process N closing signal
+ * SIGTERM") before it reports the worker that failed ("failed (exitcode:
+ * -9)"), seconds later: the teardown line does not open the window, so the
+ * report decides on its priority. Without the mark, the earlier teardown
+ * line opens the window and the report falls outside it. */
+TEST(diag_verdict_teardown_line_does_not_open_the_window)
+{
+    for (int marked = 0; marked <= 1; marked++) {
+        json_t *evs = json_array();
+        json_t *td = ev("pt.sending_closing_signal", "unknown", "unknown", "symptom", -40, 100.0, "n1", -1);
+        if (marked)
+            json_object_set_new(td, "teardown", json_true());
+        json_array_append_new(evs, td);
+        json_array_append_new(evs, ev("pt.signal_sigkill", "unknown", "killed", "symptom", -20, 102.4, "n1", 0));
+        json_t *v = verdict_pick(evs, NULL, NULL);
+        CHECK_STR(vs(v, "type"), marked ? "killed" : "unknown");
+        json_decref(v);
+        json_decref(evs);
+    }
+    /* Teardown lines alone still decide (and still open the window). */
+    json_t *evs = json_array();
+    json_t *td = ev("pt.sending_closing_signal", "unknown", "unknown", "symptom", -40, 100.0, "n1", -1);
+    json_object_set_new(td, "teardown", json_true());
+    json_array_append_new(evs, td);
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "rule"), "pt.sending_closing_signal");
+    json_decref(v);
+    json_decref(evs);
+}
+
 TEST(diag_verdict_unknown_and_success)
 {
     json_t *evs = json_array();

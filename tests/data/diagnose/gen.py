@@ -2894,6 +2894,18 @@ def localized_plain_segfault_german():
     expect(n, category='framework', type='runtime_error', rule='host.segfault_process')
 
 
+
+@case
+def torchrun_teardown_before_sigkill_report():
+    """torchrun sends SIGTERM to the other workers, then reports the SIGKILLed worker 2.3 s later: the teardown line does not open the verdict window, so the report decides: killed, rank 0 (2026-12-06)."""
+    n = "torchrun_teardown_before_sigkill_report"
+    L = Log(n)
+    L.add('Training Epoch0:   3%|3         | 12/400 [01:10<37:56,  5.87s/it]',
+          '[2023-09-08 10:21:20,650] torch.distributed.elastic.multiprocessing.api: [WARNING] Sending process 203616 closing signal SIGTERM',
+          '[2023-09-08 10:21:22,992] torch.distributed.elastic.multiprocessing.api: [ERROR] failed (exitcode: -9) local_rank: 0 (pid: 203612) of binary: /usr/bin/python3.9')
+    _write(n, L.text())
+    expect(n, category='unknown', type='killed', action='restart', rule='pt.signal_sigkill', rank=0)
+
 if __name__ == "__main__":
     for c in CASES:
         c()
