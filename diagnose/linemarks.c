@@ -73,6 +73,9 @@ static const char *const setup_marks[] = {
      * and NVIDIA's example trainers (Tacotron 2, WaveGlow) calling
      * init_process_group */
     "Setting up new remote runner", "initializing deepspeed distributed: GLOBAL_RANK",
+    /* LLaMA-Factory's launcher starting torchrun ("Initializing 2
+     * distributed tasks at: 127.0.0.1:58015") */
+    "distributed tasks at: ",
     "| distributed init (rank ", "Initializing distributed",
     /* NCCL 2.0-2.3, whose lines had no "NCCL" word ("host:pid:tid [0] INFO
      * Using internal Network Socket", Horovod's first allreduce) */
@@ -163,6 +166,9 @@ static const char *const done_marks[] = {
      * example scripts, TRL, LLaMA-Factory); SageMaker's DescribeTrainingJob
      * of a job that completed (Python's repr and JSON) */
     "***** train metrics *****", "'TrainingJobStatus': 'Completed'", "\"TrainingJobStatus\": \"Completed\"",
+    /* the wandb client at the end of a run that returned normally (0.9 to
+     * 0.11; a failed one says "Program failed with code N") */
+    "wandb: Program ended successfully",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -73,3 +73,28 @@ TEST(chang2_finished_successfully_is_completion)
     CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
     json_decref(v);
 }
+
+/* LLaMA-Factory's launcher line (it starts torchrun) is setup: a log that
+ * stops after it and the ranks' argument lines is a suspected hang; the
+ * wandb client's "Program ended successfully" (0.9-0.11) is completion,
+ * its "Program failed with code N" is not (twenty-first session). */
+TEST(chang2_launcher_tasks_line_is_setup_and_wandb_end_is_completion)
+{
+    static const char *const lf[] = {
+        "[INFO|2025-12-04 00:28:27] llamafactory.launcher:143 >> Initializing 2 distributed tasks at: 127.0.0.1:58015",
+        "[INFO|2025-12-04 00:28:34] llamafactory.hparams.parser:468 >> Process rank: 0, world size: 2, device: cuda:0",
+        NULL};
+    json_t *v = diag_activity_verdict(lf, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
+    json_decref(v);
+    static const char *const ok[] = {"wandb: Waiting for W&B process to finish, PID 11526",
+                                     "wandb: Program ended successfully.", NULL};
+    v = diag_activity_verdict(ok, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
+    static const char *const bad[] = {"wandb: Waiting for W&B process to finish, PID 11526",
+                                      "wandb: Program failed with code 1.  Press ctrl-c to abort syncing.", NULL};
+    v = diag_activity_verdict(bad, NULL);
+    CHECK(strcmp(json_string_value(json_object_get(v, "type")), "success") != 0);
+    json_decref(v);
+}
