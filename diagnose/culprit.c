@@ -25,12 +25,17 @@ struct pat {
 
 static const struct pat pats[] = {
     /* summary blocks: "host      : node7", "rank      : 3 (local_rank: 3)";
-     * Open MPI's help messages: "   hostname:  ip-10-15-20-17" */
-    {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
+     * Open MPI's help messages: "   hostname:  ip-10-15-20-17", "  Local
+     * host:  gpu01", ORTE's "Node: Server712" (a kubectl describe's
+     * "Node:  NAME/IP" is CX_FIELD below) */
+    {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname|Local host|Node)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b", 0},
     /* Open MPI's help message on the first process that failed: "  Process
      * name: [[44374,1],3]" (job, then the rank) */
     {F_RANK, CX_BLOCK, "^\\s*Process name:\\s*\\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]", 0},
+    /* ORTE's help message on a process it could not start: "when
+     * attempting to start process rank 0." */
+    {F_RANK, CX_BLOCK, "^\\s*when attempting to start process rank (\\d{1,7})\\b", 0},
     /* A memory controller's DIMM location ("channel:1 slot:0 ... rank:1",
      * EDAC and mcelog reports) names a rank of the DIMM, not of the job. */
     {F_RANK, CX_LINE, "\\bchannel:\\d+ slot:\\d+\\b[^\\n]{0,400}?\\brank:()\\d", 0},
@@ -75,6 +80,9 @@ static const struct pat pats[] = {
     /* Slurm's scontrol show job: "NodeList=asus" when the job ran on one
      * node (not a host list "gpu[01-04]" or "a,b", nor ReqNodeList=) */
     {F_HOST, CX_FIELD, "(?<![\\w])NodeList=([A-Za-z0-9][\\w.-]{0,62})(?![\\w.\\[,-])", 0},
+    /* slurmstepd's "*** JOB 7518 ON xantipa CANCELLED AT ..." (also STEP
+     * N.M, an array job's N_M): the node the job or step ran on */
+    {F_HOST, CX_FIELD, "\\*\\*\\* (?:JOB|STEP) \\d+(?:[._]\\d+)* ON ([A-Za-z0-9][\\w.-]{0,62}) CANCELLED AT\\b", 0},
     /* an address the message names; not the one of Ray's "(Actor pid=N, ip=A)"
      * prefix, which names the node that printed the line (trusted less) */
     {F_HOST, CX_LINE, "(?<![\\w.])(?<!version )(?<!, ip=)(?!127\\.|0\\.0\\.0\\.0)(" OCTET "(?:\\." OCTET "){3})(?![\\w.]|\\.\\d)", 0},

@@ -7,16 +7,19 @@
  *    only: another group's rank is not the global one), `Rank N:`,
  *    `rank=N`, `rank: N`, `rankN`, then the local forms `local_rank: N`,
  *    `--local_rank=N` (never the `rank:N` of a DIMM location in EDAC or
- *    mcelog reports);
+ *    mcelog reports); in blocks, ORTE's `when attempting to start process
+ *    rank N`;
  *  - host: `host: NAME` / `hostname=NAME`, `on node NAME` (NAME only when
  *    it looks like a host name, not the next word of the sentence:
  *    "remote host: Connection refused" names none), Slurm's
  *    `srun: error: NAME: task N:` (not the task as a rank: srun often runs
  *    one launcher per node), IPv4 addresses (not loopback, not a version
  *    number; the one of Ray's `(Actor pid=N, ip=A)` prefix after any other);
- *    with less trust (CX_FIELD), kubectl describe's `Node:` field, the
- *    `kubernetes.io/hostname=` label, PBS's `Exec host: NAME/slot` and
- *    the `ip:` field of Ray's description of a dead actor;
+ *    in summary blocks (CX_BLOCK) Open MPI's `Local host: NAME` and ORTE's
+ *    `Node: NAME`; with less trust (CX_FIELD), kubectl describe's `Node:`
+ *    field, the `kubernetes.io/hostname=` label, PBS's `Exec host:
+ *    NAME/slot`, the `ip:` field of Ray's description of a dead actor and
+ *    slurmstepd's `*** JOB N ON NAME CANCELLED AT`;
  *  - gpu: PCI bus ids (`0000:3b:00.0`, `PCI:0000:3b:00`), `GPU N`,
  *    `minor number N`, `cuda:N`, `device ordinal N`, `/gpu:N`; near the
  *    key line (CX_BLOCK), the `_device="/job:.../gpu:N"` of the graph node

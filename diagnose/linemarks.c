@@ -127,10 +127,14 @@ static const char *const again_marks[] = {
  * ("Call to connect returned Connection refused, retrying", 2.19 and later
  * "socketPollConnect: connect returned No route to host, retrying (26/34)
  * after sleep for 2600 msec") and TensorFlow's gRPC master ("RPC failed
- * with status = "Unavailable: Socket closed" ..., maybe retrying the RPC").
+ * with status = "Unavailable: Socket closed" ..., maybe retrying the RPC",
+ * "CreateSession still waiting for response from worker: /job:worker/...").
  * A log that ends here is stuck connecting (activity.c). */
 static const char *const retry_marks[] = {"Call to connect returned", "socketPollConnect: connect returned",
-                                          "maybe retrying the RPC", NULL};
+                                          "maybe retrying the RPC",
+                                          /* TensorFlow's master (master.cc) while a worker of the
+                                           * cluster does not answer, every 10 s */
+                                          "CreateSession still waiting for response from worker", NULL};
 /* Error-level words: a tool's or a logger's report of an error
  * ("slurmstepd: error:", "ERROR 12-03 ...", "docker: Error response",
  * "FATAL:"). activity.c takes one only as a word of its own (not
@@ -169,6 +173,9 @@ static const char *const done_marks[] = {
     /* the wandb client at the end of a run that returned normally (0.9 to
      * 0.11; a failed one says "Program failed with code N") */
     "wandb: Program ended successfully",
+    /* PyTorch-Ignite's idist.Parallel leaving its context (it logs this
+     * also when the run raised: the traceback after it decides) */
+    "ignite.distributed.launcher.Parallel INFO: End of run",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

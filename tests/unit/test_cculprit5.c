@@ -4,7 +4,8 @@
  * "host:rankN.prog: ", kubectl logs --prefix's "[pod/NAME/CONTAINER] ",
  * Open MPI's "Process name: [[job,1],rank]", c10d's "[7] is setting up
  * NCCL communicator", JAX's "/job:jax_worker/replica:0/task:N",
- * TensorFlow's allocator "GPU_N_bfc" and failed node's _device, scontrol's "NodeList=NAME" and a
+ * TensorFlow's allocator "GPU_N_bfc" and failed node's _device, scontrol's "NodeList=NAME",
+ * slurmstepd's "*** JOB N ON NAME CANCELLED", ORTE's "Node: NAME" and a
  * conda environment before a shell prompt; and the look-alikes that must
  * stay no culprit. */
 #include <string.h>
@@ -159,6 +160,37 @@ TEST(cculprit5_scontrol_nodelist_names_the_node)
     json_t *v = diag_offline_lines(rules, log, 0);
     CHECK(v != NULL);
     CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "asus");
+    json_decref(v);
+}
+
+/* slurmstepd's cancellation line names the job's node (a description
+ * field, read around the key line); ORTE's help message names the node and
+ * the rank it could not start (twenty-first session). */
+TEST(cculprit5_slurm_cancelled_and_orte_start_failure)
+{
+    char o[64];
+    CHECK_STR(field("slurmstepd: error: *** JOB 7518 ON xantipa CANCELLED AT 2022-06-10T17:11:35 ***", CX_FIELD,
+                    "host", o, sizeof o), "xantipa");
+    CHECK_STR(field("slurmstepd: error: *** STEP 1234.0 ON gpu-07 CANCELLED AT 2024-01-02T03:04:05 DUE TO TIME LIMIT ***",
+                    CX_FIELD, "host", o, sizeof o), "gpu-07");
+    CHECK_STR(field("srun: Job step aborted: Waiting up to 32 seconds for job step to finish.", CX_FIELD, "host", o,
+                    sizeof o), "");
+    CHECK_STR(field("Node: Server712", CX_BLOCK, "host", o, sizeof o), "Server712");
+    CHECK_STR(field("  Local host:  gpu01", CX_BLOCK, "host", o, sizeof o), "gpu01");
+    CHECK_STR(field("Node:         ip-10-0-1-5.ec2.internal/10.0.1.5", CX_BLOCK, "host", o, sizeof o), "");
+    CHECK_STR(field("when attempting to start process rank 0.", CX_BLOCK, "rank", o, sizeof o), "0");
+    static const char *const rules =
+        "- id: t.mem\n  category: infrastructure\n  type: oom_host\n  role: root\n"
+        "  action: restart\n  match: 'Exceeded job memory limit'\n  explain: 'x'\n"
+        "  examples: ['Exceeded job memory limit']\n";
+    static const char *const log[] = {
+        "slurmstepd: error: Job 7518 exceeded memory limit (626359956 > 512000000), being killed",
+        "slurmstepd: error: Exceeded job memory limit",
+        "slurmstepd: error: *** JOB 7518 ON xantipa CANCELLED AT 2022-06-10T17:11:35 ***",
+        NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "xantipa");
     json_decref(v);
 }
 

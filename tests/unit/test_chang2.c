@@ -76,7 +76,8 @@ TEST(chang2_finished_successfully_is_completion)
 
 /* LLaMA-Factory's launcher line (it starts torchrun) is setup: a log that
  * stops after it and the ranks' argument lines is a suspected hang; the
- * wandb client's "Program ended successfully" (0.9-0.11) is completion,
+ * wandb client's "Program ended successfully" (0.9-0.11) and Ignite's
+ * "Parallel INFO: End of run" are completion,
  * its "Program failed with code N" is not (twenty-first session). */
 TEST(chang2_launcher_tasks_line_is_setup_and_wandb_end_is_completion)
 {
@@ -90,6 +91,11 @@ TEST(chang2_launcher_tasks_line_is_setup_and_wandb_end_is_completion)
     static const char *const ok[] = {"wandb: Waiting for W&B process to finish, PID 11526",
                                      "wandb: Program ended successfully.", NULL};
     v = diag_activity_verdict(ok, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
+    static const char *const ig[] = {"2025-01-06 20:58:03,608 kitti_360 INFO: Engine run complete. Time taken: 00:01:45.348",
+                                     "2025-01-06 20:58:03,681 ignite.distributed.launcher.Parallel INFO: End of run", NULL};
+    v = diag_activity_verdict(ig, NULL);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
     json_decref(v);
     static const char *const bad[] = {"wandb: Waiting for W&B process to finish, PID 11526",
