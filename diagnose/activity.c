@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/activity.h"
+#include "diagnose/culprit.h"
 #include "diagnose/linemarks.h"
 #include "diagnose/prefix.h"
 
@@ -303,6 +304,27 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+/* The peer that a retried connect names (NCCL's "connect to
+ * 10.0.0.5<52333> returned Connection refused, retrying", gRPC's
+ * "ipv4:10.0.0.5:2222"): the one not answering, so the culprit before the
+ * node that printed the line. Returns 1 when it set v's culprit host. */
+static int retried_peer(const struct activity *a, json_t *v)
+{
+    struct culprit_x *x = culprit_x_new();
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    int found = 0;
+    if (x && c) {
+        const char *s = a->setup.text + strspn(a->setup.text, " \t");
+        culprit_x_fill(x, c, s, strlen(s), CX_LINE);
+        json_t *h = json_object_get(c, "host");
+        if ((found = json_is_string(h)))
+            json_object_set(json_object_get(v, "culprit"), "host", h);
+    }
+    culprit_x_free(x);
+    json_decref(c);
+    return found;
+}
+
 /* Makes v the suspected connection failure of a log that ends while a
  * connect is retried: no route or an unreachable network is the network's
  * fault (network_error), a refused or timed-out connect or a closed RPC
@@ -310,7 +332,8 @@ static void suspected_hang(const struct activity *a, json_t *v, const char *stop
 static void connect_retried(const struct activity *a, json_t *v, const char *stopped_by)
 {
     suspect(v, "retrying a connection", "infrastructure", a->unreachable ? "network_error" : "connection_error");
-    setup_host(a, v);
+    if (!retried_peer(a, v))
+        setup_host(a, v);
     if (!stopped_by)
         key_line_at(v, &a->setup);
     json_object_set_new(v, "confidence", json_real(0.4));

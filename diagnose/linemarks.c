@@ -132,6 +132,9 @@ static const char *const again_marks[] = {
  * A log that ends here is stuck connecting (activity.c). */
 static const char *const retry_marks[] = {"Call to connect returned", "socketPollConnect: connect returned",
                                           "maybe retrying the RPC",
+                                          /* NCCL 2.20 and later: "socketPollConnect: connect to
+                                           * 10.0.0.5<52333> returned Connection refused, retrying" */
+                                          "socketPollConnect: connect to ",
                                           /* TensorFlow's master (master.cc) while a worker of the
                                            * cluster does not answer, every 10 s */
                                           "CreateSession still waiting for response from worker", NULL};
@@ -176,6 +179,8 @@ static const char *const done_marks[] = {
     /* PyTorch-Ignite's idist.Parallel leaving its context (it logs this
      * also when the run raised: the traceback after it decides) */
     "ignite.distributed.launcher.Parallel INFO: End of run",
+    /* TorchX's status of the job when every replica of every role exited 0 */
+    "Job finished: SUCCEEDED",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

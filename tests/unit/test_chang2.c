@@ -104,3 +104,32 @@ TEST(chang2_launcher_tasks_line_is_setup_and_wandb_end_is_completion)
     CHECK(strcmp(json_string_value(json_object_get(v, "type")), "success") != 0);
     json_decref(v);
 }
+
+/* NCCL 2.20's retry wording ("socketPollConnect: connect to A<port>
+ * returned Connection refused, retrying (18/34)") is a retried connection;
+ * the peer it names, not the node that printed it, is the culprit. TorchX's
+ * "Job finished: SUCCEEDED" is completion (twenty-first session). */
+TEST(chang2_nccl_connect_to_retry_names_the_peer_and_torchx_success)
+{
+    static const char *const log[] = {
+        "node-a:5971:6015 [4] NCCL INFO socketPollConnect: connect to 10.29.224.148<52333> returned Connection refused, "
+        "retrying (18/34) after sleep for 1800 msec",
+        "node-a:5971:6015 [4] NCCL INFO socketPollConnect: connect to 10.29.224.148<52333> returned Connection refused, "
+        "retrying (19/34) after sleep for 1900 msec",
+        NULL};
+    json_t *v = diag_activity_verdict(log, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "connection_error");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "10.29.224.148");
+    json_decref(v);
+    /* no address in the line: the node that printed it */
+    static const char *const old[] = {"node-b:12:34 [0] NCCL INFO Call to connect returned Connection refused, retrying",
+                                      NULL};
+    v = diag_activity_verdict(old, NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "node-b");
+    json_decref(v);
+    static const char *const tx[] = {"Epoch 100, metrics {'Recall@1': 0.2}",
+                                     "torchx 2023-03-07 02:44:57 INFO     Job finished: SUCCEEDED", NULL};
+    v = diag_activity_verdict(tx, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
+    json_decref(v);
+}
