@@ -143,6 +143,15 @@ TEST(cculprit5_message_forms)
     CHECK_STR(field("   ReqNodeList=(null) ExcNodeList=node9", CX_FIELD, "host", o, sizeof o), "");
 }
 
+/* The culprit host of the offline verdict of log under rules is want. */
+static void offline_host_is(const char *rules, const char *const *log, const char *want)
+{
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), want);
+    json_decref(v);
+}
+
 TEST(cculprit5_scontrol_nodelist_names_the_node)
 {
     static const char *const rules =
@@ -157,10 +166,7 @@ TEST(cculprit5_scontrol_nodelist_names_the_node)
         "   NodeList=asus",
         "   BatchHost=asus",
         NULL};
-    json_t *v = diag_offline_lines(rules, log, 0);
-    CHECK(v != NULL);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "asus");
-    json_decref(v);
+    offline_host_is(rules, log, "asus");
 }
 
 /* slurmstepd's cancellation line names the job's node (a description
@@ -188,10 +194,7 @@ TEST(cculprit5_slurm_cancelled_and_orte_start_failure)
         "slurmstepd: error: Exceeded job memory limit",
         "slurmstepd: error: *** JOB 7518 ON xantipa CANCELLED AT 2022-06-10T17:11:35 ***",
         NULL};
-    json_t *v = diag_offline_lines(rules, log, 0);
-    CHECK(v != NULL);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "xantipa");
-    json_decref(v);
+    offline_host_is(rules, log, "xantipa");
 }
 
 TEST(cculprit5_conda_prompt)

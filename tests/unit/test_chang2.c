@@ -74,33 +74,42 @@ TEST(chang2_finished_successfully_is_completion)
     json_decref(v);
 }
 
+/* The verdict of a no-failure log: its type, and its culprit's host. */
+static void type_is(const char *const *log, const char *want)
+{
+    json_t *v = diag_activity_verdict(log, NULL);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), want);
+    json_decref(v);
+}
+
+static void host_is(const char *const *log, const char *want)
+{
+    json_t *v = diag_activity_verdict(log, NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), want);
+    json_decref(v);
+}
+
 /* LLaMA-Factory's launcher line (it starts torchrun) is setup: a log that
  * stops after it and the ranks' argument lines is a suspected hang; the
  * wandb client's "Program ended successfully" (0.9-0.11) and Ignite's
- * "Parallel INFO: End of run" are completion,
- * its "Program failed with code N" is not (twenty-first session). */
+ * "Parallel INFO: End of run" are completion, wandb's "Program failed with
+ * code N" is not (twenty-first session). */
 TEST(chang2_launcher_tasks_line_is_setup_and_wandb_end_is_completion)
 {
     static const char *const lf[] = {
         "[INFO|2025-12-04 00:28:27] llamafactory.launcher:143 >> Initializing 2 distributed tasks at: 127.0.0.1:58015",
         "[INFO|2025-12-04 00:28:34] llamafactory.hparams.parser:468 >> Process rank: 0, world size: 2, device: cuda:0",
         NULL};
-    json_t *v = diag_activity_verdict(lf, NULL);
-    CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
-    json_decref(v);
+    type_is(lf, "hang");
     static const char *const ok[] = {"wandb: Waiting for W&B process to finish, PID 11526",
                                      "wandb: Program ended successfully.", NULL};
-    v = diag_activity_verdict(ok, NULL);
-    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
-    json_decref(v);
+    type_is(ok, "success");
     static const char *const ig[] = {"2025-01-06 20:58:03,608 kitti_360 INFO: Engine run complete. Time taken: 00:01:45.348",
                                      "2025-01-06 20:58:03,681 ignite.distributed.launcher.Parallel INFO: End of run", NULL};
-    v = diag_activity_verdict(ig, NULL);
-    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
-    json_decref(v);
+    type_is(ig, "success");
     static const char *const bad[] = {"wandb: Waiting for W&B process to finish, PID 11526",
                                       "wandb: Program failed with code 1.  Press ctrl-c to abort syncing.", NULL};
-    v = diag_activity_verdict(bad, NULL);
+    json_t *v = diag_activity_verdict(bad, NULL);
     CHECK(strcmp(json_string_value(json_object_get(v, "type")), "success") != 0);
     json_decref(v);
 }
@@ -117,19 +126,13 @@ TEST(chang2_nccl_connect_to_retry_names_the_peer_and_torchx_success)
         "node-a:5971:6015 [4] NCCL INFO socketPollConnect: connect to 10.29.224.148<52333> returned Connection refused, "
         "retrying (19/34) after sleep for 1900 msec",
         NULL};
-    json_t *v = diag_activity_verdict(log, NULL);
-    CHECK_STR(json_string_value(json_object_get(v, "type")), "connection_error");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "10.29.224.148");
-    json_decref(v);
+    type_is(log, "connection_error");
+    host_is(log, "10.29.224.148");
     /* no address in the line: the node that printed it */
     static const char *const old[] = {"node-b:12:34 [0] NCCL INFO Call to connect returned Connection refused, retrying",
                                       NULL};
-    v = diag_activity_verdict(old, NULL);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "node-b");
-    json_decref(v);
+    host_is(old, "node-b");
     static const char *const tx[] = {"Epoch 100, metrics {'Recall@1': 0.2}",
                                      "torchx 2023-03-07 02:44:57 INFO     Job finished: SUCCEEDED", NULL};
-    v = diag_activity_verdict(tx, NULL);
-    CHECK_STR(json_string_value(json_object_get(v, "type")), "success");
-    json_decref(v);
+    type_is(tx, "success");
 }
