@@ -24,6 +24,8 @@
 struct stream {
     long rank, local_rank, pid;
     struct classifier *c;
+    char host[64];  /* the host every prefixed line of the stream named, "" while none */
+    int host_mixed; /* two lines named two hosts: the stream names none */
 };
 
 struct reading {
@@ -32,6 +34,7 @@ struct reading {
     struct stream *s;
     size_t ns;
     struct stream *last;
+    struct stream *emitting;       /* the stream whose classifier is delivering events */
     struct stream fallback;
     uint16_t slot[STREAM_SLOTS]; /* hash of (rank, local rank) -> index + 1 */
     struct prefix_info *cur;       /* prefixes of the line being classified */
@@ -62,17 +65,21 @@ void offline_free(struct offline *o)
 }
 
 /* Keeps an event; a node still unknown is taken from the line's host
- * prefix (syslog, NCCL) when there is one. */
+ * prefix (syslog, NCCL, pdsh) when there is one; an event of an earlier
+ * line (a traceback, delivered when it ends) takes the host every prefixed
+ * line of its stream named. */
 static void on_event(void *ctx, json_t *ev)
 {
     struct reading *r = ctx;
     struct offline *o = r->o;
-    if (r->cur && json_is_null(json_object_get(ev, "node")) &&
-        json_integer_value(json_object_get(ev, "line")) == r->lineno) {
+    const struct stream *s = r->emitting;
+    int now = r->cur && json_integer_value(json_object_get(ev, "line")) == r->lineno;
+    if (now && json_is_null(json_object_get(ev, "node"))) {
         prefix_nccl(r->line, r->len, r->cur); /* only now: most lines have no event */
         if (r->cur->host[0])
             json_object_set_new(ev, "node", json_string(r->cur->host));
-    }
+    } else if (!now && s && s->host[0] && !s->host_mixed && json_is_null(json_object_get(ev, "node")))
+        json_object_set_new(ev, "node", json_string(s->host));
     if (r->cur && r->cur->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))
         json_object_set_new(ev, "local_rank", json_integer(r->cur->local_rank));
     offline_keep_event(o, ev);
@@ -143,6 +150,11 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     struct prefix_info p;
     prefix_strip(line, len, &p);
     struct stream *s = find_stream(r, &p);
+    if (p.host[0] && !s->host[0])
+        memcpy(s->host, p.host, sizeof s->host);
+    else if (p.host[0] && strcmp(p.host, s->host))
+        s->host_mixed = 1;
+    r->emitting = s;
     r->cur = &p;
     r->line = line;
     r->len = len;
@@ -187,8 +199,11 @@ static int reading_start(struct reading *r, struct offline *o, const struct inpu
 /* Delivers the pending events of every stream and frees them. */
 static void reading_end(struct reading *r, int finish)
 {
-    for (size_t i = 0; finish && i < r->ns; i++)
+    for (size_t i = 0; finish && i < r->ns; i++) {
+        r->emitting = &r->s[i];
         classifier_finish(r->s[i].c, on_event, r);
+    }
+    r->emitting = &r->fallback;
     if (finish)
         classifier_finish(r->fallback.c, on_event, r);
     for (size_t i = 0; r->s && i < r->ns; i++)

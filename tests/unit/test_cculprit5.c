@@ -208,3 +208,30 @@ TEST(cculprit5_conda_prompt)
     CHECK(last_resort_host(&p) == NULL);
     last_resort_free(&p);
 }
+
+/* A traceback's event is delivered when the traceback ends, after its
+ * exception line: it takes the host every prefixed line of its stream
+ * named (pdsh's "host: " before "[rankN]: "), as a one-line error takes its
+ * own line's; a stream whose lines name two hosts names none. */
+TEST(cculprit5_traceback_takes_its_stream_host)
+{
+    static const char *const rules =
+        "- id: t.compile\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: stop\n  match: 'RuntimeError: Graph compile failed'\n  explain: 'x'\n"
+        "  examples: ['RuntimeError: Graph compile failed.']\n";
+    static const char *const log[] = {
+        "100.83.191.29: [rank14]: Traceback (most recent call last):",
+        "100.83.191.29: [rank14]:   File \"train.py\", line 3, in <module>",
+        "100.83.191.29: [rank14]: RuntimeError: Graph compile failed. synStatus=synStatus 26 [Generic failure].",
+        NULL};
+    offline_host_is(rules, log, "100.83.191.29");
+    static const char *const mixed[] = {
+        "worker-1: Traceback (most recent call last):",
+        "worker-2:   File \"train.py\", line 3, in <module>",
+        "worker-1: RuntimeError: Graph compile failed. synStatus=synStatus 26 [Generic failure].",
+        NULL};
+    json_t *v = diag_offline_lines(rules, mixed, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
