@@ -67,7 +67,8 @@ void offline_free(struct offline *o)
 /* Keeps an event; a node still unknown is taken from the line's host
  * prefix (syslog, NCCL, pdsh) when there is one; an event of an earlier
  * line (a traceback, delivered when it ends) takes the host every prefixed
- * line of its stream named. */
+ * line of its stream named. A rank still unknown is the stream's local
+ * rank ([default3]:), also for a traceback the log's end closes. */
 static void on_event(void *ctx, json_t *ev)
 {
     struct reading *r = ctx;
@@ -80,8 +81,8 @@ static void on_event(void *ctx, json_t *ev)
             json_object_set_new(ev, "node", json_string(r->cur->host));
     } else if (!now && s && s->host[0] && !s->host_mixed && json_is_null(json_object_get(ev, "node")))
         json_object_set_new(ev, "node", json_string(s->host));
-    if (r->cur && r->cur->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))
-        json_object_set_new(ev, "local_rank", json_integer(r->cur->local_rank));
+    if (s && s->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))
+        json_object_set_new(ev, "local_rank", json_integer(s->local_rank));
     offline_keep_event(o, ev);
 }
 

@@ -212,7 +212,8 @@ TEST(cculprit5_conda_prompt)
 /* A traceback's event is delivered when the traceback ends, after its
  * exception line: it takes the host every prefixed line of its stream
  * named (pdsh's "host: " before "[rankN]: "), as a one-line error takes its
- * own line's; a stream whose lines name two hosts names none. */
+ * own line's; a stream whose lines name two hosts names none; the local
+ * rank of torchrun's "[default3]:" also when the log's end closes it. */
 TEST(cculprit5_traceback_takes_its_stream_host)
 {
     static const char *const rules =
@@ -233,5 +234,15 @@ TEST(cculprit5_traceback_takes_its_stream_host)
     json_t *v = diag_offline_lines(rules, mixed, 0);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    /* torchrun's local-rank label, the traceback closed by the log's end */
+    static const char *const local[] = {
+        "[default3]:Traceback (most recent call last):",
+        "[default3]:  File \"train.py\", line 3, in <module>",
+        "[default3]:RuntimeError: Graph compile failed. synStatus=synStatus 26 [Generic failure].",
+        NULL};
+    v = diag_offline_lines(rules, local, 0);
+    CHECK(v != NULL);
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "rank")) == 3);
     json_decref(v);
 }
