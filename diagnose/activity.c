@@ -83,6 +83,8 @@ void activity_init(struct activity *a)
     memset(&a->error, 0, sizeof a->error);
     memset(&a->setup, 0, sizeof a->setup);
     memset(&a->start, 0, sizeof a->start);
+    memset(&a->spike, 0, sizeof a->spike);
+    losstrack_init(&a->loss);
     a->file = NULL;
     a->lineno = 0;
 }
@@ -209,6 +211,12 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
 void activity_line(struct activity *a, const char *line, size_t len, long step)
 {
     activity_line_marks(a, line, len, step, linemarks_scan(line, len), 0);
+}
+
+void activity_loss(struct activity *a, double loss, const char *line, size_t len, long step)
+{
+    if (losstrack_add(&a->loss, loss, step))
+        keep(a, &a->spike, line, len);
 }
 
 /* The start of NCCL's "host:pid:tid [gpu] NCCL" inside a setup line, past
@@ -368,6 +376,31 @@ static void ended_in_error(const struct activity *a, json_t *v)
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+/* Makes v the suspected loss spike of a log whose loss jumped and stayed
+ * up; stopped_by: the rule of a stop that came after it, or NULL. */
+static void diverged(const struct activity *a, json_t *v, const char *stopped_by)
+{
+    const struct losstrack *t = &a->loss;
+    char last[64], at[48] = "";
+    snprintf(last, sizeof last, "training at step %ld", a->step);
+    suspect(v, a->step >= 0 ? last : "training", "framework", "loss_spike");
+    json_object_set_new(v, "action", json_string("rollback"));
+    if (!stopped_by)
+        key_line_at(v, &a->spike);
+    json_object_set_new(v, "confidence", json_real(0.5));
+    if (t->step >= 0)
+        snprintf(at, sizeof at, " at step %ld", t->step);
+    char msg[640];
+    snprintf(msg, sizeof msg,
+             "The loss jumped from a median of %.4g (the losses before it) to %.4g%s and was "
+             "still %.4g when the log ends%s%s%s: suspected loss spike the run did not recover "
+             "from (numerical divergence). Roll back to a checkpoint from before the jump and "
+             "skip the data since (ENDURE_SKIP_STEPS), or lower the learning rate.",
+             t->base, t->spike, at, t->last, stopped_by ? " and the job was stopped (" : "",
+             stopped_by ? stopped_by : "", stopped_by ? ")" : "");
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
@@ -379,6 +412,10 @@ void activity_verdict(const struct activity *a, json_t *v)
     }
     if (hung_at_start(a)) {
         suspected_hang(a, v, NULL);
+        return;
+    }
+    if (losstrack_diverged(&a->loss)) {
+        diverged(a, v, NULL);
         return;
     }
     if (a->since_error >= 0 && a->since_error < ERROR_TAIL) {
@@ -467,10 +504,12 @@ void activity_interrupted_wait(const struct activity *a, json_t *v)
 void activity_interrupted(const struct activity *a, json_t *v)
 {
     if (!is(v, "category", "unknown") || !is(v, "type", "unknown") || !is(v, "action", "stop") ||
-        a->done || (!hung_at_start(a) && a->last != ACT_RETRY))
+        a->done || (!hung_at_start(a) && a->last != ACT_RETRY && !losstrack_diverged(&a->loss)))
         return;
     const char *rule = json_string_value(json_object_get(v, "rule"));
-    if (a->last == ACT_RETRY)
+    if (losstrack_diverged(&a->loss))
+        diverged(a, v, rule ? rule : "a stop");
+    else if (a->last == ACT_RETRY)
         connect_retried(a, v, rule ? rule : "a stop");
     else
         suspected_hang(a, v, rule ? rule : "a stop");

@@ -6,13 +6,15 @@
  * in collective setup or at the training loop's start, with no step ever
  * printed), a suspected connection failure (the log ends while a connect
  * is being retried), a suspected failure (the log ends within a few lines
- * of an error-level line no rule knows) or "no failure found" with the
- * last activity. */
+ * of an error-level line no rule knows), a suspected loss spike (the loss
+ * jumped and stayed up to the log's end: losstrack.h) or "no failure
+ * found" with the last activity. */
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "diagnose/losstrack.h"
 
 /* ACT_SETUP: collective or launcher setup; ACT_START: the training loop's
  * start (linemarks.h's LM_START); ACT_RETRY: a failed connect being
@@ -40,6 +42,8 @@ struct activity {
                               * pod names, behind a label), parsed only at
                               * the end */
     struct kept_line start;  /* the last training-start line */
+    struct losstrack loss;   /* the progress lines' losses */
+    struct kept_line spike;  /* the line of their jump */
     const char *file;        /* where the caller is: set before each line */
     long lineno;             /* (file not owned, may be NULL) */
 };
@@ -47,6 +51,9 @@ struct activity {
 void activity_init(struct activity *a);
 /* One line (prefixes stripped) and the stream's current step (-1: none). */
 void activity_line(struct activity *a, const char *line, size_t len, long step);
+/* The loss of a progress line (NAN: it printed none) at step (-1: none);
+ * after activity_line_marks, with the same line and place. */
+void activity_loss(struct activity *a, double loss, const char *line, size_t len, long step);
 /* The same when the line's linemarks bits (linemarks.h) are known: from the
  * classifier's walk over the line (classifier_line_marks); progress: a
  * progress rule matched the line (training went on, with or without a step
@@ -62,7 +69,8 @@ void activity_verdict(const struct activity *a, json_t *v);
  * an LSF kill) of a log that ends in setup or at the loop's start with no
  * progress: the job was stuck, and the stop is what someone did about it
  * (a suspected hang that names the stop; after a connect being retried,
- * the suspected connection failure). Leaves every other verdict. */
+ * the suspected connection failure); or of a log whose loss jumped and
+ * stayed up (the suspected loss spike). Leaves every other verdict. */
 void activity_interrupted(const struct activity *a, json_t *v);
 /* Rewrites verdict v in place when it is a KeyboardInterrupt
  * (py.keyboard_interrupt's unknown/unknown/stop) raised in a wait (the

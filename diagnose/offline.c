@@ -173,6 +173,9 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     if (activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
                             (f & CLS_PROGRESS) != 0))
         o->done_events = events0;
+    if (f & CLS_PROGRESS)
+        activity_loss(&o->act, classifier_progress_loss(s->c), line + p.skip, len - p.skip,
+                      classifier_progress_step(s->c));
     last_resort_line_marks(&o->last, line + p.skip, len - p.skip, marks);
     r->cur = NULL;
     if (!o->z)

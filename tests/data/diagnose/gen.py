@@ -2906,6 +2906,29 @@ def torchrun_teardown_before_sigkill_report():
     _write(n, L.text())
     expect(n, category='unknown', type='killed', action='restart', rule='pt.signal_sigkill', rank=0)
 
+
+@case
+def loss_spike_log_stops_high():
+    """GPT-NeoX's lm_loss jumps from about 1.1 to 11.5 and the log ends there: a suspected loss spike, rolled back, the jump's line the key (2026-12-06)."""
+    n = "loss_spike_log_stops_high"
+    L = Log(n)
+    for it, loss in ((1, "1.127795E+00"), (2, "1.160058E+00"), (3, "1.151771E+01")):
+        L.add(' samples/sec: 12.857 | iteration %8d/  100000 | elapsed time per iteration (ms): 11706.4 | '
+              'learning rate: 6.467E-08 | lm_loss: %s | loss scale: 65536.0 | number of skipped iterations:   0 |' % (it, loss))
+    _write(n, L.text())
+    expect(n, category='framework', type='loss_spike', action='rollback')
+
+
+@case
+def loss_spike_that_recovers_is_no_failure():
+    """a loss that jumps and comes back down before the log ends is not a divergence: no failure found (2026-12-06)."""
+    n = "loss_spike_that_recovers_is_no_failure"
+    L = Log(n)
+    for step, loss in ((100, 2.1), (110, 2.0), (120, 12.3), (130, 2.2), (140, 2.0)):
+        L.add('step %d loss %.1f' % (step, loss))
+    _write(n, L.text())
+    expect(n, category='none', type='no_failure', action='none')
+
 if __name__ == "__main__":
     for c in CASES:
         c()
