@@ -186,6 +186,14 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);
+    /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
+     * each epoch's start): the loop starts, no step is done yet */
+    if (progress && step == 0 && memmem(line, len, "[00:00<?", 8)) {
+        a->step = 0; /* the stream's step from now on: not a step taken on the lines after */
+        progress = 0;
+        step = -1;
+        k |= LM_START | LM_AGAIN;
+    }
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)
             a->step = step;

@@ -140,6 +140,24 @@ TEST(cstart_offline_stepless_progress_rule_is_training)
     check_offline(rules, started, "hang", "training start");
 }
 
+/* A progress bar's first render ("0/65 [00:00<?, ?it/s]") is the loop's
+ * start, not a step: a log that ends there, or on the lines after it, is a
+ * suspected hang in the first step; the same bar at a later epoch's start
+ * (after steps) leaves the log training. */
+TEST(cstart_progress_bar_at_zero_is_the_start)
+{
+    static const char *const rules =
+        "- id: t.bar\n  category: progress\n  type: progress\n  role: progress\n  action: ignore\n"
+        "  match: '\\| *(?<step>\\d+)/\\d+ \\[\\d+:\\d\\d<'\n  literals: ['it/s']\n  explain: x\n"
+        "  examples: [' 12%|#  | 120/1000 [02:13<16:17,  1.11it/s]']\n";
+    static const char *const stuck[] = {"Using 4 GPUs", "  0%|          | 0/65 [00:00<?, ?it/s]", "Epoch 0/64", NULL};
+    check_offline(rules, stuck, "hang", "training start");
+    static const char *const later[] = {"  0%|          | 0/65 [00:00<?, ?it/s]",
+                                        "100%|##########| 65/65 [01:05<00:00,  1.00it/s]",
+                                        "  0%|          | 0/65 [00:00<?, ?it/s]", NULL};
+    check_offline(rules, later, "no_failure", "training at step 0");
+}
+
 /* A completion mark on a progress line reports one step of a run that goes
  * on (DLRM's "Finished training it 1024/4096 of epoch 0"): a log that ends
  * there is not a proven success. The same mark on a line of its own is. */
