@@ -72,6 +72,24 @@ static int ends_in_done_line(const char *line, size_t len)
     return 0;
 }
 
+/* Whether the line is the train_runtime row of the transformers Trainer's
+ * metrics after train() returned ("  train_runtime            = 2:05:47.06":
+ * log_metrics pads the key), also in a paste that starts below its
+ * "***** train metrics *****" header; not the wandb summary's
+ * "train/train_runtime" nor a dict's key. */
+static int metrics_row_done(const char *line, size_t len)
+{
+    static const char key[] = "train_runtime";
+    size_t i = 0, n = sizeof key - 1;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (len - i <= n || memcmp(line + i, key, n) || line[i + n] != ' ')
+        return 0;
+    for (i += n; i < len && line[i] == ' '; i++)
+        ;
+    return i < len && line[i] == '=';
+}
+
 void activity_init(struct activity *a)
 {
     a->last = ACT_NONE;
@@ -182,7 +200,8 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
-    int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || ends_in_done_line(line, len);
+    int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || ends_in_done_line(line, len) ||
+               metrics_row_done(line, len);
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);

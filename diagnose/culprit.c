@@ -63,7 +63,8 @@ static const struct pat pats[] = {
     {F_RANK, CX_LINE, "\\b(?:local_rank|LOCAL_RANK)\\s*[:=]\\s*(\\d{1,7})\\b", 0},
     /* hosts: a named host, then an IPv4 address that is not loopback,
      * unspecified or part of a version number */
-    {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))", 1},
+    /* (not a call in a source line: "hostname = socket.gethostbyname(...)") */
+    {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*(?![\\w.-]*\\()([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))", 1},
     {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62}(?<![.-]))", 2},
     {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d", 0},
     /* the node of a whole description: kubectl describe pod's "Node:" field

@@ -76,6 +76,9 @@ static const char *const setup_marks[] = {
     /* LLaMA-Factory's launcher starting torchrun ("Initializing 2
      * distributed tasks at: 127.0.0.1:58015") */
     "distributed tasks at: ",
+    /* WeNet's train.py, each rank right before init_process_group
+     * ("INFO training on multiple gpus, this gpu 3") */
+    "training on multiple gpus, this gpu",
     "| distributed init (rank ", "Initializing distributed",
     /* NCCL 2.0-2.3, whose lines had no "NCCL" word ("host:pid:tid [0] INFO
      * Using internal Network Socket", Horovod's first allreduce) */

@@ -246,3 +246,13 @@ TEST(cculprit5_traceback_takes_its_stream_host)
     CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "rank")) == 3);
     json_decref(v);
 }
+
+/* "hostname = NAME" names a host, but not in a source line that calls a
+ * function ("hostname = socket.gethostbyname(socket.getfqdn())"). */
+TEST(cculprit5_hostname_field_is_not_a_call)
+{
+    char o[64];
+    CHECK_STR(field("    hostname = socket.gethostbyname(socket.getfqdn())", CX_LINE, "host", o, sizeof o), "");
+    CHECK_STR(field("hostname = gpu-node-3", CX_LINE, "host", o, sizeof o), "gpu-node-3");
+    CHECK_STR(field("RuntimeError: NCCL error on host: node12.", CX_LINE, "host", o, sizeof o), "node12");
+}

@@ -158,6 +158,29 @@ TEST(cstart_progress_bar_at_zero_is_the_start)
     check_offline(rules, later, "no_failure", "training at step 0");
 }
 
+/* The Trainer's train_runtime row (log_metrics, after train() returned) is
+ * a completion line, also in a paste that starts below its header and has
+ * lost its indentation; the wandb summary's "train/train_runtime" is not.
+ * WeNet's per-rank "training on multiple gpus, this gpu N" is setup. */
+TEST(cstart_metrics_row_and_wenet_setup)
+{
+    static const char *const row[] = {"epoch                       =        2.0",
+                                      "train_runtime               = 0:01:23.76", NULL};
+    json_t *v = diag_activity_verdict(row, NULL);
+    CHECK_STR(str_of(v, "type"), "success");
+    json_decref(v);
+    static const char *const wandb[] = {"wandb:            train/train_runtime ▁", NULL};
+    v = diag_activity_verdict(wandb, NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+    static const char *const wenet[] = {"2021-11-24 08:11:55,954 INFO training on multiple gpus, this gpu 2",
+                                        "2021-11-24 08:11:55,957 INFO training on multiple gpus, this gpu 3", NULL};
+    v = diag_activity_verdict(wenet, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "NCCL init");
+    json_decref(v);
+}
+
 /* A completion mark on a progress line reports one step of a run that goes
  * on (DLRM's "Finished training it 1024/4096 of epoch 0"): a log that ends
  * there is not a proven success. The same mark on a line of its own is. */
