@@ -28,7 +28,7 @@ static const struct pat pats[] = {
      * Open MPI's help messages: "   hostname:  ip-10-15-20-17", "  Local
      * host:  gpu01", ORTE's "Node: Server712" (a kubectl describe's
      * "Node:  NAME/IP" is CX_FIELD below) */
-    {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname|Local host|Node)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62})\\s*$", 0},
+    {F_HOST, CX_BLOCK, "^\\s*(?:host|[Hh]ostname|Local host|Node)\\s*:\\s*([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))\\.?\\s*$", 0},
     {F_RANK, CX_BLOCK, "^\\s*rank\\s*:\\s*(\\d{1,7})\\b", 0},
     /* Open MPI's help message on the first process that failed: "  Process
      * name: [[44374,1],3]" (job, then the rank) */

@@ -255,4 +255,5 @@ TEST(cculprit5_hostname_field_is_not_a_call)
     CHECK_STR(field("    hostname = socket.gethostbyname(socket.getfqdn())", CX_LINE, "host", o, sizeof o), "");
     CHECK_STR(field("hostname = gpu-node-3", CX_LINE, "host", o, sizeof o), "gpu-node-3");
     CHECK_STR(field("RuntimeError: NCCL error on host: node12.", CX_LINE, "host", o, sizeof o), "node12");
+    CHECK_STR(field("host: node12.", CX_LINE, "host", o, sizeof o), "node12"); /* a sentence's full stop */
 }
