@@ -577,7 +577,11 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
 int classifier_line(struct classifier *c, const char *line, size_t len, long lineno,
                     cls_event_cb cb, void *ctx)
 {
-    int flags = 0, hint = starts(line, len, "Exception ignored in");
+    /* Python printed a traceback and went on: "Exception ignored in: ...",
+     * asyncio's "Exception in callback X" (its "handle: <Handle ...>" line
+     * may come between) */
+    int flags = 0, hint = starts(line, len, "Exception ignored in") || starts(line, len, "Exception in callback ") ||
+                          (c->ignored_hint && starts(line, len, "handle: <"));
     c->marks_valid = 0;
     int done = traceback_step(c, line, len, lineno, &flags, cb, ctx);
     c->ignored_hint = hint;

@@ -76,6 +76,11 @@ static const char *const setup_marks[] = {
     /* LLaMA-Factory's launcher starting torchrun ("Initializing 2
      * distributed tasks at: 127.0.0.1:58015") */
     "distributed tasks at: ",
+    /* the SageMaker Python SDK's job status while the instances and the
+     * training image are set up (its log stream before the job's output) */
+    "Starting - Starting the training job", "Starting - Launching requested ML instances",
+    "Starting - Preparing the instances for training", "Downloading - Downloading input data",
+    "Training - Downloading the training image",
     /* WeNet's train.py, each rank right before init_process_group
      * ("INFO training on multiple gpus, this gpu 3") */
     "training on multiple gpus, this gpu",
@@ -102,6 +107,9 @@ static const char *const start_marks[] = {
      * indices, and the last marks before its first iteration */
     "> compiling and loading fused kernels", "> compiling dataset index builder",
     "> building train, validation, and test datasets", "[after dataloaders are built]",
+    /* its BERT/T5 dataset utilities building the sample index (the typo is
+     * Megatron-LM's own, copied by PaddleNLP and others) */
+    "> building sapmles index mapping for ", "> building samples index mapping for ",
     "[before the start of training step]",
     /* Lightning's "All distributed processes registered" after
      * init_process_group; detectron2's, ultralytics', torchtitan's and

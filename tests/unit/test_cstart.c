@@ -179,6 +179,19 @@ TEST(cstart_metrics_row_and_wenet_setup)
     CHECK_STR(str_of(v, "type"), "hang");
     CHECK_STR(str_of(v, "last_activity"), "NCCL init");
     json_decref(v);
+    /* the SageMaker SDK's job status while the image is set up; Megatron's
+     * sample index being built before the first step */
+    static const char *const sagemaker[] = {"2020-10-27 16:32:19 Downloading - Downloading input data...",
+                                            "2020-10-27 16:33:09 Training - Downloading the training image..",
+                                            "bash: no job control in this shell", NULL};
+    v = diag_activity_verdict(sagemaker, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    json_decref(v);
+    static const char *const index[] = {" > building sapmles index mapping for train ...", "    using:", NULL};
+    v = diag_activity_verdict(index, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
 }
 
 /* A completion mark on a progress line reports one step of a run that goes

@@ -274,6 +274,15 @@ TEST(diag_classify_exception_ignored_is_not_a_failure)
     feed(c, "KeyError: 'lr'", 7, &g);
     classifier_finish(c, keep, &g);
     CHECK(json_array_size(g.events) == 1);
+    /* asyncio's loop logs a callback's exception and goes on ("Exception
+     * in callback X", its "handle: <Handle ...>" line, the traceback) */
+    feed(c, "Exception in callback _ProactorBasePipeTransport._call_connection_lost(None)", 8, &g);
+    feed(c, "handle: <Handle _ProactorBasePipeTransport._call_connection_lost(None)>", 9, &g);
+    feed(c, "Traceback (most recent call last):", 10, &g);
+    feed(c, "  File \"asyncio\\proactor_events.py\", line 162, in _call_connection_lost", 11, &g);
+    CHECK(feed(c, "KeyError: 'workers'", 12, &g) == CLS_NOISE);
+    classifier_finish(c, keep, &g);
+    CHECK(json_array_size(g.events) == 1);
     json_decref(g.events);
     classifier_free(c);
     ruleset_free(rs);
