@@ -133,7 +133,13 @@ static const char *const again_marks[] = {
     "begin training epoch",
     /* torch.utils.cpp_extension loading a built op (DeepSpeed's "Loading
      * extension module utils...", then "Time to load utils op: N seconds") */
-    "Loading extension module ", NULL};
+    "Loading extension module ",
+    /* XLA's alarm on a compilation that has run for minutes ("[Compiling
+     * module jit_train_step] Very slow compile? If you want to file a bug,
+     * ..."), printed again for each slow module; ColossalAI's trainer
+     * registering its hooks as fit() starts ("Using ThroughputHook for
+     * training, priority = 10") */
+    "Very slow compile? If you want to file a bug", "Hook for training, priority = ", NULL};
 /* A connection attempt that failed and is retried: NCCL's socket connect
  * ("Call to connect returned Connection refused, retrying", 2.19 and later
  * "socketPollConnect: connect returned No route to host, retrying (26/34)

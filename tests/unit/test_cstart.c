@@ -194,6 +194,34 @@ TEST(cstart_metrics_row_and_wenet_setup)
     json_decref(v);
 }
 
+/* XLA's slow-compile alarm and ColossalAI's trainer hooks are the loop's
+ * start, printed again later (a log with steps before them stays
+ * training). */
+TEST(cstart_slow_compile_and_trainer_hooks)
+{
+    static const char *const xla[] = {
+        "2025-01-16 18:44:38.791223: E external/xla/xla/service/slow_operation_alarm.cc:73] ",
+        "[Compiling module jit_generate_eval_unroll] Very slow compile? If you want to file a bug, run with "
+        "envvar XLA_FLAGS=--xla_dump_to=/tmp/foo and attach the results.",
+        NULL};
+    json_t *v = diag_activity_verdict(xla, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+    static const char *const hooks[] = {
+        "INFO colossalai - colossalai - INFO: Using ThroughputHook for training, priority = 10", NULL};
+    v = diag_activity_verdict(hooks, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    json_decref(v);
+    static const char *const later[] = {"step 3 loss 2.1",
+                                        "[Compiling module jit_eval] Very slow compile? If you want to file a bug",
+                                        NULL};
+    static const long steps[] = {3, 3};
+    v = diag_activity_verdict(later, steps);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+}
+
 /* A completion mark on a progress line reports one step of a run that goes
  * on (DLRM's "Finished training it 1024/4096 of epoch 0"): a log that ends
  * there is not a proven success. The same mark on a line of its own is. */
