@@ -530,11 +530,12 @@ void activity_interrupted_wait(const struct activity *a, json_t *v)
 
 void activity_interrupted(const struct activity *a, json_t *v)
 {
+    int spike = losstrack_diverged(&a->loss);
     if (!is(v, "category", "unknown") || !is(v, "type", "unknown") || !is(v, "action", "stop") ||
-        a->done || (!hung_at_start(a) && a->last != ACT_RETRY && !losstrack_diverged(&a->loss)))
+        a->done || (!hung_at_start(a) && a->last != ACT_RETRY && !spike))
         return;
     const char *rule = json_string_value(json_object_get(v, "rule"));
-    if (losstrack_diverged(&a->loss))
+    if (spike)
         diverged(a, v, rule ? rule : "a stop");
     else if (a->last == ACT_RETRY)
         connect_retried(a, v, rule ? rule : "a stop");

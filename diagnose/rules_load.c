@@ -157,9 +157,13 @@ static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
     return 0;
 }
 
+/* The bit of read_rule's seen keys for teardown, past those of keys[]. */
+#define SEEN_TEARDOWN (1u << 31)
+
 /* `teardown: true|false`: the rule's line is a launcher tearing down the
- * other workers after one failed (docs/rules.md); once per rule. */
-static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, int *seen)
+ * other workers after one failed (docs/rules.md); once per rule (seen:
+ * read_rule's keys seen so far). */
+static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, unsigned *seen)
 {
     if (next(L) < 0)
         return -1;
@@ -168,13 +172,13 @@ static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, int *
         return skip_node(L);
     }
     const char *v = (const char *)L->y.ev.data.scalar.value;
-    if (*seen)
+    if (*seen & SEEN_TEARDOWN)
         lerr(L, km, "%s", "duplicate key 'teardown'");
     else if (!strcmp(v, "true") || !strcmp(v, "false"))
         r->teardown = !strcmp(v, "true");
     else
         lerr(L, L->y.ev.start_mark, "%s", "'teardown' must be true or false");
-    *seen = 1;
+    *seen |= SEEN_TEARDOWN;
     return 0;
 }
 
@@ -182,7 +186,6 @@ static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, int *
 static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
 {
     unsigned seen = 0;
-    int seen_teardown = 0;
     r->role = -1;
     m->start = L->y.ev.start_mark;
     r->line = (long)L->y.ev.start_mark.line + 1;
@@ -205,7 +208,7 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
             continue;
         }
         if (!strcmp(key, "teardown")) {
-            if (read_teardown(L, r, km, &seen_teardown) < 0)
+            if (read_teardown(L, r, km, &seen) < 0)
                 return -1;
             continue;
         }
