@@ -68,6 +68,11 @@ static const char *const setup_marks[] = {
     "> initialized tensor model parallel with size", "> initializing model parallel with size",
     "has data parallel group", "Connecting to JAX distributed service on",
     "Starting JAX distributed service on", "Distributed environment is initialized",
+    /* TensorFlow's TPU session setup (TPUEstimator, TPUStrategy): the TPU
+     * system initialized over gRPC and the workers' heartbeat configured
+     * before the first step ("Initializing TPU system (master: grpc://...)",
+     * "Found TPU system:", "Configuring worker heartbeat: shutdown_mode:") */
+    "Initializing TPU system", "Found TPU system:", "Configuring worker heartbeat",
     /* Ray Tune's trial executor starting a trial's actor (the trial's
      * training has not begun); Lightning's DeepSpeed strategy, fairseq's
      * and NVIDIA's example trainers (Tacotron 2, WaveGlow) calling
@@ -198,6 +203,11 @@ static const char *const done_marks[] = {
     "ignite.distributed.launcher.Parallel INFO: End of run",
     /* TorchX's status of the job when every replica of every role exited 0 */
     "Job finished: SUCCEEDED",
+    /* `torchx status` of such a job ("AppDef:\n  State: SUCCEEDED") */
+    "State: SUCCEEDED",
+    /* the Trainer's final metrics logged as JSON (ms-swift's logging.jsonl
+     * and console, Trainer log_history dumps): {"train_runtime": 633.3, ...} */
+    "\"train_runtime\":",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */

@@ -65,7 +65,9 @@ void offline_free(struct offline *o)
 }
 
 /* Keeps an event; a node still unknown is taken from the line's host
- * prefix (syslog, NCCL, pdsh) when there is one; an event of an earlier
+ * prefix (syslog, NCCL, pdsh) when there is one, else from its "[node:N]"
+ * (endure's console, Open MPI's "[host:pid]"), which the stream's classifier
+ * took only from the stream's first line; an event of an earlier
  * line (a traceback, delivered when it ends) takes the host every prefixed
  * line of its stream named. A rank still unknown is the stream's local
  * rank ([default3]:), also for a traceback the log's end closes. */
@@ -79,6 +81,8 @@ static void on_event(void *ctx, json_t *ev)
         prefix_nccl(r->line, r->len, r->cur); /* only now: most lines have no event */
         if (r->cur->host[0])
             json_object_set_new(ev, "node", json_string(r->cur->host));
+        else if (r->cur->node[0]) /* a stream whose first line had no "[node:N]" */
+            json_object_set_new(ev, "node", json_string(r->cur->node));
     } else if (!now && s && s->host[0] && !s->host_mixed && json_is_null(json_object_get(ev, "node")))
         json_object_set_new(ev, "node", json_string(s->host));
     if (s && s->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))

@@ -259,3 +259,21 @@ TEST(cculprit5_hostname_field_is_not_a_call)
     CHECK_STR(field("RuntimeError: NCCL error on host: node12.", CX_LINE, "host", o, sizeof o), "node12");
     CHECK_STR(field("host: node12.", CX_LINE, "host", o, sizeof o), "node12"); /* a sentence's full stop */
 }
+
+/* Open MPI's "[host:pid]" (parsed as a node prefix) names the host of its
+ * line's event also when the stream's first line had no prefix (a launcher's
+ * command line before the ranks' output): the stream's classifier took its
+ * node from that first line only. */
+TEST(cculprit5_mpi_node_prefix_after_an_unprefixed_line)
+{
+    static const char *const rules =
+        "- id: t.segv\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: restart\n  match: '^Signal: Segmentation fault'\n  explain: 'x'\n"
+        "  examples: ['Signal: Segmentation fault (11)']\n";
+    static const char *const log[] = {
+        "2025-06-25 20:59:16|STATUS: Running benchmark command:: mpirun -n 200 -host 10.57.205.80:34 dlio",
+        "[clientvm1:148878] *** Process received signal ***",
+        "[clientvm1:148878] Signal: Segmentation fault (11)",
+        NULL};
+    offline_host_is(rules, log, "clientvm1");
+}

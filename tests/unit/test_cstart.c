@@ -351,3 +351,33 @@ TEST(cstart_suspicion_names_its_key_line)
               "ERROR: fetchd: cannot reach the broker");
     json_decref(v);
 }
+
+/* TensorFlow's TPU session setup is collective setup: a log that ends in it
+ * is a suspected hang. TorchX's status of a job whose replicas all exited 0
+ * and the Trainer's metrics logged as JSON are completion lines. */
+TEST(cstart_tpu_setup_and_json_completion)
+{
+    static const char *const tpu[] = {
+        "INFO:tensorflow:Initializing TPU system (master: grpc://10.240.1.2:8470) to fetch topology for model parallelism.",
+        "INFO:tensorflow:Creating heartbeat manager for ['/job:tpu_worker/replica:0/task:0/device:CPU:0']",
+        "INFO:tensorflow:Configuring worker heartbeat: shutdown_mode: WAIT_FOR_COORDINATOR", NULL};
+    json_t *v = diag_activity_verdict(tpu, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "NCCL init");
+    json_decref(v);
+    static const char *const torchx[] = {"AppDef:", "  State: SUCCEEDED", "  Num Restarts: -1", NULL};
+    v = diag_activity_verdict(torchx, NULL);
+    CHECK_STR(str_of(v, "type"), "success");
+    json_decref(v);
+    static const char *const swift[] = {
+        "{\"loss\": 7.139e-05, \"epoch\": 50.0, \"global_step/max_steps\": \"4900/4900\"}",
+        "{\"train_runtime\": 633.3231, \"train_samples_per_second\": 7.737, \"epoch\": 50.0}", NULL};
+    v = diag_activity_verdict(swift, NULL);
+    CHECK_STR(str_of(v, "type"), "success");
+    json_decref(v);
+    /* a state of one role, or a key that only mentions the runtime, is not */
+    static const char *const partial[] = {"  State: RUNNING", "{\"eval_runtime\": 0.28}", NULL};
+    v = diag_activity_verdict(partial, NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+}
