@@ -14,6 +14,7 @@
 #include <string.h>
 #include "common/util.h"
 #include "diagnose/internal.h"
+#include "diagnose/tbraise.h"
 #include "diagnose/l10n.h"
 #include "diagnose/linemarks.h"
 
@@ -595,30 +596,71 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
     return flags;
 }
 
+static void deliver_truncated(struct classifier *c, const struct rule *r, const char *f, long no,
+                              cls_event_cb cb, void *ctx)
+{
+    json_t *ev = make_event(c, r, f, strlen(f), no), *evid = json_array();
+    frames_to(c, evid, 0);
+    json_object_set_new(ev, "evidence", evid);
+    json_object_set_new(ev, "truncated_traceback", json_true());
+    deliver(c, ev, cb, ctx);
+}
+
+/* The rule of the exception the innermost source line raises (tbraise.h:
+ * "raise ValueError(..." or "assert ..."; a caret line under it skipped),
+ * with that line in *src; NULL when it raises nothing a rule knows. The
+ * rules ran on exc (the exception line Python would have printed). */
+static const struct rule *raised_rule(struct classifier *c, char *exc, size_t n, const char **src, long *no)
+{
+    for (size_t k = 0; k < 2 && k < c->fcount; k++) {
+        size_t slot = (c->fhead + c->fcount - 1 - k) % TB_LINES;
+        const char *f = c->frames[slot];
+        if (k == 0 && f[strspn(f, " \t^~")] == '\0')
+            continue;
+        size_t len = tb_raised_exception(f, strlen(f), exc, n);
+        if (!len)
+            return NULL;
+        const struct rule *r = run_rules(c, exc, len);
+        *src = f;
+        *no = c->frame_no[slot];
+        return r && r->role != ROLE_NOISE ? r : NULL;
+    }
+    return NULL;
+}
+
 /* A traceback cut off inside its frames (a truncated paste, a rank killed
  * while printing): the innermost frame a rule recognises decides, with
- * every frame as evidence. Frames are tried innermost first; when no rule
- * knows any of them, the header "Traceback (most recent call last):" is
- * (py.traceback_cut_off: an exception was raised, which is no clean run). */
+ * every frame as evidence; frames are tried innermost first. The exception
+ * the innermost source line raises (raised_rule) outranks a frame of an
+ * outer call and a rule of lower priority on the innermost frame's lines,
+ * unless only an unknown rule knows it. When nothing is known, the header
+ * "Traceback (most recent call last):" is (py.traceback_cut_off: an
+ * exception was raised, which is no clean run). */
 static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
 {
+    char exc[TB_LINE_MAX];
+    const char *src = NULL;
+    long src_no = 0;
+    const struct rule *raised = raised_rule(c, exc, sizeof exc, &src, &src_no), *r = NULL;
+    int known = raised && strcmp(raised->category, "unknown");
     for (size_t i = c->fcount + 1; i-- > 0;) { /* i == 0: the header, kept apart from the ring */
         size_t slot = (c->fhead + i - 1) % TB_LINES;
         const char *f = i ? c->frames[slot] : c->head;
         long no = i ? c->frame_no[slot] : c->head_no;
         if (i && no == c->head_no) /* the header, while the ring still holds it */
             continue;
-        size_t len = strlen(f);
-        const struct rule *r = run_rules(c, f, len);
-        if (!r || r->role == ROLE_NOISE)
+        int inner = i + 3 > c->fcount; /* the innermost frame: its File, source and caret lines */
+        if (raised && (!i || (known && !inner))) /* the exception first (its match is rerun) */
+            break;
+        if (!(r = run_rules(c, f, strlen(f))) || r->role == ROLE_NOISE)
             continue;
-        json_t *ev = make_event(c, r, f, len, no), *evid = json_array();
-        frames_to(c, evid, 0);
-        json_object_set_new(ev, "evidence", evid);
-        json_object_set_new(ev, "truncated_traceback", json_true());
-        deliver(c, ev, cb, ctx);
+        if (known && r->priority < raised->priority)
+            break;
+        deliver_truncated(c, r, f, no, cb, ctx);
         return;
     }
+    if (raised && (raised = raised_rule(c, exc, sizeof exc, &src, &src_no)) != NULL)
+        deliver_truncated(c, raised, src, src_no, cb, ctx);
 }
 
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)

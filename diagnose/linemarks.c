@@ -121,6 +121,7 @@ static const char *const start_marks[] = {
      * kohya sd-scripts' training start */
     "All distributed processes registered",
     "Starting training from iteration", "Starting training for ", "Training starts at step",
+    "Starting training loop", /* prime-rl's trainer, LitGPT's pretrain */
     "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b", /* "running training / 学習開始" */
     /* Megatron-LM's last line before "training ..." and its first
      * iteration; mmengine's CheckpointHook as the runner starts training */
@@ -159,7 +160,10 @@ static const char *const retry_marks[] = {"Call to connect returned", "socketPol
                                           "socketPollConnect: connect to ",
                                           /* TensorFlow's master (master.cc) while a worker of the
                                            * cluster does not answer, every 10 s */
-                                          "CreateSession still waiting for response from worker", NULL};
+                                          "CreateSession still waiting for response from worker",
+                                          /* TRL's vLLM client (GRPO with a vLLM server) until
+                                           * the server answers */
+                                          "Server is not up yet. Retrying in", NULL};
 /* Error-level words: a tool's or a logger's report of an error
  * ("slurmstepd: error:", "ERROR 12-03 ...", "docker: Error response",
  * "FATAL:"). activity.c takes one only as a word of its own (not

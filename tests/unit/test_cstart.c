@@ -381,3 +381,29 @@ TEST(cstart_tpu_setup_and_json_completion)
     CHECK_STR(str_of(v, "type"), "no_failure");
     json_decref(v);
 }
+
+/* A trainer's "Starting training loop" with no step after it is a hang in
+ * the first step; TRL's vLLM client retrying until its server answers is a
+ * connection retried (a step after it is training). */
+TEST(cstart_training_loop_and_vllm_client_retry)
+{
+    static const char *const loop[] = {"11:07:08    INFO Initializing data loader (fake=None)",
+                                       "11:07:08    INFO Starting training loop (config.max_steps=100)", NULL};
+    json_t *v = diag_activity_verdict(loop, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+    static const char *const vllm[] = {
+        "2025-03-26 05:53:13 - INFO - trl.extras.vllm_client - Server is not up yet. Retrying in 2.0 seconds...",
+        "2025-03-26 05:53:15 - INFO - trl.extras.vllm_client - Server is not up yet. Retrying in 2.0 seconds...",
+        NULL};
+    v = diag_activity_verdict(vllm, NULL);
+    CHECK_STR(str_of(v, "type"), "connection_error");
+    CHECK_STR(str_of(v, "last_activity"), "retrying a connection");
+    json_decref(v);
+    const char *const then[] = {vllm[0], "step 1 loss 0.9", NULL};
+    static const long steps[] = {-1, 1};
+    v = diag_activity_verdict(then, steps);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+}

@@ -1,0 +1,22 @@
+/* tbraise: the exception a Python source line raises, when the line says
+ * it. A traceback cut off after its innermost frame's source line (a paste
+ * that ends there) still names its exception when that line is a `raise`
+ * of an exception class or an `assert`: `raise ValueError(f'Reused local
+ * dir ...` raises a ValueError, `assert self.epoch_len is not None,
+ * "epoch_len must be ...` an AssertionError. The classifier runs its rules
+ * on the exception line Python would have printed next. Pure function, no
+ * allocation. */
+#ifndef ENDURE_DIAGNOSE_TBRAISE_H
+#define ENDURE_DIAGNOSE_TBRAISE_H
+#include <stddef.h>
+
+/* Writes "Name: message" to out (n bytes, NUL-terminated, cut to fit) for
+ * a source line src[0..len) that raises: `raise pkg.NameError(...)`,
+ * `raise Name`, `raise Name from e` (a class name: its last dotted part
+ * starts with a capital) or `assert expr[, msg]`. The message is the
+ * string literal the line passes (prefix and quotes dropped, as far as the
+ * line goes), else empty. Returns the length written, 0 when the line is
+ * no such statement (a bare `raise`, `raise err`, any other code). */
+size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n);
+
+#endif

@@ -1,0 +1,87 @@
+/* test_tbraise: the exception a truncated traceback's innermost source line
+ * raises (diagnose/tbraise.c) and how the classifier weighs it against the
+ * rules of the frames (diagnose/classifier.c, truncated_traceback). */
+#include <string.h>
+#include "diagnose/tbraise.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static const char *raised(const char *src, char *out, size_t n)
+{
+    out[0] = '\0';
+    tb_raised_exception(src, strlen(src), out, n);
+    return out;
+}
+
+TEST(tbraise_names_the_exception_of_raise_and_assert)
+{
+    char o[128];
+    /* llm-foundry's streaming check, cut inside its f-string */
+    CHECK_STR(raised("        raise ValueError(f'Reused l", o, sizeof o), "ValueError: Reused l");
+    CHECK_STR(raised("    assert self.epoch_len is not None, \"epoch_len must be pr", o, sizeof o),
+              "AssertionError: epoch_len must be pr");
+    CHECK_STR(raised("    assert check(a, b), 'shapes differ'", o, sizeof o), "AssertionError: shapes differ");
+    CHECK_STR(raised("    assert x.is_cuda", o, sizeof o), "AssertionError: ");
+    CHECK_STR(raised("  raise torch.cuda.OutOfMemoryError(msg)", o, sizeof o), "torch.cuda.OutOfMemoryError: ");
+    CHECK_STR(raised("    raise KeyError from e", o, sizeof o), "KeyError: ");
+    CHECK_STR(raised("raise RuntimeError(\"NCCL error\")", o, sizeof o), "RuntimeError: NCCL error");
+    /* cut to the buffer, NUL-terminated */
+    CHECK(tb_raised_exception("raise ValueError('abcdefgh')", 27, o, 10) == 9);
+    CHECK_STR(o, "ValueErro");
+    CHECK_STR(raised("raise ValueError", o, sizeof o), "ValueError: "); /* a bare class raises it */
+    /* no such statement: a re-raise, a variable, a call, other code */
+    static const char *const none[] = {"    raise", "    raise err", "    raise self.error", "    raise exc.with_traceback(tb)",
+                                       "    assertEqual(a, b)", "    x = ValueError('a')", "  File \"t.py\", line 3, in f",
+                                       NULL};
+    for (int i = 0; none[i]; i++)
+        CHECK(tb_raised_exception(none[i], strlen(none[i]), o, sizeof o) == 0);
+}
+
+/* A paste cut after `assert ...`: the AssertionError's rule decides, over
+ * an outer frame's rule; a rule of higher priority on the innermost
+ * frame's own lines still wins; an exception no specific rule knows leaves
+ * the frames to decide. */
+TEST(tbraise_truncated_traceback_takes_the_raised_exception)
+{
+    static const char *const rules =
+        "- id: t.assert\n  category: framework\n  type: assertion_error\n  role: root\n"
+        "  action: stop\n  priority: -5\n  match: 'AssertionError(?::|$)'\n  explain: 'x'\n"
+        "  examples: ['AssertionError: x']\n"
+        "- id: t.setup_frame\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: restart\n  priority: -30\n  match: 'in setup$'\n  explain: 'x'\n"
+        "  examples: ['  File \"r.py\", line 8, in setup']\n"
+        "- id: t.args_check\n  category: script\n  type: argument_error\n  role: root\n"
+        "  action: stop\n  priority: -4\n  match: '^\\s*assert args\\.\\w+ is not None$'\n  explain: 'x'\n"
+        "  examples: ['    assert args.seq_length is not None']\n"
+        "- id: t.generic\n  category: unknown\n  type: unknown\n  role: root\n"
+        "  action: restart\n  priority: -60\n  match: '[A-Z]\\w*Error: '\n  explain: 'x'\n"
+        "  examples: ['FooError: x']\n";
+    static const char *const cut[] = {
+        "[rank0]: Traceback (most recent call last):",
+        "[rank0]:   File \"r.py\", line 8, in setup",
+        "[rank0]:     self.step_scheduler = build()",
+        "[rank0]:   File \"s.py\", line 89, in __init__",
+        "[rank0]:     assert self.epoch_len is not None, \"epoch_len must be pr",
+        NULL};
+    json_t *v = diag_offline_lines(rules, cut, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.assert");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "    assert self.epoch_len is not None, \"epoch_len must be pr");
+    json_decref(v);
+    static const char *const args[] = {
+        "Traceback (most recent call last):",
+        "  File \"arguments.py\", line 213, in parse_args",
+        "    assert args.encoder_seq_length is not None",
+        NULL};
+    v = diag_offline_lines(rules, args, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.args_check");
+    json_decref(v);
+    static const char *const custom[] = {
+        "Traceback (most recent call last):",
+        "  File \"r.py\", line 8, in setup",
+        "    raise ShardError(f'shard 12 is empty",
+        NULL};
+    v = diag_offline_lines(rules, custom, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.setup_frame");
+    json_decref(v);
+}
