@@ -505,6 +505,25 @@ static int frame_line(struct classifier *c, const char *line, size_t len)
     return src && !exception_shape(line, len);
 }
 
+/* Where the line's traceback header begins, or -1 when it opens none: the
+ * header first on the line, or last after other output on the same line
+ * (a progress bar that ended with a carriage return, "Epoch 0:   0%|  |
+ * 0/20 [00:00<?, ?it/s]Traceback (most recent call last):"), except
+ * after "^C". */
+static long tb_header(const char *s, size_t n)
+{
+    static const char h[] = "Traceback (most recent call last):";
+    size_t k = sizeof h - 1;
+    if (starts(s, n, "Traceback (most recent call last)"))
+        return 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    /* not after a terminal's "^C" echo: "^CTraceback ..." is the interrupt
+     * of a stuck run, which its own rule reads on the whole line */
+    return n > k && !memcmp(s + n - k, h, k) && !(n - k >= 2 && !memcmp(s + n - k - 2, "^C", 2)) ? (long)(n - k)
+                                                                                                : -1;
+}
+
 /* Traceback states before the exception: returns 1 when the line was
  * consumed as part of a traceback. */
 static int traceback_step(struct classifier *c, const char *line, size_t len, long lineno,
@@ -562,7 +581,9 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         }
         return 1;
     }
-    if (starts(line, len, "Traceback (most recent call last)")) {
+    long h = tb_header(line, len);
+    if (h >= 0) {
+        line += h, len -= (size_t)h;
         c->tb_ignored = c->ignored_hint;
         c->tb = TB_FRAMES;
         c->src_next = 0;

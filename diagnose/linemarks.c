@@ -73,6 +73,13 @@ static const char *const setup_marks[] = {
      * before the first step ("Initializing TPU system (master: grpc://...)",
      * "Found TPU system:", "Configuring worker heartbeat: shutdown_mode:") */
     "Initializing TPU system", "Found TPU system:", "Configuring worker heartbeat",
+    /* DeepSpeed's ZeRO optimizer partitioning the parameters across the
+     * ranks before the first step ("Creating torch.bfloat16 ZeRO stage 2
+     * optimizer", then its bucket sizes and "Round robin gradient
+     * partitioning: False"); PaddlePaddle's NCCL process group ("init nccl
+     * rank_in_group: 3, nranks: 4, gid: 0, ...") */
+    "ZeRO stage 1 optimizer", "ZeRO stage 2 optimizer", "ZeRO stage 3 optimizer",
+    "Round robin gradient partitioning:", "init nccl rank_in_group:",
     /* Ray Tune's trial executor starting a trial's actor (the trial's
      * training has not begun); Lightning's DeepSpeed strategy, fairseq's
      * and NVIDIA's example trainers (Tacotron 2, WaveGlow) calling
@@ -122,6 +129,7 @@ static const char *const start_marks[] = {
     "All distributed processes registered",
     "Starting training from iteration", "Starting training for ", "Training starts at step",
     "Starting training loop", /* prime-rl's trainer, LitGPT's pretrain */
+    "! Starting training ...", /* nequip-train (NequIP, Allegro) */
     "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b", /* "running training / 学習開始" */
     /* Megatron-LM's last line before "training ..." and its first
      * iteration; mmengine's CheckpointHook as the runner starts training */
@@ -212,6 +220,9 @@ static const char *const done_marks[] = {
     /* the Trainer's final metrics logged as JSON (ms-swift's logging.jsonl
      * and console, Trainer log_history dumps): {"train_runtime": 633.3, ...} */
     "\"train_runtime\":",
+    /* ms-swift's pipeline after its main() returned ("End time of running
+     * main: 2025-05-21 ..."; an exception skips it) */
+    "End time of running main",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
@@ -232,6 +243,10 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / s
                        sizeof endpoint_words / sizeof *endpoint_words <=
                    TABLE_MAX + 8,
                "raise LINEMARKS_MAX (linemarks.h)");
+/* marks_new refuses a longer table, and then every line would be searched
+ * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
+ * unnoticed until the twenty-third session) */
+_Static_assert(LINEMARKS_MAX <= MARKS_MAX, "raise MARKS_MAX (marks.h)");
 
 static struct {
     const char *mark[TABLE_MAX];

@@ -25,7 +25,7 @@ enum linemark_bits {
 
 /* The most marks the table holds (a caller's buffer of table indices can
  * be this long). */
-#define LINEMARKS_MAX 160
+#define LINEMARKS_MAX 200
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for
  * (*bits)[i]; returns the number of entries. */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MARKS_MAX 128
+#define MARKS_MAX 256
 
 struct marks;
 

@@ -204,6 +204,36 @@ static long pick(const json_t *events, const char *role, int *competing)
     return best;
 }
 
+/* Lines after the key line within which the same rule's next event is the
+ * same report going on (an exception's header, then its message naming
+ * the GPU). */
+#define SAME_REPORT_LINES 5
+
+/* Fills the culprit fields c lacks from the events of e's rule in the
+ * SAME_REPORT_LINES lines after e in e's file (the first that names each):
+ * "Exception has occurred: OutOfMemoryError" then "CUDA out of memory. ...
+ * GPU 0 has a total capacity of ..." is one failure on GPU 0. */
+static void same_report_culprit(const json_t *events, const json_t *e, json_t *c)
+{
+    const char *rule = sget(e, "rule"), *file = sget(e, "file");
+    json_int_t line = json_integer_value(json_object_get(e, "line"));
+    size_t i;
+    const json_t *o;
+    json_array_foreach(events, i, o) {
+        json_int_t d = json_integer_value(json_object_get(o, "line")) - line;
+        const char *of = sget(o, "file");
+        if (o == e || d <= 0 || d > SAME_REPORT_LINES || !rule || strcmp(rule, sget(o, "rule") ? sget(o, "rule") : "") ||
+            (file || of ? !file || !of || strcmp(file, of) : 0))
+            continue;
+        json_t *oc = culprit(o);
+        const char *k;
+        json_t *v;
+        json_object_foreach(oc, k, v) if (json_is_null(json_object_get(c, k)) && !json_is_null(v))
+            json_object_set(c, k, v);
+        json_decref(oc);
+    }
+}
+
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs)
 {
     int competing = 0, root = 1;
@@ -223,6 +253,7 @@ json_t *verdict_pick(const json_t *events, const json_t *first_failure, const st
     long ri = rs && rule ? ruleset_find(rs, rule) : -1;
     const char *explain = ri >= 0 ? rs->rules[ri].explain : sget(e, "explain");
     json_t *c = culprit(e);
+    same_report_culprit(events, e, c);
     int pct = (root ? 80 : 40) + (has_culprit(c) ? 10 : 0) - (competing ? 20 : 0);
     double conf = pct / 100.0;
     json_t *ev = json_object_get(e, "evidence");

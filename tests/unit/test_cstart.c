@@ -407,3 +407,31 @@ TEST(cstart_training_loop_and_vllm_client_retry)
     CHECK_STR(str_of(v, "type"), "no_failure");
     json_decref(v);
 }
+
+/* DeepSpeed's ZeRO optimizer partitioning and PaddlePaddle's NCCL process
+ * group are setup; nequip-train's "! Starting training ..." the loop's
+ * start; ms-swift's "End time of running main" a completion line. */
+TEST(cstart_zero_paddle_nequip_swift)
+{
+    static const char *const zero[] = {
+        "[2024-06-18 15:30:15,652] [INFO] [logging.py:96:log_dist] [Rank 0] Creating torch.bfloat16 ZeRO stage 2 optimizer",
+        "[2024-06-18 15:30:15,653] [INFO] [stage_1_and_2.py:152:__init__] Round robin gradient partitioning: False", NULL};
+    json_t *v = diag_activity_verdict(zero, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "NCCL init");
+    json_decref(v);
+    static const char *const paddle[] = {
+        "I1107 11:51:35.221338 564864 process_group_nccl.cc:702] init nccl rank_in_group: 3, nranks: 4, gid: 0", NULL};
+    v = diag_activity_verdict(paddle, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    json_decref(v);
+    static const char *const nequip[] = {"Successfully built the network...", "! Starting training ...", NULL};
+    v = diag_activity_verdict(nequip, NULL);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+    static const char *const swift[] = {"[INFO:swift] End time of running main: 2025-05-21 10:11:12.345678", NULL};
+    v = diag_activity_verdict(swift, NULL);
+    CHECK_STR(str_of(v, "type"), "success");
+    json_decref(v);
+}

@@ -115,3 +115,17 @@ TEST(linemarks_from_the_rules_walk_equal_their_own)
     classifier_free(c);
     ruleset_free(rs);
 }
+
+/* The whole linemarks table fits one automaton: past MARKS_MAX marks_new
+ * refuses it and every line is searched for each mark alone (157 marks had
+ * passed the old limit of 128 unnoticed). */
+TEST(marks_linemarks_table_fits_one_automaton)
+{
+    const char *const *mark;
+    const uint32_t *bits;
+    size_t n = linemarks_table(&mark, &bits);
+    CHECK(n > 0 && n <= MARKS_MAX);
+    struct marks *m = marks_new(mark, bits, n);
+    CHECK(m != NULL);
+    marks_free(m);
+}

@@ -85,3 +85,52 @@ TEST(tbraise_truncated_traceback_takes_the_raised_exception)
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.setup_frame");
     json_decref(v);
 }
+
+/* A traceback header after a progress bar on the same line (the bar ended
+ * with a carriage return) opens the traceback; after a terminal's "^C"
+ * echo it does not (that line has its own rule). */
+TEST(tbraise_header_after_a_progress_bar)
+{
+    static const char *const rules =
+        "- id: t.cut\n  category: unknown\n  type: unknown\n  role: symptom\n"
+        "  action: restart\n  priority: -95\n  match: '^Traceback \\(most recent call last\\):\\s*$'\n"
+        "  explain: 'x'\n  examples: ['Traceback (most recent call last):']\n"
+        "- id: t.ctrlc\n  category: hang\n  type: hang\n  role: root\n"
+        "  action: restart\n  match: '^\\^C+Traceback'\n  explain: 'x'\n"
+        "  examples: ['^CTraceback (most recent call last):']\n";
+    static const char *const bar[] = {
+        "Epoch 0:   0%|          | 0/20 [00:00<?, ?it/s]Traceback (most recent call last):",
+        "  File \"train_openfold.py\", line 703, in <module>", "    main(args)", NULL};
+    json_t *v = diag_offline_lines(rules, bar, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.cut");
+    json_decref(v);
+    static const char *const ctrlc[] = {"^CTraceback (most recent call last):",
+                                        "  File \"setup.py\", line 3, in <module>", NULL};
+    v = diag_offline_lines(rules, ctrlc, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.ctrlc");
+    json_decref(v);
+}
+
+/* The same rule's next event within a few lines is the same report: the
+ * GPU its message names is the culprit of the first line's verdict. */
+TEST(tbraise_same_report_names_the_culprit)
+{
+    static const char *const rules =
+        "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n"
+        "  action: stop\n  match: 'OutOfMemoryError|CUDA out of memory\\. .*?GPU (?<gpu>\\d+)'\n"
+        "  explain: 'x'\n  examples: ['OutOfMemoryError']\n";
+    static const char *const log[] = {
+        "Exception has occurred: OutOfMemoryError",
+        "CUDA out of memory. Tried to allocate 20.74 GiB. GPU 3 has a total capacity of 79.44 GiB", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "Exception has occurred: OutOfMemoryError");
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "gpu")) == 3);
+    json_decref(v);
+    /* far apart, it is another report */
+    static const char *const apart[] = {"Exception has occurred: OutOfMemoryError", "a", "b", "c", "d", "e", "f",
+                                        "CUDA out of memory. Tried to allocate 2 GiB. GPU 3 has", NULL};
+    v = diag_offline_lines(rules, apart, 0);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
+    json_decref(v);
+}
