@@ -654,9 +654,10 @@ static const struct rule *raised_rule(struct classifier *c, char *exc, size_t n,
  * every frame as evidence; frames are tried innermost first. The exception
  * the innermost source line raises (raised_rule) outranks a frame of an
  * outer call and a rule of lower priority on the innermost frame's lines,
- * unless only an unknown rule knows it. When nothing is known, the header
- * "Traceback (most recent call last):" is (py.traceback_cut_off: an
- * exception was raised, which is no clean run). */
+ * unless only an unknown rule knows it: then the frames decide first, and
+ * that unknown rule (its line the key) after them. When nothing is known,
+ * the header "Traceback (most recent call last):" is (py.traceback_cut_off:
+ * an exception was raised, which is no clean run). */
 static void truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
 {
     char exc[TB_LINE_MAX];

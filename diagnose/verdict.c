@@ -209,21 +209,26 @@ static long pick(const json_t *events, const char *role, int *competing)
  * the GPU). */
 #define SAME_REPORT_LINES 5
 
+/* Whether events a and b have the same string key (both without it too). */
+static int same_field(const json_t *a, const json_t *b, const char *key)
+{
+    const char *x = sget(a, key), *y = sget(b, key);
+    return x && y ? !strcmp(x, y) : x == y;
+}
+
 /* Fills the culprit fields c lacks from the events of e's rule in the
  * SAME_REPORT_LINES lines after e in e's file (the first that names each):
  * "Exception has occurred: OutOfMemoryError" then "CUDA out of memory. ...
  * GPU 0 has a total capacity of ..." is one failure on GPU 0. */
 static void same_report_culprit(const json_t *events, const json_t *e, json_t *c)
 {
-    const char *rule = sget(e, "rule"), *file = sget(e, "file");
     json_int_t line = json_integer_value(json_object_get(e, "line"));
     size_t i;
     const json_t *o;
     json_array_foreach(events, i, o) {
         json_int_t d = json_integer_value(json_object_get(o, "line")) - line;
-        const char *of = sget(o, "file");
-        if (o == e || d <= 0 || d > SAME_REPORT_LINES || !rule || strcmp(rule, sget(o, "rule") ? sget(o, "rule") : "") ||
-            (file || of ? !file || !of || strcmp(file, of) : 0))
+        if (o == e || d <= 0 || d > SAME_REPORT_LINES || !sget(e, "rule") || !same_field(e, o, "rule") ||
+            !same_field(e, o, "file"))
             continue;
         json_t *oc = culprit(o);
         const char *k;

@@ -84,6 +84,17 @@ TEST(tbraise_truncated_traceback_takes_the_raised_exception)
     v = diag_offline_lines(rules, custom, 0);
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.setup_frame");
     json_decref(v);
+    /* no frame known: the unknown rule of the raised exception, not the header */
+    static const char *const alone[] = {
+        "Traceback (most recent call last):",
+        "  File \"r.py\", line 8, in load",
+        "    raise ShardError(f'shard 12 is empty",
+        NULL};
+    v = diag_offline_lines(rules, alone, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.generic");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "    raise ShardError(f'shard 12 is empty");
+    json_decref(v);
 }
 
 /* A traceback header after a progress bar on the same line (the bar ended
