@@ -583,6 +583,11 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
     }
     long h = tb_header(line, len);
     if (h >= 0) {
+        json_t *ev = h ? classify(c, line, (size_t)h, lineno, flags) : NULL; /* the output before it */
+        if (ev) {
+            deliver(c, ev, cb, ctx);
+            *flags |= CLS_EVENT;
+        }
         line += h, len -= (size_t)h;
         c->tb_ignored = c->ignored_hint;
         c->tb = TB_FRAMES;
@@ -594,6 +599,23 @@ static int traceback_step(struct classifier *c, const char *line, size_t len, lo
         return 1;
     }
     return 0;
+}
+
+/* IPython's traceback header ("ImportError      Traceback (most recent
+ * call last)") names the exception before the frames: a symptom of that
+ * exception's rule (not an unknown one), which the exception line, a root,
+ * outranks when the paste goes on to it; when the paste is cut off before
+ * it, the header's symptom still says what failed. */
+static json_t *ipython_header_event(struct classifier *c, const char *line, size_t len, long lineno)
+{
+    char exc[TB_LINE_MAX];
+    size_t n = tb_ipython_header(line, len, exc, sizeof exc);
+    const struct rule *r = n ? run_rules(c, exc, n) : NULL;
+    if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS || !strcmp(r->category, "unknown"))
+        return NULL;
+    json_t *ev = make_event(c, r, line, len, lineno);
+    json_object_set_new(ev, "role", json_string(role_name(ROLE_SYMPTOM)));
+    return ev;
 }
 
 int classifier_line(struct classifier *c, const char *line, size_t len, long lineno,
@@ -610,6 +632,8 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
     if (done)
         return flags;
     json_t *ev = classify(c, line, len, lineno, &flags);
+    if (!ev && len > 40)
+        ev = ipython_header_event(c, line, len, lineno);
     if (ev) {
         deliver(c, ev, cb, ctx);
         flags |= CLS_EVENT;

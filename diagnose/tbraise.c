@@ -1,5 +1,6 @@
-/* tbraise: the exception a Python `raise` or `assert` source line raises
- * (tbraise.h), for tracebacks cut off after their innermost frame. */
+/* tbraise: the exception a Python `raise` or `assert` source line raises,
+ * and the one IPython's traceback header names (tbraise.h), for tracebacks
+ * cut off before their exception line. */
 #include "diagnose/tbraise.h"
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,39 @@ static size_t assert_message(const char *s, size_t len, size_t i, const char **t
     return 0;
 }
 
+/* The length of the class name at s[i..len) (dotted, its last part
+ * capitalised), 0 when there is none. */
+static size_t class_name(const char *s, size_t len, size_t i)
+{
+    size_t start = i, last = i;
+    while (i < len && (ident_char(s[i]) || s[i] == '.')) {
+        if (s[i] == '.')
+            last = i + 1;
+        i++;
+    }
+    return i == start || last >= i || s[last] < 'A' || s[last] > 'Z' ? 0 : i - start;
+}
+
+size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n)
+{
+    static const char tail[] = "Traceback (most recent call last)";
+    size_t k = sizeof tail - 1, i = 0;
+    while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+        len--;
+    while (i < len && line[i] == ' ')
+        i++;
+    size_t nlen = class_name(line, len, i), j = i + nlen;
+    if (!nlen || !n || len < j + 2 + k || memcmp(line + len - k, tail, k))
+        return 0;
+    for (size_t s = j; s < len - k; s++) /* only spaces, two or more, between */
+        if (line[s] != ' ')
+            return 0;
+    if (len - k - j < 2)
+        return 0;
+    int w = snprintf(out, n, "%.*s: ", (int)nlen, line + i);
+    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+}
+
 size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n)
 {
     size_t i = 0, nlen = 0, mlen = 0;
@@ -53,17 +87,11 @@ size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n)
         i += 6;
         while (i < len && src[i] == ' ')
             i++;
-        size_t start = i, last = i;
-        while (i < len && (ident_char(src[i]) || src[i] == '.')) {
-            if (src[i] == '.')
-                last = i + 1;
-            i++;
-        }
-        if (i == start || last >= i || src[last] < 'A' || src[last] > 'Z' ||
-            (i < len && src[i] != '(' && src[i] != ' '))
+        nlen = class_name(src, len, i);
+        name = src + i;
+        i += nlen;
+        if (!nlen || (i < len && src[i] != '(' && src[i] != ' '))
             return 0;
-        name = src + start;
-        nlen = i - start;
         if (i < len && src[i] == '(')
             mlen = literal_at(src, len, i + 1, &msg);
     }

@@ -19,4 +19,11 @@
  * no such statement (a bare `raise`, `raise err`, any other code). */
 size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n);
 
+/* IPython's (Jupyter's) traceback header names its exception before the
+ * frames: "ImportError                 Traceback (most recent call last)".
+ * Writes "Name: " to out as tb_raised_exception does for such a line
+ * (the name a class's: its last dotted part capitalised, two or more
+ * spaces before "Traceback"); 0 for any other line. */
+size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n);
+
 #endif

@@ -145,3 +145,44 @@ TEST(tbraise_same_report_names_the_culprit)
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
     json_decref(v);
 }
+
+/* IPython's header names the exception: a symptom of its rule, which the
+ * exception line (a root) outranks when the paste reaches it; output
+ * before a traceback header on the same line is still classified. */
+TEST(tbraise_ipython_header_and_output_before_a_header)
+{
+    char o[64];
+    const char *h = "ImportError                               Traceback (most recent call last)";
+    CHECK(tb_ipython_header(h, strlen(h), o, sizeof o) > 0);
+    CHECK_STR(o, "ImportError: ");
+    static const char *const no[] = {"Traceback (most recent call last)", "error   Traceback (most recent call last)",
+                                     "ImportError Traceback (most recent call last)",
+                                     "ImportError   Traceback (most recent call last) again", NULL};
+    for (int i = 0; no[i]; i++)
+        CHECK(tb_ipython_header(no[i], strlen(no[i]), o, sizeof o) == 0);
+    static const char *const rules =
+        "- id: t.import\n  category: script\n  type: import_error\n  role: root\n"
+        "  action: stop\n  match: 'ImportError: '\n  explain: 'x'\n  examples: ['ImportError: x']\n"
+        "- id: t.root_only\n  category: script\n  type: permission_error\n  role: root\n"
+        "  action: stop\n  match: 'error: must run as root'\n  explain: 'x'\n"
+        "  examples: ['die: error: must run as root']\n";
+    static const char *const cut[] = {
+        "---------------------------------------------------------------------------",
+        "ImportError                               Traceback (most recent call last)",
+        "<ipython-input-131-cc14ac05ecbb> in <module>", "---> 32 trainer.train()", NULL};
+    json_t *v = diag_offline_lines(rules, cut, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.import");
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "import_error");
+    json_decref(v);
+    const char *const whole[] = {cut[1], "---> 32 trainer.train()", "ImportError: cannot load cpu_adam",
+                                        NULL};
+    v = diag_offline_lines(rules, whole, 0);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")),
+              "ImportError: cannot load cpu_adam");
+    json_decref(v);
+    static const char *const before[] = {"die: error: must run as root[rank5]: Traceback (most recent call last):",
+                                         "  File \"test.py\", line 88, in <module>", NULL};
+    v = diag_offline_lines(rules, before, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.root_only");
+    json_decref(v);
+}
