@@ -16,6 +16,20 @@ if rank != 1:
 for i in range(1, 4):
     print("step %d loss 2.%d" % (i, i), flush=True)
 time.sleep(float(os.environ.get("ZORG_DELAY_%d" % attempt, "0")))
+# ZORG_WAIT_<attempt>=FILE, ZORG_WAIT_TEXT=TEXT: fail only once FILE holds
+# TEXT (at most 30 s), e.g. an earlier attempt's answer in the journal
+path = os.environ.get("ZORG_WAIT_%d" % attempt)
+if path:
+    text = os.environ["ZORG_WAIT_TEXT"]
+    end = time.time() + 30
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                if text in f.read():
+                    break
+        except OSError:
+            pass
+        time.sleep(0.05)
 msg = os.environ.get("ZORG_MSG", "$KEY_LINE")
 print(msg, file=sys.stderr, flush=True)
 sys.exit(3)

@@ -18,7 +18,12 @@ expect_count 0 llm_request
 [ "$(field verdict llm_wait_ms attempt=0)" = null ] || fail "a confident verdict waited"
 echo "ok: a confident rule verdict: no request, no wait"
 
-run_zorg --llm "$STUB_URL" --llm-mode observe --learned auto --max-restarts 1
+# attempt 1 fails once attempt 0's answer is journaled: a newer failure
+# cancels the question still out (docs/run.md), and a fast second failure
+# raced the stub's answer
+RUN_ID=obs$$x$RANDOM
+ZORG_WAIT_1="$LOGS/$RUN_ID/events.jsonl" ZORG_WAIT_TEXT='"event":"llm_verdict"' \
+    run_zorg --llm "$STUB_URL" --llm-mode observe --learned auto --max-restarts 1
 stub_stop || true
 expect_rc 1
 expect_count 1 llm_request attempt=0 mode=observe
