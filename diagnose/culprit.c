@@ -104,6 +104,9 @@ static const struct pat pats[] = {
     {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},
+    /* nn.DataParallel's wrapper of a replica's exception: "Caught
+     * OutOfMemoryError in replica 0 on device 0." */
+    {F_GPU, CX_LINE, "\\bin replica \\d{1,3} on device (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "/(?:gpu|GPU|device:GPU):(\\d{1,3})\\b", 0},
     /* TensorFlow's failed graph node, printed after its error ("[[Node:
      * ... = Op[T=..., _device=\"/job:localhost/replica:0/task:0/gpu:0\"]"):

@@ -277,3 +277,14 @@ TEST(cculprit5_mpi_node_prefix_after_an_unprefixed_line)
         NULL};
     offline_host_is(rules, log, "clientvm1");
 }
+
+/* nn.DataParallel's "in replica R on device D" names the GPU. (srun's
+ * "task N" stays no rank: test_cculprit.c, one launcher per node.) */
+TEST(cculprit5_dataparallel_replica_device)
+{
+    char o[64];
+    CHECK_STR(field("torch.cuda.OutOfMemoryError: Caught OutOfMemoryError in replica 0 on device 2.", CX_LINE, "gpu",
+                    o, sizeof o),
+              "2");
+    CHECK_STR(field("moving the model to device 2 for replica 0", CX_LINE, "gpu", o, sizeof o), "");
+}
