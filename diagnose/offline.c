@@ -64,6 +64,23 @@ void offline_free(struct offline *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The device of NCCL's "host:pid:tid [N] ... NCCL WARN" line as the GPU
+ * of an infrastructure event or a GPU out-of-memory (as the OOM rules name
+ * "GPU N") the rule named none for: the GPU the failing NCCL call ran on
+ * ("[0] include/alloc.h:112 NCCL WARN Cuda failure 999 'unknown error'"). */
+static void nccl_gpu(json_t *ev, const struct prefix_info *p)
+{
+    json_t *g = json_object_get(ev, "groups");
+    const char *cat = json_string_value(json_object_get(ev, "category"));
+    const char *type = json_string_value(json_object_get(ev, "failure_type"));
+    int gpu_fault = (cat && !strcmp(cat, "infrastructure")) || (type && !strcmp(type, "cuda_oom"));
+    if (p->gpu < 0 || !json_is_object(g) || !gpu_fault || json_object_get(g, "gpu"))
+        return;
+    char n[24];
+    snprintf(n, sizeof n, "%ld", p->gpu);
+    json_object_set_new(g, "gpu", json_string(n));
+}
+
 /* Keeps an event; a node still unknown is taken from the line's host
  * prefix (syslog, NCCL, pdsh) when there is one, else from its "[node:N]"
  * (endure's console, Open MPI's "[host:pid]"), which the stream's classifier
@@ -83,6 +100,7 @@ static void on_event(void *ctx, json_t *ev)
             json_object_set_new(ev, "node", json_string(r->cur->host));
         else if (r->cur->node[0]) /* a stream whose first line had no "[node:N]" */
             json_object_set_new(ev, "node", json_string(r->cur->node));
+        nccl_gpu(ev, r->cur);
     } else if (!now && s && s->host[0] && !s->host_mixed && json_is_null(json_object_get(ev, "node")))
         json_object_set_new(ev, "node", json_string(s->host));
     if (s && s->local_rank >= 0 && json_is_null(json_object_get(ev, "rank")))

@@ -288,3 +288,27 @@ TEST(cculprit5_dataparallel_replica_device)
               "2");
     CHECK_STR(field("moving the model to device 2 for replica 0", CX_LINE, "gpu", o, sizeof o), "");
 }
+
+/* The device of NCCL's "host:pid:tid [N]" prefix is the GPU of an
+ * infrastructure event (or a GPU out-of-memory) whose rule names none; not
+ * of a script error. */
+TEST(cculprit5_nccl_prefix_device_is_the_gpu)
+{
+    static const char *const rules =
+        "- id: t.cuda\n  category: infrastructure\n  type: cuda_error\n  role: root\n"
+        "  action: restart\n  match: 'NCCL WARN Cuda failure \\d+'\n  explain: 'x'\n"
+        "  examples: ['NCCL WARN Cuda failure 999']\n"
+        "- id: t.script\n  category: script\n  type: file_not_found\n  role: root\n"
+        "  action: stop\n  match: 'NCCL WARN missing file'\n  explain: 'x'\n"
+        "  examples: ['NCCL WARN missing file']\n";
+    static const char *const log[] = {
+        "DESKTOP-1CE5APL:2852:3596 [3] include/alloc.h:112 NCCL WARN Cuda failure 999 'unknown error'", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "gpu")) == 3);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "DESKTOP-1CE5APL");
+    json_decref(v);
+    static const char *const script[] = {"node1:12:13 [2] NCCL WARN missing file /x", NULL};
+    v = diag_offline_lines(rules, script, 0);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
+    json_decref(v);
+}
