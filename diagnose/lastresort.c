@@ -26,15 +26,18 @@ static const char endpoint_re[] =
  * error:" of an exception, "process 1 terminated with signal SIGKILL" and
  * "... with exit code 1" of a process that died: the process index, the
  * rank on one node), Open MPI's mpirun
- * ("mpirun noticed that process rank 1 with PID ...") and Composer's
- * launcher ("Rank 0 crashed with exit code 1") */
+ * ("mpirun noticed that process rank 1 with PID ..."), Composer's
+ * launcher ("Rank 0 crashed with exit code 1") and PaddlePaddle's ("ABORT!!!
+ * Out of all 4 trainers, the trainer process with rank=[2] was aborted.";
+ * a list of several names none) */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
     "-- Process (\\d{1,6}) terminated with the following error|"
     "\\bprocess (\\d{1,6}) terminated with (?:signal \\w|exit code -?[1-9])|"
     "\\bnoticed that process rank (\\d{1,7}) with PID|"
-    "\\bRank (\\d{1,7}) crashed with exit code [1-9]";
+    "\\bRank (\\d{1,7}) crashed with exit code [1-9]|"
+    "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted";
 
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */

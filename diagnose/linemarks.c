@@ -232,7 +232,8 @@ static const char *const not_done_marks[] = {"Training finished iteration", NULL
  * rendezvous/master endpoint pattern. */
 static const char *const rank_words[] = {"local_rank", "terminated with the following error",
                                          "terminated with signal", "terminated with exit code",
-                                         "noticed that process rank", "crashed with exit code", NULL};
+                                         "noticed that process rank", "crashed with exit code",
+                                         "the trainer process with rank=[", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 
 #define TABLE_MAX LINEMARKS_MAX

@@ -73,7 +73,7 @@ TEST(lastresort_failed_rank_from_launchers)
     last_resort_free(&p);
 }
 
-/* mp.spawn, mpirun and Composer's launcher name the failed process too */
+/* mp.spawn, mpirun, Composer's and Paddle's launchers name the failed process too */
 TEST(lastresort_failed_rank_spawn_mpirun_composer)
 {
     static const struct {
@@ -88,6 +88,12 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
         {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 1.", 2},
         {"ERROR:composer.cli.launcher:Rank 2 crashed with exit code 0.", -1}, /* not a failure */
         {"mpirun noticed that the job aborted, but has no info as to the process", -1},
+        /* PaddlePaddle's launcher (launch_utils.py); a list of ranks names none */
+        {"ERROR 2022-11-02 08:42:32,186 launch_utils.py:604] ABORT!!! Out of all 1 trainers, the trainer process "
+         "with rank=[0] was aborted. Please check its log.",
+         0},
+        {"ABORT!!! Out of all 4 trainers, the trainer process with rank=[1, 3] was aborted. Please check its log.",
+         -1},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
