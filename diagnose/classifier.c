@@ -391,7 +391,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
     if (done)
         return flags;
     json_t *ev = cls_classify(c, line, len, lineno, &flags);
-    if (!ev && len > 40)
+    if (!ev)
         ev = cls_ipython_header_event(c, line, len, lineno);
     if (ev) {
         cls_deliver(c, ev, cb, ctx);

@@ -59,16 +59,16 @@ size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n)
     size_t k = sizeof tail - 1, i = 0;
     while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
         len--;
+    if (!n || len <= k || memcmp(line + len - k, tail, k)) /* most lines stop here */
+        return 0;
     while (i < len && line[i] == ' ')
         i++;
     size_t nlen = class_name(line, len, i), j = i + nlen;
-    if (!nlen || !n || len < j + 2 + k || memcmp(line + len - k, tail, k))
+    if (!nlen || len < j + 2 + k)
         return 0;
     for (size_t s = j; s < len - k; s++) /* only spaces, two or more, between */
         if (line[s] != ' ')
             return 0;
-    if (len - k - j < 2)
-        return 0;
     int w = snprintf(out, n, "%.*s: ", (int)nlen, line + i);
     return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
 }
