@@ -340,12 +340,54 @@ struct rd {
     input_line_cb cb;
     void *ctx;
     long lineno;
+    int quoted; /* a markdown-quoted paste: every line's "> " is dropped */
 };
+
+/* Whether the first chunk of a stream is a paste quoted in markdown, as
+ * issue reports and chat threads quote a log: at least three non-blank
+ * lines, every one of them (the last, maybe cut by the chunk end, too)
+ * beginning with '>' after at most three spaces. Read as the quoted text,
+ * a traceback or a rank prefix under the quote marks is what it would be
+ * unquoted. A log that merely has some such lines (Megatron's "> building
+ * ..." among its other output) is not one. */
+static int looks_quoted(const char *p, size_t n)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - p) : n, k = i;
+        while (k < end && (p[k] == ' ' || p[k] == '\r' || p[k] == '\t'))
+            k++;
+        if (k < end && (p[k] != '>' || k - i > 3))
+            return 0;
+        lines += k < end;
+        i = end + 1;
+    }
+    return lines >= 3;
+}
+
+/* The quote marks of a line of a quoted paste: "> ", nested "> > ", and
+ * the spaces before them; the bytes to skip. */
+static size_t quote_marks(const char *line, size_t len)
+{
+    size_t k = 0, marks = 0;
+    while (marks < 8) {
+        size_t j = k;
+        while (j < len && j - k < 3 && line[j] == ' ')
+            j++;
+        if (j >= len || line[j] != '>')
+            break;
+        k = j + 1 + (j + 1 < len && line[j + 1] == ' ');
+        marks++;
+    }
+    return k;
+}
 
 static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
 {
     struct rd *r = ctx;
-    r->cb(r->ctx, line, len, ++r->lineno, flags);
+    size_t k = r->quoted ? quote_marks(line, len) : 0;
+    r->cb(r->ctx, line + k, len - k, ++r->lineno, flags);
 }
 
 /* The reading of one stream, across the files it is made of. */
@@ -384,6 +426,8 @@ static int read_file(struct reader *rd, const char *path, int regular, struct bu
             rc = -1;
             goto done;
         }
+        if (rd->first)
+            rd->r.quoted = looks_quoted(rd->chunk, (size_t)n);
         rd->first = 0;
         rd->over = rd->max_bytes && (size_t)n > rd->max_bytes - *rd->bytes;
         if (rd->over)
@@ -422,7 +466,7 @@ static int read_segment(struct reader *rd, const char *path, struct buf *err)
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t max_bytes, size_t *bytes_out)
 {
-    struct reader rd = {.in = in, .r = {cb, ctx, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
+    struct reader rd = {.in = in, .r = {cb, ctx, 0, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
                         .bytes = bytes_out, .first = 1};
     int rc = 0;
     *bytes_out = 0;

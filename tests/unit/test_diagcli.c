@@ -1,5 +1,6 @@
 /* Unit tests of the diagcli pieces: escaping log text for a terminal, the
- * --max-bytes limit of input_read at its boundary, NULs in a text file, and
+ * --max-bytes limit of input_read at its boundary, NULs in a text file, a
+ * markdown-quoted paste read as the text under its quote marks, and
  * the run report over a hand-made run directory with a hostile journal. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,51 @@ TEST(diagcli_max_bytes_boundary)
     CHECK(read_with(path, 0, &lines, &bytes) == 0 && bytes == 10);
     write_file(path, "a\n\0\0\0\0\0\0\nb\n", 11); /* NULs: still text */
     CHECK(read_with(path, 0, &lines, &bytes) == 0 && lines == 3);
+}
+
+static void join_line(void *ctx, const char *line, size_t len, long lineno, unsigned flags)
+{
+    (void)lineno, (void)flags;
+    struct buf *b = ctx;
+    buf_append(b, line, len);
+    buf_append(b, "|", 1);
+}
+
+/* The lines input_read delivers for data, joined by '|'. */
+static char *read_joined(const char *data)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/q.log", test_tmpdir());
+    write_file(path, data, strlen(data));
+    struct input in = {path, path, NULL, -1, 0, NULL, 0};
+    struct buf err, out;
+    size_t bytes;
+    buf_init(&err, 4096);
+    buf_init(&out, 1 << 16);
+    input_read(&in, join_line, &out, &err, 0, &bytes);
+    buf_free(&err);
+    char *s = strdup(out.p ? out.p : "");
+    buf_free(&out);
+    return s;
+}
+
+TEST(diagcli_markdown_quoted_paste)
+{
+    /* an issue's quoted log: the quote marks go, nested ones and the
+     * indentation of the frames under them stay right */
+    char *s = read_joined("> Traceback (most recent call last):\n>   File \"a.py\", line 1, in <module>\n"
+                          ">\n> > [rank1]: RuntimeError: boom\n\n  > RuntimeError\n");
+    CHECK_STR(s, "Traceback (most recent call last):|  File \"a.py\", line 1, in <module>||"
+                 "[rank1]: RuntimeError: boom||RuntimeError|");
+    free(s);
+    /* a log with some '>' lines among others is read as it is */
+    s = read_joined("> building train datasets\n> compiling\nusing world size: 8\n> done\n");
+    CHECK_STR(s, "> building train datasets|> compiling|using world size: 8|> done|");
+    free(s);
+    /* two quoted lines are too few to tell */
+    s = read_joined("> a\n> b\n");
+    CHECK_STR(s, "> a|> b|");
+    free(s);
 }
 
 TEST(diagcli_run_report_hostile_journal)
