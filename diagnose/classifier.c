@@ -390,7 +390,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
     c->ignored_hint = hint;
     if (done)
         return flags;
-    json_t *ev = cls_classify(c, line, len, lineno, &flags);
+    json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, &flags), line, len, lineno);
     if (!ev)
         ev = cls_ipython_header_event(c, line, len, lineno);
     if (ev) {

@@ -5,7 +5,8 @@
  * earlier one decides when the later never arrives or matches no rule); a
  * traceback cut off inside its frames decided by the exception its
  * innermost source line raises (tbraise.h), its innermost known frame or
- * its header; IPython's header as a symptom of the exception it names. */
+ * its header; IPython's header and Ray's RayTaskError(X) as a symptom of
+ * the exception they name. */
 #include <ctype.h>
 #include <string.h>
 #include "common/util.h"
@@ -168,7 +169,7 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
             *flags |= CLS_NOISE;
             return 1;
         }
-        json_t *ev = cls_classify(c, line, len, lineno, flags);
+        json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
         if (ev) {
             json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
             frames_to(c, evid, 0);
@@ -197,21 +198,43 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
     return 0;
 }
 
-/* IPython's traceback header ("ImportError      Traceback (most recent
- * call last)") names the exception before the frames: a symptom of that
- * exception's rule (not an unknown one), which the exception line, a root,
- * outranks when the paste goes on to it; when the paste is cut off before
- * it, the header's symptom still says what failed. */
-json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t len, long lineno)
+/* A header that names its exception before the frames: IPython's
+ * ("ImportError      Traceback (most recent call last)"). A symptom of
+ * that exception's rule (not an unknown one), which the exception line, a
+ * root, outranks when the paste goes on to it; when the paste is cut off
+ * before it, the header's symptom still says what failed. */
+static json_t *named_event(struct classifier *c, const char *exc, size_t n, const char *line, size_t len,
+                           long lineno)
 {
-    char exc[TB_LINE_MAX];
-    size_t n = tb_ipython_header(line, len, exc, sizeof exc);
     const struct rule *r = n ? cls_run_rules(c, exc, n) : NULL;
     if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS || !strcmp(r->category, "unknown"))
         return NULL;
     json_t *ev = cls_make_event(c, r, line, len, lineno);
     json_object_set_new(ev, "role", json_string(role_name(ROLE_SYMPTOM)));
     return ev;
+}
+
+json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t len, long lineno)
+{
+    char exc[TB_LINE_MAX];
+    return named_event(c, exc, tb_ipython_header(line, len, exc, sizeof exc), line, len, lineno);
+}
+
+/* Ray's re-raise in the driver names the remote task's exception
+ * ("ray.exceptions.RayTaskError(AttributeError): ray::PPOTrainer.train()
+ * ..."), a header only an unknown rule knows: when ev is such a rule's
+ * event, the symptom of the named exception's rule replaces it, as for
+ * IPython's header (the remote traceback's own exception line, when the
+ * paste goes on to it, outranks it). Returns the event to keep. */
+json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t len, long lineno)
+{
+    char exc[TB_LINE_MAX];
+    json_t *named;
+    if (!ev || strcmp(json_string_value(json_object_get(ev, "category")), "unknown") ||
+        !(named = named_event(c, exc, tb_ray_task_error(line, len, exc, sizeof exc), line, len, lineno)))
+        return ev;
+    json_decref(ev);
+    return named;
 }
 
 static void deliver_truncated(struct classifier *c, const struct rule *r, const char *f, long no,

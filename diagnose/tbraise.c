@@ -1,6 +1,6 @@
 /* tbraise: the exception a Python `raise` or `assert` source line raises,
- * and the one IPython's traceback header names (tbraise.h), for tracebacks
- * cut off before their exception line. */
+ * and the one IPython's traceback header or Ray's RayTaskError names
+ * (tbraise.h), for tracebacks cut off before their exception line. */
 #include "diagnose/tbraise.h"
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +70,19 @@ size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n)
         if (line[s] != ' ')
             return 0;
     int w = snprintf(out, n, "%.*s: ", (int)nlen, line + i);
+    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+}
+
+size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n)
+{
+    static const char head[] = "RayTaskError(";
+    const char *p = n && len > 20 ? memmem(line, len, head, sizeof head - 1) : NULL;
+    if (!p)
+        return 0;
+    size_t i = (size_t)(p - line) + sizeof head - 1, nlen = class_name(line, len, i), j = i + nlen;
+    if (!nlen || len < j + 3 || line[j] != ')' || line[j + 1] != ':' || line[j + 2] != ' ')
+        return 0;
+    int w = snprintf(out, n, "%.*s: %.*s", (int)nlen, line + i, (int)(len - j - 3), line + j + 3);
     return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
 }
 

@@ -4,8 +4,9 @@
  * of an exception class or an `assert`: `raise ValueError(f'Reused local
  * dir ...` raises a ValueError, `assert self.epoch_len is not None,
  * "epoch_len must be ...` an AssertionError. The classifier runs its rules
- * on the exception line Python would have printed next. Pure function, no
- * allocation. */
+ * on the exception line Python would have printed next. Two headers name
+ * the exception before its frames: IPython's and Ray's re-raise in the
+ * driver. Pure functions, no allocation. */
 #ifndef ENDURE_DIAGNOSE_TBRAISE_H
 #define ENDURE_DIAGNOSE_TBRAISE_H
 #include <stddef.h>
@@ -25,5 +26,12 @@ size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n);
  * (the name a class's: its last dotted part capitalised, two or more
  * spaces before "Traceback"); 0 for any other line. */
 size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n);
+
+/* Ray's driver re-raises a remote task's exception wrapped in a header
+ * that names it: "ray.exceptions.RayTaskError(AttributeError):
+ * ray::PPOTrainer.train() (pid=..., ip=...)". Writes "AttributeError: "
+ * and the header's text after the colon to out as tb_raised_exception
+ * does; 0 for any other line (a class name is required in the parentheses). */
+size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n);
 
 #endif

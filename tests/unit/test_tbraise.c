@@ -186,3 +186,45 @@ TEST(tbraise_ipython_header_and_output_before_a_header)
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.root_only");
     json_decref(v);
 }
+
+/* Ray's driver re-raises a remote task's exception as
+ * "ray.exceptions.RayTaskError(AttributeError): ray::..." (an unknown
+ * rule's header): the AttributeError's rule decides, as a symptom, when
+ * the remote traceback is cut off; the remote exception line, when there,
+ * outranks it; a name no rule knows leaves the header's unknown rule. */
+TEST(tbraise_ray_task_error_names_the_remote_exception)
+{
+    char o[96];
+    const char *h = "ray.exceptions.RayTaskError(AttributeError): ray::PPOTrainer.train() (pid=9, ip=10.0.0.7)";
+    CHECK(tb_ray_task_error(h, strlen(h), o, sizeof o) > 0);
+    CHECK_STR(o, "AttributeError: ray::PPOTrainer.train() (pid=9, ip=10.0.0.7)");
+    static const char *const no[] = {"ray.exceptions.RayTaskError: ray::f()", "RayTaskError(error): x",
+                                     "ray.exceptions.RayTaskError(ValueError) ray::f()", NULL};
+    for (int i = 0; no[i]; i++)
+        CHECK(tb_ray_task_error(no[i], strlen(no[i]), o, sizeof o) == 0);
+    static const char *const rules =
+        "- id: t.attr\n  category: framework\n  type: attribute_error\n  role: root\n"
+        "  action: stop\n  match: 'AttributeError: '\n  explain: 'x'\n  examples: ['AttributeError: x']\n"
+        "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n"
+        "  action: stop\n  match: 'CUDA out of memory'\n  explain: 'x'\n  examples: ['CUDA out of memory']\n"
+        "- id: t.ray_header\n  category: unknown\n  type: unknown\n  role: symptom\n"
+        "  action: restart\n  priority: -30\n  match: 'RayTaskError(?:\\(\\w+\\))?: ray::'\n  explain: 'x'\n"
+        "  examples: ['ray.exceptions.RayTaskError(X): ray::f()']\n";
+    static const char *const cut[] = {"Traceback (most recent call last):", "  File \"w.py\", line 9, in get",
+                                      "    raise value.as_instanceof_cause()",
+                                      "ray.exceptions.RayTaskError(AttributeError): ray::PPOTrainer.train()", NULL};
+    json_t *v = diag_offline_lines(rules, cut, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.attr");
+    CHECK_STR(json_string_value(json_object_get(v, "action")), "stop");
+    json_decref(v);
+    static const char *const whole[] = {"ray.exceptions.RayTaskError(AttributeError): ray::Actor.fit() (pid=5)",
+                                        "Traceback (most recent call last):", "  File \"a.py\", line 3, in fit",
+                                        "RuntimeError: CUDA out of memory. Tried to allocate 2 GiB", NULL};
+    v = diag_offline_lines(rules, whole, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.oom");
+    json_decref(v);
+    static const char *const unnamed[] = {"ray.exceptions.RayTaskError(FooBarError): ray::f()", NULL};
+    v = diag_offline_lines(rules, unnamed, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.ray_header");
+    json_decref(v);
+}
