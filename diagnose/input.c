@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "common/ansi.h"
 #include "common/layout.h"
 #include "common/lines.h"
 #include "common/text.h"
@@ -341,6 +342,7 @@ struct rd {
     void *ctx;
     long lineno;
     int quoted; /* a markdown-quoted paste: every line's "> " is dropped */
+    struct buf clean; /* a line without its terminal escape sequences */
 };
 
 /* Whether the first chunk of a stream is a paste quoted in markdown, as
@@ -387,7 +389,9 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
 {
     struct rd *r = ctx;
     size_t k = r->quoted ? quote_marks(line, len) : 0;
-    r->cb(r->ctx, line + k, len - k, ++r->lineno, flags);
+    len -= k;
+    line = ansi_clean(&r->clean, line + k, &len);
+    r->cb(r->ctx, line, len, ++r->lineno, flags);
 }
 
 /* The reading of one stream, across the files it is made of. */
@@ -471,6 +475,7 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
     int rc = 0;
     *bytes_out = 0;
     linesplit_init(&rd.ls, LINE_CAP_DEFAULT);
+    buf_init(&rd.r.clean, LINE_CAP_DEFAULT);
     if (!rd.chunk) {
         buf_printf(err, "%s: %s\n", in->display, strerror(ENOMEM));
         rc = -1;
@@ -489,6 +494,7 @@ int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *
         rc = -1;
     }
     linesplit_free(&rd.ls);
+    buf_free(&rd.r.clean);
     free(rd.chunk);
     return rc < 0 ? -1 : 0;
 }

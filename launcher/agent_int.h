@@ -30,6 +30,7 @@ struct stream {
     int fd;                 /* pipe read end, -1 once closed */
     int on_console;
     struct linesplit split;
+    struct buf clean;         /* a line without its terminal escape sequences (common/ansi.h) */
     struct classifier *cls;   /* NULL without a rule set */
     size_t pipe_size;         /* capacity of the rank's pipe */
     int shedding;             /* the rank outruns the agent: lines not classified */

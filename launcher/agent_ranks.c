@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/ansi.h"
 #include "common/layout.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -86,13 +87,15 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
         a->unclassified++;
         a->progress_pending = 1;
     } else {
-        if (agent_diag_line(s, line, len)) {
+        size_t n = len; /* the console still gets the line as written */
+        const char *text = ansi_clean(&s->clean, line, &n);
+        if (agent_diag_line(s, text, n)) {
             a->progress_pending = 1;
             a->progress_step = classifier_progress_step(s->cls);
             double loss = classifier_progress_loss(s->cls); /* the highest since the last send: a spike is kept */
             a->progress_loss = isnan(a->progress_loss) || loss > a->progress_loss ? loss : a->progress_loss;
         }
-        if (!a->progress_pending && a->progress && progress_line(a->progress, line, len))
+        if (!a->progress_pending && a->progress && progress_line(a->progress, text, n))
             a->progress_pending = 1;
     }
     if (s->on_console)
@@ -205,6 +208,7 @@ static int rank_init(struct agent *a, struct rank *r, int lr, const struct msg_s
         ss[i]->r = r;
         ss[i]->on_console = shown && !(bits & (1 << i));
         linesplit_init(&ss[i]->split, LINE_CAP_DEFAULT);
+        buf_init(&ss[i]->clean, LINE_CAP_DEFAULT);
         agent_diag_stream(a, ss[i]);
     }
     return 0;

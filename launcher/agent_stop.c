@@ -236,6 +236,7 @@ void ranks_free(struct agent *a)
             if (ss[k]->fd >= 0)
                 close(ss[k]->fd);
             linesplit_free(&ss[k]->split);
+            buf_free(&ss[k]->clean);
             if (ss[k]->cls) {
                 struct classifier_stats st;
                 classifier_stats(ss[k]->cls, &st);

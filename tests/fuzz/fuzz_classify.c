@@ -1,11 +1,13 @@
 /* libFuzzer target: the line classifier (prefix stripping, prefilter, the
  * English of localized forms (seed l10n.txt),
  * PCRE2 under limits, traceback state, event building with UTF-8
- * sanitising) on arbitrary bytes split into lines, with the shipped rules
+ * sanitising) on arbitrary bytes split into lines and cleaned of terminal
+ * escape sequences (common/ansi.c), with the shipped rules
  * ($ENDURE_RULES_DIR, default rules/) or the unit-test rules. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/ansi.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/prefix.h"
 
@@ -32,20 +34,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         buf_free(&err);
     }
     struct classifier *c = classifier_new(rs);
+    struct buf clean;
+    buf_init(&clean, 1 << 16);
     const char *p = (const char *)data, *end = p + size;
     long n = 0;
     while (p <= end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *line = ansi_clean(&clean, p, &len); /* as input.c and the agent read lines */
         struct prefix_info pi;
-        prefix_parse(p, len, &pi);
+        prefix_parse(line, len, &pi);
         classifier_set_ts(c, pi.ts >= 0 ? pi.ts : -2);
-        classifier_line(c, p + pi.skip, len - pi.skip, ++n, on_event, NULL);
+        classifier_line(c, line + pi.skip, len - pi.skip, ++n, on_event, NULL);
         if (!nl)
             break;
         p = nl + 1;
     }
     classifier_finish(c, on_event, NULL);
     classifier_free(c);
+    buf_free(&clean);
     return 0;
 }

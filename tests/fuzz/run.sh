@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 PKGS="libpcre2-8 libcurl zlib jansson yaml-0.1 libcrypto"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DENDURE_VERSION=\"fuzz\" -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -ldl"
-SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c common/layout.c common/hostlist.c common/hostfile.c common/http.c"
+SRCS="$(ls diagnose/*.c | grep -v '/cmd_') common/ansi.c common/buf.c common/lines.c common/util.c common/log.c common/text.c common/proto.c common/msg.c common/layout.c common/hostlist.c common/hostfile.c common/http.c"
 # the shared sources are compiled once, one per CPU at a time, then linked
 # into each target
 mkdir -p "$OUT/obj"
