@@ -2,15 +2,28 @@
 #include "common/ansi.h"
 #include <string.h>
 
-/* A bare reset: the paste's trace of "\x1b[0m" and friends. */
-static int bare_reset(const char *s, size_t n)
+/* Where a bare reset ("[0m", "[39m", "[49m") is in s[0..n), NULL when
+ * none; with bare, only one no ESC byte comes before. */
+static const char *reset_at(const char *s, size_t n, int bare)
 {
-    return memmem(s, n, "[0m", 3) || memmem(s, n, "[39m", 4) || memmem(s, n, "[49m", 4);
+    const char *end = s + n;
+    for (const char *p = memchr(s, '[', n); p && end - p >= 3; p = memchr(p + 1, '[', (size_t)(end - p - 1))) {
+        int reset = (p[1] == '0' && p[2] == 'm') ||
+                    (end - p >= 4 && (p[1] == '3' || p[1] == '4') && p[2] == '9' && p[3] == 'm');
+        if (reset && !(bare && p > s && p[-1] == 0x1b))
+            return p;
+    }
+    return NULL;
 }
 
-int ansi_present(const char *s, size_t n)
+int ansi_pasted(const char *text, size_t n)
 {
-    return memchr(s, 0x1b, n) || (memchr(s, '[', n) && bare_reset(s, n));
+    return reset_at(text, n, 1) != NULL;
+}
+
+int ansi_present(const char *s, size_t n, int pasted)
+{
+    return memchr(s, 0x1b, n) || (pasted && reset_at(s, n, 0));
 }
 
 /* The length of the escape sequence at s[0] == ESC (at least 1). */
@@ -44,9 +57,9 @@ static size_t bare_sgr_len(const char *s, size_t n)
     return k > 1 && k < n && s[k] == 'm' ? k + 1 : 0;
 }
 
-size_t ansi_strip(const char *s, size_t n, char *out)
+size_t ansi_strip(const char *s, size_t n, char *out, int pasted)
 {
-    int bare = memchr(s, '[', n) && bare_reset(s, n);
+    int bare = pasted && reset_at(s, n, 0);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t k = s[i] == 0x1b ? esc_len(s + i, n - i) : bare && s[i] == '[' ? bare_sgr_len(s + i, n - i) : 0;
@@ -59,14 +72,14 @@ size_t ansi_strip(const char *s, size_t n, char *out)
     return o;
 }
 
-const char *ansi_clean(struct buf *b, const char *line, size_t *len)
+const char *ansi_clean(struct buf *b, const char *line, size_t *len, int pasted)
 {
-    if (!*len || !ansi_present(line, *len))
+    if (!*len || !ansi_present(line, *len, pasted))
         return line;
     buf_reset(b);
     if (buf_append(b, line, *len) < 0)
         return line;
-    *len = ansi_strip(b->p, *len, b->p);
+    *len = ansi_strip(b->p, *len, b->p, pasted);
     b->len = *len;
     b->p[*len] = '\0';
     return b->p;

@@ -342,6 +342,7 @@ struct rd {
     void *ctx;
     long lineno;
     int quoted; /* a markdown-quoted paste: every line's "> " is dropped */
+    int pasted; /* a paste that lost its ESC bytes: bare "[36m" sequences go too */
     struct buf clean; /* a line without its terminal escape sequences */
 };
 
@@ -390,7 +391,7 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
     struct rd *r = ctx;
     size_t k = r->quoted ? quote_marks(line, len) : 0;
     len -= k;
-    line = ansi_clean(&r->clean, line + k, &len);
+    line = ansi_clean(&r->clean, line + k, &len, r->pasted);
     r->cb(r->ctx, line, len, ++r->lineno, flags);
 }
 
@@ -430,8 +431,10 @@ static int read_file(struct reader *rd, const char *path, int regular, struct bu
             rc = -1;
             goto done;
         }
-        if (rd->first)
+        if (rd->first) {
             rd->r.quoted = looks_quoted(rd->chunk, (size_t)n);
+            rd->r.pasted = ansi_pasted(rd->chunk, (size_t)n);
+        }
         rd->first = 0;
         rd->over = rd->max_bytes && (size_t)n > rd->max_bytes - *rd->bytes;
         if (rd->over)
@@ -470,7 +473,7 @@ static int read_segment(struct reader *rd, const char *path, struct buf *err)
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t max_bytes, size_t *bytes_out)
 {
-    struct reader rd = {.in = in, .r = {cb, ctx, 0, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
+    struct reader rd = {.in = in, .r = {cb, ctx, 0, 0, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
                         .bytes = bytes_out, .first = 1};
     int rc = 0;
     *bytes_out = 0;

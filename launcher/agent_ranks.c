@@ -88,7 +88,7 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned flags)
         a->progress_pending = 1;
     } else {
         size_t n = len; /* the console still gets the line as written */
-        const char *text = ansi_clean(&s->clean, line, &n);
+        const char *text = ansi_clean(&s->clean, line, &n, 0); /* a rank writes its ESC bytes */
         if (agent_diag_line(s, text, n)) {
             a->progress_pending = 1;
             a->progress_step = classifier_progress_step(s->cls);

@@ -36,12 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct classifier *c = classifier_new(rs);
     struct buf clean;
     buf_init(&clean, 1 << 16);
+    int pasted = ansi_pasted((const char *)data, size);
     const char *p = (const char *)data, *end = p + size;
     long n = 0;
     while (p <= end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        const char *line = ansi_clean(&clean, p, &len); /* as input.c and the agent read lines */
+        const char *line = ansi_clean(&clean, p, &len, pasted); /* as input.c and the agent read lines */
         struct prefix_info pi;
         prefix_parse(line, len, &pi);
         classifier_set_ts(c, pi.ts >= 0 ? pi.ts : -2);
