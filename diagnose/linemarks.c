@@ -64,8 +64,8 @@ static const char *const setup_marks[] = {
      * its pynccl, Megatron-LM's and NeMo's model-parallel groups, JAX's
      * coordination service, ColossalAI's launch */
     "ProcessGroupNCCL initialization options", "[Gloo] Rank ", "distributed_init_method=",
-    "Found nccl from library", "> initializing torch distributed",
-    "> initialized tensor model parallel with size", "> initializing model parallel with size",
+    "Found nccl from library", "initializing torch distributed",
+    "initialized tensor model parallel with size", "initializing model parallel with size",
     "has data parallel group", "Connecting to JAX distributed service on",
     "Starting JAX distributed service on", "Distributed environment is initialized",
     /* TensorFlow's TPU session setup (TPUEstimator, TPUStrategy): the TPU
@@ -116,12 +116,13 @@ static const char *const start_marks[] = {
     "Saving checkpoints for 0 into", "after saving checkpoint 0...",
     /* Megatron-LM's set-up, each known to wait on a lock or on the other
      * ranks: its fused-kernel and dataset-index builds (make), its dataset
-     * indices, and the last marks before its first iteration */
-    "> compiling and loading fused kernels", "> compiling dataset index builder",
-    "> building train, validation, and test datasets", "[after dataloaders are built]",
+     * indices, and the last marks before its first iteration (without the
+     * "> " Megatron puts first: a quoted paste loses it, input.c) */
+    "compiling and loading fused kernels", "compiling dataset index builder",
+    "building train, validation, and test datasets", "[after dataloaders are built]",
     /* its BERT/T5 dataset utilities building the sample index (the typo is
      * Megatron-LM's own, copied by PaddleNLP and others) */
-    "> building sapmles index mapping for ", "> building samples index mapping for ",
+    "building sapmles index mapping for ", "building samples index mapping for ",
     "[before the start of training step]",
     /* Lightning's "All distributed processes registered" after
      * init_process_group; detectron2's, ultralytics', torchtitan's and

@@ -10,6 +10,7 @@
 #include "diagnose/input.h"
 #include "diagnose/offline.h"
 #include "harness.h"
+#include "tests/unit/test_diag_util.h"
 
 static char *escaped(const char *s, int keep_newline)
 {
@@ -112,6 +113,35 @@ TEST(diagcli_markdown_quoted_paste)
     s = read_joined("> a\n> b\n");
     CHECK_STR(s, "> a|> b|");
     free(s);
+}
+
+/* A quoted paste of Megatron's set-up that ends there is still a log that
+ * ends in collective set-up (a suspected hang): Megatron's "> " is dropped
+ * with the quote marks, and its set-up marks do not need it. */
+TEST(diagcli_quoted_megatron_setup_is_setup)
+{
+    struct buf err;
+    struct ruleset *rs = diag_load(diag_write("r.yaml", "- id: t.x\n  category: script\n  type: key_error\n"
+                                                        "  role: root\n  action: stop\n  match: 'KeyError: '\n"
+                                                        "  explain: 'x'\n  examples: ['KeyError: x']\n"),
+                                   &err);
+    buf_free(&err);
+    CHECK(rs != NULL);
+    const char *path = diag_write("q.log", "> using world size: 16\n> > initializing torch distributed ...\n"
+                                           "> > initialized tensor model parallel with size 2\n"
+                                           "> compiling dataset index builder ...\n");
+    struct input in = {(char *)path, (char *)path, NULL, -1, 0, NULL, 0};
+    struct input_list l = {&in, 1, 1};
+    struct offline o;
+    CHECK(offline_init(&o, rs, 0) == 0);
+    CHECK(offline_read(&o, &in, &err) == 0);
+    json_t *v = offline_verdict(&o, &l);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "hang");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    json_decref(v);
+    offline_free(&o);
+    ruleset_free(rs);
+    buf_free(&err);
 }
 
 TEST(diagcli_run_report_hostile_journal)
