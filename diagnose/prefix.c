@@ -59,7 +59,9 @@ static int text_at(const struct cur *c, size_t k, const char *s)
 static int mpi_message(const struct cur *c, size_t k)
 {
     static const char *const marks[] = {"*** ", "Signal: ", "Signal code: ", "Failing at address",
-                                        "[ ", "[[", "mca_", "PMIX ", "ORTE_", "Set MCA parameter"};
+                                        "[ ", "[[", "mca_", "PMIX ", "ORTE_", "Set MCA parameter",
+                                        /* ompi_mpi_abort before MPI_Init completed */
+                                        "Local abort "};
     for (size_t m = 0; m < sizeof marks / sizeof *marks; m++)
         if (text_at(c, k, marks[m]))
             return 1;
