@@ -473,7 +473,7 @@ static int read_segment(struct reader *rd, const char *path, struct buf *err)
 int input_read(const struct input *in, input_line_cb cb, void *ctx, struct buf *err,
                size_t max_bytes, size_t *bytes_out)
 {
-    struct reader rd = {.in = in, .r = {cb, ctx, 0, 0, 0}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
+    struct reader rd = {.in = in, .r = {.cb = cb, .ctx = ctx}, .chunk = malloc(READ_CHUNK), .max_bytes = max_bytes,
                         .bytes = bytes_out, .first = 1};
     int rc = 0;
     *bytes_out = 0;
