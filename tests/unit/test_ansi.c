@@ -34,9 +34,11 @@ TEST(ansi_strips_escape_sequences)
     CHECK(ansi_present("a \x1b[0m", 6, 0));
     CHECK(ansi_present("x[0m", 4, 1) && !ansi_present("x[0m", 4, 0));
     /* a paste: a bare reset with no ESC before it; real sequences are none */
-    CHECK(ansi_pasted("step\n[36m(pid=1)[0m x\n", 22));
-    CHECK(!ansi_pasted("\x1b[36m(pid=1)\x1b[0m x\n", 22));
-    CHECK(!ansi_pasted("[rank0]: [0] NCCL INFO\n", 23));
+    static const char *const pasted = "step\n[36m(pid=1)[0m x\n", *real = "\x1b[36m(pid=1)\x1b[0m x\n",
+                             *plain = "[rank0]: [0] NCCL INFO\n";
+    CHECK(ansi_pasted(pasted, strlen(pasted)));
+    CHECK(!ansi_pasted(real, strlen(real)));
+    CHECK(!ansi_pasted(plain, strlen(plain)));
     /* in place, as ansi_clean uses it */
     char in[] = "\x1b[31mA\x1b[0mB";
     CHECK(ansi_strip(in, strlen(in), in, 0) == 2 && !memcmp(in, "AB", 2));
