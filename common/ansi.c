@@ -3,14 +3,15 @@
 #include <string.h>
 
 /* Where a bare reset ("[0m", "[39m", "[49m") is in s[0..n), NULL when
- * none; with bare, only one no ESC byte comes before. */
-static const char *reset_at(const char *s, size_t n, int bare)
+ * none; with unescaped, only one that no ESC byte comes before (the rest
+ * of a real "\x1b[0m" is no paste's remnant). */
+static const char *reset_at(const char *s, size_t n, int unescaped)
 {
     const char *end = s + n;
     for (const char *p = memchr(s, '[', n); p && end - p >= 3; p = memchr(p + 1, '[', (size_t)(end - p - 1))) {
         int reset = (p[1] == '0' && p[2] == 'm') ||
                     (end - p >= 4 && (p[1] == '3' || p[1] == '4') && p[2] == '9' && p[3] == 'm');
-        if (reset && !(bare && p > s && p[-1] == 0x1b))
+        if (reset && !(unescaped && p > s && p[-1] == 0x1b))
             return p;
     }
     return NULL;

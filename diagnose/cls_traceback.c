@@ -198,11 +198,12 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
     return 0;
 }
 
-/* A header that names its exception before the frames: IPython's
- * ("ImportError      Traceback (most recent call last)"). A symptom of
- * that exception's rule (not an unknown one), which the exception line, a
- * root, outranks when the paste goes on to it; when the paste is cut off
- * before it, the header's symptom still says what failed. */
+/* A header that names its exception before the frames (IPython's, Ray's
+ * below; exc[0..n) is "Name: ..." as tbraise.h writes it, n 0 for any
+ * other line): a symptom of that exception's rule (not an unknown one),
+ * which the exception line, a root, outranks when the paste goes on to
+ * it; when the paste is cut off before it, the header's symptom still says
+ * what failed. */
 static json_t *named_event(struct classifier *c, const char *exc, size_t n, const char *line, size_t len,
                            long lineno)
 {
@@ -214,6 +215,7 @@ static json_t *named_event(struct classifier *c, const char *exc, size_t n, cons
     return ev;
 }
 
+/* IPython's header: "ImportError      Traceback (most recent call last)". */
 json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t len, long lineno)
 {
     char exc[TB_LINE_MAX];

@@ -53,6 +53,14 @@ static size_t class_name(const char *s, size_t len, size_t i)
     return i == start || last >= i || s[last] < 'A' || s[last] > 'Z' ? 0 : i - start;
 }
 
+/* Writes "Name: message" to out (n bytes, cut to fit, NUL-terminated);
+ * returns its length, 0 when n is 0. */
+static size_t exc_line(char *out, size_t n, const char *name, size_t nlen, const char *msg, size_t mlen)
+{
+    int w = n ? snprintf(out, n, "%.*s: %.*s", (int)nlen, name, (int)mlen, msg) : -1;
+    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+}
+
 size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n)
 {
     static const char tail[] = "Traceback (most recent call last)";
@@ -69,8 +77,7 @@ size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n)
     for (size_t s = j; s < len - k; s++) /* only spaces, two or more, between */
         if (line[s] != ' ')
             return 0;
-    int w = snprintf(out, n, "%.*s: ", (int)nlen, line + i);
-    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    return exc_line(out, n, line + i, nlen, "", 0);
 }
 
 size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n)
@@ -82,8 +89,7 @@ size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n)
     size_t i = (size_t)(p - line) + sizeof head - 1, nlen = class_name(line, len, i), j = i + nlen;
     if (!nlen || len < j + 3 || line[j] != ')' || line[j + 1] != ':' || line[j + 2] != ' ')
         return 0;
-    int w = snprintf(out, n, "%.*s: %.*s", (int)nlen, line + i, (int)(len - j - 3), line + j + 3);
-    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    return exc_line(out, n, line + i, nlen, line + j + 3, len - j - 3);
 }
 
 size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n)
@@ -108,8 +114,5 @@ size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n)
         if (i < len && src[i] == '(')
             mlen = literal_at(src, len, i + 1, &msg);
     }
-    if (!name || !n)
-        return 0;
-    int w = snprintf(out, n, "%.*s: %.*s", (int)nlen, name, (int)mlen, msg);
-    return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    return name ? exc_line(out, n, name, nlen, msg, mlen) : 0;
 }
