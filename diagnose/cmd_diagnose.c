@@ -50,7 +50,8 @@ static const char usage_text[] =
     "                       decompression (suffix K, M, G, T; default 16G); an\n"
     "                       input cut short makes the exit status 1\n"
     "  --help               this text\n\n"
-    "On a terminal, control characters from the logs are shown escaped (\\x1b).\n"
+    "Terminal escape sequences in the logs (colors, titles) are dropped before\n"
+    "they are read; on a terminal, other control characters are shown escaped (\\x08).\n"
     "exit: 0 verdict printed, 1 an input could not be read (whole), 2 usage error\n";
 
 #define DEFAULT_MAX_BYTES ((size_t)16 << 30)
