@@ -403,7 +403,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
     if (c->tb == TB_FRAMES && !c->tb_ignored)
-        cls_truncated_traceback(c, cb, ctx);
+        cls_frames_decide(c, 1, cb, ctx);
     cls_flush_pending(c, cb, ctx);
     c->fhead = c->fcount = 0;
     c->blanks = 0;

@@ -61,13 +61,15 @@ int cls_starts(const char *s, size_t n, const char *prefix);
 /* cls_traceback.c: a line's step of the traceback state (1: the line was
  * consumed by a traceback); the symptom IPython's traceback header names
  * (or NULL); an unknown rule's event on Ray's RayTaskError(X) header
- * replaced by X's symptom (ev is taken; the event to keep is returned); a traceback still in its frames at the stream's end; the
+ * replaced by X's symptom (ev is taken; the event to keep is returned);
+ * a traceback's frames deciding (cut: still in its frames at the stream's
+ * end; returns 1 when an event was delivered); the
  * pending exception's event delivered (returns CLS_EVENT when one was). */
 int cls_traceback_step(struct classifier *c, const char *line, size_t len, long lineno, int *flags,
                        cls_event_cb cb, void *ctx);
 json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t len, long lineno);
 json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t len, long lineno);
-void cls_truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx);
+int cls_frames_decide(struct classifier *c, int cut, cls_event_cb cb, void *ctx);
 int cls_flush_pending(struct classifier *c, cls_event_cb cb, void *ctx);
 
 #endif

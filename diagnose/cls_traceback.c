@@ -80,6 +80,42 @@ static int exception_shape(const char *s, size_t n)
     }
 }
 
+/* Whether an exception line is a clean exit, no failure: SystemExit with
+ * no status or status 0 (None), GeneratorExit. */
+static int clean_exit(const char *s, size_t n)
+{
+    static const char *const clean[] = {"SystemExit", "SystemExit: 0", "SystemExit: None", "GeneratorExit"};
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    for (size_t i = 0; i < sizeof clean / sizeof *clean; i++)
+        if (n == strlen(clean[i]) && !memcmp(s, clean[i], n))
+            return 1;
+    return 0;
+}
+
+/* The exception line that ends a traceback when no rule knows it, whatever
+ * its name ("StopIteration", "queue.Empty", "http.client.
+ * RemoteDisconnected: ..."): the traceback shows that it was raised, so
+ * it is read as an exception line of its base class ("BaseException: "
+ * before it: the rules that read exception lines by their words, else the
+ * rules' generic exception), a symptom (any other line a rule knows says
+ * more) rather than dropped. NULL for a clean exit, a
+ * line of no exception's shape, or when no rule reads it so. */
+static json_t *base_exception_event(struct classifier *c, const char *line, size_t len, long lineno)
+{
+    static const char base[] = "BaseException: ";
+    char buf[sizeof base + TB_LINE_MAX];
+    size_t n = len < TB_LINE_MAX ? len : TB_LINE_MAX;
+    memcpy(buf, base, sizeof base - 1);
+    memcpy(buf + sizeof base - 1, line, n);
+    const struct rule *r = cls_run_rules(c, buf, sizeof base - 1 + n);
+    if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS)
+        return NULL;
+    json_t *ev = cls_make_event(c, r, line, len, lineno);
+    json_object_set_new(ev, "role", json_string(role_name(ROLE_SYMPTOM)));
+    return ev;
+}
+
 /* Whether a line inside a traceback is one of its frames: 1 a frame, 2 a
  * blank line to skip, 0 the line that ends the frames. A frame is
  * indented; behind a log shipper's timestamp (CloudWatch's "TS<tab>File
@@ -170,6 +206,14 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
             return 1;
         }
         json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
+        if (!ev && exception_shape(line, len) && !clean_exit(line, len)) {
+            /* no rule knows the exception: its frames, then its base class */
+            if (cls_frames_decide(c, 0, cb, ctx)) {
+                *flags |= CLS_EVENT;
+                return 1;
+            }
+            ev = base_exception_event(c, line, len, lineno);
+        }
         if (ev) {
             json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
             frames_to(c, evid, 0);
@@ -239,14 +283,16 @@ json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t le
     return named;
 }
 
-static void deliver_truncated(struct classifier *c, const struct rule *r, const char *f, long no,
-                              cls_event_cb cb, void *ctx)
+static int deliver_frame(struct classifier *c, const struct rule *r, const char *f, long no, int cut,
+                         cls_event_cb cb, void *ctx)
 {
     json_t *ev = cls_make_event(c, r, f, strlen(f), no), *evid = json_array();
     frames_to(c, evid, 0);
     json_object_set_new(ev, "evidence", evid);
-    json_object_set_new(ev, "truncated_traceback", json_true());
+    if (cut)
+        json_object_set_new(ev, "truncated_traceback", json_true());
     cls_deliver(c, ev, cb, ctx);
+    return 1;
 }
 
 /* The rule of the exception the innermost source line raises (tbraise.h:
@@ -271,16 +317,18 @@ static const struct rule *raised_rule(struct classifier *c, char *exc, size_t n,
     return NULL;
 }
 
-/* A traceback cut off inside its frames (a truncated paste, a rank killed
- * while printing): the innermost frame a rule recognises decides, with
- * every frame as evidence; frames are tried innermost first. The exception
- * the innermost source line raises (raised_rule) outranks a frame of an
- * outer call and a rule of lower priority on the innermost frame's lines,
- * unless only an unknown rule knows it: then the frames decide first, and
- * that unknown rule (its line the key) after them. When nothing is known,
- * the header "Traceback (most recent call last):" is (py.traceback_cut_off:
- * an exception was raised, which is no clean run). */
-void cls_truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
+/* The frames of a traceback decide (cut: the traceback was cut off inside
+ * them, a truncated paste or a rank killed while printing; else it ended in
+ * an exception line no rule knows): the innermost frame a rule recognises,
+ * with every frame as evidence; frames are tried innermost first. The
+ * exception the innermost source line raises (raised_rule) outranks a frame
+ * of an outer call and a rule of lower priority on the innermost frame's
+ * lines, unless only an unknown rule knows it: then the frames decide
+ * first, and that unknown rule (its line the key) after them. When nothing
+ * is known and the traceback was cut off, the header "Traceback (most
+ * recent call last):" is (py.traceback_cut_off: an exception was raised,
+ * which is no clean run). Returns 1 when an event was delivered. */
+int cls_frames_decide(struct classifier *c, int cut, cls_event_cb cb, void *ctx)
 {
     char exc[TB_LINE_MAX];
     const char *src = NULL;
@@ -296,14 +344,15 @@ void cls_truncated_traceback(struct classifier *c, cls_event_cb cb, void *ctx)
         int inner = i + 3 > c->fcount; /* the innermost frame: its File, source and caret lines */
         if (raised && (!i || (known && !inner))) /* the exception first (its match is rerun) */
             break;
+        if (!i && !cut)
+            continue;
         if (!(r = cls_run_rules(c, f, strlen(f))) || r->role == ROLE_NOISE)
             continue;
         if (known && r->priority < raised->priority)
             break;
-        deliver_truncated(c, r, f, no, cb, ctx);
-        return;
+        return deliver_frame(c, r, f, no, cut, cb, ctx);
     }
     if (raised && (raised = raised_rule(c, exc, sizeof exc, &src, &src_no)) != NULL)
-        deliver_truncated(c, raised, src, src_no, cb, ctx);
+        return deliver_frame(c, raised, src, src_no, cut, cb, ctx);
+    return 0;
 }
-

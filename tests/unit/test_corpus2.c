@@ -350,7 +350,10 @@ TEST(corpus2_truncated_traceback_innermost_frame_decides)
         "  examples: ['  File \"/t/c10d.py\", line 9, in _store_based_barrier']\n"
         "- id: t.main\n  category: script\n  type: name_error\n  role: root\n  action: stop\n"
         "  match: 'File \"[^\"]*\", line \\d+, in main$'\n  literals: ['in main']\n  explain: 'y'\n"
-        "  examples: ['  File \"/t/train.py\", line 3, in main']\n";
+        "  examples: ['  File \"/t/train.py\", line 3, in main']\n"
+        "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n  action: stop\n"
+        "  match: '^MemoryError'\n  literals: ['MemoryError']\n  explain: 'z'\n"
+        "  examples: ['MemoryError']\n";
     static const char *const lines[] = {
         "Traceback (most recent call last):",
         "  File \"/t/train.py\", line 3, in main",
@@ -364,14 +367,66 @@ TEST(corpus2_truncated_traceback_innermost_frame_decides)
     CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 4);
     CHECK(json_array_size(json_object_get(v, "evidence")) == 5);
     json_decref(v);
-    /* the same traceback completed by an exception line: the frames are not classified */
+    /* the same traceback completed by an exception line a rule knows: that
+     * rule decides, the frames are not classified */
     static const char *const done[] = {
         "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
-        "    time.sleep(0.01)", "KeyboardInterrupt",
+        "    time.sleep(0.01)", "MemoryError",
     };
     v = diag_offline_lines(rules, done, 4);
     CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.oom");
+    json_decref(v);
+    /* completed by an exception no rule knows (StopIteration, queue.Empty):
+     * the frames decide as for a cut-off traceback */
+    static const char *const unknown[] = {
+        "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)", "queue.Empty",
+    };
+    v = diag_offline_lines(rules, unknown, 4);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.pg");
+    json_decref(v);
+    /* ... and a clean SystemExit is still no failure */
+    static const char *const clean[] = {
+        "Traceback (most recent call last):", "  File \"/t/c10d.py\", line 9, in _store_based_barrier",
+        "    time.sleep(0.01)", "SystemExit: 0",
+    };
+    v = diag_offline_lines(rules, clean, 4);
+    CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(v, "rule")));
+    json_decref(v);
+}
+
+/* A traceback that ends in an exception no rule knows by its name
+ * (StopIteration, http.client.RemoteDisconnected) and whose frames no rule
+ * knows: read as an exception line of its base class, by the rules that
+ * read exception lines (here a generic one), a symptom with that line as
+ * the key; no rule at all reads the same log as no failure before. */
+TEST(corpus2_unknown_exception_read_as_its_base_class)
+{
+    static const char *const rules =
+        "- id: t.generic\n  category: unknown\n  type: unknown\n  role: root\n  action: restart\n"
+        "  priority: -60\n  match: '^(?:\\w+\\.)*[A-Z]\\w*(?:Error|Exception)(?:: |$)'\n"
+        "  literals: ['Error', 'Exception']\n  explain: 'g'\n  examples: ['KeyError: 1']\n";
+    static const char *const lines[] = {
+        "Traceback (most recent call last):", "  File \"/t/train.py\", line 3, in main",
+        "    batch = next(it)", "StopIteration", "epoch 1 done",
+    };
+    json_t *v = diag_offline_lines(rules, lines, 5);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.generic");
+    CHECK_STR(sval(v, "category"), "unknown");
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "key_line"), "line")) == 4);
+    json_decref(v);
+    static const char *const remote[] = {
+        "Traceback (most recent call last):", "  File \"/t/hub.py\", line 9, in get",
+        "    r = conn.getresponse()",
+        "http.client.RemoteDisconnected: Remote end closed connection without response",
+    };
+    v = diag_offline_lines(rules, remote, 4);
+    CHECK(v != NULL);
+    CHECK_STR(sval(v, "rule"), "t.generic");
     json_decref(v);
 }
 
