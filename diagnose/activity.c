@@ -213,6 +213,15 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
         step = -1;
         k |= LM_START | LM_AGAIN;
     }
+    /* the loop's start announced with the step it starts from (torchtitan's
+     * "Training starts at step 26, ..." after a resume): where the loop
+     * begins, not a step done */
+    if ((k & LM_START) && !(k & LM_AGAIN) && (progress || step >= 0)) {
+        if (step >= 0)
+            a->step = step;
+        progress = 0;
+        step = -1;
+    }
     if ((step >= 0 && step != a->step) || progress) {
         if (step >= 0)
             a->step = step;

@@ -22,8 +22,10 @@ static const char *const setup_marks[] = {
      * as devices used by this process are currently unknown" (torch 2.x;
      * 1.x: "Rank 0 using best-guess GPU 0 to perform barrier as ...") */
     "to perform barrier as devices used by this process are currently unknown",
-    /* DeepSpeed's deepspeed.init_distributed() creating the process group */
-    "Initializing TorchBackend in DeepSpeed with backend",
+    /* DeepSpeed's deepspeed.init_distributed() creating the process group
+     * (0.6 and later; 0.3-0.5: "Initializing torch distributed with backend:
+     * nccl") */
+    "Initializing TorchBackend in DeepSpeed with backend", "Initializing torch distributed with backend",
     "all-reduces with algorithm = nccl", /* TensorFlow building its NCCL all-reduce */
     /* TensorFlow's MirroredStrategy placing its first all-reduce: "Reduce to
      * /job:localhost/replica:0/task:0/device:CPU:0 then broadcast to (...)" */
@@ -130,6 +132,7 @@ static const char *const start_marks[] = {
     "All distributed processes registered",
     "Starting training from iteration", "Starting training for ", "Training starts at step",
     "Starting training loop", /* prime-rl's trainer, LitGPT's pretrain */
+    "[Start training] ", /* nanotron's trainer: "[Start training] datetime: ... | train_steps: N" */
     "! Starting training ...", /* nequip-train (NequIP, Allegro) */
     "running training / \xe5\xad\xa6\xe7\xbf\x92\xe9\x96\x8b\xe5\xa7\x8b", /* "running training / 学習開始" */
     /* Megatron-LM's last line before "training ..." and its first

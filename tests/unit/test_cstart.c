@@ -222,6 +222,30 @@ TEST(cstart_slow_compile_and_trainer_hooks)
     json_decref(v);
 }
 
+/* A start mark that names the step the loop starts from (torchtitan's
+ * "Training starts at step 26" after a resume, detectron2's "Starting
+ * training from iteration 0") is where the loop begins, not a step done: a
+ * log that ends there is a suspected hang in the first step. A step after
+ * it is training. */
+TEST(cstart_start_mark_with_its_step_is_not_progress)
+{
+    static const char *const lines[] = {
+        "[rank0]:2024-09-08 10:58:16,211 - root - INFO - Training starts at step 26, with local batch size 8",
+        NULL};
+    static const long at[] = {26};
+    json_t *v = diag_activity_verdict(lines, at);
+    CHECK_STR(str_of(v, "type"), "hang");
+    CHECK_STR(str_of(v, "last_activity"), "training start");
+    json_decref(v);
+    static const char *const then[] = {
+        "[rank0]:2024-09-08 10:58:16,211 - root - INFO - Training starts at step 26, with local batch size 8",
+        "[rank0]: step: 27  loss:  3.2345", NULL};
+    static const long steps[] = {26, 27};
+    v = diag_activity_verdict(then, steps);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+}
+
 /* A completion mark on a progress line reports one step of a run that goes
  * on (DLRM's "Finished training it 1024/4096 of epoch 0"): a log that ends
  * there is not a proven success. The same mark on a line of its own is. */
