@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""corpus_agreement: how far the corpus's labels are from a second,
+independent reading of the same logs, and where endure stands between the
+two. tests/data/corpus-real/second-annotator-dev.tsv holds a second label
+for a random sample of development-split logs, written by annotators who
+read only the labelling conventions and the logs (not labels.tsv, not
+endure's rules, docs or output). Prints, for category, type (category and
+type together) and action, the share of the sample on which the first and
+the second label agree, and on which endure agrees with each; then the
+category pairs the annotators split on. The agreement of two annotators is
+a ceiling for any classifier measured against one of them.
+
+usage: corpus_agreement.py [--endure PATH]   (ENDURE_RULES_DIR is passed on)
+"""
+import argparse, collections, csv, json, os, subprocess, sys
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+CORPUS = os.path.join(HERE, "tests", "data", "corpus-real")
+
+
+def read(path):
+    return {r["id"]: r for r in csv.DictReader(open(path, encoding="utf-8"), delimiter="\t")}
+
+
+def verdict(endure, i):
+    p = subprocess.run([endure, "diagnose", "--json", os.path.join(CORPUS, i + ".log")],
+                       capture_output=True, text=True)
+    try:
+        return i, json.loads(p.stdout)
+    except ValueError:
+        return i, {}
+
+
+def fields(r):
+    return {"category": r.get("category"), "type": (r.get("category"), r.get("type")),
+            "action": r.get("action")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endure", default=os.path.join(HERE, "build", "endure"))
+    a = ap.parse_args()
+    first = read(os.path.join(CORPUS, "labels.tsv"))
+    second = read(os.path.join(CORPUS, "second-annotator-dev.tsv"))
+    split = read(os.path.join(CORPUS, "split.tsv"))
+    ids = sorted(i for i in second if i in first)
+    if any(split.get(i, {}).get("split") != "dev" for i in ids):
+        print("second-annotator-dev.tsv names a log outside the dev split", file=sys.stderr)
+        return 1
+    with ThreadPoolExecutor(4) as pool:
+        got = dict(pool.map(lambda i: verdict(a.endure, i), ids))
+    n = len(ids)
+    agree = collections.Counter()
+    split_on = collections.Counter()
+    for i in ids:
+        f, s, e = fields(first[i]), fields(second[i]), fields(got[i])
+        for k in f:
+            agree[k, "labels~second"] += f[k] == s[k]
+            agree[k, "endure~labels"] += e[k] == f[k]
+            agree[k, "endure~second"] += e[k] == s[k]
+        if f["category"] != s["category"]:
+            split_on[f["category"], s["category"]] += 1
+    print(f"== {n} dev logs with a second label")
+    print(f"   {'':9} {'labels~second':>14} {'endure~labels':>14} {'endure~second':>14}")
+    for k in ("category", "type", "action"):
+        row = [agree[k, c] * 100.0 / max(n, 1) for c in ("labels~second", "endure~labels", "endure~second")]
+        print(f"   {k:9} " + " ".join(f"{x:13.1f}%" for x in row))
+    print("   category pairs the annotators split on (labels -> second):")
+    for (x, y), c in split_on.most_common():
+        print(f"     {x} -> {y}: {c}")
+    return 0
+
+
+sys.exit(main())
