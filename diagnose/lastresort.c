@@ -150,6 +150,17 @@ const char *last_resort_nccl_host(const struct last_resort *p)
     return p->nccl_host.value[0] && !p->nccl_host.conflict ? p->nccl_host.value : NULL;
 }
 
+void last_resort_prefix_host_note(struct last_resort *p, const char *host)
+{
+    if (host && host[0] && !p->prefix_host.conflict)
+        seen_value(&p->prefix_host, host, strlen(host));
+}
+
+const char *last_resort_prefix_host(const struct last_resort *p)
+{
+    return p->prefix_host.value[0] && !p->prefix_host.conflict ? p->prefix_host.value : NULL;
+}
+
 int last_resort_prompt_before(const struct last_resort *p, const json_t *lines, long k, long back,
                               char *out, size_t outlen)
 {

@@ -11,7 +11,11 @@
  * the node whose NCCL call failed, when the key line itself, such as the
  * "Last error:" of an ncclRemoteError, names no host). For a failed
  * connection to the rendezvous or store (connection_error) only, the
- * endpoint the launcher was given. */
+ * endpoint the launcher was given. Last of all, for any verdict but a
+ * script error (which fails on any node), the one host the lines' own
+ * prefixes name (Open MPI's "[host:pid]", a journal's
+ * host, pdsh's "host: "): a log whose prefixed lines all name one host is
+ * that host's output, also on its lines without a prefix. */
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
@@ -31,6 +35,7 @@ struct last_resort {
     pcre2_code *re, *rank_re, *endpoint_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
     struct last_resort_seen host, rank, nccl_host, endpoint;
+    struct last_resort_seen prefix_host; /* the host of the lines' own prefixes */
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
@@ -48,6 +53,12 @@ const char *last_resort_host(const struct last_resort *p);
 long last_resort_rank(const struct last_resort *p);
 /* The single host of the log's NCCL-prefixed lines, or NULL. */
 const char *last_resort_nccl_host(const struct last_resort *p);
+/* Notes the host a line's prefix names (a syslog or journal host, pdsh's
+ * "host: ", Open MPI's "[host:pid]", endure's "[node:rank]"; the caller
+ * strips the prefixes), and the single host of all of them, or NULL: a
+ * log whose prefixed lines all name one host is that host's output. */
+void last_resort_prefix_host_note(struct last_resort *p, const char *host);
+const char *last_resort_prefix_host(const struct last_resort *p);
 /* The single rendezvous/store endpoint the launcher was given
  * (`rdzv_endpoint : HOST` in TorchElastic's config dump, `--rdzv_endpoint=`,
  * `--master_addr=`, `MASTER_ADDR=`; the port dropped), or NULL: the host a

@@ -177,6 +177,7 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
         memcpy(s->host, p.host, sizeof s->host);
     else if (p.host[0] && strcmp(p.host, s->host))
         s->host_mixed = 1;
+    last_resort_prefix_host_note(&o->last, p.host[0] ? p.host : p.node);
     r->emitting = s;
     r->cur = &p;
     r->line = line;
@@ -554,7 +555,8 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
 
 /* Culprits of last resort (lastresort.h): the one host the log's pasted shell
  * prompts name (for an infrastructure fault, else the one host of its NCCL
- * lines; for a failed connection, else the rendezvous endpoint), the one
+ * lines; for a failed connection, else the rendezvous endpoint; else,
+ * but for a script error, the one host of the lines' own prefixes), the one
  * rank its launcher reported failed; each only when nothing else named
  * that field. */
 static void last_resort_culprit(json_t *v, const struct offline *o)
@@ -568,6 +570,8 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
         host = last_resort_nccl_host(&o->last);
     if (!host && type && !strcmp(type, "connection_error"))
         host = last_resort_endpoint(&o->last);
+    if (!host && !(cat && !strcmp(cat, "script"))) /* as verdict.c: a script error fails on any node */
+        host = last_resort_prefix_host(&o->last);
     long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))

@@ -114,6 +114,44 @@ TEST(cculprit4_gpu_named_on_line_gets_its_node)
     json_decref(v);
 }
 
+/* A log whose prefixed lines all name one host (Open MPI's "[host:pid]")
+ * is that host's output: a key line without a prefix gets it as a culprit
+ * of last resort, but not a script error's (it fails on any node), and
+ * not when the prefixes name two hosts. */
+TEST(cculprit4_one_prefix_host_is_the_log_host)
+{
+    static const char *const rules =
+        "- id: t.mpi\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: stop\n  match: 'was called before MPI_INIT was invoked'\n  explain: 'x'\n"
+        "  examples: ['*** The MPI_Comm_rank() function was called before MPI_INIT was invoked.']\n"
+        "- id: t.import\n  category: script\n  type: import_error\n  role: root\n"
+        "  action: stop\n  match: 'ModuleNotFoundError: '\n  explain: 'x'\n"
+        "  examples: ['ModuleNotFoundError: No module named x']\n";
+    static const char *const log[] = {
+        "*** The MPI_Comm_rank() function was called before MPI_INIT was invoked.",
+        "*** Your MPI job will now abort.",
+        "[h16n18:57926] Local abort before MPI_INIT completed completed successfully", NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "h16n18");
+    json_decref(v);
+    static const char *const two[] = {
+        "*** The MPI_Comm_rank() function was called before MPI_INIT was invoked.",
+        "[h16n18:57926] Local abort before MPI_INIT completed completed successfully",
+        "[h16n19:57927] Local abort before MPI_INIT completed completed successfully", NULL};
+    v = diag_offline_lines(rules, two, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    static const char *const script[] = {
+        "ModuleNotFoundError: No module named 'flash_attn'",
+        "[h16n18:57926] Local abort before MPI_INIT completed completed successfully", NULL};
+    v = diag_offline_lines(rules, script, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
+
 TEST(cculprit4_mpi_host_after_tag_and_framework_node)
 {
     /* Open MPI's "[host:pid]" after its --tag-output label names the host,
