@@ -99,8 +99,8 @@ static int clean_exit(const char *s, size_t n)
  * it is read as an exception line of its base class ("BaseException: "
  * before it: the rules that read exception lines by their words, else the
  * rules' generic exception), a symptom (any other line a rule knows says
- * more) rather than dropped. NULL for a clean exit, a
- * line of no exception's shape, or when no rule reads it so. */
+ * more) rather than dropped. The caller has seen that the line has an
+ * exception's shape and is no clean exit. NULL when no rule reads it so. */
 static json_t *base_exception_event(struct classifier *c, const char *line, size_t len, long lineno)
 {
     static const char base[] = "BaseException: ";
