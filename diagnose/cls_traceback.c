@@ -104,7 +104,7 @@ static int clean_exit(const char *s, size_t n)
 static json_t *base_exception_event(struct classifier *c, const char *line, size_t len, long lineno)
 {
     static const char base[] = "BaseException: ";
-    char buf[sizeof base + TB_LINE_MAX];
+    char buf[sizeof base + TB_LINE_MAX] = {0}; /* PCRE2's JIT may read past the subject's end */
     size_t n = len < TB_LINE_MAX ? len : TB_LINE_MAX;
     memcpy(buf, base, sizeof base - 1);
     memcpy(buf + sizeof base - 1, line, n);
