@@ -6,13 +6,14 @@ for a random sample of development-split logs, written by annotators who
 read only the labelling conventions and the logs (not labels.tsv, not
 endure's rules, docs or output). Prints, for category, type (category and
 type together) and action, the share of the sample on which the first and
-the second label agree, and on which endure agrees with each; then the
-category pairs the annotators split on. The agreement of two annotators is
+the second label agree, and on which endure agrees with each; the culprit
+agreement over the logs whose first label names one (as corpus_real.py
+scores it); then the category pairs the annotators split on. The agreement of two annotators is
 a ceiling for any classifier measured against one of them.
 
 usage: corpus_agreement.py [--endure PATH]   (ENDURE_RULES_DIR is passed on)
 """
-import argparse, collections, csv, json, os, subprocess, sys
+import argparse, collections, csv, json, os, re, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -30,6 +31,25 @@ def verdict(endure, i):
         return i, json.loads(p.stdout)
     except ValueError:
         return i, {}
+
+
+def norm_gpu(g):
+    m = re.fullmatch(r"(?:[0-9a-f]{4,8}:)?([0-9a-f]{2}:[0-9a-f]{2})(?:\.[0-7])?", str(g).lower())
+    return m.group(1) if m else str(g).lower()
+
+
+def culprit_ok(want, have):
+    """As corpus_real.py: every field the first label names, named alike."""
+    for k in ("host", "rank", "gpu"):
+        w = want.get(k)
+        if not w:
+            continue
+        h = have.get(k)
+        if h is None or h == "":
+            return False
+        if (norm_gpu(h) != norm_gpu(w)) if k == "gpu" else (str(h).lower() != w.lower()):
+            return False
+    return True
 
 
 def fields(r):
@@ -61,11 +81,19 @@ def main():
             agree[k, "endure~second"] += e[k] == s[k]
         if f["category"] != s["category"]:
             split_on[f["category"], s["category"]] += 1
+        if any(first[i].get(k) for k in ("host", "rank", "gpu")):
+            agree["culprit", "n"] += 1
+            agree["culprit", "labels~second"] += culprit_ok(first[i], second[i])
+            agree["culprit", "endure~labels"] += culprit_ok(first[i], got[i].get("culprit") or {})
     print(f"== {n} dev logs with a second label")
     print(f"   {'':9} {'labels~second':>14} {'endure~labels':>14} {'endure~second':>14}")
     for k in ("category", "type", "action"):
         row = [agree[k, c] * 100.0 / max(n, 1) for c in ("labels~second", "endure~labels", "endure~second")]
         print(f"   {k:9} " + " ".join(f"{x:13.1f}%" for x in row))
+    cn = agree["culprit", "n"]
+    print(f"   culprit, over the {cn} logs whose label names one: labels~second "
+          f"{agree['culprit', 'labels~second'] * 100.0 / max(cn, 1):.1f}%, endure~labels "
+          f"{agree['culprit', 'endure~labels'] * 100.0 / max(cn, 1):.1f}%")
     print("   category pairs the annotators split on (labels -> second):")
     for (x, y), c in split_on.most_common():
         print(f"     {x} -> {y}: {c}")
