@@ -2929,6 +2929,32 @@ def loss_spike_that_recovers_is_no_failure():
     _write(n, L.text())
     expect(n, category='none', type='no_failure', action='none')
 
+
+@case
+def ddp_first_backward_is_training():
+    """detectron2 starts at iteration 0 and DDP's reducer says after the first backward that no parameter was unused: one step ran, so a log that stops there is no failure found, not a hang at the start (twenty-fifth session)."""
+    n = "ddp_first_backward_is_training"
+    L = Log(n)
+    L.add("[03/07 20:19:02 detectron2]: Starting training from iteration 0",
+          "[W reducer.cpp:1303] Warning: find_unused_parameters=True was specified in DDP constructor, but did not "
+          "find any unused parameters in the forward pass. This flag results in an extra traversal of the autograd "
+          "graph every iteration, which can adversely affect performance. If your model indeed never has any unused "
+          "parameters in the forward pass, consider turning this flag off.")
+    _write(n, L.text())
+    expect(n, category='none', type='no_failure', action='none')
+
+
+@case
+def torchtitan_resume_start_is_no_step():
+    """torchtitan resumes and announces the step it starts from; a log that ends there has done no step: a suspected hang in the first step, not "training at step 26" (twenty-fifth session)."""
+    n = "torchtitan_resume_start_is_no_step"
+    L = Log(n)
+    L.add("[rank0]:2024-09-08 10:58:15,493 - root - INFO - Loading the checkpoint at step 45.",
+          "[rank0]:2024-09-08 10:58:16,211 - root - INFO - Training starts at step 26, with local batch size 8, "
+          "global batch size 8, sequence length 2048, total steps 100 (warmup 2)")
+    _write(n, L.text())
+    expect(n, category='hang', type='hang', action='restart')
+
 if __name__ == "__main__":
     for c in CASES:
         c()
