@@ -13,8 +13,10 @@ a ceiling for any classifier measured against one of them.
 
 usage: corpus_agreement.py [--endure PATH]   (ENDURE_RULES_DIR is passed on)
 """
-import argparse, collections, csv, json, os, re, subprocess, sys
+import argparse, collections, csv, json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
+
+from corpus_real import culprit_ok  # the same culprit score as the corpus runner
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CORPUS = os.path.join(HERE, "tests", "data", "corpus-real")
@@ -31,25 +33,6 @@ def verdict(endure, i):
         return i, json.loads(p.stdout)
     except ValueError:
         return i, {}
-
-
-def norm_gpu(g):
-    m = re.fullmatch(r"(?:[0-9a-f]{4,8}:)?([0-9a-f]{2}:[0-9a-f]{2})(?:\.[0-7])?", str(g).lower())
-    return m.group(1) if m else str(g).lower()
-
-
-def culprit_ok(want, have):
-    """As corpus_real.py: every field the first label names, named alike."""
-    for k in ("host", "rank", "gpu"):
-        w = want.get(k)
-        if not w:
-            continue
-        h = have.get(k)
-        if h is None or h == "":
-            return False
-        if (norm_gpu(h) != norm_gpu(w)) if k == "gpu" else (str(h).lower() != w.lower()):
-            return False
-    return True
 
 
 def fields(r):

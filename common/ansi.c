@@ -58,9 +58,10 @@ static size_t bare_sgr_len(const char *s, size_t n)
     return k > 1 && k < n && s[k] == 'm' ? k + 1 : 0;
 }
 
-size_t ansi_strip(const char *s, size_t n, char *out, int pasted)
+/* ansi_strip with the bare-sequence question answered (bare: the line is
+ * of a paste and has a bare reset). */
+static size_t strip(const char *s, size_t n, char *out, int bare)
 {
-    int bare = pasted && reset_at(s, n, 0);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t k = s[i] == 0x1b ? esc_len(s + i, n - i) : bare && s[i] == '[' ? bare_sgr_len(s + i, n - i) : 0;
@@ -73,14 +74,20 @@ size_t ansi_strip(const char *s, size_t n, char *out, int pasted)
     return o;
 }
 
+size_t ansi_strip(const char *s, size_t n, char *out, int pasted)
+{
+    return strip(s, n, out, pasted && reset_at(s, n, 0));
+}
+
 const char *ansi_clean(struct buf *b, const char *line, size_t *len, int pasted)
 {
-    if (!*len || !ansi_present(line, *len, pasted))
+    int bare = *len && pasted && reset_at(line, *len, 0); /* searched once, not again by the strip */
+    if (!*len || (!bare && !memchr(line, 0x1b, *len)))
         return line;
     buf_reset(b);
     if (buf_append(b, line, *len) < 0)
         return line;
-    *len = ansi_strip(b->p, *len, b->p, pasted);
+    *len = strip(b->p, *len, b->p, bare);
     b->len = *len;
     b->p[*len] = '\0';
     return b->p;
