@@ -44,6 +44,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endure", default=os.path.join(HERE, "build", "endure"))
     a = ap.parse_args()
+    if not os.access(a.endure, os.X_OK):
+        print(f"corpus_agreement: no endure binary at {a.endure} (build it, or pass --endure)", file=sys.stderr)
+        return 2
     first = read(os.path.join(CORPUS, "labels.tsv"))
     second = read(os.path.join(CORPUS, "second-annotator-dev.tsv"))
     split = read(os.path.join(CORPUS, "split.tsv"))
