@@ -2,16 +2,18 @@
 """corpus_agreement: how far the corpus's labels are from a second,
 independent reading of the same logs, and where endure stands between the
 two. tests/data/corpus-real/second-annotator-dev.tsv holds a second label
-for a random sample of development-split logs, written by annotators who
-read only the labelling conventions and the logs (not labels.tsv, not
-endure's rules, docs or output). Prints, for category, type (category and
+for a random sample of development-split logs, and second-annotator-held.tsv
+one for a random sample of held-out logs, written by annotators who read
+only the labelling conventions and the logs (not labels.tsv, not endure's
+rules, docs or output). Prints, for category, type (category and
 type together) and action, the share of the sample on which the first and
 the second label agree, and on which endure agrees with each; the culprit
 agreement over the logs whose first label names one (as corpus_real.py
-scores it); then the category pairs the annotators split on. The agreement of two annotators is
+scores it); then the category pairs the annotators split on. Aggregates
+only: it names no log, so it may be run on the held-out sample. The agreement of two annotators is
 a ceiling for any classifier measured against one of them.
 
-usage: corpus_agreement.py [--endure PATH]   (ENDURE_RULES_DIR is passed on)
+usage: corpus_agreement.py [--endure PATH] [--second FILE]   (ENDURE_RULES_DIR is passed on)
 """
 import argparse, collections, csv, json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
@@ -43,17 +45,21 @@ def fields(r):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endure", default=os.path.join(HERE, "build", "endure"))
+    ap.add_argument("--second", default=os.path.join(CORPUS, "second-annotator-dev.tsv"),
+                    help="the second labels (default: the dev sample)")
     a = ap.parse_args()
     if not os.access(a.endure, os.X_OK):
         print(f"corpus_agreement: no endure binary at {a.endure} (build it, or pass --endure)", file=sys.stderr)
         return 2
     first = read(os.path.join(CORPUS, "labels.tsv"))
-    second = read(os.path.join(CORPUS, "second-annotator-dev.tsv"))
+    second = read(a.second)
     split = read(os.path.join(CORPUS, "split.tsv"))
     ids = sorted(i for i in second if i in first)
-    if any(split.get(i, {}).get("split") != "dev" for i in ids):
-        print("second-annotator-dev.tsv names a log outside the dev split", file=sys.stderr)
+    splits = {split.get(i, {}).get("split") for i in ids}
+    if len(ids) != len(second) or len(splits) != 1:
+        print(f"{a.second}: every id must be a corpus log, all of one split", file=sys.stderr)
         return 1
+    name = splits.pop()
     with ThreadPoolExecutor(4) as pool:
         got = dict(pool.map(lambda i: verdict(a.endure, i), ids))
     n = len(ids)
@@ -71,7 +77,7 @@ def main():
             agree["culprit", "n"] += 1
             agree["culprit", "labels~second"] += culprit_ok(first[i], second[i])
             agree["culprit", "endure~labels"] += culprit_ok(first[i], got[i].get("culprit") or {})
-    print(f"== {n} dev logs with a second label")
+    print(f"== {n} {name} logs with a second label")
     print(f"   {'':9} {'labels~second':>14} {'endure~labels':>14} {'endure~second':>14}")
     for k in ("category", "type", "action"):
         row = [agree[k, c] * 100.0 / max(n, 1) for c in ("labels~second", "endure~labels", "endure~second")]
