@@ -39,6 +39,15 @@ static const char rank_re[] =
     "\\bRank (\\d{1,7}) crashed with exit code [1-9]|"
     "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted";
 
+/* the node a launcher named for a failed process: Open MPI's mpirun, the
+ * header of a Ray task's or actor's error (the node it ran on), srun's
+ * report of a task that failed */
+static const char node_re[] =
+    "\\bnoticed that process rank \\d{1,7} with PID \\d{1,10} on node ([A-Za-z0-9][\\w.-]{0,62}) exited|"
+    "\\bray::[\\w.<>-]{1,200}\\(\\) \\(pid=\\d{1,10}, ip=(\\d{1,3}(?:\\.\\d{1,3}){3})[,)]|"
+    "^srun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? [\\d,-]{1,40}: "
+    "(?:Exited with exit code [1-9]|Killed|Segmentation fault|Aborted|Bus error|Terminated)";
+
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
 #define NOTE_GROUPS 8
@@ -51,7 +60,9 @@ int last_resort_init(struct last_resort *p)
     p->re = pcre2_compile((PCRE2_SPTR)prompt_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-    p->md = p->re && p->rank_re && p->endpoint_re ? pcre2_match_data_create(NOTE_GROUPS, NULL) : NULL;
+    p->node_re = pcre2_compile((PCRE2_SPTR)node_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->md = p->re && p->rank_re && p->endpoint_re && p->node_re ? pcre2_match_data_create(NOTE_GROUPS, NULL)
+                                                                 : NULL;
     if (!p->md) {
         last_resort_free(p);
         return -1;
@@ -65,8 +76,9 @@ void last_resort_free(struct last_resort *p)
     pcre2_code_free(p->re);
     pcre2_code_free(p->rank_re);
     pcre2_code_free(p->endpoint_re);
+    pcre2_code_free(p->node_re);
     p->md = NULL;
-    p->re = p->rank_re = p->endpoint_re = NULL;
+    p->re = p->rank_re = p->endpoint_re = p->node_re = NULL;
 }
 
 /* Notes value[0..n) into seen: the first value, or a conflict. */
@@ -122,6 +134,8 @@ void last_resort_line_marks(struct last_resort *p, const char *line, size_t len,
         note_nccl(p, line, len);
     if (!p->endpoint.conflict && (w & LM_ENDPOINT))
         note(p, p->endpoint_re, line, len, &p->endpoint);
+    if (!p->failed_node.conflict && (w & (LM_RANK | LM_NODE)))
+        note(p, p->node_re, line, len, &p->failed_node);
 }
 
 void last_resort_line(struct last_resort *p, const char *line, size_t len)
@@ -138,6 +152,11 @@ const char *last_resort_endpoint(const struct last_resort *p)
 const char *last_resort_host(const struct last_resort *p)
 {
     return p->host.value[0] && !p->host.conflict ? p->host.value : NULL;
+}
+
+const char *last_resort_failed_node(const struct last_resort *p)
+{
+    return p->failed_node.value[0] && !p->failed_node.conflict ? p->failed_node.value : NULL;
 }
 
 long last_resort_rank(const struct last_resort *p)

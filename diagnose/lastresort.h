@@ -15,7 +15,9 @@
  * script error (which fails on any node), the one host the lines' own
  * prefixes name (Open MPI's "[host:pid]", a journal's
  * host, pdsh's "host: "): a log whose prefixed lines all name one host is
- * that host's output, also on its lines without a prefix. */
+ * that host's output, also on its lines without a prefix. Before that
+ * (twenty-sixth session), the one node a launcher named for a failed
+ * process (mpirun, a Ray task's error header, srun). */
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>
@@ -32,9 +34,9 @@ struct last_resort_seen {
 };
 
 struct last_resort {
-    pcre2_code *re, *rank_re, *endpoint_re; /* owned; NULL: no pattern (out of memory) */
+    pcre2_code *re, *rank_re, *endpoint_re, *node_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
-    struct last_resort_seen host, rank, nccl_host, endpoint;
+    struct last_resort_seen host, rank, nccl_host, endpoint, failed_node;
     struct last_resort_seen prefix_host; /* the host of the lines' own prefixes */
 };
 
@@ -64,6 +66,12 @@ const char *last_resort_prefix_host(const struct last_resort *p);
  * `--master_addr=`, `MASTER_ADDR=`; the port dropped), or NULL: the host a
  * failed connection to the store or rendezvous could not reach. */
 const char *last_resort_endpoint(const struct last_resort *p);
+/* The single node a launcher named for a failed process, or NULL: Open
+ * MPI's `mpirun noticed that process rank 1 with PID N on node HOST
+ * exited ...`, a Ray task's or actor's error header `ray::Name() (pid=N,
+ * ip=A, ...)`, Slurm's `srun: error: HOST: task 0: Exited with exit code
+ * 1` (also Killed, Segmentation fault, Aborted). */
+const char *last_resort_failed_node(const struct last_resort *p);
 /* The host of the prompt nearest before line k of lines (a JSON array of
  * strings, prefixes not yet stripped), looking back at most `back` lines:
  * the output after a prompt up to the next one is that host's, so a log

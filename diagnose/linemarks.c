@@ -239,14 +239,17 @@ static const char *const rank_words[] = {"local_rank", "terminated with the foll
                                          "noticed that process rank", "crashed with exit code",
                                          "the trainer process with rank=[", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
+/* lastresort.c: these (and mpirun's "noticed that process rank" above)
+ * select the pattern of the node a launcher names for a failed process */
+static const char *const node_words[] = {"ray::", "srun: error: ", NULL};
 
 #define TABLE_MAX LINEMARKS_MAX
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
                        sizeof again_marks / sizeof *again_marks + sizeof retry_marks / sizeof *retry_marks +
                        sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
-                       sizeof endpoint_words / sizeof *endpoint_words <=
-                   TABLE_MAX + 8,
+                       sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words <=
+                   TABLE_MAX + 10,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -280,6 +283,7 @@ static void build(void)
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);
     add(endpoint_words, LM_ENDPOINT);
+    add(node_words, LM_NODE);
     t.set = marks_new(t.mark, t.bits, t.n);
 }
 

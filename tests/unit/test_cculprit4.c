@@ -4,7 +4,9 @@
  * none), a sentence's full stop is no part of a host name, the address a
  * message names beats the one of Ray's "(Actor pid=N, ip=A)" prefix,
  * PBS's "Exec host: NAME/slot" field names the node of a job's report, and
- * a GPU named on a line is a GPU of the node that printed the line. */
+ * a GPU named on a line is a GPU of the node that printed the line, and
+ * the node a launcher names for a failed process is a culprit of last
+ * resort. */
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -146,6 +148,56 @@ TEST(cculprit4_one_prefix_host_is_the_log_host)
     static const char *const script[] = {
         "ModuleNotFoundError: No module named 'flash_attn'",
         "[h16n18:57926] Local abort before MPI_INIT completed completed successfully", NULL};
+    v = diag_offline_lines(rules, script, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
+
+/* The node a launcher names for a failed process is the culprit's host
+ * when nothing else named one: mpirun's "on node HOST", a Ray task's error
+ * header "ray::Name() (pid=N, ip=A", srun's "srun: error: HOST: task 0:
+ * Exited". Two nodes name none, and a script error gets none. */
+TEST(cculprit4_launcher_names_the_failed_node)
+{
+    static const char *const rules =
+        "- id: t.refused\n  category: infrastructure\n  type: connection_error\n  role: root\n"
+        "  action: restart\n  match: 'Connection refused'\n  explain: 'x'\n"
+        "  examples: ['connect: Connection refused']\n"
+        "- id: t.import\n  category: script\n  type: import_error\n  role: root\n"
+        "  action: stop\n  match: 'ModuleNotFoundError: '\n  explain: 'x'\n"
+        "  examples: ['ModuleNotFoundError: No module named x']\n";
+    static const char *const mpi[] = {
+        "terminate called after throwing an instance of 'gloo::IoException'",
+        "  what():  [/opt/gloo/transport/tcp/pair.cc:143] connect: Connection refused",
+        "mpirun noticed that process rank 1 with PID 29013 on node 172.17.27.12 exited on signal 6 (Aborted).",
+        NULL};
+    json_t *v = diag_offline_lines(rules, mpi, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "172.17.27.12");
+    json_decref(v);
+    static const char *const ray[] = {
+        "ray::WorkerDict.generate() (pid=838798, ip=10.138.0.27, actor_id=f5aa8b4a, repr=<w>)",
+        "ConnectionRefusedError: [Errno 111] Connection refused", NULL};
+    v = diag_offline_lines(rules, ray, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "10.138.0.27");
+    json_decref(v);
+    static const char *const srun[] = {"ConnectionRefusedError: [Errno 111] Connection refused",
+                                       "srun: error: gpu-st-7: task 3: Exited with exit code 1", NULL};
+    v = diag_offline_lines(rules, srun, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "gpu-st-7");
+    json_decref(v);
+    static const char *const two[] = {"ConnectionRefusedError: [Errno 111] Connection refused",
+                                      "srun: error: gpu-st-7: task 3: Exited with exit code 1",
+                                      "srun: error: gpu-st-8: task 4: Exited with exit code 1", NULL};
+    v = diag_offline_lines(rules, two, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    static const char *const script[] = {"ModuleNotFoundError: No module named 'flash_attn'",
+                                         "srun: error: gpu-st-7: task 3: Exited with exit code 1", NULL};
     v = diag_offline_lines(rules, script, 0);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
