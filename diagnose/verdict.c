@@ -239,10 +239,54 @@ static void same_report_culprit(const json_t *events, const json_t *e, json_t *c
     }
 }
 
+/* Whether a root event says only that something failed: unknown/unknown
+ * (an exception no rule knows, a traceback cut before its exception, a
+ * launcher's summary with no cause). */
+static int vague_root(const json_t *e)
+{
+    const char *c = sget(e, "category"), *t = sget(e, "failure_type");
+    return c && t && !strcmp(c, "unknown") && !strcmp(t, "unknown");
+}
+
+/* Lines before a vague root within which a symptom can be its cause. */
+#define VAGUE_CAUSE_LINES 30
+
+/* A symptom that names a failure of a known category (infrastructure,
+ * framework, script) in the same file as the vague root r, at most
+ * VAGUE_CAUSE_LINES before it or after it: NCCL's "unhandled system error"
+ * just before the launcher's CalledProcessError that no rule read says
+ * more than that exception, and decides instead (twenty-sixth session). A
+ * library's warning far above, with training after it, is no cause. Index
+ * into events, or -1. */
+static long vague_root_cause(const json_t *events, const json_t *r)
+{
+    json_int_t rl = json_integer_value(json_object_get(r, "line"));
+    long best = -1;
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        const json_t *e = json_array_get(events, i);
+        const char *c = sget(e, "category");
+        if (!role_is(e, "symptom") || !c || !same_field(e, r, "file") ||
+            json_integer_value(json_object_get(e, "line")) < rl - VAGUE_CAUSE_LINES ||
+            (strcmp(c, "infrastructure") && strcmp(c, "framework") && strcmp(c, "script")))
+            continue;
+        if (best < 0 || better(e, i, json_array_get(events, (size_t)best), (size_t)best))
+            best = (long)i;
+    }
+    return best;
+}
+
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs)
 {
     int competing = 0, root = 1;
     long i = pick(events, "root", &competing);
+    if (i >= 0 && vague_root(json_array_get(events, (size_t)i))) {
+        long j = vague_root_cause(events, json_array_get(events, (size_t)i));
+        if (j >= 0) {
+            root = 0;
+            competing = 1; /* the vague root is another candidate */
+            i = j;
+        }
+    }
     if (i < 0 && verdict_is_kill(first_failure))
         return verdict_for_kill(first_failure); /* what is known beats a symptom's guess */
     if (i < 0) {

@@ -1,7 +1,8 @@
 /* Unit tests of verdict_pick: a root beats louder symptoms, the earliest
  * root wins outside the window, priority and category decide inside it,
  * clock skew within the window, culprits, unknown with tail evidence, clean
- * logs give success. */
+ * logs give success, a symptom of a known category just before a vague root
+ * decides instead of it. */
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
 
@@ -33,6 +34,35 @@ TEST(diag_verdict_root_beats_louder_symptoms)
     CHECK_STR(json_string_value(json_object_get(c, "host")), "n3"); /* infra: node and rank */
     CHECK(json_integer_value(json_object_get(c, "rank")) == 17);
     CHECK(json_real_value(json_object_get(v, "confidence")) == 0.9);
+    json_decref(v);
+    json_decref(evs);
+}
+
+/* A root that says only that something failed (unknown/unknown: an
+ * exception no rule knows) yields to a symptom of a known category up to 30
+ * lines before it in the same file; one further up (a start-up warning,
+ * training after it) does not. */
+TEST(diag_verdict_vague_root_yields_to_a_near_symptom)
+{
+    json_t *evs = json_array();
+    json_t *s = ev("nccl.unhandled_system_error", "infrastructure", "nccl_error", "symptom", 0, 100.0, "n1", 0);
+    json_t *r = ev("py.generic_exception", "unknown", "unknown", "root", -60, 100.5, "n1", 0);
+    json_object_set_new(s, "line", json_integer(1));
+    json_object_set_new(r, "line", json_integer(13));
+    json_array_append_new(evs, s);
+    json_array_append_new(evs, r);
+    json_t *v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "nccl_error");
+    CHECK(json_real_value(json_object_get(v, "confidence")) < 0.5); /* a symptom, and competing */
+    json_decref(v);
+    json_object_set_new(r, "line", json_integer(57)); /* the symptom is 56 lines above */
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "unknown");
+    json_decref(v);
+    json_object_set_new(r, "line", json_integer(13));
+    json_object_set_new(r, "failure_type", json_string("killed")); /* not vague: a kill says what */
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "killed");
     json_decref(v);
     json_decref(evs);
 }
