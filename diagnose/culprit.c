@@ -51,9 +51,14 @@ static const struct pat pats[] = {
     {F_RANK, CX_LINE, "\\(PID:\\d+, Device:\\d{1,3}, RankID:(\\d{1,7})\\)", 0},
     {F_GPU, CX_LINE, "\\(PID:\\d+, Device:(\\d{1,3}), RankID:-?\\d{1,7}\\)", 0},
     /* c10d's "[7] is setting up NCCL communicator and retrieving
-     * ncclUniqueId from [0] via c10d key-value store": rank 7 failed to get
-     * it (rank 0 is the one it asked) */
-    {F_RANK, CX_LINE, "\\[(\\d{1,7})\\] is setting up NCCL communicator", 0},
+     * ncclUniqueId from [0] via c10d key-value store ... got error": rank 0
+     * never published its id (it crashed or never arrived), and rank 7 is
+     * one of those that waited, which are not the cause (as labelling
+     * convention 18 says of a collective timeout; twenty-sixth session:
+     * until then the waiting rank was named). Its message's tail says so
+     * too: "This may indicate a possible application crash on rank 0". */
+    {F_RANK, CX_LINE, "\\] is setting up NCCL communicator and retrieving ncclUniqueId from \\[(\\d{1,7})\\]", 0},
+    {F_RANK, CX_LINE, "\\bpossible application crash on rank (\\d{1,7})\\b", 0},
     /* JAX's coordination service names a process by its task in the one
      * job "jax_worker": "Task /job:jax_worker/replica:0/task:3 heartbeat
      * timeout" */

@@ -101,13 +101,17 @@ TEST(cculprit5_message_forms)
      * processes exited with non-zero status ...) */
     CHECK_STR(field("  Process name: [[44374,1],3]", CX_BLOCK, "rank", o, sizeof o), "3");
     CHECK_STR(field("  HNP daemon   : [[45370,0],0] on node node01", CX_BLOCK, "rank", o, sizeof o), "");
-    /* c10d (pytorch/pytorch DistBackendError): the rank that failed to get
-     * the id, not the rank it asked */
+    /* c10d (pytorch/pytorch DistBackendError): the rank it asked, which
+     * never published the id, not the rank that waited for it (since the
+     * twenty-sixth session); the message's tail names it too */
     CHECK_STR(field("torch.distributed.DistBackendError: [7] is setting up NCCL communicator and retrieving "
                     "ncclUniqueId from [0] via c10d key-value store by key '0', but store->get('0') got error: "
                     "Socket Timeout",
                     CX_LINE, "rank", o, sizeof o),
-              "7");
+              "0");
+    CHECK_STR(field("[rank2]: . This may indicate a possible application crash on rank 0 or a network set up issue.",
+                    CX_LINE, "rank", o, sizeof o),
+              "0");
     /* JAX's coordination service (github.com/jax-ml/jax/issues/23599) */
     CHECK_STR(field("coordination_service.cc:1170] /job:jax_worker/replica:0/task:3 has been set to ERROR in "
                     "coordination service: UNAVAILABLE: Task /job:jax_worker/replica:0/task:3 heartbeat timeout.",
