@@ -61,7 +61,9 @@ static int mpi_message(const struct cur *c, size_t k)
     static const char *const marks[] = {"*** ", "Signal: ", "Signal code: ", "Failing at address",
                                         "[ ", "[[", "mca_", "PMIX ", "ORTE_", "Set MCA parameter",
                                         /* ompi_mpi_abort before MPI_Init completed */
-                                        "Local abort "};
+                                        "Local abort ",
+                                        /* mpirun's -x of an unset variable */
+                                        "Warning: could not find environment variable"};
     for (size_t m = 0; m < sizeof marks / sizeof *marks; m++)
         if (text_at(c, k, marks[m]))
             return 1;

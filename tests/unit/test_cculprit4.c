@@ -218,6 +218,11 @@ TEST(cculprit4_mpi_host_after_tag_and_framework_node)
     prefix_parse(f, strlen(f), &p);
     CHECK_STR(p.host, "gn05");
     CHECK(!strncmp(f + p.skip, "[ 1]", 4)); /* a backtrace frame is no host */
+    /* mpirun's warning for a -x of an unset variable: the pid is no rank */
+    const char *w = "[gpu002.cluster:214095] Warning: could not find environment variable \"PS1\"";
+    prefix_parse(w, strlen(w), &p);
+    CHECK_STR(p.node, "gpu002.cluster"); /* kept as the node that printed it */
+    CHECK(p.rank < 0);
     /* a native crash names the node that printed it (not only infrastructure
      * faults do); a script error still names none */
     static const char *const rules =
