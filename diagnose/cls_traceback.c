@@ -271,13 +271,22 @@ json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t 
  * ..."), a header only an unknown rule knows: when ev is such a rule's
  * event, the symptom of the named exception's rule replaces it, as for
  * IPython's header (the remote traceback's own exception line, when the
- * paste goes on to it, outranks it). Returns the event to keep. */
+ * paste goes on to it, outranks it). So does the exception of a whole
+ * traceback a platform's failure reason joined into one line (Cloud ML
+ * Engine's "The replica master 0 exited ... Traceback (most recent call
+ * last): File ... ValueError: ...": tb_inline_exception). Returns the event
+ * to keep. */
 json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t len, long lineno)
 {
     char exc[TB_LINE_MAX];
     json_t *named;
-    if (!ev || strcmp(json_string_value(json_object_get(ev, "category")), "unknown") ||
-        !(named = named_event(c, exc, tb_ray_task_error(line, len, exc, sizeof exc), line, len, lineno)))
+    size_t n;
+    if (!ev || strcmp(json_string_value(json_object_get(ev, "category")), "unknown"))
+        return ev;
+    n = tb_ray_task_error(line, len, exc, sizeof exc);
+    if (!n)
+        n = tb_inline_exception(line, len, exc, sizeof exc);
+    if (!(named = named_event(c, exc, n, line, len, lineno)))
         return ev;
     json_decref(ev);
     return named;

@@ -1,6 +1,7 @@
 /* tbraise: the exception a Python `raise` or `assert` source line raises,
- * and the one IPython's traceback header or Ray's RayTaskError names
- * (tbraise.h), for tracebacks cut off before their exception line. */
+ * and the one IPython's traceback header, Ray's RayTaskError or a
+ * platform's one-line traceback names (tbraise.h), for tracebacks cut off
+ * before their exception line or joined into one line. */
 #include "diagnose/tbraise.h"
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +116,45 @@ size_t tb_raised_exception(const char *src, size_t len, char *out, size_t n)
             mlen = literal_at(src, len, i + 1, &msg);
     }
     return name ? exc_line(out, n, name, nlen, msg, mlen) : 0;
+}
+
+/* Whether name[0..nlen) (a class name) ends like an exception's. */
+static int exception_name(const char *name, size_t nlen)
+{
+    static const char *const ends[] = {"Error", "Exception", "Exit", "Interrupt"};
+    for (size_t e = 0; e < sizeof ends / sizeof *ends; e++) {
+        size_t k = strlen(ends[e]);
+        if (nlen >= k && !memcmp(name + nlen - k, ends[e], k))
+            return 1;
+    }
+    return 0;
+}
+
+/* The length of s's first sentence: up to ". " before a capital letter
+ * (the platform's own text goes on after the exception's message: "... .
+ * The replica worker 0 exited ..."), or all of s. */
+static size_t first_sentence(const char *s, size_t len)
+{
+    for (size_t k = 0; k + 2 < len; k++)
+        if (s[k] == '.' && s[k + 1] == ' ' && s[k + 2] >= 'A' && s[k + 2] <= 'Z')
+            return k + 1;
+    return len;
+}
+
+size_t tb_inline_exception(const char *line, size_t len, char *out, size_t n)
+{
+    static const char head[] = "Traceback (most recent call last): File \"";
+    const char *p = n && len > 60 ? memmem(line, len, head, sizeof head - 1) : NULL;
+    if (!p || p == line) /* a header first on its line opens an ordinary traceback */
+        return 0;
+    /* the first exception after the header: the traceback's own (a second
+     * replica's report may follow on the same line) */
+    for (size_t i = (size_t)(p - line) + sizeof head - 1; i + 2 < len; i++) {
+        if (line[i] != ' ' || !(line[i + 1] >= 'A' && line[i + 1] <= 'Z'))
+            continue;
+        size_t nlen = class_name(line, len, i + 1), j = i + 1 + nlen;
+        if (nlen && j + 1 < len && line[j] == ':' && line[j + 1] == ' ' && exception_name(line + i + 1, nlen))
+            return exc_line(out, n, line + i + 1, nlen, line + j + 2, first_sentence(line + j + 2, len - j - 2));
+    }
+    return 0;
 }

@@ -34,4 +34,15 @@ size_t tb_ipython_header(const char *line, size_t len, char *out, size_t n);
  * does; 0 for any other line (a class name is required in the parentheses). */
 size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n);
 
+/* A managed platform's failure reason that carries a whole traceback on
+ * one line, its newlines turned into spaces (Cloud ML Engine's "The replica
+ * master 0 exited with a non-zero status of 1. Termination reason: Error.
+ * Traceback (most recent call last): File ... raise ValueError('...')
+ * ValueError: model_config not of type ..."). Writes the first exception
+ * after the header, "Name: " and its message's first sentence (the
+ * platform's text goes on after it), to out as
+ * tb_raised_exception does (Name's last dotted part ends in Error,
+ * Exception, Exit or Interrupt); 0 for any other line. */
+size_t tb_inline_exception(const char *line, size_t len, char *out, size_t n);
+
 #endif

@@ -228,3 +228,37 @@ TEST(tbraise_ray_task_error_names_the_remote_exception)
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.ray_header");
     json_decref(v);
 }
+
+/* A platform's failure reason that joins a whole traceback into one line
+ * (Cloud ML Engine): the first exception after the header, its message's
+ * first sentence, decides instead of the platform's unknown rule; a header
+ * first on its line, a line with no frames or no exception name none. */
+TEST(tbraise_inline_traceback_names_its_exception)
+{
+    char o[160];
+    const char *l = "The replica master 0 exited with a non-zero status of 1. Termination reason: Error. "
+                    "Traceback (most recent call last): File \"/usr/lib/python2.7/runpy.py\", line 162, in "
+                    "_run_module_as_main \"__main__\", fname) File \"b.py\", line 70, in build raise "
+                    "ValueError('model_config not of type.') ValueError: model_config not of type x. The replica "
+                    "worker 0 exited with a non-zero status of 1.";
+    CHECK(tb_inline_exception(l, strlen(l), o, sizeof o) > 0);
+    CHECK_STR(o, "ValueError: model_config not of type x.");
+    static const char *const no[] = {
+        "Traceback (most recent call last): File \"a.py\", line 1, in <module> ValueError: x",
+        "The replica master 0 exited. Traceback (most recent call last): see the logs for details, "
+        "and the rest of the report says nothing",
+        "The replica master 0 exited. Traceback (most recent call last): File \"a.py\", line 1, in <module> "
+        "main() File \"b.py\", line 2, in main", NULL};
+    for (int i = 0; no[i]; i++)
+        CHECK(tb_inline_exception(no[i], strlen(no[i]), o, sizeof o) == 0);
+    static const char *const rules =
+        "- id: t.value\n  category: framework\n  type: value_error\n  role: root\n"
+        "  action: stop\n  match: 'ValueError: '\n  explain: 'x'\n  examples: ['ValueError: x']\n"
+        "- id: t.replica\n  category: unknown\n  type: unknown\n  role: root\n"
+        "  action: restart\n  priority: 5\n  match: 'The replica \\w+ \\d+ exited with a non-zero status'\n"
+        "  explain: 'x'\n  examples: ['The replica master 0 exited with a non-zero status of 1']\n";
+    const char *const log[] = {l, NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.value");
+    json_decref(v);
+}
