@@ -134,7 +134,7 @@ void last_resort_line_marks(struct last_resort *p, const char *line, size_t len,
         note_nccl(p, line, len);
     if (!p->endpoint.conflict && (w & LM_ENDPOINT))
         note(p, p->endpoint_re, line, len, &p->endpoint);
-    if (!p->failed_node.conflict && (w & (LM_RANK | LM_NODE)))
+    if (!p->failed_node.conflict && (w & LM_NODE))
         note(p, p->node_re, line, len, &p->failed_node);
 }
 

@@ -236,20 +236,21 @@ static const char *const not_done_marks[] = {"Training finished iteration", NULL
  * rendezvous/master endpoint pattern. */
 static const char *const rank_words[] = {"local_rank", "terminated with the following error",
                                          "terminated with signal", "terminated with exit code",
-                                         "noticed that process rank", "crashed with exit code",
-                                         "the trainer process with rank=[", NULL};
+                                         "crashed with exit code", "the trainer process with rank=[", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
-/* lastresort.c: these (and mpirun's "noticed that process rank" above)
- * select the pattern of the node a launcher names for a failed process */
+/* lastresort.c: these select the pattern of the node a launcher names for
+ * a failed process; mpirun's report names both the rank and the node */
 static const char *const node_words[] = {"ray::", "srun: error: ", NULL};
+static const char *const rank_node_words[] = {"noticed that process rank", NULL};
 
 #define TABLE_MAX LINEMARKS_MAX
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
                        sizeof again_marks / sizeof *again_marks + sizeof retry_marks / sizeof *retry_marks +
                        sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
-                       sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words <=
-                   TABLE_MAX + 10,
+                       sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words +
+                       sizeof rank_node_words / sizeof *rank_node_words <=
+                   TABLE_MAX + 11,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -284,6 +285,7 @@ static void build(void)
     add(rank_words, LM_RANK);
     add(endpoint_words, LM_ENDPOINT);
     add(node_words, LM_NODE);
+    add(rank_node_words, LM_RANK | LM_NODE);
     t.set = marks_new(t.mark, t.bits, t.n);
 }
 

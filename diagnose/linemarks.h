@@ -21,7 +21,7 @@ enum linemark_bits {
     LM_AGAIN = 64,    /* a start mark printed again once training runs (with LM_START) */
     LM_RETRY = 128,   /* a connection attempt that failed and is being retried */
     LM_ERROR = 256,   /* an error-level word ("ERROR", "error:"...; activity.c checks its bounds) */
-    LM_NODE = 512,    /* "ray::", "srun: error: ": a launcher may name the node of a failed process */
+    LM_NODE = 512,    /* "ray::", "srun: error: ", mpirun's report: a launcher may name the node of a failed process */
 };
 
 /* The most marks the table holds (a caller's buffer of table indices can
