@@ -25,8 +25,22 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CORPUS = os.path.join(HERE, "tests", "data", "corpus-real")
 
 
+def fail(msg):
+    print(f"corpus_agreement: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def read(path):
-    return {r["id"]: r for r in csv.DictReader(open(path, encoding="utf-8"), delimiter="\t")}
+    """The rows of a labels file by id; a clear error and exit 2 for a file
+    that cannot be read or has no id column."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {path}: {e}")
+    if rows and "id" not in rows[0]:
+        fail(f"{path} has no 'id' column (a tab-separated file with a header row)")
+    return {r["id"]: r for r in rows}
 
 
 def verdict(endure, i):

@@ -59,7 +59,12 @@ def main():
         out.append("\n".join(section(lines, t)).rstrip() + "\n\n")
     text = "".join(out)
     if len(sys.argv) > 1:
-        open(sys.argv[1], "w", encoding="utf-8").write(text)
+        try:
+            with open(sys.argv[1], "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            print(f"corpus_rulebook: cannot write {sys.argv[1]}: {e}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
     return 0
