@@ -72,6 +72,9 @@ static const struct pat pats[] = {
     {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*(?![\\w.-]*\\()([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))", 1},
     {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62}(?<![.-]))", 2},
     {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d", 0},
+    /* ssh refusing a login: "root@worker-1.svc: Permission denied
+     * (publickey,password)." names the host it tried */
+    {F_HOST, CX_LINE, "(?:^|\\s)[\\w.-]{1,32}@([A-Za-z0-9][\\w.-]{0,62}(?<![.-])): Permission denied \\(", 0},
     /* the node of a whole description: kubectl describe pod's "Node:" field
      * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
     {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/", 0},
@@ -81,6 +84,10 @@ static const struct pat pats[] = {
     /* the "ip:" field of Ray's description of a dead actor or task
      * (class_name:, actor_id:, pid:, namespace:, ip:): the node it ran on */
     {F_HOST, CX_FIELD, "^\\s*ip: (" OCTET "(?:\\." OCTET "){3})\\s*$", 0},
+    /* TorchElastic's error record of a failed worker, a JSON line
+     * ({"name": "torchelastic.worker.status.FAILED", ..., "hostname":
+     * "node3", ...}): the node the worker ran on */
+    {F_HOST, CX_FIELD, "\"name\": \"torchelastic\\.worker\\.status\\.FAILED\"[^\\n]{0,600}?\"hostname\": \"([A-Za-z0-9][\\w.-]{0,62})\"", 0},
     /* PBS/Torque's "Exec host: NAME/slot" (qstat -f's "exec_host = NAME/slot+...") */
     {F_HOST, CX_FIELD, "^\\s*(?:Exec host:|exec_host\\s*=)\\s*([A-Za-z0-9][\\w.-]{0,62})/\\d", 0},
     /* Slurm's scontrol show job: "NodeList=asus" when the job ran on one

@@ -26,6 +26,26 @@ static size_t bracket_rank(const struct cur *c, struct prefix_info *o)
     return k + nd + 2;
 }
 
+/* torchrun's tee prefix with a host as its role, "[gpu12:5]:" (Slurm
+ * scripts pass `--role $SLURMD_NODENAME:` so that each line names its
+ * node; the prefix is the role, then the local rank): the host and the
+ * local rank. Open MPI's "[host:pid] " has a space after the bracket. */
+static size_t bracket_role(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 1;
+    long v;
+    while (h < sizeof o->host && name_char(at(c, h)))
+        h++;
+    int letter = (at(c, 1) | 0x20) >= 'a' && (at(c, 1) | 0x20) <= 'z'; /* a name, not "[12:30]:" */
+    size_t nd = letter && at(c, h) == ':' ? number(c, h + 1, 4, &v) : 0;
+    if (!nd || at(c, h + 1 + nd) != ']' || at(c, h + 2 + nd) != ':')
+        return 0;
+    memcpy(o->host, c->s + c->i + 1, h - 1);
+    o->host[h - 1] = '\0';
+    o->local_rank = v;
+    return h + 3 + nd;
+}
+
 /* Whether a C source location begins at offset k ("pml_ucx.c:419 ",
  * "btl_tcp_endpoint.c:626 ", "ib_mlx5_log.c:177  "): Open MPI and UCX start
  * their own messages with it after "[host:pid] ". */
@@ -474,6 +494,8 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             k = mpi_host(&c, o);
         if (!k && ch == '[' && round == 0)
             k = kube_pod(&c, o);
+        if (!k && ch == '[' && round == 0 && !o->host[0])
+            k = bracket_role(&c, o);
         if (!k && ch == '[' && !(k = bracket_rank(&c, o)) && !(round == 0 && (k = endure_prefix(&c, o))))
             tagged = (k = mpi_tag(&c, o)) != 0;
         if (!k && ch == '(')

@@ -6,8 +6,9 @@
  * NCCL communicator", JAX's "/job:jax_worker/replica:0/task:N",
  * TensorFlow's allocator "GPU_N_bfc" and failed node's _device, scontrol's "NodeList=NAME",
  * slurmstepd's "*** JOB N ON NAME CANCELLED", ORTE's "Node: NAME" and a
- * conda environment before a shell prompt; and the look-alikes that must
- * stay no culprit. */
+ * conda environment before a shell prompt, and (twenty-seventh session)
+ * torchrun's "[host:N]:" role prefix, TorchElastic's JSON error record and
+ * ssh's refused login; and the look-alikes that must stay no culprit. */
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -315,4 +316,60 @@ TEST(cculprit5_nccl_prefix_device_is_the_gpu)
     v = diag_offline_lines(rules, script, 0);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
     json_decref(v);
+}
+
+/* Twenty-seventh session: torchrun's tee prefix with the node as its role
+ * ("[gpu12:5]:"), TorchElastic's JSON error record of a failed worker
+ * ("hostname"), ssh's "user@host: Permission denied (...)". */
+TEST(cculprit5_torchrun_role_prefix)
+{
+    /* open-r1's Slurm script runs torchrun with --role $SLURMD_NODENAME:
+     * --tee 3 (huggingface/open-r1#160) */
+    const char *l = "[alphagpu12:5]:[rank5]:[E213 16:38:44.687590798 ProcessGroupNCCL.cpp:616] [Rank 5] Watchdog";
+    struct prefix_info p = parse(l);
+    CHECK_STR(p.host, "alphagpu12");
+    CHECK(p.local_rank == 5);
+    CHECK(p.rank == 5); /* the "[rank5]:" after it */
+    CHECK(strncmp(l + p.skip, "[E213 ", 6) == 0);
+    p = parse("[ip-10-0-1-7.ec2.internal:0]:  0%|          | 0/1685 [00:00<?, ?it/s]");
+    CHECK_STR(p.host, "ip-10-0-1-7.ec2.internal");
+    CHECK(p.local_rank == 0);
+    /* look-alikes: Open MPI's "[host:pid] " (a space, not a colon, after
+     * it), torchrun's own "[default0]:", a bracketed time */
+    p = parse("[gn05:194928] *** Process received signal ***");
+    CHECK(p.local_rank == -1 && p.rank == -1);
+    p = parse("[default3]:Traceback (most recent call last):");
+    CHECK(!p.host[0] && p.local_rank == 3);
+    p = parse("[12:30]: started");
+    CHECK(p.local_rank == -1 && !p.host[0]);
+}
+
+TEST(cculprit5_torchelastic_error_record_host)
+{
+    char o[64];
+    /* open-mmlab SoftTeacher#158: the record printed after the summary */
+    const char *rec = "{\"name\": \"torchelastic.worker.status.FAILED\", \"source\": \"WORKER\", \"timestamp\": 0, "
+                      "\"metadata\": {\"run_id\": \"none\", \"global_rank\": 0, \"group_rank\": 0, \"worker_id\": "
+                      "\"15048\", \"role\": \"default\", \"hostname\": \"vefak\", \"state\": \"FAILED\"}}";
+    CHECK_STR(field(rec, CX_FIELD, "host", o, sizeof o), "vefak");
+    /* a succeeded worker's record names no culprit */
+    const char *ok = "{\"name\": \"torchelastic.worker.status.SUCCEEDED\", \"source\": \"WORKER\", "
+                     "\"metadata\": {\"hostname\": \"vefak\", \"state\": \"SUCCEEDED\"}}";
+    CHECK_STR(field(ok, CX_FIELD, "host", o, sizeof o), "");
+}
+
+TEST(cculprit5_ssh_permission_denied_host)
+{
+    char o[96];
+    /* kubeflow/mpi-operator#464 */
+    CHECK_STR(field("root@tensorflow-mnist-worker-1.tensorflow-mnist-worker: Permission denied (publickey,password).",
+                    CX_LINE, "host", o, sizeof o),
+              "tensorflow-mnist-worker-1.tensorflow-mnist-worker");
+    CHECK_STR(field("Warning: Permanently added 'n2' (ECDSA). alice@n2: Permission denied (publickey).", CX_LINE,
+                    "host", o, sizeof o),
+              "n2");
+    /* look-alikes: a mail address in a message, a file's permission error */
+    CHECK_STR(field("contact admin@example.com: Permission denied for this project", CX_LINE, "host", o, sizeof o),
+              "");
+    CHECK_STR(field("PermissionError: [Errno 13] Permission denied: '/data/x'", CX_LINE, "host", o, sizeof o), "");
 }
