@@ -98,6 +98,7 @@ void activity_init(struct activity *a)
     a->done = 0;
     a->unreachable = 0;
     a->since_error = -1;
+    a->error_frame = 0;
     memset(&a->error, 0, sizeof a->error);
     memset(&a->setup, 0, sizeof a->setup);
     memset(&a->start, 0, sizeof a->start);
@@ -179,17 +180,41 @@ static int error_word(const char *line, size_t len, size_t lead)
     return 0;
 }
 
+/* Whether line (lead: its leading blanks) is a Python traceback's frame,
+ * "File \"PATH\", line N, in FUNC" (not faulthandler's "line N in FUNC"
+ * of a stack dump, which is no exception): a log that ends among frames
+ * ends inside a traceback whose exception line is cut off. */
+static int frame_line(const char *line, size_t len, size_t lead)
+{
+    const char *s = line + lead, *end = line + len;
+    if ((size_t)(end - s) < 20 || memcmp(s, "File \"", 6))
+        return 0;
+    const char *q = memmem(s + 6, (size_t)(end - s - 6), "\", line ", 8);
+    if (!q || q + 8 >= end || !isdigit((unsigned char)q[8]))
+        return 0;
+    for (q += 8; q < end && isdigit((unsigned char)*q); q++)
+        ;
+    return end - q > 5 && !memcmp(q, ", in ", 5);
+}
+
 /* Tracks the last error report (a glog or c10d E line, or an error word
- * of its own on a line that is no W or I line) and the non-blank lines
- * after it. */
+ * of its own on a line that is no W or I line, or a traceback's frame)
+ * and the non-blank lines after it. */
 static void track_error(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
 {
     size_t lead = blanks(line, len);
-    int level = glog_level(line + lead, len - lead);
+    int level = glog_level(line + lead, len - lead), frame = 0;
     if (!progress && level != 'W' && level != 'I' &&
-        (level == 'E' || ((k & LM_ERROR) && error_word(line, len, lead)))) {
-        keep(a, &a->error, line, len);
+        (level == 'E' || ((k & LM_ERROR) && (error_word(line, len, lead) || (frame = frame_line(line, len, lead)))))) {
+        if (!frame || !a->error_frame || a->since_error < 0) /* a traceback is kept by its first frame */
+            keep(a, &a->error, line, len);
         a->since_error = 0;
+        a->error_frame = frame;
+    } else if (a->error_frame && lead == 0 && len > 0) {
+        /* an unindented line after frames: the traceback's exception line
+         * (the rules judged it, and a known harmless one is no failure) */
+        a->since_error = -1;
+        a->error_frame = 0;
     } else if (a->since_error >= 0 && a->since_error < ERROR_TAIL && lead < len) {
         a->since_error++;
     }
@@ -404,11 +429,19 @@ static void ended_in_error(const struct activity *a, json_t *v)
     key_line_at(v, &a->error);
     json_object_set_new(v, "confidence", json_real(0.3));
     char msg[512];
-    snprintf(msg, sizeof msg,
-             "No rule knows the failure, but the log ends with an error report (\"%.160s\"): "
-             "suspected failure of unknown cause. Read that line and the ones before it; "
-             "restart, and if it repeats, consider a rule for it.",
-             a->error.text + strspn(a->error.text, " \t"));
+    if (a->error_frame)
+        snprintf(msg, sizeof msg,
+                 "No rule knows the failure, but the log ends inside a Python traceback whose "
+                 "exception line is cut off (first frame: \"%.160s\"): an exception was raised, "
+                 "so suspected failure of unknown cause. Find the rest of the output for the "
+                 "exception; restart if it is lost.",
+                 a->error.text + strspn(a->error.text, " \t"));
+    else
+        snprintf(msg, sizeof msg,
+                 "No rule knows the failure, but the log ends with an error report (\"%.160s\"): "
+                 "suspected failure of unknown cause. Read that line and the ones before it; "
+                 "restart, and if it repeats, consider a rule for it.",
+                 a->error.text + strspn(a->error.text, " \t"));
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
@@ -488,6 +521,7 @@ static const char *const wait_calls[] = {
     "waitpid(", ".wait(", "wait_for_tstate_lock", ".acquire(", "_semlock.__enter__", ".join()",
     ".join(timeout", "select.select(", ".poll(", ".recv(", "recv_into(", "_recv_bytes(", "barrier(",
     "synchronize(", "all_reduce(", "allreduce(", "all_gather", "broadcast(", "_sync_module_buffers(",
+    "._recv(", "data_queue.get(", /* multiprocessing's pipe, a DataLoader waiting for its workers */
     "_sync_buffers(", "reduce_scatter(", ".accept(", "wait_for_workers", "_wait_for", NULL};
 
 /* The innermost frame of the interrupted traceback (the frames before the
@@ -523,17 +557,25 @@ static int interrupted_in_wait(const json_t *v, char *frame, size_t cap)
 void activity_interrupted_wait(const struct activity *a, json_t *v)
 {
     char frame[256];
-    if (!is(v, "rule", "py.keyboard_interrupt") || !is(v, "category", "unknown") ||
-        !is(v, "type", "unknown") || !is(v, "action", "stop") || a->done ||
+    int cut = is(v, "rule", "py.traceback_cut_off");
+    if (!(cut || is(v, "rule", "py.keyboard_interrupt")) || !is(v, "category", "unknown") ||
+        !is(v, "type", "unknown") || !is(v, "action", cut ? "restart" : "stop") || a->done ||
         !interrupted_in_wait(v, frame, sizeof frame))
         return;
     char msg[512];
     suspect(v, "waiting", "hang", "hang");
-    snprintf(msg, sizeof msg,
-             "Someone interrupted the job (KeyboardInterrupt) while it waited for another process, "
-             "thread or rank (innermost frame: %.200s): suspected hang there; the interrupt is what "
-             "was done about it, not its cause.",
-             frame);
+    if (cut)
+        snprintf(msg, sizeof msg,
+                 "A traceback is cut off before its exception line, and its innermost frame waits "
+                 "for another process, thread or rank (%.200s): what was raised there stopped a "
+                 "wait (an interrupt, a timeout), so suspected hang there.",
+                 frame);
+    else
+        snprintf(msg, sizeof msg,
+                 "Someone interrupted the job (KeyboardInterrupt) while it waited for another "
+                 "process, thread or rank (innermost frame: %.200s): suspected hang there; the "
+                 "interrupt is what was done about it, not its cause.",
+                 frame);
     json_object_set_new(v, "explanation", json_string(msg));
 }
 

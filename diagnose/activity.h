@@ -36,6 +36,7 @@ struct activity {
     int done;                /* a completion line was seen (not on a progress line) */
     int unreachable;         /* the last retry line says the network is (no route, unreachable) */
     int since_error;         /* non-blank lines after the last error-level line, -1: none */
+    int error_frame;         /* that line is a traceback's frame (its exception line not seen yet) */
     struct kept_line error;  /* that line */
     struct kept_line setup;  /* the last setup or retry line (its NCCL prefix
                               * names the host: up to 63 bytes, as Kubernetes
@@ -77,7 +78,11 @@ void activity_interrupted(const struct activity *a, json_t *v);
  * innermost frame of its evidence waits for a process, a thread, a lock,
  * a socket or a collective: waitpid, join, acquire, recv, barrier,
  * all_reduce...): someone interrupted a stuck job, a suspected hang there.
- * Needs the verdict's evidence (called after the context is added). */
+ * Likewise a traceback cut off before its exception line
+ * (py.traceback_cut_off's unknown/unknown/restart) whose innermost frame
+ * waits: what was raised there is what stopped a wait (an interrupt, a
+ * timeout), and no frame says what else failed. Needs the verdict's
+ * evidence (called after the context is added). */
 void activity_interrupted_wait(const struct activity *a, json_t *v);
 
 /* Positive evidence of success found elsewhere (every rank exited 0):

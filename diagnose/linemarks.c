@@ -126,10 +126,12 @@ static const char *const start_marks[] = {
      * Megatron-LM's own, copied by PaddleNLP and others) */
     "building sapmles index mapping for ", "building samples index mapping for ",
     "[before the start of training step]",
-    /* Lightning's "All distributed processes registered" after
+    /* Lightning's "All distributed processes registered" (before 1.5: "All
+     * DDP processes registered. Starting ddp with N processes") after
      * init_process_group; detectron2's, ultralytics', torchtitan's and
      * kohya sd-scripts' training start */
     "All distributed processes registered",
+    "All DDP processes registered", /* its older form (Lightning 1.0-1.4) */
     "Starting training from iteration", "Starting training for ", "Training starts at step",
     "Starting training loop", /* prime-rl's trainer, LitGPT's pretrain */
     "[Start training] ", /* nanotron's trainer: "[Start training] datetime: ... | train_steps: N" */
@@ -182,7 +184,7 @@ static const char *const retry_marks[] = {"Call to connect returned", "socketPol
  * "RuntimeError:", not "NCCL_ERROR_..."): a log that ends with such a line
  * and no failure a rule knows is a suspected failure, not a clean stop. */
 static const char *const error_marks[] = {"ERROR", "FATAL", "CRITICAL", "Error:", "error:", "fatal:",
-                                          "Fatal:", NULL};
+                                          "Fatal:", "\", line ", /* a traceback's frame */ NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training complete", "training complete", "Training finished", "training finished",

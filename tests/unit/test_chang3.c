@@ -241,3 +241,34 @@ TEST(chang3_interrupt_in_a_wait_is_a_suspected_hang)
     CHECK_STR(type_of(v), "unknown");
     json_decref(v);
 }
+
+/* A traceback cut off before its exception line (py.traceback_cut_off's
+ * unknown/unknown/restart) whose innermost frame waits is a suspected hang
+ * there too (twenty-seventh session: WaveGlow's DataLoader receiving from
+ * its workers, fairseq's launcher in waitpid); one whose innermost frame
+ * computes stays a failure of unknown cause. */
+TEST(chang3_cut_traceback_in_a_wait_is_a_suspected_hang)
+{
+    struct activity a;
+    activity_init(&a);
+    json_t *v = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
+    json_object_set_new(v, "rule", json_string("py.traceback_cut_off"));
+    json_object_set_new(v, "evidence",
+                        json_pack("[s,s,s,s,s]", "Traceback (most recent call last):",
+                                  "  File \"/usr/lib/python3.6/multiprocessing/queues.py\", line 94, in get",
+                                  "    res = self._recv_bytes()",
+                                  "  File \"/usr/lib/python3.6/multiprocessing/connection.py\", line 407, in _recv_bytes",
+                                  "    buf = self._recv(4)"));
+    activity_interrupted_wait(&a, v);
+    CHECK_STR(type_of(v), "hang");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "cut off") != NULL);
+    json_decref(v);
+    json_t *c = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
+    json_object_set_new(c, "rule", json_string("py.traceback_cut_off"));
+    json_object_set_new(c, "evidence", json_pack("[s,s,s]", "Traceback (most recent call last):",
+                                                 "  File \"train.py\", line 9, in main", "    loss.backward()"));
+    activity_interrupted_wait(&a, c);
+    CHECK_STR(type_of(c), "unknown");
+    json_decref(c);
+}

@@ -31,6 +31,7 @@ TEST(cstart_training_start_with_no_step_is_a_suspected_hang)
         "> compiling and loading fused kernels ...",
         "[before the start of training step] datetime: 2024-01-01 10:00:00 ",
         "All distributed processes registered. Starting with 8 processes",
+        "All DDP processes registered. Starting ddp with 2 processes",
         "[01/02 10:00:00 d2.engine.train_loop]: Starting training from iteration 0",
         "[titan] 2025-01-01 10:00:00,000 - root - INFO - Training starts at step 1, with local batch size 8",
         "done with setup ...",
@@ -301,6 +302,42 @@ TEST(cstart_log_ending_in_an_error_report_is_a_suspected_failure)
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         json_t *v = diag_activity_verdict(good[i], good[i] == after ? after_steps : steps);
         CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
+        json_decref(v);
+    }
+}
+
+/* A log that ends among a traceback's frames (its exception line cut off
+ * where the paste ended, the header too) is a suspected failure whose key
+ * line is the first frame; a traceback that ends with its exception line
+ * is the rules' to judge (a harmless one, ignored by Python, is no
+ * failure), nor is faulthandler's stack dump ("line N in f", no comma) an
+ * exception (twenty-seventh session). */
+TEST(cstart_log_ending_inside_a_traceback_is_a_suspected_failure)
+{
+    static const char *const cut[] = {"Done ! It took 3.593 seconds.", "    Execute(args).start()",
+                                      "  File \"/w/dicee/executer.py\", line 195, in start",
+                                      "    self.trainer.start(dataset=self.dataset)",
+                                      "  File \"/w/dicee/abstracts.py\", line 71, in on_fit_end",
+                                      "  File \"/w/dicee/callba", NULL};
+    json_t *v = diag_activity_verdict(cut, NULL);
+    CHECK_STR(str_of(v, "category"), "unknown");
+    CHECK_STR(str_of(v, "action"), "restart");
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK(strstr(str_of(v, "explanation"), "executer.py") != NULL);
+    CHECK(strstr(str_of(v, "explanation"), "cut off") != NULL);
+    json_decref(v);
+    static const char *const whole[] = {"step 3 loss 1.25", "Traceback (most recent call last):",
+                                        "  File \"dataloader.py\", line 1328, in __del__",
+                                        "    self._shutdown_workers()",
+                                        "AssertionError: can only test a child process", NULL};
+    static const char *const dump[] = {"step 3 loss 1.25", "Thread 0x00007f (most recent call first):",
+                                       "  File \"train.py\", line 12 in step", "  File \"train.py\", line 40 in main",
+                                       NULL};
+    static const char *const *const good[] = {whole, dump};
+    static const long steps[] = {3, -1, -1, -1, -1};
+    for (size_t i = 0; i < 2; i++) {
+        v = diag_activity_verdict(good[i], steps);
+        CHECK_STR(str_of(v, "type"), "no_failure");
         json_decref(v);
     }
 }
