@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "diagnose/activity.h"
 #include "diagnose/culprit.h"
 #include "diagnose/linemarks.h"
@@ -99,6 +100,8 @@ void activity_init(struct activity *a)
     a->unreachable = 0;
     a->since_error = -1;
     a->error_frame = 0;
+    a->grad_nan = 0;
+    memset(&a->grad, 0, sizeof a->grad);
     memset(&a->error, 0, sizeof a->error);
     memset(&a->setup, 0, sizeof a->setup);
     memset(&a->start, 0, sizeof a->start);
@@ -220,6 +223,41 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     }
 }
 
+/* The value of the gradient norm line[0..len) prints ("grad_norm: nan",
+ * "'grad_norm': inf", "grad norm: 1.25", "The grad norm is nan"): 1 when
+ * it is nan or inf, 0 when it is a number, -1 when the line prints none. */
+static int grad_norm_nan(const char *line, size_t len)
+{
+    static const char *const keys[] = {"grad_norm", "grad norm", "Grad norm"};
+    for (size_t w = 0; w < sizeof keys / sizeof *keys; w++) {
+        const char *p = memmem(line, len, keys[w], 9), *end = line + len;
+        if (!p)
+            continue;
+        p += 9;
+        while (p < end && (*p == '\'' || *p == '"' || *p == ' ' || *p == ':' || *p == '='))
+            p++;
+        if (end - p >= 3 && !memcmp(p, "is ", 3))
+            p += 3;
+        if (end - p >= 3 && (!strncasecmp(p, "nan", 3) || !strncasecmp(p, "inf", 3)) &&
+            (end - p == 3 || !isalnum((unsigned char)p[3])))
+            return 1;
+        if (p < end && (isdigit((unsigned char)*p) || (*p == '-' && p + 1 < end && isdigit((unsigned char)p[1]))))
+            return 0;
+    }
+    return -1;
+}
+
+/* Counts the gradient norms printed as nan or inf since the last finite
+ * one, keeping the first of the run. */
+static void track_grad(struct activity *a, const char *line, size_t len)
+{
+    int nan = grad_norm_nan(line, len);
+    if (nan == 1 && a->grad_nan++ == 0)
+        keep(a, &a->grad, line, len);
+    else if (nan == 0)
+        a->grad_nan = 0;
+}
+
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                         int progress)
 {
@@ -230,6 +268,8 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);
+    if (k & LM_GRAD)
+        track_grad(a, line, len);
     /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
      * each epoch's start): the loop starts, no step is done yet */
     if (progress && step == 0 && memmem(line, len, "[00:00<?", 8)) {
@@ -470,6 +510,32 @@ static void diverged(const struct activity *a, json_t *v, const char *stopped_by
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
+/* Gradient norms printed as nan or inf in a row, with no finite one
+ * after them, that make a suspected NaN loss: one or two are a mixed-
+ * precision step the loss scaler skips, which training gets past. */
+#define GRAD_NAN_RUN 3
+
+/* Makes v the suspected NaN loss of a log whose last gradient norms are
+ * nan or inf: the gradients went non-finite and did not come back, even
+ * where the loss printed is still finite (or 0.0, its updates skipped). */
+static void grad_diverged(const struct activity *a, json_t *v)
+{
+    char last[64];
+    snprintf(last, sizeof last, "training at step %ld", a->step);
+    suspect(v, a->step >= 0 ? last : "training", "framework", "nan_loss");
+    json_object_set_new(v, "action", json_string("rollback"));
+    key_line_at(v, &a->grad);
+    json_object_set_new(v, "confidence", json_real(0.5));
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "The gradient norm is nan or inf on the last %d lines that print one, from \"%.160s\" "
+             "on, and never finite again: the gradients diverged (suspected NaN loss), even if "
+             "the loss printed still looks finite. Roll back to a checkpoint from before it and "
+             "skip the data since (ENDURE_SKIP_STEPS), or lower the learning rate.",
+             a->grad_nan, a->grad.text + strspn(a->grad.text, " \t"));
+    json_object_set_new(v, "explanation", json_string(msg));
+}
+
 void activity_verdict(const struct activity *a, json_t *v)
 {
     const char *type = json_string_value(json_object_get(v, "type"));
@@ -485,6 +551,10 @@ void activity_verdict(const struct activity *a, json_t *v)
     }
     if (losstrack_diverged(&a->loss)) {
         diverged(a, v, NULL);
+        return;
+    }
+    if (a->grad_nan >= GRAD_NAN_RUN) {
+        grad_diverged(a, v);
         return;
     }
     if (a->since_error >= 0 && a->since_error < ERROR_TAIL) {

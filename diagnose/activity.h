@@ -7,8 +7,9 @@
  * printed), a suspected connection failure (the log ends while a connect
  * is being retried), a suspected failure (the log ends within a few lines
  * of an error-level line no rule knows), a suspected loss spike (the loss
- * jumped and stayed up to the log's end: losstrack.h) or "no failure
- * found" with the last activity. */
+ * jumped and stayed up to the log's end: losstrack.h), a suspected NaN
+ * loss (the gradient norm printed as nan or inf on the last few lines that
+ * print one) or "no failure found" with the last activity. */
 #ifndef ENDURE_DIAGNOSE_ACTIVITY_H
 #define ENDURE_DIAGNOSE_ACTIVITY_H
 #include <stddef.h>
@@ -43,6 +44,8 @@ struct activity {
                               * pod names, behind a label), parsed only at
                               * the end */
     struct kept_line start;  /* the last training-start line */
+    int grad_nan;            /* gradient norms printed as nan or inf since the last finite one */
+    struct kept_line grad;   /* the first of them */
     struct losstrack loss;   /* the progress lines' losses */
     struct kept_line spike;  /* the line of their jump */
     const char *file;        /* where the caller is: set before each line */

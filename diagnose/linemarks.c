@@ -244,6 +244,9 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
  * a failed process; mpirun's report names both the rank and the node */
 static const char *const node_words[] = {"ray::", "srun: error: ", NULL};
 static const char *const rank_node_words[] = {"noticed that process rank", NULL};
+/* activity.c: a gradient norm a progress line or a trainer's warning
+ * prints ("grad_norm: nan", "'grad_norm': nan", "The grad norm is nan") */
+static const char *const grad_words[] = {"grad_norm", "grad norm", "Grad norm", NULL};
 
 #define TABLE_MAX LINEMARKS_MAX
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
@@ -251,8 +254,8 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / s
                        sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words +
-                       sizeof rank_node_words / sizeof *rank_node_words <=
-                   TABLE_MAX + 11,
+                       sizeof rank_node_words / sizeof *rank_node_words + sizeof grad_words / sizeof *grad_words <=
+                   TABLE_MAX + 12,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -288,6 +291,7 @@ static void build(void)
     add(endpoint_words, LM_ENDPOINT);
     add(node_words, LM_NODE);
     add(rank_node_words, LM_RANK | LM_NODE);
+    add(grad_words, LM_GRAD);
     t.set = marks_new(t.mark, t.bits, t.n);
 }
 

@@ -3,7 +3,8 @@
  * of the losses before it (and by at least 1.0) and is still up when the
  * log ends is a suspected loss spike, rolled back; a jump that comes back
  * down, small losses moving by large factors, a falling loss and
- * non-finite values are not; a person's stop after the jump names it. */
+ * non-finite values are not; a person's stop after the jump names it;
+ * gradient norms that stay nan are a suspected NaN loss. */
 #include <math.h>
 #include <string.h>
 #include "diagnose/activity.h"
@@ -84,4 +85,44 @@ TEST(losstrack_verdict_of_a_log_that_ends_diverged)
     CHECK_STR(json_string_value(json_object_get(v, "type")), "loss_spike");
     CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "py.keyboard_interrupt") != NULL);
     json_decref(v);
+}
+
+/* Gradient norms printed as nan or inf on the last three or more lines
+ * that print one (mmdet's "grad_norm: nan", ESPnet's "The grad norm is
+ * nan. Skipping updating the model.") are a suspected NaN loss, rolled
+ * back, keyed on the first of them; one or two that a finite norm
+ * follows (a mixed-precision step the scaler skipped) are training going
+ * on (twenty-seventh session). */
+TEST(losstrack_gradient_norm_that_stays_nan)
+{
+    static const char *const mmdet[] = {"Epoch [12][650/3953] loss: 4.21, grad_norm: 31.5",
+                                        "Epoch [12][700/3953] loss: 4.35, grad_norm: nan",
+                                        "Epoch [12][750/3953] loss: 4.30, grad_norm: nan",
+                                        "Epoch [12][800/3953] loss: 4.33, grad_norm: nan", NULL};
+    static const char *const espnet[] = {"(trainer:581) WARNING: The grad norm is nan. Skipping updating the model.",
+                                         "(trainer:581) WARNING: The grad norm is inf. Skipping updating the model.",
+                                         "(trainer:581) WARNING: The grad norm is nan. Skipping updating the model.",
+                                         NULL};
+    static const char *const *const bad[] = {mmdet, espnet};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = diag_activity_verdict(bad[i], NULL);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "nan_loss");
+        CHECK_STR(json_string_value(json_object_get(v, "action")), "rollback");
+        CHECK(json_is_true(json_object_get(v, "suspected")));
+        CHECK(strstr(json_string_value(json_object_get(v, "explanation")), bad[i] == mmdet ? "700/3953" : "is nan") !=
+              NULL);
+        json_decref(v);
+    }
+    /* two, then finite again; a parameter named grad_norm_clip; a norm of 0 */
+    static const char *const skipped[] = {"{'loss': 1.2, 'grad_norm': nan}", "{'loss': 1.2, 'grad_norm': inf}",
+                                          "{'loss': 1.1, 'grad_norm': nan}", "{'loss': 1.1, 'grad_norm': 0.87}",
+                                          NULL};
+    static const char *const names[] = {"grad_norm_clip: nan", "grad_norm_clip: nan", "grad_norm_clip: nan", NULL};
+    static const char *const zero[] = {"grad norm: 0.0", "grad norm: nan", "grad norm: nan", NULL};
+    static const char *const *const good[] = {skipped, names, zero};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = diag_activity_verdict(good[i], NULL);
+        CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
+        json_decref(v);
+    }
 }
