@@ -432,12 +432,30 @@ static size_t nccl_src_tag(const struct cur *c, size_t k)
     return nd && at(c, k + j + 1 + nd) == ' ' ? j + nd + 2 : 0;
 }
 
+/* NCCL's "[gpu] NCCL" with no "host:pid:tid" before it (a paste that cut
+ * it off, NCCL_DEBUG_SUBSYS output grepped): the gpu. */
+static void nccl_line_no_host(const struct cur *c, struct prefix_info *o)
+{
+    long gpu;
+    size_t ng = at(c, 0) == '[' ? number(c, 1, 4, &gpu) : 0;
+    if (!ng || at(c, 1 + ng) != ']' || at(c, 2 + ng) != ' ')
+        return;
+    size_t w = ng + 3;
+    w += nccl_src_tag(c, w);
+    if (c->n - c->i >= w + 4 && !memcmp(c->s + c->i + w, "NCCL", 4))
+        o->gpu = gpu;
+}
+
 /* NCCL "host:pid:tid [gpu] NCCL" (2.19 and later: "host:pid:tid [gpu]
  * file.cc:NNN NCCL"): fills host and gpu, consumes nothing. */
 static void nccl_line(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, k;
     long v;
+    if (at(c, 0) == '[') {
+        nccl_line_no_host(c, o);
+        return;
+    }
     while (h < sizeof o->host - 1 && name_char(at(c, h)))
         h++;
     if (h == 0 || at(c, h) != ':' || !(k = number(c, h + 1, 10, &v)) || at(c, h + 1 + k) != ':')

@@ -373,3 +373,24 @@ TEST(cculprit5_ssh_permission_denied_host)
               "");
     CHECK_STR(field("PermissionError: [Errno 13] Permission denied: '/data/x'", CX_LINE, "host", o, sizeof o), "");
 }
+
+/* NCCL's "[gpu] NCCL ..." with its "host:pid:tid" cut off names the GPU
+ * (kubeflow's NCCL#525 paste); Caffe2's operator definition after an
+ * operator's error names the GPU of its blobs, "gpu_N/" (Detectron). */
+TEST(cculprit5_nccl_device_without_host_and_caffe2_blobs)
+{
+    struct prefix_info p = parse("[3] include/shm.h:28 NCCL WARN Call to posix_fallocate failed : No space left on device");
+    CHECK(p.gpu == 3 && !p.host[0]);
+    p = parse("[1] NCCL INFO Ring 00 : 1[1] -> 0[0] via P2P/IPC");
+    CHECK(p.gpu == 1);
+    p = parse("[2] Traceback (most recent call last):"); /* no NCCL: no GPU */
+    CHECK(p.gpu == -1);
+    char o[16];
+    CHECK_STR(field("input: \"gpu_3/roi_feat_3rd\" input: \"gpu_3/fc1_3rd_w\" output: \"gpu_3/fc1_3rd\" type: \"FC\"",
+                    CX_BLOCK, "gpu", o, sizeof o),
+              "3");
+    CHECK_STR(field("> input: \"gpu_0/data\" input: \"gpu_0/conv1_w\" output: \"gpu_0/conv1\"", CX_BLOCK, "gpu", o,
+                    sizeof o),
+              "0");
+    CHECK_STR(field("loading gpu_3/weights from the checkpoint", CX_BLOCK, "gpu", o, sizeof o), "");
+}
