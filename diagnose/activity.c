@@ -97,6 +97,7 @@ void activity_init(struct activity *a)
     a->step = -1;
     a->trained = 0;
     a->done = 0;
+    a->final_epoch = 0;
     a->unreachable = 0;
     a->since_error = -1;
     a->error_frame = 0;
@@ -258,13 +259,58 @@ static void track_grad(struct activity *a, const char *line, size_t len)
         a->grad_nan = 0;
 }
 
+/* Reads "N/M" at s (digits, a slash, digits) within end: 1 and *n, *m
+ * when there, with *after past it. */
+static int fraction(const char *s, const char *end, long *n, long *m, const char **after)
+{
+    char *e;
+    if (s >= end || !isdigit((unsigned char)*s))
+        return 0;
+    *n = strtol(s, &e, 10);
+    if (e >= end || *e != '/' || e + 1 >= end || !isdigit((unsigned char)e[1]))
+        return 0;
+    *m = strtol(e + 1, &e, 10);
+    *after = e;
+    return e <= end;
+}
+
+/* Whether line[0..len) shows that the run's last epoch finished: Keras's
+ * bar complete ("3125/3125 [=====...] - 13s ...") under the header of its
+ * last epoch ("Epoch 5/5", kept in a->final_epoch), or a tqdm bar over the
+ * epochs at its end ("Epoch: 100%|##########| 13/13 [61:14<00:00, ...]";
+ * not a bar over one epoch's batches, "Epoch 145/200: 100%| 7851/7851"). */
+static int final_epoch_done(struct activity *a, const char *line, size_t len)
+{
+    const char *s = line + blanks(line, len), *end = line + len, *after;
+    long n, m;
+    if (end - s > 6 && !memcmp(s, "Epoch ", 6) && fraction(s + 6, end, &n, &m, &after)) {
+        a->final_epoch = blanks(after, (size_t)(end - after)) == (size_t)(end - after) && m > 0 && n == m;
+        return 0;
+    }
+    if (a->final_epoch && fraction(s, end, &n, &m, &after) && n == m && m > 0 && end - after > 3 &&
+        !memcmp(after, " [=", 3))
+        return 1;
+    static const char *const bars[] = {"Epoch: 100%|", "Epochs: 100%|", "epoch: 100%|", "epochs: 100%|"};
+    for (size_t b = 0; b < sizeof bars / sizeof *bars; b++) {
+        size_t bl = strlen(bars[b]);
+        const char *p = memmem(line, len, bars[b], bl), *q;
+        if (!p || (p > line && p[-1] != ' ' && p[-1] != '\r' && p[-1] != ']' && p[-1] != ':'))
+            continue;
+        if ((q = memchr(p + bl, '|', (size_t)(end - p - bl))) && fraction(q + 1 + (q + 1 < end && q[1] == ' '), end,
+                                                                           &n, &m, &after) &&
+            n == m && m > 0)
+            return 1;
+    }
+    return 0;
+}
+
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                         int progress)
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
     int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || ends_in_done_line(line, len) ||
-               metrics_row_done(line, len);
+               metrics_row_done(line, len) || final_epoch_done(a, line, len);
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);

@@ -35,6 +35,7 @@ struct activity {
     long step;               /* the last training step seen, or -1 */
     int trained;             /* a progress line was seen (with a step or not) */
     int done;                /* a completion line was seen (not on a progress line) */
+    int final_epoch;         /* the last "Epoch N/N" header seen was the run's last epoch (Keras) */
     int unreachable;         /* the last retry line says the network is (no route, unreachable) */
     int since_error;         /* non-blank lines after the last error-level line, -1: none */
     int error_frame;         /* that line is a traceback's frame (its exception line not seen yet) */

@@ -194,6 +194,12 @@ static const char *const done_marks[] = {
     "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
     "finished successfully", "Finished successfully", "Finished Successfully",
     "JobStatus.SUCCEEDED", /* SkyPilot's and Ray's job status */
+    /* Ray Tune's trial that returned ("Trial TorchTrainer_a748c_00000
+     * completed. Last result: ..."); training summaries printed after the
+     * loop ("Total Training Time: 21.98 min", "training wall time: 1.33
+     * min"; not detectron2's "Total training time", which its hooks print
+     * after a crash too) */
+    " completed. Last result:", "Total Training Time:", "training wall time:",
     "State: COMPLETED (exit code 0)", /* Slurm's seff report of a job */
     "done training in", "Done training in", "DONE training in", /* fairseq_cli/train.py and forks */
     /* detectron2's IterationTimer.after_train (also after a crash, which

@@ -4,6 +4,7 @@
  * not, the store-based barrier of process-group init and TensorFlow's NCCL
  * all-reduce setup are collective setup, and an indented NCCL line still
  * names its host. */
+#include <string.h>
 #include "tests/unit/harness.h"
 #include "diagnose/activity.h"
 #include "diagnose/internal.h"
@@ -171,6 +172,40 @@ TEST(cclean_exit_code_0_and_train_metrics_are_completion)
     const char *const *not_done[] = {exit1, eval, notlogger, barbest};
     for (size_t i = 0; i < sizeof not_done / sizeof *not_done; i++) {
         json_t *v = verdict_of(not_done[i]);
+        CHECK(strcmp(vs(v, "type"), "success") != 0);
+        json_decref(v);
+    }
+}
+
+/* The run's last epoch finished (twenty-seventh session): Keras's bar
+ * complete under "Epoch N/N", a tqdm bar over the epochs at 100%; Ray
+ * Tune's "Trial X completed. Last result:", a "Total Training Time:" or
+ * "training wall time:" summary. Not the last epoch's header alone, not
+ * an earlier epoch's complete bar, not a bar over one epoch's batches. */
+TEST(cclean_last_epoch_finished_is_completion)
+{
+    const char *keras[] = {"Epoch 4/5", "3125/3125 [==============================] - 13s 4ms/step - loss: 0.1",
+                           "Epoch 5/5", "3125/3125 [==============================] - 13s 4ms/step - loss: 0.1",
+                           NULL};
+    const char *tqdm[] = {"Epoch: 100%|\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88| 13/13 [61:14:16<00:00, 16952.06s/it]",
+                          "save roberta.zip", NULL};
+    const char *tune[] = {"Trial TensorflowTrainer_a748c_00000 completed. Last result:", NULL};
+    const char *total[] = {"Total Training Time: 21.98 min", "Test accuracy 35.97%", NULL};
+    const char *wall[] = {"training wall time: 1.33 min", NULL};
+    const char *const *done[] = {keras, tqdm, tune, total, wall};
+    for (size_t i = 0; i < sizeof done / sizeof *done; i++) {
+        json_t *v = verdict_of(done[i]);
+        CHECK_STR(vs(v, "type"), "success");
+        json_decref(v);
+    }
+    const char *header[] = {"Epoch 4/5", "3125/3125 [==============================] - 13s", "Epoch 5/5",
+                            "1200/3125 [=========>....................] - ETA: 8s", NULL};
+    const char *earlier[] = {"Epoch 4/5", "3125/3125 [==============================] - 13s", NULL};
+    const char *batches[] = {"Epoch 145/200: 100%|\xe2\x96\x88\xe2\x96\x88| 7851/7851 [03:03<00:00, 42.73img/s]", NULL};
+    const char *partial[] = {"Epoch:  54%|\xe2\x96\x88\xe2\x96\x88| 7/13 [31:14:16<30:00:00, 16952.06s/it]", NULL};
+    const char *const *open[] = {header, earlier, batches, partial};
+    for (size_t i = 0; i < sizeof open / sizeof *open; i++) {
+        json_t *v = verdict_of(open[i]);
         CHECK(strcmp(vs(v, "type"), "success") != 0);
         json_decref(v);
     }
