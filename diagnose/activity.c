@@ -259,19 +259,26 @@ static void track_grad(struct activity *a, const char *line, size_t len)
         a->grad_nan = 0;
 }
 
+/* Reads up to 9 digits at s within end into *v: the first byte after
+ * them, or s when there is none (lines here need not end in a NUL, so no
+ * strtol). */
+static const char *digits(const char *s, const char *end, long *v)
+{
+    const char *p = s;
+    for (*v = 0; p < end && p - s < 9 && isdigit((unsigned char)*p); p++)
+        *v = *v * 10 + (*p - '0');
+    return p;
+}
+
 /* Reads "N/M" at s (digits, a slash, digits) within end: 1 and *n, *m
  * when there, with *after past it. */
 static int fraction(const char *s, const char *end, long *n, long *m, const char **after)
 {
-    char *e;
-    if (s >= end || !isdigit((unsigned char)*s))
+    const char *e = digits(s, end, n);
+    if (e == s || e >= end || *e != '/')
         return 0;
-    *n = strtol(s, &e, 10);
-    if (e >= end || *e != '/' || e + 1 >= end || !isdigit((unsigned char)e[1]))
-        return 0;
-    *m = strtol(e + 1, &e, 10);
-    *after = e;
-    return e <= end;
+    *after = digits(e + 1, end, m);
+    return *after > e + 1;
 }
 
 /* Whether line[0..len) shows that the run's last epoch finished: Keras's

@@ -191,13 +191,20 @@ static int host_like(const char *s, size_t n, int strict)
     return n > 0 && !upper && !strict;
 }
 
-/* A capture as a JSON value: digits only -> integer, else a string. */
-static json_t *value(const char *s, size_t n)
+/* Whether s[0..n) is digits only. */
+static int all_digits(const char *s, size_t n)
 {
-    int num = n > 0 && n < 10;
-    for (size_t i = 0; i < n && num; i++)
-        num = isdigit((unsigned char)s[i]);
-    return num ? json_integer(strtol(s, NULL, 10)) : json_text(s, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return n > 0;
+}
+
+/* A capture of field f as a JSON value: a rank or GPU of digits only ->
+ * integer, else a string (a host is always a string). */
+static json_t *value(int f, const char *s, size_t n)
+{
+    return f != F_HOST && n < 10 && all_digits(s, n) ? json_integer(strtol(s, NULL, 10)) : json_text(s, n);
 }
 
 void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t len,
@@ -224,7 +231,9 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
             blocked |= 1u << pats[i].field;
         else if (pats[i].name && !host_like(text + ov[2], ov[3] - ov[2], pats[i].name == 2))
             continue; /* a word of the message: a later pattern may still name the host */
+        else if (pats[i].field == F_HOST && all_digits(text + ov[2], ov[3] - ov[2]))
+            continue; /* a number is no host ("HOSTNAME:2753:2762", a redacted NCCL prefix's pid) */
         else
-            json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
+            json_object_set_new(cul, name, value(pats[i].field, text + ov[2], ov[3] - ov[2]));
     }
 }

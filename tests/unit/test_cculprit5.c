@@ -394,3 +394,23 @@ TEST(cculprit5_nccl_device_without_host_and_caffe2_blobs)
               "0");
     CHECK_STR(field("loading gpu_3/weights from the checkpoint", CX_BLOCK, "gpu", o, sizeof o), "");
 }
+
+/* A number is no host: "HOSTNAME:2753:2762 [0] ... NCCL WARN" (a prefix
+ * whose host a reporter replaced by the word HOSTNAME) named host 2753, an
+ * integer, until the twenty-seventh session; a host is always a string. */
+TEST(cculprit5_number_is_no_host)
+{
+    char o[32];
+    CHECK_STR(field("HOSTNAME:2753:2762 [0] transport/p2p.cu:548 NCCL WARN failed to open CUDA IPC handle", CX_LINE,
+                    "host", o, sizeof o),
+              "");
+    CHECK_STR(field("hostname=1234 rank=3 failed", CX_LINE, "host", o, sizeof o), "");
+    struct culprit_x *x = culprit_x_new();
+    json_t *c = json_pack("{s:n,s:n,s:n}", "host", "rank", "gpu");
+    const char *l = "host: node-7 rank: 12";
+    culprit_x_fill(x, c, l, strlen(l), CX_LINE);
+    CHECK(json_is_string(json_object_get(c, "host")));
+    CHECK(json_is_integer(json_object_get(c, "rank")));
+    json_decref(c);
+    culprit_x_free(x);
+}
