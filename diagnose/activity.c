@@ -286,7 +286,7 @@ static int fraction(const char *s, const char *end, long *n, long *m, const char
  * last epoch ("Epoch 5/5", kept in a->final_epoch), or a tqdm bar over the
  * epochs at its end ("Epoch: 100%|##########| 13/13 [61:14<00:00, ...]";
  * not a bar over one epoch's batches, "Epoch 145/200: 100%| 7851/7851"). */
-static int final_epoch_done(struct activity *a, const char *line, size_t len)
+static int final_epoch_done(struct activity *a, const char *line, size_t len, uint32_t k)
 {
     const char *s = line + blanks(line, len), *end = line + len, *after;
     long n, m;
@@ -297,6 +297,8 @@ static int final_epoch_done(struct activity *a, const char *line, size_t len)
     if (a->final_epoch && fraction(s, end, &n, &m, &after) && n == m && m > 0 && end - after > 3 &&
         !memcmp(after, " [=", 3))
         return 1;
+    if (!(k & LM_EPOCHS)) /* the bar's marks, found in the linemarks walk */
+        return 0;
     static const char *const bars[] = {"Epoch: 100%|", "Epochs: 100%|", "epoch: 100%|", "epochs: 100%|"};
     for (size_t b = 0; b < sizeof bars / sizeof *bars; b++) {
         size_t bl = strlen(bars[b]);
@@ -317,7 +319,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
     int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || ends_in_done_line(line, len) ||
-               metrics_row_done(line, len) || final_epoch_done(a, line, len);
+               metrics_row_done(line, len) || final_epoch_done(a, line, len, k);
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);

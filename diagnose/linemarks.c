@@ -253,6 +253,8 @@ static const char *const rank_node_words[] = {"noticed that process rank", NULL}
 /* activity.c: a gradient norm a progress line or a trainer's warning
  * prints ("grad_norm: nan", "'grad_norm': nan", "The grad norm is nan") */
 static const char *const grad_words[] = {"grad_norm", "grad norm", "Grad norm", NULL};
+/* activity.c: a tqdm bar over the epochs at 100% ("Epoch: 100%|###| 13/13") */
+static const char *const epochs_words[] = {"Epoch: 100%|", "Epochs: 100%|", "epoch: 100%|", "epochs: 100%|", NULL};
 
 #define TABLE_MAX LINEMARKS_MAX
 _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / sizeof *start_marks +
@@ -260,8 +262,9 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / s
                        sizeof done_marks / sizeof *done_marks + sizeof error_marks / sizeof *error_marks +
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words +
-                       sizeof rank_node_words / sizeof *rank_node_words + sizeof grad_words / sizeof *grad_words <=
-                   TABLE_MAX + 12,
+                       sizeof rank_node_words / sizeof *rank_node_words + sizeof grad_words / sizeof *grad_words +
+                       sizeof epochs_words / sizeof *epochs_words <=
+                   TABLE_MAX + 13,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -298,6 +301,7 @@ static void build(void)
     add(node_words, LM_NODE);
     add(rank_node_words, LM_RANK | LM_NODE);
     add(grad_words, LM_GRAD);
+    add(epochs_words, LM_EPOCHS);
     t.set = marks_new(t.mark, t.bits, t.n);
 }
 
