@@ -10,7 +10,9 @@
 # arrival) left label conflicts the rules do not chase: dev type 92.8%,
 # docs/diagnose.md; 92% until the twenty-fifth, whose fresh batch's 58 dev
 # logs brought dev type to 91.8%, again label conflicts: a blind second
-# annotator agrees with the labels on 84.5% of types, bench/corpus_agreement.py)
+# annotator agrees with the labels on 84.5% of types, bench/corpus_agreement.py;
+# 91% until the twenty-seventh, whose label re-checks of conventions 13, 21
+# and 23 and engine changes brought dev type back to 92.4%)
 # and "PASS/FAIL corpus-real:held" (floor 70%, below the measured
 # value: the held-out split is reported, never tuned). The held-out misses
 # are not listed here, so that test logs do not show them to whoever writes
@@ -23,4 +25,4 @@ export ENDURE_RULES_DIR=$ENDURE_SRC/rules
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 exec "$PY" "$ENDURE_SRC/bench/corpus_real.py" --endure "$ENDURE" --misses none \
-    --floor-dev 0.91 --floor-held 0.70
+    --floor-dev 0.92 --floor-held 0.70
