@@ -83,15 +83,19 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     }
 }
 
-/* Counts the gradient norms printed as nan or inf since the last finite
- * one, keeping the first of the run. */
-static void track_grad(struct activity *a, const char *line, size_t len)
+/* Counts the gradient norms printed as nan or inf (k: the line's marks,
+ * LM_GRAD on such a line) since the last progress line that printed a
+ * finite one, keeping the first of the run. Only progress lines are read
+ * for a finite norm: the marks find the non-finite ones alone, since
+ * "grad_norm" itself is on every step line of many trainers. */
+static void track_grad(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
 {
-    int nan = act_grad_norm(line, len);
-    if (nan == 1 && a->grad_nan++ == 0)
-        keep(a, &a->grad, line, len);
-    else if (nan == 0)
+    if ((k & LM_GRAD) && act_grad_norm(line, len) == 1) {
+        if (a->grad_nan++ == 0)
+            keep(a, &a->grad, line, len);
+    } else if (progress && a->grad_nan && memmem(line, len, "rad", 3) && act_grad_norm(line, len) == 0) {
         a->grad_nan = 0;
+    }
 }
 
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
@@ -104,8 +108,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     if (done)
         a->done = 1;
     track_error(a, line, len, k, progress);
-    if (k & LM_GRAD)
-        track_grad(a, line, len);
+    track_grad(a, line, len, k, progress);
     /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
      * each epoch's start): the loop starts, no step is done yet */
     if (progress && step == 0 && memmem(line, len, "[00:00<?", 8)) {

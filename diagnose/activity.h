@@ -45,7 +45,7 @@ struct activity {
                               * pod names, behind a label), parsed only at
                               * the end */
     struct kept_line start;  /* the last training-start line */
-    int grad_nan;            /* gradient norms printed as nan or inf since the last finite one */
+    int grad_nan;            /* gradient norms printed as nan or inf since the last progress line without one */
     struct kept_line grad;   /* the first of them */
     struct losstrack loss;   /* the progress lines' losses */
     struct kept_line spike;  /* the line of their jump */

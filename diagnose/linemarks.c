@@ -250,9 +250,15 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
  * a failed process; mpirun's report names both the rank and the node */
 static const char *const node_words[] = {"ray::", "srun: error: ", NULL};
 static const char *const rank_node_words[] = {"noticed that process rank", NULL};
-/* activity.c: a gradient norm a progress line or a trainer's warning
- * prints ("grad_norm: nan", "'grad_norm': nan", "The grad norm is nan") */
-static const char *const grad_words[] = {"grad_norm", "grad norm", "Grad norm", NULL};
+/* activity.c: a gradient norm printed as nan or inf by a progress line or
+ * a trainer's warning ("grad_norm: nan", "'grad_norm': nan", "The grad
+ * norm is nan"); only these forms, not "grad_norm" itself, which every
+ * step line of many trainers prints (a finite norm resets the count on
+ * the progress line that prints it) */
+static const char *const grad_words[] = {"grad_norm: nan", "grad_norm: inf", "grad_norm': nan", "grad_norm': inf",
+                                         "grad_norm\": nan", "grad_norm\": inf", "grad_norm=nan", "grad_norm=inf",
+                                         "grad norm: nan", "grad norm: inf", "grad norm is nan", "grad norm is inf",
+                                         NULL};
 /* activity.c: a tqdm bar over the epochs at 100% ("Epoch: 100%|###| 13/13") */
 static const char *const epochs_words[] = {"Epoch: 100%|", "Epochs: 100%|", "epoch: 100%|", "epochs: 100%|", NULL};
 

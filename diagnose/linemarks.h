@@ -22,7 +22,7 @@ enum linemark_bits {
     LM_RETRY = 128,   /* a connection attempt that failed and is being retried */
     LM_ERROR = 256,   /* an error-level word ("ERROR", "error:"...; activity.c checks its bounds) */
     LM_NODE = 512,    /* "ray::", "srun: error: ", mpirun's report: a launcher may name the node of a failed process */
-    LM_GRAD = 1024,   /* "grad_norm", "grad norm": a gradient norm may be printed (activity.c reads it) */
+    LM_GRAD = 1024,   /* "grad_norm: nan", "grad norm is inf": a gradient norm printed non-finite (activity.c) */
     LM_EPOCHS = 2048, /* "Epoch: 100%|": a tqdm bar over the epochs at its end may be on the line */
 };
 

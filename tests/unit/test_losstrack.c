@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include "diagnose/activity.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/losstrack.h"
 #include "diagnose/internal.h"
 #include "tests/unit/harness.h"
@@ -90,9 +91,9 @@ TEST(losstrack_verdict_of_a_log_that_ends_diverged)
 /* Gradient norms printed as nan or inf on the last three or more lines
  * that print one (mmdet's "grad_norm: nan", ESPnet's "The grad norm is
  * nan. Skipping updating the model.") are a suspected NaN loss, rolled
- * back, keyed on the first of them; one or two that a finite norm
- * follows (a mixed-precision step the scaler skipped) are training going
- * on (twenty-seventh session). */
+ * back, keyed on the first of them; fewer, or a progress line with a
+ * finite norm after them (a mixed-precision step the scaler skipped), are
+ * training going on (twenty-seventh session). */
 TEST(losstrack_gradient_norm_that_stays_nan)
 {
     static const char *const mmdet[] = {"Epoch [12][650/3953] loss: 4.21, grad_norm: 31.5",
@@ -113,16 +114,35 @@ TEST(losstrack_gradient_norm_that_stays_nan)
               NULL);
         json_decref(v);
     }
-    /* two, then finite again; a parameter named grad_norm_clip; a norm of 0 */
-    static const char *const skipped[] = {"{'loss': 1.2, 'grad_norm': nan}", "{'loss': 1.2, 'grad_norm': inf}",
-                                          "{'loss': 1.1, 'grad_norm': nan}", "{'loss': 1.1, 'grad_norm': 0.87}",
-                                          NULL};
+    /* a parameter named grad_norm_clip; two nan norms only */
     static const char *const names[] = {"grad_norm_clip: nan", "grad_norm_clip: nan", "grad_norm_clip: nan", NULL};
-    static const char *const zero[] = {"grad norm: 0.0", "grad norm: nan", "grad norm: nan", NULL};
-    static const char *const *const good[] = {skipped, names, zero};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const two[] = {"grad norm: 0.5", "grad norm: nan", "grad norm: nan", NULL};
+    static const char *const *const good[] = {names, two};
+    for (size_t i = 0; i < 2; i++) {
         json_t *v = diag_activity_verdict(good[i], NULL);
         CHECK_STR(json_string_value(json_object_get(v, "type")), "no_failure");
         json_decref(v);
     }
+    /* three nan norms, then a progress line with a finite one: training
+     * went on (the classifier flags progress lines; fed here as such) */
+    static const char *const skipped[] = {"{'loss': 1.2, 'grad_norm': nan}", "{'loss': 1.2, 'grad_norm': inf}",
+                                          "{'loss': 1.1, 'grad_norm': nan}", "{'loss': 1.1, 'grad_norm': 0.87}"};
+    struct activity a;
+    activity_init(&a);
+    for (size_t i = 0; i < 4; i++)
+        activity_line_marks(&a, skipped[i], strlen(skipped[i]), (long)i + 1,
+                            linemarks_scan(skipped[i], strlen(skipped[i])), 1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found.");
+    activity_verdict(&a, v);
+    CHECK(strcmp(json_string_value(json_object_get(v, "type")), "nan_loss") != 0);
+    json_decref(v);
+    /* the same three without the finite line: a suspected NaN loss */
+    activity_init(&a);
+    for (size_t i = 0; i < 3; i++)
+        activity_line_marks(&a, skipped[i], strlen(skipped[i]), (long)i + 1,
+                            linemarks_scan(skipped[i], strlen(skipped[i])), 1);
+    v = verdict_base("none", "success", "none", 0.7, "No failure was found.");
+    activity_verdict(&a, v);
+    CHECK_STR(json_string_value(json_object_get(v, "type")), "nan_loss");
+    json_decref(v);
 }
