@@ -264,6 +264,17 @@ TEST(chang3_cut_traceback_in_a_wait_is_a_suspected_hang)
     CHECK(json_is_true(json_object_get(v, "suspected")));
     CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "cut off") != NULL);
     json_decref(v);
+    /* DDP's first broadcast from rank 0, cut in its innermost frame's header */
+    v = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
+    json_object_set_new(v, "rule", json_string("py.traceback_cut_off"));
+    json_object_set_new(
+        v, "evidence",
+        json_pack("[s,s,s]", "  File \"torch/nn/parallel/distributed.py\", line 457, in _sync_params_and_buffers",
+                  "    self._distributed_broadcast_coalesced(",
+                  "  File \"torch/nn/parallel/distributed.py\", line 1155, in _distributed_broadcast_coalesced"));
+    activity_interrupted_wait(&a, v);
+    CHECK_STR(type_of(v), "hang");
+    json_decref(v);
     json_t *c = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
     json_object_set_new(c, "rule", json_string("py.traceback_cut_off"));
     json_object_set_new(c, "evidence", json_pack("[s,s,s]", "Traceback (most recent call last):",
