@@ -35,7 +35,7 @@ def read(path):
     that cannot be read or has no id column."""
     try:
         with open(path, encoding="utf-8") as f:
-            rows = list(csv.DictReader(f, delimiter="\t"))
+            rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     except (OSError, UnicodeDecodeError) as e:
         fail(f"cannot read {path}: {e}")
     if rows and "id" not in rows[0]:

@@ -116,14 +116,14 @@ def run_batch(endure, paths, extra=()):
 def load(corpus, ids_file=None):
     """The labelled logs of corpus (all, or those ids_file lists), each with
     its split and the path of its log."""
-    labels = list(csv.DictReader(open(os.path.join(corpus, "labels.tsv")), delimiter="\t"))
+    labels = list(csv.DictReader(open(os.path.join(corpus, "labels.tsv")), delimiter="\t", quoting=csv.QUOTE_NONE))
     if ids_file:
         want = {l.strip() for l in open(ids_file) if l.strip()}
         unknown = want - {r["id"] for r in labels}
         if unknown:
             sys.exit("corpus_real: %d id(s) of %s are not in labels.tsv" % (len(unknown), ids_file))
         labels = [r for r in labels if r["id"] in want]
-    split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(corpus, "split.tsv")), delimiter="\t")}
+    split = {r["id"]: r["split"] for r in csv.DictReader(open(os.path.join(corpus, "split.tsv")), delimiter="\t", quoting=csv.QUOTE_NONE)}
     for r in labels:
         r["split"] = split.get(r["id"], "unsplit")
         r["path"] = os.path.join(corpus, r["id"] + ".log")

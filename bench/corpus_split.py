@@ -12,9 +12,9 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "
 def main():
     labels = os.path.join(HERE, "labels.tsv")
     out = os.path.join(HERE, "split.tsv")
-    ids = [r["id"] for r in csv.DictReader(open(labels), delimiter="\t")]
+    ids = [r["id"] for r in csv.DictReader(open(labels), delimiter="\t", quoting=csv.QUOTE_NONE)]
     if "--add" in sys.argv:
-        have = {r["id"]: r["split"] for r in csv.DictReader(open(out), delimiter="\t")}
+        have = {r["id"]: r["split"] for r in csv.DictReader(open(out), delimiter="\t", quoting=csv.QUOTE_NONE)}
         with open(out, "a") as f:
             for i in ids:
                 if i not in have:

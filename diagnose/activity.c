@@ -103,7 +103,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
 {
     /* a completion mark on a progress line reports one step of a run that
      * goes on (DLRM's "Finished training it 1024/4096 of epoch 0") */
-    int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && !progress) || act_done_line(line, len) ||
+    int done = ((k & LM_DONE) && !(k & LM_NOT_DONE) && (!progress || (k & LM_FINAL))) || act_done_line(line, len) ||
                act_final_epoch(&a->final_epoch, line, len, k);
     if (done)
         a->done = 1;

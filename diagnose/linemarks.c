@@ -185,13 +185,18 @@ static const char *const retry_marks[] = {"Call to connect returned", "socketPol
  * and no failure a rule knows is a suspected failure, not a clean stop. */
 static const char *const error_marks[] = {"ERROR", "FATAL", "CRITICAL", "Error:", "error:", "fatal:",
                                           "Fatal:", "\", line ", /* a traceback's frame */ NULL};
+/* Completion marks that count on a progress line too: Lightning's end of
+ * fit, which its logger may print on the line of the last epoch's bar
+ * ("Epoch 1: 100%|...| 159463/159463 [...]INFO:...:`Trainer.fit` stopped:
+ * `max_epochs=2` reached."). */
+static const char *const final_marks[] = {"`Trainer.fit` stopped: `max_steps=", "`Trainer.fit` stopped: `max_epochs=",
+                                          NULL};
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training complete", "training complete", "Training finished", "training finished",
     "Finished training", "finished training", "after training is done", "'train_runtime'",
     "Process exits successfully", "exits successfully", "training done", "Training done",
-    "final checkpoint saved", "saved final model", "Saved final model", "`Trainer.fit` stopped: `max_steps=",
-    "`Trainer.fit` stopped: `max_epochs=", "# Avg bus bandwidth", /* nccl-tests' summary */
+    "final checkpoint saved", "saved final model", "Saved final model", "# Avg bus bandwidth", /* nccl-tests' summary */
     "finished successfully", "Finished successfully", "Finished Successfully",
     "JobStatus.SUCCEEDED", /* SkyPilot's and Ray's job status */
     /* Ray Tune's trial that returned ("Trial TorchTrainer_a748c_00000
@@ -269,8 +274,8 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / s
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words +
                        sizeof rank_node_words / sizeof *rank_node_words + sizeof grad_words / sizeof *grad_words +
-                       sizeof epochs_words / sizeof *epochs_words <=
-                   TABLE_MAX + 13,
+                       sizeof epochs_words / sizeof *epochs_words + sizeof final_marks / sizeof *final_marks <=
+                   TABLE_MAX + 14,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -301,6 +306,7 @@ static void build(void)
     add(retry_marks, LM_RETRY);
     add(error_marks, LM_ERROR);
     add(done_marks, LM_DONE);
+    add(final_marks, LM_DONE | LM_FINAL);
     add(not_done_marks, LM_NOT_DONE);
     add(rank_words, LM_RANK);
     add(endpoint_words, LM_ENDPOINT);

@@ -24,6 +24,7 @@ enum linemark_bits {
     LM_NODE = 512,    /* "ray::", "srun: error: ", mpirun's report: a launcher may name the node of a failed process */
     LM_GRAD = 1024,   /* "grad_norm: nan", "grad norm is inf": a gradient norm printed non-finite (activity.c) */
     LM_EPOCHS = 2048, /* "Epoch: 100%|": a tqdm bar over the epochs at its end may be on the line */
+    LM_FINAL = 4096,  /* a completion mark (with LM_DONE) that counts on a progress line too */
 };
 
 /* The most marks the table holds (a caller's buffer of table indices can

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "tests/unit/harness.h"
 #include "diagnose/activity.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/internal.h"
 
 /* The verdict of a log fed line by line (no training step), as the offline
@@ -207,6 +208,27 @@ TEST(cclean_last_epoch_finished_is_completion)
     for (size_t i = 0; i < sizeof open / sizeof *open; i++) {
         json_t *v = verdict_of(open[i]);
         CHECK(strcmp(vs(v, "type"), "success") != 0);
+        json_decref(v);
+    }
+}
+
+/* Lightning's end of fit counts on a progress line too (its logger prints
+ * it on the line of the last epoch's bar); another completion mark on a
+ * progress line does not (DLRM's per-epoch "Finished training it N"). */
+TEST(cclean_trainer_fit_stopped_on_a_progress_line_is_completion)
+{
+    const char *fit = "Epoch 1: 100%|##| 159463/159463 [29:54:30<00:00,  1.48it/s, loss=8.22]"
+                      "INFO:pytorch_lightning.utilities.rank_zero:`Trainer.fit` stopped: `max_epochs=2` reached.";
+    const char *dlrm = "Finished training it 1024/4096 of epoch 0, 12.50 ms/it, loss 0.512";
+    const char *const lines[] = {fit, dlrm};
+    const char *const want[] = {"success", "no_failure"};
+    for (size_t i = 0; i < 2; i++) {
+        struct activity a;
+        activity_init(&a);
+        activity_line_marks(&a, lines[i], strlen(lines[i]), 5, linemarks_scan(lines[i], strlen(lines[i])), 1);
+        json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+        activity_verdict(&a, v);
+        CHECK_STR(vs(v, "type"), want[i]);
         json_decref(v);
     }
 }
