@@ -124,6 +124,10 @@ static const struct pat pats[] = {
      * ... = Op[T=..., _device=\"/job:localhost/replica:0/task:0/gpu:0\"]"):
      * the device the op ran on (not the send/recv_device of a transfer) */
     {F_GPU, CX_BLOCK, "[\\[, ]_device=\"/job:[^\"]{1,80}/(?:device:)?(?:gpu|GPU):(\\d{1,3})\"", 0},
+    /* PyTorch's warning on a GPU its build does not support, printed when
+     * CUDA starts, some lines above the error ("Found GPU0 Tesla
+     * P100-PCIE-16GB which is of cuda capability 6.0."): that GPU */
+    {F_GPU, CX_FIELD, "\\bFound GPU(\\d{1,3}) [^\\n]{1,120}? which is of cuda capability \\d", 0},
     /* Caffe2's operator definition, printed after an operator's error
      * ('input: "gpu_3/roi_feat" ... type: "FC"'): its blobs live on the
      * GPU the op ran on (Detectron's per-GPU name scope gpu_N) */

@@ -414,3 +414,14 @@ TEST(cculprit5_number_is_no_host)
     json_decref(c);
     culprit_x_free(x);
 }
+
+/* PyTorch's warning on a GPU its build does not support, some lines above
+ * the error, names that GPU (CX_FIELD: a description line near the key
+ * line); its look-alike without the capability phrase does not. */
+TEST(cculprit5_found_gpu_capability_warning)
+{
+    char o[16];
+    CHECK_STR(field("    Found GPU0 Tesla P100-PCIE-16GB which is of cuda capability 6.0.", CX_FIELD, "gpu", o, sizeof o),
+              "0");
+    CHECK_STR(field("Found GPU1 NVIDIA A100 in the node list", CX_FIELD, "gpu", o, sizeof o), "");
+}
