@@ -75,6 +75,10 @@ static const struct pat pats[] = {
     /* ssh refusing a login: "root@worker-1.svc: Permission denied
      * (publickey,password)." names the host it tried */
     {F_HOST, CX_LINE, "(?:^|\\s)[\\w.-]{1,32}@([A-Za-z0-9][\\w.-]{0,62}(?<![.-])): Permission denied \\(", 0},
+    /* MPICH's and MS-MPI's error stack under a failed collective or
+     * connect ("unable to connect to 10.172.134.94 on port 24332,
+     * exhausted all endpoints"): the peer it could not reach */
+    {F_HOST, CX_BLOCK, "\\bunable to connect to ([A-Za-z0-9][\\w.-]{0,62}) on port \\d+", 0},
     /* the node of a whole description: kubectl describe pod's "Node:" field
      * (NAME/IP; NAME/ while the pod has no IP), a node's hostname label */
     {F_HOST, CX_FIELD, "^Node:\\s+([A-Za-z0-9][\\w.-]{0,62})/", 0},

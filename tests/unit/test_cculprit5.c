@@ -425,3 +425,16 @@ TEST(cculprit5_found_gpu_capability_warning)
               "0");
     CHECK_STR(field("Found GPU1 NVIDIA A100 in the node list", CX_FIELD, "gpu", o, sizeof o), "");
 }
+
+/* MPICH's and MS-MPI's error stack names the peer a connect could not
+ * reach, a few lines under the failed collective (a CX_BLOCK line). */
+TEST(cculprit5_mpi_error_stack_unreachable_peer)
+{
+    char o[64];
+    CHECK_STR(field("unable to connect to 10.172.134.94 on port 24332, exhausted all endpoints", CX_BLOCK, "host", o,
+                    sizeof o),
+              "10.172.134.94");
+    CHECK_STR(field("unable to connect to node-7 on port 5000, A connection attempt failed", CX_BLOCK, "host", o, sizeof o),
+              "node-7");
+    CHECK_STR(field("unable to connect to the database", CX_BLOCK, "host", o, sizeof o), "");
+}
