@@ -29,7 +29,9 @@ static const char endpoint_re[] =
  * ("mpirun noticed that process rank 1 with PID ..."), Composer's
  * launcher ("Rank 0 crashed with exit code 1") and PaddlePaddle's ("ABORT!!!
  * Out of all 4 trainers, the trainer process with rank=[2] was aborted.";
- * a list of several names none) */
+ * a list of several names none), and Open MPI's help message on the first
+ * process that exited non-zero ("  Process name: [[44912,1],251]", job
+ * then rank) */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
@@ -37,7 +39,8 @@ static const char rank_re[] =
     "\\bprocess (\\d{1,6}) terminated with (?:signal \\w|exit code -?[1-9])|"
     "\\bnoticed that process rank (\\d{1,7}) with PID|"
     "\\bRank (\\d{1,7}) crashed with exit code [1-9]|"
-    "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted";
+    "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted|"
+    "^\\s*Process name: \\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]";
 
 /* the node a launcher named for a failed process: Open MPI's mpirun, the
  * header of a Ray task's or actor's error (the node it ran on), srun's
@@ -50,7 +53,7 @@ static const char node_re[] =
 
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
-#define NOTE_GROUPS 8
+#define NOTE_GROUPS 9
 
 int last_resort_init(struct last_resort *p)
 {

@@ -249,7 +249,8 @@ static const char *const not_done_marks[] = {"Training finished iteration", NULL
  * rendezvous/master endpoint pattern. */
 static const char *const rank_words[] = {"local_rank", "terminated with the following error",
                                          "terminated with signal", "terminated with exit code",
-                                         "crashed with exit code", "the trainer process with rank=[", NULL};
+                                         "crashed with exit code", "the trainer process with rank=[",
+                                         "Process name: [[", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 /* lastresort.c: these select the pattern of the node a launcher names for
  * a failed process; mpirun's report names both the rank and the node */

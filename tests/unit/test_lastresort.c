@@ -94,6 +94,10 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
          0},
         {"ABORT!!! Out of all 4 trainers, the trainer process with rank=[1, 3] was aborted. Please check its log.",
          -1},
+        /* Open MPI's help message on the first process that exited non-zero
+         * (twenty-seventh session): job, then rank */
+        {"  Process name: [[44912,1],251]", 251},
+        {"Process name: [[44912,1]]", -1},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
