@@ -2955,6 +2955,21 @@ def torchtitan_resume_start_is_no_step():
     _write(n, L.text())
     expect(n, category='hang', type='hang', action='restart')
 
+@case
+def nccl_duplicate_gpu_names_the_device():
+    """NCCL's invalid usage of two ranks on one GPU names the rank and the device (its bus id, in hex), which is the culprit GPU (twenty-seventh session)."""
+    n = "nccl_duplicate_gpu_names_the_device"
+    L = Log(n)
+    L.add("[2024-05-01 10:00:01] node3:4412:4412 [0] NCCL INFO Bootstrap : Using eth0:10.0.0.3<0>",
+          "[rank1]: torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/NCCLUtils.hpp:275, "
+          "invalid usage (run with NCCL_DEBUG=WARN for details), NCCL version 2.20.5",
+          "[rank1]: ncclInvalidUsage: This usually reflects invalid usage of NCCL library.",
+          "[rank1]: Last error:",
+          "[rank1]: Duplicate GPU detected : rank 1 and rank 0 both on CUDA device 1d0")
+    _write(n, L.text())
+    expect(n, category='infrastructure', type='nccl_error', action='stop', rank=1, gpu='1d0')
+
+
 if __name__ == "__main__":
     for c in CASES:
         c()
