@@ -93,7 +93,7 @@ static void track_grad(struct activity *a, const char *line, size_t len, uint32_
     if ((k & LM_GRAD) && act_grad_norm(line, len) == 1) {
         if (a->grad_nan++ == 0)
             keep(a, &a->grad, line, len);
-    } else if (progress && a->grad_nan && memmem(line, len, "rad", 3) && act_grad_norm(line, len) == 0) {
+    } else if (progress && a->grad_nan && act_grad_norm(line, len) == 0) {
         a->grad_nan = 0;
     }
 }

@@ -208,11 +208,11 @@ static int all_digits(const char *s, size_t n)
     return n > 0;
 }
 
-/* A capture of field f as a JSON value: a rank or GPU of digits only ->
- * integer, else a string (a host is always a string). */
-static json_t *value(int f, const char *s, size_t n)
+/* A capture as a JSON value: digits only -> integer, else a string (a
+ * host of digits only is refused before, so a host is always a string). */
+static json_t *value(const char *s, size_t n)
 {
-    return f != F_HOST && n < 10 && all_digits(s, n) ? json_integer(strtol(s, NULL, 10)) : json_text(s, n);
+    return n < 10 && all_digits(s, n) ? json_integer(strtol(s, NULL, 10)) : json_text(s, n);
 }
 
 void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t len,
@@ -242,6 +242,6 @@ void culprit_x_fill(struct culprit_x *x, json_t *cul, const char *text, size_t l
         else if (pats[i].field == F_HOST && all_digits(text + ov[2], ov[3] - ov[2]))
             continue; /* a number is no host ("HOSTNAME:2753:2762", a redacted NCCL prefix's pid) */
         else
-            json_object_set_new(cul, name, value(pats[i].field, text + ov[2], ov[3] - ov[2]));
+            json_object_set_new(cul, name, value(text + ov[2], ov[3] - ov[2]));
     }
 }

@@ -432,28 +432,27 @@ static size_t nccl_src_tag(const struct cur *c, size_t k)
     return nd && at(c, k + j + 1 + nd) == ' ' ? j + nd + 2 : 0;
 }
 
-/* NCCL's "[gpu] NCCL" with no "host:pid:tid" before it (a paste that cut
- * it off, NCCL_DEBUG_SUBSYS output grepped): the gpu. */
-static void nccl_line_no_host(const struct cur *c, struct prefix_info *o)
+/* Whether "[gpu] NCCL" (2.19 and later: "[gpu] file.cc:NNN NCCL") begins
+ * at offset k: 1 and the device in *gpu. */
+static int nccl_device(const struct cur *c, size_t k, long *gpu)
 {
-    long gpu;
-    size_t ng = at(c, 0) == '[' ? number(c, 1, 4, &gpu) : 0;
-    if (!ng || at(c, 1 + ng) != ']' || at(c, 2 + ng) != ' ')
-        return;
-    size_t w = ng + 3;
+    size_t ng = at(c, k) == '[' ? number(c, k + 1, 4, gpu) : 0;
+    if (!ng || at(c, k + 1 + ng) != ']' || at(c, k + 2 + ng) != ' ')
+        return 0;
+    size_t w = k + ng + 3;
     w += nccl_src_tag(c, w);
-    if (c->n - c->i >= w + 4 && !memcmp(c->s + c->i + w, "NCCL", 4))
-        o->gpu = gpu;
+    return c->n - c->i >= w + 4 && !memcmp(c->s + c->i + w, "NCCL", 4);
 }
 
-/* NCCL "host:pid:tid [gpu] NCCL" (2.19 and later: "host:pid:tid [gpu]
- * file.cc:NNN NCCL"): fills host and gpu, consumes nothing. */
+/* NCCL "host:pid:tid [gpu] NCCL": fills host and gpu, consumes nothing;
+ * with no "host:pid:tid" before it (a paste that cut it off, grepped
+ * NCCL_DEBUG_SUBSYS output), the gpu alone. */
 static void nccl_line(const struct cur *c, struct prefix_info *o)
 {
     size_t h = 0, k;
-    long v;
-    if (at(c, 0) == '[') {
-        nccl_line_no_host(c, o);
+    long v, gpu;
+    if (nccl_device(c, 0, &gpu)) {
+        o->gpu = gpu;
         return;
     }
     while (h < sizeof o->host - 1 && name_char(at(c, h)))
@@ -462,16 +461,7 @@ static void nccl_line(const struct cur *c, struct prefix_info *o)
         return;
     k = h + 2 + k;
     size_t nt = number(c, k, 10, &v);
-    if (!nt || at(c, k + nt) != ' ' || at(c, k + nt + 1) != '[')
-        return;
-    k += nt + 2;
-    long gpu;
-    size_t ng = number(c, k, 4, &gpu);
-    if (!ng || at(c, k + ng) != ']' || at(c, k + ng + 1) != ' ')
-        return;
-    size_t w = k + ng + 2;
-    w += nccl_src_tag(c, w);
-    if (c->n - c->i < w + 4 || memcmp(c->s + c->i + w, "NCCL", 4))
+    if (!nt || at(c, k + nt) != ' ' || !nccl_device(c, k + nt + 1, &gpu))
         return;
     memcpy(o->host, c->s + c->i, h);
     o->host[h] = '\0';

@@ -9,6 +9,7 @@
 #include "diagnose/activity.h"
 #include "diagnose/linemarks.h"
 #include "diagnose/internal.h"
+#include "tests/unit/test_diag_util.h"
 
 /* The verdict of a log fed line by line (no training step), as the offline
  * diagnosis builds it when no rule found a failure. */
@@ -223,11 +224,7 @@ TEST(cclean_trainer_fit_stopped_on_a_progress_line_is_completion)
     const char *const lines[] = {fit, dlrm};
     const char *const want[] = {"success", "no_failure"};
     for (size_t i = 0; i < 2; i++) {
-        struct activity a;
-        activity_init(&a);
-        activity_line_marks(&a, lines[i], strlen(lines[i]), 5, linemarks_scan(lines[i], strlen(lines[i])), 1);
-        json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
-        activity_verdict(&a, v);
+        json_t *v = diag_activity_progress_verdict(lines + i, 1);
         CHECK_STR(vs(v, "type"), want[i]);
         json_decref(v);
     }

@@ -247,14 +247,20 @@ TEST(chang3_interrupt_in_a_wait_is_a_suspected_hang)
  * there too (twenty-seventh session: WaveGlow's DataLoader receiving from
  * its workers, fairseq's launcher in waitpid); one whose innermost frame
  * computes stays a failure of unknown cause. */
+/* A py.traceback_cut_off verdict with this evidence (stolen). */
+static json_t *cut_off(json_t *evidence)
+{
+    json_t *v = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
+    json_object_set_new(v, "rule", json_string("py.traceback_cut_off"));
+    json_object_set_new(v, "evidence", evidence);
+    return v;
+}
+
 TEST(chang3_cut_traceback_in_a_wait_is_a_suspected_hang)
 {
     struct activity a;
     activity_init(&a);
-    json_t *v = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
-    json_object_set_new(v, "rule", json_string("py.traceback_cut_off"));
-    json_object_set_new(v, "evidence",
-                        json_pack("[s,s,s,s,s]", "Traceback (most recent call last):",
+    json_t *v = cut_off(json_pack("[s,s,s,s,s]", "Traceback (most recent call last):",
                                   "  File \"/usr/lib/python3.6/multiprocessing/queues.py\", line 94, in get",
                                   "    res = self._recv_bytes()",
                                   "  File \"/usr/lib/python3.6/multiprocessing/connection.py\", line 407, in _recv_bytes",
@@ -265,20 +271,14 @@ TEST(chang3_cut_traceback_in_a_wait_is_a_suspected_hang)
     CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "cut off") != NULL);
     json_decref(v);
     /* DDP's first broadcast from rank 0, cut in its innermost frame's header */
-    v = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
-    json_object_set_new(v, "rule", json_string("py.traceback_cut_off"));
-    json_object_set_new(
-        v, "evidence",
-        json_pack("[s,s,s]", "  File \"torch/nn/parallel/distributed.py\", line 457, in _sync_params_and_buffers",
-                  "    self._distributed_broadcast_coalesced(",
-                  "  File \"torch/nn/parallel/distributed.py\", line 1155, in _distributed_broadcast_coalesced"));
+    v = cut_off(json_pack("[s,s,s]", "  File \"torch/nn/parallel/distributed.py\", line 457, in _sync_params_and_buffers",
+                          "    self._distributed_broadcast_coalesced(",
+                          "  File \"torch/nn/parallel/distributed.py\", line 1155, in _distributed_broadcast_coalesced"));
     activity_interrupted_wait(&a, v);
     CHECK_STR(type_of(v), "hang");
     json_decref(v);
-    json_t *c = verdict_base("unknown", "unknown", "restart", 0.3, "A traceback is cut off.");
-    json_object_set_new(c, "rule", json_string("py.traceback_cut_off"));
-    json_object_set_new(c, "evidence", json_pack("[s,s,s]", "Traceback (most recent call last):",
-                                                 "  File \"train.py\", line 9, in main", "    loss.backward()"));
+    json_t *c = cut_off(json_pack("[s,s,s]", "Traceback (most recent call last):", "  File \"train.py\", line 9, in main",
+                                  "    loss.backward()"));
     activity_interrupted_wait(&a, c);
     CHECK_STR(type_of(c), "unknown");
     json_decref(c);

@@ -14,6 +14,7 @@
 #include "diagnose/diagnose.h"
 #include "diagnose/internal.h"
 #include "diagnose/lastresort.h"
+#include "diagnose/linemarks.h"
 #include "diagnose/offline.h"
 
 /* Writes text to <tmpdir>/name and returns the path (static storage). */
@@ -70,6 +71,21 @@ static inline json_t *diag_activity_verdict(const char *const *lines, const long
     activity_init(&a);
     for (size_t i = 0; lines[i]; i++)
         activity_line(&a, lines[i], strlen(lines[i]), steps ? steps[i] : -1);
+    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
+    activity_verdict(&a, v);
+    return v;
+}
+
+/* The same for the first n lines, each flagged a progress line of step
+ * i + 1 (as the classifier flags a progress rule's match), with the marks
+ * the linemarks walk finds on it. */
+static inline json_t *diag_activity_progress_verdict(const char *const *lines, size_t n)
+{
+    struct activity a;
+    activity_init(&a);
+    for (size_t i = 0; i < n; i++)
+        activity_line_marks(&a, lines[i], strlen(lines[i]), (long)i + 1, linemarks_scan(lines[i], strlen(lines[i])),
+                            1);
     json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found in the logs.");
     activity_verdict(&a, v);
     return v;

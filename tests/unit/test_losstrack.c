@@ -127,22 +127,11 @@ TEST(losstrack_gradient_norm_that_stays_nan)
      * went on (the classifier flags progress lines; fed here as such) */
     static const char *const skipped[] = {"{'loss': 1.2, 'grad_norm': nan}", "{'loss': 1.2, 'grad_norm': inf}",
                                           "{'loss': 1.1, 'grad_norm': nan}", "{'loss': 1.1, 'grad_norm': 0.87}"};
-    struct activity a;
-    activity_init(&a);
-    for (size_t i = 0; i < 4; i++)
-        activity_line_marks(&a, skipped[i], strlen(skipped[i]), (long)i + 1,
-                            linemarks_scan(skipped[i], strlen(skipped[i])), 1);
-    json_t *v = verdict_base("none", "success", "none", 0.7, "No failure was found.");
-    activity_verdict(&a, v);
+    json_t *v = diag_activity_progress_verdict(skipped, 4);
     CHECK(strcmp(json_string_value(json_object_get(v, "type")), "nan_loss") != 0);
     json_decref(v);
     /* the same three without the finite line: a suspected NaN loss */
-    activity_init(&a);
-    for (size_t i = 0; i < 3; i++)
-        activity_line_marks(&a, skipped[i], strlen(skipped[i]), (long)i + 1,
-                            linemarks_scan(skipped[i], strlen(skipped[i])), 1);
-    v = verdict_base("none", "success", "none", 0.7, "No failure was found.");
-    activity_verdict(&a, v);
+    v = diag_activity_progress_verdict(skipped, 3);
     CHECK_STR(json_string_value(json_object_get(v, "type")), "nan_loss");
     json_decref(v);
 }
