@@ -30,6 +30,9 @@ void activity_init(struct activity *a)
     a->grad_nan = 0;
     memset(&a->grad, 0, sizeof a->grad);
     memset(&a->error, 0, sizeof a->error);
+    a->error.rank = -1;
+    a->rank = -1;
+    a->host = NULL;
     memset(&a->setup, 0, sizeof a->setup);
     memset(&a->start, 0, sizeof a->start);
     memset(&a->spike, 0, sizeof a->spike);
@@ -54,6 +57,21 @@ static void keep(const struct activity *a, struct kept_line *k, const char *line
     copy_cut(k->text, sizeof k->text, line, len);
     copy_cut(k->file, sizeof k->file, a->file ? a->file : "", a->file ? strnlen(a->file, sizeof k->file) : 0);
     k->no = a->file ? a->lineno : 0;
+    k->rank = a->rank;
+    copy_cut(k->host, sizeof k->host, a->host ? a->host : "", a->host ? strnlen(a->host, sizeof k->host) : 0);
+}
+
+/* The culprit fields still null in v from the prefix of the kept line
+ * (a traceback's "[rank8]:   File ...", cut off before its exception). */
+static void prefix_culprit(const struct kept_line *k, json_t *v)
+{
+    json_t *cul = json_object_get(v, "culprit");
+    if (!json_is_object(cul))
+        return;
+    if (k->rank >= 0 && json_is_null(json_object_get(cul, "rank")))
+        json_object_set_new(cul, "rank", json_integer(k->rank));
+    if (k->host[0] && json_is_null(json_object_get(cul, "host")))
+        json_object_set_new(cul, "host", json_string(k->host));
 }
 
 /* Lines after an error-level line within which the log's end counts as
@@ -306,6 +324,7 @@ static void ended_in_error(const struct activity *a, json_t *v)
 {
     suspect(v, "an error report", "unknown", "unknown");
     key_line_at(v, &a->error);
+    prefix_culprit(&a->error, v);
     json_object_set_new(v, "confidence", json_real(0.3));
     char msg[512];
     if (a->error_frame)

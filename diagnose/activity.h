@@ -28,6 +28,8 @@ struct kept_line {
     char text[160];
     char file[256];
     long no;
+    long rank;     /* the rank its prefix named, -1 when none */
+    char host[64]; /* the host its prefix named, "" when none */
 };
 
 struct activity {
@@ -51,6 +53,8 @@ struct activity {
     struct kept_line spike;  /* the line of their jump */
     const char *file;        /* where the caller is: set before each line */
     long lineno;             /* (file not owned, may be NULL) */
+    long rank;               /* the rank and host the line's prefix named */
+    const char *host;        /* (-1, NULL: none; host not owned) */
 };
 
 void activity_init(struct activity *a);

@@ -193,6 +193,8 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
         marks = linemarks_scan(line + p.skip, len - p.skip);
     o->act.file = r->in->display;
     o->act.lineno = lineno;
+    o->act.rank = p.rank;
+    o->act.host = p.host[0] ? p.host : NULL;
     if (activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
                             (f & CLS_PROGRESS) != 0))
         o->done_events = events0;

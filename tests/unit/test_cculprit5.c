@@ -8,7 +8,8 @@
  * slurmstepd's "*** JOB N ON NAME CANCELLED", ORTE's "Node: NAME" and a
  * conda environment before a shell prompt, and (twenty-seventh session)
  * torchrun's "[host:N]:" role prefix, TorchElastic's JSON error record and
- * ssh's refused login; and the look-alikes that must stay no culprit. */
+ * ssh's refused login, (twenty-eighth) the prefix of a cut traceback's
+ * first frame; and the look-alikes that must stay no culprit. */
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -437,4 +438,40 @@ TEST(cculprit5_mpi_error_stack_unreachable_peer)
     CHECK_STR(field("unable to connect to node-7 on port 5000, A connection attempt failed", CX_BLOCK, "host", o, sizeof o),
               "node-7");
     CHECK_STR(field("unable to connect to the database", CX_BLOCK, "host", o, sizeof o), "");
+}
+
+/* A traceback cut off before its exception line, with no rule for any of
+ * its lines, is a suspected failure of unknown cause (activity.c); the
+ * rank of the prefix its first frame carries ("[rank8]:", as torchrun
+ * labels a rank's output) is its culprit, as a rule's event would have
+ * it (twenty-eighth session: it was dropped). Unprefixed frames name none. */
+TEST(cculprit5_cut_traceback_takes_its_prefix_rank)
+{
+    static const char *const rules =
+        "- id: t.other\n  category: framework\n  type: runtime_error\n  role: root\n"
+        "  action: stop\n  match: 'RuntimeError: Graph compile failed'\n  explain: 'x'\n"
+        "  examples: ['RuntimeError: Graph compile failed.']\n";
+    static const char *const log[] = {
+        "[rank8]: Traceback (most recent call last):",
+        "[rank8]:   File \"train.py\", line 3, in <module>",
+        "[rank8]:     launch()",
+        "[rank8]:   File \"launcher.py\", line 19, in launch",
+        "[rank8]:     next(self.gen",
+        NULL};
+    json_t *v = diag_offline_lines(rules, log, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK(!strcmp(json_string_value(json_object_get(v, "category")), "unknown"));
+    CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "rank")) == 8);
+    json_decref(v);
+    static const char *const bare[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 3, in <module>",
+        "    launch()",
+        NULL};
+    v = diag_offline_lines(rules, bare, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_true(json_object_get(v, "suspected")));
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
+    json_decref(v);
 }
