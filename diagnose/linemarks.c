@@ -177,7 +177,19 @@ static const char *const retry_marks[] = {"Call to connect returned", "socketPol
                                           "CreateSession still waiting for response from worker",
                                           /* TRL's vLLM client (GRPO with a vLLM server) until
                                            * the server answers */
-                                          "Server is not up yet. Retrying in", NULL};
+                                          "Server is not up yet. Retrying in",
+                                          /* PaddlePaddle's launcher waiting for its trainers'
+                                           * endpoints ("server not ready, wait 3 sec to
+                                           * retry..." then "not ready endpoints:['10.0.0.7:6070']")
+                                           * and its TCP store's client (tcp_utils.cc: "Retry to
+                                           * connect to 10.0.0.7:51920 while the server is not yet
+                                           * listening.") */
+                                          "server not ready, wait ", "not ready endpoints:[",
+                                          "while the server is not yet listening",
+                                          /* TensorFlow's TPUEstimator asking its master for the
+                                           * TPU system ("Failed to connect to the Tensorflow
+                                           * master. The TPU worker may not be ready ...") */
+                                          "Failed to connect to the Tensorflow master", NULL};
 /* Error-level words: a tool's or a logger's report of an error
  * ("slurmstepd: error:", "ERROR 12-03 ...", "docker: Error response",
  * "FATAL:"). activity.c takes one only as a word of its own (not

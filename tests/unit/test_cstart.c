@@ -469,6 +469,31 @@ TEST(cstart_training_loop_and_vllm_client_retry)
     json_decref(v);
 }
 
+/* PaddlePaddle's launcher waiting for its trainers' endpoints and its TCP
+ * store client retrying, and TensorFlow's TPUEstimator failing to reach
+ * its master, are connections retried (twenty-eighth session); a startup
+ * line that only mentions a server is not. */
+TEST(cstart_paddle_and_tpu_master_retries)
+{
+    static const char *const forms[] = {
+        "server not ready, wait 3 sec to retry...",
+        "not ready endpoints:['192.168.4.7:6070']",
+        "I1127 19:18:22.167176 3907468 tcp_utils.cc:107] Retry to connect to 10.1.68.146:51920 while the server is not yet listening.",
+        "WARNING:tensorflow:Failed to connect to the Tensorflow master. The TPU worker may not be ready (still scheduling) or the Tensorflow master address is incorrect: got (grpc://10.240.1.2:8470)",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        const char *const lines[] = {"INFO:root:start", forms[i], NULL};
+        json_t *v = diag_activity_verdict(lines, NULL);
+        CHECK_STR(str_of(v, "type"), "connection_error");
+        CHECK_STR(str_of(v, "last_activity"), "retrying a connection");
+        json_decref(v);
+    }
+    static const char *const plain[] = {"I1127 19:16:12.605310 3907468 tcp_utils.cc:181] The server starts to listen on IP_ANY:51920", NULL};
+    json_t *v = diag_activity_verdict(plain, NULL);
+    CHECK_STR(str_of(v, "type"), "no_failure");
+    json_decref(v);
+}
+
 /* DeepSpeed's ZeRO optimizer partitioning and PaddlePaddle's NCCL process
  * group are setup; nequip-train's "! Starting training ..." the loop's
  * start; ms-swift's "End time of running main" a completion line. */
