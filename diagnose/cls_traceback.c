@@ -142,15 +142,23 @@ static int frame_line(struct classifier *c, const char *line, size_t len)
  * header first on the line, or last after other output on the same line
  * (a progress bar that ended with a carriage return, "Epoch 0:   0%|  |
  * 0/20 [00:00<?, ?it/s]Traceback (most recent call last):"), except
- * after "^C". */
+ * after "^C". A header with frames after it on the same line opens none:
+ * the whole traceback was flattened into one line ("Traceback (most recent
+ * call last): File \"main.py\", line 184, in <module> ... OSError: [Errno
+ * 28] No space left on device", a paste or a log shipper that joined its
+ * lines), which the rules read as one line. */
 static long tb_header(const char *s, size_t n)
 {
     static const char h[] = "Traceback (most recent call last):";
     size_t k = sizeof h - 1;
-    if (cls_starts(s, n, "Traceback (most recent call last)"))
-        return 0;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         n--;
+    if (cls_starts(s, n, "Traceback (most recent call last)")) {
+        size_t i = n >= k && !memcmp(s, h, k) ? k : n;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        return i + 6 <= n && !memcmp(s + i, "File \"", 6) ? -1 : 0;
+    }
     /* not after a terminal's "^C" echo: "^CTraceback ..." is the interrupt
      * of a stuck run, which its own rule reads on the whole line */
     return n > k && !memcmp(s + n - k, h, k) && !(n - k >= 2 && !memcmp(s + n - k - 2, "^C", 2)) ? (long)(n - k)

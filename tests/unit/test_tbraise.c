@@ -262,3 +262,34 @@ TEST(tbraise_inline_traceback_names_its_exception)
     CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.value");
     json_decref(v);
 }
+
+/* A traceback flattened into one line that starts with its header
+ * ("Traceback (most recent call last): File ..., OSError: [Errno 28] No
+ * space left on device", a paste that lost its newlines; this one, from
+ * NAVER's ai-vision issue 208, is longer than the header buffer, which cut
+ * off its exception) is a line for the rules, not a header whose frames
+ * are to come: before the twenty-eighth session it was kept as a header
+ * and the log read "no failure found". A header alone on its line still
+ * opens a traceback. */
+TEST(tbraise_flattened_traceback_is_read_as_one_line)
+{
+    static const char *const rules =
+        "- id: t.enospc\n  category: infrastructure\n  type: storage_error\n  role: root\n"
+        "  action: stop\n  match: 'No space left on device'\n  explain: 'x'\n"
+        "  examples: ['OSError: [Errno 28] No space left on device']\n";
+    static const char *const flat[] = {
+        "Traceback (most recent call last): File \"main.py\", line 184, in <module> output_path=output_pa"
+        "th) File \"/app/nsml/client.py\", line 622, in cache _ = preprocess_fn(**kwargs) File \"/app/dat"
+        "a_loader.py\", line 44, in train_data_loader pickle.dump(img_list, img_f)OSError: [Errno 28] No "
+        "space left on deviceUser session exited",
+        NULL};
+    json_t *v = diag_offline_lines(rules, flat, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.enospc");
+    json_decref(v);
+    static const char *const framed[] = {"Traceback (most recent call last):  ", "  File \"main.py\", line 184, in <module>",
+                                         "    save()", "OSError: [Errno 28] No space left on device", NULL};
+    v = diag_offline_lines(rules, framed, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.enospc");
+    CHECK(json_array_size(json_object_get(v, "evidence")) == 3); /* the header and the frame as evidence */
+    json_decref(v);
+}
