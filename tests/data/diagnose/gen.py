@@ -2226,7 +2226,7 @@ def bad_alloc_abort():
           "  what():  std::bad_alloc",
           "Aborted (core dumped)")
     write(n, L.text())
-    expect(n, category="infrastructure", type="oom_host", action="restart")
+    expect(n, category="infrastructure", type="oom_host", action="stop")
 
 
 @case
