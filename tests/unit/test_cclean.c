@@ -182,7 +182,8 @@ TEST(cclean_exit_code_0_and_train_metrics_are_completion)
 /* The run's last epoch finished (twenty-seventh session): Keras's bar
  * complete under "Epoch N/N", a tqdm bar over the epochs at 100%; Ray
  * Tune's "Trial X completed. Last result:", a "Total Training Time:" or
- * "training wall time:" summary. Not the last epoch's header alone, not
+ * "training wall time:" summary, French's "Entraînement terminé"
+ * (twenty-eighth session). Not the last epoch's header alone, not
  * an earlier epoch's complete bar, not a bar over one epoch's batches. */
 TEST(cclean_last_epoch_finished_is_completion)
 {
@@ -194,7 +195,11 @@ TEST(cclean_last_epoch_finished_is_completion)
     const char *tune[] = {"Trial TensorflowTrainer_a748c_00000 completed. Last result:", NULL};
     const char *total[] = {"Total Training Time: 21.98 min", "Test accuracy 35.97%", NULL};
     const char *wall[] = {"training wall time: 1.33 min", NULL};
-    const char *const *done[] = {keras, tqdm, tune, total, wall};
+    /* French, with its accents and without (twenty-eighth session) */
+    const char *fr[] = {"Episode 400/400 | Reward moyen (100 ep): 14.1",
+                        "Entrainement termine. Reward final moyen (100 ep): 14.1", NULL};
+    const char *fr2[] = {"Entra\xc3\xaenement termin\xc3\xa9 en 3 h 12 min", NULL};
+    const char *const *done[] = {keras, tqdm, tune, total, wall, fr, fr2};
     for (size_t i = 0; i < sizeof done / sizeof *done; i++) {
         json_t *v = verdict_of(done[i]);
         CHECK_STR(vs(v, "type"), "success");
