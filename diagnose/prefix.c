@@ -392,6 +392,26 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     return h + 2;
 }
 
+/* A host with its stream, as OLMo's multi-node launcher tags each line of
+ * a node's ranks ("h100-196-003:0 err: ", "node7:1 out: "): the host, the
+ * node's process index as the local rank. */
+static size_t host_stream_tag(const struct cur *c, struct prefix_info *o)
+{
+    size_t h = 0;
+    long v;
+    int other = 0; /* a host has a letter, a '-' or a '.': "12:30 err: " is a time */
+    for (; h < sizeof o->host - 1 && name_char(at(c, h)); h++)
+        other |= !(at(c, h) >= '0' && at(c, h) <= '9');
+    size_t nd = h >= 2 && other && at(c, h) == ':' ? number(c, h + 1, 4, &v) : 0;
+    size_t k = h + 1 + nd;
+    if (!nd || at(c, k) != ' ' || !(text_at(c, k + 1, "err: ") || text_at(c, k + 1, "out: ")))
+        return 0;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    o->local_rank = v;
+    return k + 6;
+}
+
 /* docker compose's prefix on a container's lines ("docker compose up",
  * "docker compose logs"): the service's container, its replica index after
  * a '-' (v2: "trainer-1") or '_' (v1: "trainer_1"), padded with spaces to
@@ -514,7 +534,8 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             k = det_container(&c, o);
         if (!k && ch != ' ' && ch != '[' && !o->host[0])
             k = psm_host(&c, o);
-        if (!k && round == 0 && ch != ' ' && !o->host[0] && !(k = compose_service(&c, o)))
+        if (!k && round == 0 && ch != ' ' && !o->host[0] && !(k = compose_service(&c, o)) &&
+            !(k = host_stream_tag(&c, o)))
             k = pdsh_host(&c, o);
         if (!k)
             break;

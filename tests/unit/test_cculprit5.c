@@ -475,3 +475,22 @@ TEST(cculprit5_cut_traceback_takes_its_prefix_rank)
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "rank")));
     json_decref(v);
 }
+
+/* OLMo's multi-node launcher tags each line with the node and its stream
+ * ("h100-196-003:0 err: "): the host (twenty-eighth session; a rule's own
+ * capture read it before, for one rule only). A time or a word before a
+ * colon is no such tag. */
+TEST(cculprit5_host_stream_tag)
+{
+    struct prefix_info p = parse("h100-196-003:0 err: Traceback (most recent call last):");
+    CHECK_STR(p.host, "h100-196-003");
+    CHECK(p.local_rank == 0);
+    CHECK(!strncmp("h100-196-003:0 err: Traceback" + p.skip, "Traceback", 9));
+    p = parse("node7:1 out: step 10 loss 2.1");
+    CHECK_STR(p.host, "node7");
+    CHECK(p.local_rank == 1);
+    p = parse("12:30 err: something");
+    CHECK(p.host[0] == '\0');
+    p = parse("epoch:3 error: bad");
+    CHECK(p.host[0] == '\0');
+}
