@@ -72,6 +72,10 @@ static const struct pat pats[] = {
     {F_HOST, CX_LINE, "\\b(?:host|hostname|Host|Hostname|HOSTNAME)\\s*[:=]\\s*(?![\\w.-]*\\()([A-Za-z0-9][\\w.-]{0,62}(?<![.-]))", 1},
     {F_HOST, CX_LINE, "\\b(?:on|from|to) (?:host|node|worker) ([A-Za-z][\\w.-]{0,62}(?<![.-]))", 2},
     {F_HOST, CX_LINE, "\\bsrun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? \\d", 0},
+    /* nccl-tests' (and rccl-tests') report of a failed call, which names
+     * the host it ran on: "nid005023: Test NCCL failure common.cu:1108
+     * 'unhandled cuda error ...'", "gpu5: Test CUDA failure ..." */
+    {F_HOST, CX_LINE, "(?:^|\\s)([A-Za-z0-9][\\w.-]{0,62}): Test (?:NCCL|CUDA) failure\\b", 0},
     /* ssh refusing a login: "root@worker-1.svc: Permission denied
      * (publickey,password)." names the host it tried */
     {F_HOST, CX_LINE, "(?:^|\\s)[\\w.-]{1,32}@([A-Za-z0-9][\\w.-]{0,62}(?<![.-])): Permission denied \\(", 0},

@@ -13,7 +13,7 @@
  *    it looks like a host name, not the next word of the sentence:
  *    "remote host: Connection refused" names none), Slurm's
  *    `srun: error: NAME: task N:` (not the task as a rank: srun often runs
- *    one launcher per node), IPv4 addresses (not loopback, not a version
+ *    one launcher per node), nccl-tests' `NAME: Test NCCL failure`, IPv4 addresses (not loopback, not a version
  *    number; the one of Ray's `(Actor pid=N, ip=A)` prefix after any other);
  *    in summary blocks (CX_BLOCK) Open MPI's `Local host: NAME` and ORTE's
  *    `Node: NAME`; with less trust (CX_FIELD), kubectl describe's `Node:`

@@ -199,7 +199,8 @@ TEST(cclean_last_epoch_finished_is_completion)
     const char *fr[] = {"Episode 400/400 | Reward moyen (100 ep): 14.1",
                         "Entrainement termine. Reward final moyen (100 ep): 14.1", NULL};
     const char *fr2[] = {"Entra\xc3\xaenement termin\xc3\xa9 en 3 h 12 min", NULL};
-    const char *const *done[] = {keras, tqdm, tune, total, wall, fr, fr2};
+    const char *basicsr[] = {"31-10-2024 04:50 PM | INFO: End of training. Time consumed: 0:00:00", NULL};
+    const char *const *done[] = {keras, tqdm, tune, total, wall, fr, fr2, basicsr};
     for (size_t i = 0; i < sizeof done / sizeof *done; i++) {
         json_t *v = verdict_of(done[i]);
         CHECK_STR(vs(v, "type"), "success");

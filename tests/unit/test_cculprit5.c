@@ -102,6 +102,14 @@ TEST(cculprit5_message_forms)
     /* Open MPI's first failed process (mpirun detected that one or more
      * processes exited with non-zero status ...) */
     CHECK_STR(field("  Process name: [[44374,1],3]", CX_BLOCK, "rank", o, sizeof o), "3");
+    /* nccl-tests' and rccl-tests' failed call names its host (twenty-eighth
+     * session), not a word of a message that says "Test failure" */
+    CHECK_STR(field("nid005023: Test NCCL failure common.cu.cpp:1108 'unhandled cuda error'", CX_LINE, "host", o,
+                    sizeof o),
+              "nid005023");
+    CHECK_STR(field("gpu5: Test CUDA failure common.cu:941 'system not yet initialized'", CX_LINE, "host", o, sizeof o),
+              "gpu5");
+    CHECK_STR(field("unit: Test failure in suite", CX_LINE, "host", o, sizeof o), "");
     CHECK_STR(field("  HNP daemon   : [[45370,0],0] on node node01", CX_BLOCK, "rank", o, sizeof o), "");
     /* c10d (pytorch/pytorch DistBackendError): the rank it asked, which
      * never published the id, not the rank that waited for it (since the
