@@ -490,10 +490,11 @@ TEST(cculprit5_cut_traceback_takes_its_prefix_rank)
  * colon is no such tag. */
 TEST(cculprit5_host_stream_tag)
 {
-    struct prefix_info p = parse("h100-196-003:0 err: Traceback (most recent call last):");
+    const char *line = "h100-196-003:0 err: Traceback (most recent call last):";
+    struct prefix_info p = parse(line);
     CHECK_STR(p.host, "h100-196-003");
     CHECK(p.local_rank == 0);
-    CHECK(!strncmp("h100-196-003:0 err: Traceback" + p.skip, "Traceback", 9));
+    CHECK(!strncmp(line + p.skip, "Traceback", 9));
     p = parse("node7:1 out: step 10 loss 2.1");
     CHECK_STR(p.host, "node7");
     CHECK(p.local_rank == 1);
