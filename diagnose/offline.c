@@ -198,9 +198,12 @@ static void on_line(void *ctx, const char *line, size_t len, long lineno, unsign
     if (activity_line_marks(&o->act, line + p.skip, len - p.skip, classifier_progress_step(s->c), marks,
                             (f & CLS_PROGRESS) != 0))
         o->done_events = events0;
-    if (f & CLS_PROGRESS)
-        activity_loss(&o->act, classifier_progress_loss(s->c), line + p.skip, len - p.skip,
-                      classifier_progress_step(s->c));
+    if (f & CLS_PROGRESS) {
+        double loss = classifier_progress_loss(s->c);
+        activity_loss(&o->act, loss, line + p.skip, len - p.skip, classifier_progress_step(s->c));
+        if (isfinite(loss)) /* training went on: a NaN or Inf loss before it was a skipped step */
+            o->loss_ok_events = events0;
+    }
     last_resort_line_marks(&o->last, line + p.skip, len - p.skip, marks);
     r->cur = NULL;
     if (!o->z)
@@ -588,18 +591,24 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
 
 /* The events that can decide: a symptom kept before the log's last
  * completion line did not end the run (a library's warning at start-up, a
- * connection retried and made), so it is left out; roots always count, and
- * so does whatever follows the completion line. New reference. */
+ * connection retried and made), so it is left out; so is a NaN or Inf loss,
+ * root or symptom, that a progress line with a finite loss followed (a
+ * mixed-precision step the loss scaler skipped: training went on;
+ * twenty-eighth session). Other roots always count, and so does whatever
+ * follows. New reference. */
 static json_t *deciding_events(const struct offline *o)
 {
-    if (!o->done_events) /* no completion line, or no event before it */
+    if (!o->done_events && !o->loss_ok_events) /* nothing any later line outweighs */
         return json_incref(o->events);
     json_t *keep = json_array();
     size_t i;
     json_t *ev;
     json_array_foreach(o->events, i, ev) {
         const char *role = json_string_value(json_object_get(ev, "role"));
-        if (i >= o->done_events || !role || strcmp(role, "symptom"))
+        int symptom = role && !strcmp(role, "symptom");
+        const char *type = json_string_value(json_object_get(ev, "failure_type"));
+        int skipped = i < o->loss_ok_events && type && !strcmp(type, "nan_loss");
+        if (!skipped && (i >= o->done_events || !symptom))
             json_array_append(keep, ev);
     }
     return keep;

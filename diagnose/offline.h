@@ -26,6 +26,7 @@ struct offline {
     json_t *kept_tails;         /* their tails: display name -> [lines] (context) */
     struct activity act;        /* what the logs show last (no-failure verdicts) */
     size_t done_events;         /* events kept before the last completion line */
+    size_t loss_ok_events;      /* events kept before the last progress line with a finite loss */
     struct last_resort last;    /* prompt host, failed rank: culprits of last resort */
 };
 

@@ -135,3 +135,29 @@ TEST(losstrack_gradient_norm_that_stays_nan)
     CHECK_STR(json_string_value(json_object_get(v, "type")), "nan_loss");
     json_decref(v);
 }
+
+/* A NaN or Inf loss that a progress line with a finite loss follows is a
+ * step the loss scaler skipped, and training went on: no failure (mmdet's
+ * fp16 "loss: inf" once, then "loss: 1.1786"; twenty-eighth session). A
+ * NaN loss with no finite loss after it is still the rule's. */
+TEST(losstrack_nan_loss_that_training_goes_past_is_no_failure)
+{
+    static const char *const rules =
+        "- id: t.progress\n  category: progress\n  type: progress\n  role: progress\n  action: ignore\n"
+        "  match: 'Epoch \\[\\d+\\]\\[(?<step>\\d+)/\\d+\\](?:.*?[\\s,]loss: (?<loss>\\d+(?:\\.\\d+)?)\\b)?'\n"
+        "  explain: 'x'\n  examples: ['Epoch [1][50/152] loss: 1.2']\n"
+        "- id: t.nan\n  category: framework\n  type: nan_loss\n  role: symptom\n  action: rollback\n"
+        "  priority: 15\n  match: 'loss: (?:nan|inf)\\b'\n  explain: 'x'\n  examples: ['loss: nan']\n";
+    static const char *const recovered[] = {"Epoch [1][50/152] loss_bbox: inf, loss: inf",
+                                            "Epoch [1][100/152] loss_bbox: 0.51, loss: 1.1786", NULL};
+    json_t *v = diag_offline_lines(rules, recovered, 0);
+    CHECK(v != NULL);
+    CHECK(!strcmp(json_string_value(json_object_get(v, "type")), "no_failure"));
+    json_decref(v);
+    static const char *const diverged[] = {"Epoch [1][50/152] loss: 1.2", "Epoch [1][100/152] loss: nan",
+                                           "Epoch [1][150/152] loss: nan", NULL};
+    v = diag_offline_lines(rules, diverged, 0);
+    CHECK(v != NULL);
+    CHECK(!strcmp(json_string_value(json_object_get(v, "type")), "nan_loss"));
+    json_decref(v);
+}
