@@ -30,7 +30,6 @@ void activity_init(struct activity *a)
     a->grad_nan = 0;
     memset(&a->grad, 0, sizeof a->grad);
     memset(&a->error, 0, sizeof a->error);
-    a->error.rank = -1;
     a->rank = -1;
     a->host = NULL;
     memset(&a->setup, 0, sizeof a->setup);
@@ -57,8 +56,6 @@ static void keep(const struct activity *a, struct kept_line *k, const char *line
     copy_cut(k->text, sizeof k->text, line, len);
     copy_cut(k->file, sizeof k->file, a->file ? a->file : "", a->file ? strnlen(a->file, sizeof k->file) : 0);
     k->no = a->file ? a->lineno : 0;
-    k->rank = a->rank;
-    copy_cut(k->host, sizeof k->host, a->host ? a->host : "", a->host ? strnlen(a->host, sizeof k->host) : 0);
 }
 
 /* The culprit fields still null in v from the prefix of the kept line
@@ -87,8 +84,12 @@ static void track_error(struct activity *a, const char *line, size_t len, uint32
     int level = act_glog_level(line + lead, len - lead), frame = 0;
     if (!progress && level != 'W' && level != 'I' &&
         (level == 'E' || ((k & LM_ERROR) && (act_error_word(line, len, lead) || (frame = act_frame_line(line, len, lead)))))) {
-        if (!frame || !a->error_frame || a->since_error < 0) /* a traceback is kept by its first frame */
+        if (!frame || !a->error_frame || a->since_error < 0) { /* a traceback is kept by its first frame */
             keep(a, &a->error, line, len);
+            a->error.rank = a->rank; /* its prefix: the culprit of a suspected failure */
+            copy_cut(a->error.host, sizeof a->error.host, a->host ? a->host : "",
+                     a->host ? strnlen(a->host, sizeof a->error.host) : 0);
+        }
         a->since_error = 0;
         a->error_frame = frame;
     } else if (a->error_frame && lead == 0 && len > 0) {

@@ -28,8 +28,8 @@ struct kept_line {
     char text[160];
     char file[256];
     long no;
-    long rank;     /* the rank its prefix named, -1 when none */
-    char host[64]; /* the host its prefix named, "" when none */
+    long rank;     /* the error line only: the rank its prefix named (-1: none) */
+    char host[64]; /* and the host ("": none) */
 };
 
 struct activity {

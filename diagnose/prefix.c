@@ -347,6 +347,26 @@ static int module_path(const char *name, size_t n)
     return 1;
 }
 
+/* A host with its stream, as OLMo's multi-node launcher tags each line of
+ * a node's ranks ("h100-196-003:0 err: ", "node7:1 out: "): the host, the
+ * node's process index as the local rank. h: the length of the name at the
+ * cursor, which pdsh_host has scanned and found followed by ':'. */
+static size_t host_stream_tag(const struct cur *c, size_t h, struct prefix_info *o)
+{
+    long v;
+    int other = 0; /* a host has a letter, a '-' or a '.': "12:30 err: " is a time */
+    for (size_t j = 0; j < h; j++)
+        other |= !(at(c, j) >= '0' && at(c, j) <= '9');
+    size_t nd = h >= 2 && other ? number(c, h + 1, 4, &v) : 0;
+    size_t k = h + 1 + nd;
+    if (!nd || at(c, k) != ' ' || !(text_at(c, k + 1, "err: ") || text_at(c, k + 1, "out: ")))
+        return 0;
+    memcpy(o->host, c->s + c->i, h);
+    o->host[h] = '\0';
+    o->local_rank = v;
+    return k + 6;
+}
+
 /* pdsh's "host: " (DeepSpeed's multi-node launcher, pdsh -w): a host name
  * that cannot be a word of a message: an IPv4 address, a name (no '_') with a digit
  * and a '-' or '.' (worker-1, gpu-a01.cluster, 675d-5), or node/worker/host/
@@ -363,6 +383,8 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
         max = sizeof o->host - 1;
     while (h < max && name_char(s[h])) /* most lines end here: a word, then no ": " */
         h++;
+    if (at(c, h) == ':' && at(c, h + 1) != ' ') /* "host:N err: ", scanned once */
+        return host_stream_tag(c, h, o);
     if (h < 2 || at(c, h) != ':' || at(c, h + 1) != ' ' || s[0] == '-' || s[0] == '.' || s[h - 1] == '.')
         return 0;
     for (size_t j = 0; j < h; j++) {
@@ -390,26 +412,6 @@ static size_t pdsh_host(const struct cur *c, struct prefix_info *o)
     memcpy(o->host, c->s + c->i, h);
     o->host[h] = '\0';
     return h + 2;
-}
-
-/* A host with its stream, as OLMo's multi-node launcher tags each line of
- * a node's ranks ("h100-196-003:0 err: ", "node7:1 out: "): the host, the
- * node's process index as the local rank. */
-static size_t host_stream_tag(const struct cur *c, struct prefix_info *o)
-{
-    size_t h = 0;
-    long v;
-    int other = 0; /* a host has a letter, a '-' or a '.': "12:30 err: " is a time */
-    for (; h < sizeof o->host - 1 && name_char(at(c, h)); h++)
-        other |= !(at(c, h) >= '0' && at(c, h) <= '9');
-    size_t nd = h >= 2 && other && at(c, h) == ':' ? number(c, h + 1, 4, &v) : 0;
-    size_t k = h + 1 + nd;
-    if (!nd || at(c, k) != ' ' || !(text_at(c, k + 1, "err: ") || text_at(c, k + 1, "out: ")))
-        return 0;
-    memcpy(o->host, c->s + c->i, h);
-    o->host[h] = '\0';
-    o->local_rank = v;
-    return k + 6;
 }
 
 /* docker compose's prefix on a container's lines ("docker compose up",
@@ -534,8 +536,7 @@ void prefix_strip(const char *line, size_t len, struct prefix_info *o)
             k = det_container(&c, o);
         if (!k && ch != ' ' && ch != '[' && !o->host[0])
             k = psm_host(&c, o);
-        if (!k && round == 0 && ch != ' ' && !o->host[0] && !(k = compose_service(&c, o)) &&
-            !(k = host_stream_tag(&c, o)))
+        if (!k && round == 0 && ch != ' ' && !o->host[0] && !(k = compose_service(&c, o)))
             k = pdsh_host(&c, o);
         if (!k)
             break;
