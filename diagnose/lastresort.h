@@ -17,7 +17,9 @@
  * host, pdsh's "host: "): a log whose prefixed lines all name one host is
  * that host's output, also on its lines without a prefix. Before that
  * (twenty-sixth session), the one node a launcher named for a failed
- * process (mpirun, a Ray task's error header, srun). */
+ * process (mpirun, a Ray task's error header, srun). After it (twenty-ninth
+ * session), for any verdict but a script error, the one host of the NCCL
+ * lines: the node the log was captured on. */
 #ifndef ENDURE_DIAGNOSE_LASTRESORT_H
 #define ENDURE_DIAGNOSE_LASTRESORT_H
 #include <stddef.h>

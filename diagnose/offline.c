@@ -562,9 +562,10 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
  * prompts name (for an infrastructure fault, else the one host of its NCCL
  * lines; for a failed connection, else the rendezvous endpoint; else,
  * but for a script error, the one node a launcher named for a failed
- * process, then the one host of the lines' own prefixes), the one
- * rank its launcher reported failed; each only when nothing else named
- * that field. */
+ * process, then the one host of the lines' own prefixes, then the one
+ * host of its NCCL lines: a log captured on one node), the one rank its
+ * launcher reported failed; each only when nothing else named that
+ * field. */
 static void last_resort_culprit(json_t *v, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit");
@@ -581,6 +582,8 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
         host = last_resort_failed_node(&o->last);
     if (!host && !script)
         host = last_resort_prefix_host(&o->last);
+    if (!host && !script)
+        host = last_resort_nccl_host(&o->last);
     long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))

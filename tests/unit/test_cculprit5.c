@@ -503,3 +503,40 @@ TEST(cculprit5_host_stream_tag)
     p = parse("epoch:3 error: bad");
     CHECK(p.host[0] == '\0');
 }
+
+/* A log whose NCCL lines all come from one node was captured there: when
+ * nothing else names a host, that node is the culprit of any verdict but
+ * a script error (twenty-ninth session; before, of infrastructure faults
+ * only). Two nodes' NCCL lines name none. */
+TEST(cculprit5_one_nccl_node_names_any_failure)
+{
+    static const char *const rules =
+        "- id: t.kill\n  category: unknown\n  type: killed\n  role: root\n"
+        "  action: restart\n  match: 'exitcode: -9'\n  explain: 'x'\n"
+        "  examples: ['failed (exitcode: -9) local_rank: 7']\n"
+        "- id: t.import\n  category: script\n  type: import_error\n  role: root\n"
+        "  action: stop\n  match: 'ModuleNotFoundError: '\n  explain: 'x'\n"
+        "  examples: ['ModuleNotFoundError: No module named x']\n";
+    static const char *const one[] = {
+        "[2025-12-12 20:00:58] H-server03:115530:115931 [0] misc/socket.cc:936 NCCL WARN Call to shutdown failed",
+        "E1212 20:01:21.662000 115287 api.py:882] failed (exitcode: -9) local_rank: 7 (pid: 115533)", NULL};
+    json_t *v = diag_offline_lines(rules, one, 0);
+    CHECK(v != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "culprit"), "host")), "H-server03");
+    json_decref(v);
+    static const char *const two[] = {
+        "H-server03:115530:115931 [0] NCCL INFO Channel 00 : 0[0] -> 1[1] via P2P/IPC",
+        "H-server04:115530:115931 [0] NCCL INFO Channel 00 : 1[1] -> 0[0] via P2P/IPC",
+        "E1212 20:01:21.662000 115287 api.py:882] failed (exitcode: -9) local_rank: 7 (pid: 115533)", NULL};
+    v = diag_offline_lines(rules, two, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+    static const char *const script[] = {
+        "H-server03:115530:115931 [0] NCCL INFO Channel 00 : 0[0] -> 1[1] via P2P/IPC",
+        "ModuleNotFoundError: No module named 'flash_attn'", NULL};
+    v = diag_offline_lines(rules, script, 0);
+    CHECK(v != NULL);
+    CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "host")));
+    json_decref(v);
+}
