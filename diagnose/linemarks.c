@@ -254,6 +254,9 @@ static const char *const done_marks[] = {
     /* ms-swift's pipeline after its main() returned ("End time of running
      * main: 2025-05-21 ..."; an exception skips it) */
     "End time of running main",
+    /* TorchForge's GRPO loop at its step limit ("Reached training limit (2
+     * steps). Exiting continuous_training loop.") */
+    "Reached training limit (",
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
