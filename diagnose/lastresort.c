@@ -31,16 +31,22 @@ static const char endpoint_re[] =
  * Out of all 4 trainers, the trainer process with rank=[2] was aborted.";
  * a list of several names none), and Open MPI's help message on the first
  * process that exited non-zero ("  Process name: [[44912,1],251]", job
- * then rank) */
+ * then rank); PaddlePaddle's spawn says "Process 0 terminated with the
+ * following error:" without torch's "-- "; Open MPI's help messages on a
+ * launch that failed name the first rank it failed for ("This error was
+ * first reported for process\nrank 0; it may have occurred for other
+ * processes as well.", "... when attempting to start process rank 0") */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
-    "-- Process (\\d{1,6}) terminated with the following error|"
+    "(?:-- |^)Process (\\d{1,6}) terminated with the following error|"
     "\\bprocess (\\d{1,6}) terminated with (?:signal \\w|exit code -?[1-9])|"
     "\\bnoticed that process rank (\\d{1,7}) with PID|"
     "\\bRank (\\d{1,7}) crashed with exit code [1-9]|"
     "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted|"
-    "^\\s*Process name: \\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]";
+    "^\\s*Process name: \\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]|"
+    "^rank (\\d{1,7}); it may have occurred for other processes as well|"
+    "\\bwhen attempting to start process rank (\\d{1,7})\\b";
 
 /* the node a launcher named for a failed process: Open MPI's mpirun, the
  * header of a Ray task's or actor's error (the node it ran on), srun's
@@ -53,7 +59,7 @@ static const char node_re[] =
 
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
-#define NOTE_GROUPS 9
+#define NOTE_GROUPS 11
 
 int last_resort_init(struct last_resort *p)
 {

@@ -47,6 +47,10 @@ static const char *const setup_marks[] = {
     "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
     "Setting up process group for: ",
     "Finished pipeline stage init",
+    /* ps-lite (MXNet's kvstore, BytePS) registering its nodes with the
+     * scheduler: "Bind to role=scheduler, id=1, ip=...", "control={
+     * cmd=ADD_NODE, node={ role=server, ..." */
+    "Bind to role=", "cmd=ADD_NODE",
     /* c10d's warnings while its store client resolves and connects to the
      * master (IPv6 lookup, connect retries): still in the rendezvous */
     "cannot be retrieved (gai error", "The client socket has failed to connect to",
@@ -257,6 +261,7 @@ static const char *const done_marks[] = {
     /* TorchForge's GRPO loop at its step limit ("Reached training limit (2
      * steps). Exiting continuous_training loop.") */
     "Reached training limit (",
+    "Optimization Done.", /* Caffe's solver at the end of its iterations */
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
@@ -267,7 +272,8 @@ static const char *const not_done_marks[] = {"Training finished iteration", NULL
 static const char *const rank_words[] = {"local_rank", "terminated with the following error",
                                          "terminated with signal", "terminated with exit code",
                                          "crashed with exit code", "the trainer process with rank=[",
-                                         "Process name: [[", NULL};
+                                         "Process name: [[", "it may have occurred for other processes",
+                                         "attempting to start process rank", NULL};
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 /* lastresort.c: these select the pattern of the node a launcher names for
  * a failed process; mpirun's report names both the rank and the node */

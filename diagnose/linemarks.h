@@ -29,7 +29,7 @@ enum linemark_bits {
 
 /* The most marks the table holds (a caller's buffer of table indices can
  * be this long). */
-#define LINEMARKS_MAX 200
+#define LINEMARKS_MAX 220
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for
  * (*bits)[i]; returns the number of entries. */
