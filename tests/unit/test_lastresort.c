@@ -98,6 +98,12 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
          * (twenty-seventh session): job, then rank */
         {"  Process name: [[44912,1],251]", 251},
         {"Process name: [[44912,1]]", -1},
+        /* twenty-ninth session: PaddlePaddle's spawn without torch's "-- ",
+         * and Open MPI's help on a launch that failed */
+        {"Process 0 terminated with the following error:", 0},
+        {"rank 0; it may have occurred for other processes as well.", 0},
+        {"when attempting to start process rank 3", 3},
+        {"the rank 0; it may have occurred for other processes as well.", -1}, /* only at the line's start */
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
