@@ -203,3 +203,29 @@ TEST(chang4_stack_dump_in_a_wait_is_a_suspected_hang)
     CHECK_STR(type_of(v), "no_failure");
     json_decref(v);
 }
+
+/* ps-lite (MXNet's kvstore, BytePS) registering its nodes is collective
+ * setup: a log that ends there with no step is a suspected hang; Caffe's
+ * "Optimization Done." and TorchForge's "Reached training limit (" are
+ * completion lines (twenty-ninth session). */
+TEST(chang4_pslite_setup_and_completion_lines)
+{
+    static const char *const pslite[] = {
+        "[02:33:37] src/van.cc:290: Bind to role=scheduler, id=1, ip=172.31.35.130, port=9093, is_recovery=0",
+        "[02:33:37] src/van.cc:398: ? => 1. Meta: request=0, timestamp=0, control={ cmd=ADD_NODE, node={ "
+        "role=server, ip=172.31.35.130, port=46899, is_recovery=0 } }",
+        NULL};
+    json_t *v = diag_activity_verdict(pslite, NULL);
+    CHECK_STR(type_of(v), "hang");
+    json_decref(v);
+    static const char *const caffe[] = {"I0821 10:00:00.000000  1234 solver.cpp:464] Snapshotting to binary proto",
+                                        "I0821 10:00:01.000000  1234 solver.cpp:327] Optimization Done.", NULL};
+    v = diag_activity_verdict(caffe, NULL);
+    CHECK_STR(type_of(v), "success");
+    json_decref(v);
+    static const char *const forge[] = {"Reached training limit (2 steps). Exiting continuous_training loop.",
+                                        "Shutting down...", NULL};
+    v = diag_activity_verdict(forge, NULL);
+    CHECK_STR(type_of(v), "success");
+    json_decref(v);
+}
