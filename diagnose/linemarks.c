@@ -262,6 +262,7 @@ static const char *const done_marks[] = {
      * steps). Exiting continuous_training loop.") */
     "Reached training limit (",
     "Optimization Done.", /* Caffe's solver at the end of its iterations */
+    "End model training", /* GluonTS's trainer after its last epoch */
     NULL};
 /* Lines that contain a completion mark but report one unit of a run that
  * goes on (Ray Train: "Training finished iteration 3 at ..."). */
