@@ -228,4 +228,9 @@ TEST(chang4_pslite_setup_and_completion_lines)
     v = diag_activity_verdict(forge, NULL);
     CHECK_STR(type_of(v), "success");
     json_decref(v);
+    static const char *const gluonts[] = {"INFO:root:Epoch[9] Evaluation metric 'epoch_loss'=4.521", "End model training",
+                                          NULL};
+    v = diag_activity_verdict(gluonts, NULL);
+    CHECK_STR(type_of(v), "success");
+    json_decref(v);
 }
