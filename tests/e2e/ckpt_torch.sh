@@ -16,6 +16,9 @@ PY=/usr/bin/python3
 TRAIN=$ENDURE_SRC/tests/e2e/ckpt_trainer.py
 fail() { echo "FAIL: $*"; exit 1; }
 export MASTER_ADDR=127.0.0.1
+# a rank that dies of a signal prints its Python stack (it failed once in a
+# sanitizer CI run with no output at all)
+export PYTHONFAULTHANDLER=1
 # one port per phase (no TIME_WAIT clashes), below the kernel's ephemeral
 # range (32768-60999 by default): no outgoing connection of another test
 # holds it
@@ -51,7 +54,7 @@ for r in 0 1; do
   [ "$kind" = staged ] || fail "rank $r should resume from the stage, got $kind $dir"
   echo "$dir" >"$T/dir-$r"
 done
-"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 2)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait -n; a=\$?; wait -n; b=\$?; exit \$((a|b))" >"$T/ev1" 2>"$T/err1" || { cat "$T/ev1" "$T/err1"; fail "attempt 1"; }
+"$DRV" agent "${OPTS[@]}" -- bash -c "export MASTER_PORT=$((P + 2)); for r in 0 1; do RANK=\$r WORLD_SIZE=2 ENDURE_RESUME_TAG=step-000000020 ENDURE_RESUME_STEP=20 ENDURE_RESUME_DIR=\$(cat $T/dir-\$r) $PY $TRAIN --out $T/a1-\$r & done; wait -n; a=\$?; wait -n; b=\$?; [ \$((a|b)) -eq 0 ] || echo \"rank exit statuses: \$a \$b\" >&2; exit \$((a|b))" >"$T/ev1" 2>"$T/err1" || { cat "$T/ev1" "$T/err1"; fail "attempt 1"; }
 for r in 0 1; do
   grep -q "rank $r resumed from step 20 ($(cat "$T/dir-$r"))" "$T/ev1" || { cat "$T/ev1" "$T/err1"; fail "rank $r did not resume from step 20"; }
 done

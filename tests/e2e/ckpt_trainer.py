@@ -90,3 +90,7 @@ for step in range(start + 1, args.steps + 1):
 
 with open(args.out.replace("{rank}", str(rank)), "w") as f:
     f.write(repr(sum(float((p.double() ** 2).sum()) for p in model.parameters())) + "\n")
+# both ranks leave the process group together: one that exits while its
+# peer still holds the gloo pair can make the peer's teardown fail
+dist.barrier()
+dist.destroy_process_group()
