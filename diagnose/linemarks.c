@@ -115,6 +115,11 @@ static const char *const setup_marks[] = {
  * in the extensions directory). */
 static const char *const start_marks[] = {
     "workflow: [(", /* mmcv's runner: "workflow: [('train', 1)], max: 12 epochs" */
+    /* twenty-ninth session, each the last line before the first step of a
+     * dev log both readers call a hang: Composer's trainer ("Spinning the
+     * dataloaders"), YOLOX's launcher ("yolox.core.launch:
+     * _distributed_worker:119 - Rank 0 initialization finished.") */
+    "Spinning the dataloaders", "_distributed_worker:",
     "Start running, host: ", /* mmcv's runner, the line before */
     "***** Running training *****", /* transformers' Trainer */
     /* TensorFlow's Estimator/MonitoredSession: the checkpoint of step 0,

@@ -234,3 +234,24 @@ TEST(chang4_pslite_setup_and_completion_lines)
     CHECK_STR(type_of(v), "success");
     json_decref(v);
 }
+
+/* Composer's "Spinning the dataloaders" and YOLOX's launcher line are the
+ * loop's start (twenty-ninth session): a log that ends there is a
+ * suspected hang in the first step; a step after them is progress. */
+TEST(chang4_composer_and_yolox_loop_start)
+{
+    static const char *const composer[] = {
+        "2023-07-07 01:36:02,649: rank0[1074804][MainThread]: DEBUG: composer.trainer.trainer: Spinning the dataloaders",
+        NULL};
+    json_t *v = diag_activity_verdict(composer, NULL);
+    CHECK_STR(type_of(v), "hang");
+    CHECK_STR(json_string_value(json_object_get(v, "last_activity")), "training start");
+    json_decref(v);
+    static const char *const yolox[] = {
+        "2022-01-01 10:00:00 | INFO | yolox.core.launch:_distributed_worker:119 - Rank 1 initialization finished.",
+        "step 1 loss 2.5", NULL};
+    static const long steps[] = {-1, 1};
+    v = diag_activity_verdict(yolox, steps);
+    CHECK_STR(type_of(v), "no_failure");
+    json_decref(v);
+}
