@@ -140,17 +140,26 @@ int act_error_word(const char *line, size_t len, size_t lead)
  * "File \"PATH\", line N, in FUNC" (not faulthandler's "line N in FUNC"
  * of a stack dump, which is no exception): a log that ends among frames
  * ends inside a traceback whose exception line is cut off. */
-int act_frame_line(const char *line, size_t len, size_t lead)
+/* Where a frame line, `File "PATH", line N...` from line[lead], goes on
+ * after its line number (", in FUNC" in a traceback, " in FUNC" in
+ * faulthandler's dump), or NULL when the line is no frame. */
+static const char *frame_after_line_no(const char *line, size_t len, size_t lead)
 {
     const char *s = line + lead, *end = line + len;
     if ((size_t)(end - s) < 20 || memcmp(s, "File \"", 6))
-        return 0;
+        return NULL;
     const char *q = memmem(s + 6, (size_t)(end - s - 6), "\", line ", 8);
     if (!q || q + 8 >= end || !isdigit((unsigned char)q[8]))
-        return 0;
+        return NULL;
     for (q += 8; q < end && isdigit((unsigned char)*q); q++)
         ;
-    return end - q > 5 && !memcmp(q, ", in ", 5);
+    return q;
+}
+
+int act_frame_line(const char *line, size_t len, size_t lead)
+{
+    const char *q = frame_after_line_no(line, len, lead);
+    return q && line + len - q > 5 && !memcmp(q, ", in ", 5);
 }
 
 /* The value of the gradient norm line[0..len) prints ("grad_norm: nan",
@@ -266,15 +275,8 @@ static const char *const dump_waits[] = {
  * it does something else, -1 when the line is no such frame. */
 int act_dump_frame(const char *line, size_t len, size_t lead)
 {
-    const char *s = line + lead, *end = line + len;
-    if ((size_t)(end - s) < 20 || memcmp(s, "File \"", 6))
-        return -1;
-    const char *q = memmem(s + 6, (size_t)(end - s - 6), "\", line ", 8);
-    if (!q || q + 8 >= end || !isdigit((unsigned char)q[8]))
-        return -1;
-    for (q += 8; q < end && isdigit((unsigned char)*q); q++)
-        ;
-    if (end - q < 5 || memcmp(q, " in ", 4))
+    const char *q = frame_after_line_no(line, len, lead), *end = line + len;
+    if (!q || end - q < 5 || memcmp(q, " in ", 4))
         return -1;
     q += 4;
     size_t n = (size_t)(end - q);

@@ -81,9 +81,8 @@ static void prefix_culprit(const struct kept_line *k, json_t *v)
 /* Tracks the last error report (a glog or c10d E line, or an error word
  * of its own on a line that is no W or I line, or a traceback's frame)
  * and the non-blank lines after it. */
-static void track_error(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
+static void track_error(struct activity *a, const char *line, size_t len, size_t lead, uint32_t k, int progress)
 {
-    size_t lead = act_blanks(line, len);
     int level = act_glog_level(line + lead, len - lead), frame = 0;
     if (!progress && level != 'W' && level != 'I' &&
         (level == 'E' || ((k & LM_ERROR) && (act_error_word(line, len, lead) || (frame = act_frame_line(line, len, lead)))))) {
@@ -124,9 +123,8 @@ static void track_grad(struct activity *a, const char *line, size_t len, uint32_
  * stuck job, or a crash's): judges the innermost frame of the current
  * thread's stack (else of the first stack dumped), and notes a fatal
  * error, which makes the dump a crash's. */
-static void track_dump(struct activity *a, const char *line, size_t len)
+static void track_dump(struct activity *a, const char *line, size_t len, size_t lead)
 {
-    size_t lead = act_blanks(line, len);
     if (len - lead < 12)
         return;
     char c = line[lead];
@@ -158,9 +156,10 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
                act_final_epoch(&a->final_epoch, line, len, k);
     if (done)
         a->done = 1;
-    track_error(a, line, len, k, progress);
+    size_t lead = act_blanks(line, len);
+    track_error(a, line, len, lead, k, progress);
     track_grad(a, line, len, k, progress);
-    track_dump(a, line, len);
+    track_dump(a, line, len, lead);
     /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
      * each epoch's start): the loop starts, no step is done yet */
     if (progress && step == 0 && memmem(line, len, "[00:00<?", 8)) {

@@ -577,13 +577,13 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
         host = last_resort_nccl_host(&o->last);
     if (!host && type && !strcmp(type, "connection_error"))
         host = last_resort_endpoint(&o->last);
-    int script = cat && !strcmp(cat, "script"); /* as verdict.c: a script error fails on any node */
-    if (!host && !script)
+    if (!host && !(cat && !strcmp(cat, "script"))) { /* as verdict.c: a script error fails on any node */
         host = last_resort_failed_node(&o->last);
-    if (!host && !script)
-        host = last_resort_prefix_host(&o->last);
-    if (!host && !script)
-        host = last_resort_nccl_host(&o->last);
+        if (!host)
+            host = last_resort_prefix_host(&o->last);
+        if (!host) /* an infrastructure fault asked it first, above */
+            host = last_resort_nccl_host(&o->last);
+    }
     long rank = last_resort_rank(&o->last);
     json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
     if (host && (!h || json_is_null(h)))
