@@ -140,26 +140,17 @@ int act_error_word(const char *line, size_t len, size_t lead)
  * "File \"PATH\", line N, in FUNC" (not faulthandler's "line N in FUNC"
  * of a stack dump, which is no exception): a log that ends among frames
  * ends inside a traceback whose exception line is cut off. */
-/* Where a frame line, `File "PATH", line N...` from line[lead], goes on
- * after its line number (", in FUNC" in a traceback, " in FUNC" in
- * faulthandler's dump), or NULL when the line is no frame. */
-static const char *frame_after_line_no(const char *line, size_t len, size_t lead)
+int act_frame_line(const char *line, size_t len, size_t lead)
 {
     const char *s = line + lead, *end = line + len;
     if ((size_t)(end - s) < 20 || memcmp(s, "File \"", 6))
-        return NULL;
+        return 0;
     const char *q = memmem(s + 6, (size_t)(end - s - 6), "\", line ", 8);
     if (!q || q + 8 >= end || !isdigit((unsigned char)q[8]))
-        return NULL;
+        return 0;
     for (q += 8; q < end && isdigit((unsigned char)*q); q++)
         ;
-    return q;
-}
-
-int act_frame_line(const char *line, size_t len, size_t lead)
-{
-    const char *q = frame_after_line_no(line, len, lead);
-    return q && line + len - q > 5 && !memcmp(q, ", in ", 5);
+    return end - q > 5 && !memcmp(q, ", in ", 5);
 }
 
 /* The value of the gradient norm line[0..len) prints ("grad_norm: nan",
@@ -246,44 +237,3 @@ int act_done_line(const char *line, size_t len)
     return ends_in_done_line(line, len) || metrics_row_done(line, len);
 }
 
-/* faulthandler's header of one thread's stack ("Current thread 0x00007f...
- * (most recent call first):", "Thread 0x... (most recent call first):"):
- * 2 for the current thread's, 1 for another's, 0 when the line is none. */
-int act_dump_header(const char *line, size_t len, size_t lead)
-{
-    const char *s = line + lead, *end = line + len;
-    if (end - s > 8 && !memcmp(s, "Current ", 8))
-        s += 8;
-    if (end - s < 12 || (memcmp(s, "Thread 0x", 9) && memcmp(s, "thread 0x", 9)))
-        return 0;
-    if (!memmem(s, (size_t)(end - s), "(most recent call first):", 25))
-        return 0;
-    return s == line + lead ? 1 : 2;
-}
-
-/* Functions that block until another thread, process or rank does
- * something, as faulthandler names a frame's function (it prints no source
- * line): a stack dumped while its innermost frame is one of these was
- * waiting. */
-static const char *const dump_waits[] = {
-    "wait", "_wait_for_tstate_lock", "join", "acquire", "select", "poll", "recv", "recv_into",
-    "_recv_bytes", "_recv", "accept", "barrier", "all_reduce", "allreduce", "all_gather",
-    "broadcast", "synchronize", "wait_for", "_wait_for_workers", "monitored_barrier", NULL};
-
-/* Whether the line is faulthandler's frame, `File "PATH", line N in FUNC`
- * (no comma before "in", unlike a traceback's): 1 when FUNC waits, 0 when
- * it does something else, -1 when the line is no such frame. */
-int act_dump_frame(const char *line, size_t len, size_t lead)
-{
-    const char *q = frame_after_line_no(line, len, lead), *end = line + len;
-    if (!q || end - q < 5 || memcmp(q, " in ", 4))
-        return -1;
-    q += 4;
-    size_t n = (size_t)(end - q);
-    while (n && (q[n - 1] == ' ' || q[n - 1] == '\r' || q[n - 1] == '\t'))
-        n--;
-    for (const char *const *w = dump_waits; *w; w++)
-        if (strlen(*w) == n && !memcmp(q, *w, n))
-            return 1;
-    return 0;
-}

@@ -17,13 +17,6 @@ int act_error_word(const char *line, size_t len, size_t lead);
 /* Whether the line is a Python traceback's frame, "File \"PATH\", line N,
  * in FUNC" (not faulthandler's "line N in FUNC"). */
 int act_frame_line(const char *line, size_t len, size_t lead);
-/* faulthandler's stack header: 2 the current thread's ("Current thread
- * 0x... (most recent call first):"), 1 another thread's, 0 none. */
-int act_dump_header(const char *line, size_t len, size_t lead);
-/* faulthandler's frame (`File "PATH", line N in FUNC`): 1 when FUNC is a
- * wait (wait, join, acquire, recv, barrier, all_reduce...), 0 another
- * function, -1 no such frame. */
-int act_dump_frame(const char *line, size_t len, size_t lead);
 /* The gradient norm the line prints: 1 nan or inf, 0 a number, -1 none. */
 int act_grad_norm(const char *line, size_t len);
 /* Whether the line shows the run's last epoch finished (Keras's bar under

@@ -29,9 +29,6 @@ void activity_init(struct activity *a)
     a->error_frame = 0;
     a->grad_nan = 0;
     memset(&a->grad, 0, sizeof a->grad);
-    a->dump_pending = a->dump_current = a->fatal = 0;
-    a->dump_wait = -1;
-    memset(&a->dump, 0, sizeof a->dump);
     memset(&a->error, 0, sizeof a->error);
     a->rank = -1;
     a->host = NULL;
@@ -119,34 +116,6 @@ static void track_grad(struct activity *a, const char *line, size_t len, uint32_
     }
 }
 
-/* Follows faulthandler's stack dumps (a py-spy or faulthandler dump of a
- * stuck job, or a crash's): judges the innermost frame of the current
- * thread's stack (else of the first stack dumped), and notes a fatal
- * error, which makes the dump a crash's. */
-static void track_dump(struct activity *a, const char *line, size_t len, size_t lead)
-{
-    if (len - lead < 12)
-        return;
-    char c = line[lead];
-    if (c == 'F') {
-        int w = a->dump_pending ? act_dump_frame(line, len, lead) : -1;
-        if (w >= 0) {
-            if (a->dump_pending == 2 || !a->dump_current) {
-                a->dump_wait = w;
-                keep(a, &a->dump, line, len);
-                a->dump_current |= a->dump_pending == 2;
-            }
-            a->dump_pending = 0;
-        } else if (len - lead >= 18 && !memcmp(line + lead, "Fatal Python error", 18)) {
-            a->fatal = 1;
-        }
-    } else if (c == 'C' || c == 'T' || c == 't') {
-        int h = act_dump_header(line, len, lead);
-        if (h)
-            a->dump_pending = h;
-    }
-}
-
 int activity_line_marks(struct activity *a, const char *line, size_t len, long step, uint32_t k,
                         int progress)
 {
@@ -159,7 +128,6 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
     size_t lead = act_blanks(line, len);
     track_error(a, line, len, lead, k, progress);
     track_grad(a, line, len, k, progress);
-    track_dump(a, line, len, lead);
     /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
      * each epoch's start): the loop starts, no step is done yet */
     if (progress && step == 0 && memmem(line, len, "[00:00<?", 8)) {
@@ -376,24 +344,6 @@ static void ended_in_error(const struct activity *a, json_t *v)
     json_object_set_new(v, "explanation", json_string(msg));
 }
 
-/* Makes v the suspected hang of a log that holds a Python stack dump with
- * no fatal error (faulthandler, py-spy: someone dumped a stuck job's
- * stacks) whose innermost frame waits. */
-static void dumped_in_wait(const struct activity *a, json_t *v)
-{
-    suspect(v, "waiting", "hang", "hang");
-    key_line_at(v, &a->dump);
-    json_object_set_new(v, "confidence", json_real(0.4));
-    char msg[512];
-    snprintf(msg, sizeof msg,
-             "No failure found, but the log holds a Python stack dump taken with no fatal error "
-             "(faulthandler or py-spy: what is run on a stuck job), and its innermost frame waits "
-             "for another thread, process or rank (%.200s): suspected hang there. Find what it "
-             "waits for (a rank that never arrived, a worker that died) before restarting.",
-             a->dump.text + strspn(a->dump.text, " \t"));
-    json_object_set_new(v, "explanation", json_string(msg));
-}
-
 /* Makes v the suspected loss spike of a log whose loss jumped and stayed
  * up; stopped_by: the rule of a stop that came after it, or NULL. */
 static void diverged(const struct activity *a, json_t *v, const char *stopped_by)
@@ -468,10 +418,6 @@ void activity_verdict(const struct activity *a, json_t *v)
     }
     if (a->since_error >= 0 && a->since_error < ERROR_TAIL) {
         ended_in_error(a, v);
-        return;
-    }
-    if (a->dump_wait == 1 && !a->fatal) {
-        dumped_in_wait(a, v);
         return;
     }
     char last[64]; /* trained: the last activity is progress or a setup line after it */

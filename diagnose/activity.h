@@ -51,11 +51,6 @@ struct activity {
     struct kept_line grad;   /* the first of them */
     struct losstrack loss;   /* the progress lines' losses */
     struct kept_line spike;  /* the line of their jump */
-    int dump_pending;        /* a faulthandler stack header whose innermost frame comes next: 2 the current thread's, 1 another's, 0 none */
-    int dump_current;        /* the current thread's stack was judged */
-    int dump_wait;           /* the judged innermost frame waits: 1, 0 it does not, -1 no dump */
-    int fatal;               /* faulthandler's "Fatal Python error" was seen: the dump is a crash's */
-    struct kept_line dump;   /* that frame */
     const char *file;        /* where the caller is: set before each line */
     long lineno;             /* (file not owned, may be NULL) */
     long rank;               /* the rank and host the line's prefix named */

@@ -161,49 +161,6 @@ TEST(chang4_step_after_store_barrier_is_progress)
     json_decref(v);
 }
 
-/* A faulthandler or py-spy dump taken with no fatal error (what someone runs
- * on a stuck job) whose current thread's innermost frame waits is a
- * suspected hang there (twenty-ninth session, a dask XGBoost fit stuck in
- * threading's wait); a dump in compute, or a crash's dump (a "Fatal Python
- * error" before it), is not. */
-TEST(chang4_stack_dump_in_a_wait_is_a_suspected_hang)
-{
-    static const char *const waits[] = {
-        "Thread 0x00007f0000000700 (most recent call first):",
-        "  File \"/usr/lib/python3.10/selectors.py\", line 469 in select",
-        "",
-        "Current thread 0x0000148bdd769700 (most recent call first):",
-        "  File \"/usr/lib/python3.6/threading.py\", line 299 in wait",
-        "  File \"/site-packages/distributed/utils.py\", line 336 in sync",
-        "  File \"/site-packages/xgboost/dask.py\", line 1322 in fit",
-        NULL};
-    json_t *v = diag_activity_verdict(waits, NULL);
-    CHECK_STR(type_of(v), "hang");
-    CHECK(json_is_true(json_object_get(v, "suspected")));
-    CHECK(strstr(json_string_value(json_object_get(v, "explanation")), "line 299 in wait") != NULL);
-    json_decref(v);
-    static const char *const compute[] = {
-        "Thread 0x00007f0000000700 (most recent call first):",
-        "  File \"/usr/lib/python3.10/threading.py\", line 320 in wait",
-        "",
-        "Current thread 0x0000148bdd769700 (most recent call first):",
-        "  File \"/site-packages/torch/nn/functional.py\", line 2210 in embedding",
-        "  File \"train.py\", line 40 in forward",
-        NULL};
-    v = diag_activity_verdict(compute, NULL);
-    CHECK_STR(type_of(v), "no_failure");
-    json_decref(v);
-    static const char *const crash[] = {
-        "Fatal Python error: Aborted",
-        "",
-        "Current thread 0x0000148bdd769700 (most recent call first):",
-        "  File \"/usr/lib/python3.6/threading.py\", line 299 in wait",
-        NULL};
-    v = diag_activity_verdict(crash, NULL);
-    CHECK_STR(type_of(v), "no_failure");
-    json_decref(v);
-}
-
 /* ps-lite (MXNet's kvstore, BytePS) registering its nodes is collective
  * setup: a log that ends there with no step is a suspected hang; Caffe's
  * "Optimization Done." and TorchForge's "Reached training limit (" are
