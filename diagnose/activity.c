@@ -451,6 +451,7 @@ static const char *const wait_calls[] = {
     ".join(timeout", "select.select(", ".poll(", ".recv(", "recv_into(", "_recv_bytes(", "barrier(",
     "synchronize(", "all_reduce(", "allreduce(", "all_gather", "broadcast(", "_sync_module_buffers(",
     "._recv(", "data_queue.get(", /* multiprocessing's pipe, a DataLoader waiting for its workers */
+    "read(handle, remaining)", /* the pipe's os.read in Connection._recv */
     "broadcast_coalesced(", "_sync_params_and_buffers(", /* DDP's first broadcast from rank 0 */
     "_sync_buffers(", "reduce_scatter(", ".accept(", "wait_for_workers", "_wait_for", NULL};
 

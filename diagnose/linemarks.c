@@ -65,6 +65,8 @@ static const char *const setup_marks[] = {
      * runner reporting the ranks they start */
     "distributed/run.py:", "torch.distributed.run:", "WORLD INFO DICT", ":main] cmd = ",
     "Host-to-host interface checking successful", "was built with MPI.",
+    /* horovodrun's task servers on the remote hosts not answering yet */
+    "Waiting for the hosts to acknowledge.",
     /* process groups being created by other front ends: c10d's own INFO
      * line (torch 2.0-2.2), gloo's peer count, vLLM's distributed init and
      * its pynccl, Megatron-LM's and NeMo's model-parallel groups, JAX's

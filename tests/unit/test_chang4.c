@@ -192,6 +192,25 @@ TEST(chang4_pslite_setup_and_completion_lines)
     json_decref(v);
 }
 
+/* horovodrun waiting for the task servers it started on the remote hosts
+ * (thirtieth session): a log that ends there is a suspected hang in the
+ * launcher's setup. */
+TEST(chang4_horovodrun_waiting_for_hosts_is_setup)
+{
+    static const char *const log[] = {"SSH was successful into all the remote hosts.",
+                                      "Launched horovodrun server.", "Attempted to launch horovod task servers.",
+                                      "Waiting for the hosts to acknowledge.", NULL};
+    json_t *v = diag_activity_verdict(log, NULL);
+    CHECK_STR(type_of(v), "hang");
+    json_decref(v);
+    static const char *const then[] = {"Waiting for the hosts to acknowledge.", "[1,0]<stdout>:Epoch 1/10 step 5 loss 2.1",
+                                       NULL};
+    static const long steps[] = {-1, 5};
+    v = diag_activity_verdict(then, steps);
+    CHECK_STR(type_of(v), "no_failure");
+    json_decref(v);
+}
+
 /* Composer's "Spinning the dataloaders" and YOLOX's launcher line are the
  * loop's start (twenty-ninth session): a log that ends there is a
  * suspected hang in the first step; a step after them is progress. */
