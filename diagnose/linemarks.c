@@ -200,7 +200,12 @@ static const char *const retry_marks[] = {"Call to connect returned", "socketPol
                                           /* TensorFlow's TPUEstimator asking its master for the
                                            * TPU system ("Failed to connect to the Tensorflow
                                            * master. The TPU worker may not be ready ...") */
-                                          "Failed to connect to the Tensorflow master", NULL};
+                                          "Failed to connect to the Tensorflow master",
+                                          /* TensorFlow's MonitoredSession creating its session
+                                           * again after an error ("This may be due to a preemption
+                                           * of a connected worker or parameter server. A new
+                                           * session will be created.") */
+                                          "An error was raised while a session was being created", NULL};
 /* Error-level words: a tool's or a logger's report of an error
  * ("slurmstepd: error:", "ERROR 12-03 ...", "docker: Error response",
  * "FATAL:"). activity.c takes one only as a word of its own (not

@@ -471,7 +471,8 @@ TEST(cstart_training_loop_and_vllm_client_retry)
 
 /* PaddlePaddle's launcher waiting for its trainers' endpoints and its TCP
  * store client retrying, and TensorFlow's TPUEstimator failing to reach
- * its master, are connections retried (twenty-eighth session); a startup
+ * its master, or its MonitoredSession creating its session again, are
+ * connections retried (twenty-eighth and thirtieth sessions); a startup
  * line that only mentions a server is not. */
 TEST(cstart_paddle_and_tpu_master_retries)
 {
@@ -480,6 +481,8 @@ TEST(cstart_paddle_and_tpu_master_retries)
         "not ready endpoints:['192.168.4.7:6070']",
         "I1127 19:18:22.167176 3907468 tcp_utils.cc:107] Retry to connect to 10.1.68.146:51920 while the server is not yet listening.",
         "WARNING:tensorflow:Failed to connect to the Tensorflow master. The TPU worker may not be ready (still scheduling) or the Tensorflow master address is incorrect: got (grpc://10.240.1.2:8470)",
+        /* MonitoredSession creating its session again (thirtieth session) */
+        "INFO:tensorflow:An error was raised while a session was being created. This may be due to a preemption of a connected worker or parameter server. A new session will be created.",
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         const char *const lines[] = {"INFO:root:start", forms[i], NULL};
