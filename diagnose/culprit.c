@@ -121,6 +121,9 @@ static const struct pat pats[] = {
     /* TensorFlow's per-GPU allocator "GPU_0_bfc" (Allocator (GPU_0_bfc) ran
      * out of memory ...; OOM when allocating ... by allocator GPU_0_bfc) */
     {F_GPU, CX_LINE, "\\bGPU_(\\d{1,3})_bfc\\b", 0},
+    /* CNTK's and onnxruntime's CUDA and cuDNN failures: "cuDNN failure 2:
+     * CUDNN_STATUS_ALLOC_FAILED ; GPU=0 ; hostname=H ; expr=..." */
+    {F_GPU, CX_LINE, " ; GPU=(\\d{1,3}) ; hostname=", 0},
     {F_GPU, CX_LINE, "\\bminor number (\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bcuda:(\\d{1,3})\\b", 0},
     {F_GPU, CX_LINE, "\\bdevice ordinal (\\d{1,3})\\b", 0},

@@ -137,6 +137,12 @@ TEST(cculprit5_message_forms)
                     CX_LINE, "gpu", o, sizeof o),
               "2");
     CHECK_STR(field("Allocator (GPU_host_bfc) ran out of memory", CX_LINE, "gpu", o, sizeof o), "");
+    /* CNTK's cuDNN failure (thirtieth session): "; GPU=N ; hostname=" */
+    CHECK_STR(field("EXCEPTION occurred: cuDNN failure 2: CUDNN_STATUS_ALLOC_FAILED ; GPU=0 ; hostname=PTNU5 ; "
+                    "expr=finder(calgo, algoPerf)",
+                    CX_LINE, "gpu", o, sizeof o),
+              "0");
+    CHECK_STR(field("export CUDA_GPU=0 ; echo hostname=x", CX_LINE, "gpu", o, sizeof o), "");
     /* TensorFlow 1.x's failed graph node on the line after its error
      * (github.com/tensorflow/models/issues/4735): the op's device, also
      * near the key line; a transfer's send_device/recv_device is not it */
