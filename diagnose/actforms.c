@@ -236,4 +236,3 @@ int act_done_line(const char *line, size_t len)
 {
     return ends_in_done_line(line, len) || metrics_row_done(line, len);
 }
-

@@ -30,6 +30,8 @@ void activity_init(struct activity *a)
     a->grad_nan = 0;
     memset(&a->grad, 0, sizeof a->grad);
     memset(&a->error, 0, sizeof a->error);
+    a->error_rank = -1;
+    a->error_host[0] = '\0';
     a->rank = -1;
     a->host = NULL;
     memset(&a->setup, 0, sizeof a->setup);
@@ -58,17 +60,17 @@ static void keep(const struct activity *a, struct kept_line *k, const char *line
     k->no = a->file ? a->lineno : 0;
 }
 
-/* The culprit fields still null in v from the prefix of the kept line
- * (a traceback's "[rank8]:   File ...", cut off before its exception). */
-static void prefix_culprit(const struct kept_line *k, json_t *v)
+/* The culprit fields still null in v from the prefix of the kept error
+ * line (a traceback's "[rank8]:   File ...", cut off before its exception). */
+static void error_prefix_culprit(const struct activity *a, json_t *v)
 {
     json_t *cul = json_object_get(v, "culprit");
     if (!json_is_object(cul))
         return;
-    if (k->rank >= 0 && json_is_null(json_object_get(cul, "rank")))
-        json_object_set_new(cul, "rank", json_integer(k->rank));
-    if (k->host[0] && json_is_null(json_object_get(cul, "host")))
-        json_object_set_new(cul, "host", json_string(k->host));
+    if (a->error_rank >= 0 && json_is_null(json_object_get(cul, "rank")))
+        json_object_set_new(cul, "rank", json_integer(a->error_rank));
+    if (a->error_host[0] && json_is_null(json_object_get(cul, "host")))
+        json_object_set_new(cul, "host", json_string(a->error_host));
 }
 
 /* Lines after an error-level line within which the log's end counts as
@@ -78,16 +80,17 @@ static void prefix_culprit(const struct kept_line *k, json_t *v)
 /* Tracks the last error report (a glog or c10d E line, or an error word
  * of its own on a line that is no W or I line, or a traceback's frame)
  * and the non-blank lines after it. */
-static void track_error(struct activity *a, const char *line, size_t len, size_t lead, uint32_t k, int progress)
+static void track_error(struct activity *a, const char *line, size_t len, uint32_t k, int progress)
 {
+    size_t lead = act_blanks(line, len);
     int level = act_glog_level(line + lead, len - lead), frame = 0;
     if (!progress && level != 'W' && level != 'I' &&
         (level == 'E' || ((k & LM_ERROR) && (act_error_word(line, len, lead) || (frame = act_frame_line(line, len, lead)))))) {
         if (!frame || !a->error_frame || a->since_error < 0) { /* a traceback is kept by its first frame */
             keep(a, &a->error, line, len);
-            a->error.rank = a->rank; /* its prefix: the culprit of a suspected failure */
-            copy_cut(a->error.host, sizeof a->error.host, a->host ? a->host : "",
-                     a->host ? strnlen(a->host, sizeof a->error.host) : 0);
+            a->error_rank = a->rank; /* its prefix: the culprit of a suspected failure */
+            copy_cut(a->error_host, sizeof a->error_host, a->host ? a->host : "",
+                     a->host ? strnlen(a->host, sizeof a->error_host) : 0);
         }
         a->since_error = 0;
         a->error_frame = frame;
@@ -125,8 +128,7 @@ int activity_line_marks(struct activity *a, const char *line, size_t len, long s
                act_final_epoch(&a->final_epoch, line, len, k);
     if (done)
         a->done = 1;
-    size_t lead = act_blanks(line, len);
-    track_error(a, line, len, lead, k, progress);
+    track_error(a, line, len, k, progress);
     track_grad(a, line, len, k, progress);
     /* a progress bar's first render (tqdm's "0/N [00:00<?, ?it/s]", at
      * each epoch's start): the loop starts, no step is done yet */
@@ -325,7 +327,7 @@ static void ended_in_error(const struct activity *a, json_t *v)
 {
     suspect(v, "an error report", "unknown", "unknown");
     key_line_at(v, &a->error);
-    prefix_culprit(&a->error, v);
+    error_prefix_culprit(a, v);
     json_object_set_new(v, "confidence", json_real(0.3));
     char msg[512];
     if (a->error_frame)

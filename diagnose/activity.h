@@ -28,8 +28,6 @@ struct kept_line {
     char text[160];
     char file[256];
     long no;
-    long rank;     /* the error line only: the rank its prefix named (-1: none) */
-    char host[64]; /* and the host ("": none) */
 };
 
 struct activity {
@@ -42,6 +40,8 @@ struct activity {
     int since_error;         /* non-blank lines after the last error-level line, -1: none */
     int error_frame;         /* that line is a traceback's frame (its exception line not seen yet) */
     struct kept_line error;  /* that line */
+    long error_rank;         /* the rank its prefix named (-1: none) */
+    char error_host[64];     /* and the host ("": none) */
     struct kept_line setup;  /* the last setup or retry line (its NCCL prefix
                               * names the host: up to 63 bytes, as Kubernetes
                               * pod names, behind a label), parsed only at

@@ -16,6 +16,15 @@ static const char *type_of(json_t *v)
     return json_string_value(json_object_get(v, "type"));
 }
 
+/* The activity verdict of log (steps: each line's step, or NULL) has the
+ * type want. */
+static void verdict_type_is(const char *const *log, const long *steps, const char *want)
+{
+    json_t *v = diag_activity_verdict(log, steps);
+    CHECK_STR(type_of(v), want);
+    json_decref(v);
+}
+
 /* ProcessGroupNCCL's warning at the first barrier() (torch 2.x and 1.x
  * forms): a log that ends there, no step printed, waits in that barrier. */
 TEST(chang4_first_barrier_device_warning_is_setup)
@@ -172,24 +181,16 @@ TEST(chang4_pslite_setup_and_completion_lines)
         "[02:33:37] src/van.cc:398: ? => 1. Meta: request=0, timestamp=0, control={ cmd=ADD_NODE, node={ "
         "role=server, ip=172.31.35.130, port=46899, is_recovery=0 } }",
         NULL};
-    json_t *v = diag_activity_verdict(pslite, NULL);
-    CHECK_STR(type_of(v), "hang");
-    json_decref(v);
+    verdict_type_is(pslite, NULL, "hang");
     static const char *const caffe[] = {"I0821 10:00:00.000000  1234 solver.cpp:464] Snapshotting to binary proto",
                                         "I0821 10:00:01.000000  1234 solver.cpp:327] Optimization Done.", NULL};
-    v = diag_activity_verdict(caffe, NULL);
-    CHECK_STR(type_of(v), "success");
-    json_decref(v);
+    verdict_type_is(caffe, NULL, "success");
     static const char *const forge[] = {"Reached training limit (2 steps). Exiting continuous_training loop.",
                                         "Shutting down...", NULL};
-    v = diag_activity_verdict(forge, NULL);
-    CHECK_STR(type_of(v), "success");
-    json_decref(v);
+    verdict_type_is(forge, NULL, "success");
     static const char *const gluonts[] = {"INFO:root:Epoch[9] Evaluation metric 'epoch_loss'=4.521", "End model training",
                                           NULL};
-    v = diag_activity_verdict(gluonts, NULL);
-    CHECK_STR(type_of(v), "success");
-    json_decref(v);
+    verdict_type_is(gluonts, NULL, "success");
 }
 
 /* horovodrun waiting for the task servers it started on the remote hosts
@@ -200,15 +201,11 @@ TEST(chang4_horovodrun_waiting_for_hosts_is_setup)
     static const char *const log[] = {"SSH was successful into all the remote hosts.",
                                       "Launched horovodrun server.", "Attempted to launch horovod task servers.",
                                       "Waiting for the hosts to acknowledge.", NULL};
-    json_t *v = diag_activity_verdict(log, NULL);
-    CHECK_STR(type_of(v), "hang");
-    json_decref(v);
+    verdict_type_is(log, NULL, "hang");
     static const char *const then[] = {"Waiting for the hosts to acknowledge.", "[1,0]<stdout>:Epoch 1/10 step 5 loss 2.1",
                                        NULL};
     static const long steps[] = {-1, 5};
-    v = diag_activity_verdict(then, steps);
-    CHECK_STR(type_of(v), "no_failure");
-    json_decref(v);
+    verdict_type_is(then, steps, "no_failure");
 }
 
 /* Composer's "Spinning the dataloaders" and YOLOX's launcher line are the
@@ -227,7 +224,5 @@ TEST(chang4_composer_and_yolox_loop_start)
         "2022-01-01 10:00:00 | INFO | yolox.core.launch:_distributed_worker:119 - Rank 1 initialization finished.",
         "step 1 loss 2.5", NULL};
     static const long steps[] = {-1, 1};
-    v = diag_activity_verdict(yolox, steps);
-    CHECK_STR(type_of(v), "no_failure");
-    json_decref(v);
+    verdict_type_is(yolox, steps, "no_failure");
 }
