@@ -118,6 +118,9 @@ static const struct pat pats[] = {
     {F_GPU, CX_LINE, "\\b(GPU-" HEX "{8}-" HEX "{4}-" HEX "{4}-" HEX "{4}-" HEX "{12})\\b", 0},
     {F_GPU, CX_LINE, "\\bPCI:((?:" HEX "{4,8}:)?" HEX "{2}:" HEX "{2}(?:\\.[0-7])?)\\b", 0},
     {F_GPU, CX_LINE, "\\b[GNX]PU[ :](\\d{1,3})\\b(?![.:]\\d)", 0}, /* Ascend NPUs, Intel XPUs too */
+    /* PyTorch's CUDA OOM message wrapped in a paste, its second line
+     * opening with "(GPU 0; 2.00 GiB total capacity; ...": that GPU */
+    {F_GPU, CX_BLOCK, "^\\s*\\(GPU (\\d{1,3}); [\\d.]+ [KMGT]i?B total capacity", 0},
     /* TensorFlow's per-GPU allocator "GPU_0_bfc" (Allocator (GPU_0_bfc) ran
      * out of memory ...; OOM when allocating ... by allocator GPU_0_bfc) */
     {F_GPU, CX_LINE, "\\bGPU_(\\d{1,3})_bfc\\b", 0},

@@ -309,6 +309,19 @@ TEST(cculprit5_dataparallel_replica_device)
     CHECK_STR(field("moving the model to device 2 for replica 0", CX_LINE, "gpu", o, sizeof o), "");
 }
 
+/* A pasted CUDA OOM message wrapped after "Tried to allocate ...": its
+ * next line "(GPU 0; 2.00 GiB total capacity; ...)" names the GPU, in the
+ * block around the key line; a line that only mentions a GPU's capacity
+ * in other words names none. */
+TEST(cculprit5_wrapped_oom_capacity_line)
+{
+    char o[64];
+    CHECK_STR(field("(GPU 3; 2.00 GiB total capacity; 1.72 GiB already allocated; 0 bytes free)", CX_BLOCK, "gpu", o,
+                    sizeof o),
+              "3");
+    CHECK_STR(field("the card has 2.00 GiB total capacity", CX_BLOCK, "gpu", o, sizeof o), "");
+}
+
 /* The device of NCCL's "host:pid:tid [N]" prefix is the GPU of an
  * infrastructure event (or a GPU out-of-memory) whose rule names none; not
  * of a script error. */
