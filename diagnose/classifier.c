@@ -243,7 +243,7 @@ static const struct rule *rules_on(struct classifier *c, const char *line, size_
     }
     for (size_t i = 0; failure_cand && i < c->ncand; i++) {
         const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
-        if (r->role != ROLE_PROGRESS && rule_exec(c, r, line, len)) {
+        if (r->role != ROLE_PROGRESS && cls_frame_met(c, r) && rule_exec(c, r, line, len)) {
             c->st.matches++;
             return r;
         }
@@ -290,6 +290,14 @@ int classifier_rule_check(struct classifier *c, size_t rule, const char *line, s
         return rc;
     int en = rule_check_on(c, r, c->en, n);
     return en > rc ? en : rc;
+}
+
+int classifier_frame_check(struct classifier *c, size_t rule, const char *line, size_t len)
+{
+    const struct rule *r = &c->rs->rules[rule];
+    if (!r->frame_re)
+        return -1;
+    return pcre2_match(r->frame_re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx) >= 0;
 }
 
 const char *classifier_match(struct classifier *c, const char *line, size_t len)

@@ -42,6 +42,7 @@ struct classifier {
     int tb_ignored;                    /* the current traceback is one Python ignored */
     int blanks;
     int src_next;                      /* the last frame line lost its indentation: its source line may follow */
+    int at_exc;                        /* the line being classified ends the traceback in frames[] */
     const char *mtext;                 /* the text the last rule matched: the line, or en */
     int plain_l10n;                    /* the prefilter saw a plain-ASCII localized form */
     struct l10n *l10n;                 /* scratch of l10n_line (owned) */
@@ -71,5 +72,10 @@ json_t *cls_ipython_header_event(struct classifier *c, const char *line, size_t 
 json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t len, long lineno);
 int cls_frames_decide(struct classifier *c, int cut, cls_event_cb cb, void *ctx);
 int cls_flush_pending(struct classifier *c, cls_event_cb cb, void *ctx);
+/* Whether rule r may read the line being classified: a rule without
+ * `frame:` always may; one with it only on the exception line that ends a
+ * traceback whose innermost frame (its source line or its File line)
+ * matches r's frame pattern. Uses c->md (run before the line's own match). */
+int cls_frame_met(struct classifier *c, const struct rule *r);
 
 #endif

@@ -13,6 +13,29 @@
 #include "diagnose/classifier_int.h"
 #include "diagnose/tbraise.h"
 
+/* The innermost frame's lines, newest first: its source line, then its
+ * File line (a caret line under the source and blank lines skipped); two
+ * at most. */
+int cls_frame_met(struct classifier *c, const struct rule *r)
+{
+    if (!r->frame_re)
+        return 1;
+    if (!c->at_exc)
+        return 0;
+    size_t seen = 0;
+    for (size_t k = 0; k < c->fcount && seen < 2; k++) {
+        const char *f = c->frames[(c->fhead + c->fcount - 1 - k) % TB_LINES];
+        size_t n = strlen(f);
+        if (f[strspn(f, " \t^~")] == '\0')
+            continue;
+        seen++;
+        c->st.regex_runs++;
+        if (pcre2_match(r->frame_re, (PCRE2_SPTR)f, n, 0, 0, c->md, c->mctx) >= 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Keeps a frame line in the ring (the oldest goes when it is full). */
 static void push_frame(struct classifier *c, const char *line, size_t len, long lineno)
 {
@@ -213,7 +236,9 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
             *flags |= CLS_NOISE;
             return 1;
         }
+        c->at_exc = 1; /* the rules with `frame:` may read it (cls_frame_met) */
         json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
+        c->at_exc = 0;
         if (!ev && exception_shape(line, len) && !clean_exit(line, len)) {
             /* no rule knows the exception: its frames, then its base class */
             if (cls_frames_decide(c, 0, cb, ctx)) {

@@ -17,7 +17,8 @@ static const char usage_text[] =
     "       every argument is a PATH)\n"
     "  check    validate rule files (errors as file:line:column: message)\n"
     "  test     run every example (must match) and counter_example (must not)\n"
-    "           through the full classifier; ends with \"N passed, N failed\";\n"
+    "           through the full classifier, every frame_example through its\n"
+    "           rule's frame pattern; ends with \"N passed, N failed\";\n"
     "           a line on which a pattern hits the match limit fails\n"
     "  export   print the rules as a JSON array\n"
     "  learned  review the rules an LLM proposed (endure rules learned --help)\n"
@@ -118,6 +119,16 @@ static int test(struct ruleset *rs)
             one(c, i, &ri, ri.examples[k], 1, &shadowed) ? passed++ : failed++;
         for (size_t k = 0; k < ri.ncounter_examples; k++)
             one(c, i, &ri, ri.counter_examples[k], 0, &shadowed) ? passed++ : failed++;
+        for (size_t k = 0; k < ri.nframe_examples; k++) {
+            const char *f = ri.frame_examples[k];
+            if (classifier_frame_check(c, i, f, strlen(f)) == 1) {
+                passed++;
+                continue;
+            }
+            printf("%s:%ld:%ld: FAIL rule %s: frame_example does not match frame: %s\n", ri.file, ri.line,
+                   ri.column, ri.id, f);
+            failed++;
+        }
     }
     struct classifier_stats st;
     classifier_stats(c, &st);
@@ -151,6 +162,8 @@ static int export(struct ruleset *rs)
         }
         if (ri.teardown)
             json_object_set_new(o, "teardown", json_true());
+        if (ri.frame)
+            json_object_set_new(o, "frame", json_string(ri.frame));
         json_array_append_new(arr, o);
     }
     print_json(arr);

@@ -52,6 +52,9 @@ struct rule_info {
     const char *action_reason;   /* why the action differs from the type's default, or NULL */
     const char *default_action;  /* the type's default action (taxonomy), or NULL */
     int teardown;                /* a launcher's teardown line: never opens the verdict window */
+    const char *frame;           /* the innermost frame the exception's traceback must have, or NULL */
+    const char *const *frame_examples;
+    size_t nframe_examples;
 };
 void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *out);
 /* Index of the rule with this id, or -1. */

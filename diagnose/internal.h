@@ -40,6 +40,11 @@ struct rule {
     char *action_reason;   /* why the action differs from the type's default, or NULL */
     int teardown;          /* a launcher tearing down the other workers (symptom): never
                             * opens the verdict window (verdict.c) */
+    char *frame;           /* `frame:` pattern the innermost frame of the traceback the
+                            * line ends must match, or NULL (cls_traceback.c) */
+    pcre2_code *frame_re;  /* frame compiled, or NULL */
+    char **frame_examples; /* innermost frame lines frame must match */
+    size_t nframe_examples;
     size_t plain_len;
 };
 
@@ -105,6 +110,9 @@ size_t ac_states(const struct ac *a);
  * reads it: 1 yes, 0 selected but no match, -1 not selected. */
 struct classifier;
 int classifier_rule_check(struct classifier *c, size_t rule, const char *line, size_t len);
+/* classifier.c: whether a traceback's innermost frame line matches the
+ * `frame:` pattern of rule (index): 1 yes, 0 no, -1 the rule has none. */
+int classifier_frame_check(struct classifier *c, size_t rule, const char *line, size_t len);
 
 /* utf8_sanitize, json_text: common/text.h */
 

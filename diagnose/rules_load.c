@@ -79,7 +79,10 @@ static int read_list(struct loader *L, const char *key, char ***out, size_t *nou
 
 static const char *const keys[] = {"id", "category", "type", "role", "action", "match",
                                    "explain", "priority", "examples", "counter_examples",
-                                   "literals", "requires", NULL};
+                                   "literals", "requires", "frame_examples", NULL};
+
+/* The index of `frame` in rule_marks (past keys[]): read_rule stores it. */
+#define MARK_FRAME 13
 
 /* Stores one scalar field; returns -1 for an unknown key. */
 static int set_scalar(struct loader *L, struct rule *r, struct rule_marks *m, int k)
@@ -157,8 +160,32 @@ static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
     return 0;
 }
 
-/* The bit of read_rule's seen keys for teardown, past those of keys[]. */
+/* The bits of read_rule's seen keys for teardown and frame, past those of keys[]. */
 #define SEEN_TEARDOWN (1u << 31)
+#define SEEN_FRAME (1u << 30)
+
+/* `frame: PATTERN`: the rule decides an exception line only when the
+ * innermost frame of the traceback it ends matches PATTERN (docs/rules.md);
+ * a string, once per rule (ruleset.c compiles it). */
+static int read_frame(struct loader *L, struct rule *r, struct rule_marks *m, yaml_mark_t km, unsigned *seen)
+{
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type != YAML_SCALAR_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "'frame' must be a string");
+        return skip_node(L);
+    }
+    if (*seen & SEEN_FRAME) {
+        lerr(L, km, "%s", "duplicate key 'frame'");
+        return 0;
+    }
+    *seen |= SEEN_FRAME;
+    r->frame = scalar_dup(L);
+    m->marks[MARK_FRAME] = L->y.ev.start_mark;
+    m->quoted[MARK_FRAME] = L->y.ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                            L->y.ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    return 0;
+}
 
 /* `teardown: true|false`: the rule's line is a launcher tearing down the
  * other workers after one failed (docs/rules.md); once per rule (seen:
@@ -212,6 +239,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
                 return -1;
             continue;
         }
+        if (!strcmp(key, "frame")) {
+            if (read_frame(L, r, m, km, &seen) < 0)
+                return -1;
+            continue;
+        }
         if (!strcmp(key, "status") || !strcmp(key, "provenance")) { /* learned rules */
             if (read_learned_key(L, r, key) < 0)
                 return -1;
@@ -235,8 +267,8 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
             if (skip_node(L) < 0)
                 return -1;
         } else if (k >= 8) {
-            char ***lists[] = {&r->examples, &r->counter, &r->literals, &r->requires};
-            size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals, &r->nrequires};
+            char ***lists[] = {&r->examples, &r->counter, &r->literals, &r->requires, &r->frame_examples};
+            size_t *counts[] = {&r->nexamples, &r->ncounter, &r->nliterals, &r->nrequires, &r->nframe_examples};
             m->marks[k] = L->y.ev.start_mark;
             if (read_list(L, kcopy, lists[k - 8], counts[k - 8]) < 0)
                 return -1;

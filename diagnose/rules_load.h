@@ -19,8 +19,8 @@ struct rules_acc {
  * counter_examples literals), and whether it was quoted. */
 struct rule_marks {
     yaml_mark_t start;
-    yaml_mark_t marks[12]; /* one per key of rules_load.c's keys[] */
-    int quoted[12];
+    yaml_mark_t marks[14]; /* one per key of rules_load.c's keys[], then frame's */
+    int quoted[14];
     int has_role;
 };
 

@@ -50,6 +50,11 @@ void rule_clear(struct rule *r)
     free(r->examples), free(r->counter), free(r->literals), free(r->requires), free(r->plain);
     free(r->status);
     free(r->action_reason);
+    for (size_t i = 0; i < r->nframe_examples; i++)
+        free(r->frame_examples[i]);
+    free(r->frame_examples), free(r->frame);
+    if (r->frame_re)
+        pcre2_code_free(r->frame_re);
     if (r->re)
         pcre2_code_free(r->re);
     memset(r, 0, sizeof *r);
@@ -107,6 +112,30 @@ static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct 
     }
 }
 
+/* `frame:` (rules_load.c): a pattern for the innermost frame of the
+ * traceback whose exception line the rule reads; it needs examples of such
+ * frames, and only a root or symptom rule reads exception lines. */
+static void compile_frame(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
+{
+    int code;
+    PCRE2_SIZE off;
+    if (!r->frame) {
+        if (r->nframe_examples)
+            MERR(12, "%s", "'frame_examples' without 'frame'");
+        return;
+    }
+    if (!r->nframe_examples)
+        MERR(13, "%s", "'frame' needs at least one of 'frame_examples'");
+    if (r->role != ROLE_ROOT && r->role != ROLE_SYMPTOM)
+        MERR(13, "%s", "'frame' is for root and symptom rules");
+    r->frame_re = pcre2_compile((PCRE2_SPTR)r->frame, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    if (!r->frame_re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        MERR(13, "invalid frame pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
+    }
+}
+
 static void check_vocabulary(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
 {
     if (r->category && !category_valid(r->category))
@@ -157,6 +186,7 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
     check_vocabulary(acc, r, m);
     if (r->pattern)
         compile_pattern(acc, r, m);
+    compile_frame(acc, r, m);
 }
 
 /* Cuts literals to RULE_MAX_LITERAL bytes and folds them to lower case. */
@@ -474,7 +504,8 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .literals = (const char *const *)r->literals, .nliterals = r->nliterals,
         .requires = (const char *const *)r->requires, .nrequires = r->nrequires, .status = r->status,
         .action_reason = r->action_reason, .default_action = type_default_action(r->type),
-        .teardown = r->teardown};
+        .teardown = r->teardown, .frame = r->frame,
+        .frame_examples = (const char *const *)r->frame_examples, .nframe_examples = r->nframe_examples};
 }
 
 long ruleset_find(const struct ruleset *rs, const char *id)

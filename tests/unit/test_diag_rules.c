@@ -72,6 +72,38 @@ TEST(diag_rules_teardown_key)
     buf_free(&err);
 }
 
+/* `frame:` is a pattern with frame_examples of its own, once, on root and
+ * symptom rules only; frame_examples need a frame. */
+TEST(diag_rules_frame_key)
+{
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame: 'ckpt\\['\n",
+                  "'frame' needs at least one of 'frame_examples'"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame_examples: ['a']\n",
+                  "'frame_examples' without 'frame'"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame: 'a('\n  frame_examples: ['a']\n",
+                  "invalid frame pattern"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame: a\n  frame: b\n  frame_examples: ['a']\n",
+                  "r.yaml:10:3: duplicate key 'frame'"));
+    CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame: [a]\n  frame_examples: ['a']\n",
+                  "'frame' must be a string"));
+    CHECK(rejects("- id: t.n\n  category: noise\n  type: noise\n  role: noise\n  action: ignore\n  explain: x\n"
+                  "  match: 'x'\n  examples: ['x']\n  frame: a\n  frame_examples: ['a']\n",
+                  "'frame' is for root and symptom rules"));
+    struct buf err;
+    const char *p = diag_write("r.yaml", RULE_HEAD "  match: 'x'\n  examples: ['x']\n  frame: 'ckpt\\['\n"
+                                                   "  frame_examples: ['    a = ckpt[1]']\n");
+    struct ruleset *rs = diag_load(p, &err);
+    CHECK(rs != NULL);
+    if (rs) {
+        struct rule_info ri;
+        ruleset_rule(rs, 0, &ri);
+        CHECK_STR(ri.frame, "ckpt\\[");
+        CHECK(ri.nframe_examples == 1);
+    }
+    ruleset_free(rs);
+    buf_free(&err);
+}
+
 TEST(diag_rules_requires_must_not_be_empty)
 {
     CHECK(rejects(RULE_HEAD "  match: 'x'\n  examples: ['x']\n  requires: ['']\n",

@@ -1,0 +1,62 @@
+/* test_frame: rules with `frame:` (docs/rules.md), which read the exception
+ * line that ends a traceback only when its innermost frame matches: a
+ * KeyError read from a loaded checkpoint against any other KeyError, the
+ * caret line of Python 3.11 skipped, no traceback at all, and a cut
+ * traceback whose frames decide. */
+#include <string.h>
+#include "tests/unit/harness.h"
+#include "tests/unit/test_diag_util.h"
+
+static const char *const frame_rules =
+    "- id: t.key\n  category: script\n  type: key_error\n  role: root\n"
+    "  action: stop\n  match: 'KeyError: '\n  explain: 'x'\n  examples: ['KeyError: x']\n"
+    "- id: t.ckpt_key\n  category: framework\n  type: checkpoint_error\n  role: root\n"
+    "  action: stop\n  priority: 5\n  match: 'KeyError: '\n  explain: 'x'\n  examples: ['KeyError: x']\n"
+    "  frame: '\\b\\w*ckpt\\w*\\s*\\[\\s*['']'\n  frame_examples: ['    w = ckpt[''state_dict'']']\n";
+
+/* The rule of the verdict on lines (NULL-terminated), "" when none. */
+static const char *verdict_rule(const char *const *lines, char *out, size_t n)
+{
+    json_t *v = diag_offline_lines(frame_rules, lines, 0);
+    snprintf(out, n, "%s", v ? json_string_value(json_object_get(v, "rule")) ? json_string_value(json_object_get(v, "rule")) : "" : "");
+    json_decref(v);
+    return out;
+}
+
+TEST(frame_rule_reads_the_innermost_frame)
+{
+    char o[64];
+    static const char *const ckpt[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 240, in get_model",
+        "    fc_weight = ckpt['state_dict']['classifier.0.weight']",
+        "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(ckpt, o, sizeof o), "t.ckpt_key");
+    /* the same key read from a batch: the plain KeyError rule */
+    static const char *const batch[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 88, in step",
+        "    x = batch['state_dict']",
+        "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(batch, o, sizeof o), "t.key");
+    /* an outer frame that reads a checkpoint does not count: only the innermost */
+    static const char *const outer[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 10, in main",
+        "    load(ckpt['model'])",
+        "  File \"train.py\", line 20, in load",
+        "    return cfg['layers']",
+        "KeyError: 'layers'", NULL};
+    CHECK_STR(verdict_rule(outer, o, sizeof o), "t.key");
+    /* Python 3.11's caret line under the source is skipped */
+    static const char *const caret[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 240, in get_model",
+        "    w = ckpt['model']",
+        "        ~~~~^^^^^^^^^",
+        "KeyError: 'model'", NULL};
+    CHECK_STR(verdict_rule(caret, o, sizeof o), "t.ckpt_key");
+    /* an exception line with no traceback before it: no frame, no frame rule */
+    static const char *const bare[] = {"step 3", "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(bare, o, sizeof o), "t.key");
+}
