@@ -162,6 +162,9 @@ static const char *const start_marks[] = {
 static const char *const again_marks[] = {
     "as PyTorch extensions root...", "kernel during runtime now", "- CUDA_VISIBLE_DEVICES: [",
     "begin training epoch",
+    /* PySlowFast's train_net.py before its epoch loop ("[INFO: train_net.py:
+     * 307]: Start epoch: 1"), also after a resume */
+    "]: Start epoch: ",
     /* torch.utils.cpp_extension loading a built op (DeepSpeed's "Loading
      * extension module utils...", then "Time to load utils op: N seconds") */
     "Loading extension module ",
@@ -222,6 +225,7 @@ static const char *const final_marks[] = {"`Trainer.fit` stopped: `max_steps=", 
 /* Completion lines: positive evidence of success. */
 static const char *const done_marks[] = {
     "Training complete", "training complete", "Training finished", "training finished",
+    "TRAINING COMPLETE", /* in capitals under a banner (NVIDIA's DGX Spark playbooks) */
     "Entra\xc3\xaenement termin\xc3\xa9", "Entrainement termine", /* French (its accents often lost) */
     "End of training. Time consumed", /* BasicSR and its forks (neosr, Real-ESRGAN) */
     "Finished training", "finished training", "after training is done", "'train_runtime'",
