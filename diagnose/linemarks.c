@@ -226,6 +226,7 @@ static const char *const final_marks[] = {"`Trainer.fit` stopped: `max_steps=", 
 static const char *const done_marks[] = {
     "Training complete", "training complete", "Training finished", "training finished",
     "TRAINING COMPLETE", /* in capitals under a banner (NVIDIA's DGX Spark playbooks) */
+    "Training Complete", "Training Finished", "TRAINING FINISHED", /* and in title case */
     "Entra\xc3\xaenement termin\xc3\xa9", "Entrainement termine", /* French (its accents often lost) */
     "End of training. Time consumed", /* BasicSR and its forks (neosr, Real-ESRGAN) */
     "Finished training", "finished training", "after training is done", "'train_runtime'",
