@@ -139,6 +139,20 @@ static json_t *base_exception_event(struct classifier *c, const char *line, size
     return ev;
 }
 
+/* The exception line cut inside its name ("AssertionErro", a paste that
+ * ends there: tb_cut_exception_name): the event of the rule of the name it
+ * begins, on the line as it is; NULL when the line is no such cut or only
+ * an unknown rule knows the name. */
+static json_t *cut_name_event(struct classifier *c, const char *line, size_t len, long lineno)
+{
+    char exc[64];
+    size_t n = tb_cut_exception_name(line, len, exc, sizeof exc);
+    const struct rule *r = n ? cls_run_rules(c, exc, n) : NULL;
+    if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS || !strcmp(r->category, "unknown"))
+        return NULL;
+    return cls_make_event(c, r, line, len, lineno);
+}
+
 /* Whether a line inside a traceback is one of its frames: 1 a frame, 2 a
  * blank line to skip, 0 the line that ends the frames. A frame is
  * indented; behind a log shipper's timestamp (CloudWatch's "TS<tab>File
@@ -239,6 +253,8 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
         c->at_exc = 1; /* the rules with `frame:` may read it (cls_frame_met) */
         json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
         c->at_exc = 0;
+        if (!ev)
+            ev = cut_name_event(c, line, len, lineno);
         if (!ev && exception_shape(line, len) && !clean_exit(line, len)) {
             /* no rule knows the exception: its frames, then its base class */
             if (cls_frames_decide(c, 0, cb, ctx)) {

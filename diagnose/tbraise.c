@@ -1,8 +1,10 @@
 /* tbraise: the exception a Python `raise` or `assert` source line raises,
  * and the one IPython's traceback header, Ray's RayTaskError or a
- * platform's one-line traceback names (tbraise.h), for tracebacks cut off
- * before their exception line or joined into one line. */
+ * platform's one-line traceback names, or a built-in exception's name cut
+ * short (tbraise.h), for tracebacks cut off before or inside their
+ * exception line or joined into one line. */
 #include "diagnose/tbraise.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,4 +159,35 @@ size_t tb_inline_exception(const char *line, size_t len, char *out, size_t n)
             return exc_line(out, n, line + i + 1, nlen, line + j + 2, first_sentence(line + j + 2, len - j - 2));
     }
     return 0;
+}
+
+size_t tb_cut_exception_name(const char *line, size_t len, char *out, size_t n)
+{
+    static const char *const names[] = {
+        "ArithmeticError", "AssertionError", "AttributeError", "BlockingIOError", "BrokenPipeError",
+        "BufferError", "ChildProcessError", "ConnectionAbortedError", "ConnectionError",
+        "ConnectionRefusedError", "ConnectionResetError", "FileExistsError", "FileNotFoundError",
+        "FloatingPointError", "ImportError", "IndentationError", "IndexError", "InterruptedError",
+        "IsADirectoryError", "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError",
+        "NotADirectoryError", "NotImplementedError", "OverflowError", "PermissionError",
+        "ProcessLookupError", "RecursionError", "ReferenceError", "RuntimeError", "StopIteration",
+        "SyntaxError", "SystemError", "TimeoutError", "TypeError", "UnboundLocalError",
+        "UnicodeDecodeError", "UnicodeEncodeError", "ValueError", "ZeroDivisionError", NULL};
+    while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        len--;
+    while (len && (*line == ' ' || *line == '\t'))
+        line++, len--;
+    if (len < 8 || !n)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalpha((unsigned char)line[i]))
+            return 0;
+    const char *hit = NULL;
+    for (size_t k = 0; names[k]; k++)
+        if (strlen(names[k]) > len && !memcmp(names[k], line, len)) {
+            if (hit)
+                return 0; /* a prefix of two names says neither */
+            hit = names[k];
+        }
+    return hit ? exc_line(out, n, hit, strlen(hit), "", 0) : 0;
 }

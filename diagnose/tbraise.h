@@ -6,7 +6,8 @@
  * "epoch_len must be ...` an AssertionError. The classifier runs its rules
  * on the exception line Python would have printed next. Two headers name
  * the exception before its frames: IPython's and Ray's re-raise in the
- * driver. Pure functions, no allocation. */
+ * driver. A paste cut inside the exception's name ("AssertionErro") names
+ * it too. Pure functions, no allocation. */
 #ifndef ENDURE_DIAGNOSE_TBRAISE_H
 #define ENDURE_DIAGNOSE_TBRAISE_H
 #include <stddef.h>
@@ -44,5 +45,12 @@ size_t tb_ray_task_error(const char *line, size_t len, char *out, size_t n);
  * tb_raised_exception does (Name's last dotted part ends in Error,
  * Exception, Exit or Interrupt); 0 for any other line. */
 size_t tb_inline_exception(const char *line, size_t len, char *out, size_t n);
+
+/* A paste cut inside the name of the exception that ends its traceback
+ * ("AssertionErro"): when the line (blanks around it aside) is a proper
+ * prefix, at least 8 characters long, of exactly one of Python's built-in
+ * exception names, writes "Name: " to out as tb_raised_exception does;
+ * 0 for any other line. */
+size_t tb_cut_exception_name(const char *line, size_t len, char *out, size_t n);
 
 #endif

@@ -293,3 +293,34 @@ TEST(tbraise_flattened_traceback_is_read_as_one_line)
     CHECK(json_array_size(json_object_get(v, "evidence")) == 3); /* the header and the frame as evidence */
     json_decref(v);
 }
+
+/* A paste cut inside its exception's name: a proper prefix of one built-in
+ * exception, 8 characters or more, names it; a prefix of two, a short one,
+ * a whole name or other text does not. In a traceback the cut line is
+ * classified as the exception it begins, its own text the key line. */
+TEST(tbraise_cut_exception_name)
+{
+    char o[64];
+    CHECK(tb_cut_exception_name("AssertionErro", 13, o, sizeof o) > 0);
+    CHECK_STR(o, "AssertionError: ");
+    CHECK(tb_cut_exception_name("  RuntimeEr ", 12, o, sizeof o) > 0);
+    CHECK_STR(o, "RuntimeError: ");
+    static const char *const none[] = {"Connection", "Assert", "AssertionError", "ValueError: x", "Epoch 3/10",
+                                       "hello world", NULL};
+    for (int i = 0; none[i]; i++)
+        CHECK(tb_cut_exception_name(none[i], strlen(none[i]), o, sizeof o) == 0);
+    static const char *const rules =
+        "- id: t.assert\n  category: framework\n  type: assertion_error\n  role: root\n"
+        "  action: stop\n  match: 'AssertionError(?::|$)'\n  explain: 'x'\n"
+        "  examples: ['AssertionError: x']\n";
+    static const char *const cut[] = {
+        "Traceback (most recent call last):",
+        "  File \"kinetics.py\", line 94, in _construct_loader",
+        "    == 2",
+        "AssertionErro",
+        NULL};
+    json_t *v = diag_offline_lines(rules, cut, 0);
+    CHECK_STR(json_string_value(json_object_get(v, "rule")), "t.assert");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(v, "key_line"), "text")), "AssertionErro");
+    json_decref(v);
+}
