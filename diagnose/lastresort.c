@@ -35,7 +35,13 @@ static const char endpoint_re[] =
  * following error:" without torch's "-- "; Open MPI's help messages on a
  * launch that failed name the first rank it failed for ("This error was
  * first reported for process\nrank 0; it may have occurred for other
- * processes as well.", "... when attempting to start process rank 0") */
+ * processes as well.", "... when attempting to start process rank 0");
+ * srun's report of one task that failed ("srun: error: node12: task 0:
+ * Segmentation fault"), its task the rank srun gave the process
+ * (SLURM_PROCID: the rank where srun starts the ranks itself; where it
+ * starts one launcher per node, the node's index, which torchrun's own
+ * report then outranks; thirty-first session: both readers of a fresh log
+ * and 5 of the 7 dev labels whose key line it is name it) */
 static const char rank_re[] =
     "failed \\(exitcode: -?\\d{1,5}\\) local_rank: (\\d{1,6}) \\(pid|"
     "'--local_rank=(\\d{1,6})'.{0,2000}\\] exits with return code = -?[1-9]|"
@@ -46,7 +52,9 @@ static const char rank_re[] =
     "\\bthe trainer process with rank=\\[(\\d{1,7})\\] was aborted|"
     "^\\s*Process name: \\[\\[\\d{1,10},\\d{1,10}\\],(\\d{1,7})\\]|"
     "^rank (\\d{1,7}); it may have occurred for other processes as well|"
-    "\\bwhen attempting to start process rank (\\d{1,7})\\b";
+    "\\bwhen attempting to start process rank (\\d{1,7})\\b|"
+    "^srun: error: [A-Za-z0-9][\\w.-]{0,62}: task (\\d{1,7}): "
+    "(?:Exited with exit code [1-9]|Killed|Segmentation fault|Aborted|Bus error|Terminated|Out Of Memory)";
 
 /* the node a launcher named for a failed process: Open MPI's mpirun, the
  * header of a Ray task's or actor's error (the node it ran on), srun's
@@ -59,7 +67,7 @@ static const char node_re[] =
 
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
-#define NOTE_GROUPS 11
+#define NOTE_GROUPS 12
 
 int last_resort_init(struct last_resort *p)
 {

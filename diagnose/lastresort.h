@@ -4,7 +4,8 @@
  * torchrun ...`): on-call engineers and issue reporters paste a node's
  * commands with their prompts. The rank a launcher reports as failed
  * (torchrun's `failed (exitcode: 1) local_rank: 0 (pid: N)`, DeepSpeed's
- * `[..., '--local_rank=0', ...] exits with return code = 1`). Either is used
+ * `[..., '--local_rank=0', ...] exits with return code = 1`, srun's `task
+ * 0: Segmentation fault`). Either is used
  * only when nothing else named the field, and a log whose lines name two
  * different values names none. For infrastructure faults only, also the host
  * of NCCL's `host:pid:tid [dev] NCCL` lines (a log captured on one node:

@@ -295,8 +295,8 @@ static const char *const rank_words[] = {"local_rank", "terminated with the foll
 static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", "aster-addr", NULL};
 /* lastresort.c: these select the pattern of the node a launcher names for
  * a failed process; mpirun's report names both the rank and the node */
-static const char *const node_words[] = {"ray::", "srun: error: ", NULL};
-static const char *const rank_node_words[] = {"noticed that process rank", NULL};
+static const char *const node_words[] = {"ray::", NULL};
+static const char *const rank_node_words[] = {"noticed that process rank", "srun: error: ", NULL};
 /* activity.c: a gradient norm printed as nan or inf by a progress line or
  * a trainer's warning ("grad_norm: nan", "'grad_norm': nan", "The grad
  * norm is nan"); only these forms, not "grad_norm" itself, which every

@@ -92,7 +92,9 @@ TEST(cculprit_srun_and_describe_node_forms)
     const char *s = "srun: error: node12: task 0: Segmentation fault (core dumped)";
     culprit_x_fill(x, c, s, strlen(s), CX_LINE);
     CHECK_STR(json_string_value(json_object_get(c, "host")), "node12");
-    CHECK(json_is_null(json_object_get(c, "rank"))); /* a task is not a rank: one launcher per node */
+    /* a task is not the key line's rank (srun may run one launcher per
+     * node); it is a rank of last resort (test_lastresort.c) */
+    CHECK(json_is_null(json_object_get(c, "rank")));
     json_decref(c);
     const char *n = "Node:           cloud-services-node-pool-8ld4g/";
     c = json_pack("{s:n}", "host");

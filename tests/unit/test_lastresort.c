@@ -104,6 +104,13 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
         {"rank 0; it may have occurred for other processes as well.", 0},
         {"when attempting to start process rank 3", 3},
         {"the rank 0; it may have occurred for other processes as well.", -1}, /* only at the line's start */
+        /* thirty-first session: srun's report of one task that failed, its
+         * task the rank srun gave it; a range of tasks names none, nor a
+         * task that exited 0 */
+        {"srun: error: node12: task 0: Segmentation fault (core dumped)", 0},
+        {"srun: error: Orion-01-01: task 4: Out Of Memory", 4},
+        {"srun: error: node12: tasks 0-3: Exited with exit code 1", -1},
+        {"srun: error: node12: task 2: Exited with exit code 0", -1},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
