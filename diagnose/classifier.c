@@ -243,7 +243,7 @@ static const struct rule *rules_on(struct classifier *c, const char *line, size_
     }
     for (size_t i = 0; failure_cand && i < c->ncand; i++) {
         const struct rule *r = &rs->rules[rs->by_order[c->cand[i]]];
-        if (r->role != ROLE_PROGRESS && cls_frame_met(c, r) && rule_exec(c, r, line, len)) {
+        if (r->role != ROLE_PROGRESS && (!r->frame_re || cls_frame_met(c, r)) && rule_exec(c, r, line, len)) {
             c->st.matches++;
             return r;
         }

@@ -73,7 +73,8 @@ json_t *cls_unwrap(struct classifier *c, json_t *ev, const char *line, size_t le
 int cls_frames_decide(struct classifier *c, int cut, cls_event_cb cb, void *ctx);
 int cls_flush_pending(struct classifier *c, cls_event_cb cb, void *ctx);
 /* Whether rule r may read the line being classified: a rule without
- * `frame:` always may; one with it only on the exception line that ends a
+ * `frame:` always may (rules_on skips the call for those); one with it
+ * only on the exception line that ends a
  * traceback whose innermost frame (its source line or its File line)
  * matches r's frame pattern. Uses c->md (run before the line's own match). */
 int cls_frame_met(struct classifier *c, const struct rule *r);

@@ -139,18 +139,25 @@ static json_t *base_exception_event(struct classifier *c, const char *line, size
     return ev;
 }
 
-/* The exception line cut inside its name ("AssertionErro", a paste that
- * ends there: tb_cut_exception_name): the event of the rule of the name it
- * begins, on the line as it is; NULL when the line is no such cut or only
- * an unknown rule knows the name. */
-static json_t *cut_name_event(struct classifier *c, const char *line, size_t len, long lineno)
+/* The event, on the line as it is, of the rule that knows the exception
+ * exc[0..n) ("Name: ..." as tbraise.h writes it; n 0: none) names; NULL
+ * when no rule, a noise or progress rule or only an unknown rule knows it. */
+static json_t *exception_event(struct classifier *c, const char *exc, size_t n, const char *line, size_t len,
+                               long lineno)
 {
-    char exc[64];
-    size_t n = tb_cut_exception_name(line, len, exc, sizeof exc);
     const struct rule *r = n ? cls_run_rules(c, exc, n) : NULL;
     if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS || !strcmp(r->category, "unknown"))
         return NULL;
     return cls_make_event(c, r, line, len, lineno);
+}
+
+/* The exception line cut inside its name ("AssertionErro", a paste that
+ * ends there: tb_cut_exception_name): the event of the rule of the name it
+ * begins (exception_event). */
+static json_t *cut_name_event(struct classifier *c, const char *line, size_t len, long lineno)
+{
+    char exc[64];
+    return exception_event(c, exc, tb_cut_exception_name(line, len, exc, sizeof exc), line, len, lineno);
 }
 
 /* Whether a line inside a traceback is one of its frames: 1 a frame, 2 a
@@ -300,11 +307,9 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
 static json_t *named_event(struct classifier *c, const char *exc, size_t n, const char *line, size_t len,
                            long lineno)
 {
-    const struct rule *r = n ? cls_run_rules(c, exc, n) : NULL;
-    if (!r || r->role == ROLE_NOISE || r->role == ROLE_PROGRESS || !strcmp(r->category, "unknown"))
-        return NULL;
-    json_t *ev = cls_make_event(c, r, line, len, lineno);
-    json_object_set_new(ev, "role", json_string(role_name(ROLE_SYMPTOM)));
+    json_t *ev = exception_event(c, exc, n, line, len, lineno);
+    if (ev)
+        json_object_set_new(ev, "role", json_string(role_name(ROLE_SYMPTOM)));
     return ev;
 }
 

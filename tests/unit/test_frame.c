@@ -18,7 +18,8 @@ static const char *const frame_rules =
 static const char *verdict_rule(const char *const *lines, char *out, size_t n)
 {
     json_t *v = diag_offline_lines(frame_rules, lines, 0);
-    snprintf(out, n, "%s", v ? json_string_value(json_object_get(v, "rule")) ? json_string_value(json_object_get(v, "rule")) : "" : "");
+    const char *rule = json_string_value(json_object_get(v, "rule")); /* NULL-safe: no verdict, no rule */
+    snprintf(out, n, "%s", rule ? rule : "");
     json_decref(v);
     return out;
 }
