@@ -44,6 +44,11 @@ static const char *const setup_marks[] = {
     "Rendezvous'ing worker group", "Attempting to join next rendezvous", "Added self to waiting list",
     "Started server with target: grpc://", "cannot be scheduled right now",
     "The following resource request cannot be", /* Ray's scheduler, also cut short */
+    /* Ray's GCS retrying a placement group no node can hold yet ("Failed
+     * to schedule placement group __tune_..., id: ..., because no nodes
+     * are available.", then "Failed to create placement group ..., try
+     * again.") */
+    "because no nodes are available",
     "Trainer logs will be logged in", "Started distributed worker processes", /* Ray Train's worker group */
     "Setting up process group for: ",
     "Finished pipeline stage init",
