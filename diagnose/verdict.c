@@ -241,10 +241,15 @@ static void same_report_culprit(const json_t *events, const json_t *e, json_t *c
 
 /* Whether a root event says only that something failed: unknown/unknown
  * (an exception no rule knows, a traceback cut before its exception, a
- * launcher's summary with no cause). */
+ * launcher's summary with no cause), or a library's exception that no rule
+ * knows (py.library_exception: its framework/runtime_error is a default
+ * for the library's own classes, not a cause read from the message, so a
+ * nearby symptom that names one still says more). */
 static int vague_root(const json_t *e)
 {
-    const char *c = sget(e, "category"), *t = sget(e, "failure_type");
+    const char *c = sget(e, "category"), *t = sget(e, "failure_type"), *r = sget(e, "rule");
+    if (r && !strcmp(r, "py.library_exception"))
+        return 1;
     return c && t && !strcmp(c, "unknown") && !strcmp(t, "unknown");
 }
 
