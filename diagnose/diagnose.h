@@ -51,6 +51,7 @@ struct rule_info {
     const char *status;          /* learned rules: "candidate", "accepted"; else NULL */
     const char *action_reason;   /* why the action differs from the type's default, or NULL */
     const char *default_action;  /* the type's default action (taxonomy), or NULL */
+    const char *setup_action;    /* the action before any training step, or NULL */
     int teardown;                /* a launcher's teardown line: never opens the verdict window */
     const char *frame;           /* the innermost frame the exception's traceback must have, or NULL */
     const char *const *frame_examples;
@@ -59,6 +60,10 @@ struct rule_info {
 void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *out);
 /* Index of the rule with this id, or -1. */
 long ruleset_find(const struct ruleset *rs, const char *id);
+/* The `setup_action` of the rule with this id (the action its failure
+ * takes when it comes before any training step), or NULL; the string
+ * lives in rs. */
+const char *ruleset_setup_action(const struct ruleset *rs, const char *id);
 
 /* ---- classifier --------------------------------------------------------- */
 
@@ -126,6 +131,11 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *out);
  * memory. rs may be NULL (then explanations are taken from the events'
  * "explain" field when present). The ordering rules are in docs/diagnose.md and docs/rules.md. */
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs);
+/* Applies the `setup_action` of verdict v's rule (docs/rules.md) when the
+ * failure came before any training step (the caller knows: the log showed
+ * no step, the attempt made no progress): sets v's action and says why in
+ * its explanation. Returns 1 when it changed v, 0 otherwise. */
+int verdict_setup_action(json_t *v, const struct ruleset *rs);
 /* The root-cause signature of a verdict for crash-loop detection:
  * "type|rule|host|rank|gpu" (empty fields for nulls; the location counts
  * for infrastructure faults only: a script or framework error that moves

@@ -635,6 +635,8 @@ json_t *offline_verdict(struct offline *o, const struct input_list *inputs)
     if (v && !o->kept) {
         activity_verdict(&o->act, v);
         activity_interrupted(&o->act, v);
+        if (!o->act.trained) /* the log shows no training step */
+            verdict_setup_action(v, o->rs);
     }
     if (v && json_is_string(json_object_get(v, "rule")))
         block_culprit(v, inputs, o);

@@ -160,6 +160,27 @@ static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
     return 0;
 }
 
+/* `setup_action: ACTION`: the action the rule's failure takes when the
+ * log (or the attempt) shows no training step before it (docs/rules.md):
+ * an action other than none, once per rule. */
+static int read_setup_action(struct loader *L, struct rule *r, yaml_mark_t km)
+{
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type != YAML_SCALAR_EVENT) {
+        lerr(L, L->y.ev.start_mark, "%s", "'setup_action' must be a string");
+        return skip_node(L);
+    }
+    const char *v = (const char *)L->y.ev.data.scalar.value;
+    if (r->setup_action)
+        lerr(L, km, "%s", "duplicate key 'setup_action'");
+    else if (!action_valid(v) || !strcmp(v, "none") || !strcmp(v, "ignore"))
+        lerr(L, L->y.ev.start_mark, "setup_action '%s' is not restart, exclude_node, stop or rollback", v);
+    else
+        r->setup_action = scalar_dup(L);
+    return 0;
+}
+
 /* The bits of read_rule's seen keys for teardown and frame, past those of keys[]. */
 #define SEEN_TEARDOWN (1u << 31)
 #define SEEN_FRAME (1u << 30)
@@ -231,6 +252,11 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
         yaml_mark_t km = L->y.ev.start_mark;
         if (!strcmp(key, "action_reason")) {
             if (read_reason(L, r, km) < 0)
+                return -1;
+            continue;
+        }
+        if (!strcmp(key, "setup_action")) {
+            if (read_setup_action(L, r, km) < 0)
                 return -1;
             continue;
         }

@@ -49,7 +49,7 @@ void rule_clear(struct rule *r)
         free(r->requires[i]);
     free(r->examples), free(r->counter), free(r->literals), free(r->requires), free(r->plain);
     free(r->status);
-    free(r->action_reason);
+    free(r->action_reason), free(r->setup_action);
     for (size_t i = 0; i < r->nframe_examples; i++)
         free(r->frame_examples[i]);
     free(r->frame_examples), free(r->frame);
@@ -504,6 +504,7 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .literals = (const char *const *)r->literals, .nliterals = r->nliterals,
         .requires = (const char *const *)r->requires, .nrequires = r->nrequires, .status = r->status,
         .action_reason = r->action_reason, .default_action = type_default_action(r->type),
+        .setup_action = r->setup_action,
         .teardown = r->teardown, .frame = r->frame,
         .frame_examples = (const char *const *)r->frame_examples, .nframe_examples = r->nframe_examples};
 }
@@ -514,4 +515,10 @@ long ruleset_find(const struct ruleset *rs, const char *id)
         if (!strcmp(rs->rules[i].id, id))
             return (long)i;
     return -1;
+}
+
+const char *ruleset_setup_action(const struct ruleset *rs, const char *id)
+{
+    long i = rs && id ? ruleset_find(rs, id) : -1;
+    return i < 0 ? NULL : rs->rules[i].setup_action;
 }

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -278,6 +279,23 @@ static long vague_root_cause(const json_t *events, const json_t *r)
             best = (long)i;
     }
     return best;
+}
+
+int verdict_setup_action(json_t *v, const struct ruleset *rs)
+{
+    const char *act = ruleset_setup_action(rs, sget(v, "rule")), *was = sget(v, "action");
+    if (!act || !was || !strcmp(act, was))
+        return 0;
+    const char *ex = sget(v, "explanation");
+    char *s = NULL;
+    if (asprintf(&s, "%s%sIt came before any training step, so the same start fails the same way: %s (the "
+                     "rule's setup_action; after training has made progress it is %s).",
+                 ex ? ex : "", ex && *ex ? " " : "", act, was) < 0)
+        return -1;
+    json_object_set_new(v, "explanation", json_string(s));
+    json_object_set_new(v, "action", json_string(act));
+    free(s);
+    return 1;
 }
 
 json_t *verdict_pick(const json_t *events, const json_t *first_failure, const struct ruleset *rs)

@@ -317,6 +317,8 @@ const char *ctl_diag_decide(struct ctl *c, struct node **exclude, char *why, siz
     if (!v)
         return "restart";
     v = ctl_llm_apply(c, v, &by_llm);
+    if (!by_llm && !c->progressed && !c->ckpt_completed) /* failed before any progress */
+        verdict_setup_action(v, c->rs);
     const char *act = c->policy ? policy_action(c->policy, v) : jstr(v, "action");
     if (!act || !*act || !strcmp(act, "ignore") || !strcmp(act, "none"))
         act = "restart";
