@@ -164,6 +164,8 @@ static int export(struct ruleset *rs)
             json_object_set_new(o, "teardown", json_true());
         if (ri.frame)
             json_object_set_new(o, "frame", json_string(ri.frame));
+        if (ri.setup_action)
+            json_object_set_new(o, "setup_action", json_string(ri.setup_action));
         json_array_append_new(arr, o);
     }
     print_json(arr);
