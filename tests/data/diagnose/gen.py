@@ -1648,7 +1648,8 @@ def unknown_library_exception():
           "[rank2]:    yield next(self.sources[k])",
           "[rank2]:streaming.base.error.ShardCorruptedError: shard 00412 of source 'code' failed validation after 3 retries")
     write(n, L.text())
-    expect(n, category="unknown", type="unknown", action="restart")
+    # a library's own exception no rule knows (py.library_exception, 2026-12-07)
+    expect(n, category="framework", type="runtime_error", action="stop")
 
 
 @case
@@ -2574,7 +2575,7 @@ def bare_custom_exception():
           '    raise ShardManifestMismatchError',
           'app.errors.ShardManifestMismatchError')
     write(n, L.text())
-    expect(n, category='unknown', type='unknown', rule='py.generic_exception')
+    expect(n, category='framework', type='runtime_error', rule='py.library_exception')
 
 
 @case
