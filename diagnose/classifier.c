@@ -337,6 +337,8 @@ json_t *cls_make_event(struct classifier *c, const struct rule *r, const char *l
     json_object_set_new(ev, "priority", json_integer(r->priority));
     if (r->teardown)
         json_object_set_new(ev, "teardown", json_true());
+    if (r->vague)
+        json_object_set_new(ev, "vague", json_true());
     json_object_set_new(ev, "groups", groups);
     json_object_set_new(ev, "node", str_or_null(c->node));
     json_object_set_new(ev, "rank", c->rank >= 0 ? json_integer(c->rank) : json_null());

@@ -162,6 +162,8 @@ static int export(struct ruleset *rs)
         }
         if (ri.teardown)
             json_object_set_new(o, "teardown", json_true());
+        if (ri.vague)
+            json_object_set_new(o, "vague", json_true());
         if (ri.frame)
             json_object_set_new(o, "frame", json_string(ri.frame));
         if (ri.setup_action)

@@ -53,6 +53,7 @@ struct rule_info {
     const char *default_action;  /* the type's default action (taxonomy), or NULL */
     const char *setup_action;    /* the action before any training step, or NULL */
     int teardown;                /* a launcher's teardown line: never opens the verdict window */
+    int vague;                   /* a root that only says something failed (verdict.c, vague_root) */
     const char *frame;           /* the innermost frame the exception's traceback must have, or NULL */
     const char *const *frame_examples;
     size_t nframe_examples;

@@ -40,6 +40,8 @@ struct rule {
     char *action_reason;   /* why the action differs from the type's default, or NULL */
     char *setup_action;    /* `setup_action:` the action when the failure comes before any
                             * training step, or NULL (offline.c, ctl_diag.c) */
+    int vague;             /* `vague:` a root that only says something failed: a nearby
+                            * symptom of a known category decides (verdict.c) */
     int teardown;          /* a launcher tearing down the other workers (symptom): never
                             * opens the verdict window (verdict.c) */
     char *frame;           /* `frame:` pattern the innermost frame of the traceback the

@@ -139,17 +139,26 @@ static int read_learned_key(struct loader *L, struct rule *r, const char *key)
     return 0;
 }
 
+/* Moves to the value of `key`: 1 when it is a scalar, 0 when it is not
+ * (reported as "'key' must be what" and skipped), -1 on a read error. */
+static int value_scalar(struct loader *L, const char *key, const char *what)
+{
+    if (next(L) < 0)
+        return -1;
+    if (L->y.ev.type == YAML_SCALAR_EVENT)
+        return 1;
+    lerr(L, L->y.ev.start_mark, "'%s' must be %s", key, what);
+    return skip_node(L) < 0 ? -1 : 0;
+}
+
 /* `action_reason: ...`: why the rule's action differs from its type's
  * default (docs/rules.md); a non-empty string of at most RULE_REASON_MAX
  * bytes, once per rule. */
 static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
 {
-    if (next(L) < 0)
-        return -1;
-    if (L->y.ev.type != YAML_SCALAR_EVENT) {
-        lerr(L, L->y.ev.start_mark, "%s", "'action_reason' must be a string");
-        return skip_node(L);
-    }
+    int s = value_scalar(L, "action_reason", "a string");
+    if (s <= 0)
+        return s;
     size_t n = L->y.ev.data.scalar.length;
     if (r->action_reason)
         lerr(L, km, "%s", "duplicate key 'action_reason'");
@@ -165,12 +174,9 @@ static int read_reason(struct loader *L, struct rule *r, yaml_mark_t km)
  * an action other than none, once per rule. */
 static int read_setup_action(struct loader *L, struct rule *r, yaml_mark_t km)
 {
-    if (next(L) < 0)
-        return -1;
-    if (L->y.ev.type != YAML_SCALAR_EVENT) {
-        lerr(L, L->y.ev.start_mark, "%s", "'setup_action' must be a string");
-        return skip_node(L);
-    }
+    int s = value_scalar(L, "setup_action", "a string");
+    if (s <= 0)
+        return s;
     const char *v = (const char *)L->y.ev.data.scalar.value;
     if (r->setup_action)
         lerr(L, km, "%s", "duplicate key 'setup_action'");
@@ -181,21 +187,19 @@ static int read_setup_action(struct loader *L, struct rule *r, yaml_mark_t km)
     return 0;
 }
 
-/* The bits of read_rule's seen keys for teardown and frame, past those of keys[]. */
+/* The bits of read_rule's seen keys for teardown, frame and vague, past those of keys[]. */
 #define SEEN_TEARDOWN (1u << 31)
 #define SEEN_FRAME (1u << 30)
+#define SEEN_VAGUE (1u << 29)
 
 /* `frame: PATTERN`: the rule decides an exception line only when the
  * innermost frame of the traceback it ends matches PATTERN (docs/rules.md);
  * a string, once per rule (ruleset.c compiles it). */
 static int read_frame(struct loader *L, struct rule *r, struct rule_marks *m, yaml_mark_t km, unsigned *seen)
 {
-    if (next(L) < 0)
-        return -1;
-    if (L->y.ev.type != YAML_SCALAR_EVENT) {
-        lerr(L, L->y.ev.start_mark, "%s", "'frame' must be a string");
-        return skip_node(L);
-    }
+    int s = value_scalar(L, "frame", "a string");
+    if (s <= 0)
+        return s;
     if (*seen & SEEN_FRAME) {
         lerr(L, km, "%s", "duplicate key 'frame'");
         return 0;
@@ -208,25 +212,25 @@ static int read_frame(struct loader *L, struct rule *r, struct rule_marks *m, ya
     return 0;
 }
 
-/* `teardown: true|false`: the rule's line is a launcher tearing down the
- * other workers after one failed (docs/rules.md); once per rule (seen:
- * read_rule's keys seen so far). */
-static int read_teardown(struct loader *L, struct rule *r, yaml_mark_t km, unsigned *seen)
+/* A `true|false` key into *flag, once per rule (seen: read_rule's keys
+ * seen so far, bit this key's): `teardown` (the rule's line is a launcher
+ * tearing down the other workers after one failed) and `vague` (the
+ * rule's root says only that something failed, so a nearby symptom of a
+ * known category decides instead; docs/rules.md). key: a string that
+ * outlives the key's event. */
+static int read_flag(struct loader *L, const char *key, int *flag, yaml_mark_t km, unsigned *seen, unsigned bit)
 {
-    if (next(L) < 0)
-        return -1;
-    if (L->y.ev.type != YAML_SCALAR_EVENT) {
-        lerr(L, L->y.ev.start_mark, "%s", "'teardown' must be true or false");
-        return skip_node(L);
-    }
+    int s = value_scalar(L, key, "true or false");
+    if (s <= 0)
+        return s;
     const char *v = (const char *)L->y.ev.data.scalar.value;
-    if (*seen & SEEN_TEARDOWN)
-        lerr(L, km, "%s", "duplicate key 'teardown'");
+    if (*seen & bit)
+        lerr(L, km, "duplicate key '%s'", key);
     else if (!strcmp(v, "true") || !strcmp(v, "false"))
-        r->teardown = !strcmp(v, "true");
+        *flag = !strcmp(v, "true");
     else
-        lerr(L, L->y.ev.start_mark, "%s", "'teardown' must be true or false");
-    *seen |= SEEN_TEARDOWN;
+        lerr(L, L->y.ev.start_mark, "'%s' must be true or false", key);
+    *seen |= bit;
     return 0;
 }
 
@@ -260,8 +264,10 @@ static int read_rule(struct loader *L, struct rule *r, struct rule_marks *m)
                 return -1;
             continue;
         }
-        if (!strcmp(key, "teardown")) {
-            if (read_teardown(L, r, km, &seen) < 0)
+        if (!strcmp(key, "teardown") || !strcmp(key, "vague")) {
+            int td = !strcmp(key, "teardown"); /* key dies with the next event: pass the literal */
+            if (read_flag(L, td ? "teardown" : "vague", td ? &r->teardown : &r->vague, km, &seen,
+                          td ? SEEN_TEARDOWN : SEEN_VAGUE) < 0)
                 return -1;
             continue;
         }

@@ -183,6 +183,8 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
     }
     if (r->teardown && r->role != ROLE_SYMPTOM)
         RERR("rule %s: 'teardown' is for symptom rules", r->id ? r->id : "(no id)");
+    if (r->vague && r->role != ROLE_ROOT)
+        RERR("rule %s: 'vague' is for root rules", r->id ? r->id : "(no id)");
     check_vocabulary(acc, r, m);
     if (r->pattern)
         compile_pattern(acc, r, m);
@@ -505,7 +507,7 @@ void ruleset_rule(const struct ruleset *rs, size_t i, struct rule_info *o)
         .requires = (const char *const *)r->requires, .nrequires = r->nrequires, .status = r->status,
         .action_reason = r->action_reason, .default_action = type_default_action(r->type),
         .setup_action = r->setup_action,
-        .teardown = r->teardown, .frame = r->frame,
+        .teardown = r->teardown, .vague = r->vague, .frame = r->frame,
         .frame_examples = (const char *const *)r->frame_examples, .nframe_examples = r->nframe_examples};
 }
 

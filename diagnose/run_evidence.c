@@ -133,8 +133,10 @@ static json_t *clean_event(const json_t *e)
         copy_typed(c, e, ints[i], 0);
     copy_typed(c, e, "ts", 1);
     copy_typed(c, e, "arrival", 1);
-    if (json_is_true(json_object_get(e, "teardown")))
-        json_object_set_new(c, "teardown", json_true());
+    static const char *const flags[] = {"teardown", "vague"};
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (json_is_true(json_object_get(e, flags[i])))
+            json_object_set_new(c, flags[i], json_true());
     json_object_set_new(c, "groups", clean_groups(json_object_get(e, "groups")));
     json_object_set_new(c, "evidence", clean_evidence(json_object_get(e, "evidence")));
     return c;

@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -242,16 +241,15 @@ static void same_report_culprit(const json_t *events, const json_t *e, json_t *c
 
 /* Whether a root event says only that something failed: unknown/unknown
  * (an exception no rule knows, a traceback cut before its exception, a
- * launcher's summary with no cause), or a library's exception that no rule
- * knows (py.library_exception: its framework/runtime_error is a default
- * for the library's own classes, not a cause read from the message, so a
- * nearby symptom that names one still says more). */
+ * launcher's summary with no cause), or a rule's root marked `vague` (a
+ * library's exception no rule knows, py.library_exception: its
+ * framework/runtime_error is a default for the library's own classes, not
+ * a cause read from the message). */
 static int vague_root(const json_t *e)
 {
-    const char *c = sget(e, "category"), *t = sget(e, "failure_type"), *r = sget(e, "rule");
-    if (r && !strcmp(r, "py.library_exception"))
-        return 1;
-    return c && t && !strcmp(c, "unknown") && !strcmp(t, "unknown");
+    const char *c = sget(e, "category"), *t = sget(e, "failure_type");
+    return json_is_true(json_object_get(e, "vague")) ||
+           (c && t && !strcmp(c, "unknown") && !strcmp(t, "unknown"));
 }
 
 /* Lines before a vague root within which a symptom can be its cause. */
@@ -287,14 +285,12 @@ int verdict_setup_action(json_t *v, const struct ruleset *rs)
     if (!act || !was || !strcmp(act, was))
         return 0;
     const char *ex = sget(v, "explanation");
-    char *s = NULL;
-    if (asprintf(&s, "%s%sIt came before any training step, so the same start fails the same way: %s (the "
-                     "rule's setup_action; after training has made progress it is %s).",
-                 ex ? ex : "", ex && *ex ? " " : "", act, was) < 0)
-        return -1;
+    char s[4096];
+    snprintf(s, sizeof s, "%s%sIt came before any training step, so the same start fails the same way: %s (the "
+             "rule's setup_action; after training has made progress it is %s).",
+             ex ? ex : "", ex && *ex ? " " : "", act, was);
     json_object_set_new(v, "explanation", json_string(s));
     json_object_set_new(v, "action", json_string(act));
-    free(s);
     return 1;
 }
 

@@ -64,6 +64,17 @@ TEST(diag_verdict_vague_root_yields_to_a_near_symptom)
     v = verdict_pick(evs, NULL, NULL);
     CHECK_STR(vs(v, "type"), "killed");
     json_decref(v);
+    /* a root of a known category whose rule is marked `vague` yields too */
+    json_object_set_new(r, "category", json_string("framework"));
+    json_object_set_new(r, "failure_type", json_string("runtime_error"));
+    json_object_set_new(r, "vague", json_true());
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "nccl_error");
+    json_decref(v);
+    json_object_del(r, "vague");
+    v = verdict_pick(evs, NULL, NULL);
+    CHECK_STR(vs(v, "type"), "runtime_error");
+    json_decref(v);
     json_decref(evs);
 }
 
