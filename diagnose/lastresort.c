@@ -54,7 +54,7 @@ static const char rank_re[] =
     "^rank (\\d{1,7}); it may have occurred for other processes as well|"
     "\\bwhen attempting to start process rank (\\d{1,7})\\b|"
     "^srun: error: [A-Za-z0-9][\\w.-]{0,62}: task (\\d{1,7}): "
-    "(?:Exited with exit code [1-9]|Killed|Segmentation fault|Aborted|Bus error|Terminated|Out Of Memory)";
+    "(?:Exited with exit code [1-9]|Segmentation fault|Aborted|Bus error|Out Of Memory)";
 
 /* the node a launcher named for a failed process: Open MPI's mpirun, the
  * header of a Ray task's or actor's error (the node it ran on), srun's
@@ -63,7 +63,15 @@ static const char node_re[] =
     "\\bnoticed that process rank \\d{1,7} with PID \\d{1,10} on node ([A-Za-z0-9][\\w.-]{0,62}) exited|"
     "\\bray::[\\w.<>-]{1,200}\\(\\) \\(pid=\\d{1,10}, ip=(\\d{1,3}(?:\\.\\d{1,3}){3})[,)]|"
     "^srun: error: ([A-Za-z0-9][\\w.-]{0,62}): tasks? [\\d,-]{1,40}: "
-    "(?:Exited with exit code [1-9]|Killed|Segmentation fault|Aborted|Bus error|Terminated)";
+    "(?:Exited with exit code [1-9]|Segmentation fault|Aborted|Bus error|Out Of Memory)";
+
+/* srun's tasks that were killed or terminated: srun kills the others when
+ * one task fails ("task 1: Exited with exit code 1" then "task 0:
+ * Terminated", "tasks 3,7: Killed"), so these name the culprit only when no
+ * task failed otherwise (a task the kernel's OOM killer took: "task 4:
+ * Killed"). Group 1 the node, group 2 a single task. */
+static const char killed_re[] =
+    "^srun: error: ([A-Za-z0-9][\\w.-]{0,62}): (?:task (\\d{1,7})|tasks [\\d,-]{1,40}): (?:Killed|Terminated)\\s*$";
 
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
@@ -78,8 +86,10 @@ int last_resort_init(struct last_resort *p)
     p->rank_re = pcre2_compile((PCRE2_SPTR)rank_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->node_re = pcre2_compile((PCRE2_SPTR)node_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-    p->md = p->re && p->rank_re && p->endpoint_re && p->node_re ? pcre2_match_data_create(NOTE_GROUPS, NULL)
-                                                                 : NULL;
+    p->killed_re = pcre2_compile((PCRE2_SPTR)killed_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->md = p->re && p->rank_re && p->endpoint_re && p->node_re && p->killed_re
+                ? pcre2_match_data_create(NOTE_GROUPS, NULL)
+                : NULL;
     if (!p->md) {
         last_resort_free(p);
         return -1;
@@ -94,8 +104,9 @@ void last_resort_free(struct last_resort *p)
     pcre2_code_free(p->rank_re);
     pcre2_code_free(p->endpoint_re);
     pcre2_code_free(p->node_re);
+    pcre2_code_free(p->killed_re);
     p->md = NULL;
-    p->re = p->rank_re = p->endpoint_re = p->node_re = NULL;
+    p->re = p->rank_re = p->endpoint_re = p->node_re = p->killed_re = NULL;
 }
 
 /* Notes value[0..n) into seen: the first value, or a conflict. */
@@ -126,6 +137,19 @@ static void note(struct last_resort *p, const pcre2_code *re, const char *line, 
     seen_value(seen, line + ov[2 * k], ov[2 * k + 1] - ov[2 * k]);
 }
 
+/* Notes the node and the single task of srun's report of tasks it killed
+ * or terminated (killed_re). */
+static void note_killed(struct last_resort *p, const char *line, size_t len)
+{
+    if (len < 13 || memcmp(line, "srun: error: ", 13) ||
+        pcre2_match(p->killed_re, (PCRE2_SPTR)line, len, 0, 0, p->md, NULL) < 2)
+        return;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+    seen_value(&p->killed_node, line + ov[2], ov[3] - ov[2]);
+    if (ov[4] != PCRE2_UNSET) /* a range of tasks names no rank */
+        seen_value(&p->killed_rank, line + ov[4], ov[5] - ov[4]);
+}
+
 /* Notes the host of an NCCL-prefixed line (prefix.h: `host:pid:tid [dev]
  * NCCL`); the scanner stops at the first byte that cannot start one. */
 static void note_nccl(struct last_resort *p, const char *line, size_t len)
@@ -153,6 +177,7 @@ void last_resort_line_marks(struct last_resort *p, const char *line, size_t len,
         note(p, p->endpoint_re, line, len, &p->endpoint);
     if (!p->failed_node.conflict && (w & LM_NODE))
         note(p, p->node_re, line, len, &p->failed_node);
+    note_killed(p, line, len);
 }
 
 void last_resort_line(struct last_resort *p, const char *line, size_t len)
@@ -173,12 +198,16 @@ const char *last_resort_host(const struct last_resort *p)
 
 const char *last_resort_failed_node(const struct last_resort *p)
 {
-    return p->failed_node.value[0] && !p->failed_node.conflict ? p->failed_node.value : NULL;
+    if (p->failed_node.value[0])
+        return p->failed_node.conflict ? NULL : p->failed_node.value;
+    return p->killed_node.value[0] && !p->killed_node.conflict ? p->killed_node.value : NULL;
 }
 
 long last_resort_rank(const struct last_resort *p)
 {
-    return p->rank.value[0] && !p->rank.conflict ? strtol(p->rank.value, NULL, 10) : -1;
+    if (p->rank.value[0])
+        return p->rank.conflict ? -1 : strtol(p->rank.value, NULL, 10);
+    return p->killed_rank.value[0] && !p->killed_rank.conflict ? strtol(p->killed_rank.value, NULL, 10) : -1;
 }
 
 const char *last_resort_nccl_host(const struct last_resort *p)

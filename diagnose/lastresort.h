@@ -37,10 +37,11 @@ struct last_resort_seen {
 };
 
 struct last_resort {
-    pcre2_code *re, *rank_re, *endpoint_re, *node_re; /* owned; NULL: no pattern (out of memory) */
+    pcre2_code *re, *rank_re, *endpoint_re, *node_re, *killed_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
     struct last_resort_seen host, rank, nccl_host, endpoint, failed_node;
     struct last_resort_seen prefix_host; /* the host of the lines' own prefixes */
+    struct last_resort_seen killed_rank, killed_node; /* srun's tasks Killed or Terminated */
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
@@ -54,7 +55,8 @@ void last_resort_line(struct last_resort *p, const char *line, size_t len);
 void last_resort_line_marks(struct last_resort *p, const char *line, size_t len, uint32_t marks);
 /* The single host of the prompts, or NULL. */
 const char *last_resort_host(const struct last_resort *p);
-/* The single rank the launcher reported failed, or -1. */
+/* The single rank the launcher reported failed, or -1 (srun's task that
+ * was killed or terminated only when no task failed otherwise). */
 long last_resort_rank(const struct last_resort *p);
 /* The single host of the log's NCCL-prefixed lines, or NULL. */
 const char *last_resort_nccl_host(const struct last_resort *p);

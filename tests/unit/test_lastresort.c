@@ -111,6 +111,10 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
         {"srun: error: Orion-01-01: task 4: Out Of Memory", 4},
         {"srun: error: node12: tasks 0-3: Exited with exit code 1", -1},
         {"srun: error: node12: task 2: Exited with exit code 0", -1},
+        /* a task srun killed or terminated, when no task failed otherwise */
+        {"srun: error: Orion-01-01: task 4: Killed", 4},
+        {"srun: error: node12: task 2: Terminated", 2},
+        {"srun: error: node12: tasks 0-3: Killed", -1},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         struct last_resort p;
@@ -119,4 +123,33 @@ TEST(lastresort_failed_rank_spawn_mpirun_composer)
         CHECK(last_resort_rank(&p) == forms[i].rank);
         last_resort_free(&p);
     }
+}
+
+/* srun kills or terminates the other tasks when one fails: the task that
+ * failed otherwise is the culprit, its node the failed node; a task that
+ * was only killed names the culprit when no task failed otherwise. */
+TEST(lastresort_srun_killed_tasks_follow_the_failed_one)
+{
+    struct last_resort p;
+    CHECK(last_resort_init(&p) == 0);
+    static const char *const first[] = {"srun: error: gpu-4-11: task 1: Exited with exit code 1",
+                                        "srun: error: gpu-4-11: task 0: Terminated",
+                                        "srun: error: gpu-4-12: tasks 2-3: Terminated", NULL};
+    diag_last_resort_feed(&p, first);
+    CHECK(last_resort_rank(&p) == 1);
+    CHECK(last_resort_failed_node(&p) && !strcmp(last_resort_failed_node(&p), "gpu-4-11"));
+    last_resort_free(&p);
+    CHECK(last_resort_init(&p) == 0);
+    static const char *const killed[] = {"srun: error: n7: task 3: Killed", "srun: error: n7: tasks 0-2: Killed",
+                                         NULL};
+    diag_last_resort_feed(&p, killed);
+    CHECK(last_resort_rank(&p) == 3);
+    CHECK(last_resort_failed_node(&p) && !strcmp(last_resort_failed_node(&p), "n7"));
+    last_resort_free(&p);
+    CHECK(last_resort_init(&p) == 0);
+    static const char *const two[] = {"srun: error: n7: task 3: Killed", "srun: error: n8: task 5: Killed", NULL};
+    diag_last_resort_feed(&p, two);
+    CHECK(last_resort_rank(&p) == -1);
+    CHECK(last_resort_failed_node(&p) == NULL);
+    last_resort_free(&p);
 }
