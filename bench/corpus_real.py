@@ -56,6 +56,25 @@ def norm_gpu(g):
     return m.group(1) if m else g
 
 
+def same_host(a, b):
+    """One host under two names: a short name and its FQDN
+    (cuda-24-0, cuda-24-0.local), and an EC2 instance's default name and
+    the private address it spells (ip-10-0-87-143, 10.0.87.143)."""
+    a, b = str(a).strip().lower(), str(b).strip().lower()
+    if a == b:
+        return True
+    ipv4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+
+    def as_ip(h):
+        m = re.fullmatch(r"ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?:\.[\w.-]+)?", h)
+        return ".".join(m.groups()) if m else (h if re.fullmatch(ipv4, h) else None)
+    if as_ip(a) and as_ip(a) == as_ip(b):
+        return True
+    if re.fullmatch(ipv4, a) or re.fullmatch(ipv4, b) or ("." in a) == ("." in b):
+        return False
+    return a.split(".")[0] == b.split(".")[0]
+
+
 def culprit_ok(lab, got):
     for k in ("host", "rank", "gpu"):
         want = lab[k]
@@ -66,6 +85,9 @@ def culprit_ok(lab, got):
             return False
         if k == "gpu":
             if norm_gpu(have) != norm_gpu(want):
+                return False
+        elif k == "host":
+            if not same_host(have, want):
                 return False
         elif str(have).lower() != want.lower():
             return False
