@@ -75,6 +75,19 @@ def same_host(a, b):
     return a.split(".")[0] == b.split(".")[0]
 
 
+def check_scoring():
+    """The culprit scoring's equivalences, each pair as it must come out:
+    a list of the pairs that do not."""
+    pairs = [(same_host, "cuda-24-0", "cuda-24-0.local", True), (same_host, "ip-10-0-87-143", "10.0.87.143", True),
+             (same_host, "ip-10-0-87-143.ec2.internal", "ip-10-0-87-143", True),
+             (same_host, "GPU236", "gpu236", True), (same_host, "10.0.0.1", "10.0.0.2", False),
+             (same_host, "10.0.0.1", "10", False), (same_host, "node1", "node2.cluster", False),
+             (same_host, "a.example", "a.other", False), (same_host, "ip-10-0-87-143", "10.0.87.144", False),
+             (lambda a, b: norm_gpu(a) == norm_gpu(b), "0000:3B:00.0", "PCI:0000:3b:00", True),
+             (lambda a, b: norm_gpu(a) == norm_gpu(b), "0000:3b:00.0", "0000:3c:00.0", False)]
+    return ["%s ~ %s should be %s" % (a, b, want) for f, a, b, want in pairs if bool(f(a, b)) != want]
+
+
 def culprit_ok(lab, got):
     for k in ("host", "rank", "gpu"):
         want = lab[k]
@@ -283,7 +296,13 @@ def main():
                     help="rule verdicts below X go to the LLM (endure's default: 0.6)")
     ap.add_argument("--without", metavar="GLOB", action="append", default=[],
                     help="leave out the shipped rule files whose names match GLOB (repeatable)")
+    ap.add_argument("--check-scoring", action="store_true",
+                    help="check the culprit scoring's name equivalences, print PASS/FAIL and exit")
     a = ap.parse_args()
+    if a.check_scoring:
+        bad = check_scoring()
+        print("%s corpus-real:scoring%s" % ("FAIL" if bad else "PASS", (": " + "; ".join(bad)) if bad else ""))
+        sys.exit(1 if bad else 0)
     if a.misses is None:
         a.misses = "none" if a.without else "held"
     for f in ("labels.tsv", "split.tsv"):

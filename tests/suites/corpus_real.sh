@@ -17,6 +17,8 @@
 # value: the held-out split is reported, never tuned). The held-out misses
 # are not listed here, so that test logs do not show them to whoever writes
 # rules: `bench/corpus_real.py` lists them (its default --misses held).
+# First "PASS/FAIL corpus-real:scoring": the culprit scoring's name
+# equivalences (a host's short name and FQDN, a GPU's spellings).
 # Env: ENDURE (the binary), ENDURE_SRC (the repository root).
 set -u
 ENDURE_SRC=${ENDURE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -24,5 +26,6 @@ ENDURE=${ENDURE:-$ENDURE_SRC/build/endure}
 export ENDURE_RULES_DIR=$ENDURE_SRC/rules
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+"$PY" "$ENDURE_SRC/bench/corpus_real.py" --check-scoring
 exec "$PY" "$ENDURE_SRC/bench/corpus_real.py" --endure "$ENDURE" --misses none \
     --floor-dev 0.92 --floor-held 0.70
