@@ -276,6 +276,37 @@ def without(globs, into):
     return sum(n in rules for n in kept), ""
 
 
+def without_narrow(endure, labels, jobs, most, into):
+    """The closer stand-in for unseen logs (docs/corpus-kit.md): writes into
+    directory `into` the shipped rules with every corpus*.yaml rule that
+    decides `most` dev logs or fewer (with all rules loaded) left out; the
+    other files are linked. Such a rule was written for one project's
+    message, and a log nobody wrote a rule for has no such rule; a corpus
+    rule that decides more is a general one in a corpus file. Returns
+    (rules left out, rules kept of the corpus files, error text)."""
+    import yaml  # python3-yaml, only for this option
+    dev = [lab for lab in labels if lab["split"] == "dev"]
+    paths = [lab["path"] for lab in dev]
+    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        decided = collections.Counter(v.get("rule") for b in pool.map(lambda b: run_batch(endure, b), batches)
+                                      for v in b)
+    d = os.path.abspath(os.environ.get("ENDURE_RULES_DIR") or os.path.join(HERE, "..", "rules"))
+    left = kept = 0
+    for n in sorted(os.listdir(d)):
+        if not fnmatch.fnmatch(n, "corpus*.yaml"):
+            os.symlink(os.path.join(d, n), os.path.join(into, n))
+            continue
+        rules = yaml.safe_load(open(os.path.join(d, n), encoding="utf-8")) or []
+        keep = [r for r in rules if decided[r.get("id")] > most]
+        left += len(rules) - len(keep)
+        kept += len(keep)
+        if keep:
+            with open(os.path.join(into, n), "w", encoding="utf-8") as f:
+                yaml.safe_dump(keep, f, allow_unicode=True, sort_keys=False, width=1 << 20)
+    return left, kept, ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endure", default=os.environ.get("ENDURE", os.path.join(HERE, "..", "build", "endure")))
@@ -296,6 +327,9 @@ def main():
                     help="rule verdicts below X go to the LLM (endure's default: 0.6)")
     ap.add_argument("--without", metavar="GLOB", action="append", default=[],
                     help="leave out the shipped rule files whose names match GLOB (repeatable)")
+    ap.add_argument("--without-narrow", metavar="N", type=int,
+                    help="the closer stand-in: measure the dev split only, without the corpus*.yaml rules "
+                         "that decide N dev logs or fewer with all rules loaded")
     ap.add_argument("--check-scoring", action="store_true",
                     help="check the culprit scoring's name equivalences, print PASS/FAIL and exit")
     a = ap.parse_args()
@@ -303,8 +337,12 @@ def main():
         bad = check_scoring()
         print("%s corpus-real:scoring%s" % ("FAIL" if bad else "PASS", (": " + "; ".join(bad)) if bad else ""))
         sys.exit(1 if bad else 0)
+    if a.without and a.without_narrow is not None:
+        ap.error("--without and --without-narrow are two stand-ins: give one")
     if a.misses is None:
-        a.misses = "none" if a.without else "held"
+        a.misses = "none" if a.without or a.without_narrow is not None else "held"
+    if a.without_narrow is not None and a.misses in ("held", "all"):
+        ap.error("--without-narrow measures the dev split only: --misses dev or none")
     for f in ("labels.tsv", "split.tsv"):
         if not os.path.isfile(os.path.join(a.corpus, f)):
             ap.error("%s: no %s (--corpus DIR needs labels.tsv, split.tsv and ID.log files)" % (a.corpus, f))
@@ -324,7 +362,17 @@ def main():
             os.environ["ENDURE_RULES_DIR"] = tmp  # the diagnose runs read the rules from there
             if not a.json:
                 print("rules: %d shipped files, without those matching %s" % (kept, " ".join(a.without)))
-        res = measure(a.endure, load(a.corpus, a.ids), max(1, a.jobs), extra)
+        labels = load(a.corpus, a.ids)
+        if a.without_narrow is not None:
+            left, kept, why = without_narrow(a.endure, labels, max(1, a.jobs), a.without_narrow, tmp)
+            if why:
+                ap.error(why)
+            os.environ["ENDURE_RULES_DIR"] = tmp
+            labels = [lab for lab in labels if lab["split"] == "dev"]
+            if not a.json:
+                print("rules: without the %d corpus rules that decide %d dev logs or fewer (%d kept)"
+                      % (left, a.without_narrow, kept))
+        res = measure(a.endure, labels, max(1, a.jobs), extra)
     if a.json:
         out = {k: {"n": v["n"], "culprit_n": v["cn"], **{f: v["ok"][f] for f in FIELDS + ("culprit",)},
                    **({"llm_asked": v["llm"]["asked"], "llm_decided": v["llm"]["decided"],
