@@ -5,6 +5,8 @@
 # rules both logs are right; without python.yaml the KeyError is missed
 # and its miss names no py.* rule; the rules directory the runs read is
 # removed afterwards; without --misses it lists no miss; a glob that matches no rule file is refused.
+# --without-narrow N (the closer stand-in) leaves out the corpus rules that
+# decide N dev logs or fewer and measures the dev split only.
 . "$(dirname "$0")/lib.sh"
 C="$T/corpus"
 mkdir -p "$C"
@@ -54,5 +56,62 @@ echo "ok: --without lists no miss unless asked"
     fail "a glob that matches nothing was accepted"
 grep -q "no rule file of .* matches" "$T/typo.out" || fail "no clear error for the typo"
 echo "ok: a glob that matches no file is refused"
+# --without-narrow N: the corpus rules that decide N dev logs or fewer
+# with all rules loaded are left out, the others kept; only the dev split
+# is measured, and held-out misses cannot be asked for.
+R="$T/rules"
+mkdir -p "$R"
+ln -s "$ENDURE_SRC"/rules/*.yaml "$R"/
+cat >"$R/corpus-e2e.yaml" <<'YAML'
+# e2e rules: one that decides one dev log, one that decides two
+- id: corpus_e2e.zorg_once
+  category: framework
+  type: runtime_error
+  role: root
+  action: stop
+  priority: 50
+  match: 'ZorgLib once failed'
+  literals: ['ZorgLib once']
+  explain: 'e2e'
+  examples: ['ZorgLib once failed']
+- id: corpus_e2e.zorg_twice
+  category: infrastructure
+  type: storage_error
+  role: root
+  action: stop
+  priority: 50
+  match: 'ZorgLib twice failed'
+  literals: ['ZorgLib twice']
+  explain: 'e2e'
+  examples: ['ZorgLib twice failed']
+YAML
+N="$T/narrow"
+mkdir -p "$N"
+printf 'ZorgLib once failed\n' >"$N/once.log"
+printf 'ZorgLib twice failed\n' >"$N/twice1.log"
+printf 'ZorgLib twice failed\n' >"$N/twice2.log"
+printf 'ZorgLib once failed\n' >"$N/heldonce.log"
+{
+    printf 'id\turl\tcategory\ttype\taction\thost\trank\tgpu\tkey\treason\n'
+    printf 'once\t-\tframework\truntime_error\tstop\t\t\t\tZorgLib\te2e\n'
+    printf 'twice1\t-\tinfrastructure\tstorage_error\tstop\t\t\t\tZorgLib\te2e\n'
+    printf 'twice2\t-\tinfrastructure\tstorage_error\tstop\t\t\t\tZorgLib\te2e\n'
+    printf 'heldonce\t-\tframework\truntime_error\tstop\t\t\t\tZorgLib\te2e\n'
+} >"$N/labels.tsv"
+printf 'id\tsplit\nonce\tdev\ntwice1\tdev\ntwice2\tdev\nheldonce\theld\n' >"$N/split.tsv"
+ENDURE_RULES_DIR="$R" /usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$N" --misses dev --without-narrow 1 \
+    >"$T/narrow.out" 2>&1 || { cat "$T/narrow.out" >&2; fail "--without-narrow: exit $?"; }
+cat "$T/narrow.out"
+grep -q '^rules: without the [0-9]* corpus rules that decide 1 dev logs or fewer' "$T/narrow.out" ||
+    fail "--without-narrow: no rules line"
+grep -q 'MISS once' "$T/narrow.out" || fail "the rule that decides one dev log was kept"
+grep -q 'MISS twice' "$T/narrow.out" && fail "the rule that decides two dev logs was left out"
+grep -q 'held split' "$T/narrow.out" && fail "--without-narrow measured the held-out split"
+ENDURE_RULES_DIR="$R" /usr/bin/python3 "$CR" --endure "$ENDURE" --corpus "$N" --misses held --without-narrow 1 \
+    >"$T/narrowheld.out" 2>&1 && fail "--without-narrow with --misses held was accepted"
+grep -q 'dev split only' "$T/narrowheld.out" || fail "no clear error for --misses held"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "left behind: $(ls -A "$TMPDIR")"
+echo "ok: --without-narrow"
+
 check_no_leftovers
 echo PASS
