@@ -165,14 +165,18 @@ def load(corpus, ids_file=None):
     return labels
 
 
+def run_all(endure, paths, jobs, extra=()):
+    """The verdicts for paths, in order, BATCH logs a run, jobs runs at once."""
+    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [v for b in pool.map(lambda b: run_batch(endure, b, extra), batches) for v in b]
+
+
 def measure(endure, labels, jobs, extra=()):
     res = collections.defaultdict(lambda: {"n": 0, "ok": collections.Counter(), "cn": 0,
                                            "conf": collections.Counter(), "miss": [], "err": 0,
                                            "llm": collections.Counter()})
-    paths = [lab["path"] for lab in labels]
-    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        verdicts = [v for b in pool.map(lambda b: run_batch(endure, b, extra), batches) for v in b]
+    verdicts = run_all(endure, [lab["path"] for lab in labels], jobs, extra)
     for lab, got in zip(labels, verdicts):
         s = res[lab["split"]]
         s["err"] += "run_error" in got
@@ -283,14 +287,10 @@ def without_narrow(endure, labels, jobs, most, into):
     other files are linked. Such a rule was written for one project's
     message, and a log nobody wrote a rule for has no such rule; a corpus
     rule that decides more is a general one in a corpus file. Returns
-    (rules left out, rules kept of the corpus files, error text)."""
+    (rules left out, rules kept of the corpus files)."""
     import yaml  # python3-yaml, only for this option
-    dev = [lab for lab in labels if lab["split"] == "dev"]
-    paths = [lab["path"] for lab in dev]
-    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        decided = collections.Counter(v.get("rule") for b in pool.map(lambda b: run_batch(endure, b), batches)
-                                      for v in b)
+    dev = [lab["path"] for lab in labels if lab["split"] == "dev"]
+    decided = collections.Counter(v.get("rule") for v in run_all(endure, dev, jobs))
     d = os.path.abspath(os.environ.get("ENDURE_RULES_DIR") or os.path.join(HERE, "..", "rules"))
     left = kept = 0
     for n in sorted(os.listdir(d)):
@@ -304,7 +304,7 @@ def without_narrow(endure, labels, jobs, most, into):
         if keep:
             with open(os.path.join(into, n), "w", encoding="utf-8") as f:
                 yaml.safe_dump(keep, f, allow_unicode=True, sort_keys=False, width=1 << 20)
-    return left, kept, ""
+    return left, kept
 
 
 def main():
@@ -364,9 +364,7 @@ def main():
                 print("rules: %d shipped files, without those matching %s" % (kept, " ".join(a.without)))
         labels = load(a.corpus, a.ids)
         if a.without_narrow is not None:
-            left, kept, why = without_narrow(a.endure, labels, max(1, a.jobs), a.without_narrow, tmp)
-            if why:
-                ap.error(why)
+            left, kept = without_narrow(a.endure, labels, max(1, a.jobs), a.without_narrow, tmp)
             os.environ["ENDURE_RULES_DIR"] = tmp
             labels = [lab for lab in labels if lab["split"] == "dev"]
             if not a.json:
