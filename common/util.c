@@ -247,6 +247,9 @@ char *read_regular_capped(const char *path, size_t max, size_t *len_out, int fla
         return NULL;
     }
     size_t cap = max < 4096 ? max : 4096, len = 0;
+    struct stat st; /* sized to the file when it says its size: one read, no regrowth */
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && (uintmax_t)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
     char *p = malloc(cap + 1);
     while (p) {
         if (len == cap) {

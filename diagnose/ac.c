@@ -63,6 +63,16 @@ static int commonness(unsigned char c)
     return 1;
 }
 
+/* The words of in_common_word, one string with a newline after each (a
+ * window holding no newline lies inside one word when memmem finds it). */
+static const char common_words[] =
+    "connected\nconnection\ncheckpointing\nsocket\nglobal\nclient\nloaded\n"
+    "loading\nfailed\nfailure\ncompleted\nnetwork\nloss\niteration\nstep\n"
+    "epoch\nerror\nwarning\ninfo\nrank\nprocess\ntimeout\ntraining\nmodel\n"
+    "learning\nbatch\nsamples\nelapsed\nmemory\ndevice\ntorch\npython\n"
+    "module\nfunction\nfound\nvalid\nstate\ndict\nexception\nruntime\n"
+    "thread\nerrno\nlustre\nscratch\n";
+
 /* Whether a window lies inside a word that training logs print all the
  * time (once its edge punctuation is trimmed): its anchor would be found on
  * most lines and verified in vain ("connec" of "connection reset" on every
@@ -70,28 +80,18 @@ static int commonness(unsigned char c)
  * cut the anchor hits that fail verification by over 90%. */
 static int in_common_word(const char *w, size_t n)
 {
-    static const char *const words[] = {
-        "connected", "connection", "checkpointing", "socket", "global", "client", "loaded",
-        "loading", "failed", "failure", "completed", "network", "loss", "iteration", "step",
-        "epoch", "error", "warning", "info", "rank", "process", "timeout", "training", "model",
-        "learning", "batch", "samples", "elapsed", "memory", "device", "torch", "python",
-        "module", "function", "found", "valid", "state", "dict", "exception", "runtime",
-        "thread", "errno", "lustre", "scratch"};
     static const char edge[] = " :'\"=_-./,()[]";
     while (n && *w && strchr(edge, *w))
         w++, n--;
     while (n && w[n - 1] && strchr(edge, w[n - 1]))
         n--;
-    for (size_t i = 0; n >= 3 && i < sizeof words / sizeof *words; i++)
-        if (memmem(words[i], strlen(words[i]), w, n))
-            return 1;
-    return 0;
+    return n >= 3 && !memchr(w, '\n', n) && memmem(common_words, sizeof common_words - 1, w, n);
 }
 
-/* The offset of the least common AC_ANCHOR-byte window of a literal, judged
- * case folded (an AC_CASE literal keeps its case: it gets the anchor its
+/* The offset of the least common AC_ANCHOR-byte window of a literal (weight:
+ * the commonness of each byte), judged case folded (an AC_CASE literal keeps its case: it gets the anchor its
  * folded form would). */
-static size_t anchor_off(const char *lit)
+static size_t anchor_off(const char *lit, const uint8_t weight[256])
 {
     size_t n = strlen(lit), best = 0;
     int best_score = 1 << 30;
@@ -100,7 +100,7 @@ static size_t anchor_off(const char *lit)
         int sc = 0;
         for (size_t j = 0; j < AC_ANCHOR; j++) {
             win[j] = (char)tolower((unsigned char)lit[o + j]);
-            sc += commonness((unsigned char)win[j]);
+            sc += weight[(unsigned char)win[j]];
         }
         if (sc < best_score && !in_common_word(win, AC_ANCHOR)) /* the word test costs more */
             best_score = sc, best = o;
@@ -110,12 +110,22 @@ static size_t anchor_off(const char *lit)
     return best;
 }
 
+/* A trie state while building; its transitions are row `i` of the
+ * trie's block (stride classes wide), one allocation for all states. */
 struct node {
-    int32_t *next;       /* k children (-1 none), while building */
     uint32_t fail, depth;
     uint32_t *out;
     size_t nout, capout;
 };
+
+struct trie {
+    struct node *nodes;
+    int32_t *next;       /* used * stride: child per class (-1 none) */
+    size_t used;
+    uint32_t stride;     /* the class count when built (merge_classes lowers k) */
+};
+
+#define NEXT(t, i) ((t)->next + (size_t)(i) * (t)->stride)
 
 static int add_out(struct node *n, uint32_t rule)
 {
@@ -134,53 +144,41 @@ static int add_out(struct node *n, uint32_t rule)
     return 0;
 }
 
-static void free_nodes(struct node *nodes, size_t n)
+static void free_trie(struct trie *t)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(nodes[i].next);
-        free(nodes[i].out);
-    }
-    free(nodes);
+    for (size_t i = 0; t->nodes && i < t->used; i++)
+        free(t->nodes[i].out);
+    free(t->nodes);
+    free(t->next);
 }
 
-static int new_node(struct ac *a, struct node *nodes, size_t i)
-{
-    nodes[i].next = malloc(a->k * sizeof(int32_t));
-    if (!nodes[i].next)
-        return -1;
-    for (uint32_t c = 0; c < a->k; c++)
-        nodes[i].next[c] = -1;
-    return 0;
-}
-
-/* Builds the trie into *pnodes (*pused nodes); returns 0 or -1. */
-static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *const *lits,
-                      const uint32_t *rule_of, size_t n)
+/* Builds the trie of the anchors into t; returns 0 or -1. Its size is
+ * bounded by the anchors' total length, allocated once. */
+static int build_trie(struct ac *a, struct trie *t, char *const *lits, size_t n)
 {
     size_t total = 1;
-    (void)rule_of;
     for (size_t i = 0; i < n; i++)
         total += anchor_len(lits[i]);
-    struct node *nodes = calloc(total, sizeof *nodes);
-    *pnodes = nodes;
-    *pused = 0;
-    if (!nodes || new_node(a, nodes, 0) < 0)
+    t->stride = a->k;
+    t->nodes = calloc(total, sizeof *t->nodes);
+    t->next = malloc(total * a->k * sizeof *t->next);
+    if (!t->nodes || !t->next)
         return -1;
-    *pused = 1;
+    memset(t->next, 0xff, a->k * sizeof *t->next); /* -1: the root's row */
+    t->used = 1;
     for (size_t i = 0; i < n; i++) {
         size_t s = 0, al = anchor_len(lits[i]);
         const unsigned char *w = (const unsigned char *)lits[i] + a->litoff[i];
         for (const unsigned char *p = w; p < w + al; p++) {
             uint8_t c = a->cls[*p];
-            if (nodes[s].next[c] < 0) {
-                if (new_node(a, nodes, *pused) < 0)
-                    return -1;
-                nodes[*pused].depth = nodes[s].depth + 1;
-                nodes[s].next[c] = (int32_t)(*pused)++;
+            if (NEXT(t, s)[c] < 0) {
+                memset(NEXT(t, t->used), 0xff, a->k * sizeof *t->next);
+                t->nodes[t->used].depth = t->nodes[s].depth + 1;
+                NEXT(t, s)[c] = (int32_t)t->used++;
             }
-            s = (size_t)nodes[s].next[c];
+            s = (size_t)NEXT(t, s)[c];
         }
-        if (add_out(&nodes[s], (uint32_t)i) < 0)
+        if (add_out(&t->nodes[s], (uint32_t)i) < 0)
             return -1;
     }
     return 0;
@@ -189,62 +187,74 @@ static int build_trie(struct ac *a, struct node **pnodes, size_t *pused, char *c
 /* BFS from the root: fail links, full transitions, merged outputs (a
  * state's fail target is shallower, so it is complete when the state is
  * dequeued). */
-static int link_trie(struct ac *a, struct node *nodes, size_t used)
+static int link_trie(struct ac *a, struct trie *t)
 {
-    uint32_t *q = malloc(used * sizeof *q);
+    struct node *nodes = t->nodes;
+    uint32_t *q = malloc(t->used * sizeof *q);
     size_t head = 0, tail = 0;
     if (!q)
         return -1;
     for (uint32_t c = 0; c < a->k; c++) {
-        int32_t v = nodes[0].next[c];
+        int32_t v = NEXT(t, 0)[c];
         if (v > 0) {
             nodes[v].fail = 0;
             q[tail++] = (uint32_t)v;
         } else
-            nodes[0].next[c] = 0;
+            NEXT(t, 0)[c] = 0;
     }
     while (head < tail) {
         uint32_t u = q[head++];
         struct node *f = &nodes[nodes[u].fail];
+        const int32_t *fnext = NEXT(t, nodes[u].fail);
+        int32_t *unext = NEXT(t, u);
         for (size_t i = 0; i < f->nout; i++)
             if (add_out(&nodes[u], f->out[i]) < 0)
                 return free(q), -1;
         for (uint32_t c = 0; c < a->k; c++) {
-            int32_t v = nodes[u].next[c];
+            int32_t v = unext[c];
             if (v >= 0) {
-                nodes[v].fail = (uint32_t)f->next[c];
+                nodes[v].fail = (uint32_t)fnext[c];
                 q[tail++] = (uint32_t)v;
             } else
-                nodes[u].next[c] = f->next[c];
+                unext[c] = fnext[c];
         }
     }
     free(q);
     return 0;
 }
 
+/* Whether classes c and d lead everywhere to the same place. */
+static int same_column(const struct trie *t, uint32_t c, uint32_t d)
+{
+    for (size_t i = 0; i < t->used; i++)
+        if (NEXT(t, i)[c] != NEXT(t, i)[d])
+            return 0;
+    return 1;
+}
+
 /* Merges input classes whose columns are identical in every state (they
- * lead everywhere to the same place), shrinking the table. */
-static void merge_classes(struct ac *a, struct node *nodes, size_t used)
+ * lead everywhere to the same place), shrinking the table. A hash of each
+ * column, taken in one pass over the rows, leaves one full comparison per
+ * merge (comparing every pair of columns was a tenth of start-up). */
+static void merge_classes(struct ac *a, struct trie *t)
 {
     uint8_t map[256], nk = 0;
     uint32_t rep[256];
+    uint64_t h[256] = {0};
+    for (size_t i = 0; i < t->used; i++)
+        for (uint32_t c = 0; c < a->k; c++)
+            h[c] = (h[c] ^ (uint32_t)NEXT(t, i)[c]) * 0x100000001b3ull;
     for (uint32_t c = 0; c < a->k; c++) {
         uint32_t m = 0;
-        while (m < nk) {
-            size_t i = 0;
-            while (i < used && nodes[i].next[c] == nodes[i].next[rep[m]])
-                i++;
-            if (i == used)
-                break;
+        while (m < nk && (h[rep[m]] != h[c] || !same_column(t, c, rep[m])))
             m++;
-        }
         if (m == nk)
             rep[nk++] = c;
         map[c] = (uint8_t)m;
     }
-    for (size_t i = 0; i < used; i++)
+    for (size_t i = 0; i < t->used; i++)
         for (uint32_t m = 0; m < nk; m++)
-            nodes[i].next[m] = nodes[i].next[rep[m]];
+            NEXT(t, i)[m] = NEXT(t, i)[rep[m]];
     for (int b = 0; b < 256; b++)
         a->cls[b] = map[a->cls[b]];
     a->k = nk;
@@ -271,8 +281,10 @@ static void fill_rec(const struct ac *a, uint32_t li, struct alit *r)
 }
 
 /* Renumbers states (outputs last) and writes the dense tables. */
-static int emit_tables(struct ac *a, struct node *nodes, size_t used)
+static int emit_tables(struct ac *a, struct trie *t)
 {
+    struct node *nodes = t->nodes;
+    size_t used = t->used;
     uint32_t *newid = malloc(used * sizeof *newid);
     size_t nouts = 0, nplain = 0, nout_states = 0;
     if (!newid)
@@ -301,7 +313,7 @@ static int emit_tables(struct ac *a, struct node *nodes, size_t used)
         return free(newid), -1;
     for (size_t i = 0; i < used; i++)
         for (uint32_t c = 0; c < a->k; c++)
-            a->delta[newid[i] * a->k + c] = newid[nodes[i].next[c]] * a->k;
+            a->delta[newid[i] * a->k + c] = newid[NEXT(t, i)[c]] * a->k;
     if (used * a->k <= 65535 && (a->delta16 = malloc(used * a->k * sizeof *a->delta16)))
         for (size_t i = 0; i < used * a->k; i++)
             a->delta16[i] = (uint16_t)a->delta[i];
@@ -332,13 +344,16 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
     if (!a->lit || !a->litlen || !a->lit_rule || !a->litoff || !a->litexact)
         return -1;
     a->nlit = n;
+    uint8_t weight[256];
+    for (int b = 0; b < 256; b++)
+        weight[b] = (uint8_t)commonness((unsigned char)b);
     for (size_t i = 0; i < n; i++) {
         if (!(a->lit[i] = strdup(lits[i])))
             return -1;
         a->litlen[i] = (uint32_t)strlen(lits[i]);
         a->lit_rule[i] = rule_of[i];
         a->litexact[i] = exact[i];
-        a->litoff[i] = (uint32_t)anchor_off(lits[i]);
+        a->litoff[i] = (uint32_t)anchor_off(lits[i], weight);
     }
     for (int c = 0; c < 256; c++)
         a->fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -348,8 +363,7 @@ static int keep_literals(struct ac *a, char *const *lits, const uint32_t *rule_o
 struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *exact, size_t n)
 {
     struct ac *a = calloc(1, sizeof *a);
-    struct node *nodes = NULL;
-    size_t used = 0;
+    struct trie t = {0};
     if (!a)
         return NULL;
     a->k = 1;
@@ -366,16 +380,15 @@ struct ac *ac_build(char *const *lits, const uint32_t *rule_of, const uint8_t *e
                     goto fail;
             }
         }
-    if (build_trie(a, &nodes, &used, lits, rule_of, n) < 0 || link_trie(a, nodes, used) < 0)
+    if (build_trie(a, &t, lits, n) < 0 || link_trie(a, &t) < 0)
         goto fail;
-    merge_classes(a, nodes, used);
-    if (emit_tables(a, nodes, used) < 0)
+    merge_classes(a, &t);
+    if (emit_tables(a, &t) < 0)
         goto fail;
-    free_nodes(nodes, used);
+    free_trie(&t);
     return a;
 fail:
-    if (nodes)
-        free_nodes(nodes, used);
+    free_trie(&t);
     ac_free(a);
     return NULL;
 }

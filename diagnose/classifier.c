@@ -151,8 +151,9 @@ static int rule_exec(struct classifier *c, const struct rule *r, const char *lin
     c->st.regex_runs++;
     if (r->plain)
         return memmem(line, len, r->plain, r->plain_len) != NULL;
-    int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
-                    : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
+    int rc = ruleset_jit(c->rs, (size_t)(r - c->rs->rules)) == RULE_JIT
+                 ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
+                 : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
     if (rc >= 0)
         return 1;
     if (rc != PCRE2_ERROR_NOMATCH)

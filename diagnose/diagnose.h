@@ -14,7 +14,8 @@
 
 /* ---- rule sets ---------------------------------------------------------- */
 
-struct ruleset; /* immutable after load; shareable between threads */
+struct ruleset; /* immutable after load (a rule's first run JIT-compiles its pattern
+                  * under the ruleset's own lock); shareable between threads */
 
 /* Loads rule files. paths: files or directories (every *.yaml / *.yml in a
  * directory, sorted by name); npaths == 0 loads the shipped set

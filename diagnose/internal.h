@@ -5,6 +5,7 @@
 #define ENDURE_DIAGNOSE_INTERNAL_H
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdint.h>
 #include "common/text.h"
 #include "diagnose/diagnose.h"
@@ -24,8 +25,7 @@ struct rule {
     char *id, *category, *type, *action, *pattern, *explain, *file;
     long line, column;
     int role, priority, cat_rank;
-    pcre2_code *re;
-    int jit;               /* JIT compiled */
+    pcre2_code *re;        /* compiled at load; JIT-compiled on first use (ruleset_jit) */
     int groups[NGROUPS];   /* capture numbers of the named groups, 0 if absent */
     char **examples, **counter;
     size_t nexamples, ncounter;
@@ -67,7 +67,18 @@ struct ruleset {
     size_t nmarks;
     size_t nreq;           /* rules with requires */
     uint32_t l10n_owner;   /* n+nmarks+nreq: a line may hold a plain localized form (l10n.h) */
+    _Atomic unsigned char *jit; /* per rule: 0 not JIT-compiled yet, RULE_JIT, RULE_INTERP */
+    pthread_mutex_t *jit_lock;  /* serializes the first-use JIT compiles */
 };
+
+/* ruleset.c: whether rule i runs JIT code (RULE_JIT) or the interpreter
+ * (RULE_INTERP, its JIT compile failed). The JIT compile happens the first
+ * time a rule runs, not at load: most rules never run in a process (the
+ * prefilter rules them out) and compiling all of them was a fifth of
+ * endure's start-up. Thread-safe: the first caller compiles under the
+ * ruleset's lock, later ones read the state. */
+enum { RULE_JIT = 1, RULE_INTERP = 2 };
+int ruleset_jit(const struct ruleset *rs, size_t i);
 
 /* taxonomy.c */
 const char *role_name(int role);

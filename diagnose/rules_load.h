@@ -12,6 +12,7 @@ struct rules_acc {
     struct rule *rules;
     size_t n, cap;
     int no_candidates; /* leave out learned rules of status candidate */
+    uint32_t *ids;     /* hash of the ids seen (rule index + 1; 0 empty), or NULL */
 };
 
 /* Where each field's value started (indexes as in the key table:

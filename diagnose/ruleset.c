@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,7 +102,6 @@ static void compile_pattern(struct rules_acc *acc, struct rule *r, const struct 
         return;
     }
     check_group_names(acc, r, m);
-    r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
     if (!strpbrk(r->pattern, "\\^$.|?*+()[]{}") && r->pattern[0]) {
         r->plain = strdup(r->pattern);
         r->plain_len = strlen(r->pattern);
@@ -156,6 +156,32 @@ static void check_vocabulary(struct rules_acc *acc, struct rule *r, const struct
     }
 }
 
+#define ID_SLOTS 32768 /* a power of two above RULES_MAX: the id table never fills */
+
+/* The earlier rule with the id of r (the newest rule), or NULL; records
+ * r's id when it is new. A hash table, not a scan of the earlier rules:
+ * that was a tenth of start-up with two thousand rules. */
+static const struct rule *id_seen(struct rules_acc *acc, const struct rule *r)
+{
+    uint32_t h = 2166136261u;
+    if (!acc->ids && !(acc->ids = calloc(ID_SLOTS, sizeof *acc->ids))) {
+        for (size_t i = 0; i + 1 < acc->n; i++) /* no memory for the table: scan */
+            if (acc->rules[i].id && !strcmp(acc->rules[i].id, r->id))
+                return &acc->rules[i];
+        return NULL;
+    }
+    for (const char *p = r->id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (size_t s = h & (ID_SLOTS - 1);; s = (s + 1) & (ID_SLOTS - 1)) {
+        if (!acc->ids[s]) {
+            acc->ids[s] = (uint32_t)(r - acc->rules) + 1;
+            return NULL;
+        }
+        if (!strcmp(acc->rules[acc->ids[s] - 1].id, r->id))
+            return &acc->rules[acc->ids[s] - 1];
+    }
+}
+
 void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_marks *m)
 {
     static const char *const req[] = {"id", "category", "type", "role", "action", "match",
@@ -175,12 +201,9 @@ void rules_validate(struct rules_acc *acc, struct rule *r, const struct rule_mar
             MERR(11, "%s", "requires must not be empty");
     if (r->id && !r->id[0])
         MERR(0, "%s", "empty id");
-    for (size_t i = 0; r->id && i + 1 < acc->n; i++) {
-        const struct rule *o = &acc->rules[i];
-        if (o->id && !strcmp(o->id, r->id))
-            MERR(0, "duplicate id '%s' (first at %s:%ld:%ld)", r->id, o->file, o->line,
-                 o->column);
-    }
+    const struct rule *o = r->id ? id_seen(acc, r) : NULL;
+    if (o)
+        MERR(0, "duplicate id '%s' (first at %s:%ld:%ld)", r->id, o->file, o->line, o->column);
     if (r->teardown && r->role != ROLE_SYMPTOM)
         RERR("rule %s: 'teardown' is for symptom rules", r->id ? r->id : "(no id)");
     if (r->vague && r->role != ROLE_ROOT)
@@ -242,8 +265,14 @@ static int finalize(struct ruleset *rs)
     size_t nlit = 0, k = 0;
     rs->by_order = malloc((rs->n + 1) * sizeof *rs->by_order);
     rs->always = malloc((rs->n + 1) * sizeof *rs->always);
-    if (!rs->by_order || !rs->always)
+    rs->jit = calloc(rs->n + 1, sizeof *rs->jit);
+    if (!rs->by_order || !rs->always || !rs->jit || !(rs->jit_lock = malloc(sizeof *rs->jit_lock)))
         return -1;
+    if (pthread_mutex_init(rs->jit_lock, NULL) != 0) {
+        free(rs->jit_lock);
+        rs->jit_lock = NULL;
+        return -1;
+    }
     for (size_t i = 0; i < rs->n; i++) {
         struct rule *r = &rs->rules[i];
         uint32_t caps = 0;
@@ -418,6 +447,8 @@ static void drop_candidates(struct rules_acc *acc)
 static int build(struct ruleset **out, struct rules_acc *acc, struct buf *err)
 {
     struct ruleset *rs = NULL;
+    free(acc->ids); /* the duplicate-id check is done */
+    acc->ids = NULL;
     if (acc->nerrors || !(rs = calloc(1, sizeof *rs)))
         goto fail;
     if (acc->no_candidates)
@@ -480,8 +511,28 @@ void ruleset_free(struct ruleset *rs)
     free(rs->rules);
     free(rs->always);
     free(rs->by_order);
+    free((void *)rs->jit);
+    if (rs->jit_lock) {
+        pthread_mutex_destroy(rs->jit_lock);
+        free(rs->jit_lock);
+    }
     ac_free(rs->ac);
     free(rs);
+}
+
+int ruleset_jit(const struct ruleset *rs, size_t i)
+{
+    int st = atomic_load_explicit(&rs->jit[i], memory_order_acquire);
+    if (st)
+        return st;
+    pthread_mutex_lock(rs->jit_lock);
+    st = atomic_load_explicit(&rs->jit[i], memory_order_relaxed);
+    if (!st) {
+        st = pcre2_jit_compile(rs->rules[i].re, PCRE2_JIT_COMPLETE) == 0 ? RULE_JIT : RULE_INTERP;
+        atomic_store_explicit(&rs->jit[i], (unsigned char)st, memory_order_release);
+    }
+    pthread_mutex_unlock(rs->jit_lock);
+    return st;
 }
 
 size_t ruleset_count(const struct ruleset *rs)

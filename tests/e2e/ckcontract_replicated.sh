@@ -5,6 +5,7 @@
 # Rank 2 (on the other node) crashes at step 25; steps 10 and 20 are
 # complete; every rank of the next attempt resumes from step 20 out of the
 # same directory, and the final model equals an uninterrupted run's.
+# not under sanitizers: PyTorch's side (DDP on gloo, 2 nodes x 2 real ranks, two attempts); a replicated save through endure run runs under the sanitizers in ckcontract_perms, its commit and export in the unit tests
 source "$ENDURE_SRC/tests/e2e/lib.sh"
 set -e
 TRAIN="$ENDURE_SRC/tests/e2e/ckcontract_ddp.py"

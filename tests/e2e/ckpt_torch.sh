@@ -6,6 +6,7 @@
 # the staged copies) and must end with exactly the weights of an
 # uninterrupted reference run. Then a flipped byte makes full verification
 # fall back to step 10 and `endure ckpt verify` name the file.
+# not under sanitizers: PyTorch's side (two real ranks, three runs) around the test's ckpt_driver; the persist, commit, resume and verify paths run under the sanitizers through endure run in ckpt_kill, ckpt_nodes, ckfiles_run and ckpt_run_faults
 set -eu
 B=${ENDURE_TEST_BUILD:-$PWD/build}
 DRV=$B/tests/ckpt_driver
