@@ -88,9 +88,9 @@ static int in_common_word(const char *w, size_t n)
     return n >= 3 && !memchr(w, '\n', n) && memmem(common_words, sizeof common_words - 1, w, n);
 }
 
-/* The offset of the least common AC_ANCHOR-byte window of a literal (weight:
- * the commonness of each byte), judged case folded (an AC_CASE literal keeps its case: it gets the anchor its
- * folded form would). */
+/* The offset of the least common AC_ANCHOR-byte window of a literal
+ * (weight: the commonness of each byte), judged case folded (an AC_CASE
+ * literal keeps its case: it gets the anchor its folded form would). */
 static size_t anchor_off(const char *lit, const uint8_t weight[256])
 {
     size_t n = strlen(lit), best = 0;

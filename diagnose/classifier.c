@@ -6,7 +6,6 @@
  * state both files share). Nothing is allocated per line unless an event
  * is produced. */
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
@@ -152,12 +151,9 @@ static int rule_exec(struct classifier *c, const struct rule *r, const char *lin
     c->st.regex_runs++;
     if (r->plain)
         return memmem(line, len, r->plain, r->plain_len) != NULL;
-    size_t i = (size_t)(r - c->rs->rules);
-    int jit = atomic_load_explicit(&c->rs->jit[i], memory_order_acquire); /* inline: per match */
-    if (!jit)
-        jit = ruleset_jit(c->rs, i);
-    int rc = jit == RULE_JIT ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
-                             : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
+    int rc = ruleset_jit(c->rs, (size_t)(r - c->rs->rules)) == RULE_JIT
+                 ? pcre2_jit_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx)
+                 : pcre2_match(r->re, (PCRE2_SPTR)line, len, 0, 0, c->md, c->mctx);
     if (rc >= 0)
         return 1;
     if (rc != PCRE2_ERROR_NOMATCH)

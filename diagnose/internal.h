@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "common/text.h"
 #include "diagnose/diagnose.h"
@@ -71,14 +72,20 @@ struct ruleset {
     pthread_mutex_t *jit_lock;  /* serializes the first-use JIT compiles */
 };
 
-/* ruleset.c: whether rule i runs JIT code (RULE_JIT) or the interpreter
- * (RULE_INTERP, its JIT compile failed). The JIT compile happens the first
- * time a rule runs, not at load: most rules never run in a process (the
- * prefilter rules them out) and compiling all of them was a fifth of
- * endure's start-up. Thread-safe: the first caller compiles under the
- * ruleset's lock, later ones read the state. */
+/* Whether rule i runs JIT code (RULE_JIT) or the interpreter (RULE_INTERP,
+ * its JIT compile failed). The JIT compile happens the first time a rule
+ * runs, not at load: most rules never run in a process (the prefilter
+ * rules them out) and compiling all of them was a fifth of endure's
+ * start-up. Thread-safe: the first caller compiles under the ruleset's
+ * lock (ruleset_jit_compile, ruleset.c), later ones read the state here,
+ * inline, as it is read before every match. */
 enum { RULE_JIT = 1, RULE_INTERP = 2 };
-int ruleset_jit(const struct ruleset *rs, size_t i);
+int ruleset_jit_compile(const struct ruleset *rs, size_t i);
+static inline int ruleset_jit(const struct ruleset *rs, size_t i)
+{
+    int st = atomic_load_explicit(&rs->jit[i], memory_order_acquire);
+    return st ? st : ruleset_jit_compile(rs, i);
+}
 
 /* taxonomy.c */
 const char *role_name(int role);

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -165,9 +164,7 @@ static const struct rule *id_seen(struct rules_acc *acc, const struct rule *r)
 {
     uint32_t h = 2166136261u;
     if (!acc->ids && !(acc->ids = calloc(ID_SLOTS, sizeof *acc->ids))) {
-        for (size_t i = 0; i + 1 < acc->n; i++) /* no memory for the table: scan */
-            if (acc->rules[i].id && !strcmp(acc->rules[i].id, r->id))
-                return &acc->rules[i];
+        rules_error(acc, r->file, 0, 0, "out of memory checking rule ids");
         return NULL;
     }
     for (const char *p = r->id; *p; p++)
@@ -520,13 +517,10 @@ void ruleset_free(struct ruleset *rs)
     free(rs);
 }
 
-int ruleset_jit(const struct ruleset *rs, size_t i)
+int ruleset_jit_compile(const struct ruleset *rs, size_t i)
 {
-    int st = atomic_load_explicit(&rs->jit[i], memory_order_acquire);
-    if (st)
-        return st;
     pthread_mutex_lock(rs->jit_lock);
-    st = atomic_load_explicit(&rs->jit[i], memory_order_relaxed);
+    int st = atomic_load_explicit(&rs->jit[i], memory_order_relaxed);
     if (!st) {
         st = pcre2_jit_compile(rs->rules[i].re, PCRE2_JIT_COMPLETE) == 0 ? RULE_JIT : RULE_INTERP;
         atomic_store_explicit(&rs->jit[i], (unsigned char)st, memory_order_release);
