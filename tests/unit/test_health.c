@@ -37,7 +37,9 @@ static struct health_opts quick(void)
     test_tmpdir(); /* made here, before the probe children fork */
     health_opts_init(&o);
     o.retry_pause_ms = 10;
-    o.timeout_ms = 5000;
+    o.timeout_ms = 60000; /* long: the probes' real work (a 256 MiB copy and
+                           * check, 64 MiB of fsync) takes seconds under
+                           * valgrind; the hang test sets its own short one */
     return o;
 }
 
