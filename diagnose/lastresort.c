@@ -73,6 +73,14 @@ static const char node_re[] =
 static const char killed_re[] =
     "^srun: error: ([A-Za-z0-9][\\w.-]{0,62}): (?:task (\\d{1,7})|tasks [\\d,-]{1,40}): (?:Killed|Terminated)\\s*$";
 
+/* a GPU index a line names: `cuda:0`, `GPU 2` / `GPU: 2` / `GPU #2` (not a
+ * PCI bus id's `GPU 0000:3b:...`, not a size `GPU 1.5`), marian's `device
+ * gpu0`, torch_npu's `Device:0`, TensorFlow's `/gpu:0`, a single
+ * `CUDA_VISIBLE_DEVICES=3` (not a list) */
+static const char gpu_re[] =
+    "(?<![\\w-])(?:cuda:(\\d{1,2})(?![\\w.])|GPU ?[#:]? ?(\\d{1,2})(?![\\w.]|:\\d)|device gpu(\\d{1,2})\\b|"
+    "Device:(\\d{1,2})\\b|/gpu:(\\d{1,2})\\b|CUDA_VISIBLE_DEVICES=['\"]?(\\d{1,2})(?![\\w,]))";
+
 /* ovector pairs of the match data: the whole match and one capture for
  * each alternative of rank_re */
 #define NOTE_GROUPS 12
@@ -87,7 +95,8 @@ int last_resort_init(struct last_resort *p)
     p->endpoint_re = pcre2_compile((PCRE2_SPTR)endpoint_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->node_re = pcre2_compile((PCRE2_SPTR)node_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->killed_re = pcre2_compile((PCRE2_SPTR)killed_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-    p->md = p->re && p->rank_re && p->endpoint_re && p->node_re && p->killed_re
+    p->gpu_re = pcre2_compile((PCRE2_SPTR)gpu_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    p->md = p->re && p->rank_re && p->endpoint_re && p->node_re && p->killed_re && p->gpu_re
                 ? pcre2_match_data_create(NOTE_GROUPS, NULL)
                 : NULL;
     if (!p->md) {
@@ -105,8 +114,9 @@ void last_resort_free(struct last_resort *p)
     pcre2_code_free(p->endpoint_re);
     pcre2_code_free(p->node_re);
     pcre2_code_free(p->killed_re);
+    pcre2_code_free(p->gpu_re);
     p->md = NULL;
-    p->re = p->rank_re = p->endpoint_re = p->node_re = p->killed_re = NULL;
+    p->re = p->rank_re = p->endpoint_re = p->node_re = p->killed_re = p->gpu_re = NULL;
 }
 
 /* Notes value[0..n) into seen: the first value, or a conflict. */
@@ -178,6 +188,8 @@ void last_resort_line_marks(struct last_resort *p, const char *line, size_t len,
     if (!p->failed_node.conflict && (w & LM_NODE))
         note(p, p->node_re, line, len, &p->failed_node);
     note_killed(p, line, len);
+    if (!p->gpu.conflict && (w & LM_GPU))
+        note(p, p->gpu_re, line, len, &p->gpu);
 }
 
 void last_resort_line(struct last_resort *p, const char *line, size_t len)
@@ -213,6 +225,11 @@ long last_resort_rank(const struct last_resort *p)
 const char *last_resort_nccl_host(const struct last_resort *p)
 {
     return p->nccl_host.value[0] && !p->nccl_host.conflict ? p->nccl_host.value : NULL;
+}
+
+long last_resort_gpu(const struct last_resort *p)
+{
+    return p->gpu.value[0] && !p->gpu.conflict ? strtol(p->gpu.value, NULL, 10) : -1;
 }
 
 void last_resort_prefix_host_note(struct last_resort *p, const char *host)

@@ -37,11 +37,12 @@ struct last_resort_seen {
 };
 
 struct last_resort {
-    pcre2_code *re, *rank_re, *endpoint_re, *node_re, *killed_re; /* owned; NULL: no pattern (out of memory) */
+    pcre2_code *re, *rank_re, *endpoint_re, *node_re, *killed_re, *gpu_re; /* owned; NULL: no pattern (out of memory) */
     pcre2_match_data *md;    /* owned */
     struct last_resort_seen host, rank, nccl_host, endpoint, failed_node;
     struct last_resort_seen prefix_host; /* the host of the lines' own prefixes */
     struct last_resort_seen killed_rank, killed_node; /* srun's tasks Killed or Terminated */
+    struct last_resort_seen gpu; /* a GPU index any line names */
 };
 
 /* Returns 0, or -1 when the pattern cannot be set up (the tracker then
@@ -58,6 +59,11 @@ const char *last_resort_host(const struct last_resort *p);
 /* The single rank the launcher reported failed, or -1 (srun's task that
  * was killed or terminated only when no task failed otherwise). */
 long last_resort_rank(const struct last_resort *p);
+/* The single GPU index the log's lines name (`cuda:0`, `GPU 2`, `device
+ * gpu0`, `Device:0`, `/gpu:0`, a lone `CUDA_VISIBLE_DEVICES=3`), or -1: a
+ * GPU fault in a log that names one GPU is that GPU's (a log naming two
+ * names none). */
+long last_resort_gpu(const struct last_resort *p);
 /* The single host of the log's NCCL-prefixed lines, or NULL. */
 const char *last_resort_nccl_host(const struct last_resort *p);
 /* Notes the host a line's prefix names (a syslog or journal host, pdsh's

@@ -302,6 +302,10 @@ static const char *const endpoint_words[] = {"dzv", "ASTER_ADDR", "aster_addr", 
  * a failed process; mpirun's report names both the rank and the node */
 static const char *const node_words[] = {"ray::", NULL};
 static const char *const rank_node_words[] = {"noticed that process rank", "srun: error: ", NULL};
+/* lastresort.c: these select the pattern of a GPU index a line names
+ * (`cuda:0`, `GPU 2`, marian's `device gpu0`, torch_npu's `Device:0`,
+ * TensorFlow's `/gpu:0`, `CUDA_VISIBLE_DEVICES=3`) */
+static const char *const gpu_words[] = {"cuda:", "GPU", "device gpu", "Device:", "/gpu:", "CUDA_VISIBLE_DEVICES=", NULL};
 /* activity.c: a gradient norm printed as nan or inf by a progress line or
  * a trainer's warning ("grad_norm: nan", "'grad_norm': nan", "The grad
  * norm is nan"); only these forms, not "grad_norm" itself, which every
@@ -321,8 +325,9 @@ _Static_assert(sizeof setup_marks / sizeof *setup_marks + sizeof start_marks / s
                        sizeof not_done_marks / sizeof *not_done_marks + sizeof rank_words / sizeof *rank_words +
                        sizeof endpoint_words / sizeof *endpoint_words + sizeof node_words / sizeof *node_words +
                        sizeof rank_node_words / sizeof *rank_node_words + sizeof grad_words / sizeof *grad_words +
-                       sizeof epochs_words / sizeof *epochs_words + sizeof final_marks / sizeof *final_marks <=
-                   TABLE_MAX + 14,
+                       sizeof epochs_words / sizeof *epochs_words + sizeof final_marks / sizeof *final_marks +
+                       sizeof gpu_words / sizeof *gpu_words <=
+                   TABLE_MAX + 15,
                "raise LINEMARKS_MAX (linemarks.h)");
 /* marks_new refuses a longer table, and then every line would be searched
  * for each mark alone (a table of 157 marks had passed MARKS_MAX = 128
@@ -361,6 +366,7 @@ static void build(void)
     add(rank_node_words, LM_RANK | LM_NODE);
     add(grad_words, LM_GRAD);
     add(epochs_words, LM_EPOCHS);
+    add(gpu_words, LM_GPU);
     t.set = marks_new(t.mark, t.bits, t.n);
 }
 

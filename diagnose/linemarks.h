@@ -25,11 +25,12 @@ enum linemark_bits {
     LM_GRAD = 1024,   /* "grad_norm: nan", "grad norm is inf": a gradient norm printed non-finite (activity.c) */
     LM_EPOCHS = 2048, /* "Epoch: 100%|": a tqdm bar over the epochs at its end may be on the line */
     LM_FINAL = 4096,  /* a completion mark (with LM_DONE) that counts on a progress line too */
+    LM_GPU = 8192,    /* "cuda:", "GPU", "Device:" ...: a GPU index may be named (lastresort.c) */
 };
 
 /* The most marks the table holds (a caller's buffer of table indices can
  * be this long). */
-#define LINEMARKS_MAX 220
+#define LINEMARKS_MAX 224
 
 /* The table: *mark[i] (case-sensitive, non-empty, static) stands for
  * (*bits)[i]; returns the number of entries. */

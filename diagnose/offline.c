@@ -558,14 +558,25 @@ static void block_culprit(json_t *v, const struct input_list *inputs, const stru
     json_decref(arr);
 }
 
+/* A type whose fault is a GPU's: its culprit names the GPU. */
+static int gpu_type(const char *type)
+{
+    static const char *const t[] = {"cuda_oom", "cuda_error", "ecc_error", "gpu_lost", "nvlink_error",
+                                    "device_side_assert"};
+    for (size_t i = 0; type && i < sizeof t / sizeof *t; i++)
+        if (!strcmp(type, t[i]))
+            return 1;
+    return 0;
+}
+
 /* Culprits of last resort (lastresort.h): the one host the log's pasted shell
  * prompts name (for an infrastructure fault, else the one host of its NCCL
  * lines; for a failed connection, else the rendezvous endpoint; else,
  * but for a script error, the one node a launcher named for a failed
  * process, then the one host of the lines' own prefixes, then the one
  * host of its NCCL lines: a log captured on one node), the one rank its
- * launcher reported failed; each only when nothing else named that
- * field. */
+ * launcher reported failed, and for a GPU's fault the one GPU index the
+ * log names; each only when nothing else named that field. */
 static void last_resort_culprit(json_t *v, const struct offline *o)
 {
     json_t *cul = json_object_get(v, "culprit");
@@ -584,12 +595,14 @@ static void last_resort_culprit(json_t *v, const struct offline *o)
         if (!host) /* an infrastructure fault asked it first, above */
             host = last_resort_nccl_host(&o->last);
     }
-    long rank = last_resort_rank(&o->last);
-    json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank");
+    long rank = last_resort_rank(&o->last), gpu = gpu_type(type) ? last_resort_gpu(&o->last) : -1;
+    json_t *h = json_object_get(cul, "host"), *r = json_object_get(cul, "rank"), *g = json_object_get(cul, "gpu");
     if (host && (!h || json_is_null(h)))
         json_object_set_new(cul, "host", json_string(host));
     if (rank >= 0 && (!r || json_is_null(r)))
         json_object_set_new(cul, "rank", json_integer(rank));
+    if (gpu >= 0 && (!g || json_is_null(g)))
+        json_object_set_new(cul, "gpu", json_integer(gpu));
 }
 
 /* The events that can decide: a symptom kept before the log's last

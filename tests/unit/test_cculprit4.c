@@ -5,8 +5,8 @@
  * message names beats the one of Ray's "(Actor pid=N, ip=A)" prefix,
  * PBS's "Exec host: NAME/slot" field names the node of a job's report, and
  * a GPU named on a line is a GPU of the node that printed the line, and
- * the node a launcher names for a failed process is a culprit of last
- * resort. */
+ * the node a launcher names for a failed process and the one GPU a log
+ * names (for a GPU's fault) are culprits of last resort. */
 #include <string.h>
 #include "diagnose/culprit.h"
 #include "diagnose/internal.h"
@@ -334,9 +334,11 @@ TEST(cculprit4_driver_names_device_on_next_line)
     json_t *g = json_object_get(json_object_get(v, "culprit"), "gpu");
     CHECK(json_is_integer(g) && json_integer_value(g) == 3);
     json_decref(v);
-    /* the next line of another message names no device of this one */
+    /* the next line of another message names no device of this one (and
+     * the log names two GPUs, so that the last resort names none either) */
     static const char *const other[] = {"[   38.773115] NVRM: RmInitAdapter failed! (0x26:0xffff:1127)",
-                                        "[   38.900000] nvidia-smi: GPU 3 is fine", NULL};
+                                        "[   38.900000] nvidia-smi: GPU 3 is fine",
+                                        "[   38.900001] nvidia-smi: GPU 4 is fine", NULL};
     v = diag_offline_lines(rules, other, 0);
     CHECK(v != NULL);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
@@ -387,4 +389,54 @@ TEST(cculprit4_gpu_subject_uuid_npu)
               "ip-10-15-20-17.ec2.internal");
     CHECK_STR(host_in(x, "   hostname:  ip-10-15-20-17.ec2.internal", CX_FIELD, g, sizeof g), "");
     culprit_x_free(x);
+}
+
+/* The GPU of a GPU's fault whose lines name none is the one GPU index the
+ * log names elsewhere (`cuda:0`, marian's `device gpu0`, a lone
+ * `CUDA_VISIBLE_DEVICES=3`); two indices name none, a list of visible
+ * devices, a PCI bus id's `GPU 0000:` and a per-device batch size name
+ * none, and a fault that is not a GPU's gets none. */
+static long log_gpu(const char *const *log)
+{
+    static const char *const rules =
+        "- id: t.oom\n  category: framework\n  type: cuda_oom\n  role: root\n"
+        "  action: stop\n  match: 'CUDA error 2: out of memory'\n  explain: 'x'\n"
+        "  examples: ['Warp CUDA error 2: out of memory (in function wp_alloc)']\n"
+        "- id: t.value\n  category: framework\n  type: value_error\n  role: root\n"
+        "  action: stop\n  match: 'ValueError: '\n  explain: 'x'\n"
+        "  examples: ['ValueError: bad']\n";
+    json_t *v = diag_offline_lines(rules, log, 0);
+    if (!v)
+        return -2;
+    const json_t *g = json_object_get(json_object_get(v, "culprit"), "gpu");
+    long r = json_is_integer(g) ? (long)json_integer_value(g) : json_is_null(g) ? -1 : -3;
+    json_decref(v);
+    return r;
+}
+
+TEST(cculprit4_one_gpu_of_the_log_names_a_gpu_fault)
+{
+    /* "step" lines keep the GPU's line out of the key line's wrapped
+     * message (the two lines before it, read with every form) */
+    static const char *const cuda[] = {"Module solver load on device 'cuda:0' took 3.03 ms  (cached)", "step 1",
+                                       "step 2", "step 3",
+                                       "Warp CUDA error 2: out of memory (in function wp_alloc_device_async)",
+                                       NULL};
+    CHECK(log_gpu(cuda) == 0);
+    static const char *const marian[] = {"[memory] Extending reserved space to 9088 MB (device gpu3)", "step 1",
+                                         "step 2", "Error: CUDA error 2: out of memory - device.cu:38", NULL};
+    CHECK(log_gpu(marian) == 3);
+    static const char *const visible[] = {"+ CUDA_VISIBLE_DEVICES=5 python train.py", "step 1", "step 2",
+                                          "Error: CUDA error 2: out of memory", NULL};
+    CHECK(log_gpu(visible) == 5);
+    static const char *const two[] = {"moved to cuda:0", "moved to cuda:1", "step 1", "step 2",
+                                      "CUDA error 2: out of memory", NULL};
+    CHECK(log_gpu(two) == -1);
+    static const char *const others[] = {"+ CUDA_VISIBLE_DEVICES=0,1 python train.py",
+                                         "GPU 0000:3b:00.0: pci power state D0",
+                                         "Batch size per device = 1 | GPU 12.5 GB free", "step 1", "step 2",
+                                         "CUDA error 2: out of memory", NULL};
+    CHECK(log_gpu(others) == -1);
+    static const char *const value[] = {"moved to cuda:0", "step 1", "step 2", "ValueError: bad shape", NULL};
+    CHECK(log_gpu(value) == -1);
 }

@@ -138,8 +138,10 @@ TEST(tbraise_same_report_names_the_culprit)
               "Exception has occurred: OutOfMemoryError");
     CHECK(json_integer_value(json_object_get(json_object_get(v, "culprit"), "gpu")) == 3);
     json_decref(v);
-    /* far apart, it is another report */
-    static const char *const apart[] = {"Exception has occurred: OutOfMemoryError", "a", "b", "c", "d", "e", "f",
+    /* far apart, it is another report (and the log names two GPUs, so
+     * that the last resort, the one GPU a log names, names none either) */
+    static const char *const apart[] = {"model on cuda:0", "x", "y", "Exception has occurred: OutOfMemoryError",
+                                        "a", "b", "c", "d", "e", "f",
                                         "CUDA out of memory. Tried to allocate 2 GiB. GPU 3 has", NULL};
     v = diag_offline_lines(rules, apart, 0);
     CHECK(json_is_null(json_object_get(json_object_get(v, "culprit"), "gpu")));
