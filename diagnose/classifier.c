@@ -413,8 +413,9 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
 
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    if (c->tb == TB_FRAMES && !c->tb_ignored)
+    if (c->tb == TB_FRAMES && !c->tb_ignored && !c->headless) /* a headless one: no proof of an exception */
         cls_frames_decide(c, 1, cb, ctx);
+    c->headless = 0;
     cls_flush_pending(c, cb, ctx);
     c->fhead = c->fcount = 0;
     c->blanks = 0;

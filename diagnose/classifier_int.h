@@ -43,6 +43,7 @@ struct classifier {
     int blanks;
     int src_next;                      /* the last frame line lost its indentation: its source line may follow */
     int at_exc;                        /* the line being classified ends the traceback in frames[] */
+    int headless;                      /* the frames opened on a File line, the paste left out the header */
     const char *mtext;                 /* the text the last rule matched: the line, or en */
     int plain_l10n;                    /* the prefilter saw a plain-ASCII localized form */
     struct l10n *l10n;                 /* scratch of l10n_line (owned) */

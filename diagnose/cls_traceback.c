@@ -5,8 +5,9 @@
  * earlier one decides when the later never arrives or matches no rule); a
  * traceback cut off inside its frames decided by the exception its
  * innermost source line raises (tbraise.h), its innermost known frame or
- * its header; IPython's header and Ray's RayTaskError(X) as a symptom of
- * the exception they name. */
+ * its header; a traceback pasted without its header opened on its first
+ * File line (its lines still classified on their own); IPython's header
+ * and Ray's RayTaskError(X) as a symptom of the exception they name. */
 #include <ctype.h>
 #include <string.h>
 #include "common/util.h"
@@ -182,6 +183,33 @@ static int frame_line(struct classifier *c, const char *line, size_t len)
     return src && !exception_shape(line, len);
 }
 
+/* Whether a line is a frame's File line and nothing more, `  File
+ * "train.py", line 12, in main`: the first frame of a traceback pasted
+ * without its header (a paste that began below it, a log shipper that
+ * dropped it); not a traceback flattened into one line, which has more
+ * after the function's name. */
+static int headless_frame(const char *s, size_t n)
+{
+    size_t i = strspn(s, " \t"), j;
+    if (i >= n || n - i < 7 || memcmp(s + i, "File \"", 6))
+        return 0;
+    const char *q = memchr(s + i + 6, '"', n - i - 6);
+    if (!q || q == s + i + 6 || (size_t)(q - s) + 9 > n || memcmp(q, "\", line ", 8))
+        return 0;
+    j = (size_t)(q - s) + 8;
+    if (j >= n || !isdigit((unsigned char)s[j]))
+        return 0;
+    while (j < n && isdigit((unsigned char)s[j]))
+        j++;
+    if (n - j < 5 || memcmp(s + j, ", in ", 5))
+        return 0;
+    j += 5;
+    size_t w = j;
+    while (j < n && !isspace((unsigned char)s[j]))
+        j++;
+    return j > w && j + strspn(s + j, " \t\r") == n;
+}
+
 /* Where the line's traceback header begins, or -1 when it opens none: the
  * header first on the line, or last after other output on the same line
  * (a progress bar that ended with a carriage return, "Epoch 0:   0%|  |
@@ -209,12 +237,32 @@ static long tb_header(const char *s, size_t n)
                                                                                                 : -1;
 }
 
+/* Enters the frames of a traceback that the line opens: its header, or
+ * (headless) its first frame when the paste left the header out. */
+static void open_frames(struct classifier *c, const char *line, size_t len, long lineno, int headless)
+{
+    c->tb_ignored = headless ? 0 : c->ignored_hint;
+    c->tb = TB_FRAMES;
+    c->headless = headless;
+    c->src_next = 0;
+    c->fhead = c->fcount = 0;
+    push_frame(c, line, len, lineno);
+    if (headless) {
+        c->head[0] = '\0';
+        c->head_no = -1;
+    } else {
+        utf8_sanitize(line, len, c->head, TB_LINE_MAX - 4);
+        c->head_no = lineno;
+    }
+}
+
 /* Traceback states before the exception: returns 1 when the line was
  * consumed as part of a traceback. */
 int cls_traceback_step(struct classifier *c, const char *line, size_t len, long lineno,
                           int *flags, cls_event_cb cb, void *ctx)
 {
-    if (c->tb == TB_AFTER_EXC || c->tb == TB_CHAIN_WAIT) {
+    int after_exc = c->tb == TB_AFTER_EXC || c->tb == TB_CHAIN_WAIT;
+    if (after_exc) {
         if (is_blank(line, len) && ++c->blanks <= PENDING_BLANKS)
             return 1;
         if (c->tb == TB_AFTER_EXC &&
@@ -247,7 +295,12 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
         if (frame) {
             if (frame == 1)
                 push_frame(c, line, len, lineno);
-            return 1;
+            return !c->headless; /* a headless traceback's lines reach the rules too */
+        }
+        if (c->headless && (!exception_shape(line, len) || clean_exit(line, len))) {
+            c->tb = TB_NONE; /* no exception ends them: frames of some other output */
+            c->headless = 0;
+            goto header;
         }
         utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
         c->tb = TB_AFTER_EXC;
@@ -278,6 +331,7 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
         }
         return 1;
     }
+header:;
     long h = tb_header(line, len);
     if (h >= 0) {
         json_t *ev = h ? cls_classify(c, line, (size_t)h, lineno, flags) : NULL; /* the output before it */
@@ -286,15 +340,15 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
             *flags |= CLS_EVENT;
         }
         line += h, len -= (size_t)h;
-        c->tb_ignored = c->ignored_hint;
-        c->tb = TB_FRAMES;
-        c->src_next = 0;
-        c->fhead = c->fcount = 0;
-        push_frame(c, line, len, lineno);
-        utf8_sanitize(line, len, c->head, TB_LINE_MAX - 4);
-        c->head_no = lineno;
+        open_frames(c, line, len, lineno, 0);
         return 1;
     }
+    /* a frame with no header before it (not right after an exception: a
+     * library's own back trace in its message, HDF5's `File "H5F.c", line
+     * 509, in H5Fopen`): its exception, when one ends the frames, is read
+     * as a traceback's; the lines still reach the rules on their own */
+    if (!after_exc && !c->ignored_hint && headless_frame(line, len))
+        open_frames(c, line, len, lineno, 1);
     return 0;
 }
 

@@ -1,8 +1,9 @@
 /* test_frame: rules with `frame:` (docs/rules.md), which read the exception
  * line that ends a traceback only when its innermost frame matches: a
  * KeyError read from a loaded checkpoint against any other KeyError, the
- * caret line of Python 3.11 skipped, no traceback at all, and a cut
- * traceback whose frames decide. */
+ * caret line of Python 3.11 skipped, no traceback at all, a cut
+ * traceback whose frames decide, and a traceback pasted without its
+ * header. */
 #include <string.h>
 #include "tests/unit/harness.h"
 #include "tests/unit/test_diag_util.h"
@@ -60,4 +61,39 @@ TEST(frame_rule_reads_the_innermost_frame)
     /* an exception line with no traceback before it: no frame, no frame rule */
     static const char *const bare[] = {"step 3", "KeyError: 'state_dict'", NULL};
     CHECK_STR(verdict_rule(bare, o, sizeof o), "t.key");
+}
+
+/* A paste that left out the header (thirty-fifth session): the traceback
+ * opens on its first File line with nothing after the function's name, so
+ * the frame rule reads its exception; the lines still reach the rules on
+ * their own. Not on a File line right after an exception (a library's own
+ * back trace in its message, HDF5's `File "H5F.c", line 509, in H5Fopen`),
+ * not on a flattened traceback's line, and frames no exception ends open
+ * nothing a later exception line could be read with. */
+TEST(frame_rule_reads_a_traceback_pasted_without_its_header)
+{
+    char o[64];
+    static const char *const headless[] = {
+        "  File \"train.py\", line 240, in get_model",
+        "    fc_weight = ckpt['state_dict']['classifier.0.weight']",
+        "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(headless, o, sizeof o), "t.ckpt_key");
+    static const char *const after_exc[] = {
+        "Traceback (most recent call last):",
+        "  File \"train.py\", line 3, in main",
+        "    x = 1",
+        "ValueError: bad",
+        "  File \"train.py\", line 240, in get_model",
+        "    fc_weight = ckpt['state_dict']['classifier.0.weight']",
+        "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(after_exc, o, sizeof o), "t.key");
+    static const char *const flat[] = {
+        "  File \"train.py\", line 240, in get_model    fc_weight = ckpt['state_dict']",
+        "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(flat, o, sizeof o), "t.key");
+    static const char *const no_exc[] = {
+        "  File \"train.py\", line 240, in get_model",
+        "    fc_weight = ckpt['state_dict']['classifier.0.weight']",
+        "step 3 loss 1.0", "KeyError: 'state_dict'", NULL};
+    CHECK_STR(verdict_rule(no_exc, o, sizeof o), "t.key");
 }
