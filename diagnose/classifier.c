@@ -413,7 +413,7 @@ int classifier_line(struct classifier *c, const char *line, size_t len, long lin
 
 void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
-    if (c->tb == TB_FRAMES && !c->tb_ignored && !c->headless) /* a headless one: no proof of an exception */
+    if (c->tb == TB_FRAMES && !c->tb_ignored) /* a headless one has no header to decide last */
         cls_frames_decide(c, 1, cb, ctx);
     c->headless = 0;
     cls_flush_pending(c, cb, ctx);

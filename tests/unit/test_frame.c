@@ -68,8 +68,9 @@ TEST(frame_rule_reads_the_innermost_frame)
  * the frame rule reads its exception; the lines still reach the rules on
  * their own. Not on a File line right after an exception (a library's own
  * back trace in its message, HDF5's `File "H5F.c", line 509, in H5Fopen`),
- * not on a flattened traceback's line, and frames no exception ends open
- * nothing a later exception line could be read with. */
+ * not on a flattened traceback's line, frames no exception ends open
+ * nothing a later exception line could be read with, and frames cut off
+ * by the log's end decide as a cut traceback's do. */
 TEST(frame_rule_reads_a_traceback_pasted_without_its_header)
 {
     char o[64];
@@ -96,4 +97,10 @@ TEST(frame_rule_reads_a_traceback_pasted_without_its_header)
         "    fc_weight = ckpt['state_dict']['classifier.0.weight']",
         "step 3 loss 1.0", "KeyError: 'state_dict'", NULL};
     CHECK_STR(verdict_rule(no_exc, o, sizeof o), "t.key");
+    /* cut off in its frames: the exception its innermost source line
+     * raises decides, as in a cut traceback with its header */
+    static const char *const cut[] = {
+        "step 3 loss 1.0", "  File \"train.py\", line 240, in get_model",
+        "    raise KeyError('state_dict')", NULL};
+    CHECK_STR(verdict_rule(cut, o, sizeof o), "t.key");
 }
