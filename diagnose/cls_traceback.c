@@ -188,10 +188,12 @@ static int frame_line(struct classifier *c, const char *line, size_t len)
  * without its header (a paste that began below it, a log shipper that
  * dropped it); not a traceback flattened into one line, which has more
  * after the function's name. */
-static int headless_frame(const char *s, size_t n)
+static int headless_frame(const char *s, size_t n) /* s[0..n): not NUL-terminated */
 {
-    size_t i = strspn(s, " \t"), j;
-    if (i >= n || n - i < 7 || memcmp(s + i, "File \"", 6))
+    size_t i = 0, j;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (n - i < 7 || memcmp(s + i, "File \"", 6))
         return 0;
     const char *q = memchr(s + i + 6, '"', n - i - 6);
     if (!q || q == s + i + 6 || (size_t)(q - s) + 9 > n || memcmp(q, "\", line ", 8))
@@ -207,7 +209,11 @@ static int headless_frame(const char *s, size_t n)
     size_t w = j;
     while (j < n && !isspace((unsigned char)s[j]))
         j++;
-    return j > w && j + strspn(s + j, " \t\r") == n;
+    if (j == w)
+        return 0;
+    while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r'))
+        j++;
+    return j == n;
 }
 
 /* Where the line's traceback header begins, or -1 when it opens none: the
