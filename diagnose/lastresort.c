@@ -96,6 +96,8 @@ int last_resort_init(struct last_resort *p)
     p->node_re = pcre2_compile((PCRE2_SPTR)node_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->killed_re = pcre2_compile((PCRE2_SPTR)killed_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     p->gpu_re = pcre2_compile((PCRE2_SPTR)gpu_re, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    if (p->gpu_re) /* run on every line that names a GPU until two differ; the interpreter if this fails */
+        pcre2_jit_compile(p->gpu_re, PCRE2_JIT_COMPLETE);
     p->md = p->re && p->rank_re && p->endpoint_re && p->node_re && p->killed_re && p->gpu_re
                 ? pcre2_match_data_create(NOTE_GROUPS, NULL)
                 : NULL;
