@@ -1653,6 +1653,24 @@ def unknown_library_exception():
 
 
 @case
+def library_exception_not_named_error():
+    n = "library_exception_not_named_error"
+    L = Log(n)
+    for s in range(0, 800, 10):
+        L.add("[rank0]:" + prog_custom(s, loss_at(s)))
+    L.add("[rank0]: Traceback (most recent call last):",
+          '[rank0]:   File "/work/train.py", line 88, in <module>',
+          "[rank0]:     main()",
+          '[rank0]:   File "/work/data.py", line 41, in open_shards',
+          "[rank0]:     reader = shardkit.open(path)",
+          "[rank0]: shardkit.readers.ShardFault: shard 12 of 64 has 0 records")
+    write(n, L.text())
+    # a library's exception whose name does not end in Error or Exception
+    # (py.library_exception through the base-class line, thirty-fifth session)
+    expect(n, category="framework", type="runtime_error", action="stop", rule="py.library_exception", rank=0)
+
+
+@case
 def unknown_childfailed_only():
     n = "unknown_childfailed_only"
     L = Log(n)
