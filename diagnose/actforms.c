@@ -136,11 +136,10 @@ int act_error_word(const char *line, size_t len, size_t lead)
     return 0;
 }
 
-/* Whether line (lead: its leading blanks) is a Python traceback's frame,
- * "File \"PATH\", line N, in FUNC" (not faulthandler's "line N in FUNC"
- * of a stack dump, which is no exception): a log that ends among frames
- * ends inside a traceback whose exception line is cut off. */
-int act_frame_line(const char *line, size_t len, size_t lead)
+/* Where FUNC begins when line (lead: its leading blanks) is a Python
+ * traceback's frame, "File \"PATH\", line N, in FUNC" (not faulthandler's
+ * "line N in FUNC" of a stack dump, which is no exception), else 0. */
+size_t act_frame_func(const char *line, size_t len, size_t lead)
 {
     const char *s = line + lead, *end = line + len;
     if ((size_t)(end - s) < 20 || memcmp(s, "File \"", 6))
@@ -150,7 +149,14 @@ int act_frame_line(const char *line, size_t len, size_t lead)
         return 0;
     for (q += 8; q < end && isdigit((unsigned char)*q); q++)
         ;
-    return end - q > 5 && !memcmp(q, ", in ", 5);
+    return end - q > 5 && !memcmp(q, ", in ", 5) ? (size_t)(q + 5 - line) : 0;
+}
+
+/* Whether the line is such a frame: a log that ends among frames ends
+ * inside a traceback whose exception line is cut off. */
+int act_frame_line(const char *line, size_t len, size_t lead)
+{
+    return act_frame_func(line, len, lead) != 0;
 }
 
 /* The value of the gradient norm line[0..len) prints ("grad_norm: nan",

@@ -15,8 +15,10 @@ int act_glog_level(const char *s, size_t n);
  * its start or after a tool's "name: "). */
 int act_error_word(const char *line, size_t len, size_t lead);
 /* Whether the line is a Python traceback's frame, "File \"PATH\", line N,
- * in FUNC" (not faulthandler's "line N in FUNC"). */
+ * in FUNC" (not faulthandler's "line N in FUNC"); act_frame_func: the
+ * offset where FUNC begins, 0 when it is none. */
 int act_frame_line(const char *line, size_t len, size_t lead);
+size_t act_frame_func(const char *line, size_t len, size_t lead);
 /* The gradient norm the line prints: 1 nan or inf, 0 a number, -1 none. */
 int act_grad_norm(const char *line, size_t len);
 /* Whether the line shows the run's last epoch finished (Keras's bar under

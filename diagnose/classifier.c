@@ -415,7 +415,6 @@ void classifier_finish(struct classifier *c, cls_event_cb cb, void *ctx)
 {
     if (c->tb == TB_FRAMES && !c->tb_ignored) /* a headless one has no header to decide last */
         cls_frames_decide(c, 1, cb, ctx);
-    c->headless = 0;
     cls_flush_pending(c, cb, ctx);
     c->fhead = c->fcount = 0;
     c->blanks = 0;

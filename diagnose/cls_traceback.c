@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 #include "common/util.h"
+#include "diagnose/actforms.h"
 #include "diagnose/classifier_int.h"
 #include "diagnose/tbraise.h"
 
@@ -184,30 +185,14 @@ static int frame_line(struct classifier *c, const char *line, size_t len)
 }
 
 /* Whether a line is a frame's File line and nothing more, `  File
- * "train.py", line 12, in main`: the first frame of a traceback pasted
- * without its header (a paste that began below it, a log shipper that
- * dropped it); not a traceback flattened into one line, which has more
- * after the function's name. */
+ * "train.py", line 12, in main` (actforms.h): the first frame of a
+ * traceback pasted without its header (a paste that began below it, a log
+ * shipper that dropped it); not a traceback flattened into one line, which
+ * has more after the function's name. */
 static int headless_frame(const char *s, size_t n) /* s[0..n): not NUL-terminated */
 {
-    size_t i = 0, j;
-    while (i < n && (s[i] == ' ' || s[i] == '\t'))
-        i++;
-    if (n - i < 7 || memcmp(s + i, "File \"", 6))
-        return 0;
-    const char *q = memchr(s + i + 6, '"', n - i - 6);
-    if (!q || q == s + i + 6 || (size_t)(q - s) + 9 > n || memcmp(q, "\", line ", 8))
-        return 0;
-    j = (size_t)(q - s) + 8;
-    if (j >= n || !isdigit((unsigned char)s[j]))
-        return 0;
-    while (j < n && isdigit((unsigned char)s[j]))
-        j++;
-    if (n - j < 5 || memcmp(s + j, ", in ", 5))
-        return 0;
-    j += 5;
-    size_t w = j;
-    while (j < n && !isspace((unsigned char)s[j]))
+    size_t j = act_frame_func(s, n, act_blanks(s, n)), w = j;
+    while (j && j < n && !isspace((unsigned char)s[j]))
         j++;
     if (j == w)
         return 0;
@@ -262,6 +247,43 @@ static void open_frames(struct classifier *c, const char *line, size_t len, long
     }
 }
 
+/* The line that ends a traceback's frames, its exception line: read with
+ * the frames (`frame:` rules, an unknown exception decided by its frames,
+ * then its base class), its event kept pending until no chained exception
+ * follows. Returns 1: the line is consumed. */
+static int end_frames(struct classifier *c, const char *line, size_t len, long lineno, int *flags,
+                      cls_event_cb cb, void *ctx)
+{
+    utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
+    c->tb = TB_AFTER_EXC;
+    c->blanks = 0;
+    if (c->tb_ignored) { /* Python printed it and went on: not a failure */
+        c->tb = TB_NONE;
+        *flags |= CLS_NOISE;
+        return 1;
+    }
+    c->at_exc = 1; /* the rules with `frame:` may read it (cls_frame_met) */
+    json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
+    c->at_exc = 0;
+    if (!ev)
+        ev = cut_name_event(c, line, len, lineno);
+    if (!ev && exception_shape(line, len) && !clean_exit(line, len)) {
+        /* no rule knows the exception: its frames, then its base class */
+        if (cls_frames_decide(c, 0, cb, ctx)) {
+            *flags |= CLS_EVENT;
+            return 1;
+        }
+        ev = base_exception_event(c, line, len, lineno);
+    }
+    if (ev) {
+        json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
+        frames_to(c, evid, 0);
+        json_object_set_new(ev, "evidence", evid);
+        c->pending = ev;
+    }
+    return 1;
+}
+
 /* Traceback states before the exception: returns 1 when the line was
  * consumed as part of a traceback. */
 int cls_traceback_step(struct classifier *c, const char *line, size_t len, long lineno,
@@ -303,41 +325,10 @@ int cls_traceback_step(struct classifier *c, const char *line, size_t len, long 
                 push_frame(c, line, len, lineno);
             return !c->headless; /* a headless traceback's lines reach the rules too */
         }
-        if (c->headless && (!exception_shape(line, len) || clean_exit(line, len))) {
-            c->tb = TB_NONE; /* no exception ends them: frames of some other output */
-            c->headless = 0;
-            goto header;
-        }
-        utf8_sanitize(line, len, c->exc, TB_LINE_MAX - 4);
-        c->tb = TB_AFTER_EXC;
-        c->blanks = 0;
-        if (c->tb_ignored) { /* Python printed it and went on: not a failure */
-            c->tb = TB_NONE;
-            *flags |= CLS_NOISE;
-            return 1;
-        }
-        c->at_exc = 1; /* the rules with `frame:` may read it (cls_frame_met) */
-        json_t *ev = cls_unwrap(c, cls_classify(c, line, len, lineno, flags), line, len, lineno);
-        c->at_exc = 0;
-        if (!ev)
-            ev = cut_name_event(c, line, len, lineno);
-        if (!ev && exception_shape(line, len) && !clean_exit(line, len)) {
-            /* no rule knows the exception: its frames, then its base class */
-            if (cls_frames_decide(c, 0, cb, ctx)) {
-                *flags |= CLS_EVENT;
-                return 1;
-            }
-            ev = base_exception_event(c, line, len, lineno);
-        }
-        if (ev) {
-            json_t *evid = c->chain ? json_deep_copy(c->chain) : json_array();
-            frames_to(c, evid, 0);
-            json_object_set_new(ev, "evidence", evid);
-            c->pending = ev;
-        }
-        return 1;
+        if (!c->headless || (exception_shape(line, len) && !clean_exit(line, len)))
+            return end_frames(c, line, len, lineno, flags, cb, ctx);
+        c->tb = TB_NONE; /* no exception ends headless frames: some other output's */
     }
-header:;
     long h = tb_header(line, len);
     if (h >= 0) {
         json_t *ev = h ? cls_classify(c, line, (size_t)h, lineno, flags) : NULL; /* the output before it */
